@@ -1,0 +1,77 @@
+//! `cargo run --example ftpd [--port N] [FOLDER]`: a local FTP server (libunftp) to try ftpsh against.
+//!
+//! Serves FOLDER (default: `./ftpd-root`, created if missing) on 127.0.0.1:2121 to user
+//! `alice` with password `s3cret pw`, until Ctrl-C.
+
+#[path = "../tests/support/server.rs"]
+mod server;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo run --example ftpd -- [--port N] [FOLDER]";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("ftpd: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut port: u16 = 2121;
+    let mut folder: Option<PathBuf> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            "--port" | "-p" => {
+                let value = args
+                    .next()
+                    .ok_or_else(|| format!("--port needs a value\n{USAGE}"))?;
+                port = value
+                    .parse()
+                    .map_err(|_| format!("bad port {value:?}\n{USAGE}"))?;
+            }
+            _ if arg.starts_with("--port=") => {
+                let value = &arg["--port=".len()..];
+                port = value
+                    .parse()
+                    .map_err(|_| format!("bad port {value:?}\n{USAGE}"))?;
+            }
+            _ if arg.starts_with('-') => return Err(format!("unknown option {arg:?}\n{USAGE}")),
+            _ if folder.is_none() => folder = Some(PathBuf::from(arg)),
+            _ => return Err(format!("more than one FOLDER given\n{USAGE}")),
+        }
+    }
+    let folder = folder.unwrap_or_else(|| PathBuf::from("ftpd-root"));
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+    let folder = folder
+        .canonicalize()
+        .map_err(|e| format!("cannot resolve {}: {e}", folder.display()))?;
+    if !folder.is_dir() {
+        return Err(format!("{} is not a folder", folder.display()));
+    }
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let url = format!("ftp://{}@127.0.0.1:{port}", server::USER);
+    println!(
+        "serving {} at {url} (user {}, password \"{}\")",
+        folder.display(),
+        server::USER,
+        server::PASS
+    );
+    println!("try: FTPSH_PASSWORD='{}' cargo run -- {url}", server::PASS);
+    println!("(Ctrl-C to stop)");
+    server::serve_blocking(listener, folder, server::USER, server::PASS)
+        .map_err(|e| format!("server failed: {e}"))
+}

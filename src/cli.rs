@@ -1,0 +1,170 @@
+//! Command-line arguments (clap) and how they become connection parameters and credentials.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::error::{Error, Result};
+use crate::ftp::{ConnectParams, Secret};
+use crate::target::{self, DEFAULT_PORT, Target};
+
+const EXIT_HELP: &str = "\
+Exit status: 0 all commands succeeded, 1 a command failed, 2 usage error,
+3 could not connect or log in.
+
+Ways in:
+  ftpsh ftp://alice@host:2121/dir          interactive shell
+  ftpsh -c \"mkdir /x; put a.txt /x/\" HOST   one-shot commands, ';'-separated
+  ftpsh HOST < jobs.ftp                     a script on stdin; stops at the first failing line
+
+Password: from the URL, $FTPSH_PASSWORD, ~/.netrc ($NETRC), else a hidden prompt on a terminal.
+Type `help` in the shell for the commands.";
+
+#[derive(Debug, Parser)]
+#[command(name = "ftpsh", version, about = "An FTP shell with a live background mirror", after_help = EXIT_HELP)]
+pub struct Args {
+    /// Server to open: ftp://[user[:password]@]host[:port][/dir], or host[:port].
+    pub target: Option<String>,
+
+    /// Run these commands (separated by ';') and exit.
+    #[arg(short = 'c', long = "command", value_name = "COMMANDS")]
+    pub command: Option<String>,
+
+    /// Server host name (alternative to TARGET).
+    #[arg(long)]
+    pub host: Option<String>,
+
+    /// Server port (default 21).
+    #[arg(short = 'p', long)]
+    pub port: Option<u16>,
+
+    /// User name (default: from the URL, .netrc, else anonymous).
+    #[arg(short = 'u', long)]
+    pub user: Option<String>,
+
+    /// Password (visible to other users of this machine: prefer $FTPSH_PASSWORD or .netrc).
+    #[arg(long)]
+    pub password: Option<String>,
+
+    /// Remote directory to change to after login.
+    #[arg(long, value_name = "DIR")]
+    pub remote_dir: Option<String>,
+
+    /// Use active mode (PORT) instead of passive.
+    #[arg(long)]
+    pub active: bool,
+
+    /// Seconds to wait when connecting or when a transfer stalls.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+
+    /// The mirror journal: one line per movement (default for every mirror job).
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+
+    /// Seconds between mirror checks (default for every mirror job).
+    #[arg(long, value_name = "SECS", default_value_t = 1.0)]
+    pub interval: f64,
+
+    /// How many levels below LOCAL a mirror descends (default for every mirror job).
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    pub max_depth: usize,
+
+    /// Show the protocol conversation (PASS masked); with --log, write it to the journal too.
+    #[arg(long)]
+    pub debug: bool,
+
+    /// Print more: the welcome banner in scripts, each mirror movement.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+}
+
+impl Args {
+    pub fn timeout(&self) -> Result<Duration> {
+        positive_seconds("--timeout", self.timeout)
+    }
+}
+
+/// Seconds given by the user as a Duration, refusing zero, negatives and NaN.
+pub fn positive_seconds(name: &str, secs: f64) -> Result<Duration> {
+    if secs.is_finite() && secs > 0.0 {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(Error::usage(format!(
+            "{name}: must be a positive number of seconds"
+        )))
+    }
+}
+
+/// Where a session should go: the target merged with the seed-style flags.
+pub fn target_from_args(args: &Args) -> Result<Option<Target>> {
+    let mut target = match (&args.target, &args.host) {
+        (Some(_), Some(_)) => {
+            return Err(Error::usage("give either TARGET or --host, not both"));
+        }
+        (Some(text), None) => target::parse(text)?,
+        (None, Some(host)) => target::parse(host)?,
+        (None, None) => return Ok(None),
+    };
+    if args.port.is_some() {
+        target.port = args.port;
+    }
+    if args.user.is_some() {
+        target.user.clone_from(&args.user);
+    }
+    if let Some(password) = &args.password {
+        eprintln!(
+            "ftpsh: warning: a password on the command line is visible to other users of this machine; prefer FTPSH_PASSWORD or ~/.netrc"
+        );
+        target.password = Some(password.clone());
+    }
+    if args.remote_dir.is_some() {
+        target.dir.clone_from(&args.remote_dir);
+    }
+    Ok(Some(target))
+}
+
+/// Decides user and password: URL/flags, then $FTPSH_PASSWORD, then .netrc, then a hidden
+/// prompt on a terminal; with no user at all, anonymous (as ftplib does).
+pub fn connect_params(target: &Target, passive: bool, timeout: Duration) -> Result<ConnectParams> {
+    let netrc = || {
+        let path = crate::netrc::default_path()?;
+        let text = std::fs::read_to_string(path).ok()?;
+        crate::netrc::lookup(&text, &target.host, target.user.as_deref())
+    };
+    let mut user = target.user.clone();
+    let mut password = target.password.clone();
+    if password.is_none() {
+        password = std::env::var("FTPSH_PASSWORD").ok();
+    }
+    if (password.is_none() || user.is_none())
+        && let Some(found) = netrc()
+    {
+        if user.is_none() {
+            user = found.login;
+        }
+        if password.is_none() && user.is_some() {
+            password = found.password;
+        }
+    }
+    let user = user.unwrap_or_else(|| "anonymous".to_string());
+    let password = match password {
+        Some(p) => p,
+        None if user == "anonymous" || user == "ftp" => "anonymous@".to_string(),
+        None if std::io::stdin().is_terminal() => {
+            rpassword::prompt_password(format!("Password for {user}@{}: ", target.host))
+                .map_err(|e| Error::Connect(format!("reading password: {e}")))?
+        }
+        None => String::new(),
+    };
+    Ok(ConnectParams {
+        host: target.host.clone(),
+        port: target.port.unwrap_or(DEFAULT_PORT),
+        user,
+        password: Secret::new(password),
+        passive,
+        timeout,
+    })
+}

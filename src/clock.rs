@@ -1,0 +1,15 @@
+//! Wall-clock helpers in unix seconds, the unit every timestamp in ftpsh is kept in.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds since the epoch for a SystemTime, negative before 1970.
+pub fn unix_seconds(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs_f64().ceil() as i64),
+    }
+}
+
+pub fn now_unix() -> i64 {
+    unix_seconds(SystemTime::now())
+}

@@ -1,0 +1,68 @@
+//! The crate's error type and the one place that maps errors to exit codes.
+
+use std::io;
+
+/// Exit status: every command succeeded.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: a command failed (server refusal, local I/O, lost connection).
+pub const EXIT_FAILED: i32 = 1;
+/// Exit status: the command line or a command was malformed.
+pub const EXIT_USAGE: i32 = 2;
+/// Exit status: could not connect or log in.
+pub const EXIT_CONNECT: i32 = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Malformed command line, unknown command, wrong number of arguments.
+    #[error("{0}")]
+    Usage(String),
+    /// The server refused: `what` names the command and path, `reply` is the server's words.
+    #[error("{what}: {reply}")]
+    Reply { what: String, reply: String },
+    /// A local file operation failed.
+    #[error("{what}: {source}")]
+    Local { what: String, source: io::Error },
+    /// Could not reach the server, log in, or set up TLS.
+    #[error("{0}")]
+    Connect(String),
+    /// The connection broke or misbehaved during a command.
+    #[error("{what}: {message}")]
+    Connection { what: String, message: String },
+    /// A name that would be unsafe to send or to write locally.
+    #[error("{what}: {reason}")]
+    BadName { what: String, reason: String },
+    /// No session is open.
+    #[error("not connected (use `open HOST`)")]
+    NotConnected,
+    /// Any other failure of a command, already phrased for the user.
+    #[error("{0}")]
+    Failed(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn local(what: impl Into<String>, source: io::Error) -> Error {
+        Error::Local {
+            what: what.into(),
+            source,
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Error {
+        Error::Usage(message.into())
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) => EXIT_USAGE,
+            Error::Connect(_) => EXIT_CONNECT,
+            _ => EXIT_FAILED,
+        }
+    }
+
+    /// True when the control connection can no longer be trusted and must be reopened.
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self, Error::Connection { .. })
+    }
+}

@@ -1,0 +1,7 @@
+//! The FTP side: a Session over suppaftp, listing parsing, remote path rules.
+
+pub mod listing;
+pub mod path;
+pub mod session;
+
+pub use session::{ConnectParams, Secret, Session};

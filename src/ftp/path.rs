@@ -1,0 +1,134 @@
+//! Remote path arithmetic ('/' always, whatever the local OS) and the checks on names sent or received.
+
+use crate::error::{Error, Result};
+
+/// Refuses a name the protocol cannot carry safely: CR or LF would end the command line and
+/// let the rest be read as a second command; NUL truncates it on many servers.
+pub fn check_sendable(what: &str, name: &str) -> Result<()> {
+    if name.contains(['\r', '\n', '\0']) {
+        return Err(Error::BadName {
+            what: what.to_string(),
+            reason: "name contains CR, LF or NUL; refused before sending".to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Joins a remote path onto a remote directory; an absolute `name` stands alone.
+pub fn join(dir: &str, name: &str) -> String {
+    if name.starts_with('/') || dir.is_empty() {
+        return name.to_string();
+    }
+    if name.is_empty() {
+        return dir.to_string();
+    }
+    format!("{}/{}", dir.trim_end_matches('/'), name)
+}
+
+/// The last component of a remote path ("" for "/").
+pub fn file_name(path: &str) -> &str {
+    let trimmed = path.trim_end_matches('/');
+    trimmed.rsplit('/').next().unwrap_or(trimmed)
+}
+
+/// The directory part of a remote path: "a/b" → "a", "/a" → "/", "a" → "".
+pub fn parent(path: &str) -> &str {
+    let trimmed = path.trim_end_matches('/');
+    match trimmed.rfind('/') {
+        Some(0) => "/",
+        Some(i) => &trimmed[..i],
+        None => "",
+    }
+}
+
+/// Uploads are written under this prefix in the target directory, then renamed onto the
+/// final name, so no one ever sees a half-written file under its real name.
+pub const TEMP_PREFIX: &str = ".ftpsh-part-";
+
+/// The temporary sibling of `remote` used while uploading it; `tag` keeps concurrent
+/// uploads of the same name apart.
+pub fn temp_sibling(remote: &str, tag: &str) -> String {
+    let temp = format!("{TEMP_PREFIX}{tag}-{}", file_name(remote));
+    match parent(remote) {
+        "" => temp,
+        dir => join(dir, &temp),
+    }
+}
+
+/// Checks that a name taken from a server listing can be written inside a local folder:
+/// one plain component, no separators, no `..`, no drive prefix. A hostile listing could
+/// otherwise make a download write anywhere on the disk.
+pub fn safe_local_component(name: &str) -> Result<&str> {
+    let bad = name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.contains(['/', '\\', '\0'])
+        || (name.len() >= 2 && name.as_bytes()[1] == b':');
+    if bad {
+        return Err(Error::BadName {
+            what: format!("{name:?}"),
+            reason: "server listing holds a name that is not a plain file name; skipped"
+                .to_string(),
+        });
+    }
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_handles_absolute_relative_and_slashes() {
+        let cases = [
+            ("/", "a", "/a"),
+            ("/a/", "b", "/a/b"),
+            ("/a", "/b", "/b"),
+            ("", "b", "b"),
+            ("/a", "", "/a"),
+            ("dir", "x y.txt", "dir/x y.txt"),
+        ];
+        for (dir, name, want) in cases {
+            assert_eq!(join(dir, name), want, "join({dir:?}, {name:?})");
+        }
+    }
+
+    #[test]
+    fn file_name_and_parent() {
+        let cases = [
+            ("/a/b.txt", "b.txt", "/a"),
+            ("/a", "a", "/"),
+            ("a", "a", ""),
+            ("a/b/", "b", "a"),
+        ];
+        for (path, name, dir) in cases {
+            assert_eq!(file_name(path), name, "file_name({path:?})");
+            assert_eq!(parent(path), dir, "parent({path:?})");
+        }
+    }
+
+    #[test]
+    fn temp_siblings_stay_in_the_same_directory() {
+        assert_eq!(temp_sibling("/a/b.txt", "7"), "/a/.ftpsh-part-7-b.txt");
+        assert_eq!(temp_sibling("b.txt", "7"), ".ftpsh-part-7-b.txt");
+        assert_eq!(temp_sibling("/b", "x"), "/.ftpsh-part-x-b");
+    }
+
+    #[test]
+    fn crlf_and_nul_are_refused() {
+        for bad in ["a\rb", "a\nb", "x\r\nDELE y", "n\0"] {
+            assert!(check_sendable("put", bad).is_err(), "{bad:?}");
+        }
+        assert!(check_sendable("put", "ok name é.txt").is_ok());
+    }
+
+    #[test]
+    fn unsafe_local_components_are_refused() {
+        for bad in ["..", ".", "", "a/b", "..\\x", "/etc", "C:evil", "a\0"] {
+            assert!(safe_local_component(bad).is_err(), "{bad:?}");
+        }
+        for ok in ["a", "a b", "...", ".hidden", "é文件"] {
+            assert!(safe_local_component(ok).is_ok(), "{ok:?}");
+        }
+    }
+}

@@ -1,0 +1,518 @@
+//! Session: one logged-in FTP control connection; the only code that talks to suppaftp.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use suppaftp::types::FileType;
+use suppaftp::{FtpError, FtpStream, Mode, Status};
+
+use super::listing::{self, Entry};
+use super::path::check_sendable;
+use crate::error::{Error, Result};
+
+/// Buffer for streaming transfers: big enough to keep loopback and LAN links busy, small
+/// enough that memory stays constant whatever the file size.
+const TRANSFER_BUFFER: usize = 256 * 1024;
+
+/// A password that never shows in Debug output or logs.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+/// Everything needed to (re)open a session.
+#[derive(Debug, Clone)]
+pub struct ConnectParams {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: Secret,
+    pub passive: bool,
+    pub timeout: Duration,
+}
+
+impl ConnectParams {
+    /// "host:port", bracketing IPv6 literals.
+    pub fn address(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// What the server can do, learned from FEAT once per connection.
+#[derive(Debug, Default, Clone)]
+struct Capabilities {
+    features: HashMap<String, Option<String>>,
+    /// Set once a way of setting remote mtimes has failed, so we stop trying.
+    mtime_unsettable: bool,
+    /// Set once 2-arg MDTM has worked (servers rarely advertise it).
+    mdtm_settable: bool,
+}
+
+impl Capabilities {
+    fn has(&self, name: &str) -> bool {
+        self.features.contains_key(name)
+    }
+}
+
+pub struct Session {
+    stream: FtpStream,
+    params: ConnectParams,
+    welcome: Option<String>,
+    caps: Capabilities,
+    binary: bool,
+}
+
+/// Turns a suppaftp failure into our error, naming what was being done.
+pub fn ftp_error(what: impl Into<String>, err: FtpError) -> Error {
+    let what = what.into();
+    match err {
+        FtpError::UnexpectedResponse(response) => Error::Reply {
+            what,
+            reply: reply_text(&response.body),
+        },
+        FtpError::ConnectionError(io) if io.kind() == io::ErrorKind::InvalidInput => {
+            Error::BadName {
+                what,
+                reason: "name contains CR, LF or NUL; refused before sending".to_string(),
+            }
+        }
+        FtpError::ConnectionError(io) => Error::Connection {
+            what,
+            message: io.to_string(),
+        },
+        FtpError::BadResponse => Error::Connection {
+            what,
+            message: "malformed reply from the server".to_string(),
+        },
+        other => Error::Connection {
+            what,
+            message: other.to_string(),
+        },
+    }
+}
+
+/// A reply body as one line: multi-line replies are joined with " | ".
+fn reply_text(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join(" | ")
+}
+
+impl Session {
+    /// Connects, logs in and switches to binary mode.
+    pub fn connect(params: &ConnectParams) -> Result<Session> {
+        let addr = resolve(params)?;
+        let tcp = TcpStream::connect_timeout(&addr, params.timeout)
+            .map_err(|e| Error::Connect(format!("connect {}: {e}", params.address())))?;
+        let _ = tcp.set_read_timeout(Some(params.timeout));
+        let _ = tcp.set_write_timeout(Some(params.timeout));
+        let _ = tcp.set_nodelay(true);
+        let mut stream = FtpStream::connect_with_stream(tcp).map_err(|e| {
+            Error::Connect(ftp_error(format!("connect {}", params.address()), e).to_string())
+        })?;
+        let welcome = stream.get_welcome_msg().map(str::to_string);
+        check_sendable("login", &params.user)?;
+        stream
+            .login(params.user.as_str(), params.password.expose())
+            .map_err(|e| {
+                Error::Connect(ftp_error(format!("login {}", params.user), e).to_string())
+            })?;
+        let mut session = Session {
+            stream,
+            params: params.clone(),
+            welcome,
+            caps: Capabilities::default(),
+            binary: false,
+        };
+        session.caps.features = session.stream.feat().unwrap_or_default();
+        session.set_binary(true)?;
+        session.set_passive(params.passive);
+        Ok(session)
+    }
+
+    pub fn params(&self) -> &ConnectParams {
+        &self.params
+    }
+
+    pub fn welcome(&self) -> Option<&str> {
+        self.welcome.as_deref()
+    }
+
+    pub fn set_binary(&mut self, binary: bool) -> Result<()> {
+        let kind = if binary {
+            FileType::Binary
+        } else {
+            FileType::Ascii(suppaftp::types::FormatControl::Default)
+        };
+        self.stream
+            .transfer_type(kind)
+            .map_err(|e| ftp_error(if binary { "binary" } else { "ascii" }, e))?;
+        self.binary = binary;
+        Ok(())
+    }
+
+    /// Passive uses EPSV where the server advertises it (no address to rewrite, works over
+    /// NAT and IPv6), PASV otherwise; active uses PORT/EPRT.
+    pub fn set_passive(&mut self, passive: bool) {
+        self.params.passive = passive;
+        let mode = match (passive, self.caps.has("EPSV")) {
+            (false, _) => Mode::Active,
+            (true, true) => Mode::ExtendedPassive,
+            (true, false) => Mode::Passive,
+        };
+        self.stream.set_mode(mode);
+    }
+
+    pub fn pwd(&mut self) -> Result<String> {
+        self.stream.pwd().map_err(|e| ftp_error("pwd", e))
+    }
+
+    pub fn cwd(&mut self, path: &str) -> Result<()> {
+        let what = format!("cd {path}");
+        check_sendable(&what, path)?;
+        self.stream.cwd(path).map_err(|e| ftp_error(what, e))
+    }
+
+    pub fn cdup(&mut self) -> Result<()> {
+        self.stream.cdup().map_err(|e| ftp_error("cdup", e))
+    }
+
+    pub fn mkdir(&mut self, path: &str) -> Result<()> {
+        let what = format!("mkdir {path}");
+        check_sendable(&what, path)?;
+        self.stream.mkdir(path).map_err(|e| ftp_error(what, e))
+    }
+
+    pub fn rmdir(&mut self, path: &str) -> Result<()> {
+        let what = format!("rmdir {path}");
+        check_sendable(&what, path)?;
+        self.stream.rmdir(path).map_err(|e| ftp_error(what, e))
+    }
+
+    pub fn delete(&mut self, path: &str) -> Result<()> {
+        let what = format!("rm {path}");
+        check_sendable(&what, path)?;
+        self.stream.rm(path).map_err(|e| ftp_error(what, e))
+    }
+
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<()> {
+        let what = format!("rename {from} {to}");
+        check_sendable(&what, from)?;
+        check_sendable(&what, to)?;
+        self.stream.rename(from, to).map_err(|e| ftp_error(what, e))
+    }
+
+    /// Sends RNFR alone: the first half of the two-step rename, to check the source exists.
+    pub fn rename_from(&mut self, from: &str) -> Result<()> {
+        let what = format!("rnfr {from}");
+        check_sendable(&what, from)?;
+        self.stream
+            .custom_command(format!("RNFR {from}"), &[Status::RequestFilePending])
+            .map(|_| ())
+            .map_err(|e| ftp_error(what, e))
+    }
+
+    pub fn size(&mut self, path: &str) -> Result<u64> {
+        let what = format!("size {path}");
+        check_sendable(&what, path)?;
+        self.stream
+            .size(path)
+            .map(|s| s as u64)
+            .map_err(|e| ftp_error(what, e))
+    }
+
+    /// The remote modification time, unix seconds UTC.
+    pub fn mdtm(&mut self, path: &str) -> Result<i64> {
+        let what = format!("mdtm {path}");
+        check_sendable(&what, path)?;
+        let reply = self
+            .stream
+            .custom_command(format!("MDTM {path}"), &[Status::File])
+            .map_err(|e| ftp_error(what.as_str(), e))?;
+        let text = reply_text(&reply.body);
+        text.get(4..)
+            .and_then(|value| listing::parse_ftp_time(value.trim()))
+            .ok_or_else(|| Error::Connection {
+                what,
+                message: format!("unreadable MDTM reply: {text}"),
+            })
+    }
+
+    /// Sets the remote mtime with MFMT where offered, else 2-arg MDTM (vsftpd). Returns
+    /// false when the server can do neither; we then stop asking for this connection.
+    pub fn set_mtime(&mut self, path: &str, unix: i64) -> Result<bool> {
+        let what = format!("set mtime {path}");
+        check_sendable(&what, path)?;
+        if self.caps.mtime_unsettable {
+            return Ok(false);
+        }
+        let stamp = listing::format_ftp_time(unix);
+        let verb = if self.caps.has("MFMT") {
+            "MFMT"
+        } else {
+            "MDTM"
+        };
+        let expected = [Status::File, Status::RequestedFileActionOk];
+        match self
+            .stream
+            .custom_command(format!("{verb} {stamp} {path}"), &expected)
+        {
+            Ok(_) => {
+                self.caps.mdtm_settable |= verb == "MDTM";
+                Ok(true)
+            }
+            Err(FtpError::UnexpectedResponse(r)) if verb == "MDTM" && !self.caps.mdtm_settable => {
+                log::debug!(
+                    "2-arg MDTM refused ({}); not setting mtimes",
+                    reply_text(&r.body)
+                );
+                self.caps.mtime_unsettable = true;
+                Ok(false)
+            }
+            Err(e) => Err(ftp_error(what, e)),
+        }
+    }
+
+    /// Raw LIST lines, as the server sends them.
+    pub fn list(&mut self, path: Option<&str>) -> Result<Vec<String>> {
+        let what = format!("ls {}", path.unwrap_or("."));
+        if let Some(p) = path {
+            check_sendable(&what, p)?;
+        }
+        self.stream.list(path).map_err(|e| ftp_error(what, e))
+    }
+
+    pub fn nlst(&mut self, path: Option<&str>) -> Result<Vec<String>> {
+        let what = format!("nlst {}", path.unwrap_or("."));
+        if let Some(p) = path {
+            check_sendable(&what, p)?;
+        }
+        self.stream.nlst(path).map_err(|e| ftp_error(what, e))
+    }
+
+    /// A directory's entries, parsed: MLSD where the server offers it (exact times, clean
+    /// names), LIST otherwise. A line that does not parse is an error, never dropped: a
+    /// silently missing entry would make a mirror re-upload or delete.
+    pub fn entries(&mut self, path: &str) -> Result<Vec<Entry>> {
+        let what = format!("list {path}");
+        check_sendable(&what, path)?;
+        let mut entries = Vec::new();
+        if self.caps.has("MLST") {
+            let lines = self
+                .stream
+                .mlsd(Some(path))
+                .map_err(|e| ftp_error(what.as_str(), e))?;
+            for line in lines {
+                let parsed = listing::parse_mlsd_line(&line)
+                    .map_err(|e| Error::Failed(format!("{what}: {e}")))?;
+                entries.extend(parsed);
+            }
+        } else {
+            let lines = self
+                .stream
+                .list(Some(path))
+                .map_err(|e| ftp_error(what.as_str(), e))?;
+            let now = crate::clock::now_unix();
+            for line in lines {
+                let parsed = listing::parse_list_line(&line, now)
+                    .map_err(|e| Error::Failed(format!("{what}: {e}")))?;
+                entries.extend(parsed);
+            }
+        }
+        Ok(entries)
+    }
+
+    /// What `path` is (file, dir...), or None when the server says it does not exist.
+    /// MLST where offered: one round trip, no data connection.
+    pub fn stat(&mut self, path: &str) -> Result<Option<Entry>> {
+        let what = format!("stat {path}");
+        check_sendable(&what, path)?;
+        if self.caps.has("MLST") {
+            return match self.stream.mlst(Some(path)) {
+                Ok(line) => listing::parse_mlsd_line(&line)
+                    .map_err(|e| Error::Failed(format!("{what}: {e}"))),
+                Err(FtpError::UnexpectedResponse(r)) if r.status.code() >= 500 => Ok(None),
+                Err(e) => Err(ftp_error(what, e)),
+            };
+        }
+        let name = super::path::file_name(path);
+        let parent = match super::path::parent(path) {
+            "" => ".",
+            dir => dir,
+        };
+        match self.entries(parent) {
+            Ok(entries) => Ok(entries.into_iter().find(|e| e.name == name)),
+            Err(Error::Reply { reply, .. }) if reply.starts_with('5') => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Downloads `path` into `out`, streaming; returns the byte count.
+    pub fn retrieve(
+        &mut self,
+        path: &str,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64> {
+        let what = format!("get {path}");
+        check_sendable(&what, path)?;
+        let mut data = self
+            .stream
+            .retr_as_stream(path)
+            .map_err(|e| ftp_error(what.as_str(), e))?;
+        let _ = data
+            .get_ref()
+            .get_ref()
+            .set_read_timeout(Some(self.params.timeout));
+        let copied = pump(&mut data, out, progress);
+        let finished = data.finish();
+        let bytes = copied.map_err(|e| Error::Connection {
+            what: what.clone(),
+            message: e.to_string(),
+        })?;
+        finished.map_err(|e| ftp_error(what, e))?;
+        Ok(bytes)
+    }
+
+    /// Uploads `input` to `path` (STOR, or APPE when `append`), streaming; returns the byte count.
+    pub fn store(
+        &mut self,
+        path: &str,
+        input: &mut dyn Read,
+        append: bool,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64> {
+        let what = format!("put {path}");
+        check_sendable(&what, path)?;
+        let opened = if append {
+            self.stream.append_with_stream(path)
+        } else {
+            self.stream.put_with_stream(path)
+        };
+        let mut data = opened.map_err(|e| ftp_error(what.as_str(), e))?;
+        let _ = data
+            .get_ref()
+            .get_ref()
+            .set_write_timeout(Some(self.params.timeout));
+        let copied = pump(input, &mut data, progress);
+        // finish() closes the data connection and reads the final reply: errors like 452/552
+        // (disk full) or 522 only show here.
+        let finished = data.finish();
+        let bytes = copied.map_err(|e| Error::Connection {
+            what: what.clone(),
+            message: e.to_string(),
+        })?;
+        finished.map_err(|e| ftp_error(what, e))?;
+        Ok(bytes)
+    }
+
+    /// Sends a raw command and returns the reply line(s). Success is any 1xx-3xx reply.
+    pub fn quote(&mut self, command: &str) -> Result<String> {
+        let what = format!("quote {}", mask_command(command));
+        check_sendable(&what, command)?;
+        match self.stream.custom_command(command, &[]) {
+            Err(FtpError::UnexpectedResponse(r)) if r.status.code() < 400 => {
+                Ok(reply_text(&r.body))
+            }
+            Err(e) => Err(ftp_error(what, e)),
+            Ok(r) => Ok(reply_text(&r.body)),
+        }
+    }
+
+    /// Polite goodbye; errors are irrelevant since we are leaving anyway.
+    pub fn quit(mut self) {
+        let _ = self.stream.quit();
+    }
+}
+
+fn resolve(params: &ConnectParams) -> Result<SocketAddr> {
+    let address = params.address();
+    address
+        .to_socket_addrs()
+        .map_err(|e| Error::Connect(format!("connect {address}: {e}")))?
+        .next()
+        .ok_or_else(|| Error::Connect(format!("connect {address}: no address found")))
+}
+
+/// Copies with a large buffer, reporting progress after each chunk.
+fn pump(
+    input: &mut dyn Read,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<u64> {
+    let mut buffer = vec![0u8; TRANSFER_BUFFER];
+    let mut total = 0u64;
+    loop {
+        let n = match input.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        out.write_all(&buffer[..n])?;
+        total += n as u64;
+        progress(total);
+    }
+    out.flush()?;
+    Ok(total)
+}
+
+/// Hides the argument of PASS (and ACCT) in anything shown to the user or logged.
+pub fn mask_command(command: &str) -> String {
+    let upper = command.trim_start().to_ascii_uppercase();
+    if upper.starts_with("PASS ") || upper.starts_with("ACCT ") {
+        format!("{} ****", &command.trim_start()[..4])
+    } else {
+        command.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_debug_print() {
+        let s = Secret::new("hunter2");
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn pass_is_masked() {
+        assert_eq!(mask_command("PASS hunter2"), "PASS ****");
+        assert_eq!(mask_command("pass hunter2"), "pass ****");
+        assert_eq!(mask_command("SITE CHMOD 644 x"), "SITE CHMOD 644 x");
+    }
+
+    #[test]
+    fn multi_line_replies_become_one_line() {
+        assert_eq!(
+            reply_text(b"550-first\r\n550 second\r\n"),
+            "550-first | 550 second"
+        );
+    }
+}

@@ -1,0 +1,179 @@
+//! Logging: the journal file (mirror movements, via simplelog) and the protocol trace, with
+//! PASS masked wherever a line goes.
+
+use std::cell::Cell;
+use std::fs::{File, OpenOptions};
+use std::io::Stderr;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use log::{Level, LevelFilter, Log, Metadata, Record};
+use simplelog::{Config, ConfigBuilder, WriteLogger};
+
+use crate::error::{Error, Result};
+use crate::ftp::session::mask_command;
+
+/// Log target of journal lines: one per movement, one per pass summary.
+pub const TARGET: &str = "journal";
+
+static TRACE_TO_TERMINAL: AtomicBool = AtomicBool::new(false);
+static TRACE_TO_FILE: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    /// suppaftp logs the first line of each reply twice around a "Code parsed" line.
+    static AFTER_CODE_PARSED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn file_config() -> Config {
+    ConfigBuilder::new()
+        .set_time_format_rfc3339()
+        .set_target_level(LevelFilter::Off)
+        .set_thread_level(LevelFilter::Off)
+        .set_location_level(LevelFilter::Off)
+        .build()
+}
+
+fn open_append(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| Error::local(format!("journal {}", path.display()), e))
+}
+
+struct Dispatch {
+    file: Option<Box<WriteLogger<File>>>,
+    terminal: Box<WriteLogger<Stderr>>,
+}
+
+/// Installs the global logger. `log_file` is the default journal; `debug` also writes the
+/// protocol conversation there and on the terminal.
+pub fn init(log_file: Option<&Path>, debug: bool) -> Result<()> {
+    let file = match log_file {
+        Some(path) => Some(WriteLogger::new(
+            LevelFilter::Trace,
+            file_config(),
+            open_append(path)?,
+        )),
+        None => None,
+    };
+    let terminal_config = ConfigBuilder::new()
+        .set_time_level(LevelFilter::Off)
+        .set_level_padding(simplelog::LevelPadding::Off)
+        .set_max_level(LevelFilter::Off)
+        .set_target_level(LevelFilter::Off)
+        .set_thread_level(LevelFilter::Off)
+        .set_location_level(LevelFilter::Off)
+        .build();
+    let terminal = WriteLogger::new(LevelFilter::Trace, terminal_config, std::io::stderr());
+    TRACE_TO_FILE.store(debug && log_file.is_some(), Ordering::Relaxed);
+    set_trace(debug);
+    // A second init (tests calling main twice) keeps the first logger: harmless.
+    let _ = log::set_boxed_logger(Box::new(Dispatch { file, terminal }));
+    log::set_max_level(LevelFilter::Trace);
+    Ok(())
+}
+
+/// `debug on|off`: show the protocol conversation on the terminal.
+pub fn set_trace(on: bool) {
+    TRACE_TO_TERMINAL.store(on, Ordering::Relaxed);
+}
+
+pub fn trace_enabled() -> bool {
+    TRACE_TO_TERMINAL.load(Ordering::Relaxed)
+}
+
+/// A protocol line from suppaftp, rewritten as "--> CMD" / "<-- reply", PASS masked.
+fn protocol_line(record: &Record) -> Option<String> {
+    if !record.target().starts_with("suppaftp") {
+        return None;
+    }
+    let message = record.args().to_string();
+    if message.starts_with("Code parsed") {
+        AFTER_CODE_PARSED.with(|c| c.set(true));
+        return None;
+    }
+    let after_code = AFTER_CODE_PARSED.with(|c| c.replace(false));
+    if let Some(command) = message.strip_prefix("CC OUT: ") {
+        return Some(format!("--> {}", mask_command(command)));
+    }
+    let reply = message.strip_prefix("CC IN: ")?;
+    if after_code {
+        return None;
+    }
+    Some(format!("<-- {}", decode_byte_list(reply)))
+}
+
+/// suppaftp traces replies as a Debug-printed byte vector: "[50, 50, 48, ...]".
+fn decode_byte_list(text: &str) -> String {
+    let Some(inner) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) else {
+        return text.trim_end().to_string();
+    };
+    let bytes: Vec<u8> = inner
+        .split(',')
+        .filter_map(|b| b.trim().parse::<u8>().ok())
+        .collect();
+    String::from_utf8_lossy(&bytes).trim_end().to_string()
+}
+
+fn with_message(record: &Record, message: &str, sink: &dyn Log) {
+    let thread = std::thread::current();
+    let prefixed = match thread.name() {
+        Some(name) if name.starts_with("mirror") => format!("[{name}] {message}"),
+        _ => message.to_string(),
+    };
+    sink.log(
+        &Record::builder()
+            .args(format_args!("{prefixed}"))
+            .level(record.level())
+            .target(record.target())
+            .build(),
+    );
+}
+
+impl Log for Dispatch {
+    fn enabled(&self, _: &Metadata) -> bool {
+        true
+    }
+
+    fn log(&self, record: &Record) {
+        if let Some(line) = protocol_line(record) {
+            if TRACE_TO_TERMINAL.load(Ordering::Relaxed) {
+                with_message(record, &line, self.terminal.as_ref());
+            }
+            if let Some(file) = &self.file
+                && TRACE_TO_FILE.load(Ordering::Relaxed)
+            {
+                with_message(record, &line, file.as_ref());
+            }
+            return;
+        }
+        let keep = record.target() == TARGET
+            || (record.level() <= Level::Warn && record.target().starts_with("ftpsh"));
+        if let Some(file) = &self.file
+            && keep
+        {
+            with_message(record, &record.args().to_string(), file.as_ref());
+        }
+    }
+
+    fn flush(&self) {
+        if let Some(file) = &self.file {
+            file.flush();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_lists_decode_to_text() {
+        assert_eq!(
+            decode_byte_list("[50, 50, 48, 32, 104, 105, 13, 10]"),
+            "220 hi"
+        );
+        assert_eq!(decode_byte_list("plain"), "plain");
+    }
+}

@@ -1,0 +1,1130 @@
+//! Mirror planning: compares the local snapshot with the believed remote tree and returns the ordered list of remote actions (pure, no I/O).
+//!
+//! Semantics are rclone `sync`: afterwards the remote holds exactly the local tree, within the
+//! filter. The plan is built by simulating the actions on a virtual copy of the remote tree:
+//!
+//! 1. `RemoveTemp` for every leftover temporary upload in a directory the mirror walks
+//!    (always, even with `delete == false`, and even if the temp name matches an exclude).
+//!    The one exception to "temps first": a temp carried by a directory `Rename` from a place
+//!    the walker does not reach (too deep) into one it does is removed right after that rename.
+//! 2. A walk over the considered local paths in sorted order (so parents come before children):
+//!    `Mkdir`, `Rename` (local moves detected by inode) and `Upload`. A directory `Rename` is
+//!    emitted at its target's position, i.e. after its parent exists and before anything is put
+//!    inside it; the renamed remote subtree is then compared like any other.
+//!    Type conflicts are resolved here when `delete` is true (the remote side is deleted first,
+//!    so these few `DeleteFile`/`RemoveDir` precede the final delete phase); when `delete` is
+//!    false, or the remote directory to be replaced by a file holds anything not considered, the
+//!    conflicting path and everything under it are left alone (no action at all).
+//! 3. With `delete`, the remaining considered remote entries missing locally are deleted,
+//!    deepest first (files before directories at the same depth). A directory that still holds
+//!    anything the mirror does not consider (excluded, too deep, a temp-named directory, a temp
+//!    file in a directory the walker does not descend into) is kept.
+//!
+//! A path is *considered* when `filter.includes(path)` and no component of it is a temp name.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::ops::Bound;
+
+use super::filter::Filter;
+use super::tree::{self, Kind, LocalEntry, RemoteEntry, RemoteTree, Snapshot};
+
+/// One remote operation. Paths are relative to the mirror root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Mkdir(String),
+    /// Upload the local file (also replaces a changed remote file).
+    Upload {
+        path: String,
+        size: u64,
+        mtime: i64,
+    },
+    /// Local move detected: RNFR/RNTO instead of re-upload. `from` is the remote path at the
+    /// moment this action runs (earlier renames in the same plan already applied).
+    Rename {
+        from: String,
+        to: String,
+    },
+    DeleteFile(String),
+    /// Emitted only after everything inside the directory is deleted.
+    RemoveDir(String),
+    /// A leftover temporary upload (always cleaned, even with `delete == false`).
+    RemoveTemp(String),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Delete remote entries missing locally (and resolve type conflicts).
+    pub delete: bool,
+    /// Refuse a plan with more `DeleteFile` + `RemoveDir` actions than this.
+    pub max_delete: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanError {
+    TooManyDeletes { planned: usize, limit: usize },
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanError::TooManyDeletes { planned, limit } => write!(
+                f,
+                "refusing to delete {planned} remote entries (limit is {limit})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+/// Computes the ordered actions that make `remote` an exact copy of `local` within `filter`.
+pub fn plan(
+    local: &Snapshot,
+    remote: &RemoteTree,
+    filter: &Filter,
+    opts: &PlanOptions,
+) -> Result<Vec<Action>, PlanError> {
+    let local: BTreeMap<&str, &LocalEntry> = local
+        .iter()
+        .filter(|(path, _)| considered(filter, path))
+        .map(|(path, entry)| (path.as_str(), entry))
+        .collect();
+
+    let mut actions = Vec::new();
+    let mut vt = remote.clone();
+    for (path, entry) in remote {
+        if entry.kind == Kind::File && is_stray_temp(filter, path) {
+            vt.remove(path);
+            actions.push(Action::RemoveTemp(path.clone()));
+        }
+    }
+
+    let mut local_idx: HashMap<(Kind, u64), Option<&str>> = HashMap::new();
+    for (&path, entry) in &local {
+        if let Some(ino) = entry.inode {
+            add_unique(&mut local_idx, (entry.kind, ino), path);
+        }
+    }
+    let mut remote_idx: HashMap<(Kind, u64), Option<String>> = HashMap::new();
+    for (path, entry) in &vt {
+        if let Some(ino) = entry.inode
+            && considered(filter, path)
+        {
+            add_unique(&mut remote_idx, (entry.kind, ino), path.clone());
+        }
+    }
+
+    let mut planner = Planner {
+        filter,
+        opts,
+        local: &local,
+        local_idx,
+        vt,
+        remote_idx,
+        skipped: HashSet::new(),
+        actions,
+    };
+    planner.walk_local();
+    planner.delete_extras();
+    let actions = planner.actions;
+
+    if let Some(limit) = opts.max_delete {
+        let planned = actions
+            .iter()
+            .filter(|a| matches!(a, Action::DeleteFile(_) | Action::RemoveDir(_)))
+            .count();
+        if planned > limit {
+            return Err(PlanError::TooManyDeletes { planned, limit });
+        }
+    }
+    Ok(actions)
+}
+
+/// True when there is nothing to do.
+pub fn is_idle(actions: &[Action]) -> bool {
+    actions.is_empty()
+}
+
+/// Inside the filter and not (inside) a temporary upload name.
+fn considered(filter: &Filter, path: &str) -> bool {
+    filter.includes(path) && !in_temp(path)
+}
+
+/// `path` or one of its ancestors has a temp name.
+fn in_temp(path: &str) -> bool {
+    tree::is_temp(path) || tree::ancestors(path).any(tree::is_temp)
+}
+
+/// A temp upload leftover in a directory the walker descends into.
+fn is_stray_temp(filter: &Filter, path: &str) -> bool {
+    tree::is_temp(path)
+        && !tree::ancestors(path).any(tree::is_temp)
+        && filter.descend(tree::parent(path).unwrap_or(""))
+}
+
+/// Records `value` under `key`, or marks `key` ambiguous (None) when it was already present.
+fn add_unique<V>(idx: &mut HashMap<(Kind, u64), Option<V>>, key: (Kind, u64), value: V) {
+    idx.entry(key)
+        .and_modify(|slot| *slot = None)
+        .or_insert(Some(value));
+}
+
+/// The entries strictly under `dir` (not `dir` itself).
+fn subtree<'t>(
+    vt: &'t RemoteTree,
+    dir: &str,
+) -> impl Iterator<Item = (&'t String, &'t RemoteEntry)> {
+    let prefix = format!("{dir}/");
+    vt.range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
+        .take_while(move |(path, _)| path.starts_with(&prefix))
+}
+
+/// Deepest first; files before directories at the same depth; then by path.
+fn sort_for_delete(doomed: &mut [(String, Kind)]) {
+    doomed.sort_by(|(pa, ka), (pb, kb)| {
+        tree::depth(pb)
+            .cmp(&tree::depth(pa))
+            .then_with(|| (*ka == Kind::Dir).cmp(&(*kb == Kind::Dir)))
+            .then_with(|| pa.cmp(pb))
+    });
+}
+
+fn delete_action(path: String, kind: Kind) -> Action {
+    match kind {
+        Kind::File => Action::DeleteFile(path),
+        Kind::Dir => Action::RemoveDir(path),
+    }
+}
+
+struct Planner<'a> {
+    filter: &'a Filter,
+    opts: &'a PlanOptions,
+    /// Considered local entries.
+    local: &'a BTreeMap<&'a str, &'a LocalEntry>,
+    /// (kind, inode) -> the only considered local path with it (None: ambiguous, e.g. hard links).
+    local_idx: HashMap<(Kind, u64), Option<&'a str>>,
+    /// The remote tree as it will be after the actions planned so far.
+    vt: RemoteTree,
+    /// (kind, inode) -> current path of the only considered remote entry with it (None: ambiguous).
+    remote_idx: HashMap<(Kind, u64), Option<String>>,
+    /// Local paths left alone (type conflicts that are not resolved), with everything under them.
+    skipped: HashSet<String>,
+    actions: Vec<Action>,
+}
+
+impl Planner<'_> {
+    fn walk_local(&mut self) {
+        let local = self.local;
+        for (&path, &entry) in local {
+            if tree::ancestors(path).any(|a| self.skipped.contains(a)) {
+                continue;
+            }
+            let remote_kind = self.vt.get(path).map(|e| e.kind);
+            match (entry.kind, remote_kind) {
+                (Kind::Dir, Some(Kind::Dir)) => {}
+                (Kind::Dir, Some(Kind::File)) => {
+                    if self.opts.delete {
+                        self.vt.remove(path);
+                        self.actions.push(Action::DeleteFile(path.to_owned()));
+                        self.mkdir(path);
+                    } else {
+                        self.skipped.insert(path.to_owned());
+                    }
+                }
+                (Kind::Dir, None) => match self.rename_source(path, entry) {
+                    Some(from) => self.rename(from, path),
+                    None => self.mkdir(path),
+                },
+                (Kind::File, Some(Kind::File)) => {
+                    let same = self
+                        .vt
+                        .get(path)
+                        .is_some_and(|r| r.size == entry.size && r.mtime == Some(entry.mtime));
+                    if !same {
+                        self.upload(path, entry);
+                    }
+                }
+                (Kind::File, Some(Kind::Dir)) => {
+                    if self.opts.delete && !self.holds_unconsidered(path) {
+                        self.delete_tree(path);
+                        self.upload(path, entry);
+                    } else {
+                        self.skipped.insert(path.to_owned());
+                    }
+                }
+                (Kind::File, None) => match self.rename_source(path, entry) {
+                    Some(from) => self.rename(from, path),
+                    None => self.upload(path, entry),
+                },
+            }
+        }
+    }
+
+    /// With `delete`: every considered remote entry missing locally, deepest first, keeping
+    /// directories that hold something the mirror does not consider.
+    fn delete_extras(&mut self) {
+        if !self.opts.delete {
+            return;
+        }
+        let mut blocked: HashSet<&str> = HashSet::new();
+        for path in self.vt.keys() {
+            if !considered(self.filter, path) {
+                blocked.extend(tree::ancestors(path));
+            }
+        }
+        let mut doomed: Vec<(String, Kind)> = self
+            .vt
+            .iter()
+            .filter(|(path, entry)| {
+                let holds_kept = entry.kind == Kind::Dir && blocked.contains(path.as_str());
+                considered(self.filter, path)
+                    && !self.local.contains_key(path.as_str())
+                    && !tree::ancestors(path).any(|a| self.skipped.contains(a))
+                    && !holds_kept
+            })
+            .map(|(path, entry)| (path.clone(), entry.kind))
+            .collect();
+        sort_for_delete(&mut doomed);
+        self.actions.extend(
+            doomed
+                .into_iter()
+                .map(|(path, kind)| delete_action(path, kind)),
+        );
+    }
+
+    fn mkdir(&mut self, path: &str) {
+        self.actions.push(Action::Mkdir(path.to_owned()));
+        let dir = RemoteEntry {
+            kind: Kind::Dir,
+            size: 0,
+            mtime: None,
+            inode: None,
+        };
+        self.vt.insert(path.to_owned(), dir);
+    }
+
+    fn upload(&mut self, path: &str, entry: &LocalEntry) {
+        self.actions.push(Action::Upload {
+            path: path.to_owned(),
+            size: entry.size,
+            mtime: entry.mtime,
+        });
+        let file = RemoteEntry {
+            kind: Kind::File,
+            size: entry.size,
+            mtime: Some(entry.mtime),
+            inode: entry.inode,
+        };
+        self.vt.insert(path.to_owned(), file);
+    }
+
+    /// The current remote path of the entry that local `path` was moved from, if it can be
+    /// proven: same kind, inode unique on both sides, (files) same size and mtime, the source
+    /// is missing locally, considered, and not inside a remote directory that conflicts with a
+    /// local file.
+    fn rename_source(&self, path: &str, entry: &LocalEntry) -> Option<String> {
+        let ino = entry.inode?;
+        let key = (entry.kind, ino);
+        if self.local_idx.get(&key) != Some(&Some(path)) {
+            return None;
+        }
+        let from = self.remote_idx.get(&key)?.as_ref()?;
+        let remote = self.vt.get(from)?;
+        let same_content = entry.kind == Kind::Dir
+            || (remote.size == entry.size && remote.mtime == Some(entry.mtime));
+        let usable = remote.kind == entry.kind
+            && remote.inode == Some(ino)
+            && same_content
+            && from != path
+            && !self.local.contains_key(from.as_str())
+            && considered(self.filter, from)
+            && !tree::ancestors(from)
+                .any(|a| self.local.get(a).is_some_and(|l| l.kind == Kind::File))
+            && !tree::is_under(path, from)
+            && !tree::is_under(from, path);
+        usable.then(|| from.clone())
+    }
+
+    /// Emits the rename and moves `from` (with its subtree) to `to` in the virtual tree. A temp
+    /// upload that was out of reach at its old place (the walker did not descend there) but is in
+    /// reach at the new one is removed right after the rename.
+    fn rename(&mut self, from: String, to: &str) {
+        let mut moved: Vec<String> = subtree(&self.vt, &from).map(|(p, _)| p.clone()).collect();
+        moved.push(from.clone());
+        self.actions.push(Action::Rename {
+            from: from.clone(),
+            to: to.to_owned(),
+        });
+        let mut stray = Vec::new();
+        for old in moved {
+            let Some(entry) = self.vt.remove(&old) else {
+                continue;
+            };
+            let new = format!("{to}{}", &old[from.len()..]);
+            if entry.kind == Kind::File && is_stray_temp(self.filter, &new) {
+                stray.push(new);
+                continue;
+            }
+            if let Some(ino) = entry.inode
+                && let Some(slot) = self.remote_idx.get_mut(&(entry.kind, ino))
+                && slot.as_deref() == Some(old.as_str())
+            {
+                *slot = Some(new.clone());
+            }
+            self.vt.insert(new, entry);
+        }
+        stray.sort();
+        self.actions
+            .extend(stray.into_iter().map(Action::RemoveTemp));
+    }
+
+    /// True when the remote subtree under `dir` holds anything not considered (which we may not delete).
+    fn holds_unconsidered(&self, dir: &str) -> bool {
+        subtree(&self.vt, dir).any(|(p, _)| !considered(self.filter, p))
+    }
+
+    /// Deletes `dir` and everything under it (all considered), deepest first.
+    fn delete_tree(&mut self, dir: &str) {
+        let mut doomed: Vec<(String, Kind)> = subtree(&self.vt, dir)
+            .map(|(p, e)| (p.clone(), e.kind))
+            .collect();
+        doomed.push((dir.to_owned(), Kind::Dir));
+        sort_for_delete(&mut doomed);
+        for (path, kind) in doomed {
+            self.vt.remove(&path);
+            self.actions.push(delete_action(path, kind));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // ---- tiny DSL -------------------------------------------------------------------------
+    // local:  "d PATH [iN]"            | "f PATH SIZE MTIME [iN]"
+    // remote: "d PATH [iN]"            | "f PATH SIZE MTIME|? [iN]"   ('?' = unknown mtime)
+    // action: "mkdir P" | "up P SIZE MTIME" | "mv FROM TO" | "rm P" | "rmdir P" | "rmtemp P"
+
+    struct Parsed {
+        kind: Kind,
+        path: String,
+        size: u64,
+        mtime: Option<i64>,
+        inode: Option<u64>,
+    }
+
+    fn parse(spec: &str) -> Parsed {
+        let words: Vec<&str> = spec.split_whitespace().collect();
+        let kind = match words[0] {
+            "f" => Kind::File,
+            "d" => Kind::Dir,
+            other => panic!("bad kind {other:?} in {spec:?}"),
+        };
+        let mut rest = &words[2..];
+        let (mut size, mut mtime) = (0, Some(0));
+        if kind == Kind::File {
+            size = rest[0].parse().expect("size");
+            mtime = (rest[1] != "?").then(|| rest[1].parse().expect("mtime"));
+            rest = &rest[2..];
+        }
+        let inode = rest
+            .first()
+            .map(|w| w.strip_prefix('i').expect("iN").parse().expect("inode"));
+        Parsed {
+            kind,
+            path: words[1].to_owned(),
+            size,
+            mtime,
+            inode,
+        }
+    }
+
+    fn snap(specs: &[&str]) -> Snapshot {
+        specs
+            .iter()
+            .map(|s| {
+                let p = parse(s);
+                let mtime = p.mtime.expect("local mtime is always known");
+                let entry = LocalEntry {
+                    kind: p.kind,
+                    size: p.size,
+                    mtime,
+                    inode: p.inode,
+                };
+                (p.path, entry)
+            })
+            .collect()
+    }
+
+    fn rtree(specs: &[&str]) -> RemoteTree {
+        specs
+            .iter()
+            .map(|s| {
+                let p = parse(s);
+                let entry = RemoteEntry {
+                    kind: p.kind,
+                    size: p.size,
+                    mtime: p.mtime,
+                    inode: p.inode,
+                };
+                (p.path, entry)
+            })
+            .collect()
+    }
+
+    fn show(a: &Action) -> String {
+        match a {
+            Action::Mkdir(p) => format!("mkdir {p}"),
+            Action::Upload { path, size, mtime } => format!("up {path} {size} {mtime}"),
+            Action::Rename { from, to } => format!("mv {from} {to}"),
+            Action::DeleteFile(p) => format!("rm {p}"),
+            Action::RemoveDir(p) => format!("rmdir {p}"),
+            Action::RemoveTemp(p) => format!("rmtemp {p}"),
+        }
+    }
+
+    struct Case {
+        name: &'static str,
+        local: &'static [&'static str],
+        remote: &'static [&'static str],
+        excludes: &'static [&'static str],
+        max_depth: usize,
+        delete: bool,
+        max_delete: Option<usize>,
+        /// Ok(actions) or Err((planned, limit)).
+        want: Result<&'static [&'static str], (usize, usize)>,
+    }
+
+    const BASE: Case = Case {
+        name: "",
+        local: &[],
+        remote: &[],
+        excludes: &[],
+        max_depth: 6,
+        delete: true,
+        max_delete: None,
+        want: Ok(&[]),
+    };
+
+    fn run(case: &Case) -> Result<Vec<String>, PlanError> {
+        let excludes: Vec<String> = case.excludes.iter().map(|s| s.to_string()).collect();
+        let filter = Filter::new(case.max_depth, &excludes).expect("valid globs");
+        let opts = PlanOptions {
+            delete: case.delete,
+            max_delete: case.max_delete,
+        };
+        plan(&snap(case.local), &rtree(case.remote), &filter, &opts)
+            .map(|actions| actions.iter().map(show).collect())
+    }
+
+    fn check(cases: &[Case]) {
+        for case in cases {
+            let got = run(case);
+            let want = match case.want {
+                Ok(actions) => Ok(actions.iter().map(|s| s.to_string()).collect()),
+                Err((planned, limit)) => Err(PlanError::TooManyDeletes { planned, limit }),
+            };
+            assert_eq!(got, want, "case {:?}", case.name);
+        }
+    }
+
+    // ---- rule 1: the filter applies to both sides ----------------------------------------
+
+    #[test]
+    fn rule1_filter_on_both_sides() {
+        check(&[
+            Case {
+                name: "excluded local file is not uploaded",
+                local: &["f a.tmp 1 1", "f b 1 1"],
+                excludes: &["*.tmp"],
+                want: Ok(&["up b 1 1"]),
+                ..BASE
+            },
+            Case {
+                name: "excluded remote file is not deleted",
+                remote: &["f x.tmp 1 1", "f y 1 1"],
+                excludes: &["*.tmp"],
+                want: Ok(&["rm y"]),
+                ..BASE
+            },
+            Case {
+                name: "excluded dir: nothing under it is touched on either side",
+                local: &["d build", "f build/new 1 1"],
+                remote: &["d build", "f build/old 1 1"],
+                excludes: &["build"],
+                want: Ok(&[]),
+                ..BASE
+            },
+            Case {
+                name: "too-deep local entries are not uploaded",
+                local: &["d a", "d a/b", "f a/b/c 1 1", "f a/x 1 1"],
+                max_depth: 2,
+                want: Ok(&["mkdir a", "mkdir a/b", "up a/x 1 1"]),
+                ..BASE
+            },
+            Case {
+                name: "remote dir holding an excluded entry is kept",
+                remote: &["d a", "f a/keep.tmp 1 1", "f a/x 1 1", "d b"],
+                excludes: &["*.tmp"],
+                want: Ok(&["rm a/x", "rmdir b"]),
+                ..BASE
+            },
+            Case {
+                name: "remote dirs holding a too-deep entry are kept (with their ancestors)",
+                remote: &["d a", "d a/b", "f a/b/c 1 1", "f a/y 1 1"],
+                max_depth: 2,
+                want: Ok(&["rm a/y"]),
+                ..BASE
+            },
+            Case {
+                name: "no rename into an excluded path",
+                local: &["f new.tmp 1 1 i5"],
+                remote: &["f old 1 1 i5"],
+                excludes: &["*.tmp"],
+                want: Ok(&["rm old"]),
+                ..BASE
+            },
+            Case {
+                name: "no rename from an excluded path",
+                local: &["f new 1 1 i5"],
+                remote: &["f old.tmp 1 1 i5"],
+                excludes: &["*.tmp"],
+                want: Ok(&["up new 1 1"]),
+                ..BASE
+            },
+            Case {
+                name: "max_depth 0 considers nothing",
+                local: &["f a 1 1"],
+                remote: &["f b 1 1", "f .ftpsh-part-1-b 1 1"],
+                max_depth: 0,
+                want: Ok(&[]),
+                ..BASE
+            },
+        ]);
+    }
+
+    // ---- rule 2: mkdir / upload / identical -----------------------------------------------
+
+    #[test]
+    fn rule2_mkdir_upload_identical() {
+        check(&[
+            Case {
+                name: "mkdirs in sorted order, parents first",
+                local: &["d b", "d a/c", "d a", "d a-x"],
+                want: Ok(&["mkdir a", "mkdir a-x", "mkdir a/c", "mkdir b"]),
+                ..BASE
+            },
+            Case {
+                name: "missing file uploads after its dir",
+                local: &["d a", "f a/x 3 100"],
+                want: Ok(&["mkdir a", "up a/x 3 100"]),
+                ..BASE
+            },
+            Case {
+                name: "size differs",
+                local: &["f x 4 100"],
+                remote: &["f x 3 100"],
+                want: Ok(&["up x 4 100"]),
+                ..BASE
+            },
+            Case {
+                name: "mtime differs",
+                local: &["f x 3 101"],
+                remote: &["f x 3 100"],
+                want: Ok(&["up x 3 101"]),
+                ..BASE
+            },
+            Case {
+                name: "remote mtime unknown",
+                local: &["f x 3 100"],
+                remote: &["f x 3 ?"],
+                want: Ok(&["up x 3 100"]),
+                ..BASE
+            },
+            Case {
+                name: "identical files and dirs: nothing (inode does not matter)",
+                local: &["d a i1", "f a/x 3 100 i2", "f y 0 5"],
+                remote: &["d a", "f a/x 3 100 i9", "f y 0 5"],
+                want: Ok(&[]),
+                ..BASE
+            },
+        ]);
+    }
+
+    // ---- rule 3: kind changed ------------------------------------------------------------
+
+    #[test]
+    fn rule3_kind_changed() {
+        check(&[
+            Case {
+                name: "local file replaces remote dir tree",
+                local: &["f p 1 1"],
+                remote: &["d p", "d p/s", "f p/s/x 1 1", "f p/y 1 1"],
+                want: Ok(&["rm p/s/x", "rm p/y", "rmdir p/s", "rmdir p", "up p 1 1"]),
+                ..BASE
+            },
+            Case {
+                name: "local dir replaces remote file",
+                local: &["d p", "f p/x 2 2"],
+                remote: &["f p 1 1"],
+                want: Ok(&["rm p", "mkdir p", "up p/x 2 2"]),
+                ..BASE
+            },
+            Case {
+                name: "delete=false: dir-over-file conflict skipped with children",
+                local: &["d p", "f p/x 2 2", "f q 1 1"],
+                remote: &["f p 1 1"],
+                delete: false,
+                want: Ok(&["up q 1 1"]),
+                ..BASE
+            },
+            Case {
+                name: "delete=false: file-over-dir conflict skipped with children",
+                local: &["f p 1 1"],
+                remote: &["d p", "f p/x 1 1"],
+                delete: false,
+                want: Ok(&[]),
+                ..BASE
+            },
+            Case {
+                name: "remote dir holding excluded data is not replaced by a file",
+                local: &["f p 1 1"],
+                remote: &["d p", "d p/.git", "f p/x 1 1"],
+                excludes: &[".git"],
+                want: Ok(&[]),
+                ..BASE
+            },
+            Case {
+                name: "conflict deletes count against max_delete",
+                local: &["f p 1 1"],
+                remote: &["d p", "f p/x 1 1"],
+                max_delete: Some(1),
+                want: Err((2, 1)),
+                ..BASE
+            },
+        ]);
+    }
+
+    // ---- rule 4: renames -----------------------------------------------------------------
+
+    #[test]
+    fn rule4_file_renames() {
+        check(&[
+            Case {
+                name: "moved file is renamed",
+                local: &["f new.txt 5 100 i7"],
+                remote: &["f old.txt 5 100 i7"],
+                want: Ok(&["mv old.txt new.txt"]),
+                ..BASE
+            },
+            Case {
+                name: "rename also with delete=false",
+                local: &["f new.txt 5 100 i7"],
+                remote: &["f old.txt 5 100 i7"],
+                delete: false,
+                want: Ok(&["mv old.txt new.txt"]),
+                ..BASE
+            },
+            Case {
+                name: "rename does not count as a delete",
+                local: &["f new.txt 5 100 i7"],
+                remote: &["f old.txt 5 100 i7"],
+                max_delete: Some(0),
+                want: Ok(&["mv old.txt new.txt"]),
+                ..BASE
+            },
+            Case {
+                name: "no local inode: never guess",
+                local: &["f new.txt 5 100"],
+                remote: &["f old.txt 5 100 i7"],
+                want: Ok(&["up new.txt 5 100", "rm old.txt"]),
+                ..BASE
+            },
+            Case {
+                name: "no remote inode: never guess",
+                local: &["f new.txt 5 100 i7"],
+                remote: &["f old.txt 5 100"],
+                want: Ok(&["up new.txt 5 100", "rm old.txt"]),
+                ..BASE
+            },
+            Case {
+                name: "different inode",
+                local: &["f new.txt 5 100 i8"],
+                remote: &["f old.txt 5 100 i7"],
+                want: Ok(&["up new.txt 5 100", "rm old.txt"]),
+                ..BASE
+            },
+            Case {
+                name: "same inode but size differs",
+                local: &["f new.txt 6 100 i7"],
+                remote: &["f old.txt 5 100 i7"],
+                want: Ok(&["up new.txt 6 100", "rm old.txt"]),
+                ..BASE
+            },
+            Case {
+                name: "same inode but mtime differs or unknown",
+                local: &["f a.new 5 101 i7", "f b.new 5 100 i8"],
+                remote: &["f a.old 5 100 i7", "f b.old 5 ? i8"],
+                want: Ok(&["up a.new 5 101", "up b.new 5 100", "rm a.old", "rm b.old"]),
+                ..BASE
+            },
+            Case {
+                name: "hard links (two local paths, one inode) are ambiguous",
+                local: &["f x 5 100 i7", "f y 5 100 i7"],
+                remote: &["f old 5 100 i7"],
+                want: Ok(&["up x 5 100", "up y 5 100", "rm old"]),
+                ..BASE
+            },
+            Case {
+                name: "source still present locally is not moved away",
+                local: &["f old 5 100 i7", "f new 5 100 i7"],
+                remote: &["f old 5 100 i7"],
+                want: Ok(&["up new 5 100"]),
+                ..BASE
+            },
+            Case {
+                name: "rename into a new dir comes after its mkdir",
+                local: &["d n", "f n/a 1 1 i7"],
+                remote: &["f a 1 1 i7"],
+                want: Ok(&["mkdir n", "mv a n/a"]),
+                ..BASE
+            },
+            Case {
+                name: "remote temp with a matching inode is never a rename source",
+                local: &["f a 1 1 i7"],
+                remote: &["f .ftpsh-part-1-a 1 1 i7"],
+                want: Ok(&["rmtemp .ftpsh-part-1-a", "up a 1 1"]),
+                ..BASE
+            },
+            Case {
+                name: "no rename out of a remote dir that conflicts with a local file",
+                local: &["f p 1 1", "f a 2 2 i7"],
+                remote: &["d p", "f p/a 2 2 i7"],
+                delete: false,
+                want: Ok(&["up a 2 2"]),
+                ..BASE
+            },
+        ]);
+    }
+
+    #[test]
+    fn rule4_dir_renames() {
+        check(&[
+            Case {
+                name: "moved dir: one rename, children compared under the new name",
+                local: &["d b i1", "f b/w 4 4", "f b/x 1 1", "f b/y 9 9"],
+                remote: &["d a i1", "f a/x 1 1", "f a/y 2 2", "f a/z 3 3"],
+                want: Ok(&["mv a b", "up b/w 4 4", "up b/y 9 9", "rm b/z"]),
+                ..BASE
+            },
+            Case {
+                name: "moved dir with delete=false keeps extras",
+                local: &["d b i1", "f b/x 1 1"],
+                remote: &["d a i1", "f a/x 1 1", "f a/z 3 3"],
+                delete: false,
+                want: Ok(&["mv a b"]),
+                ..BASE
+            },
+            Case {
+                name: "rename target parent is created first",
+                local: &["d n", "d n/b i1", "f n/b/x 1 1"],
+                remote: &["d a i1", "f a/x 1 1"],
+                want: Ok(&["mkdir n", "mv a n/b"]),
+                ..BASE
+            },
+            Case {
+                name: "nested dirs moved together: only the top rename",
+                local: &["d b i1", "d b/s i2", "f b/s/f 1 1 i3"],
+                remote: &["d a i1", "d a/s i2", "f a/s/f 1 1 i3"],
+                want: Ok(&["mv a b"]),
+                ..BASE
+            },
+            Case {
+                name: "file renamed from its remapped path",
+                local: &["d b i1", "f c 1 1 i7"],
+                remote: &["d a i1", "f a/f 1 1 i7"],
+                want: Ok(&["mv a b", "mv b/f c"]),
+                ..BASE
+            },
+            Case {
+                name: "file moved out before its old dir is renamed",
+                local: &["f b 1 1 i7", "d z i1"],
+                remote: &["d a i1", "f a/f 1 1 i7"],
+                want: Ok(&["mv a/f b", "mv a z"]),
+                ..BASE
+            },
+            Case {
+                name: "subdir moved out of a dir that was renamed too",
+                local: &["d b i1", "d c i2", "f c/x 1 1"],
+                remote: &["d a i1", "d a/s i2", "f a/s/x 1 1"],
+                want: Ok(&["mv a b", "mv b/s c"]),
+                ..BASE
+            },
+            Case {
+                name: "dir without inode is re-created",
+                local: &["d b", "f b/x 1 1"],
+                remote: &["d a i1", "f a/x 1 1"],
+                want: Ok(&["mkdir b", "up b/x 1 1", "rm a/x", "rmdir a"]),
+                ..BASE
+            },
+            Case {
+                name: "renamed dir carries a temp (cleaned first) and a type conflict",
+                local: &["d b i1", "d b/k", "f b/k/x 1 1"],
+                remote: &["d a i1", "f a/.ftpsh-part-9-x 1 1", "f a/k 5 5"],
+                want: Ok(&[
+                    "rmtemp a/.ftpsh-part-9-x",
+                    "mv a b",
+                    "rm b/k",
+                    "mkdir b/k",
+                    "up b/k/x 1 1",
+                ]),
+                ..BASE
+            },
+        ]);
+    }
+
+    // ---- rule 5: temporary uploads -------------------------------------------------------
+
+    #[test]
+    fn rule5_temps() {
+        check(&[
+            Case {
+                name: "leftover temp removed even with delete=false",
+                local: &["f a 1 1"],
+                remote: &["f .ftpsh-part-x-a 1 1", "f a 1 1"],
+                delete: false,
+                want: Ok(&["rmtemp .ftpsh-part-x-a"]),
+                ..BASE
+            },
+            Case {
+                name: "local temp names are never uploaded",
+                local: &[
+                    "f .ftpsh-part-x-a 1 1",
+                    "d .ftpsh-part-y-d",
+                    "f .ftpsh-part-y-d/z 1 1",
+                ],
+                want: Ok(&[]),
+                ..BASE
+            },
+            Case {
+                name: "temp removed even when its name matches an exclude",
+                remote: &["d d", "f d/.ftpsh-part-1-a 1 1"],
+                excludes: &[".*"],
+                delete: false,
+                want: Ok(&["rmtemp d/.ftpsh-part-1-a"]),
+                ..BASE
+            },
+            Case {
+                name: "temps in excluded or too-deep dirs are left alone",
+                remote: &[
+                    "d build",
+                    "f build/.ftpsh-part-1-a 1 1",
+                    "d a",
+                    "f a/.ftpsh-part-1-b 1 1",
+                ],
+                excludes: &["build"],
+                max_depth: 1,
+                want: Ok(&[]),
+                ..BASE
+            },
+            Case {
+                name: "temp-named remote dir is not ours: kept, and keeps its parent",
+                remote: &[
+                    "d p",
+                    "d p/.ftpsh-part-1-q",
+                    "f p/.ftpsh-part-1-q/f 1 1",
+                    "f p/x 1 1",
+                ],
+                want: Ok(&["rm p/x"]),
+                ..BASE
+            },
+            Case {
+                name: "temps first, then the dir holding them can go",
+                remote: &["d old", "f old/.ftpsh-part-1-x 1 1"],
+                want: Ok(&["rmtemp old/.ftpsh-part-1-x", "rmdir old"]),
+                ..BASE
+            },
+            Case {
+                name: "temp carried by a dir rename into reach is removed right after it",
+                local: &["d q i1"],
+                remote: &["d p", "d p/a i1", "f p/a/.ftpsh-part-1-x 1 1"],
+                max_depth: 2,
+                want: Ok(&["mv p/a q", "rmtemp q/.ftpsh-part-1-x", "rmdir p"]),
+                ..BASE
+            },
+            Case {
+                name: "RemoveTemp does not count against max_delete",
+                remote: &["f .ftpsh-part-1-a 1 1", "f .ftpsh-part-2-b 1 1"],
+                max_delete: Some(0),
+                want: Ok(&["rmtemp .ftpsh-part-1-a", "rmtemp .ftpsh-part-2-b"]),
+                ..BASE
+            },
+        ]);
+    }
+
+    // ---- rule 6: deletes -------------------------------------------------------------------
+
+    #[test]
+    fn rule6_deletes() {
+        check(&[
+            Case {
+                name: "deletes last, deepest first, files before dirs",
+                local: &["f z 1 1"],
+                remote: &["d a", "d a/b", "f a/b/c 1 1", "f a/d 1 1", "f e 1 1"],
+                want: Ok(&[
+                    "up z 1 1",
+                    "rm a/b/c",
+                    "rm a/d",
+                    "rmdir a/b",
+                    "rm e",
+                    "rmdir a",
+                ]),
+                ..BASE
+            },
+            Case {
+                name: "delete=false: nothing deleted",
+                local: &["f z 1 1"],
+                remote: &["d a", "f a/d 1 1"],
+                delete: false,
+                want: Ok(&["up z 1 1"]),
+                ..BASE
+            },
+            Case {
+                name: "max_delete exceeded",
+                remote: &["f a 1 1", "f b 1 1"],
+                max_delete: Some(1),
+                want: Err((2, 1)),
+                ..BASE
+            },
+            Case {
+                name: "max_delete reached exactly is fine",
+                remote: &["f a 1 1", "f b 1 1"],
+                max_delete: Some(2),
+                want: Ok(&["rm a", "rm b"]),
+                ..BASE
+            },
+            Case {
+                name: "max_delete is ignored with delete=false",
+                remote: &["f a 1 1", "f b 1 1"],
+                delete: false,
+                max_delete: Some(0),
+                want: Ok(&[]),
+                ..BASE
+            },
+        ]);
+    }
+
+    // ---- rule 7: overall order -------------------------------------------------------------
+
+    #[test]
+    fn rule7_overall_order() {
+        check(&[Case {
+            name: "temps, then mkdir/rename/upload by path, then deletes",
+            local: &[
+                "d docs i1",
+                "f docs/a 1 1",
+                "d img",
+                "f img/p.png 7 7 i9",
+                "f readme 2 2",
+                "d src",
+                "f src/main 3 3",
+            ],
+            remote: &[
+                "f .ftpsh-part-1-readme 2 2",
+                "d doc i1",
+                "f doc/a 1 1",
+                "f doc/b 1 1",
+                "f p.png 7 7 i9",
+                "f readme 1 1",
+                "d old",
+                "f old/x 1 1",
+            ],
+            want: Ok(&[
+                "rmtemp .ftpsh-part-1-readme",
+                "mv doc docs",
+                "mkdir img",
+                "mv p.png img/p.png",
+                "up readme 2 2",
+                "mkdir src",
+                "up src/main 3 3",
+                "rm docs/b",
+                "rm old/x",
+                "rmdir old",
+            ]),
+            ..BASE
+        }]);
+    }
+
+    #[test]
+    fn rule7_deterministic() {
+        let case = Case {
+            local: &["d b i1", "f b/x 1 1 i2", "f c 1 1 i3", "f d 1 1 i4"],
+            remote: &[
+                "d a i1",
+                "f a/x 1 1 i2",
+                "f y 1 1 i3",
+                "f z 1 1 i4",
+                "f w 1 1",
+            ],
+            ..BASE
+        };
+        let first = run(&case);
+        assert_eq!(
+            first,
+            Ok(vec![
+                "mv a b".to_string(),
+                "mv y c".to_string(),
+                "mv z d".to_string(),
+                "rm w".to_string(),
+            ])
+        );
+        for _ in 0..20 {
+            assert_eq!(run(&case), first);
+        }
+    }
+
+    // ---- rule 8: empty local -----------------------------------------------------------------
+
+    #[test]
+    fn rule8_empty_local() {
+        check(&[
+            Case {
+                name: "empty local deletes everything included",
+                remote: &["d a", "f a/x 1 1", "f b 1 1", "f c.keep 1 1"],
+                excludes: &["*.keep"],
+                want: Ok(&["rm a/x", "rm b", "rmdir a"]),
+                ..BASE
+            },
+            Case {
+                name: "max_delete 0 with a non-empty remote",
+                remote: &["f b 1 1"],
+                max_delete: Some(0),
+                want: Err((1, 0)),
+                ..BASE
+            },
+            Case {
+                name: "max_delete 0 with an empty remote",
+                max_delete: Some(0),
+                want: Ok(&[]),
+                ..BASE
+            },
+        ]);
+    }
+
+    #[test]
+    fn idle_and_error_text() {
+        assert!(is_idle(&[]));
+        assert!(!is_idle(&[Action::Mkdir("a".into())]));
+        let err = PlanError::TooManyDeletes {
+            planned: 3,
+            limit: 1,
+        };
+        assert_eq!(
+            err.to_string(),
+            "refusing to delete 3 remote entries (limit is 1)"
+        );
+        let _: &dyn std::error::Error = &err;
+    }
+}

@@ -1,0 +1,56 @@
+//! Local commands: lcd, lpwd, lls.
+
+use std::path::PathBuf;
+
+use super::state::Shell;
+use super::table::Invocation;
+use crate::error::{Error, Result};
+
+pub fn lcd(_: &mut Shell, inv: &Invocation) -> Result<()> {
+    let dir = match inv.args.first() {
+        Some(d) => PathBuf::from(d),
+        None => dirs::home_dir().ok_or_else(|| Error::Failed("lcd: no home directory".into()))?,
+    };
+    std::env::set_current_dir(&dir)
+        .map_err(|e| Error::local(format!("lcd {}", dir.display()), e))?;
+    println!("local directory: {}", current_dir()?.display());
+    Ok(())
+}
+
+fn current_dir() -> Result<PathBuf> {
+    std::env::current_dir().map_err(|e| Error::local("lpwd", e))
+}
+
+pub fn lpwd(_: &mut Shell, _: &Invocation) -> Result<()> {
+    println!("{}", current_dir()?.display());
+    Ok(())
+}
+
+/// Lists a local directory: kind, size, name; sorted by name.
+pub fn lls(_: &mut Shell, inv: &Invocation) -> Result<()> {
+    let dir = inv
+        .args
+        .first()
+        .map_or_else(|| PathBuf::from("."), PathBuf::from);
+    let what = format!("lls {}", dir.display());
+    let mut rows = Vec::new();
+    for entry in std::fs::read_dir(&dir).map_err(|e| Error::local(what.as_str(), e))? {
+        let entry = entry.map_err(|e| Error::local(what.as_str(), e))?;
+        let meta = entry
+            .metadata()
+            .map_err(|e| Error::local(what.as_str(), e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = if meta.is_dir() { 'd' } else { '-' };
+        rows.push((name, kind, meta.len()));
+    }
+    rows.sort();
+    for (name, kind, size) in rows {
+        let shown = if kind == 'd' {
+            format!("{name}/")
+        } else {
+            name
+        };
+        println!("{kind} {size:>12} {shown}");
+    }
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! Commands on the remote tree: cd, ls, mkdir, rmdir, rm, renames, mv, size, mdtm, touch.
+
+use super::state::Shell;
+use super::table::Invocation;
+use crate::error::{Error, Result};
+use crate::ftp::Session;
+use crate::ftp::listing::{self, EntryKind};
+use crate::ftp::path;
+
+pub fn pwd(shell: &mut Shell, _: &Invocation) -> Result<()> {
+    let dir = shell.session()?.pwd()?;
+    println!("{dir}");
+    shell.cwd = dir;
+    Ok(())
+}
+
+pub fn cd(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    shell.session()?.cwd(&inv.args[0])?;
+    shell.refresh_cwd();
+    Ok(())
+}
+
+pub fn cdup(shell: &mut Shell, _: &Invocation) -> Result<()> {
+    shell.session()?.cdup()?;
+    shell.refresh_cwd();
+    Ok(())
+}
+
+pub fn ls(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    for line in shell
+        .session()?
+        .list(inv.args.first().map(String::as_str))?
+    {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+pub fn nlst(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    for name in shell
+        .session()?
+        .nlst(inv.args.first().map(String::as_str))?
+    {
+        println!("{name}");
+    }
+    Ok(())
+}
+
+pub fn mkdir(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let session = shell.session()?;
+    for dir in &inv.args {
+        if inv.has('p') {
+            make_parents(session, dir)?;
+        } else {
+            session.mkdir(dir)?;
+        }
+    }
+    Ok(())
+}
+
+/// `mkdir -p`: creates each missing level; an existing directory is fine, an existing file
+/// in the way is the error the server gave.
+fn make_parents(session: &mut Session, dir: &str) -> Result<()> {
+    let absolute = dir.starts_with('/');
+    let mut prefix = String::new();
+    for part in dir.split('/').filter(|p| !p.is_empty()) {
+        prefix = if prefix.is_empty() && !absolute {
+            part.to_string()
+        } else {
+            format!("{prefix}/{part}")
+        };
+        if let Err(err) = session.mkdir(&prefix) {
+            match session.stat(&prefix)? {
+                Some(entry) if entry.kind == EntryKind::Dir => {}
+                _ => return Err(err),
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn rmdir(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let session = shell.session()?;
+    for dir in &inv.args {
+        session.rmdir(dir)?;
+    }
+    Ok(())
+}
+
+pub fn rm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let session = shell.session()?;
+    for target in &inv.args {
+        let result = if inv.has('r') {
+            remove_tree(session, target)
+        } else {
+            session.delete(target)
+        };
+        match result {
+            Err(Error::Reply { reply, .. }) if inv.has('f') && reply.starts_with("550") => {}
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
+/// `rm -r`: files first, then the emptied directories, deepest first. Names come from the
+/// server's listing, so each must be a plain name: a hostile `../x` must not steer us outside.
+pub fn remove_tree(session: &mut Session, target: &str) -> Result<()> {
+    let is_dir = session
+        .stat(target)?
+        .is_some_and(|e| e.kind == EntryKind::Dir);
+    if !is_dir {
+        return session.delete(target);
+    }
+    for entry in session.entries(target)? {
+        let name = path::safe_local_component(&entry.name)?;
+        let child = path::join(target, name);
+        match entry.kind {
+            EntryKind::Dir => remove_tree(session, &child)?,
+            _ => session.delete(&child)?,
+        }
+    }
+    session.rmdir(target)
+}
+
+pub fn rnfr(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let from = inv.args[0].clone();
+    shell.session()?.rename_from(&from)?;
+    shell.rename_from = Some(from);
+    Ok(())
+}
+
+/// The second half of the two-step rename. RNFR is sent again with RNTO so that commands
+/// typed in between cannot break the pair.
+pub fn rnto(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let from = shell
+        .rename_from
+        .take()
+        .ok_or_else(|| Error::Failed("rnto: no pending rename: use rnfr FROM first".into()))?;
+    shell.session()?.rename(&from, &inv.args[0])
+}
+
+pub fn rename(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    shell.session()?.rename(&inv.args[0], &inv.args[1])
+}
+
+/// `mv SRC... DEST`: into DEST (keeping names) when it is a directory, else a plain rename.
+pub fn mv(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let (dest, sources) = inv.args.split_last().expect("arity checked");
+    let session = shell.session()?;
+    let dest_is_dir = dest.ends_with('/')
+        || session
+            .stat(dest)?
+            .is_some_and(|e| e.kind == EntryKind::Dir);
+    if sources.len() > 1 && !dest_is_dir {
+        return Err(Error::Failed(format!("mv: {dest}: not a directory")));
+    }
+    for source in sources {
+        let target = if dest_is_dir {
+            path::join(dest, path::file_name(source))
+        } else {
+            dest.clone()
+        };
+        session.rename(source, &target)?;
+    }
+    Ok(())
+}
+
+pub fn size(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let session = shell.session()?;
+    for file in &inv.args {
+        let bytes = session.size(file)?;
+        println!("{bytes}\t{file}");
+    }
+    Ok(())
+}
+
+pub fn mdtm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let session = shell.session()?;
+    for file in &inv.args {
+        let time = session.mdtm(file)?;
+        println!("{}\t{file}", human_time(time));
+    }
+    Ok(())
+}
+
+/// "2024-01-02 03:04:05 UTC" from unix seconds.
+pub fn human_time(unix: i64) -> String {
+    let s = listing::format_ftp_time(unix);
+    format!(
+        "{}-{}-{} {}:{}:{} UTC",
+        &s[0..4],
+        &s[4..6],
+        &s[6..8],
+        &s[8..10],
+        &s[10..12],
+        &s[12..14]
+    )
+}
+
+/// Creates an empty file, or sets an existing file's time to now where the server can.
+pub fn touch(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let session = shell.session()?;
+    for file in &inv.args {
+        match session.stat(file)? {
+            Some(entry) if entry.kind == EntryKind::Dir => {
+                return Err(Error::Failed(format!("touch {file}: is a directory")));
+            }
+            Some(_) => {
+                if !session.set_mtime(file, crate::clock::now_unix())? {
+                    eprintln!("touch {file}: the server cannot set modification times");
+                }
+            }
+            None => {
+                session.store(file, &mut std::io::empty(), false, &mut |_| {})?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_time_formats_utc() {
+        assert_eq!(human_time(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(human_time(1_709_164_800), "2024-02-29 00:00:00 UTC");
+    }
+}

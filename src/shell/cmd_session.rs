@@ -1,0 +1,117 @@
+//! Commands about the session itself: open, close, user, quote, site, modes, help, quit.
+
+use super::help;
+use super::state::Shell;
+use super::table::Invocation;
+use crate::cli;
+use crate::error::{Error, Result};
+use crate::target;
+
+pub fn open(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let target = target::parse(&inv.args[0])?;
+    let params = cli::connect_params(&target, shell.passive, shell.timeout)?;
+    shell.connect(&params, target.dir.as_deref())
+}
+
+pub fn close(shell: &mut Shell, _: &Invocation) -> Result<()> {
+    shell.session()?;
+    shell.disconnect();
+    Ok(())
+}
+
+/// Logs in again as another user on the same server.
+pub fn user(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let old = shell.params().ok_or(Error::NotConnected)?.clone();
+    let target = target::Target {
+        host: old.host.clone(),
+        port: Some(old.port),
+        user: Some(inv.args[0].clone()),
+        password: inv.args.get(1).cloned(),
+        dir: None,
+    };
+    let params = cli::connect_params(&target, shell.passive, shell.timeout)?;
+    shell.connect(&params, None)
+}
+
+/// Commands that open a data connection: sent raw they would leave the session waiting for
+/// a transfer nobody reads.
+const DATA_COMMANDS: &[&str] = &[
+    "LIST", "NLST", "MLSD", "RETR", "STOR", "STOU", "APPE", "PASV", "EPSV", "PORT", "EPRT",
+];
+
+pub fn quote(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let command = inv.args.join(" ");
+    let verb = inv.args[0].to_ascii_uppercase();
+    if DATA_COMMANDS.contains(&verb.as_str()) {
+        return Err(Error::usage(format!(
+            "quote {verb}: opens a data connection; use ls, get or put instead"
+        )));
+    }
+    let reply = shell.session()?.quote(&command)?;
+    println!("{reply}");
+    Ok(())
+}
+
+pub fn site(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let reply = shell
+        .session()?
+        .quote(&format!("SITE {}", inv.args.join(" ")))?;
+    println!("{reply}");
+    Ok(())
+}
+
+pub fn binary(shell: &mut Shell, _: &Invocation) -> Result<()> {
+    shell.session()?.set_binary(true)?;
+    println!("transfer type: binary");
+    Ok(())
+}
+
+pub fn ascii(shell: &mut Shell, _: &Invocation) -> Result<()> {
+    shell.session()?.set_binary(false)?;
+    println!("transfer type: ascii");
+    Ok(())
+}
+
+/// Parses an optional on/off argument; no argument toggles `current`.
+fn on_off(name: &str, inv: &Invocation, current: bool) -> Result<bool> {
+    match inv.args.first().map(|a| a.to_ascii_lowercase()).as_deref() {
+        None => Ok(!current),
+        Some("on" | "yes" | "1" | "true") => Ok(true),
+        Some("off" | "no" | "0" | "false") => Ok(false),
+        Some(other) => Err(Error::usage(format!(
+            "{name}: expected on or off, got {other:?}"
+        ))),
+    }
+}
+
+pub fn passive(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    shell.passive = on_off("passive", inv, shell.passive)?;
+    let passive = shell.passive;
+    if let Ok(session) = shell.session() {
+        session.set_passive(passive);
+    }
+    println!("passive mode: {}", if passive { "on" } else { "off" });
+    Ok(())
+}
+
+pub fn debug(_: &mut Shell, inv: &Invocation) -> Result<()> {
+    let on = on_off("debug", inv, crate::journal::trace_enabled())?;
+    crate::journal::set_trace(on);
+    println!("debug: {}", if on { "on" } else { "off" });
+    Ok(())
+}
+
+pub fn help(_: &mut Shell, inv: &Invocation) -> Result<()> {
+    let text = match inv.args.first() {
+        None => help::overview().to_string(),
+        Some(name) => help::section_for(name)
+            .ok_or_else(|| Error::usage(format!("help: no command {name:?}")))?,
+    };
+    println!("{}", text.trim_end());
+    Ok(())
+}
+
+pub fn quit(shell: &mut Shell, _: &Invocation) -> Result<()> {
+    shell.quit_requested = true;
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! The shell: the command table, line splitting, the REPL and the script runner.
+
+pub mod cmd_local;
+pub mod cmd_remote;
+pub mod cmd_session;
+pub mod cmd_transfer;
+pub mod help;
+pub mod repl;
+pub mod script;
+pub mod split;
+pub mod state;
+pub mod table;
+
+use crate::error::{Error, Result};
+pub use state::Shell;
+
+/// Runs one command given as words.
+pub fn run_words(shell: &mut Shell, words: &[String]) -> Result<()> {
+    let command = table::find(&words[0]).ok_or_else(|| {
+        Error::usage(format!(
+            "{}: unknown command (type help for the list)",
+            words[0]
+        ))
+    })?;
+    let invocation = command.parse(&words[1..])?;
+    let result = (command.run)(shell, &invocation);
+    if let Err(err) = &result
+        && err.is_connection_lost()
+    {
+        shell.mark_broken();
+    }
+    result
+}
+
+/// Runs every command of one line, stopping at the first failure.
+pub fn run_line(shell: &mut Shell, line: &str) -> Result<()> {
+    for words in split::split_line(line)? {
+        run_words(shell, &words)?;
+        if shell.quit_requested {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a line may go into history: lines that can carry a password never do.
+pub fn is_secret_line(line: &str) -> bool {
+    let Ok(commands) = split::split_line(line) else {
+        return false;
+    };
+    commands.iter().any(|words| {
+        let command = table::find(&words[0]);
+        command.is_some_and(|c| c.secret)
+            || words.iter().any(|w| w.contains("://") && w.contains('@'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_lines_stay_out_of_history() {
+        for line in [
+            "user bob hunter2",
+            "quote PASS hunter2",
+            "open ftp://bob:pw@host",
+            "ls; user bob pw",
+        ] {
+            assert!(is_secret_line(line), "{line}");
+        }
+        for line in ["ls", "put a.txt", "open host"] {
+            assert!(!is_secret_line(line), "{line}");
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Non-interactive ways in: `-c "cmd; cmd"` and a script read from stdin.
+
+use std::io::BufRead;
+
+use super::{Shell, run_line};
+use crate::error::{EXIT_FAILED, EXIT_OK};
+
+/// Runs `-c` commands; stops at the first failure and returns its exit code.
+pub fn run_commands(shell: &mut Shell, text: &str) -> i32 {
+    match run_line(shell, text) {
+        Ok(()) => EXIT_OK,
+        Err(err) => {
+            eprintln!("ftpsh: {err}");
+            err.exit_code()
+        }
+    }
+}
+
+/// Runs a script line by line: `#` comments, no prompt, stop at the first failing line with
+/// `line N: error` on stderr.
+pub fn run_script(shell: &mut Shell, input: impl BufRead) -> i32 {
+    for (index, line) in input.lines().enumerate() {
+        let line = match line {
+            Ok(line) => line,
+            Err(err) => {
+                eprintln!("line {}: reading the script: {err}", index + 1);
+                return EXIT_FAILED;
+            }
+        };
+        if let Err(err) = run_line(shell, &line) {
+            eprintln!("line {}: {err}", index + 1);
+            return err.exit_code();
+        }
+        if shell.quit_requested {
+            break;
+        }
+    }
+    EXIT_OK
+}

@@ -1,0 +1,125 @@
+//! The shell's state: the open session, where we are, and the settings commands change.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::ftp::{ConnectParams, Session};
+
+/// Prints a line from another thread (a mirror job) without garbling the prompt.
+pub type Printer = Arc<dyn Fn(String) + Send + Sync>;
+
+pub struct Shell {
+    session: Option<Session>,
+    /// The remote directory, refreshed after each cd, for the prompt and reconnects.
+    pub cwd: String,
+    /// Source of a pending two-step rename (rnfr, then rnto).
+    pub rename_from: Option<String>,
+    pub passive: bool,
+    pub timeout: Duration,
+    pub verbose: bool,
+    /// A person is typing: confirmations may be asked, banners shown.
+    pub interactive: bool,
+    pub quit_requested: bool,
+    pub printer: Printer,
+    /// The last command lost the connection: reconnect before the next one.
+    broken: bool,
+}
+
+impl Shell {
+    pub fn new(passive: bool, timeout: Duration, verbose: bool, interactive: bool) -> Shell {
+        Shell {
+            session: None,
+            cwd: String::new(),
+            rename_from: None,
+            passive,
+            timeout,
+            verbose,
+            interactive,
+            quit_requested: false,
+            printer: Arc::new(|line| eprintln!("{line}")),
+            broken: false,
+        }
+    }
+
+    pub fn params(&self) -> Option<&ConnectParams> {
+        self.session.as_ref().map(Session::params)
+    }
+
+    /// The open session, or NotConnected. After a lost connection this is where the shell
+    /// reconnects, so the next command works again without the user retyping `open`.
+    pub fn session(&mut self) -> Result<&mut Session> {
+        if self.broken && self.session.is_some() {
+            self.broken = false;
+            self.reconnect()?;
+            let host = self.params().map(|p| p.host.clone()).unwrap_or_default();
+            eprintln!(
+                "connection to {host} was lost; reconnected, back in {}",
+                self.cwd
+            );
+        }
+        self.session.as_mut().ok_or(Error::NotConnected)
+    }
+
+    pub fn mark_broken(&mut self) {
+        self.broken = true;
+    }
+
+    /// Opens a session (closing any previous one), shows the banner, goes to `dir`.
+    pub fn connect(&mut self, params: &ConnectParams, dir: Option<&str>) -> Result<()> {
+        self.disconnect();
+        let session = Session::connect(params)?;
+        if let Some(welcome) = session.welcome()
+            && (self.interactive || self.verbose)
+        {
+            println!("{welcome}");
+        }
+        self.session = Some(session);
+        if let Some(dir) = dir {
+            self.session()?.cwd(dir)?;
+        }
+        self.refresh_cwd();
+        Ok(())
+    }
+
+    pub fn disconnect(&mut self) {
+        if let Some(session) = self.session.take() {
+            session.quit();
+        }
+        self.cwd.clear();
+        self.rename_from = None;
+    }
+
+    /// Re-reads the remote directory for the prompt; a server without PWD leaves it blank.
+    pub fn refresh_cwd(&mut self) {
+        self.cwd = match self.session.as_mut().map(Session::pwd) {
+            Some(Ok(dir)) => dir,
+            _ => String::new(),
+        };
+    }
+
+    /// After a lost connection: reconnect and return to the directory we were in.
+    pub fn reconnect(&mut self) -> Result<()> {
+        let params = match self.session.take() {
+            Some(old) => old.params().clone(),
+            None => return Err(Error::NotConnected),
+        };
+        let dir = self.cwd.clone();
+        let mut session = Session::connect(&params).map_err(|e| Error::Connection {
+            what: "reconnect".into(),
+            message: e.to_string(),
+        })?;
+        if !dir.is_empty() {
+            session.cwd(&dir)?;
+        }
+        self.session = Some(session);
+        Ok(())
+    }
+
+    pub fn prompt(&self) -> String {
+        match self.params() {
+            Some(p) => format!("ftpsh {}:{}> ", p.host, self.cwd),
+            None => "ftpsh> ".to_string(),
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Parsing of connection targets: `ftp://user:pass@host:port/dir`, `host`, `host:port`.
+
+use crate::error::{Error, Result};
+
+pub const DEFAULT_PORT: u16 = 21;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Target {
+    pub host: String,
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub dir: Option<String>,
+}
+
+/// Parses a target as typed on the command line or after `open`.
+pub fn parse(text: &str) -> Result<Target> {
+    let rest = match text.split_once("://") {
+        Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
+            "ftp" => rest,
+            "ftps" => {
+                return Err(Error::usage(
+                    "ftps:// (FTP over TLS) is not supported yet; use ftp:// on a trusted network",
+                ));
+            }
+            other => {
+                return Err(Error::usage(format!(
+                    "{text}: unsupported scheme {other}://"
+                )));
+            }
+        },
+        None => text,
+    };
+    let (authority, dir) = match rest.find('/') {
+        Some(i) => (&rest[..i], Some(percent_decode(&rest[i..])?)),
+        None => (rest, None),
+    };
+    // The password may itself contain '@' when not encoded: split at the last one.
+    let (userinfo, hostport) = match authority.rfind('@') {
+        Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
+        None => (None, authority),
+    };
+    let (user, password) = match userinfo {
+        Some(info) => match info.split_once(':') {
+            Some((u, p)) => (Some(percent_decode(u)?), Some(percent_decode(p)?)),
+            None => (Some(percent_decode(info)?), None),
+        },
+        None => (None, None),
+    };
+    let (host, port) = split_host_port(hostport)?;
+    if host.is_empty() {
+        return Err(Error::usage(format!("{text}: no host name")));
+    }
+    Ok(Target {
+        host,
+        port,
+        user: user.filter(|u| !u.is_empty()),
+        password,
+        dir: dir.filter(|d| d != "/" || rest.ends_with('/')),
+    })
+}
+
+fn split_host_port(text: &str) -> Result<(String, Option<u16>)> {
+    let bad_port = |p: &str| Error::usage(format!("{text}: bad port {p:?}"));
+    if let Some(stripped) = text.strip_prefix('[') {
+        let (host, after) = stripped
+            .split_once(']')
+            .ok_or_else(|| Error::usage(format!("{text}: unclosed '['")))?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => Some(p.parse().map_err(|_| bad_port(p))?),
+            None if after.is_empty() => None,
+            None => return Err(Error::usage(format!("{text}: junk after ']'"))),
+        };
+        return Ok((host.to_string(), port));
+    }
+    match text.rsplit_once(':') {
+        Some((host, p)) if !host.contains(':') => {
+            Ok((host.to_string(), Some(p.parse().map_err(|_| bad_port(p))?)))
+        }
+        _ => Ok((text.to_string(), None)),
+    }
+}
+
+fn percent_decode(text: &str) -> Result<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| Error::usage(format!("{text}: bad %-escape")))?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| Error::usage(format!("{text}: %-escapes are not UTF-8")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(
+        host: &str,
+        port: Option<u16>,
+        user: Option<&str>,
+        pass: Option<&str>,
+        dir: Option<&str>,
+    ) -> Target {
+        Target {
+            host: host.into(),
+            port,
+            user: user.map(Into::into),
+            password: pass.map(Into::into),
+            dir: dir.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn parses_the_forms_people_type() {
+        let cases = [
+            ("host", t("host", None, None, None, None)),
+            ("host:2121", t("host", Some(2121), None, None, None)),
+            ("ftp://h", t("h", None, None, None, None)),
+            (
+                "ftp://alice@h:2121/start/dir",
+                t("h", Some(2121), Some("alice"), None, Some("/start/dir")),
+            ),
+            (
+                "ftp://a%40b:p%3Aw@h",
+                t("h", None, Some("a@b"), Some("p:w"), None),
+            ),
+            (
+                "ftp://u:p@ss@h",
+                t("h", None, Some("u"), Some("p@ss"), None),
+            ),
+            (
+                "ftp://[::1]:21/x%20y",
+                t("::1", Some(21), None, None, Some("/x y")),
+            ),
+            ("FTP://h/", t("h", None, None, None, Some("/"))),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse(text).unwrap(), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_targets() {
+        for text in [
+            "ftps://h",
+            "http://h",
+            "ftp://:21",
+            "h:notaport",
+            "ftp://h/%zz",
+            "[::1",
+        ] {
+            assert!(parse(text).is_err(), "{text}");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! File transfers with their safety rules: atomic uploads (temp name, then rename) and
+//! downloads that never leave a partial file under the final name.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::{Error, Result};
+use crate::ftp::{Session, path};
+
+/// What an upload did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Uploaded {
+    pub bytes: u64,
+    /// The local mtime (unix seconds) the content corresponds to, read before sending.
+    pub mtime: i64,
+    /// Whether the remote file now carries that mtime (MFMT / 2-arg MDTM worked).
+    pub mtime_set: bool,
+}
+
+/// A tag unique within this process, so two uploads never share a temporary name.
+fn next_tag() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Uploads `local` to `remote`: STOR to a temporary sibling, RNFR/RNTO onto the final name,
+/// then set the remote mtime where the server can. On failure the temporary is removed.
+pub fn upload_atomic(
+    session: &mut Session,
+    local: &Path,
+    remote: &str,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Uploaded> {
+    let what = format!("put {}", local.display());
+    let mut file = File::open(local).map_err(|e| Error::local(what.as_str(), e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::local(what.as_str(), e))?;
+    if meta.is_dir() {
+        return Err(Error::Failed(format!("{what}: is a directory")));
+    }
+    let mtime = meta
+        .modified()
+        .map(crate::clock::unix_seconds)
+        .map_err(|e| Error::local(what.as_str(), e))?;
+    path::check_sendable(&what, remote)?;
+    let temp = path::temp_sibling(remote, &next_tag());
+    let stored = session.store(&temp, &mut file, false, progress);
+    let bytes = match stored {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            discard_temp(session, &temp, &err);
+            return Err(err);
+        }
+    };
+    if let Err(err) = rename_over(session, &temp, remote) {
+        discard_temp(session, &temp, &err);
+        return Err(err);
+    }
+    let mtime_set = session.set_mtime(remote, mtime).unwrap_or(false);
+    Ok(Uploaded {
+        bytes,
+        mtime,
+        mtime_set,
+    })
+}
+
+/// Removing the temporary after a failed upload is best effort; the connection may be gone,
+/// and the next mirror pass cleans stale temporaries anyway.
+fn discard_temp(session: &mut Session, temp: &str, cause: &Error) {
+    if !cause.is_connection_lost() {
+        let _ = session.delete(temp);
+    }
+}
+
+/// RNTO onto an existing file is refused by some servers (Windows-backed ones): delete the
+/// old file and try once more.
+fn rename_over(session: &mut Session, from: &str, to: &str) -> Result<()> {
+    match session.rename(from, to) {
+        Err(Error::Reply { .. }) => {
+            let _ = session.delete(to);
+            session.rename(from, to)
+        }
+        other => other,
+    }
+}
+
+/// The temporary name a download is written under, beside its final name.
+fn partial_path(local: &Path) -> PathBuf {
+    let mut name = local.file_name().unwrap_or_default().to_os_string();
+    name.push(".ftpsh-part");
+    local.with_file_name(name)
+}
+
+/// Downloads `remote` to `local` through a `.ftpsh-part` file renamed on success.
+pub fn download(
+    session: &mut Session,
+    remote: &str,
+    local: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64> {
+    let what = format!("get {remote}");
+    let partial = partial_path(local);
+    let file = File::create(&partial)
+        .map_err(|e| Error::local(format!("{what}: {}", partial.display()), e))?;
+    let mut out = BufWriter::new(file);
+    let result = session
+        .retrieve(remote, &mut out, progress)
+        .and_then(|bytes| {
+            out.flush()
+                .map_err(|e| Error::local(format!("{what}: {}", partial.display()), e))?;
+            Ok(bytes)
+        });
+    drop(out);
+    match result {
+        Ok(bytes) => {
+            fs::rename(&partial, local)
+                .map_err(|e| Error::local(format!("{what}: {}", local.display()), e))?;
+            Ok(bytes)
+        }
+        Err(err) => {
+            let _ = fs::remove_file(&partial);
+            Err(err)
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! The shell's commands against a real (embedded) FTP server, through `-c` and stdin scripts.
+
+mod support;
+
+use std::fs;
+
+use support::{TestServer, assert_fails, assert_ok, run_c, run_script};
+use tempfile::TempDir;
+
+fn setup() -> (TestServer, TempDir) {
+    (TestServer::start(), TempDir::new().unwrap())
+}
+
+#[test]
+fn mkdir_put_ls_get_roundtrip() {
+    let (server, local) = setup();
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    fs::write(local.path().join("data.bin"), &body).unwrap();
+    let out = run_c(
+        &server.url(),
+        "mkdir /d; cd /d; put data.bin; ls; size data.bin; get data.bin back.bin; pwd",
+        local.path(),
+    );
+    assert_ok(&out);
+    assert_eq!(
+        fs::read(server.path("d/data.bin")).unwrap(),
+        body,
+        "server copy"
+    );
+    assert_eq!(
+        fs::read(local.path().join("back.bin")).unwrap(),
+        body,
+        "downloaded copy"
+    );
+    assert!(out.stdout.contains("data.bin"), "ls output: {}", out.stdout);
+    assert!(
+        out.stdout.contains("300000\tdata.bin"),
+        "size output: {}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.trim_end().ends_with("/d"),
+        "pwd output: {}",
+        out.stdout
+    );
+    let leftovers: Vec<_> = fs::read_dir(server.path("d")).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary left beside the upload");
+}
+
+#[test]
+fn seed_verbs_work_like_the_everyday_words() {
+    let (server, local) = setup();
+    fs::write(local.path().join("a.txt"), "A").unwrap();
+    let out = run_c(
+        &server.url(),
+        "mkd /v; cwd /v; stor a.txt; list; retr a.txt copy.txt; rnfr a.txt; rnto b.txt; dele b.txt; cwd /; rmd /v",
+        local.path(),
+    );
+    assert_ok(&out);
+    assert_eq!(
+        fs::read_to_string(local.path().join("copy.txt")).unwrap(),
+        "A"
+    );
+    assert!(!server.path("v").exists(), "v removed");
+}
+
+#[test]
+fn rename_mv_and_rm_r() {
+    let (server, local) = setup();
+    fs::create_dir_all(server.path("src/sub")).unwrap();
+    fs::write(server.path("src/sub/x.txt"), "x").unwrap();
+    fs::write(server.path("one.txt"), "1").unwrap();
+    fs::write(server.path("two.txt"), "2").unwrap();
+    fs::create_dir(server.path("dest")).unwrap();
+    let out = run_c(
+        &server.url(),
+        "rename one.txt uno.txt; mv uno.txt two.txt dest; mv src dest/moved; rm -r dest/moved",
+        local.path(),
+    );
+    assert_ok(&out);
+    assert_eq!(
+        fs::read_to_string(server.path("dest/uno.txt")).unwrap(),
+        "1"
+    );
+    assert_eq!(
+        fs::read_to_string(server.path("dest/two.txt")).unwrap(),
+        "2"
+    );
+    assert!(!server.path("src").exists());
+    assert!(
+        !server.path("dest/moved").exists(),
+        "rm -r removed the tree"
+    );
+}
+
+#[test]
+fn mv_many_into_a_file_is_refused() {
+    let (server, local) = setup();
+    fs::write(server.path("a"), "a").unwrap();
+    fs::write(server.path("b"), "b").unwrap();
+    fs::write(server.path("c"), "c").unwrap();
+    let out = run_c(&server.url(), "mv a b c", local.path());
+    assert_fails(&out, 1, "not a directory");
+    assert!(server.path("a").exists() && server.path("b").exists());
+}
+
+#[test]
+fn mkdir_p_rmdir_nlst_touch_mdtm() {
+    let (server, local) = setup();
+    let out = run_c(
+        &server.url(),
+        "mkdir -p /p/q/r; mkdir -p /p/q; touch /p/new.txt; nlst /p; mdtm /p/new.txt; rmdir /p/q/r",
+        local.path(),
+    );
+    assert_ok(&out);
+    assert!(server.path("p/q").is_dir());
+    assert!(!server.path("p/q/r").exists());
+    assert_eq!(fs::metadata(server.path("p/new.txt")).unwrap().len(), 0);
+    assert!(out.stdout.contains("new.txt"), "{}", out.stdout);
+    assert!(out.stdout.contains(" UTC\t/p/new.txt"), "{}", out.stdout);
+}
+
+#[test]
+fn names_with_spaces_and_unicode() {
+    let (server, local) = setup();
+    fs::write(local.path().join("my file é.txt"), "hé").unwrap();
+    let out = run_c(
+        &server.url(),
+        "mkdir 'dir 文件'; put 'my file é.txt' 'dir 文件/'; get 'dir 文件/my file é.txt' \"back é.txt\"",
+        local.path(),
+    );
+    assert_ok(&out);
+    assert_eq!(
+        fs::read_to_string(server.path("dir 文件/my file é.txt")).unwrap(),
+        "hé"
+    );
+    assert_eq!(
+        fs::read_to_string(local.path().join("back é.txt")).unwrap(),
+        "hé"
+    );
+}
+
+#[test]
+fn server_refusals_name_the_command_path_and_reply() {
+    let (server, local) = setup();
+    let out = run_c(&server.url(), "get missing.txt", local.path());
+    assert_fails(&out, 1, "get missing.txt: 550");
+    assert!(
+        !local.path().join("missing.txt").exists(),
+        "no file left under the final name"
+    );
+    assert!(
+        !local.path().join("missing.txt.ftpsh-part").exists(),
+        "no partial left"
+    );
+
+    fs::create_dir(server.path("exists")).unwrap();
+    let out = run_c(&server.url(), "mkdir /exists", local.path());
+    assert_fails(&out, 1, "mkdir /exists: 550");
+
+    let out = run_c(&server.url(), "cd /nowhere", local.path());
+    assert_fails(&out, 1, "cd /nowhere: 550");
+
+    let out = run_c(&server.url(), "put no-such-local.txt", local.path());
+    assert_fails(&out, 1, "put no-such-local.txt");
+}
+
+#[test]
+fn rnto_without_rnfr_is_a_clear_error() {
+    let (server, local) = setup();
+    let out = run_c(&server.url(), "rnto x", local.path());
+    assert_fails(&out, 1, "rnto: no pending rename");
+}
+
+#[test]
+fn crlf_in_a_name_is_refused_before_sending() {
+    let (server, local) = setup();
+    fs::write(server.path("victim.txt"), "keep").unwrap();
+    let out = run_c(
+        &server.url(),
+        "mkdir \"evil\r\nDELE victim.txt\"",
+        local.path(),
+    );
+    assert_fails(&out, 1, "CR, LF");
+    assert!(
+        server.path("victim.txt").exists(),
+        "injected DELE must not run"
+    );
+    let names: Vec<_> = fs::read_dir(server.root()).unwrap().collect();
+    assert_eq!(names.len(), 1, "nothing was created");
+}
+
+#[test]
+fn wrong_password_exits_3() {
+    let (server, local) = setup();
+    let out = support::ftpsh(local.path())
+        .env("FTPSH_PASSWORD", "wrong")
+        .args(["-c", "pwd", &server.url()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("login alice: 530"), "{stderr}");
+    assert!(
+        !stderr.contains("wrong"),
+        "password must not be printed: {stderr}"
+    );
+}
+
+#[test]
+fn closed_port_exits_3() {
+    let local = TempDir::new().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = run_c(
+        &format!("ftp://alice@127.0.0.1:{port}"),
+        "pwd",
+        local.path(),
+    );
+    assert_fails(&out, 3, "connect 127.0.0.1");
+}
+
+#[test]
+fn script_stops_at_the_first_failing_line() {
+    let (server, local) = setup();
+    let script = "# a comment\nmkdir /one\n\nmkdir /one\nmkdir /two\n";
+    let out = run_script(&server.url(), script, local.path());
+    assert_fails(&out, 1, "line 4: mkdir /one: 550");
+    assert!(server.path("one").is_dir());
+    assert!(
+        !server.path("two").exists(),
+        "lines after the failure must not run"
+    );
+    assert!(
+        !out.stdout.contains("ftpsh"),
+        "no prompt in scripts: {}",
+        out.stdout
+    );
+}
+
+#[test]
+fn unknown_command_in_a_script_exits_2() {
+    let (server, local) = setup();
+    let out = run_script(&server.url(), "frobnicate\nmkdir /never\n", local.path());
+    assert_fails(&out, 2, "line 1: frobnicate: unknown command");
+    assert!(!server.path("never").exists());
+}
+
+#[test]
+fn wrong_arity_is_a_usage_error() {
+    let (server, local) = setup();
+    let out = run_c(&server.url(), "rename onlyone", local.path());
+    assert_fails(&out, 2, "usage: rename FROM TO");
+}
+
+#[test]
+fn c_commands_stop_at_the_first_failure() {
+    let (server, local) = setup();
+    let out = run_c(
+        &server.url(),
+        "mkdir /a; cd /missing; mkdir /b",
+        local.path(),
+    );
+    assert_fails(&out, 1, "cd /missing");
+    assert!(server.path("a").is_dir());
+    assert!(!server.path("b").exists());
+}
+
+#[test]
+fn quote_site_and_help() {
+    let (server, local) = setup();
+    let out = run_c(&server.url(), "quote NOOP; help; help mkd", local.path());
+    assert_ok(&out);
+    assert!(out.stdout.contains("200"), "quote reply: {}", out.stdout);
+    assert!(
+        out.stdout.contains("mkdir [-p] DIR..."),
+        "help mkd: {}",
+        out.stdout
+    );
+    let out = run_c(&server.url(), "quote LIST", local.path());
+    assert_fails(&out, 2, "data connection");
+    let out = run_c(&server.url(), "quote BOGUSCMD", local.path());
+    assert_eq!(out.code, 1, "5xx reply is a failure: {}", out.stderr);
+}
+
+#[test]
+fn modes_and_local_commands() {
+    let (server, local) = setup();
+    fs::create_dir(local.path().join("sub")).unwrap();
+    fs::write(local.path().join("sub/f.txt"), "f").unwrap();
+    let out = run_c(
+        &server.url(),
+        "ascii; binary; passive off; passive on; debug on; pwd; debug off; lcd sub; lpwd; lls; put f.txt",
+        local.path(),
+    );
+    assert_ok(&out);
+    assert!(out.stdout.contains("f.txt"), "lls: {}", out.stdout);
+    assert!(
+        out.stderr.contains("--> PWD"),
+        "debug trace: {}",
+        out.stderr
+    );
+    assert_eq!(fs::read_to_string(server.path("f.txt")).unwrap(), "f");
+}
+
+#[test]
+fn active_mode_transfers() {
+    let (server, local) = setup();
+    fs::write(local.path().join("a.txt"), "active").unwrap();
+    let out = support::ftpsh(local.path())
+        .args(["--active", "-c", "put a.txt; ls", &server.url()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fs::read_to_string(server.path("a.txt")).unwrap(), "active");
+}
+
+#[test]
+fn debug_trace_masks_the_password() {
+    let (server, local) = setup();
+    let out = support::ftpsh(local.path())
+        .args(["--debug", "-c", "pwd", &server.url()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--> PASS ****"), "{stderr}");
+    assert!(!stderr.contains(support::PASS), "{stderr}");
+}
+
+#[test]
+fn open_close_and_user_inside_a_script() {
+    let (server, local) = setup();
+    let out = support::run_script_args(&[], "pwd\n", local.path());
+    assert_fails(&out, 1, "line 1: not connected");
+    let script = format!(
+        "open {}\nclose\nopen {}\nuser alice\nmkdir /via-open\nuser mallory nope\nmkdir /never\n",
+        server.url(),
+        server.url()
+    );
+    let out = support::run_script_args(&[], &script, local.path());
+    assert_fails(&out, 3, "line 6: login mallory: 530");
+    assert!(server.path("via-open").is_dir());
+    assert!(!server.path("never").exists());
+}
+
+#[test]
+fn download_refuses_names_that_escape_the_folder() {
+    let (server, local) = setup();
+    fs::create_dir(server.path("d")).unwrap();
+    let out = run_c(&server.url(), "get ..", local.path());
+    assert_eq!(out.code, 1, "{}", out.stderr);
+}
+
+#[test]
+fn help_and_version_flags() {
+    let local = TempDir::new().unwrap();
+    let out = support::ftpsh(local.path()).arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Exit status"), "{text}");
+    let out = support::ftpsh(local.path())
+        .arg("ftps://host")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,111 @@
+//! Shared test helpers: the embedded servers and a runner for the real ftpsh binary.
+#![allow(dead_code)]
+
+pub mod pyftpd;
+pub mod server;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub use server::{PASS, TestServer};
+
+/// The output of one ftpsh run.
+#[derive(Debug)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The ftpsh binary with an environment that cannot leak the developer's own settings in:
+/// no ~/.netrc, the test password in FTPSH_PASSWORD, data dirs under `local`.
+pub fn ftpsh(local: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ftpsh"));
+    command
+        .current_dir(local)
+        .env("FTPSH_PASSWORD", PASS)
+        .env("NETRC", local.join(".no-netrc"))
+        .env("XDG_DATA_HOME", local.join(".data"))
+        .env("HOME", local)
+        .stdin(Stdio::null());
+    command
+}
+
+fn finish(output: std::process::Output) -> Out {
+    Out {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// `ftpsh -c COMMANDS URL`, run in `local`.
+pub fn run_c(url: &str, commands: &str, local: &Path) -> Out {
+    let output = ftpsh(local)
+        .args(["-c", commands, url])
+        .output()
+        .expect("run ftpsh");
+    finish(output)
+}
+
+/// `ftpsh URL < script`, run in `local`.
+pub fn run_script(url: &str, script: &str, local: &Path) -> Out {
+    run_script_args(&[url], script, local)
+}
+
+/// `ftpsh ARGS < script`, run in `local`.
+pub fn run_script_args(args: &[&str], script: &str, local: &Path) -> Out {
+    let mut child = ftpsh(local)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ftpsh");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .expect("write script");
+    finish(child.wait_with_output().expect("wait ftpsh"))
+}
+
+/// Waits for `condition` to hold, polling, and fails the test at the deadline.
+pub fn wait_until(what: &str, deadline: Duration, mut condition: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !condition() {
+        assert!(
+            start.elapsed() < deadline,
+            "timed out after {deadline:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Asserts a run succeeded, showing its output when not.
+#[track_caller]
+pub fn assert_ok(out: &Out) {
+    assert_eq!(
+        out.code, 0,
+        "ftpsh failed:\nstdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+}
+
+/// Asserts a run failed with `code` and said `needle` on stderr.
+#[track_caller]
+pub fn assert_fails(out: &Out, code: i32, needle: &str) {
+    assert_eq!(
+        out.code, code,
+        "exit code; stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        out.stderr.contains(needle),
+        "stderr should contain {needle:?}, got: {}",
+        out.stderr
+    );
+}
