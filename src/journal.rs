@@ -164,6 +164,44 @@ impl Log for Dispatch {
     }
 }
 
+/// One mirror job's journal: its own file when the job was given `--log`, else the global one.
+pub struct Journal {
+    own: Option<Box<WriteLogger<File>>>,
+}
+
+impl Journal {
+    pub fn open(own_file: Option<&Path>) -> Result<Journal> {
+        let own = match own_file {
+            Some(path) => Some(WriteLogger::new(
+                LevelFilter::Info,
+                file_config(),
+                open_append(path)?,
+            )),
+            None => None,
+        };
+        Ok(Journal { own })
+    }
+
+    pub fn record(&self, line: &str) {
+        match &self.own {
+            Some(logger) => {
+                logger.log(
+                    &Record::builder()
+                        .args(format_args!("{line}"))
+                        .level(Level::Info)
+                        .target(TARGET)
+                        .build(),
+                );
+                logger.flush();
+            }
+            None => {
+                log::info!(target: TARGET, "{line}");
+                log::logger().flush();
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

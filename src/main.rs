@@ -5,6 +5,7 @@ mod clock;
 mod error;
 mod ftp;
 mod journal;
+mod mirror;
 mod netrc;
 mod shell;
 mod target;
@@ -14,7 +15,7 @@ use std::io::IsTerminal;
 
 use clap::Parser;
 
-use error::{EXIT_OK, Error};
+use error::{EXIT_FAILED, EXIT_OK, Error};
 use shell::Shell;
 
 fn main() {
@@ -34,10 +35,14 @@ fn run(args: &cli::Args) -> i32 {
 
 fn start(args: &cli::Args) -> Result<i32, Error> {
     let timeout = args.timeout()?;
-    cli::positive_seconds("--interval", args.interval)?;
     journal::init(args.log.as_deref(), args.debug)?;
     let interactive = args.command.is_none() && std::io::stdin().is_terminal();
     let mut shell = Shell::new(!args.active, timeout, args.verbose, interactive);
+    shell.mirror_defaults = shell::state::MirrorDefaults {
+        log: args.log.clone(),
+        interval: cli::positive_seconds("--interval", args.interval)?,
+        max_depth: args.max_depth,
+    };
     if let Some(target) = cli::target_from_args(args)? {
         let params = cli::connect_params(&target, !args.active, timeout)?;
         shell.connect(&params, target.dir.as_deref())?;
@@ -49,6 +54,18 @@ fn start(args: &cli::Args) -> Result<i32, Error> {
     } else {
         shell::script::run_script(&mut shell, std::io::stdin().lock())
     };
+    let code = if code == EXIT_OK && !interactive && shell.jobs.any_running() {
+        // A one-shot or script that started mirrors keeps syncing until told to stop.
+        shell.jobs.wait_for_signal();
+        if shell.jobs.any_failed() {
+            EXIT_FAILED
+        } else {
+            EXIT_OK
+        }
+    } else {
+        let _ = shell.jobs.stop(None);
+        code
+    };
     shell.disconnect();
-    Ok(if code == EXIT_OK { EXIT_OK } else { code })
+    Ok(code)
 }

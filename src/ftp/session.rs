@@ -207,6 +207,27 @@ impl Session {
         self.stream.mkdir(path).map_err(|e| ftp_error(what, e))
     }
 
+    /// `mkdir -p`: creates each missing level; an existing directory is fine, an existing
+    /// file in the way is the error the server gave.
+    pub fn mkdir_all(&mut self, dir: &str) -> Result<()> {
+        let absolute = dir.starts_with('/');
+        let mut prefix = String::new();
+        for part in dir.split('/').filter(|p| !p.is_empty()) {
+            prefix = if prefix.is_empty() && !absolute {
+                part.to_string()
+            } else {
+                format!("{prefix}/{part}")
+            };
+            if let Err(err) = self.mkdir(&prefix) {
+                match self.stat(&prefix)? {
+                    Some(entry) if entry.kind == listing::EntryKind::Dir => {}
+                    _ => return Err(err),
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn rmdir(&mut self, path: &str) -> Result<()> {
         let what = format!("rmdir {path}");
         check_sendable(&what, path)?;
@@ -441,6 +462,11 @@ impl Session {
             Err(e) => Err(ftp_error(what, e)),
             Ok(r) => Ok(reply_text(&r.body)),
         }
+    }
+
+    /// Checks the connection is alive (used before reusing one that sat idle).
+    pub fn noop(&mut self) -> Result<()> {
+        self.stream.noop().map_err(|e| ftp_error("noop", e))
     }
 
     /// Polite goodbye; errors are irrelevant since we are leaving anyway.

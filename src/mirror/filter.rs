@@ -22,6 +22,9 @@ pub struct Filter {
     names: GlobSet,
     /// Patterns with '/' (or anchored), matched against the whole relative path of each ancestor.
     paths: GlobSet,
+    /// Paths (and everything under them) the local walk could not read: neither uploaded nor
+    /// deleted, since we do not know what they hold.
+    protected: Vec<String>,
 }
 
 impl Filter {
@@ -49,7 +52,15 @@ impl Filter {
             max_depth,
             names: names.build()?,
             paths: paths.build()?,
+            protected: Vec::new(),
         })
+    }
+
+    /// This filter, also leaving out `paths` and everything under them.
+    pub fn protecting(&self, paths: &[String]) -> Filter {
+        let mut filter = self.clone();
+        filter.protected.extend(paths.iter().cloned());
+        filter
     }
 
     /// True when `rel` is inside the depth limit (`depth(rel) <= max_depth`) and neither it nor
@@ -59,6 +70,13 @@ impl Filter {
             return true;
         }
         if tree::depth(rel) > self.max_depth {
+            return false;
+        }
+        if self
+            .protected
+            .iter()
+            .any(|p| rel == p || tree::is_under(rel, p))
+        {
             return false;
         }
         if self.names.is_empty() && self.paths.is_empty() {
@@ -186,6 +204,21 @@ mod tests {
     fn invalid_glob_is_an_error() {
         for bad in ["a[", "{a,b"] {
             assert!(Filter::new(6, &[bad.to_string()]).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn protected_paths_are_left_out_with_their_subtree() {
+        let filter = Filter::new(6, &[])
+            .unwrap()
+            .protecting(&["a/locked".to_string()]);
+        for (rel, want) in [
+            ("a", true),
+            ("a/locked", false),
+            ("a/locked/x", false),
+            ("a/lockedx", true),
+        ] {
+            assert_eq!(filter.includes(rel), want, "{rel}");
         }
     }
 }

@@ -141,11 +141,6 @@ pub fn plan(
     Ok(actions)
 }
 
-/// True when there is nothing to do.
-pub fn is_idle(actions: &[Action]) -> bool {
-    actions.is_empty()
-}
-
 /// Inside the filter and not (inside) a temporary upload name.
 fn considered(filter: &Filter, path: &str) -> bool {
     filter.includes(path) && !in_temp(path)
@@ -1115,8 +1110,6 @@ mod tests {
 
     #[test]
     fn idle_and_error_text() {
-        assert!(is_idle(&[]));
-        assert!(!is_idle(&[Action::Mkdir("a".into())]));
         let err = PlanError::TooManyDeletes {
             planned: 3,
             limit: 1,

@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::ftp::path::TEMP_PREFIX;
+
 /// Whether an entry is a regular file or a directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -41,9 +43,6 @@ pub struct RemoteEntry {
 
 /// The believed remote tree: rel path -> entry.
 pub type RemoteTree = BTreeMap<String, RemoteEntry>;
-
-/// File-name prefix of temporary uploads (uploaded under this name, then renamed into place).
-pub const TEMP_PREFIX: &str = ".ftpsh-part-";
 
 /// Number of components: "" -> 0, "a" -> 1, "a/b" -> 2.
 pub fn depth(rel: &str) -> usize {
@@ -85,13 +84,6 @@ pub fn is_under(path: &str, dir: &str) -> bool {
 /// The proper ancestors of `rel`, deepest first, without the root: "a/b/c" -> "a/b", "a".
 pub fn ancestors(rel: &str) -> impl Iterator<Item = &str> {
     std::iter::successors(parent(rel), |p| parent(p))
-}
-
-/// The temporary upload name for `rel` in the same directory:
-/// ("a/b.txt", "x1") -> "a/.ftpsh-part-x1-b.txt".
-pub fn temp_name_for(rel: &str, tag: &str) -> String {
-    let name = format!("{TEMP_PREFIX}{tag}-{}", file_name(rel));
-    join(parent(rel).unwrap_or(""), &name)
 }
 
 /// True when the file name of `rel` is a temporary upload name.
@@ -169,8 +161,8 @@ mod tests {
             ("a/b/c", "t", "a/b/.ftpsh-part-t-c"),
         ];
         for (rel, tag, want) in table {
-            let got = temp_name_for(rel, tag);
-            assert_eq!(got, want, "temp_name_for({rel:?}, {tag:?})");
+            let got = crate::ftp::path::temp_sibling(rel, tag);
+            assert_eq!(got, want, "temp_sibling({rel:?}, {tag:?})");
             assert!(is_temp(&got), "{got:?} must be a temp name");
             assert_eq!(parent(&got), parent(rel), "temp stays in the target dir");
         }

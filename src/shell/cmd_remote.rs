@@ -50,30 +50,9 @@ pub fn mkdir(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
     for dir in &inv.args {
         if inv.has('p') {
-            make_parents(session, dir)?;
+            session.mkdir_all(dir)?;
         } else {
             session.mkdir(dir)?;
-        }
-    }
-    Ok(())
-}
-
-/// `mkdir -p`: creates each missing level; an existing directory is fine, an existing file
-/// in the way is the error the server gave.
-fn make_parents(session: &mut Session, dir: &str) -> Result<()> {
-    let absolute = dir.starts_with('/');
-    let mut prefix = String::new();
-    for part in dir.split('/').filter(|p| !p.is_empty()) {
-        prefix = if prefix.is_empty() && !absolute {
-            part.to_string()
-        } else {
-            format!("{prefix}/{part}")
-        };
-        if let Err(err) = session.mkdir(&prefix) {
-            match session.stat(&prefix)? {
-                Some(entry) if entry.kind == EntryKind::Dir => {}
-                _ => return Err(err),
-            }
         }
     }
     Ok(())

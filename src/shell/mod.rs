@@ -1,6 +1,7 @@
 //! The shell: the command table, line splitting, the REPL and the script runner.
 
 pub mod cmd_local;
+pub mod cmd_mirror;
 pub mod cmd_remote;
 pub mod cmd_session;
 pub mod cmd_transfer;

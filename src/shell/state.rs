@@ -5,6 +5,15 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::ftp::{ConnectParams, Session};
+use crate::mirror::job::Jobs;
+
+/// Defaults for every mirror job, from the seed-style command-line flags.
+#[derive(Debug, Clone)]
+pub struct MirrorDefaults {
+    pub log: Option<std::path::PathBuf>,
+    pub interval: Duration,
+    pub max_depth: usize,
+}
 
 /// Prints a line from another thread (a mirror job) without garbling the prompt.
 pub type Printer = Arc<dyn Fn(String) + Send + Sync>;
@@ -24,6 +33,8 @@ pub struct Shell {
     pub printer: Printer,
     /// The last command lost the connection: reconnect before the next one.
     broken: bool,
+    pub jobs: Jobs,
+    pub mirror_defaults: MirrorDefaults,
 }
 
 impl Shell {
@@ -39,6 +50,12 @@ impl Shell {
             quit_requested: false,
             printer: Arc::new(|line| eprintln!("{line}")),
             broken: false,
+            jobs: Jobs::default(),
+            mirror_defaults: MirrorDefaults {
+                log: None,
+                interval: Duration::from_secs(1),
+                max_depth: 6,
+            },
         }
     }
 

@@ -2,7 +2,7 @@
 //! Dispatch, arity errors, completion and `help` all read it.
 
 use super::state::Shell;
-use super::{cmd_local, cmd_remote, cmd_session, cmd_transfer};
+use super::{cmd_local, cmd_mirror, cmd_remote, cmd_session, cmd_transfer};
 use crate::error::{Error, Result};
 
 /// What the words after the command name are, for completion.
@@ -284,6 +284,26 @@ pub static COMMANDS: &[Command] = &[
         "lls [DIR]",
         [Local],
         cmd_local::lls
+    ),
+    cmd!(
+        "mirror",
+        [],
+        None,
+        1,
+        None,
+        "mirror [OPTIONS] LOCAL REMOTE | mirror status | mirror stop [ID|all]",
+        [Local, Remote],
+        cmd_mirror::mirror
+    ),
+    cmd!(
+        "jobs",
+        [],
+        Some(""),
+        0,
+        Some(0),
+        "jobs",
+        [],
+        cmd_mirror::jobs
     ),
     Command {
         secret: true,

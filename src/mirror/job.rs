@@ -1,0 +1,527 @@
+//! Job: a mirror running in its own thread with its own connection; status and stop.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+use super::apply::{Applier, Report, describe_plan};
+use super::filter::Filter;
+use super::plan::{self, PlanOptions};
+use super::scan;
+use super::state;
+use super::tree::{RemoteTree, Snapshot};
+use crate::error::{Error, Result};
+use crate::ftp::{ConnectParams, Session};
+use crate::journal::Journal;
+use crate::shell::state::Printer;
+
+/// Longest wait between reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Attempts a `--once` job makes before giving up on a broken connection.
+const ONCE_ATTEMPTS: u32 = 5;
+/// A connection idle this long is checked with NOOP before a pass uses it.
+const STALE_AFTER: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone)]
+pub struct MirrorOptions {
+    pub once: bool,
+    pub dry_run: bool,
+    pub delete: bool,
+    pub max_delete: Option<usize>,
+    pub excludes: Vec<String>,
+    pub max_depth: usize,
+    pub interval: Duration,
+    pub follow_links: bool,
+    pub log: Option<PathBuf>,
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobSpec {
+    pub local: PathBuf,
+    pub remote: String,
+    pub options: MirrorOptions,
+    pub params: ConnectParams,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobState {
+    Starting,
+    Syncing,
+    Idle,
+    Retrying,
+    Stopped,
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct JobStatus {
+    pub state: JobState,
+    pub passes: u64,
+    pub last_pass_end: Option<SystemTime>,
+    pub last_pass_duration: Duration,
+    pub files_sent: u64,
+    pub bytes_sent: u64,
+    pub renames: u64,
+    pub deletes: u64,
+    pub errors: u64,
+    /// Local files that could not be read.
+    pub skipped: u64,
+}
+
+impl Default for JobStatus {
+    fn default() -> Self {
+        JobStatus {
+            state: JobState::Starting,
+            passes: 0,
+            last_pass_end: None,
+            last_pass_duration: Duration::ZERO,
+            files_sent: 0,
+            bytes_sent: 0,
+            renames: 0,
+            deletes: 0,
+            errors: 0,
+            skipped: 0,
+        }
+    }
+}
+
+/// Stop request that also wakes a job sleeping between passes.
+#[derive(Default)]
+pub struct Stopper {
+    flag: AtomicBool,
+    lock: Mutex<()>,
+    wake: Condvar,
+}
+
+impl Stopper {
+    pub fn stop(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        let _guard = self.lock.lock();
+        self.wake.notify_all();
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+
+    /// Sleeps up to `duration`; returns true when stopped.
+    fn sleep(&self, duration: Duration) -> bool {
+        let deadline = Instant::now() + duration;
+        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        while !self.is_stopped() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            guard = match self.wake.wait_timeout(guard, left) {
+                Ok((g, _)) => g,
+                Err(e) => e.into_inner().0,
+            };
+        }
+        self.is_stopped()
+    }
+}
+
+/// A running (or finished) background job, as the shell holds it.
+pub struct Job {
+    pub id: usize,
+    pub local: String,
+    pub remote: String,
+    status: Arc<Mutex<JobStatus>>,
+    stopper: Arc<Stopper>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Job {
+    pub fn status(&self) -> JobStatus {
+        self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Asks the job to stop after the file in flight and waits for it.
+    pub fn stop(&mut self) {
+        self.stopper.stop();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// All the shell's jobs.
+#[derive(Default)]
+pub struct Jobs {
+    jobs: Vec<Job>,
+}
+
+impl Jobs {
+    /// Starts a background job and returns its id.
+    pub fn start(&mut self, spec: JobSpec, printer: Printer) -> Result<usize> {
+        let id = self.jobs.iter().map(|j| j.id).max().unwrap_or(0) + 1;
+        let runner = Runner::new(id, spec, printer)?;
+        let local = runner.spec.local.display().to_string();
+        let remote = runner.spec.remote.clone();
+        let status = Arc::clone(&runner.status);
+        let stopper = Arc::clone(&runner.stopper);
+        let thread = std::thread::Builder::new()
+            .name(format!("mirror-{id}"))
+            .spawn(move || {
+                runner.run();
+            })
+            .map_err(|e| Error::Failed(format!("mirror: cannot start a thread: {e}")))?;
+        self.jobs.push(Job {
+            id,
+            local,
+            remote,
+            status,
+            stopper,
+            thread: Some(thread),
+        });
+        Ok(id)
+    }
+
+    pub fn list(&self) -> &[Job] {
+        &self.jobs
+    }
+
+    pub fn any_running(&self) -> bool {
+        self.jobs.iter().any(Job::is_running)
+    }
+
+    /// Stops one job (by id) or all; returns how many were stopped.
+    pub fn stop(&mut self, id: Option<usize>) -> Result<usize> {
+        let mut count = 0;
+        for job in self
+            .jobs
+            .iter_mut()
+            .filter(|j| id.is_none_or(|id| j.id == id))
+        {
+            job.stop();
+            count += 1;
+        }
+        if count == 0 && id.is_some() {
+            return Err(Error::Failed(format!(
+                "mirror stop: no job {}",
+                id.unwrap_or(0)
+            )));
+        }
+        Ok(count)
+    }
+
+    /// Keeps the process alive while jobs run (a one-shot `-c "mirror ..."`), until SIGINT or
+    /// SIGTERM; then stops every job after its file in flight.
+    pub fn wait_for_signal(&mut self) {
+        let signalled = Arc::new(AtomicBool::new(false));
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            if let Err(err) = signal_hook::flag::register(signal, Arc::clone(&signalled)) {
+                eprintln!("ftpsh: cannot watch signal {signal}: {err}");
+            }
+        }
+        while self.any_running() && !signalled.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.stop(None);
+    }
+
+    /// True when any job ended in failure.
+    pub fn any_failed(&self) -> bool {
+        self.jobs
+            .iter()
+            .any(|j| matches!(j.status().state, JobState::Failed(_)))
+    }
+}
+
+/// Runs a job to completion on the calling thread (`--once`, `--dry-run`).
+pub fn run_in_foreground(spec: JobSpec, printer: Printer) -> Result<JobStatus> {
+    let runner = Runner::new(0, spec, printer)?;
+    let status = Arc::clone(&runner.status);
+    runner.run();
+    let final_status = status.lock().map(|s| s.clone()).unwrap_or_default();
+    match &final_status.state {
+        JobState::Failed(message) => Err(Error::Failed(message.clone())),
+        _ if final_status.errors + final_status.skipped > 0 => Err(Error::Failed(format!(
+            "mirror: {} errors, {} unreadable files skipped (see above or the journal)",
+            final_status.errors, final_status.skipped
+        ))),
+        _ => Ok(final_status),
+    }
+}
+
+/// The job's thread: owns its connection, its remote tree and its journal.
+struct Runner {
+    id: usize,
+    spec: JobSpec,
+    filter: Filter,
+    journal: Journal,
+    state_file: Option<PathBuf>,
+    status: Arc<Mutex<JobStatus>>,
+    stopper: Arc<Stopper>,
+    printer: Printer,
+    session: Option<Session>,
+    last_used: Instant,
+    tree: Option<RemoteTree>,
+    /// The snapshot the last clean pass ended on: an identical scan means nothing to do.
+    settled: Option<Snapshot>,
+    /// Problems already reported, so a persistent one is said once, not every second.
+    reported: Vec<String>,
+}
+
+impl Runner {
+    fn new(id: usize, spec: JobSpec, printer: Printer) -> Result<Runner> {
+        let filter = Filter::new(spec.options.max_depth, &spec.options.excludes)
+            .map_err(|e| Error::usage(format!("mirror --exclude: {e}")))?;
+        let journal = Journal::open(spec.options.log.as_deref())?;
+        let p = &spec.params;
+        let state_file = state::state_file(&p.host, p.port, &p.user, &spec.remote);
+        Ok(Runner {
+            id,
+            spec,
+            filter,
+            journal,
+            state_file,
+            status: Arc::new(Mutex::new(JobStatus::default())),
+            stopper: Arc::new(Stopper::default()),
+            printer,
+            session: None,
+            last_used: Instant::now(),
+            tree: None,
+            settled: None,
+            reported: Vec::new(),
+        })
+    }
+
+    fn label(&self) -> String {
+        if self.id == 0 {
+            "mirror".to_string()
+        } else {
+            format!("mirror {}", self.id)
+        }
+    }
+
+    fn say(&self, message: &str) {
+        (self.printer)(format!("{}: {message}", self.label()));
+    }
+
+    fn set_state(&self, state: JobState) {
+        if let Ok(mut status) = self.status.lock() {
+            status.state = state;
+        }
+    }
+
+    fn run(mut self) {
+        let once = self.spec.options.once || self.spec.options.dry_run;
+        let mut backoff = Duration::from_secs(1);
+        let mut attempts = 0;
+        loop {
+            if self.stopper.is_stopped() {
+                self.set_state(JobState::Stopped);
+                break;
+            }
+            match self.pass() {
+                Ok(clean) => {
+                    backoff = Duration::from_secs(1);
+                    attempts = 0;
+                    if once {
+                        let state = if clean {
+                            JobState::Stopped
+                        } else {
+                            JobState::Failed(format!("{}: the pass had errors", self.label()))
+                        };
+                        self.set_state(state);
+                        break;
+                    }
+                    self.set_state(JobState::Idle);
+                    if self.stopper.sleep(self.spec.options.interval) {
+                        self.set_state(JobState::Stopped);
+                        break;
+                    }
+                }
+                Err(err) => {
+                    attempts += 1;
+                    let retryable = err.is_connection_lost() || matches!(err, Error::Connect(_));
+                    if !retryable || (once && attempts >= ONCE_ATTEMPTS) {
+                        self.say(&err.to_string());
+                        self.journal
+                            .record(&format!("job={} FAILED {err}", self.id));
+                        self.set_state(JobState::Failed(err.to_string()));
+                        break;
+                    }
+                    self.set_state(JobState::Retrying);
+                    self.say(&format!("{err}; retrying in {}s", backoff.as_secs()));
+                    self.session = None;
+                    self.tree = None;
+                    if self.stopper.sleep(backoff) {
+                        self.set_state(JobState::Stopped);
+                        break;
+                    }
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+            }
+        }
+        if let Some(session) = self.session.take() {
+            session.quit();
+        }
+    }
+
+    /// The session, (re)connected, and checked first when it sat idle for long (servers
+    /// drop idle control connections; better to find out before a pass than during it).
+    fn connect(&mut self) -> Result<()> {
+        let stale = self.last_used.elapsed() > STALE_AFTER;
+        if stale
+            && let Some(session) = self.session.as_mut()
+            && session.noop().is_err()
+        {
+            self.session = None;
+        }
+        if self.session.is_none() {
+            self.session = Some(Session::connect(&self.spec.params)?);
+        }
+        self.last_used = Instant::now();
+        Ok(())
+    }
+
+    /// The believed remote tree; listed from the server at start and after errors.
+    fn remote_tree(&mut self) -> Result<RemoteTree> {
+        if let Some(tree) = self.tree.take() {
+            return Ok(tree);
+        }
+        self.connect()?;
+        let root = self.spec.remote.as_str();
+        let filter = &self.filter;
+        let session = self.session.as_mut().expect("connected");
+        if session.stat(root)?.is_none() && !self.spec.options.dry_run {
+            session.mkdir_all(root)?;
+        }
+        let listing = match session.stat(root)? {
+            Some(_) => state::list_remote(session, root, filter)?,
+            None => Vec::new(),
+        };
+        let recorded = self
+            .state_file
+            .as_deref()
+            .map(state::load)
+            .unwrap_or_default();
+        Ok(state::merge(&listing, &recorded))
+    }
+
+    /// One pass: scan, plan, apply. Ok(false) when some action failed (the next pass will
+    /// re-list and retry); Err when the connection could not be (re)established.
+    fn pass(&mut self) -> Result<bool> {
+        let started = Instant::now();
+        let scan = scan::scan(
+            &self.spec.local,
+            &self.filter,
+            self.spec.options.follow_links,
+        );
+        self.report_problems(&scan.problems);
+        if self.settled.as_ref() == Some(&scan.snapshot) {
+            return Ok(true);
+        }
+        let mut tree = self.remote_tree()?;
+        let options = PlanOptions {
+            delete: self.spec.options.delete,
+            max_delete: self.spec.options.max_delete,
+        };
+        let filter = self.filter.protecting(&scan.unreadable);
+        let actions = match plan::plan(&scan.snapshot, &tree, &filter, &options) {
+            Ok(actions) => actions,
+            Err(err) => {
+                self.tree = Some(tree);
+                self.report_problems(&[err.to_string()]);
+                return Ok(false);
+            }
+        };
+        if self.spec.options.dry_run {
+            for action in &actions {
+                (self.printer)(describe_plan(action));
+            }
+            self.say(&format!(
+                "dry run: {} actions, nothing changed",
+                actions.len()
+            ));
+            return Ok(true);
+        }
+        self.set_state(JobState::Syncing);
+        let report = if actions.is_empty() {
+            Report::default()
+        } else {
+            self.connect()?;
+            let mut applier = Applier {
+                session: self.session.as_mut().expect("connected"),
+                local_root: &self.spec.local,
+                remote_root: &self.spec.remote,
+                journal: &self.journal,
+                job: self.id,
+                stop: &self.stopper.flag,
+                echo: self.spec.options.verbose.then_some(&self.printer),
+            };
+            applier.apply(&actions, &scan.snapshot, &mut tree)
+        };
+        self.record_pass(&report, started.elapsed());
+        if report.changed_anything()
+            && let Some(file) = &self.state_file
+            && let Err(err) = state::save(file, &tree)
+        {
+            self.report_problems(&[err.to_string()]);
+        }
+        let clean = report.errors.is_empty() && !report.stopped && report.deletes_postponed == 0;
+        if let Ok(mut status) = self.status.lock() {
+            status.skipped += report.skipped.len() as u64;
+        }
+        if report.connection_lost {
+            self.session = None;
+            return Err(Error::Connection {
+                what: self.label(),
+                message: report.errors.last().cloned().unwrap_or_default(),
+            });
+        }
+        if clean {
+            self.settled = Some(scan.snapshot);
+            self.tree = Some(tree);
+        } else {
+            // Re-list next pass: after a failure the remote may differ from what we believe.
+            self.settled = None;
+            self.tree = None;
+        }
+        Ok(clean)
+    }
+
+    fn record_pass(&self, report: &Report, took: Duration) {
+        if let Ok(mut status) = self.status.lock() {
+            status.passes += 1;
+            status.last_pass_end = Some(SystemTime::now());
+            status.last_pass_duration = took;
+            status.files_sent += report.uploads as u64;
+            status.bytes_sent += report.bytes;
+            status.renames += report.renames as u64;
+            status.deletes += report.deletes as u64;
+            status.errors += report.errors.len() as u64;
+        }
+        if report.changed_anything() || !report.errors.is_empty() || !report.skipped.is_empty() {
+            let summary = format!("{} in {:.2}s", report.summary(), took.as_secs_f64());
+            self.journal
+                .record(&format!("job={} PASS {summary}", self.id));
+            self.say(&summary);
+            for error in report.errors.iter().chain(&report.skipped) {
+                self.say(error);
+            }
+        }
+    }
+
+    /// Reports each distinct problem once (journal and terminal).
+    fn report_problems(&mut self, problems: &[String]) {
+        for problem in problems {
+            if !self.reported.contains(problem) {
+                self.journal
+                    .record(&format!("job={} SKIP {problem}", self.id));
+                self.say(problem);
+                self.reported.push(problem.clone());
+            }
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! State: what the remote holds. Read once from the server (a recursive listing merged with
+//! the persisted record of our uploads), then kept in memory and saved after each pass.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::filter::Filter;
+use super::tree::{self, Kind, RemoteEntry, RemoteTree};
+use crate::error::{Error, Result};
+use crate::ftp::listing::{Entry, EntryKind};
+use crate::ftp::{Session, path};
+
+/// Lists `root` recursively within the filter. A name that is not a plain component is an
+/// error: trusting it could make the mirror act outside its root.
+pub fn list_remote(
+    session: &mut Session,
+    root: &str,
+    filter: &Filter,
+) -> Result<Vec<(String, Entry)>> {
+    let mut found = Vec::new();
+    let mut pending = vec![String::new()];
+    while let Some(dir) = pending.pop() {
+        if !filter.descend(&dir) {
+            continue;
+        }
+        let remote_dir = if dir.is_empty() {
+            root.to_string()
+        } else {
+            path::join(root, &dir)
+        };
+        for entry in session.entries(&remote_dir)? {
+            let name = path::safe_local_component(&entry.name).map_err(|_| {
+                Error::Failed(format!(
+                    "list {remote_dir}: refusing unsafe name {:?} from the server",
+                    entry.name
+                ))
+            })?;
+            let rel = tree::join(&dir, name);
+            if entry.kind == EntryKind::Dir {
+                pending.push(rel.clone());
+            }
+            found.push((rel, entry));
+        }
+    }
+    Ok(found)
+}
+
+/// Combines a fresh listing with the persisted record of what we uploaded.
+///
+/// - The recorded entry wins when kind and size match: it knows the local mtime and inode
+///   the content came from, which servers that cannot set times do not show.
+/// - Otherwise an exact server mtime (MLSD, set by MFMT earlier) is taken as the content's
+///   mtime; an inexact one (LIST) is unknown, so the file will be compared as changed.
+/// - Symlinks and specials on the server are kept out: the mirror neither follows nor
+///   deletes what it cannot reproduce.
+pub fn merge(listing: &[(String, Entry)], recorded: &RemoteTree) -> RemoteTree {
+    let mut merged = RemoteTree::new();
+    for (rel, entry) in listing {
+        let kind = match entry.kind {
+            EntryKind::File => Kind::File,
+            EntryKind::Dir => Kind::Dir,
+            EntryKind::Link | EntryKind::Other => continue,
+        };
+        let size = if kind == Kind::File { entry.size } else { 0 };
+        let known = recorded
+            .get(rel)
+            .filter(|r| r.kind == kind && r.size == size);
+        let value = match known {
+            Some(r) => r.clone(),
+            None => RemoteEntry {
+                kind,
+                size,
+                mtime: entry
+                    .mtime
+                    .filter(|_| entry.mtime_exact && kind == Kind::File),
+                inode: None,
+            },
+        };
+        merged.insert(rel.clone(), value);
+    }
+    merged
+}
+
+/// Where a job's state lives: one file per (server, user, remote root), under the user's
+/// data dir (FTPSH_STATE_DIR overrides it).
+pub fn state_file(host: &str, port: u16, user: &str, remote_root: &str) -> Option<PathBuf> {
+    let dir = match std::env::var_os("FTPSH_STATE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => dirs::data_dir()?.join("ftpsh").join("mirror-state"),
+    };
+    let key = format!("{user}@{host}:{port}{remote_root}");
+    let readable: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect();
+    Some(dir.join(format!("{readable}-{:016x}.tsv", fnv1a(key.as_bytes()))))
+}
+
+/// A stable hash (std's is not promised stable across releases).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Reads a saved tree; a missing or damaged file is an empty record (the listing then decides).
+pub fn load(file: &Path) -> RemoteTree {
+    let Ok(text) = fs::read_to_string(file) else {
+        return RemoteTree::new();
+    };
+    parse(&text)
+}
+
+fn parse(text: &str) -> RemoteTree {
+    let mut tree = BTreeMap::new();
+    for line in text.lines().skip_while(|l| l.starts_with('#')) {
+        let fields: Vec<&str> = line.splitn(5, '\t').collect();
+        let [kind, size, mtime, inode, rel] = fields[..] else {
+            continue;
+        };
+        let kind = match kind {
+            "f" => Kind::File,
+            "d" => Kind::Dir,
+            _ => continue,
+        };
+        let (Ok(size), Ok(mtime), Ok(inode)) = (size.parse(), mtime.parse(), inode.parse()) else {
+            continue;
+        };
+        let opt = |v: i64| (v != i64::MIN).then_some(v);
+        tree.insert(
+            rel.to_string(),
+            RemoteEntry {
+                kind,
+                size,
+                mtime: opt(mtime),
+                inode: (inode != 0).then_some(inode),
+            },
+        );
+    }
+    tree
+}
+
+fn render(tree: &RemoteTree) -> String {
+    let mut out = String::from("# ftpsh mirror state: kind\tsize\tmtime\tinode\tpath\n");
+    for (rel, e) in tree {
+        let kind = if e.kind == Kind::File { 'f' } else { 'd' };
+        let mtime = e.mtime.unwrap_or(i64::MIN);
+        let inode = e.inode.unwrap_or(0);
+        out.push_str(&format!("{kind}\t{}\t{mtime}\t{inode}\t{rel}\n", e.size));
+    }
+    out
+}
+
+/// Saves atomically (write beside, then rename) so a crash never leaves half a record.
+pub fn save(file: &Path, tree: &RemoteTree) -> Result<()> {
+    let what = format!("mirror state {}", file.display());
+    if let Some(dir) = file.parent() {
+        fs::create_dir_all(dir).map_err(|e| Error::local(what.as_str(), e))?;
+    }
+    let temp = file.with_extension("tsv.tmp");
+    fs::write(&temp, render(tree)).map_err(|e| Error::local(what.as_str(), e))?;
+    fs::rename(&temp, file).map_err(|e| Error::local(what, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(kind: EntryKind, size: u64, mtime: Option<i64>, exact: bool) -> Entry {
+        Entry {
+            name: String::new(),
+            kind,
+            size,
+            mtime,
+            mtime_exact: exact,
+            link_target: None,
+            raw: String::new(),
+        }
+    }
+
+    fn remote(kind: Kind, size: u64, mtime: Option<i64>, inode: Option<u64>) -> RemoteEntry {
+        RemoteEntry {
+            kind,
+            size,
+            mtime,
+            inode,
+        }
+    }
+
+    #[test]
+    fn merge_prefers_the_record_then_exact_times() {
+        let listing = vec![
+            (
+                "kept".to_string(),
+                entry(EntryKind::File, 5, Some(999), true),
+            ),
+            (
+                "resized".to_string(),
+                entry(EntryKind::File, 6, Some(100), true),
+            ),
+            (
+                "exact".to_string(),
+                entry(EntryKind::File, 7, Some(100), true),
+            ),
+            (
+                "inexact".to_string(),
+                entry(EntryKind::File, 8, Some(100), false),
+            ),
+            (
+                "dir".to_string(),
+                entry(EntryKind::Dir, 4096, Some(1), false),
+            ),
+            ("link".to_string(), entry(EntryKind::Link, 1, None, false)),
+        ];
+        let mut recorded = RemoteTree::new();
+        recorded.insert("kept".into(), remote(Kind::File, 5, Some(42), Some(7)));
+        recorded.insert("resized".into(), remote(Kind::File, 5, Some(42), Some(8)));
+        recorded.insert("gone".into(), remote(Kind::File, 1, Some(1), None));
+        let merged = merge(&listing, &recorded);
+        let expected: RemoteTree = [
+            ("dir", remote(Kind::Dir, 0, None, None)),
+            ("exact", remote(Kind::File, 7, Some(100), None)),
+            ("inexact", remote(Kind::File, 8, None, None)),
+            ("kept", remote(Kind::File, 5, Some(42), Some(7))),
+            ("resized", remote(Kind::File, 6, Some(100), None)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        assert_eq!(merged, expected);
+    }
+
+    #[test]
+    fn saved_state_round_trips() {
+        let mut tree = RemoteTree::new();
+        tree.insert("a b/é.txt".into(), remote(Kind::File, 3, Some(-5), Some(9)));
+        tree.insert("a b".into(), remote(Kind::Dir, 0, None, None));
+        assert_eq!(parse(&render(&tree)), tree);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("s/state.tsv");
+        save(&file, &tree).unwrap();
+        assert_eq!(load(&file), tree);
+        assert!(load(&dir.path().join("missing")).is_empty());
+    }
+
+    #[test]
+    fn state_files_differ_per_server_user_and_root() {
+        let a = state_file("h", 21, "u", "/www").unwrap();
+        let b = state_file("h", 21, "u", "/www2").unwrap();
+        let c = state_file("h", 2121, "u", "/www").unwrap();
+        assert!(a != b && a != c && b != c);
+    }
+}

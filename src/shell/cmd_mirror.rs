@@ -1,0 +1,195 @@
+//! The `mirror` and `jobs` commands: start, list and stop mirror jobs.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use clap::Parser;
+
+use super::state::Shell;
+use super::table::Invocation;
+use crate::cli::positive_seconds;
+use crate::error::{Error, Result};
+use crate::ftp::path;
+use crate::mirror::job::{self, JobSpec, JobState, MirrorOptions};
+
+/// Options of `mirror LOCAL REMOTE`, parsed by clap like a command line of its own.
+#[derive(Debug, Parser)]
+#[command(name = "mirror", no_binary_name = false, disable_help_flag = true)]
+struct MirrorArgs {
+    /// One pass, wait for it, report its result.
+    #[arg(long)]
+    once: bool,
+    /// Print the plan, change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Keep remote files that are gone locally.
+    #[arg(long)]
+    no_delete: bool,
+    /// Refuse a pass that would delete more than N entries.
+    #[arg(long, value_name = "N")]
+    max_delete: Option<usize>,
+    /// Leave matching names or paths alone (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    #[arg(long, value_name = "N")]
+    max_depth: Option<usize>,
+    #[arg(long, value_name = "SECS")]
+    interval: Option<f64>,
+    /// Follow symbolic links in the local tree.
+    #[arg(long)]
+    follow_links: bool,
+    /// This job's journal.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+    local: String,
+    remote: String,
+}
+
+pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    match inv.args[0].as_str() {
+        "status" if inv.args.len() == 1 => return jobs(shell, inv),
+        "stop" if inv.args.len() <= 2 => return stop(shell, inv.args.get(1)),
+        _ => {}
+    }
+    let args = MirrorArgs::try_parse_from(
+        std::iter::once("mirror").chain(inv.args.iter().map(String::as_str)),
+    )
+    .map_err(|e| Error::usage(e.to_string().trim_end().to_string()))?;
+    let spec = spec(shell, args)?;
+    if spec.options.once || spec.options.dry_run {
+        let status = job::run_in_foreground(spec, Arc::new(|line| println!("{line}")))?;
+        if shell.verbose || shell.interactive {
+            println!(
+                "mirror done: {} files ({} bytes) sent, {} renamed, {} deleted",
+                status.files_sent, status.bytes_sent, status.renames, status.deletes
+            );
+        }
+        return Ok(());
+    }
+    let summary = format!("{} -> {}", spec.local.display(), spec.remote);
+    let interval = spec.options.interval;
+    let id = shell.jobs.start(spec, Arc::clone(&shell.printer))?;
+    println!(
+        "mirror {id} started: {summary} (every {}s)",
+        interval.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn spec(shell: &mut Shell, args: MirrorArgs) -> Result<JobSpec> {
+    let params = shell.params().ok_or(Error::NotConnected)?.clone();
+    let what = format!("mirror {}", args.local);
+    let local = std::fs::canonicalize(&args.local).map_err(|e| Error::local(what.as_str(), e))?;
+    if !local.is_dir() {
+        return Err(Error::Failed(format!("{what}: not a directory")));
+    }
+    path::check_sendable(&what, &args.remote)?;
+    let remote = if args.remote.starts_with('/') {
+        args.remote.clone()
+    } else {
+        let base = if shell.cwd.is_empty() {
+            "/"
+        } else {
+            shell.cwd.as_str()
+        };
+        path::join(base, &args.remote)
+    };
+    let remote = match remote.trim_end_matches('/') {
+        "" => "/".to_string(),
+        trimmed => trimmed.to_string(),
+    };
+    let defaults = &shell.mirror_defaults;
+    let interval = match args.interval {
+        Some(secs) => positive_seconds("mirror --interval", secs)?,
+        None => defaults.interval,
+    };
+    Ok(JobSpec {
+        local,
+        remote,
+        params,
+        options: MirrorOptions {
+            once: args.once,
+            dry_run: args.dry_run,
+            delete: !args.no_delete,
+            max_delete: args.max_delete,
+            excludes: args.exclude,
+            max_depth: args.max_depth.unwrap_or(defaults.max_depth),
+            interval,
+            follow_links: args.follow_links,
+            log: args.log.or_else(|| defaults.log.clone()),
+            verbose: shell.verbose,
+        },
+    })
+}
+
+fn stop(shell: &mut Shell, which: Option<&String>) -> Result<()> {
+    let id = match which.map(String::as_str) {
+        None | Some("all") => None,
+        Some(text) => Some(
+            text.parse()
+                .map_err(|_| Error::usage(format!("mirror stop: {text:?} is not a job id")))?,
+        ),
+    };
+    let count = shell.jobs.stop(id)?;
+    println!("{count} mirror job(s) stopped");
+    Ok(())
+}
+
+/// `jobs` / `mirror status`: one row per job.
+pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
+    if shell.jobs.list().is_empty() {
+        println!("no mirror jobs");
+        return Ok(());
+    }
+    println!(
+        "{:<3} {:<9} {:>6} {:>10} {:>8} {:>7} {:>12} {:>7} {:>7} {:>6}  LOCAL -> REMOTE",
+        "ID",
+        "STATE",
+        "PASSES",
+        "LAST PASS",
+        "TOOK",
+        "FILES",
+        "BYTES",
+        "RENAMED",
+        "DELETED",
+        "ERRORS"
+    );
+    for job in shell.jobs.list() {
+        let s = job.status();
+        let state = match &s.state {
+            JobState::Starting => "starting",
+            JobState::Syncing => "syncing",
+            JobState::Idle => "idle",
+            JobState::Retrying => "retrying",
+            JobState::Stopped => "stopped",
+            JobState::Failed(_) => "failed",
+        };
+        let ago = s
+            .last_pass_end
+            .and_then(|t| SystemTime::now().duration_since(t).ok())
+            .map_or_else(
+                || "-".to_string(),
+                |d: Duration| format!("{}s ago", d.as_secs()),
+            );
+        println!(
+            "{:<3} {:<9} {:>6} {:>10} {:>7.2}s {:>7} {:>12} {:>7} {:>7} {:>6}  {} -> {}",
+            job.id,
+            state,
+            s.passes,
+            ago,
+            s.last_pass_duration.as_secs_f64(),
+            s.files_sent,
+            s.bytes_sent,
+            s.renames,
+            s.deletes,
+            s.errors + s.skipped,
+            job.local,
+            job.remote
+        );
+        if let JobState::Failed(reason) = &s.state {
+            println!("    failed: {reason}");
+        }
+    }
+    Ok(())
+}
