@@ -1,0 +1,495 @@
+//! mirror against real servers: the embedded libunftp (no MFMT) and pyftpdlib (MFMT).
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use support::{TestServer, assert_ok, run_c, wait_until};
+use tempfile::TempDir;
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Every file and directory under `root` as rel path -> contents (None for dirs).
+fn tree(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
+    let mut found = BTreeMap::new();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(rel) = pending.pop() {
+        let Ok(entries) = fs::read_dir(root.join(&rel)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let child = rel.join(entry.file_name());
+            let key = child.to_string_lossy().replace('\\', "/");
+            if entry.file_type().unwrap().is_dir() {
+                pending.push(child);
+                found.insert(key, None);
+            } else {
+                found.insert(key, fs::read(entry.path()).ok());
+            }
+        }
+    }
+    found
+}
+
+fn same_tree(a: &Path, b: &Path) -> bool {
+    tree(a) == tree(b)
+}
+
+#[track_caller]
+fn assert_same_tree(local: &Path, remote: &Path) {
+    assert_eq!(tree(remote), tree(local), "remote tree differs from local");
+}
+
+/// A nested tree with spaces and unicode in names.
+fn make_site(root: &Path) {
+    for (rel, body) in [
+        ("index.html", "<h1>hi</h1>"),
+        ("css/site.css", "body{}"),
+        ("img/a b.png", "PNG"),
+        ("docs/é 文件/deep/deeper/x.txt", "x"),
+        ("empty.txt", ""),
+    ] {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, body).unwrap();
+    }
+    fs::create_dir_all(root.join("emptydir")).unwrap();
+}
+
+struct Fixture {
+    server: TestServer,
+    home: TempDir,
+    src: PathBuf,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let server = TestServer::start();
+        let home = TempDir::new().unwrap();
+        let src = home.path().join("src");
+        fs::create_dir(&src).unwrap();
+        make_site(&src);
+        Fixture { server, home, src }
+    }
+
+    fn dst(&self) -> PathBuf {
+        self.server.path("dst")
+    }
+
+    fn journal(&self) -> PathBuf {
+        self.home.path().join("journal.log")
+    }
+
+    fn journal_text(&self) -> String {
+        fs::read_to_string(self.journal()).unwrap_or_default()
+    }
+
+    fn once(&self, extra: &str) -> support::Out {
+        let command = format!("mirror --once {extra} src /dst");
+        support::ftpsh(self.home.path())
+            .args([
+                "--log",
+                self.journal().to_str().unwrap(),
+                "-c",
+                &command,
+                &self.server.url(),
+            ])
+            .output()
+            .map(|o| support::Out {
+                code: o.status.code().unwrap_or(-1),
+                stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            })
+            .unwrap()
+    }
+
+    /// A running `ftpsh -c "mirror ..."` one-shot.
+    fn spawn_mirror(&self, extra: &str) -> Child {
+        let command = format!("mirror --interval 0.1 {extra} src /dst");
+        support::ftpsh(self.home.path())
+            .args([
+                "--log",
+                self.journal().to_str().unwrap(),
+                "-c",
+                &command,
+                &self.server.url(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+}
+
+fn count(text: &str, needle: &str) -> usize {
+    text.lines().filter(|l| l.contains(needle)).count()
+}
+
+fn terminate(child: &mut Child) -> i32 {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code().unwrap_or(-1);
+        }
+        assert!(start.elapsed() < DEADLINE, "ftpsh did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn once_copies_a_nested_tree_and_journals_each_movement() {
+    let f = Fixture::new();
+    let out = f.once("");
+    assert_ok(&out);
+    assert_same_tree(&f.src, &f.dst());
+    let journal = f.journal_text();
+    assert_eq!(count(&journal, " STOR "), 5, "{journal}");
+    assert!(count(&journal, " MKD ") >= 7, "{journal}");
+    for line in journal.lines() {
+        // "<time> [INFO] job=N VERB "path" bytes=N ms=N ok" or a pass summary.
+        let fields: Vec<&str> = line.splitn(4, ' ').collect();
+        assert!(
+            fields.len() == 4 && fields[1] == "[INFO]",
+            "unparseable: {line}"
+        );
+        assert!(fields[2].starts_with("job="), "no job id: {line}");
+        let rest = fields[3];
+        let ok_movement =
+            rest.contains(" bytes=") && rest.contains(" ms=") && rest.ends_with(" ok");
+        assert!(
+            ok_movement || rest.starts_with("PASS "),
+            "unexpected line: {line}"
+        );
+    }
+}
+
+#[test]
+fn restart_over_a_synced_tree_sends_nothing() {
+    let f = Fixture::new();
+    assert_ok(&f.once(""));
+    let before = count(&f.journal_text(), " STOR ");
+    assert_ok(&f.once(""));
+    let journal = f.journal_text();
+    assert_eq!(
+        count(&journal, " STOR "),
+        before,
+        "second run uploaded again:\n{journal}"
+    );
+    assert_same_tree(&f.src, &f.dst());
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let f = Fixture::new();
+    let out = f.once("--dry-run");
+    assert_ok(&out);
+    assert!(out.stdout.contains("STOR index.html"), "{}", out.stdout);
+    assert!(!f.dst().exists(), "dry run created the remote root");
+}
+
+#[test]
+fn deletes_extras_unless_no_delete() {
+    let f = Fixture::new();
+    fs::create_dir_all(f.dst().join("old/sub")).unwrap();
+    fs::write(f.dst().join("old/sub/stale.txt"), "stale").unwrap();
+    fs::write(f.dst().join("extra.txt"), "extra").unwrap();
+    assert_ok(&f.once("--no-delete"));
+    assert!(f.dst().join("extra.txt").exists() && f.dst().join("old/sub/stale.txt").exists());
+    assert_ok(&f.once(""));
+    assert_same_tree(&f.src, &f.dst());
+}
+
+#[test]
+fn max_delete_refuses_a_big_delete() {
+    let f = Fixture::new();
+    assert_ok(&f.once(""));
+    fs::remove_dir_all(&f.src).unwrap();
+    fs::create_dir(&f.src).unwrap();
+    let out = f.once("--max-delete 2");
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.contains("refusing to delete"), "{}", out.stdout);
+    assert!(f.dst().join("index.html").exists(), "nothing deleted");
+}
+
+#[test]
+fn depth_limit_touches_nothing_deeper() {
+    let f = Fixture::new();
+    fs::create_dir_all(f.dst().join("docs/é 文件/deep/deeper")).unwrap();
+    fs::write(
+        f.dst().join("docs/é 文件/deep/deeper/remote-only.txt"),
+        "keep",
+    )
+    .unwrap();
+    assert_ok(&f.once("--max-depth 3"));
+    assert!(f.dst().join("docs/é 文件/deep").is_dir());
+    assert!(
+        !f.dst().join("docs/é 文件/deep/deeper/x.txt").exists(),
+        "too deep: not uploaded"
+    );
+    assert!(
+        f.dst()
+            .join("docs/é 文件/deep/deeper/remote-only.txt")
+            .exists(),
+        "too deep: not deleted"
+    );
+    assert!(f.dst().join("index.html").exists());
+}
+
+#[test]
+fn excludes_are_neither_uploaded_nor_deleted() {
+    let f = Fixture::new();
+    fs::create_dir_all(f.src.join(".git")).unwrap();
+    fs::write(f.src.join(".git/HEAD"), "ref").unwrap();
+    fs::create_dir_all(f.dst()).unwrap();
+    fs::write(f.dst().join("keep.tmp"), "remote tmp").unwrap();
+    assert_ok(&f.once("--exclude .git --exclude '*.tmp'"));
+    assert!(!f.dst().join(".git").exists());
+    assert!(f.dst().join("keep.tmp").exists());
+    assert!(f.dst().join("index.html").exists());
+}
+
+#[test]
+fn stale_temporaries_are_cleaned() {
+    let f = Fixture::new();
+    fs::create_dir_all(f.dst().join("css")).unwrap();
+    fs::write(f.dst().join("css/.ftpsh-part-99-1-site.css"), "half").unwrap();
+    assert_ok(&f.once("--no-delete"));
+    assert_same_tree(&f.src, &f.dst());
+}
+
+#[test]
+fn a_file_replaced_by_a_folder_and_back() {
+    let f = Fixture::new();
+    assert_ok(&f.once(""));
+    fs::remove_file(f.src.join("index.html")).unwrap();
+    fs::create_dir(f.src.join("index.html")).unwrap();
+    fs::write(f.src.join("index.html/inner.txt"), "in").unwrap();
+    fs::remove_dir_all(f.src.join("css")).unwrap();
+    fs::write(f.src.join("css"), "now a file").unwrap();
+    assert_ok(&f.once(""));
+    assert_same_tree(&f.src, &f.dst());
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file_is_skipped_and_the_rest_goes_on() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fixture::new();
+    let locked = f.src.join("locked.txt");
+    fs::write(&locked, "secret").unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+    if fs::read(&locked).is_ok() {
+        eprintln!("skipped: running as a user who can read mode-000 files (root)");
+        return;
+    }
+    let out = f.once("");
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(f.dst().join("index.html").exists(), "the rest was mirrored");
+    assert!(!f.dst().join("locked.txt").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_paths_are_never_deleted_remotely() {
+    let f = Fixture::new();
+    assert_ok(&f.once(""));
+    // A link that cannot be followed: the walk cannot tell what "css" holds now.
+    fs::remove_dir_all(f.src.join("css")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/target", f.src.join("css")).unwrap();
+    let out = f.once("--follow-links");
+    assert!(
+        out.stdout.contains("css"),
+        "the problem is reported: {}",
+        out.stdout
+    );
+    assert!(f.dst().join("css/site.css").exists(), "remote copy kept");
+}
+
+#[test]
+fn missing_local_folder_is_a_clear_error() {
+    let f = Fixture::new();
+    let out = run_c(&f.server.url(), "mirror --once nope /dst", f.home.path());
+    support::assert_fails(&out, 1, "mirror nope");
+    fs::write(f.home.path().join("file"), "x").unwrap();
+    let out = run_c(&f.server.url(), "mirror --once file /dst", f.home.path());
+    support::assert_fails(&out, 1, "not a directory");
+}
+
+#[test]
+fn live_mirror_follows_edits_adds_deletes_and_renames() {
+    let f = Fixture::new();
+    let mut child = f.spawn_mirror("");
+    wait_until("initial sync", DEADLINE, || same_tree(&f.src, &f.dst()));
+
+    fs::write(f.src.join("index.html"), "<h1>changed, longer</h1>").unwrap();
+    wait_until("edit", DEADLINE, || same_tree(&f.src, &f.dst()));
+
+    fs::write(f.src.join("css/new.css"), "new").unwrap();
+    fs::create_dir_all(f.src.join("new dir/sub")).unwrap();
+    wait_until("add", DEADLINE, || same_tree(&f.src, &f.dst()));
+
+    fs::remove_file(f.src.join("img/a b.png")).unwrap();
+    fs::remove_dir_all(f.src.join("docs")).unwrap();
+    wait_until("delete", DEADLINE, || same_tree(&f.src, &f.dst()));
+
+    let stors_before = count(&f.journal_text(), " STOR ");
+    fs::rename(f.src.join("css/site.css"), f.src.join("site-moved.css")).unwrap();
+    fs::rename(f.src.join("css"), f.src.join("styles")).unwrap();
+    wait_until("renames", DEADLINE, || same_tree(&f.src, &f.dst()));
+    let journal = f.journal_text();
+    assert_eq!(
+        count(&journal, " STOR "),
+        stors_before,
+        "renames re-uploaded:\n{journal}"
+    );
+    assert!(count(&journal, " RENAME ") >= 2, "{journal}");
+
+    assert_eq!(terminate(&mut child), 0, "clean exit on SIGTERM");
+}
+
+#[test]
+fn idle_ticks_send_no_ftp_command() {
+    let f = Fixture::new();
+    let command = "mirror --interval 0.05 src /dst";
+    let mut child = support::ftpsh(f.home.path())
+        .args([
+            "--debug",
+            "--log",
+            f.journal().to_str().unwrap(),
+            "-c",
+            command,
+            &f.server.url(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("initial sync", DEADLINE, || {
+        same_tree(&f.src, &f.dst()) && f.journal_text().contains("PASS ")
+    });
+    let protocol = |text: &str| count(text, "--> ");
+    let before = protocol(&f.journal_text());
+    assert!(
+        before > 10,
+        "--debug should journal the protocol: {}",
+        f.journal_text()
+    );
+    // Absence over a window of ~20 ticks: an idle mirror must stay silent on the wire.
+    std::thread::sleep(Duration::from_secs(1));
+    let after = protocol(&f.journal_text());
+    assert_eq!(before, after, "idle ticks sent FTP commands");
+    fs::write(f.src.join("wake.txt"), "w").unwrap();
+    wait_until("change after idle", DEADLINE, || {
+        same_tree(&f.src, &f.dst())
+    });
+    assert_eq!(terminate(&mut child), 0);
+}
+
+#[test]
+fn shell_stays_usable_while_a_mirror_runs_and_stop_works() {
+    let f = Fixture::new();
+    let mut child = support::ftpsh(f.home.path())
+        .arg(f.server.url())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "mirror --interval 0.1 src /dst").unwrap();
+    wait_until("background sync", DEADLINE, || same_tree(&f.src, &f.dst()));
+    writeln!(
+        stdin,
+        "mkdir /while-mirroring\njobs\nmirror stop 1\nmirror status"
+    )
+    .unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(f.server.path("while-mirroring").is_dir());
+    assert!(stdout.contains("mirror 1 started"), "{stdout}");
+    assert!(stdout.contains("1 mirror job(s) stopped"), "{stdout}");
+    assert!(stdout.contains("stopped"), "{stdout}");
+    // Stopped means stopped: a new local file is not sent.
+    fs::write(f.src.join("after-stop.txt"), "x").unwrap();
+    assert!(!f.dst().join("after-stop.txt").exists());
+}
+
+#[test]
+fn mfmt_server_gets_local_mtimes_and_needs_no_state() {
+    let Some(py) = support::pyftpd::PyFtpd::start() else {
+        eprintln!("skipped: pyftpdlib not available");
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    let src = home.path().join("src");
+    make_site(&src);
+    let journal = home.path().join("j.log");
+    let run = |state: &str| {
+        support::ftpsh(home.path())
+            .env("FTPSH_STATE_DIR", home.path().join(state))
+            .args([
+                "--log",
+                journal.to_str().unwrap(),
+                "-c",
+                "mirror --once src /dst",
+                &py.url(),
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = run("state-a");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_same_tree(&src, &py.path("dst"));
+    let local_mtime = fs::metadata(src.join("index.html"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let remote_mtime = fs::metadata(py.path("dst/index.html"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let drift = local_mtime
+        .duration_since(remote_mtime)
+        .unwrap_or_else(|e| e.duration());
+    assert!(
+        drift < Duration::from_secs(1),
+        "remote mtime not set: drift {drift:?}"
+    );
+    let stors = count(&fs::read_to_string(&journal).unwrap(), " STOR ");
+    // A fresh state dir: only the server's MLSD times can tell that nothing changed.
+    let out = run("state-b");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = fs::read_to_string(&journal).unwrap();
+    assert_eq!(
+        count(&text, " STOR "),
+        stors,
+        "re-uploaded on an MFMT server:\n{text}"
+    );
+}
