@@ -1,7 +1,7 @@
 //! Logging: the journal file (mirror movements, via simplelog) and the protocol trace, with
 //! PASS masked wherever a line goes.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fs::{File, OpenOptions};
 use std::io::Stderr;
 use std::path::Path;
@@ -22,6 +22,15 @@ static TRACE_TO_FILE: AtomicBool = AtomicBool::new(false);
 thread_local! {
     /// suppaftp logs the first line of each reply twice around a "Code parsed" line.
     static AFTER_CODE_PARSED: Cell<bool> = const { Cell::new(false) };
+    /// The last reply line this thread's connection received.
+    static LAST_REPLY: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// The last reply line read on this thread. suppaftp hides the text of a transfer's final
+/// reply, yet that is where pure-ftpd says `226 Output truncated`; its trace is the one place
+/// the text passes, so the logger keeps it.
+pub fn last_reply() -> String {
+    LAST_REPLY.with(|r| r.borrow().clone())
 }
 
 fn file_config() -> Config {
@@ -101,7 +110,9 @@ fn protocol_line(record: &Record) -> Option<String> {
     if after_code {
         return None;
     }
-    Some(format!("<-- {}", decode_byte_list(reply)))
+    let reply = decode_byte_list(reply);
+    LAST_REPLY.with(|r| r.borrow_mut().clone_from(&reply));
+    Some(format!("<-- {reply}"))
 }
 
 /// suppaftp traces replies as a Debug-printed byte vector: "[50, 50, 48, ...]".
@@ -205,6 +216,28 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn traced(message: &str) -> Option<String> {
+        protocol_line(
+            &Record::builder()
+                .args(format_args!("{message}"))
+                .target("suppaftp::sync_ftp::control")
+                .level(Level::Trace)
+                .build(),
+        )
+    }
+
+    #[test]
+    fn the_last_reply_is_kept_per_thread_and_pass_is_masked() {
+        let bytes: Vec<String> = b"226 Output truncated to 10000 matches\r\n"
+            .iter()
+            .map(u8::to_string)
+            .collect();
+        let line = traced(&format!("CC IN: [{}]", bytes.join(", ")));
+        assert_eq!(line.as_deref(), Some("<-- 226 Output truncated to 10000 matches"));
+        assert_eq!(last_reply(), "226 Output truncated to 10000 matches");
+        assert_eq!(traced("CC OUT: PASS hunter2").as_deref(), Some("--> PASS ****"));
+    }
 
     #[test]
     fn byte_lists_decode_to_text() {

@@ -364,6 +364,13 @@ impl Session {
                 entries.extend(parsed);
             }
         }
+        let closing = crate::journal::last_reply();
+        if closing.to_ascii_lowercase().contains("truncated") {
+            // A cut listing would make a mirror re-upload, or delete, the missing tail.
+            return Err(Error::Failed(format!(
+                "{what}: the server truncated the listing ({closing}); refusing to use it"
+            )));
+        }
         Ok(entries)
     }
 

@@ -1,0 +1,149 @@
+//! The interactive REPL in a real pseudo-terminal: prompt, completion, Ctrl-C, history, job events.
+#![cfg(unix)]
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::{ControlCode, Eof, Expect, Session};
+use support::{PASS, TestServer};
+use tempfile::TempDir;
+
+type Pty = expectrl::session::OsSession;
+
+const PROMPT: &str = "ftpsh 127.0.0.1:/> ";
+
+/// `ftpsh URL` in a pty, with the same sealed environment as `support::ftpsh`, once the
+/// banner and the first prompt are on screen.
+fn spawn(server: &TestServer, local: &Path) -> Pty {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ftpsh"));
+    command
+        .arg(server.url())
+        .current_dir(local)
+        .env("FTPSH_PASSWORD", PASS)
+        .env("NETRC", local.join(".no-netrc"))
+        .env("XDG_DATA_HOME", local.join(".data"))
+        .env("HOME", local)
+        .env("TERM", "xterm");
+    let mut pty = Session::spawn(command).expect("spawn ftpsh in a pty");
+    pty.set_expect_timeout(Some(Duration::from_secs(10)));
+    pty.expect("Welcome to the libunftp FTP server")
+        .expect("welcome banner");
+    pty.expect(PROMPT).expect("first prompt");
+    pty
+}
+
+/// Sends a line and waits for the next prompt.
+fn command(pty: &mut Pty, line: &str) {
+    pty.send_line(line).expect("send line");
+    pty.expect(PROMPT)
+        .unwrap_or_else(|e| panic!("no prompt after {line:?}: {e}"));
+}
+
+/// Waits for the output to end and checks ftpsh exited with status 0.
+fn assert_exits_ok(mut pty: Pty) {
+    pty.expect(Eof).expect("ftpsh exits");
+    let status = pty.get_process().wait().expect("wait ftpsh");
+    assert!(
+        matches!(status, WaitStatus::Exited(_, 0)),
+        "exit status: {status:?}"
+    );
+}
+
+fn setup() -> (TestServer, TempDir) {
+    (TestServer::start(), TempDir::new().unwrap())
+}
+
+#[test]
+fn prompt_runs_a_command_and_ctrl_d_exits() {
+    let (server, local) = setup();
+    let mut pty = spawn(&server, local.path());
+    command(&mut pty, "mkdir /typed");
+    assert!(server.path("typed").is_dir(), "mkdir ran");
+    pty.send_line("pwd").unwrap();
+    pty.expect("\r\n/\r\n").expect("pwd prints /");
+    pty.expect(PROMPT).expect("prompt after pwd");
+    pty.send(ControlCode::EndOfTransmission).unwrap();
+    assert_exits_ok(pty);
+}
+
+#[test]
+fn tab_completes_command_names() {
+    let (server, local) = setup();
+    fs::write(server.path("a"), "A").unwrap();
+    let mut pty = spawn(&server, local.path());
+    pty.send("rena\t").unwrap();
+    pty.expect("/> rename ")
+        .expect("rena<TAB> completes to rename");
+    command(&mut pty, "a b");
+    assert!(server.path("b").is_file(), "a renamed to b");
+    assert!(!server.path("a").exists(), "a is gone");
+    pty.send("hel\t").unwrap();
+    pty.expect("/> help ").expect("hel<TAB> completes to help");
+    pty.send_line("").unwrap();
+    pty.expect("Commands (type").expect("help overview");
+    pty.expect(PROMPT).expect("prompt after help");
+    pty.send_line("quit").unwrap();
+    assert_exits_ok(pty);
+}
+
+#[test]
+fn ctrl_c_cancels_the_line() {
+    let (server, local) = setup();
+    let mut pty = spawn(&server, local.path());
+    pty.send("mkdir /never").unwrap();
+    pty.expect("mkdir /never").expect("typed text echoed");
+    pty.send(ControlCode::EndOfText).unwrap();
+    pty.expect(PROMPT).expect("fresh prompt after Ctrl-C");
+    pty.send_line("quit").unwrap();
+    assert_exits_ok(pty);
+    assert!(
+        !server.path("never").exists(),
+        "the cancelled line never ran"
+    );
+}
+
+#[test]
+fn history_is_saved_without_secret_lines() {
+    let (server, local) = setup();
+    let mut pty = spawn(&server, local.path());
+    command(&mut pty, "pwd");
+    // The wrong password fails the login (530) and leaves the shell unconnected.
+    pty.send_line("user alice s3cretpw").unwrap();
+    pty.expect("login alice").expect("login refused");
+    pty.expect("ftpsh> ").expect("unconnected prompt");
+    pty.send_line("quit").unwrap();
+    assert_exits_ok(pty);
+    let history = fs::read_to_string(local.path().join(".data/ftpsh/history"))
+        .expect("history file in $XDG_DATA_HOME/ftpsh");
+    assert!(
+        history.lines().any(|l| l == "pwd"),
+        "pwd in history: {history:?}"
+    );
+    assert!(
+        !history.contains("s3cretpw"),
+        "password leaked into history: {history:?}"
+    );
+}
+
+#[test]
+fn mirror_events_appear_while_the_prompt_waits() {
+    let (server, local) = setup();
+    fs::create_dir(local.path().join("src")).unwrap();
+    fs::write(local.path().join("src/f.txt"), "mirrored").unwrap();
+    let mut pty = spawn(&server, local.path());
+    pty.send_line("mirror --interval 0.2 src /dst").unwrap();
+    pty.expect("mirror 1 started").expect("job started");
+    pty.expect("uploaded")
+        .expect("pass summary printed above the prompt");
+    pty.send_line("quit").unwrap();
+    assert_exits_ok(pty);
+    assert_eq!(
+        fs::read_to_string(server.path("dst/f.txt")).unwrap(),
+        "mirrored"
+    );
+}
