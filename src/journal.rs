@@ -234,9 +234,15 @@ mod tests {
             .map(u8::to_string)
             .collect();
         let line = traced(&format!("CC IN: [{}]", bytes.join(", ")));
-        assert_eq!(line.as_deref(), Some("<-- 226 Output truncated to 10000 matches"));
+        assert_eq!(
+            line.as_deref(),
+            Some("<-- 226 Output truncated to 10000 matches")
+        );
         assert_eq!(last_reply(), "226 Output truncated to 10000 matches");
-        assert_eq!(traced("CC OUT: PASS hunter2").as_deref(), Some("--> PASS ****"));
+        assert_eq!(
+            traced("CC OUT: PASS hunter2").as_deref(),
+            Some("--> PASS ****")
+        );
     }
 
     #[test]

@@ -112,10 +112,10 @@ fn history_is_saved_without_secret_lines() {
     let (server, local) = setup();
     let mut pty = spawn(&server, local.path());
     command(&mut pty, "pwd");
-    // The wrong password fails the login (530) and leaves the shell unconnected.
+    // The wrong password fails the login (530); the session that was open stays open.
     pty.send_line("user alice s3cretpw").unwrap();
     pty.expect("login alice").expect("login refused");
-    pty.expect("ftpsh> ").expect("unconnected prompt");
+    pty.expect("ftpsh 127.0.0.1:/> ").expect("still connected");
     pty.send_line("quit").unwrap();
     assert_exits_ok(pty);
     let history = fs::read_to_string(local.path().join(".data/ftpsh/history"))

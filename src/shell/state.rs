@@ -82,10 +82,11 @@ impl Shell {
         self.broken = true;
     }
 
-    /// Opens a session (closing any previous one), shows the banner, goes to `dir`.
+    /// Opens a session, shows the banner, goes to `dir`. The previous session is closed
+    /// only once the new one is logged in, so a mistyped password loses nothing.
     pub fn connect(&mut self, params: &ConnectParams, dir: Option<&str>) -> Result<()> {
-        self.disconnect();
         let session = Session::connect(params)?;
+        self.disconnect();
         if let Some(welcome) = session.welcome()
             && (self.interactive || self.verbose)
         {
