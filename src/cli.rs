@@ -7,8 +7,12 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::error::{Error, Result};
+use crate::ftp::tls::{TlsMode, TlsOptions};
 use crate::ftp::{ConnectParams, Secret};
 use crate::target::{self, DEFAULT_PORT, Target};
+
+/// The port of implicit FTPS.
+const IMPLICIT_TLS_PORT: u16 = 990;
 
 const EXIT_HELP: &str = "\
 Exit status: 0 all commands succeeded, 1 a command failed, 2 usage error,
@@ -18,6 +22,9 @@ Ways in:
   ftpsh ftp://alice@host:2121/dir          interactive shell
   ftpsh -c \"mkdir /x; put a.txt /x/\" HOST   one-shot commands, ';'-separated
   ftpsh HOST < jobs.ftp                     a script on stdin; stops at the first failing line
+
+TLS: ftps://host or --tls (explicit), --implicit-tls; certificates are checked against the
+system roots, or --ca-file PEM; --insecure skips the check (with a warning).
 
 Password: from the URL, $FTPSH_PASSWORD, ~/.netrc ($NETRC), else a hidden prompt on a terminal.
 Type `help` in the shell for the commands.";
@@ -56,6 +63,22 @@ pub struct Args {
     #[arg(long)]
     pub active: bool,
 
+    /// Explicit FTPS: AUTH TLS, then encrypted control and data (as ftps:// URLs).
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Implicit FTPS: TLS from the first byte (port 990 by default).
+    #[arg(long)]
+    pub implicit_tls: bool,
+
+    /// Trust this PEM certificate or CA bundle instead of the system roots.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Do not check the server's certificate (warned on every connect).
+    #[arg(long)]
+    pub insecure: bool,
+
     /// Seconds to wait when connecting or when a transfer stalls.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
@@ -81,9 +104,31 @@ pub struct Args {
     pub verbose: bool,
 }
 
+/// How every connection of this run is made; `open` and mirror jobs reuse it.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub passive: bool,
+    pub timeout: Duration,
+    pub tls: TlsOptions,
+}
+
 impl Args {
-    pub fn timeout(&self) -> Result<Duration> {
-        positive_seconds("--timeout", self.timeout)
+    pub fn settings(&self) -> Result<Settings> {
+        let mode = match (self.tls, self.implicit_tls) {
+            (true, true) => return Err(Error::usage("give --tls or --implicit-tls, not both")),
+            (true, false) => TlsMode::Explicit,
+            (false, true) => TlsMode::Implicit,
+            (false, false) => TlsMode::Off,
+        };
+        Ok(Settings {
+            passive: !self.active,
+            timeout: positive_seconds("--timeout", self.timeout)?,
+            tls: TlsOptions {
+                mode,
+                ca_file: self.ca_file.clone(),
+                insecure: self.insecure,
+            },
+        })
     }
 }
 
@@ -128,7 +173,7 @@ pub fn target_from_args(args: &Args) -> Result<Option<Target>> {
 
 /// Decides user and password: URL/flags, then $FTPSH_PASSWORD, then .netrc, then a hidden
 /// prompt on a terminal; with no user at all, anonymous (as ftplib does).
-pub fn connect_params(target: &Target, passive: bool, timeout: Duration) -> Result<ConnectParams> {
+pub fn connect_params(target: &Target, settings: &Settings) -> Result<ConnectParams> {
     let netrc = || {
         let path = crate::netrc::default_path()?;
         let text = std::fs::read_to_string(path).ok()?;
@@ -159,12 +204,22 @@ pub fn connect_params(target: &Target, passive: bool, timeout: Duration) -> Resu
         }
         None => String::new(),
     };
+    let mut tls = settings.tls.clone();
+    if target.tls && tls.mode == TlsMode::Off {
+        tls.mode = TlsMode::Explicit;
+    }
+    let default_port = if tls.mode == TlsMode::Implicit {
+        IMPLICIT_TLS_PORT
+    } else {
+        DEFAULT_PORT
+    };
     Ok(ConnectParams {
         host: target.host.clone(),
-        port: target.port.unwrap_or(DEFAULT_PORT),
+        port: target.port.unwrap_or(default_port),
         user,
         password: Secret::new(password),
-        passive,
-        timeout,
+        passive: settings.passive,
+        timeout: settings.timeout,
+        tls,
     })
 }

@@ -34,17 +34,17 @@ fn run(args: &cli::Args) -> i32 {
 }
 
 fn start(args: &cli::Args) -> Result<i32, Error> {
-    let timeout = args.timeout()?;
+    let settings = args.settings()?;
     journal::init(args.log.as_deref(), args.debug)?;
     let interactive = args.command.is_none() && std::io::stdin().is_terminal();
-    let mut shell = Shell::new(!args.active, timeout, args.verbose, interactive);
+    let mut shell = Shell::new(settings, args.verbose, interactive);
     shell.mirror_defaults = shell::state::MirrorDefaults {
         log: args.log.clone(),
         interval: cli::positive_seconds("--interval", args.interval)?,
         max_depth: args.max_depth,
     };
     if let Some(target) = cli::target_from_args(args)? {
-        let params = cli::connect_params(&target, !args.active, timeout)?;
+        let params = cli::connect_params(&target, &shell.settings)?;
         shell.connect(&params, target.dir.as_deref())?;
     }
     let code = if let Some(commands) = &args.command {

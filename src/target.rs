@@ -11,25 +11,23 @@ pub struct Target {
     pub user: Option<String>,
     pub password: Option<String>,
     pub dir: Option<String>,
+    /// The URL said ftps://: explicit TLS.
+    pub tls: bool,
 }
 
 /// Parses a target as typed on the command line or after `open`.
 pub fn parse(text: &str) -> Result<Target> {
-    let rest = match text.split_once("://") {
+    let (rest, tls) = match text.split_once("://") {
         Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
-            "ftp" => rest,
-            "ftps" => {
-                return Err(Error::usage(
-                    "ftps:// (FTP over TLS) is not supported yet; use ftp:// on a trusted network",
-                ));
-            }
+            "ftp" => (rest, false),
+            "ftps" => (rest, true),
             other => {
                 return Err(Error::usage(format!(
                     "{text}: unsupported scheme {other}://"
                 )));
             }
         },
-        None => text,
+        None => (text, false),
     };
     let (authority, dir) = match rest.find('/') {
         Some(i) => (&rest[..i], Some(percent_decode(&rest[i..])?)),
@@ -57,6 +55,7 @@ pub fn parse(text: &str) -> Result<Target> {
         user: user.filter(|u| !u.is_empty()),
         password,
         dir: dir.filter(|d| d != "/" || rest.ends_with('/')),
+        tls,
     })
 }
 
@@ -118,6 +117,7 @@ mod tests {
             user: user.map(Into::into),
             password: pass.map(Into::into),
             dir: dir.map(Into::into),
+            tls: false,
         }
     }
 
@@ -144,6 +144,13 @@ mod tests {
                 t("::1", Some(21), None, None, Some("/x y")),
             ),
             ("FTP://h/", t("h", None, None, None, Some("/"))),
+            (
+                "ftps://h:2121",
+                Target {
+                    tls: true,
+                    ..t("h", Some(2121), None, None, None)
+                },
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(parse(text).unwrap(), want, "{text}");
@@ -152,14 +159,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_targets() {
-        for text in [
-            "ftps://h",
-            "http://h",
-            "ftp://:21",
-            "h:notaport",
-            "ftp://h/%zz",
-            "[::1",
-        ] {
+        for text in ["http://h", "ftp://:21", "h:notaport", "ftp://h/%zz", "[::1"] {
             assert!(parse(text).is_err(), "{text}");
         }
     }

@@ -366,8 +366,12 @@ fn help_and_version_flags() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Exit status"), "{text}");
     let out = support::ftpsh(local.path())
-        .arg("ftps://host")
+        .args(["--tls", "--implicit-tls", "127.0.0.1"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "conflicting flags are a usage error"
+    );
 }

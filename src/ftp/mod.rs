@@ -3,5 +3,6 @@
 pub mod listing;
 pub mod path;
 pub mod session;
+pub mod tls;
 
 pub use session::{ConnectParams, Secret, Session};

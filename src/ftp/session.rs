@@ -7,10 +7,11 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use suppaftp::types::FileType;
-use suppaftp::{FtpError, FtpStream, Mode, Status};
+use suppaftp::{FtpError, Mode, RustlsConnector, RustlsFtpStream, Status};
 
 use super::listing::{self, Entry};
 use super::path::check_sendable;
+use super::tls::{self, TlsMode, TlsOptions};
 use crate::error::{Error, Result};
 
 /// Buffer for streaming transfers: big enough to keep loopback and LAN links busy, small
@@ -45,6 +46,7 @@ pub struct ConnectParams {
     pub password: Secret,
     pub passive: bool,
     pub timeout: Duration,
+    pub tls: TlsOptions,
 }
 
 impl ConnectParams {
@@ -75,7 +77,9 @@ impl Capabilities {
 }
 
 pub struct Session {
-    stream: FtpStream,
+    /// The rustls-capable stream type serves plain sessions too: it stays unencrypted until
+    /// `into_secure`.
+    stream: RustlsFtpStream,
     params: ConnectParams,
     welcome: Option<String>,
     caps: Capabilities,
@@ -123,24 +127,53 @@ fn reply_text(body: &[u8]) -> String {
 }
 
 impl Session {
-    /// Connects, logs in and switches to binary mode.
+    /// Connects (with TLS when asked), logs in and switches to binary mode.
     pub fn connect(params: &ConnectParams) -> Result<Session> {
-        let addr = resolve(params)?;
-        let tcp = TcpStream::connect_timeout(&addr, params.timeout)
-            .map_err(|e| Error::Connect(format!("connect {}: {e}", params.address())))?;
-        let _ = tcp.set_read_timeout(Some(params.timeout));
-        let _ = tcp.set_write_timeout(Some(params.timeout));
-        let _ = tcp.set_nodelay(true);
-        let mut stream = FtpStream::connect_with_stream(tcp).map_err(|e| {
-            Error::Connect(ftp_error(format!("connect {}", params.address()), e).to_string())
-        })?;
+        let address = params.address();
+        let failed =
+            |e: FtpError| Error::Connect(connect_failure(&format!("connect {address}"), e));
+        let mut stream = match params.tls.mode {
+            TlsMode::Off => {
+                RustlsFtpStream::connect_with_stream(open_tcp(params)?).map_err(failed)?
+            }
+            TlsMode::Explicit => {
+                let connector = connector(params)?;
+                let plain =
+                    RustlsFtpStream::connect_with_stream(open_tcp(params)?).map_err(failed)?;
+                plain.into_secure(connector, &params.host).map_err(|e| match e {
+                    FtpError::UnexpectedResponse(r) if r.status.code() >= 500 => Error::Connect(format!(
+                        "AUTH TLS {address}: {}: the server does not offer TLS; not continuing in plain text",
+                        reply_text(&r.body)
+                    )),
+                    other => Error::Connect(connect_failure(&format!("TLS {address}"), other)),
+                })?
+            }
+            TlsMode::Implicit => {
+                let connector = connector(params)?;
+                let mut secure = RustlsFtpStream::connect_secure_implicit(
+                    resolve(params)?,
+                    connector,
+                    &params.host,
+                )
+                .map_err(|e| Error::Connect(connect_failure(&format!("TLS {address}"), e)))?;
+                // Implicit TLS skips AUTH, and suppaftp then sends neither PBSZ nor PROT.
+                for command in ["PBSZ 0", "PROT P"] {
+                    secure
+                        .custom_command(command, &[Status::CommandOk])
+                        .map_err(|e| {
+                            Error::Connect(connect_failure(&format!("{command} {address}"), e))
+                        })?;
+                }
+                secure
+            }
+        };
+        let _ = stream.get_ref().set_read_timeout(Some(params.timeout));
+        let _ = stream.get_ref().set_write_timeout(Some(params.timeout));
         let welcome = stream.get_welcome_msg().map(str::to_string);
         check_sendable("login", &params.user)?;
         stream
             .login(params.user.as_str(), params.password.expose())
-            .map_err(|e| {
-                Error::Connect(ftp_error(format!("login {}", params.user), e).to_string())
-            })?;
+            .map_err(|e| Error::Connect(connect_failure(&format!("login {}", params.user), e)))?;
         let mut session = Session {
             stream,
             params: params.clone(),
@@ -479,6 +512,39 @@ impl Session {
     /// Polite goodbye; errors are irrelevant since we are leaving anyway.
     pub fn quit(mut self) {
         let _ = self.stream.quit();
+    }
+}
+
+fn open_tcp(params: &ConnectParams) -> Result<TcpStream> {
+    let addr = resolve(params)?;
+    let tcp = TcpStream::connect_timeout(&addr, params.timeout)
+        .map_err(|e| Error::Connect(format!("connect {}: {e}", params.address())))?;
+    let _ = tcp.set_nodelay(true);
+    Ok(tcp)
+}
+
+fn connector(params: &ConnectParams) -> Result<RustlsConnector> {
+    if params.tls.insecure {
+        eprintln!(
+            "ftpsh: warning: --insecure: the certificate of {} is not checked; anyone on the path can read and change this session",
+            params.host
+        );
+    }
+    Ok(RustlsConnector::from(tls::client_config(&params.tls)?))
+}
+
+/// A connection-time failure as one line; certificate problems say what was wrong.
+fn connect_failure(what: &str, err: FtpError) -> String {
+    let tls_reason = match &err {
+        FtpError::ConnectionError(io) => io
+            .get_ref()
+            .and_then(|inner| tls::describe_tls_failure(inner)),
+        FtpError::SecureError(message) => Some(format!("TLS: {message}")),
+        _ => None,
+    };
+    match tls_reason {
+        Some(reason) => format!("{what}: {reason}"),
+        None => ftp_error(what, err).to_string(),
     }
 }
 

@@ -5,11 +5,12 @@ use super::state::Shell;
 use super::table::Invocation;
 use crate::cli;
 use crate::error::{Error, Result};
+use crate::ftp::tls::TlsMode;
 use crate::target;
 
 pub fn open(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let target = target::parse(&inv.args[0])?;
-    let params = cli::connect_params(&target, shell.passive, shell.timeout)?;
+    let params = cli::connect_params(&target, &shell.settings)?;
     shell.connect(&params, target.dir.as_deref())
 }
 
@@ -28,8 +29,9 @@ pub fn user(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         user: Some(inv.args[0].clone()),
         password: inv.args.get(1).cloned(),
         dir: None,
+        tls: old.tls.mode == TlsMode::Explicit,
     };
-    let params = cli::connect_params(&target, shell.passive, shell.timeout)?;
+    let params = cli::connect_params(&target, &shell.settings)?;
     shell.connect(&params, None)
 }
 
@@ -85,8 +87,8 @@ fn on_off(name: &str, inv: &Invocation, current: bool) -> Result<bool> {
 }
 
 pub fn passive(shell: &mut Shell, inv: &Invocation) -> Result<()> {
-    shell.passive = on_off("passive", inv, shell.passive)?;
-    let passive = shell.passive;
+    shell.settings.passive = on_off("passive", inv, shell.settings.passive)?;
+    let passive = shell.settings.passive;
     if let Ok(session) = shell.session() {
         session.set_passive(passive);
     }

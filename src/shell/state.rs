@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::cli::Settings;
 use crate::error::{Error, Result};
 use crate::ftp::{ConnectParams, Session};
 use crate::mirror::job::Jobs;
@@ -24,8 +25,8 @@ pub struct Shell {
     pub cwd: String,
     /// Source of a pending two-step rename (rnfr, then rnto).
     pub rename_from: Option<String>,
-    pub passive: bool,
-    pub timeout: Duration,
+    /// Passive mode, timeout and TLS for every connection this shell opens.
+    pub settings: Settings,
     pub verbose: bool,
     /// A person is typing: confirmations may be asked, banners shown.
     pub interactive: bool,
@@ -38,13 +39,12 @@ pub struct Shell {
 }
 
 impl Shell {
-    pub fn new(passive: bool, timeout: Duration, verbose: bool, interactive: bool) -> Shell {
+    pub fn new(settings: Settings, verbose: bool, interactive: bool) -> Shell {
         Shell {
             session: None,
             cwd: String::new(),
             rename_from: None,
-            passive,
-            timeout,
+            settings,
             verbose,
             interactive,
             quit_requested: false,

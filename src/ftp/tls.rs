@@ -1,0 +1,177 @@
+//! TLS for FTPS: the rustls client configuration (system roots, a private CA, or no checks
+//! when the user opts out) and readable certificate errors.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TlsMode {
+    /// Plain FTP.
+    #[default]
+    Off,
+    /// AUTH TLS on the usual port, then PBSZ 0 / PROT P.
+    Explicit,
+    /// TLS from the first byte (port 990).
+    Implicit,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TlsOptions {
+    pub mode: TlsMode,
+    /// Trust this PEM bundle (a private CA or a self-signed server certificate) instead of the
+    /// system roots.
+    pub ca_file: Option<PathBuf>,
+    /// Skip certificate verification entirely.
+    pub insecure: bool,
+}
+
+/// The rustls configuration for a session. One provider is named explicitly: the plain
+/// builder panics when two crypto providers end up in the dependency graph.
+pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Connect(format!("TLS setup: {e}")))?;
+    let config = if options.insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider)))
+            .with_no_client_auth()
+    } else {
+        let roots = match &options.ca_file {
+            Some(path) => roots_from_file(path)?,
+            None => system_roots()?,
+        };
+        builder.with_root_certificates(roots).with_no_client_auth()
+    };
+    Ok(Arc::new(config))
+}
+
+fn roots_from_file(path: &Path) -> Result<RootCertStore> {
+    let what = || format!("--ca-file {}", path.display());
+    let mut roots = RootCertStore::empty();
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| Error::Connect(format!("{}: {e}", what())))?;
+    for cert in certs {
+        let cert = cert.map_err(|e| Error::Connect(format!("{}: {e}", what())))?;
+        roots
+            .add(cert)
+            .map_err(|e| Error::Connect(format!("{}: {e}", what())))?;
+    }
+    if roots.is_empty() {
+        return Err(Error::Connect(format!(
+            "{}: no certificate in the file",
+            what()
+        )));
+    }
+    Ok(roots)
+}
+
+fn system_roots() -> Result<RootCertStore> {
+    let found = rustls_native_certs::load_native_certs();
+    let mut roots = RootCertStore::empty();
+    let (added, _ignored) = roots.add_parsable_certificates(found.certs);
+    if added == 0 {
+        let why = found
+            .errors
+            .first()
+            .map_or_else(|| "none found".to_string(), ToString::to_string);
+        return Err(Error::Connect(format!(
+            "TLS: cannot load the system's trusted certificates ({why}); use --ca-file PEM"
+        )));
+    }
+    Ok(roots)
+}
+
+/// Says what was wrong with a certificate, if `err` came from one.
+pub fn describe_tls_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut source = Some(err);
+    while let Some(e) = source {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(match tls {
+                rustls::Error::InvalidCertificate(cert) => {
+                    let why = match cert {
+                        rustls::CertificateError::Expired
+                        | rustls::CertificateError::ExpiredContext { .. } => {
+                            "it has expired".to_string()
+                        }
+                        rustls::CertificateError::NotValidForName
+                        | rustls::CertificateError::NotValidForNameContext { .. } => {
+                            "it is not valid for this host name".to_string()
+                        }
+                        rustls::CertificateError::UnknownIssuer => {
+                            "its issuer is unknown (use --ca-file PEM to trust a private CA)"
+                                .to_string()
+                        }
+                        rustls::CertificateError::NotValidYet
+                        | rustls::CertificateError::NotValidYetContext { .. } => {
+                            "it is not valid yet".to_string()
+                        }
+                        other => format!("{other:?}"),
+                    };
+                    format!("TLS: the server's certificate was rejected: {why}")
+                }
+                other => format!("TLS: {other}"),
+            });
+        }
+        source = e.source();
+    }
+    None
+}
+
+/// `--insecure`: accepts any certificate, still checking the handshake signatures.
+#[derive(Debug)]
+struct AcceptAnything(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnything {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
