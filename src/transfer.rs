@@ -17,6 +17,8 @@ pub struct Uploaded {
     pub mtime: i64,
     /// Whether the remote file now carries that mtime (MFMT / 2-arg MDTM worked).
     pub mtime_set: bool,
+    /// The local file's size or mtime moved while it was being sent.
+    pub changed_while_sending: bool,
 }
 
 /// A tag unique within this process, so two uploads never share a temporary name.
@@ -64,10 +66,15 @@ pub fn upload_atomic(
         return Err(err);
     }
     let mtime_set = session.set_mtime(remote, mtime).unwrap_or(false);
+    let now = std::fs::metadata(local).ok();
+    let unchanged = now.is_some_and(|m| {
+        m.len() == bytes && m.modified().map(crate::clock::unix_seconds).ok() == Some(mtime)
+    });
     Ok(Uploaded {
         bytes,
         mtime,
         mtime_set,
+        changed_while_sending: !unchanged,
     })
 }
 

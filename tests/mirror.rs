@@ -174,6 +174,13 @@ fn once_copies_a_nested_tree_and_journals_each_movement() {
 }
 
 #[test]
+fn one_connection_gives_the_same_result() {
+    let f = Fixture::new();
+    assert_ok(&f.once("--parallel 1"));
+    assert_same_tree(&f.src, &f.dst());
+}
+
+#[test]
 fn restart_over_a_synced_tree_sends_nothing() {
     let f = Fixture::new();
     assert_ok(&f.once(""));

@@ -2,7 +2,8 @@
 //! success, and writes one journal line per movement.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use super::plan::Action;
@@ -57,8 +58,8 @@ impl Report {
     }
 }
 
+/// What a pass needs to run actions; shared by the worker threads.
 pub struct Applier<'a> {
-    pub session: &'a mut Session,
     pub local_root: &'a Path,
     pub remote_root: &'a str,
     pub journal: &'a Journal,
@@ -68,164 +69,260 @@ pub struct Applier<'a> {
     pub echo: Option<&'a Printer>,
 }
 
+/// What a successful action did, for the tree and the report.
+enum Done {
+    Plain,
+    Uploaded(transfer::Uploaded),
+}
+
+type Outcome = Result<Done>;
+
 impl Applier<'_> {
     fn remote(&self, rel: &str) -> String {
         path::join(self.remote_root, rel)
     }
 
-    /// Runs `actions` in order. A delete runs only while nothing has failed in this pass:
-    /// a half-done pass must never remove data.
-    pub fn apply(&mut self, actions: &[Action], local: &Snapshot, tree: &mut RemoteTree) -> Report {
+    /// Runs a plan over `sessions` (at least one). Structure first, in plan order on one
+    /// connection (mkdirs, renames, the deletes a type change needs); then the uploads,
+    /// spread over every connection since each only needs its directory to exist; then the
+    /// final deletes, only if nothing failed before them: a half-done pass must never
+    /// remove data.
+    pub fn apply(
+        &self,
+        sessions: &mut [Session],
+        actions: &[Action],
+        local: &Snapshot,
+        tree: &mut RemoteTree,
+    ) -> Report {
         let mut report = Report::default();
-        for action in actions {
-            if self.stop.load(Ordering::Relaxed) {
-                report.stopped = true;
-                break;
-            }
-            let is_delete = matches!(action, Action::DeleteFile(_) | Action::RemoveDir(_));
-            if is_delete && !report.errors.is_empty() {
-                report.deletes_postponed += 1;
+        let split = actions
+            .iter()
+            .rposition(|a| !is_delete(a))
+            .map_or(0, |i| i + 1);
+        let (build, finals) = actions.split_at(split);
+        let (uploads, structure): (Vec<&Action>, Vec<&Action>) = build
+            .iter()
+            .partition(|a| matches!(a, Action::Upload { .. }));
+        let (file_deletes, dir_deletes): (Vec<&Action>, Vec<&Action>) = finals
+            .iter()
+            .partition(|a| matches!(a, Action::DeleteFile(_)));
+        let phases = [
+            (structure, false),
+            (uploads, true),
+            (file_deletes, true),
+            (dir_deletes, false),
+        ];
+        for (batch, parallel) in phases {
+            if batch.is_empty() {
                 continue;
             }
-            let started = Instant::now();
-            let outcome = self.run(action, local, tree, &mut report);
-            let (verb, rel, bytes) = describe(action, &outcome);
-            let ms = started.elapsed().as_millis();
-            match outcome {
-                Ok(note) => self.record(&format!(
-                    "job={} {verb} {rel:?} bytes={bytes} ms={ms} ok{note}",
-                    self.job
-                )),
-                Err(err @ Error::Local { .. }) => {
-                    self.record(&format!(
-                        "job={} {verb} {rel:?} bytes={bytes} ms={ms} skipped: {err}",
-                        self.job
-                    ));
-                    report.skipped.push(err.to_string());
+            let deletes = batch.iter().any(|a| is_delete(a));
+            if deletes && !report.errors.is_empty() && batch.iter().all(|a| is_delete(a)) {
+                report.deletes_postponed += batch.len();
+                continue;
+            }
+            let width = if parallel { sessions.len() } else { 1 };
+            let outcomes = self.run_batch(&mut sessions[..width], &batch, &report);
+            for (action, outcome) in batch.iter().zip(outcomes) {
+                match outcome {
+                    Some(outcome) => commit(action, outcome, local, tree, &mut report),
+                    None if is_delete(action) => report.deletes_postponed += 1,
+                    None => {}
                 }
-                Err(err) => {
-                    self.record(&format!(
-                        "job={} {verb} {rel:?} bytes={bytes} ms={ms} failed: {err}",
-                        self.job
-                    ));
-                    report.errors.push(err.to_string());
-                    if err.is_connection_lost() {
-                        report.connection_lost = true;
-                        break;
-                    }
-                }
+            }
+            if report.connection_lost || self.stop.load(Ordering::Relaxed) {
+                report.stopped |= self.stop.load(Ordering::Relaxed);
+                break;
             }
         }
         report
     }
 
-    fn record(&self, line: &str) {
-        self.journal.record(line);
-        if let Some(echo) = self.echo {
-            echo(line.to_string());
+    /// Runs a batch over the given connections, one worker thread per connection; returns
+    /// each action's outcome (None: not run, because of a stop, a lost connection, or a
+    /// delete after a failure).
+    fn run_batch(
+        &self,
+        sessions: &mut [Session],
+        batch: &[&Action],
+        report: &Report,
+    ) -> Vec<Option<Outcome>> {
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(!report.errors.is_empty());
+        let results: Mutex<Vec<Option<Outcome>>> =
+            Mutex::new((0..batch.len()).map(|_| None).collect());
+        let work = |session: &mut Session| {
+            loop {
+                if self.stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(action) = batch.get(index) else {
+                    break;
+                };
+                if is_delete(action) && failed.load(Ordering::Relaxed) {
+                    continue;
+                }
+                let outcome = self.run_one(session, action);
+                let lost = matches!(&outcome, Err(e) if e.is_connection_lost());
+                if matches!(&outcome, Err(e) if !matches!(e, Error::Local { .. })) {
+                    failed.store(true, Ordering::Relaxed);
+                }
+                if let Ok(mut results) = results.lock() {
+                    results[index] = Some(outcome);
+                }
+                if lost {
+                    break;
+                }
+            }
+        };
+        if sessions.len() == 1 {
+            work(&mut sessions[0]);
+        } else {
+            std::thread::scope(|scope| {
+                for session in sessions.iter_mut() {
+                    scope.spawn(|| work(session));
+                }
+            });
         }
+        results.into_inner().unwrap_or_default()
     }
 
-    /// Runs one action; Ok carries a note for the journal.
-    fn run(
-        &mut self,
-        action: &Action,
-        local: &Snapshot,
-        tree: &mut RemoteTree,
-        report: &mut Report,
-    ) -> Result<&'static str> {
+    /// Runs one action and writes its journal line.
+    fn run_one(&self, session: &mut Session, action: &Action) -> Outcome {
+        let started = Instant::now();
+        let outcome = self.execute(session, action);
+        let (verb, rel) = describe(action);
+        let ms = started.elapsed().as_millis();
+        let job = self.job;
+        let line = match &outcome {
+            Ok(Done::Uploaded(done)) => {
+                let note = if done.changed_while_sending {
+                    " (changed while sending: will send again)"
+                } else {
+                    ""
+                };
+                format!(
+                    "job={job} {verb} {rel:?} bytes={} ms={ms} ok{note}",
+                    done.bytes
+                )
+            }
+            Ok(Done::Plain) => format!("job={job} {verb} {rel:?} bytes=0 ms={ms} ok"),
+            Err(err @ Error::Local { .. }) => {
+                format!("job={job} {verb} {rel:?} bytes=0 ms={ms} skipped: {err}")
+            }
+            Err(err) => format!("job={job} {verb} {rel:?} bytes=0 ms={ms} failed: {err}"),
+        };
+        self.journal.record(&line);
+        if let Some(echo) = self.echo {
+            echo(line);
+        }
+        outcome
+    }
+
+    fn execute(&self, session: &mut Session, action: &Action) -> Outcome {
         match action {
             Action::Mkdir(rel) => {
                 let remote = self.remote(rel);
-                if let Err(err) = self.session.mkdir(&remote) {
+                if let Err(err) = session.mkdir(&remote) {
                     // Already there (another client, or a lost reply): fine if it is a dir.
-                    let is_dir = self
-                        .session
+                    let is_dir = session
                         .stat(&remote)?
                         .is_some_and(|e| e.kind == EntryKind::Dir);
                     if !is_dir {
                         return Err(err);
                     }
                 }
-                let inode = local.get(rel).and_then(|e| e.inode);
-                tree.insert(
-                    rel.clone(),
-                    RemoteEntry {
-                        kind: Kind::Dir,
-                        size: 0,
-                        mtime: None,
-                        inode,
-                    },
-                );
-                report.mkdirs += 1;
-                Ok("")
             }
             Action::Upload { path: rel, .. } => {
                 let local_path = local_file(self.local_root, rel);
-                let done = transfer::upload_atomic(
-                    self.session,
-                    &local_path,
-                    &self.remote(rel),
-                    &mut |_| {},
-                )?;
-                let inode = local.get(rel).and_then(|e| e.inode);
-                tree.insert(
-                    rel.clone(),
-                    RemoteEntry {
-                        kind: Kind::File,
-                        size: done.bytes,
-                        mtime: Some(done.mtime),
-                        inode,
-                    },
-                );
-                report.uploads += 1;
-                report.bytes += done.bytes;
-                let now = std::fs::metadata(&local_path).ok();
-                let unchanged = now.is_some_and(|m| {
-                    m.len() == done.bytes
-                        && m.modified().map(crate::clock::unix_seconds).ok() == Some(done.mtime)
-                });
-                Ok(if unchanged {
-                    ""
-                } else {
-                    " (changed while sending: will send again)"
-                })
+                let done =
+                    transfer::upload_atomic(session, &local_path, &self.remote(rel), &mut |_| {})?;
+                return Ok(Done::Uploaded(done));
             }
-            Action::Rename { from, to } => {
-                self.session.rename(&self.remote(from), &self.remote(to))?;
-                move_subtree(tree, from, to);
-                report.renames += 1;
-                Ok("")
-            }
+            Action::Rename { from, to } => session.rename(&self.remote(from), &self.remote(to))?,
             Action::DeleteFile(rel) | Action::RemoveTemp(rel) => {
-                self.session.delete(&self.remote(rel))?;
-                tree.remove(rel);
-                report.deletes += 1;
-                Ok("")
+                session.delete(&self.remote(rel))?;
             }
-            Action::RemoveDir(rel) => {
-                self.session.rmdir(&self.remote(rel))?;
-                tree.remove(rel);
-                report.deletes += 1;
-                Ok("")
-            }
+            Action::RemoveDir(rel) => session.rmdir(&self.remote(rel))?,
         }
+        Ok(Done::Plain)
     }
 }
 
-/// The journal's verb, path and byte count for an action.
-fn describe(action: &Action, outcome: &Result<&str>) -> (&'static str, String, u64) {
+fn is_delete(action: &Action) -> bool {
+    matches!(action, Action::DeleteFile(_) | Action::RemoveDir(_))
+}
+
+/// Records an action's outcome in the believed tree and the report.
+fn commit(
+    action: &Action,
+    outcome: Outcome,
+    local: &Snapshot,
+    tree: &mut RemoteTree,
+    report: &mut Report,
+) {
+    let done = match outcome {
+        Ok(done) => done,
+        Err(err @ Error::Local { .. }) => {
+            report.skipped.push(err.to_string());
+            return;
+        }
+        Err(err) => {
+            report.connection_lost |= err.is_connection_lost();
+            report.errors.push(err.to_string());
+            return;
+        }
+    };
+    let inode = |rel: &str| local.get(rel).and_then(|e| e.inode);
+    match (action, done) {
+        (Action::Mkdir(rel), _) => {
+            tree.insert(
+                rel.clone(),
+                RemoteEntry {
+                    kind: Kind::Dir,
+                    size: 0,
+                    mtime: None,
+                    inode: inode(rel),
+                },
+            );
+            report.mkdirs += 1;
+        }
+        (Action::Upload { path: rel, .. }, Done::Uploaded(done)) => {
+            // The mtime read before sending: a file that changed meanwhile differs next pass.
+            tree.insert(
+                rel.clone(),
+                RemoteEntry {
+                    kind: Kind::File,
+                    size: done.bytes,
+                    mtime: Some(done.mtime),
+                    inode: inode(rel),
+                },
+            );
+            report.uploads += 1;
+            report.bytes += done.bytes;
+        }
+        (Action::Rename { from, to }, _) => {
+            move_subtree(tree, from, to);
+            report.renames += 1;
+        }
+        (Action::DeleteFile(rel) | Action::RemoveTemp(rel) | Action::RemoveDir(rel), _) => {
+            tree.remove(rel);
+            report.deletes += 1;
+        }
+        (Action::Upload { .. }, Done::Plain) => {}
+    }
+}
+
+/// The journal's verb and path for an action.
+fn describe(action: &Action) -> (&'static str, String) {
     match action {
-        Action::Mkdir(rel) => ("MKD", rel.clone(), 0),
-        Action::Upload { path, size, .. } => (
-            "STOR",
-            path.clone(),
-            if outcome.is_ok() { *size } else { 0 },
-        ),
-        Action::Rename { from, to } => ("RENAME", format!("{from} -> {to}"), 0),
-        Action::DeleteFile(rel) => ("DELE", rel.clone(), 0),
-        Action::RemoveTemp(rel) => ("CLEAN", rel.clone(), 0),
-        Action::RemoveDir(rel) => ("RMD", rel.clone(), 0),
+        Action::Mkdir(rel) => ("MKD", rel.clone()),
+        Action::Upload { path, .. } => ("STOR", path.clone()),
+        Action::Rename { from, to } => ("RENAME", format!("{from} -> {to}")),
+        Action::DeleteFile(rel) => ("DELE", rel.clone()),
+        Action::RemoveTemp(rel) => ("CLEAN", rel.clone()),
+        Action::RemoveDir(rel) => ("RMD", rel.clone()),
     }
 }
 
@@ -252,7 +349,7 @@ fn move_subtree(tree: &mut RemoteTree, from: &str, to: &str) {
 
 /// A one-line description of an action, for --dry-run.
 pub fn describe_plan(action: &Action) -> String {
-    let (verb, rel, _) = describe(action, &Ok(""));
+    let (verb, rel) = describe(action);
     match action {
         Action::Upload { size, .. } => format!("{verb} {rel} ({size} bytes)"),
         _ => format!("{verb} {rel}"),

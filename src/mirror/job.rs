@@ -34,6 +34,8 @@ pub struct MirrorOptions {
     pub max_depth: usize,
     pub interval: Duration,
     pub follow_links: bool,
+    /// Connections used for uploads and deletes.
+    pub parallel: usize,
     pub log: Option<PathBuf>,
     pub verbose: bool,
 }
@@ -262,7 +264,8 @@ struct Runner {
     status: Arc<Mutex<JobStatus>>,
     stopper: Arc<Stopper>,
     printer: Printer,
-    session: Option<Session>,
+    /// The job's connections; the first one does listings and structure, all of them upload.
+    sessions: Vec<Session>,
     last_used: Instant,
     tree: Option<RemoteTree>,
     /// The snapshot the last clean pass ended on: an identical scan means nothing to do.
@@ -287,7 +290,7 @@ impl Runner {
             status: Arc::new(Mutex::new(JobStatus::default())),
             stopper: Arc::new(Stopper::default()),
             printer,
-            session: None,
+            sessions: Vec::new(),
             last_used: Instant::now(),
             tree: None,
             settled: None,
@@ -353,7 +356,7 @@ impl Runner {
                     }
                     self.set_state(JobState::Retrying);
                     self.say(&format!("{err}; retrying in {}s", backoff.as_secs()));
-                    self.session = None;
+                    self.sessions.clear();
                     self.tree = None;
                     if self.stopper.sleep(backoff) {
                         self.set_state(JobState::Stopped);
@@ -363,23 +366,34 @@ impl Runner {
                 }
             }
         }
-        if let Some(session) = self.session.take() {
+        for session in self.sessions.drain(..) {
             session.quit();
         }
     }
 
-    /// The session, (re)connected, and checked first when it sat idle for long (servers
-    /// drop idle control connections; better to find out before a pass than during it).
-    fn connect(&mut self) -> Result<()> {
-        let stale = self.last_used.elapsed() > STALE_AFTER;
-        if stale
-            && let Some(session) = self.session.as_mut()
-            && session.noop().is_err()
-        {
-            self.session = None;
+    /// Makes sure `wanted` connections (at least one) are open. Connections that sat idle
+    /// are checked with NOOP first: servers drop idle control connections, better to find
+    /// out before a pass than during it. Extra connections are a bonus: a server that refuses
+    /// them (421 too many connections) just gets fewer.
+    fn connect(&mut self, wanted: usize) -> Result<()> {
+        if self.last_used.elapsed() > STALE_AFTER {
+            self.sessions.retain_mut(|s| s.noop().is_ok());
         }
-        if self.session.is_none() {
-            self.session = Some(Session::connect(&self.spec.params)?);
+        if self.sessions.is_empty() {
+            self.sessions.push(Session::connect(&self.spec.params)?);
+        }
+        while self.sessions.len() < wanted {
+            match Session::connect(&self.spec.params) {
+                Ok(session) => self.sessions.push(session),
+                Err(err) => {
+                    log::debug!(
+                        "{}: staying at {} connections: {err}",
+                        self.label(),
+                        self.sessions.len()
+                    );
+                    break;
+                }
+            }
         }
         self.last_used = Instant::now();
         Ok(())
@@ -390,10 +404,10 @@ impl Runner {
         if let Some(tree) = self.tree.take() {
             return Ok(tree);
         }
-        self.connect()?;
+        self.connect(1)?;
         let root = self.spec.remote.as_str();
         let filter = &self.filter;
-        let session = self.session.as_mut().expect("connected");
+        let session = &mut self.sessions[0];
         if session.stat(root)?.is_none() && !self.spec.options.dry_run {
             session.mkdir_all(root)?;
         }
@@ -450,9 +464,12 @@ impl Runner {
         let report = if actions.is_empty() {
             Report::default()
         } else {
-            self.connect()?;
-            let mut applier = Applier {
-                session: self.session.as_mut().expect("connected"),
+            let uploads = actions
+                .iter()
+                .filter(|a| matches!(a, plan::Action::Upload { .. }))
+                .count();
+            self.connect(uploads.clamp(1, self.spec.options.parallel))?;
+            let applier = Applier {
                 local_root: &self.spec.local,
                 remote_root: &self.spec.remote,
                 journal: &self.journal,
@@ -460,7 +477,7 @@ impl Runner {
                 stop: &self.stopper.flag,
                 echo: self.spec.options.verbose.then_some(&self.printer),
             };
-            applier.apply(&actions, &scan.snapshot, &mut tree)
+            applier.apply(&mut self.sessions, &actions, &scan.snapshot, &mut tree)
         };
         self.record_pass(&report, started.elapsed());
         if report.changed_anything()
@@ -474,7 +491,7 @@ impl Runner {
             status.skipped += report.skipped.len() as u64;
         }
         if report.connection_lost {
-            self.session = None;
+            self.sessions.clear();
             return Err(Error::Connection {
                 what: self.label(),
                 message: report.errors.last().cloned().unwrap_or_default(),

@@ -1,14 +1,36 @@
 """Owns the pyftpdlib test server (one with MFMT) that tests/support/pyftpd.rs runs.
 
 Usage: pyftpd_server.py FOLDER
+       pyftpd_server.py FOLDER --tls CERTDIR KIND
 
 Serves FOLDER on 127.0.0.1 at an OS-chosen port to user "alice" with password
 "s3cret pw" (all permissions), prints the port as the first line of stdout,
 then serves until killed. Passive data ports: pyftpdlib's default (any free
 port) on 127.0.0.1.
+
+With --tls (needs pyOpenSSL, which brings `cryptography`), the script first
+writes into CERTDIR:
+
+  ca.pem          a private CA (the file to give ftpsh --ca-file)
+  server.pem      the server's certificate, signed by that CA
+  server-key.pem  its key
+  other-ca.pem    an unrelated CA, for "trusted roots that do not include ca.pem"
+
+then serves FTPS with TLS required on the control and the data connections
+(USER/PASS before AUTH TLS, and PASV/EPSV/PORT/EPRT before PROT P, get 550).
+KIND chooses the server certificate:
+
+  good        SAN IP:127.0.0.1 and DNS:localhost, valid now
+  wrong-name  SAN DNS:elsewhere.invalid only
+  expired     the good names, but expired yesterday
+  implicit    the good certificate, and implicit FTPS: TLS from the first
+              byte, the 220 banner is sent once the handshake is done
+              (pyftpdlib only does explicit AUTH TLS by itself)
 """
 
+import datetime
 import logging
+import os
 import sys
 
 try:
@@ -20,15 +42,174 @@ except ImportError as exc:
 
 USER = "alice"
 PASS = "s3cret pw"
+TLS_KINDS = ("good", "wrong-name", "expired", "implicit")
+
+
+def write_private(path: str, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
+def write_certs(certdir: str, kind: str) -> tuple:
+    """Writes the CA, the server certificate and key (see the module doc) into certdir;
+    returns (certfile, keyfile)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    pem = serialization.Encoding.PEM
+
+    def make_ca(name: str):
+        key = ec.generate_private_key(ec.SECP256R1())
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=30))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=False,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            )
+            .sign(key, hashes.SHA256())
+        )
+        return key, cert
+
+    ca_key, ca_cert = make_ca("ftpsh test CA")
+    _, other_ca_cert = make_ca("ftpsh unrelated test CA")
+
+    if kind == "wrong-name":
+        names = [x509.DNSName("elsewhere.invalid")]
+    else:
+        names = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+    if kind == "expired":
+        not_before = now - datetime.timedelta(days=10)
+        not_after = now - datetime.timedelta(days=1)
+    else:
+        not_before = now - datetime.timedelta(hours=1)
+        not_after = now + datetime.timedelta(days=1)
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ftpsh test server")]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=True,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    os.makedirs(certdir, exist_ok=True)
+    certfile = os.path.join(certdir, "server.pem")
+    keyfile = os.path.join(certdir, "server-key.pem")
+    with open(os.path.join(certdir, "ca.pem"), "wb") as f:
+        f.write(ca_cert.public_bytes(pem))
+    with open(os.path.join(certdir, "other-ca.pem"), "wb") as f:
+        f.write(other_ca_cert.public_bytes(pem))
+    with open(certfile, "wb") as f:
+        # The chain the server sends: its certificate, then the CA's.
+        f.write(cert.public_bytes(pem) + ca_cert.public_bytes(pem))
+    write_private(
+        keyfile,
+        key.private_bytes(
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+    )
+    return certfile, keyfile
+
+
+def tls_handler(certdir: str, kind: str):
+    try:
+        from pyftpdlib.handlers import TLS_FTPHandler
+    except ImportError:
+        TLS_FTPHandler = None
+    if TLS_FTPHandler is None:
+        sys.exit("pyftpd_server.py: pyOpenSSL is not installed; pip install pyopenssl")
+    certfile, keyfile = write_certs(certdir, kind)
+
+    class ExplicitHandler(TLS_FTPHandler):
+        pass
+
+    class ImplicitHandler(TLS_FTPHandler):
+        """Implicit FTPS: the handshake starts at once; the banner follows it."""
+
+        _greeted = False
+
+        def handle(self):
+            self.secure_connection(self.ssl_context)
+
+        def handle_ssl_established(self):
+            if not self._greeted:
+                self._greeted = True
+                TLS_FTPHandler.handle(self)
+
+    handler = ImplicitHandler if kind == "implicit" else ExplicitHandler
+    handler.certfile = certfile
+    handler.keyfile = keyfile
+    handler.tls_control_required = True
+    handler.tls_data_required = True
+    return handler
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
-        sys.exit("usage: pyftpd_server.py FOLDER")
+    args = sys.argv[1:]
+    if len(args) == 1:
+        handler = FTPHandler
+    elif len(args) == 4 and args[1] == "--tls" and args[3] in TLS_KINDS:
+        handler = tls_handler(args[2], args[3])
+    else:
+        sys.exit(
+            "usage: pyftpd_server.py FOLDER [--tls CERTDIR good|wrong-name|expired|implicit]"
+        )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     authorizer = DummyAuthorizer()
-    authorizer.add_user(USER, PASS, sys.argv[1], perm="elradfmwMT")
-    handler = FTPHandler
+    authorizer.add_user(USER, PASS, args[0], perm="elradfmwMT")
     handler.authorizer = authorizer
     handler.auth_failed_timeout = 0  # answer a wrong password at once (default: 3 s)
     server = FTPServer(("127.0.0.1", 0), handler)
