@@ -86,6 +86,16 @@ impl Highlighter for ShellHelper {}
 impl Validator for ShellHelper {}
 impl Helper for ShellHelper {}
 
+/// Quitting stops every mirror job after its file in flight; while a pass is running,
+/// ask first.
+fn confirm_quit(shell: &Shell, editor: &mut Editor<ShellHelper, DefaultHistory>) -> bool {
+    if !shell.jobs.any_syncing() {
+        return true;
+    }
+    let answer = editor.readline("a mirror pass is in progress; stop it and quit? [y/N] ");
+    matches!(answer.as_deref().map(str::trim), Ok("y" | "Y" | "yes"))
+}
+
 /// Where history lives: the user's data dir (e.g. ~/.local/share/ftpsh/history).
 pub fn history_path() -> Option<PathBuf> {
     Some(dirs::data_dir()?.join("ftpsh").join("history"))
@@ -130,12 +140,14 @@ pub fn run(shell: &mut Shell) -> i32 {
                 if let Err(err) = run_line(shell, &line) {
                     eprintln!("{err}");
                 }
-                if shell.quit_requested {
+                if shell.quit_requested && confirm_quit(shell, &mut editor) {
                     break;
                 }
+                shell.quit_requested = false;
             }
             Err(ReadlineError::Interrupted) => continue,
-            Err(ReadlineError::Eof) => break,
+            Err(ReadlineError::Eof) if confirm_quit(shell, &mut editor) => break,
+            Err(ReadlineError::Eof) => {}
             Err(err) => {
                 eprintln!("ftpsh: {err}");
                 break;
