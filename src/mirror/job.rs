@@ -486,6 +486,8 @@ impl Runner {
             };
             applier.apply(&mut self.sessions, &actions, &scan.snapshot, &mut tree)
         };
+        // Nothing is in flight any more: quitting now interrupts nothing.
+        self.set_state(JobState::Idle);
         self.record_pass(&report, started.elapsed());
         if report.changed_anything()
             && let Some(file) = &self.state_file
