@@ -418,16 +418,15 @@ impl Runner {
         if session.stat(root)?.is_none() && !self.spec.options.dry_run {
             session.mkdir_all(root)?;
         }
-        let listing = match session.stat(root)? {
-            Some(_) => state::list_remote(session, root, filter)?,
-            None => Vec::new(),
-        };
         let recorded = self
             .state_file
             .as_deref()
             .map(state::load)
             .unwrap_or_default();
-        Ok(state::merge(&listing, &recorded))
+        match session.stat(root)? {
+            Some(_) => state::list_remote(session, root, filter, &recorded),
+            None => Ok(RemoteTree::new()),
+        }
     }
 
     /// One pass: scan, plan, apply. Ok(false) when some action failed (the next pass will

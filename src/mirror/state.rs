@@ -11,14 +11,16 @@ use crate::error::{Error, Result};
 use crate::ftp::listing::{Entry, EntryKind};
 use crate::ftp::{Session, path};
 
-/// Lists `root` recursively within the filter. A name that is not a plain component is an
+/// Lists `root` recursively within the filter and merges each entry with the record as it
+/// arrives, so raw listing lines never pile up. A name that is not a plain component is an
 /// error: trusting it could make the mirror act outside its root.
 pub fn list_remote(
     session: &mut Session,
     root: &str,
     filter: &Filter,
-) -> Result<Vec<(String, Entry)>> {
-    let mut found = Vec::new();
+    recorded: &RemoteTree,
+) -> Result<RemoteTree> {
+    let mut tree = RemoteTree::new();
     let mut pending = vec![String::new()];
     while let Some(dir) = pending.pop() {
         if !filter.descend(&dir) {
@@ -40,46 +42,43 @@ pub fn list_remote(
             if entry.kind == EntryKind::Dir {
                 pending.push(rel.clone());
             }
-            found.push((rel, entry));
+            if let Some(believed) = merge_entry(&rel, &entry, recorded) {
+                tree.insert(rel, believed);
+            }
         }
     }
-    Ok(found)
+    Ok(tree)
 }
 
-/// Combines a fresh listing with the persisted record of what we uploaded.
+/// What we believe about one listed entry, given the persisted record of our uploads.
 ///
 /// - The recorded entry wins when kind and size match: it knows the local mtime and inode
 ///   the content came from, which servers that cannot set times do not show.
 /// - Otherwise an exact server mtime (MLSD, set by MFMT earlier) is taken as the content's
 ///   mtime; an inexact one (LIST) is unknown, so the file will be compared as changed.
-/// - Symlinks and specials on the server are kept out: the mirror neither follows nor
+/// - Symlinks and specials on the server are left out: the mirror neither follows nor
 ///   deletes what it cannot reproduce.
-pub fn merge(listing: &[(String, Entry)], recorded: &RemoteTree) -> RemoteTree {
-    let mut merged = RemoteTree::new();
-    for (rel, entry) in listing {
-        let kind = match entry.kind {
-            EntryKind::File => Kind::File,
-            EntryKind::Dir => Kind::Dir,
-            EntryKind::Link | EntryKind::Other => continue,
-        };
-        let size = if kind == Kind::File { entry.size } else { 0 };
-        let known = recorded
-            .get(rel)
-            .filter(|r| r.kind == kind && r.size == size);
-        let value = match known {
-            Some(r) => r.clone(),
-            None => RemoteEntry {
-                kind,
-                size,
-                mtime: entry
-                    .mtime
-                    .filter(|_| entry.mtime_exact && kind == Kind::File),
-                inode: None,
-            },
-        };
-        merged.insert(rel.clone(), value);
-    }
-    merged
+pub fn merge_entry(rel: &str, entry: &Entry, recorded: &RemoteTree) -> Option<RemoteEntry> {
+    let kind = match entry.kind {
+        EntryKind::File => Kind::File,
+        EntryKind::Dir => Kind::Dir,
+        EntryKind::Link | EntryKind::Other => return None,
+    };
+    let size = if kind == Kind::File { entry.size } else { 0 };
+    let known = recorded
+        .get(rel)
+        .filter(|r| r.kind == kind && r.size == size);
+    Some(match known {
+        Some(r) => r.clone(),
+        None => RemoteEntry {
+            kind,
+            size,
+            mtime: entry
+                .mtime
+                .filter(|_| entry.mtime_exact && kind == Kind::File),
+            inode: None,
+        },
+    })
 }
 
 /// Where a job's state lives: one file per (server, user, remote root), under the user's
@@ -224,7 +223,10 @@ mod tests {
         recorded.insert("kept".into(), remote(Kind::File, 5, Some(42), Some(7)));
         recorded.insert("resized".into(), remote(Kind::File, 5, Some(42), Some(8)));
         recorded.insert("gone".into(), remote(Kind::File, 1, Some(1), None));
-        let merged = merge(&listing, &recorded);
+        let merged: RemoteTree = listing
+            .iter()
+            .filter_map(|(rel, e)| Some((rel.clone(), merge_entry(rel, e, &recorded)?)))
+            .collect();
         let expected: RemoteTree = [
             ("dir", remote(Kind::Dir, 0, None, None)),
             ("exact", remote(Kind::File, 7, Some(100), None)),
