@@ -89,36 +89,27 @@ impl Fixture {
         fs::read_to_string(self.journal()).unwrap_or_default()
     }
 
+    /// `ftpsh --log JOURNAL -c "mirror ARGS src /dst" URL`, not yet run.
+    fn mirror(&self, args: &str) -> std::process::Command {
+        let command = format!("mirror {args} src /dst");
+        let mut ftpsh = support::ftpsh(self.home.path());
+        ftpsh.args([
+            "--log",
+            self.journal().to_str().unwrap(),
+            "-c",
+            &command,
+            &self.server.url(),
+        ]);
+        ftpsh
+    }
+
     fn once(&self, extra: &str) -> support::Out {
-        let command = format!("mirror --once {extra} src /dst");
-        support::ftpsh(self.home.path())
-            .args([
-                "--log",
-                self.journal().to_str().unwrap(),
-                "-c",
-                &command,
-                &self.server.url(),
-            ])
-            .output()
-            .map(|o| support::Out {
-                code: o.status.code().unwrap_or(-1),
-                stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-                stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-            })
-            .unwrap()
+        support::Out::from(self.mirror(&format!("--once {extra}")).output().unwrap())
     }
 
     /// A running `ftpsh -c "mirror ..."` one-shot.
     fn spawn_mirror(&self, extra: &str) -> Child {
-        let command = format!("mirror --interval 0.1 {extra} src /dst");
-        support::ftpsh(self.home.path())
-            .args([
-                "--log",
-                self.journal().to_str().unwrap(),
-                "-c",
-                &command,
-                &self.server.url(),
-            ])
+        self.mirror(&format!("--interval 0.1 {extra}"))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -450,13 +450,7 @@ impl Session {
             .get_ref()
             .set_read_timeout(Some(self.params.timeout));
         let copied = pump(&mut data, out, progress);
-        let finished = data.finish();
-        let bytes = copied.map_err(|e| Error::Connection {
-            what: what.clone(),
-            message: e.to_string(),
-        })?;
-        finished.map_err(|e| ftp_error(what, e))?;
-        Ok(bytes)
+        transfer_result(what, copied, data.finish())
     }
 
     /// Uploads `input` to `path` (STOR, or APPE when `append`), streaming; returns the byte count.
@@ -480,15 +474,7 @@ impl Session {
             .get_ref()
             .set_write_timeout(Some(self.params.timeout));
         let copied = pump(input, &mut data, progress);
-        // finish() closes the data connection and reads the final reply: errors like 452/552
-        // (disk full) or 522 only show here.
-        let finished = data.finish();
-        let bytes = copied.map_err(|e| Error::Connection {
-            what: what.clone(),
-            message: e.to_string(),
-        })?;
-        finished.map_err(|e| ftp_error(what, e))?;
-        Ok(bytes)
+        transfer_result(what, copied, data.finish())
     }
 
     /// Sends a raw command and returns the reply line(s). Success is any 1xx-3xx reply.
@@ -555,6 +541,22 @@ fn resolve(params: &ConnectParams) -> Result<SocketAddr> {
         .map_err(|e| Error::Connect(format!("connect {address}: {e}")))?
         .next()
         .ok_or_else(|| Error::Connect(format!("connect {address}: no address found")))
+}
+
+/// A transfer's outcome: the copy must have worked and so must `finish()`, which closes the
+/// data connection and reads the final reply, where errors such as 452/552 (disk full) or
+/// 522 show up.
+fn transfer_result(
+    what: String,
+    copied: io::Result<u64>,
+    finished: suppaftp::FtpResult<()>,
+) -> Result<u64> {
+    let bytes = copied.map_err(|e| Error::Connection {
+        what: what.clone(),
+        message: e.to_string(),
+    })?;
+    finished.map_err(|e| ftp_error(what, e))?;
+    Ok(bytes)
 }
 
 /// Copies with a large buffer, reporting progress after each chunk.

@@ -33,11 +33,13 @@ pub fn ftpsh(local: &Path) -> Command {
     command
 }
 
-fn finish(output: std::process::Output) -> Out {
-    Out {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+impl From<std::process::Output> for Out {
+    fn from(output: std::process::Output) -> Out {
+        Out {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
     }
 }
 
@@ -47,7 +49,7 @@ pub fn run_c(url: &str, commands: &str, local: &Path) -> Out {
         .args(["-c", commands, url])
         .output()
         .expect("run ftpsh");
-    finish(output)
+    Out::from(output)
 }
 
 /// `ftpsh URL < script`, run in `local`.
@@ -70,7 +72,7 @@ pub fn run_script_args(args: &[&str], script: &str, local: &Path) -> Out {
         .unwrap()
         .write_all(script.as_bytes())
         .expect("write script");
-    finish(child.wait_with_output().expect("wait ftpsh"))
+    Out::from(child.wait_with_output().expect("wait ftpsh"))
 }
 
 /// Waits for `condition` to hold, polling, and fails the test at the deadline.
