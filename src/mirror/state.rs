@@ -196,7 +196,7 @@ mod tests {
 
     #[test]
     fn merge_prefers_the_record_then_exact_times() {
-        let listing = vec![
+        let listing = [
             (
                 "kept".to_string(),
                 entry(EntryKind::File, 5, Some(999), true),

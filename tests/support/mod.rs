@@ -9,6 +9,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+// Not every test crate uses every helper.
+#[allow(unused_imports)]
 pub use server::{PASS, TestServer};
 
 /// The output of one ftpsh run.
