@@ -6,8 +6,9 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
+use rustls::{ClientConnection, StreamOwned};
 use suppaftp::types::FileType;
-use suppaftp::{FtpError, Mode, RustlsConnector, RustlsFtpStream, Status};
+use suppaftp::{DataStream, FtpError, Mode, RustlsConnector, RustlsFtpStream, Status, TlsStream};
 
 use super::listing::{self, Entry};
 use super::path::check_sendable;
@@ -129,43 +130,14 @@ fn reply_text(body: &[u8]) -> String {
 impl Session {
     /// Connects (with TLS when asked), logs in and switches to binary mode.
     pub fn connect(params: &ConnectParams) -> Result<Session> {
-        let address = params.address();
-        let failed =
-            |e: FtpError| Error::Connect(connect_failure(&format!("connect {address}"), e));
-        let mut stream = match params.tls.mode {
-            TlsMode::Off => {
-                RustlsFtpStream::connect_with_stream(open_tcp(params)?).map_err(failed)?
+        let mut stream = match open_stream(params, tls::Version::Tls12) {
+            Err(Error::Connect(message))
+                if params.tls.mode != TlsMode::Off && tls::is_version_mismatch(&message) =>
+            {
+                log::debug!("{message}; trying TLS 1.3");
+                open_stream(params, tls::Version::Tls13)?
             }
-            TlsMode::Explicit => {
-                let connector = connector(params)?;
-                let plain =
-                    RustlsFtpStream::connect_with_stream(open_tcp(params)?).map_err(failed)?;
-                plain.into_secure(connector, &params.host).map_err(|e| match e {
-                    FtpError::UnexpectedResponse(r) if r.status.code() >= 500 => Error::Connect(format!(
-                        "AUTH TLS {address}: {}: the server does not offer TLS; not continuing in plain text",
-                        reply_text(&r.body)
-                    )),
-                    other => Error::Connect(connect_failure(&format!("TLS {address}"), other)),
-                })?
-            }
-            TlsMode::Implicit => {
-                let connector = connector(params)?;
-                let mut secure = RustlsFtpStream::connect_secure_implicit(
-                    resolve(params)?,
-                    connector,
-                    &params.host,
-                )
-                .map_err(|e| Error::Connect(connect_failure(&format!("TLS {address}"), e)))?;
-                // Implicit TLS skips AUTH, and suppaftp then sends neither PBSZ nor PROT.
-                for command in ["PBSZ 0", "PROT P"] {
-                    secure
-                        .custom_command(command, &[Status::CommandOk])
-                        .map_err(|e| {
-                            Error::Connect(connect_failure(&format!("{command} {address}"), e))
-                        })?;
-                }
-                secure
-            }
+            other => other?,
         };
         let _ = stream.get_ref().set_read_timeout(Some(params.timeout));
         let _ = stream.get_ref().set_write_timeout(Some(params.timeout));
@@ -357,7 +329,7 @@ impl Session {
         if let Some(p) = path {
             check_sendable(&what, p)?;
         }
-        self.stream.list(path).map_err(|e| ftp_error(what, e))
+        data_retry(|| self.stream.list(path)).map_err(|e| ftp_error(what, e))
     }
 
     pub fn nlst(&mut self, path: Option<&str>) -> Result<Vec<String>> {
@@ -365,7 +337,7 @@ impl Session {
         if let Some(p) = path {
             check_sendable(&what, p)?;
         }
-        self.stream.nlst(path).map_err(|e| ftp_error(what, e))
+        data_retry(|| self.stream.nlst(path)).map_err(|e| ftp_error(what, e))
     }
 
     /// A directory's entries, parsed: MLSD where the server offers it (exact times, clean
@@ -376,9 +348,7 @@ impl Session {
         check_sendable(&what, path)?;
         let mut entries = Vec::new();
         if self.caps.has("MLST") {
-            let lines = self
-                .stream
-                .mlsd(Some(path))
+            let lines = data_retry(|| self.stream.mlsd(Some(path)))
                 .map_err(|e| ftp_error(what.as_str(), e))?;
             for line in lines {
                 let parsed = listing::parse_mlsd_line(&line)
@@ -386,9 +356,7 @@ impl Session {
                 entries.extend(parsed);
             }
         } else {
-            let lines = self
-                .stream
-                .list(Some(path))
+            let lines = data_retry(|| self.stream.list(Some(path)))
                 .map_err(|e| ftp_error(what.as_str(), e))?;
             let now = crate::clock::now_unix();
             for line in lines {
@@ -441,9 +409,7 @@ impl Session {
     ) -> Result<u64> {
         let what = format!("get {path}");
         check_sendable(&what, path)?;
-        let mut data = self
-            .stream
-            .retr_as_stream(path)
+        let mut data = data_retry(|| self.stream.retr_as_stream(path))
             .map_err(|e| ftp_error(what.as_str(), e))?;
         let _ = data
             .get_ref()
@@ -464,9 +430,9 @@ impl Session {
         let what = format!("put {path}");
         check_sendable(&what, path)?;
         let opened = if append {
-            self.stream.append_with_stream(path)
+            data_retry(|| self.stream.append_with_stream(path))
         } else {
-            self.stream.put_with_stream(path)
+            data_retry(|| self.stream.put_with_stream(path))
         };
         let mut data = opened.map_err(|e| ftp_error(what.as_str(), e))?;
         let _ = data
@@ -474,6 +440,9 @@ impl Session {
             .get_ref()
             .set_write_timeout(Some(self.params.timeout));
         let copied = pump(input, &mut data, progress);
+        if copied.is_ok() {
+            close_tls_upload(data.get_mut());
+        }
         transfer_result(what, copied, data.finish())
     }
 
@@ -501,22 +470,106 @@ impl Session {
     }
 }
 
+/// Runs a command that opens a data connection, again when the server could not open one
+/// (425): servers with a small passive port range and several sessions (proftpd) sometimes
+/// pick a port that is still taken. Nothing was transferred, so a retry is safe.
+fn data_retry<T>(mut op: impl FnMut() -> suppaftp::FtpResult<T>) -> suppaftp::FtpResult<T> {
+    const ATTEMPTS: u32 = 3;
+    let mut attempt = 1;
+    loop {
+        match op() {
+            Err(FtpError::UnexpectedResponse(r))
+                if r.status.code() == 425 && attempt < ATTEMPTS =>
+            {
+                log::debug!(
+                    "data connection refused ({}); trying again",
+                    reply_text(&r.body)
+                );
+                std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The control connection, secured as `params` asks, before login.
+fn open_stream(params: &ConnectParams, version: tls::Version) -> Result<RustlsFtpStream> {
+    let address = params.address();
+    let failed = |e: FtpError| Error::Connect(connect_failure(&format!("connect {address}"), e));
+    Ok(match params.tls.mode {
+        TlsMode::Off => RustlsFtpStream::connect_with_stream(open_tcp(params)?).map_err(failed)?,
+        TlsMode::Explicit => {
+            let connector = connector(params, version)?;
+            let plain = RustlsFtpStream::connect_with_stream(open_tcp(params)?).map_err(failed)?;
+            plain.into_secure(connector, &params.host).map_err(|e| match e {
+                FtpError::UnexpectedResponse(r) if r.status.code() >= 500 => Error::Connect(format!(
+                    "AUTH TLS {address}: {}: the server does not offer TLS; not continuing in plain text",
+                    reply_text(&r.body)
+                )),
+                other => Error::Connect(connect_failure(&format!("TLS {address}"), other)),
+            })?
+        }
+        TlsMode::Implicit => {
+            let connector = connector(params, version)?;
+            let (addr, host) = (resolve(params)?, params.host.clone());
+            // suppaftp opens this socket itself, with no timeout on the handshake or the
+            // banner: wait for it on a helper thread so a mute server cannot hang us. (On a
+            // timeout that thread stays blocked until the OS gives up on the socket.)
+            let (sender, receiver) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = sender.send(RustlsFtpStream::connect_secure_implicit(
+                    addr, connector, &host,
+                ));
+            });
+            let mut secure = match receiver.recv_timeout(params.timeout) {
+                Ok(result) => result
+                    .map_err(|e| Error::Connect(connect_failure(&format!("TLS {address}"), e)))?,
+                Err(_) => {
+                    return Err(Error::Connect(format!(
+                        "TLS {address}: no TLS greeting within {:?} (is this an implicit-TLS port?)",
+                        params.timeout
+                    )));
+                }
+            };
+            let _ = secure.get_ref().set_read_timeout(Some(params.timeout));
+            let _ = secure.get_ref().set_write_timeout(Some(params.timeout));
+            // Implicit TLS skips AUTH, and suppaftp then sends neither PBSZ nor PROT.
+            for command in ["PBSZ 0", "PROT P"] {
+                secure
+                    .custom_command(command, &[Status::CommandOk])
+                    .map_err(|e| {
+                        Error::Connect(connect_failure(&format!("{command} {address}"), e))
+                    })?;
+            }
+            secure
+        }
+    })
+}
+
 fn open_tcp(params: &ConnectParams) -> Result<TcpStream> {
     let addr = resolve(params)?;
     let tcp = TcpStream::connect_timeout(&addr, params.timeout)
         .map_err(|e| Error::Connect(format!("connect {}: {e}", params.address())))?;
     let _ = tcp.set_nodelay(true);
+    // Bound every read and write from the start: a server that never sends its banner, or
+    // waits for a TLS handshake we do not start, must not hang us.
+    let _ = tcp.set_read_timeout(Some(params.timeout));
+    let _ = tcp.set_write_timeout(Some(params.timeout));
     Ok(tcp)
 }
 
-fn connector(params: &ConnectParams) -> Result<RustlsConnector> {
+fn connector(params: &ConnectParams, version: tls::Version) -> Result<RustlsConnector> {
     if params.tls.insecure {
         eprintln!(
             "ftpsh: warning: --insecure: the certificate of {} is not checked; anyone on the path can read and change this session",
             params.host
         );
     }
-    Ok(RustlsConnector::from(tls::client_config(&params.tls)?))
+    Ok(RustlsConnector::from(tls::client_config(
+        &params.tls,
+        version,
+    )?))
 }
 
 /// A connection-time failure as one line; certificate problems say what was wrong.
@@ -541,6 +594,30 @@ fn resolve(params: &ConnectParams) -> Result<SocketAddr> {
         .map_err(|e| Error::Connect(format!("connect {address}: {e}")))?
         .next()
         .ok_or_else(|| Error::Connect(format!("connect {address}: no address found")))
+}
+
+/// Ends an upload's TLS data connection properly: close_notify, half-close, then read until
+/// the server closes. Reading through rustls takes in the session tickets the server sent on
+/// this connection; servers that demand TLS session reuse on data connections (vsftpd,
+/// proftpd) need a fresh ticket for every transfer under TLS 1.3, where each is single-use,
+/// and an upload that never reads would run out of them after two transfers.
+fn close_tls_upload<T>(data: &mut DataStream<T>)
+where
+    T: TlsStream<InnerStream = StreamOwned<ClientConnection, TcpStream>>,
+{
+    let DataStream::Ssl(tls) = data else {
+        return;
+    };
+    let stream = tls.mut_ref();
+    stream.conn.send_close_notify();
+    while stream.conn.wants_write() {
+        if stream.conn.write_tls(&mut stream.sock).is_err() {
+            return;
+        }
+    }
+    let _ = stream.sock.shutdown(std::net::Shutdown::Write);
+    let mut sink = [0u8; 4096];
+    while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
 }
 
 /// A transfer's outcome: the copy must have worked and so must `finish()`, which closes the

@@ -33,12 +33,29 @@ pub struct TlsOptions {
     pub insecure: bool,
 }
 
+/// Which TLS version a session offers.
+///
+/// TLS 1.2 comes first: servers that demand TLS session reuse on data connections (vsftpd,
+/// proftpd, FileZilla Server) accept a TLS 1.2 session resumed any number of times, while a
+/// TLS 1.3 ticket is single-use in rustls, and proftpd only accepts tickets of the control
+/// connection, so its third transfer would fail. TLS 1.3 is the fallback for servers that
+/// refuse 1.2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    Tls12,
+    Tls13,
+}
+
 /// The rustls configuration for a session. One provider is named explicitly: the plain
 /// builder panics when two crypto providers end up in the dependency graph.
-pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>> {
+pub fn client_config(options: &TlsOptions, version: Version) -> Result<Arc<ClientConfig>> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let versions: &[&rustls::SupportedProtocolVersion] = match version {
+        Version::Tls12 => &[&rustls::version::TLS12],
+        Version::Tls13 => &[&rustls::version::TLS13],
+    };
     let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .map_err(|e| Error::Connect(format!("TLS setup: {e}")))?;
     let config = if options.insecure {
         builder
@@ -89,6 +106,11 @@ fn system_roots() -> Result<RootCertStore> {
         )));
     }
     Ok(roots)
+}
+
+/// True when a failed handshake says the peer does not speak the offered TLS version.
+pub fn is_version_mismatch(message: &str) -> bool {
+    message.contains("ProtocolVersion") || message.contains("peer is incompatible")
 }
 
 /// Says what was wrong with a certificate, if `err` came from one.

@@ -1,4 +1,5 @@
-//! pyftpdlib test server fixture (`PyFtpd`): runs tests/support/pyftpd_server.py, a server with MFMT.
+//! pyftpdlib test server fixture (`PyFtpd`): runs tests/support/pyftpd_server.py, a server with
+//! MFMT, plain or FTPS (`start_tls`).
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -24,6 +25,8 @@ pub struct PyFtpd {
     pub port: u16,
     /// The served folder, fresh per server.
     pub root: tempfile::TempDir,
+    /// FTPS servers only: where the script wrote its CA and server certificate.
+    certs: Option<tempfile::TempDir>,
     child: Child,
 }
 
@@ -32,16 +35,45 @@ impl PyFtpd {
     /// it prints. `None`, with an `eprintln!` saying why (python3 or pyftpdlib missing, ...),
     /// when it can't start, so tests can skip with a message.
     pub fn start() -> Option<PyFtpd> {
-        let root = match tempfile::tempdir() {
-            Ok(root) => root,
+        Self::spawn(None)
+    }
+
+    /// An FTPS server: `pyftpd_server.py <root> --tls <certs> KIND`, which writes a private CA
+    /// (`ca_file()`) and a server certificate signed by it into a fresh temp dir owned by the
+    /// returned fixture, and requires TLS on the control and data connections. KIND: `good`,
+    /// `wrong-name` (SAN elsewhere.invalid only), `expired`, or `implicit` (the good
+    /// certificate, TLS from the first byte). `None`, with a reason printed, when python3,
+    /// pyftpdlib or pyOpenSSL is missing.
+    pub fn start_tls(kind: &str) -> Option<PyFtpd> {
+        let certs = match tempfile::tempdir() {
+            Ok(certs) => certs,
             Err(e) => {
-                eprintln!("skipping pyftpdlib server: cannot create a temp dir: {e}");
+                eprintln!("skipping pyftpdlib FTPS server: cannot create a temp dir: {e}");
                 return None;
             }
         };
-        let spawned = Command::new("python3")
-            .arg(SCRIPT)
-            .arg(root.path())
+        Self::spawn(Some((certs, kind)))
+    }
+
+    fn spawn(tls: Option<(tempfile::TempDir, &str)>) -> Option<PyFtpd> {
+        let what = if tls.is_some() {
+            "pyftpdlib FTPS server"
+        } else {
+            "pyftpdlib server"
+        };
+        let root = match tempfile::tempdir() {
+            Ok(root) => root,
+            Err(e) => {
+                eprintln!("skipping {what}: cannot create a temp dir: {e}");
+                return None;
+            }
+        };
+        let mut command = Command::new("python3");
+        command.arg(SCRIPT).arg(root.path());
+        if let Some((certs, kind)) = &tls {
+            command.arg("--tls").arg(certs.path()).arg(kind);
+        }
+        let spawned = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -49,7 +81,7 @@ impl PyFtpd {
         let mut child = match spawned {
             Ok(child) => child,
             Err(e) => {
-                eprintln!("skipping pyftpdlib server: cannot run python3: {e}");
+                eprintln!("skipping {what}: cannot run python3: {e}");
                 return None;
             }
         };
@@ -61,18 +93,35 @@ impl PyFtpd {
             let read = BufReader::new(stdout).read_line(&mut line).map(|_| line);
             let _ = tx.send(read);
         });
+        let missing = if tls.is_some() {
+            "pyftpdlib or pyOpenSSL missing? pip install pyftpdlib pyopenssl"
+        } else {
+            "pyftpdlib missing? pip install pyftpdlib"
+        };
         let failure = match rx.recv_timeout(START_DEADLINE) {
             Ok(Ok(line)) => match line.trim().parse::<u16>() {
-                Ok(port) if port != 0 => return Some(PyFtpd { port, root, child }),
-                _ if line.is_empty() => {
-                    "pyftpd_server.py exited without printing its port (see its stderr; pyftpdlib missing? pip install pyftpdlib)".to_string()
+                Ok(port) if port != 0 => {
+                    return Some(PyFtpd {
+                        port,
+                        root,
+                        certs: tls.map(|(certs, _)| certs),
+                        child,
+                    });
                 }
-                _ => format!("pyftpd_server.py printed {:?} instead of a port", line.trim()),
+                _ if line.is_empty() => {
+                    format!(
+                        "pyftpd_server.py exited without printing its port (see its stderr; {missing})"
+                    )
+                }
+                _ => format!(
+                    "pyftpd_server.py printed {:?} instead of a port",
+                    line.trim()
+                ),
             },
             Ok(Err(e)) => format!("cannot read pyftpd_server.py output: {e}"),
             Err(_) => format!("pyftpd_server.py printed no port within {START_DEADLINE:?}"),
         };
-        eprintln!("skipping pyftpdlib server: {failure}");
+        eprintln!("skipping {what}: {failure}");
         let _ = child.kill();
         let _ = child.wait();
         None
@@ -95,6 +144,28 @@ impl PyFtpd {
     /// `ftp://alice@127.0.0.1:PORT` (no password: tests pass it via `FTPSH_PASSWORD`).
     pub fn url(&self) -> String {
         format!("ftp://{USER}@127.0.0.1:{}", self.port)
+    }
+
+    /// `ftps://alice@127.0.0.1:PORT`: explicit TLS (no password, as `url`).
+    pub fn tls_url(&self) -> String {
+        format!("ftps://{USER}@127.0.0.1:{}", self.port)
+    }
+
+    /// The PEM of the private CA that signed an FTPS server's certificate (`--ca-file`).
+    pub fn ca_file(&self) -> PathBuf {
+        self.cert_dir().join("ca.pem")
+    }
+
+    /// The PEM of a CA unrelated to this server (trusted roots that cannot vouch for it).
+    pub fn other_ca_file(&self) -> PathBuf {
+        self.cert_dir().join("other-ca.pem")
+    }
+
+    fn cert_dir(&self) -> &Path {
+        self.certs
+            .as_ref()
+            .expect("not an FTPS server: start it with PyFtpd::start_tls")
+            .path()
     }
 
     /// `127.0.0.1:PORT`

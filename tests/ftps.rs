@@ -1,0 +1,405 @@
+//! FTPS against pyftpdlib's TLS handler (tests/support/pyftpd_server.py --tls): explicit TLS
+//! via ftps:// and --tls, implicit TLS, mirror over TLS, and the certificate failures (unknown
+//! issuer, wrong name, expired), `--insecure`, a plain server refusing AUTH TLS, and the
+//! protocol trace. The servers require TLS on the control and data connections, so a transfer
+//! that works was encrypted. Each test skips with a message when pyftpdlib or pyOpenSSL is
+//! missing.
+
+#[allow(unused_imports)] // support re-exports the libunftp fixture, not used here
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::pyftpd::{PASS, PyFtpd};
+use support::{Out, assert_fails, assert_ok};
+use tempfile::TempDir;
+
+/// The exit status for "could not connect or log in".
+const CONNECT_FAILED: i32 = 3;
+
+/// An FTPS server of this `kind`, or `None` (after saying why) so the test can skip.
+fn tls_server(kind: &str) -> Option<PyFtpd> {
+    let server = PyFtpd::start_tls(kind);
+    if server.is_none() {
+        eprintln!("skipped: no pyftpdlib FTPS server (pip install pyftpdlib pyopenssl)");
+    }
+    server
+}
+
+/// `ftpsh ARGS` run in `home` (see `support::ftpsh`).
+fn run(home: &Path, args: &[&str]) -> Out {
+    finish(support::ftpsh(home).args(args))
+}
+
+fn finish(command: &mut Command) -> Out {
+    let output = command.output().expect("run ftpsh");
+    Out {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn path_arg(path: &Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
+
+/// 600 KiB of every byte value, CR and LF included: several TLS records and more than one
+/// transfer buffer, and any ASCII-mode mangling would show.
+fn payload() -> Vec<u8> {
+    let mut state = 0x2545_f491_u32;
+    (0..600 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state.to_le_bytes()[0]
+        })
+        .collect()
+}
+
+/// Every file and directory under `root` as rel path -> contents (None for dirs).
+fn tree(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
+    let mut found = BTreeMap::new();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(rel) = pending.pop() {
+        let Ok(entries) = fs::read_dir(root.join(&rel)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let child = rel.join(entry.file_name());
+            let key = child.to_string_lossy().replace('\\', "/");
+            if entry.file_type().unwrap().is_dir() {
+                pending.push(child);
+                found.insert(key, None);
+            } else {
+                found.insert(key, fs::read(entry.path()).ok());
+            }
+        }
+    }
+    found
+}
+
+/// The server's folder holds nothing: the refused session sent no command that changes it.
+#[track_caller]
+fn assert_untouched(server: &PyFtpd) {
+    let left = tree(server.root());
+    assert!(left.is_empty(), "the server's folder changed: {left:?}");
+}
+
+#[track_caller]
+fn assert_no_password(out: &Out) {
+    assert!(
+        !out.stderr.contains(PASS) && !out.stdout.contains(PASS),
+        "the password was printed:\nstdout: {}\nstderr: {}",
+        out.stdout,
+        out.stderr
+    );
+}
+
+const ROUND_TRIP: &str = "mkdir /d; put f.txt /d/; ls /d; get /d/f.txt back.txt";
+
+/// Runs ROUND_TRIP with `args` before `-c`, and checks the bytes on the server and back home.
+fn round_trip(server: &PyFtpd, args: &[&str]) -> Out {
+    let home = TempDir::new().unwrap();
+    let body = payload();
+    fs::write(home.path().join("f.txt"), &body).unwrap();
+    let mut all = args.to_vec();
+    all.extend(["-c", ROUND_TRIP]);
+    let out = run(home.path(), &all);
+    assert_ok(&out);
+    assert!(
+        out.stdout.contains("f.txt"),
+        "ls /d should list f.txt: {}",
+        out.stdout
+    );
+    let uploaded = fs::read(server.path("d/f.txt")).expect("the upload is on the server");
+    assert!(uploaded == body, "the server's copy differs from f.txt");
+    let back = fs::read(home.path().join("back.txt")).expect("back.txt was downloaded");
+    assert!(back == body, "back.txt differs from f.txt");
+    let remote: Vec<String> = tree(server.root()).into_keys().collect();
+    assert_eq!(
+        remote,
+        ["d", "d/f.txt"],
+        "no temporaries left on the server"
+    );
+    assert_no_password(&out);
+    out
+}
+
+#[test]
+fn explicit_tls_with_an_ftps_url_and_a_private_ca() {
+    let Some(server) = tls_server("good") else {
+        return;
+    };
+    let ca = server.ca_file();
+    round_trip(&server, &["--ca-file", path_arg(&ca), &server.tls_url()]);
+}
+
+#[test]
+fn explicit_tls_with_the_tls_flag_and_an_ftp_url() {
+    let Some(server) = tls_server("good") else {
+        return;
+    };
+    let ca = server.ca_file();
+    round_trip(
+        &server,
+        &["--tls", "--ca-file", path_arg(&ca), &server.url()],
+    );
+}
+
+#[test]
+fn mirror_once_over_tls_copies_the_tree() {
+    let Some(server) = tls_server("good") else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    let src = home.path().join("src");
+    for (rel, body) in [
+        ("index.html", b"<h1>hi</h1>".to_vec()),
+        ("css/site.css", b"body{}".to_vec()),
+        ("img/a b.png", payload()),
+        (
+            "docs/\u{e9} \u{6587}\u{4ef6}/deep/x.txt",
+            b"x\r\ny\n".to_vec(),
+        ),
+        ("empty.txt", Vec::new()),
+    ] {
+        let path = src.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, body).unwrap();
+    }
+    let ca = server.ca_file();
+    let out = run(
+        home.path(),
+        &[
+            "--ca-file",
+            path_arg(&ca),
+            "-c",
+            "mirror --once src /dst",
+            &server.tls_url(),
+        ],
+    );
+    assert_ok(&out);
+    assert_eq!(
+        tree(&server.path("dst")),
+        tree(&src),
+        "the remote tree differs from the local one"
+    );
+    assert_no_password(&out);
+}
+
+#[test]
+fn implicit_tls_with_a_private_ca() {
+    let Some(server) = tls_server("implicit") else {
+        return;
+    };
+    let ca = server.ca_file();
+    let out = round_trip(
+        &server,
+        &[
+            "--implicit-tls",
+            "--debug",
+            "--ca-file",
+            path_arg(&ca),
+            &server.url(),
+        ],
+    );
+    // TLS from the first byte: no AUTH, but data protection is still negotiated.
+    for line in ["--> PBSZ 0", "--> PROT P", "--> PASS ****"] {
+        assert!(
+            out.stderr.contains(line),
+            "trace lacks {line:?}: {}",
+            out.stderr
+        );
+    }
+    assert!(!out.stderr.contains("--> AUTH"), "{}", out.stderr);
+}
+
+#[test]
+fn unknown_issuer_is_refused() {
+    let Some(server) = tls_server("good") else {
+        return;
+    };
+    // Trusted roots that cannot vouch for the server: a CA of its own, unrelated to the one
+    // that signed the server's certificate (the system roots are tried in the next test).
+    let home = TempDir::new().unwrap();
+    let mut command = support::ftpsh(home.path());
+    command
+        .env("SSL_CERT_FILE", server.other_ca_file())
+        .env_remove("SSL_CERT_DIR")
+        .args(["-c", "mkdir /d", &server.tls_url()]);
+    let out = finish(&mut command);
+    assert_fails(&out, CONNECT_FAILED, "issuer");
+    assert_no_password(&out);
+    assert_untouched(&server);
+}
+
+#[test]
+fn unknown_issuer_is_refused_with_the_system_roots() {
+    let Some(server) = tls_server("good") else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    let out = run(home.path(), &["-c", "mkdir /d", &server.tls_url()]);
+    if out
+        .stderr
+        .contains("cannot load the system's trusted certificates")
+    {
+        eprintln!("skipped: this machine has no system CA certificates");
+        assert_eq!(out.code, CONNECT_FAILED, "{}", out.stderr);
+        return;
+    }
+    assert_fails(&out, CONNECT_FAILED, "issuer");
+    assert_no_password(&out);
+    assert_untouched(&server);
+}
+
+#[test]
+fn certificate_for_another_name_is_refused() {
+    let Some(server) = tls_server("wrong-name") else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    let ca = server.ca_file();
+    let out = run(
+        home.path(),
+        &[
+            "--ca-file",
+            path_arg(&ca),
+            "-c",
+            "mkdir /d",
+            &server.tls_url(),
+        ],
+    );
+    assert_fails(&out, CONNECT_FAILED, "not valid for this host name");
+    assert_no_password(&out);
+    assert_untouched(&server);
+}
+
+#[test]
+fn expired_certificate_is_refused() {
+    let Some(server) = tls_server("expired") else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    let ca = server.ca_file();
+    let out = run(
+        home.path(),
+        &[
+            "--ca-file",
+            path_arg(&ca),
+            "-c",
+            "mkdir /d",
+            &server.tls_url(),
+        ],
+    );
+    assert_fails(&out, CONNECT_FAILED, "expired");
+    assert_no_password(&out);
+    assert_untouched(&server);
+}
+
+#[test]
+fn insecure_accepts_a_wrong_name_and_warns() {
+    let Some(server) = tls_server("wrong-name") else {
+        return;
+    };
+    let out = round_trip(&server, &["--insecure", &server.tls_url()]);
+    assert!(
+        out.stderr.contains("warning") && out.stderr.contains("--insecure"),
+        "the --insecure warning is missing: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn tls_against_a_plain_server_stops_before_login() {
+    let Some(server) = PyFtpd::start() else {
+        eprintln!("skipped: pyftpdlib not available");
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    let out = run(
+        home.path(),
+        &["--tls", "--debug", "-c", "mkdir /d", &server.url()],
+    );
+    assert_fails(&out, CONNECT_FAILED, "does not offer TLS");
+    assert!(out.stderr.contains("--> AUTH TLS"), "{}", out.stderr);
+    // Nothing is sent in plain text after the refusal: no user name, no password.
+    for line in ["--> USER", "--> PASS"] {
+        assert!(!out.stderr.contains(line), "sent {line:?}: {}", out.stderr);
+    }
+    assert_no_password(&out);
+    assert_untouched(&server);
+}
+
+#[test]
+fn debug_trace_shows_the_tls_negotiation_and_masks_the_password() {
+    let Some(server) = tls_server("good") else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    let ca = server.ca_file();
+    let out = run(
+        home.path(),
+        &[
+            "--debug",
+            "--ca-file",
+            path_arg(&ca),
+            "-c",
+            "pwd",
+            &server.tls_url(),
+        ],
+    );
+    assert_ok(&out);
+    let order: Vec<usize> = ["--> AUTH TLS", "--> PBSZ 0", "--> PROT P", "--> PASS ****"]
+        .iter()
+        .map(|line| {
+            out.stderr
+                .find(line)
+                .unwrap_or_else(|| panic!("trace lacks {line:?}: {}", out.stderr))
+        })
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "AUTH TLS, PBSZ 0, PROT P, then PASS: {}",
+        out.stderr
+    );
+    assert_no_password(&out);
+}
+
+/// The wrong TLS mode for the server (explicit against implicit, implicit against explicit)
+/// must fail as a connect error within `--timeout`, not hang.
+#[test]
+fn wrong_tls_mode_fails_within_the_timeout() {
+    for (kind, flag) in [("implicit", "--tls"), ("good", "--implicit-tls")] {
+        let Some(server) = tls_server(kind) else {
+            return;
+        };
+        let home = TempDir::new().unwrap();
+        let ca = server.ca_file();
+        let mut child = support::ftpsh(home.path())
+            .args([flag, "--timeout", "2", "--ca-file", path_arg(&ca)])
+            .args(["-c", "pwd", &server.url()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn ftpsh");
+        let start = Instant::now();
+        while child.try_wait().expect("wait ftpsh").is_none() {
+            if start.elapsed() > Duration::from_secs(15) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("ftpsh {flag} --timeout 2 against a {kind} server still runs after 15 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let out = child.wait_with_output().expect("wait ftpsh");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(CONNECT_FAILED), "{flag}: {stderr}");
+    }
+}
