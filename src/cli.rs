@@ -160,10 +160,13 @@ pub fn target_from_args(args: &Args) -> Result<Option<Target>> {
         target.user.clone_from(&args.user);
     }
     if let Some(password) = &args.password {
+        target.password = Some(password.clone());
+    }
+    if target.password.is_some() {
+        // Any argv (a --password flag or a URL) shows in `ps` for every local user.
         eprintln!(
             "ftpsh: warning: a password on the command line is visible to other users of this machine; prefer FTPSH_PASSWORD or ~/.netrc"
         );
-        target.password = Some(password.clone());
     }
     if args.remote_dir.is_some() {
         target.dir.clone_from(&args.remote_dir);
