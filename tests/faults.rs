@@ -1,0 +1,805 @@
+//! Fault injection: lost control connections, cut, truncated and stalled data connections,
+//! server restarts and refused connections, through the proxy of `support::proxy`.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use support::proxy::Proxy;
+use support::server::USER;
+use support::{Out, PASS, TestServer, assert_ok, wait_until};
+use tempfile::TempDir;
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Every file and directory under `root` as rel path -> contents (None for dirs).
+fn tree(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
+    let mut found = BTreeMap::new();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(rel) = pending.pop() {
+        let Ok(entries) = fs::read_dir(root.join(&rel)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let child = rel.join(entry.file_name());
+            let key = child.to_string_lossy().replace('\\', "/");
+            if entry.file_type().unwrap().is_dir() {
+                pending.push(child);
+                found.insert(key, None);
+            } else {
+                found.insert(key, fs::read(entry.path()).ok());
+            }
+        }
+    }
+    found
+}
+
+#[track_caller]
+fn assert_same_tree(local: &Path, remote: &Path) {
+    let (want, got) = (tree(local), tree(remote));
+    let names = |t: &BTreeMap<String, Option<Vec<u8>>>| t.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&got), names(&want), "remote names differ from local");
+    assert!(got == want, "remote contents differ from local");
+}
+
+/// Temporaries of uploads (`.ftpsh-part-*`) or downloads (`*.ftpsh-part`) under `root`.
+fn temporaries(root: &Path) -> Vec<String> {
+    tree(root)
+        .into_keys()
+        .filter(|k| k.contains(".ftpsh-part"))
+        .collect()
+}
+
+/// A file whose bytes depend on their offset, so a truncation or a shift shows.
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i % 251) as u8 ^ (i / 251) as u8)
+        .collect()
+}
+
+/// Collects a child's output once it exits, failing the test at the deadline.
+fn wait_out(mut child: Child, deadline: Duration) -> Out {
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("ftpsh still running after {deadline:?} (killed)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    Out {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// A minimal FTP client for checking the proxy itself, independent of ftpsh.
+struct Raw {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl Raw {
+    fn connect(port: u16) -> Raw {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut raw = Raw {
+            writer: stream.try_clone().unwrap(),
+            reader: BufReader::new(stream),
+        };
+        assert!(raw.reply().starts_with("220"), "greeting");
+        raw
+    }
+
+    /// One reply (multi-line replies end at "NNN ").
+    fn reply(&mut self) -> String {
+        let mut all = String::new();
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).unwrap();
+            assert!(!line.is_empty(), "connection closed; got so far: {all:?}");
+            all.push_str(&line);
+            let b = line.as_bytes();
+            if b.len() >= 4 && b[..3].iter().all(u8::is_ascii_digit) && b[3] == b' ' {
+                return all;
+            }
+        }
+    }
+
+    fn cmd(&mut self, line: &str) -> String {
+        self.writer
+            .write_all(format!("{line}\r\n").as_bytes())
+            .unwrap();
+        self.reply()
+    }
+
+    fn login(port: u16) -> Raw {
+        let mut raw = Raw::connect(port);
+        assert!(raw.cmd(&format!("USER {USER}")).starts_with("331"));
+        assert!(raw.cmd(&format!("PASS {PASS}")).starts_with("230"));
+        raw
+    }
+
+    /// LIST through the data port the reply to `verb` (PASV or EPSV) names; returns the
+    /// data port and the listing.
+    fn list_via(&mut self, verb: &str) -> (u16, String) {
+        let reply = self.cmd(verb);
+        let inside = &reply[reply.find('(').unwrap() + 1..reply.find(')').unwrap()];
+        let port = if verb == "PASV" {
+            let n: Vec<u16> = inside.split(',').map(|p| p.parse().unwrap()).collect();
+            assert_eq!(&n[..4], &[127, 0, 0, 1], "{reply}");
+            n[4] * 256 + n[5]
+        } else {
+            inside.trim_matches('|').parse().unwrap()
+        };
+        let mut data = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        assert!(self.cmd("LIST").starts_with("150"));
+        let mut listing = String::new();
+        data.read_to_string(&mut listing).unwrap();
+        assert!(self.reply().starts_with("226"));
+        (port, listing)
+    }
+
+    /// RETR through EPSV; returns the bytes received (the final reply is read, whatever it is).
+    fn retr(&mut self, name: &str) -> Vec<u8> {
+        let reply = self.cmd("EPSV");
+        let inside = &reply[reply.find('(').unwrap() + 1..reply.find(')').unwrap()];
+        let port: u16 = inside.trim_matches('|').parse().unwrap();
+        let mut data = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        data.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        assert!(self.cmd(&format!("RETR {name}")).starts_with("150"));
+        let mut body = Vec::new();
+        let _ = data.read_to_end(&mut body);
+        drop(data);
+        let _ = self.reply();
+        body
+    }
+}
+
+#[test]
+fn proxy_rewrites_pasv_and_epsv_and_counts_connections() {
+    let server = TestServer::start();
+    fs::write(server.path("seen.txt"), "x").unwrap();
+    let proxy = Proxy::start(server.port);
+    let mut raw = Raw::login(proxy.port);
+    for verb in ["PASV", "EPSV"] {
+        let (port, listing) = raw.list_via(verb);
+        assert!(listing.contains("seen.txt"), "{verb} listing: {listing}");
+        assert_ne!(port, server.port);
+    }
+    assert_eq!(proxy.control_connections(), 1);
+    assert_eq!(
+        proxy.data_connections(),
+        2,
+        "both listings went through the proxy"
+    );
+    let log = proxy.control_log();
+    assert!(log.iter().any(|l| l == "C: PASS ****"), "{log:?}");
+    assert!(!log.iter().any(|l| l.contains(PASS)), "password in the log");
+
+    // Data faults hit file transfers only, and at the byte count asked for.
+    let body = pattern(300_000);
+    fs::write(server.path("body.bin"), &body).unwrap();
+    proxy.cut_next_data_after(1000);
+    assert!(
+        raw.list_via("EPSV").1.contains("body.bin"),
+        "listing untouched"
+    );
+    assert_eq!(raw.retr("body.bin"), &body[..1000], "cut after 1000 bytes");
+    assert_eq!(proxy.faults_fired(), 1);
+    assert_eq!(raw.retr("body.bin"), body, "one transfer only");
+    proxy.truncate_next_data_after(5000);
+    assert_eq!(
+        raw.retr("body.bin"),
+        &body[..5000],
+        "truncated after 5000 bytes"
+    );
+    assert_eq!(proxy.faults_fired(), 2);
+
+    // A cut after 3 bytes of the next reply: the client gets "200" and then EOF.
+    proxy.cut_control_after(3);
+    raw.writer.write_all(b"NOOP\r\n").unwrap();
+    let mut rest = String::new();
+    raw.reader.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "200");
+    assert_eq!(proxy.faults_fired(), 3);
+
+    // Refused: accepted, then closed before any byte.
+    proxy.refuse_connections(true);
+    let mut refused = TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
+    refused
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut got = Vec::new();
+    let _ = refused.read_to_end(&mut got);
+    assert!(got.is_empty(), "a refused connection says nothing");
+    assert_eq!(proxy.control_connections(), 2);
+    proxy.refuse_connections(false);
+    let _ = Raw::login(proxy.port);
+    assert_eq!(proxy.control_connections(), 3);
+}
+
+fn setup() -> (TestServer, Proxy, TempDir) {
+    let server = TestServer::start();
+    let proxy = Proxy::start(server.port);
+    (server, proxy, TempDir::new().unwrap())
+}
+
+/// Whether the proxy has passed this reply line on to the client.
+fn replied(proxy: &Proxy, line: &str) -> bool {
+    proxy
+        .control_log()
+        .iter()
+        .any(|l| l == &format!("S: {line}"))
+}
+
+/// A script fed line by line: the control connection is cut once `cd /d` has completed
+/// (its PWD reply has reached ftpsh), before the next line is even written.
+#[test]
+fn script_stops_cleanly_at_the_command_that_finds_the_connection_cut() {
+    let (server, proxy, local) = setup();
+    let mut child = support::ftpsh(local.path())
+        .arg(proxy.url())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "mkdir /d\ncd /d").unwrap();
+    wait_until("cd /d done", DEADLINE, || replied(&proxy, "257 \"/d\""));
+    proxy.cut_control_after(0);
+    writeln!(stdin, "mkdir sub\nmkdir /after").unwrap();
+    drop(stdin);
+    let out = wait_out(child, DEADLINE);
+    // Scripts stop at the first failing line, and the line that meets the cut fails: the
+    // reconnection of `Shell::session()` only ever helps a *following* command.
+    support::assert_fails(&out, 1, "line 3: mkdir sub: ");
+    assert_eq!(
+        out.stderr.trim_end().lines().count(),
+        1,
+        "one line: {}",
+        out.stderr
+    );
+    assert!(server.path("d").is_dir());
+    assert!(
+        !server.path("d/sub").exists(),
+        "MKD never reached the server"
+    );
+    assert!(
+        !server.path("after").exists(),
+        "lines after the failure must not run"
+    );
+    assert_eq!(
+        proxy.control_connections(),
+        1,
+        "a script does not reconnect"
+    );
+}
+
+#[cfg(unix)]
+mod repl {
+    use super::*;
+    use expectrl::{Expect, Session};
+
+    type Pty = expectrl::session::OsSession;
+
+    fn prompt(dir: &str) -> String {
+        format!("ftpsh 127.0.0.1:{dir}> ")
+    }
+
+    /// `ftpsh URL` in a pty (as tests/interactive.rs), once the first prompt is on screen.
+    fn spawn(url: &str, local: &Path) -> Pty {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ftpsh"));
+        command
+            .args(["--timeout", "5", url])
+            .current_dir(local)
+            .env("FTPSH_PASSWORD", PASS)
+            .env("NETRC", local.join(".no-netrc"))
+            .env("XDG_DATA_HOME", local.join(".data"))
+            .env("HOME", local)
+            .env("TERM", "xterm");
+        let mut pty = Session::spawn(command).expect("spawn ftpsh in a pty");
+        pty.set_expect_timeout(Some(Duration::from_secs(10)));
+        pty.expect(prompt("/").as_str()).expect("first prompt");
+        pty
+    }
+
+    fn command(pty: &mut Pty, line: &str, dir: &str) {
+        pty.send_line(line).unwrap();
+        pty.expect(prompt(dir).as_str())
+            .unwrap_or_else(|e| panic!("no prompt after {line:?}: {e}"));
+    }
+
+    /// Sends `line` and returns what was printed before the next prompt.
+    fn output_of(pty: &mut Pty, line: &str, dir: &str) -> String {
+        pty.send_line(line).unwrap();
+        let found = pty
+            .expect(prompt(dir).as_str())
+            .unwrap_or_else(|e| panic!("no prompt after {line:?}: {e}"));
+        String::from_utf8_lossy(found.before()).into_owned()
+    }
+
+    /// Sends `line` and returns what was printed before the next prompt, wherever it is.
+    fn until_prompt(pty: &mut Pty, line: &str) -> String {
+        pty.send_line(line).unwrap();
+        let found = pty
+            .expect(expectrl::Regex("ftpsh[^>]*> "))
+            .unwrap_or_else(|e| panic!("no prompt after {line:?}: {e}"));
+        let text = String::from_utf8_lossy(found.before()).into_owned();
+        format!("{text}{}", String::from_utf8_lossy(&found[0]))
+    }
+
+    fn quit(mut pty: Pty) {
+        pty.send_line("quit").unwrap();
+        pty.expect(expectrl::Eof).expect("ftpsh exits");
+    }
+
+    #[test]
+    fn repl_reconnects_back_in_the_same_directory_after_a_control_cut() {
+        let (server, proxy, local) = setup();
+        let mut pty = spawn(&proxy.url(), local.path());
+        command(&mut pty, "mkdir /d", "/");
+        command(&mut pty, "cd /d", "/d");
+        proxy.cut_control_after(0);
+        // The command that meets the cut fails, with one line naming it.
+        let first = output_of(&mut pty, "mkdir lost", "/d");
+        assert!(first.contains("mkdir lost: "), "{first:?}");
+        assert!(!server.path("d/lost").exists());
+        // The next one reconnects, back in /d, and works.
+        let second = output_of(&mut pty, "mkdir sub", "/d");
+        assert!(second.contains("reconnected, back in /d"), "{second:?}");
+        assert!(server.path("d/sub").is_dir(), "relative mkdir ran in /d");
+        let pwd = output_of(&mut pty, "pwd", "/d");
+        assert!(pwd.contains("/d"), "{pwd:?}");
+        assert_eq!(proxy.control_connections(), 2);
+        quit(pty);
+    }
+
+    /// The server is still down at the first reconnection attempt, back at the next.
+    #[test]
+    #[ignore = "bug: after one failed reconnection (server down for a moment) the REPL forgets the server: the next command says `not connected (use `open HOST`)`; Shell::reconnect takes the session out before Session::connect and never puts the params back on failure"]
+    fn repl_keeps_trying_to_reconnect_after_a_failed_attempt() {
+        let (server, proxy, local) = setup();
+        let mut pty = spawn(&proxy.url(), local.path());
+        command(&mut pty, "mkdir /d", "/");
+        command(&mut pty, "cd /d", "/d");
+        proxy.refuse_connections(true);
+        proxy.cut_control_after(0);
+        let lost = output_of(&mut pty, "mkdir a", "/d");
+        assert!(lost.contains("mkdir a: "), "{lost:?}");
+        let refused = until_prompt(&mut pty, "mkdir b");
+        assert!(refused.contains("reconnect: "), "{refused:?}");
+        proxy.refuse_connections(false);
+        let back = until_prompt(&mut pty, "mkdir c");
+        assert!(
+            back.contains("reconnected, back in /d"),
+            "the shell should reconnect once the server is back; got {back:?}"
+        );
+        assert!(server.path("d/c").is_dir());
+        quit(pty);
+    }
+}
+
+/// A site with one big file among small ones.
+fn make_site(src: &Path, big: usize) {
+    for (rel, body) in [
+        ("index.html", b"<h1>hi</h1>".to_vec()),
+        ("css/site.css", b"body{}".to_vec()),
+        ("img/a b.png", pattern(10_000)),
+        ("media/big.bin", pattern(big)),
+    ] {
+        let path = src.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, body).unwrap();
+    }
+}
+
+/// `ftpsh --log JOURNAL -c "mirror --once src /dst" URL`, spawned in `home`.
+fn spawn_once(home: &Path, url: &str) -> Child {
+    support::ftpsh(home)
+        .args([
+            "--log",
+            home.join("journal.log").to_str().unwrap(),
+            "-c",
+            "mirror --once src /dst",
+            url,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Polls until `child` exits, checking on each round that `file`, when it exists, holds
+/// exactly `want` (an atomic upload never shows a partial file under its real name).
+fn watch_final_name(child: Child, file: &Path, want: &[u8]) -> Out {
+    let mut child = child;
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < DEADLINE, "ftpsh still running");
+        if let Ok(meta) = fs::metadata(file) {
+            assert_eq!(
+                meta.len(),
+                want.len() as u64,
+                "a partial file showed under the final name {}",
+                file.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    wait_out(child, DEADLINE)
+}
+
+#[test]
+fn mirror_once_retries_a_data_connection_cut_mid_upload() {
+    let (server, proxy, home) = setup();
+    let src = home.path().join("src");
+    // Big enough that ftpsh is still writing when the cut comes, whatever the socket buffers.
+    make_site(&src, 8 << 20);
+    proxy.cut_next_data_after(256 * 1024);
+    let child = spawn_once(home.path(), &proxy.url());
+    let big = pattern(8 << 20);
+    let out = watch_final_name(child, &server.path("dst/media/big.bin"), &big);
+    assert_eq!(proxy.faults_fired(), 1, "the cut happened");
+    assert!(out.stdout.contains("retrying in 1s"), "{}", out.stdout);
+    assert!(proxy.control_connections() >= 2, "the job reconnected");
+    assert_same_tree(&src, &server.path("dst"));
+    assert_eq!(temporaries(server.root()), Vec::<String>::new());
+    // The exit status after a recovered error: see mirror_once_exits_0_after_a_recovered_cut.
+    assert!(out.code == 0 || out.code == 1, "{out:?}");
+}
+
+#[test]
+#[ignore = "bug: mirror --once exits 1 (\"mirror: 1 errors, 0 unreadable files skipped\") although its retry completed the sync: JobStatus.errors keeps the failed first pass's error and run_in_foreground fails on errors > 0"]
+fn mirror_once_exits_0_after_a_recovered_cut() {
+    let (server, proxy, home) = setup();
+    let src = home.path().join("src");
+    make_site(&src, 8 << 20);
+    proxy.cut_next_data_after(256 * 1024);
+    let out = wait_out(spawn_once(home.path(), &proxy.url()), DEADLINE);
+    assert_eq!(proxy.faults_fired(), 1, "the cut happened");
+    assert_same_tree(&src, &server.path("dst"));
+    assert_ok(&out);
+}
+
+#[test]
+#[ignore = "bug (cosmetic): the retry line reads `mirror: mirror: put /dst/media/.ftpsh-part-PID-N-big.bin: Broken pipe (os error 32); retrying in 1s`: the label is doubled and the path is the internal temporary, not /dst/media/big.bin"]
+fn mirror_retry_message_names_the_file_once() {
+    let (_server, proxy, home) = setup();
+    make_site(&home.path().join("src"), 8 << 20);
+    proxy.cut_next_data_after(256 * 1024);
+    let out = wait_out(spawn_once(home.path(), &proxy.url()), DEADLINE);
+    let retry = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("retrying"))
+        .unwrap_or_else(|| panic!("no retry line: {}", out.stdout));
+    assert!(!retry.contains("mirror: mirror:"), "{retry}");
+    assert!(
+        retry.contains("/dst/media/big.bin") && !retry.contains(".ftpsh-part"),
+        "{retry}"
+    );
+}
+
+/// The control connection dies between the upload of the temporary and its rename: the
+/// temporary is on the server, the final name is not.
+#[test]
+fn mirror_once_recovers_from_a_control_cut_before_the_rename() {
+    let (server, proxy, home) = setup();
+    let src = home.path().join("src");
+    make_site(&src, 300_000);
+    proxy.cut_control_on("RNFR");
+    let out = wait_out(spawn_once(home.path(), &proxy.url()), DEADLINE);
+    assert_eq!(proxy.faults_fired(), 1);
+    assert!(out.stdout.contains("retrying in 1s"), "{}", out.stdout);
+    assert_same_tree(&src, &server.path("dst"));
+    assert_eq!(temporaries(server.root()), Vec::<String>::new());
+    // Exit status: see mirror_once_exits_0_after_a_recovered_cut.
+    assert!(out.code == 0 || out.code == 1, "{out:?}");
+}
+
+/// The data connection ends cleanly after 100 KiB of a 1 MiB upload: ftpsh's writes all
+/// succeed and the server, seeing a normal end of file, answers 226. Only the size tells.
+#[test]
+#[ignore = "bug: `put big.bin` (1 MiB) over a data connection that ends cleanly after 100 KiB exits 0 and renames the 100 KiB temporary onto big.bin: upload_atomic never compares the server's size of the temporary (SIZE) with the bytes sent before RNFR/RNTO"]
+fn put_never_renames_a_truncated_upload_onto_the_final_name() {
+    let (server, proxy, local) = setup();
+    let body = pattern(1 << 20);
+    fs::write(local.path().join("big.bin"), &body).unwrap();
+    proxy.truncate_next_data_after(100 * 1024);
+    let out = support::run_c(&proxy.url(), "put big.bin", local.path());
+    assert_eq!(proxy.faults_fired(), 1);
+    if let Ok(got) = fs::read(server.path("big.bin")) {
+        assert!(
+            got == body,
+            "the final name holds {} of {} bytes; ftpsh said: code {} {}",
+            got.len(),
+            body.len(),
+            out.code,
+            out.stderr
+        );
+    }
+    assert_ne!(out.code, 0, "a truncated upload must fail: {}", out.stderr);
+    assert!(out.stderr.contains("put big.bin"), "{}", out.stderr);
+}
+
+/// The download's data connection ends cleanly after 10 KiB of 200 KiB (the server has
+/// already sent it all and said 226).
+#[test]
+#[ignore = "bug: `get big.bin` (200 KiB) over a data connection that ends cleanly after 10 KiB exits 0 and leaves the 10 KiB under big.bin: download() never checks the byte count against SIZE (or the 150 reply) before renaming the .ftpsh-part"]
+fn get_never_leaves_a_truncated_download_under_the_final_name() {
+    let (server, proxy, local) = setup();
+    let body = pattern(200 * 1024);
+    fs::write(server.path("big.bin"), &body).unwrap();
+    proxy.truncate_next_data_after(10 * 1024);
+    let out = support::run_c(&proxy.url(), "get big.bin", local.path());
+    assert_eq!(proxy.faults_fired(), 1);
+    if let Ok(got) = fs::read(local.path().join("big.bin")) {
+        assert!(
+            got == body,
+            "the final name holds {} of {} bytes; ftpsh said: code {} {}",
+            got.len(),
+            body.len(),
+            out.code,
+            out.stderr
+        );
+    }
+    assert_ne!(
+        out.code, 0,
+        "a truncated download must fail: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("get big.bin"), "{}", out.stderr);
+    assert_eq!(temporaries(local.path()), Vec::<String>::new());
+}
+
+/// A libunftp server serving a given folder on a given port: TestServer's twin, for
+/// bringing a server back where the previous one was.
+struct RootServer {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RootServer {
+    fn start(root: &Path, port: u16) -> RootServer {
+        // The previous listener is closed by now; SO_REUSEADDR (std's default on unix) lets
+        // the port be bound again despite connections in TIME_WAIT.
+        let mut bound = None;
+        wait_until("the old port to be free", DEADLINE, || {
+            bound = std::net::TcpListener::bind(("127.0.0.1", port)).ok();
+            bound.is_some()
+        });
+        let listener = bound.unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let root = root.to_path_buf();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                let _ = ready_tx.send(());
+                tokio::select! {
+                    _ = support::server::serve(listener, root, USER, PASS) => {}
+                    _ = stop_rx => {}
+                }
+            });
+            rt.shutdown_background();
+        });
+        ready_rx.recv().expect("restarted server is up");
+        RootServer {
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for RootServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn terminate(child: Child) -> Out {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    wait_out(child, DEADLINE)
+}
+
+#[test]
+fn running_mirror_survives_a_server_restart() {
+    let mut server = TestServer::start();
+    let port = server.port;
+    // Keep the served folder past the server's drop.
+    let root = std::mem::replace(&mut server.root, TempDir::new().unwrap());
+    let home = TempDir::new().unwrap();
+    let src = home.path().join("src");
+    make_site(&src, 50_000);
+    let child = support::ftpsh(home.path())
+        .args(["-c", "mirror --interval 0.2 src /dst", &server.url()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let dst = root.path().join("dst");
+    wait_until("initial sync", DEADLINE, || tree(&src) == tree(&dst));
+    drop(server);
+    let _restarted = RootServer::start(root.path(), port);
+    fs::write(src.join("index.html"), "<h1>after the restart</h1>").unwrap();
+    fs::write(src.join("css/new.css"), "new").unwrap();
+    wait_until("the edit after the restart", DEADLINE, || {
+        tree(&src) == tree(&dst)
+    });
+    let out = terminate(child);
+    assert_eq!(out.code, 0, "clean exit on SIGTERM: {}", out.stderr);
+    assert!(
+        out.stderr.contains("retrying in 1s"),
+        "the job noticed the restart: {}",
+        out.stderr
+    );
+    assert_same_tree(&src, &dst);
+    assert_eq!(temporaries(root.path()), Vec::<String>::new());
+}
+
+#[test]
+fn stalled_download_fails_within_the_timeout_and_leaves_no_file() {
+    let (server, proxy, local) = setup();
+    let body = pattern(1 << 20);
+    fs::write(server.path("big.bin"), &body).unwrap();
+    proxy.stall_next_data();
+    let started = Instant::now();
+    let child = support::ftpsh(local.path())
+        .args(["--timeout", "1", "-c", "get big.bin", &proxy.url()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_out(child, DEADLINE);
+    let took = started.elapsed();
+    assert_eq!(proxy.faults_fired(), 1);
+    support::assert_fails(&out, 1, "get big.bin: ");
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    assert_eq!(out.stderr.trim_end().lines().count(), 1, "{}", out.stderr);
+    assert!(
+        !local.path().join("big.bin").exists(),
+        "no file under the final name"
+    );
+    assert_eq!(temporaries(local.path()), Vec::<String>::new());
+    assert_eq!(fs::read(server.path("big.bin")).unwrap(), body);
+}
+
+#[test]
+#[ignore = "bug: every --timeout expiry is reported as the raw EAGAIN text, never as a time-out: `ftpsh: get big.bin: Resource temporarily unavailable (os error 11)` for a stalled data connection, `ftpsh: connect 127.0.0.1:PORT: Resource temporarily unavailable (os error 11)` for a server that never greets (same for a silent reply: `mkdir /x: Resource temporarily unavailable`)"]
+fn timeouts_say_they_timed_out() {
+    let (server, proxy, local) = setup();
+    fs::write(server.path("big.bin"), pattern(1 << 20)).unwrap();
+    proxy.stall_next_data();
+    let stalled = support::ftpsh(local.path())
+        .args(["--timeout", "1", "-c", "get big.bin", &proxy.url()])
+        .output()
+        .unwrap();
+    proxy.hold_connections(true);
+    let mute = support::ftpsh(local.path())
+        .args(["--timeout", "1", "-c", "pwd", &proxy.url()])
+        .output()
+        .unwrap();
+    for out in [stalled, mute] {
+        let stderr = String::from_utf8_lossy(&out.stderr).to_lowercase();
+        assert!(
+            stderr.contains("timed out") || stderr.contains("timeout"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn stalled_upload_fails_within_the_timeout_and_never_shows_the_final_name() {
+    let (server, proxy, local) = setup();
+    fs::write(local.path().join("big.bin"), pattern(8 << 20)).unwrap();
+    proxy.stall_next_data();
+    let started = Instant::now();
+    let child = support::ftpsh(local.path())
+        .args(["--timeout", "1", "-c", "put big.bin", &proxy.url()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_out(child, DEADLINE);
+    let took = started.elapsed();
+    assert_eq!(proxy.faults_fired(), 1);
+    support::assert_fails(&out, 1, "put ");
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    assert!(
+        !server.path("big.bin").exists(),
+        "no file under the final name"
+    );
+}
+
+#[test]
+fn server_that_closes_right_after_accepting_is_exit_3() {
+    let (_server, proxy, local) = setup();
+    proxy.refuse_connections(true);
+    let out = support::run_c(&proxy.url(), "pwd", local.path());
+    support::assert_fails(&out, 3, &format!("connect 127.0.0.1:{}: ", proxy.port));
+    assert_eq!(out.stderr.trim_end().lines().count(), 1, "{}", out.stderr);
+    assert_eq!(proxy.control_connections(), 1);
+}
+
+/// The greeting is cut after "220 Welcom": suppaftp takes the unterminated line as the
+/// greeting, so the failure shows at login. Either way: exit 3, one line.
+#[test]
+fn server_that_cuts_the_greeting_midway_is_exit_3() {
+    let (_server, proxy, local) = setup();
+    proxy.cut_control_after(10);
+    let out = support::run_c(&proxy.url(), "pwd", local.path());
+    support::assert_fails(&out, 3, "connection closed");
+    assert_eq!(out.stderr.trim_end().lines().count(), 1, "{}", out.stderr);
+    assert_eq!(proxy.faults_fired(), 1);
+}
+
+#[test]
+fn server_that_hangs_up_at_login_is_exit_3_and_hides_the_password() {
+    let (_server, proxy, local) = setup();
+    proxy.cut_control_on("PASS");
+    let out = support::run_c(&proxy.url(), "pwd", local.path());
+    support::assert_fails(&out, 3, "login alice: ");
+    assert_eq!(out.stderr.trim_end().lines().count(), 1, "{}", out.stderr);
+    assert!(!out.stderr.contains(PASS) && !out.stdout.contains(PASS));
+}
+
+#[test]
+fn server_that_never_greets_times_out_with_exit_3() {
+    let (_server, proxy, local) = setup();
+    proxy.hold_connections(true);
+    let started = Instant::now();
+    let child = support::ftpsh(local.path())
+        .args(["--timeout", "1", "-c", "pwd", &proxy.url()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_out(child, Duration::from_secs(10));
+    assert!(started.elapsed() < Duration::from_secs(8));
+    support::assert_fails(&out, 3, &format!("connect 127.0.0.1:{}: ", proxy.port));
+    assert_eq!(out.stderr.trim_end().lines().count(), 1, "{}", out.stderr);
+}
+
+#[test]
+fn refused_port_is_exit_3() {
+    let local = TempDir::new().unwrap();
+    let proxy = Proxy::start(1);
+    let port = proxy.port;
+    drop(proxy);
+    let out = support::run_c(
+        &format!("ftp://alice@127.0.0.1:{port}"),
+        "pwd",
+        local.path(),
+    );
+    support::assert_fails(&out, 3, &format!("connect 127.0.0.1:{port}: "));
+    assert_eq!(out.stderr.trim_end().lines().count(), 1, "{}", out.stderr);
+}
