@@ -27,7 +27,7 @@ fn run(args: &cli::Args) -> i32 {
     match start(args) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("ftpsh: {err}");
+            eprintln!("ftpsh: {}", err.message());
             err.exit_code()
         }
     }

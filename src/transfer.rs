@@ -53,17 +53,20 @@ pub fn upload_atomic(
         .map_err(|e| Error::local(what.as_str(), e))?;
     path::check_sendable(&what, remote)?;
     let temp = path::temp_sibling(remote, &next_tag());
-    let stored = session.store(&temp, &mut file, false, progress);
+    let what_remote = format!("put {remote}");
+    let stored = session
+        .store(&temp, &mut file, false, progress)
+        .and_then(|bytes| check_stored_size(session, &temp, remote, bytes).map(|()| bytes));
     let bytes = match stored {
         Ok(bytes) => bytes,
         Err(err) => {
             discard_temp(session, &temp, &err);
-            return Err(err);
+            return Err(err.about(&what_remote));
         }
     };
     if let Err(err) = rename_over(session, &temp, remote) {
         discard_temp(session, &temp, &err);
-        return Err(err);
+        return Err(err.about(&what_remote));
     }
     let mtime_set = session.set_mtime(remote, mtime).unwrap_or(false);
     let now = std::fs::metadata(local).ok();
@@ -76,6 +79,21 @@ pub fn upload_atomic(
         mtime_set,
         changed_while_sending: !unchanged,
     })
+}
+
+/// A data connection that ends early but cleanly looks like a complete upload to both sides;
+/// the server's SIZE of what it stored is the proof. (Servers without SIZE are trusted.)
+fn check_stored_size(session: &mut Session, temp: &str, remote: &str, sent: u64) -> Result<()> {
+    if !session.has_feature("SIZE") {
+        return Ok(());
+    }
+    let stored = session.size(temp)?;
+    if stored != sent {
+        return Err(Error::Failed(format!(
+            "put {remote}: the server stored {stored} of {sent} bytes (data connection cut short)"
+        )));
+    }
+    Ok(())
 }
 
 /// Removing the temporary after a failed upload is best effort; the connection may be gone,
@@ -113,6 +131,11 @@ pub fn download(
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64> {
     let what = format!("get {remote}");
+    let expected = if session.has_feature("SIZE") {
+        session.size(remote).ok()
+    } else {
+        None
+    };
     let partial = partial_path(local);
     let file = File::create(&partial)
         .map_err(|e| Error::local(format!("{what}: {}", partial.display()), e))?;
@@ -122,7 +145,12 @@ pub fn download(
         .and_then(|bytes| {
             out.flush()
                 .map_err(|e| Error::local(format!("{what}: {}", partial.display()), e))?;
-            Ok(bytes)
+            match expected {
+                Some(size) if size != bytes => Err(Error::Failed(format!(
+                    "{what}: received {bytes} of {size} bytes (data connection cut short)"
+                ))),
+                _ => Ok(bytes),
+            }
         });
     drop(out);
     match result {

@@ -67,7 +67,8 @@ pub fn safe_local_component(name: &str) -> Result<&str> {
     if bad {
         return Err(Error::BadName {
             what: format!("{name:?}"),
-            reason: "server listing holds a name that is not a plain file name; skipped"
+            reason: "not a plain file name (it holds a separator, `..` or a drive); refusing to \
+                     write it locally (give a local name)"
                 .to_string(),
         });
     }

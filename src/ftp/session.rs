@@ -103,7 +103,7 @@ pub fn ftp_error(what: impl Into<String>, err: FtpError) -> Error {
         }
         FtpError::ConnectionError(io) => Error::Connection {
             what,
-            message: io.to_string(),
+            message: io_message(&io),
         },
         FtpError::BadResponse => Error::Connection {
             what,
@@ -113,6 +113,17 @@ pub fn ftp_error(what: impl Into<String>, err: FtpError) -> Error {
             what,
             message: other.to_string(),
         },
+    }
+}
+
+/// An I/O failure in words; a read or write that hit the socket timeout says so instead of
+/// "Resource temporarily unavailable".
+fn io_message(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            "timed out: no answer within the --timeout".to_string()
+        }
+        _ => err.to_string(),
     }
 }
 
@@ -178,6 +189,11 @@ impl Session {
             .map_err(|e| ftp_error(if binary { "binary" } else { "ascii" }, e))?;
         self.binary = binary;
         Ok(())
+    }
+
+    /// Whether FEAT listed `name` (e.g. "SIZE", "MLST", "MFMT").
+    pub fn has_feature(&self, name: &str) -> bool {
+        self.caps.has(name)
     }
 
     /// Passive uses EPSV where the server advertises it (no address to rewrite, works over
@@ -630,7 +646,7 @@ fn transfer_result(
 ) -> Result<u64> {
     let bytes = copied.map_err(|e| Error::Connection {
         what: what.clone(),
-        message: e.to_string(),
+        message: io_message(&e),
     })?;
     finished.map_err(|e| ftp_error(what, e))?;
     Ok(bytes)

@@ -251,12 +251,10 @@ pub fn run_in_foreground(spec: JobSpec, printer: Printer) -> Result<JobStatus> {
     let status = Arc::clone(&runner.status);
     runner.run();
     let final_status = status.lock().map(|s| s.clone()).unwrap_or_default();
+    // The verdict is the last pass's: errors of an earlier attempt that a retry repaired
+    // do not count.
     match &final_status.state {
         JobState::Failed(message) => Err(Error::Failed(message.clone())),
-        _ if final_status.errors + final_status.skipped > 0 => Err(Error::Failed(format!(
-            "mirror: {} errors, {} unreadable files skipped (see above or the journal)",
-            final_status.errors, final_status.skipped
-        ))),
         _ => Ok(final_status),
     }
 }
@@ -429,8 +427,9 @@ impl Runner {
         }
     }
 
-    /// One pass: scan, plan, apply. Ok(false) when some action failed (the next pass will
-    /// re-list and retry); Err when the connection could not be (re)established.
+    /// One pass: scan, plan, apply. Ok(false) when something was not mirrored (an action
+    /// failed: the next pass re-lists and retries; or a local path could not be read); Err
+    /// when the connection could not be (re)established.
     fn pass(&mut self) -> Result<bool> {
         let started = Instant::now();
         let scan = scan::scan(
@@ -440,7 +439,7 @@ impl Runner {
         );
         self.report_problems(&scan.problems);
         if self.settled.as_ref() == Some(&scan.snapshot) {
-            return Ok(true);
+            return Ok(scan.problems.is_empty());
         }
         let mut tree = self.remote_tree()?;
         let options = PlanOptions {
@@ -495,13 +494,16 @@ impl Runner {
             self.report_problems(&[err.to_string()]);
         }
         let clean = report.errors.is_empty() && !report.stopped && report.deletes_postponed == 0;
+        // For --once, anything left behind (unreadable files, symlink loops, unsendable
+        // names) makes the run a failure even though the pass itself went through.
+        let complete = clean && report.skipped.is_empty() && scan.problems.is_empty();
         if let Ok(mut status) = self.status.lock() {
             status.skipped += report.skipped.len() as u64;
         }
         if report.connection_lost {
             self.sessions.clear();
             return Err(Error::Connection {
-                what: self.label(),
+                what: "connection lost".to_string(),
                 message: report.errors.last().cloned().unwrap_or_default(),
             });
         }
@@ -513,7 +515,7 @@ impl Runner {
             self.settled = None;
             self.tree = None;
         }
-        Ok(clean)
+        Ok(complete)
     }
 
     fn record_pass(&self, report: &Report, took: Duration) {

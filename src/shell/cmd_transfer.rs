@@ -35,11 +35,14 @@ pub fn get(shell: &mut Shell, inv: &Invocation) -> Result<()> {
             .retrieve(remote, &mut stdout, &mut |_| {})?;
         return Ok(());
     }
-    let name = path::safe_local_component(path::file_name(remote))?;
     let local = match inv.args.get(1) {
-        None => PathBuf::from(name),
-        Some(dest) if Path::new(dest).is_dir() => Path::new(dest).join(name),
-        Some(dest) => PathBuf::from(dest),
+        // A local name the user typed is theirs to choose.
+        Some(dest) if !Path::new(dest).is_dir() => PathBuf::from(dest),
+        dest => {
+            // A name taken from the remote path must stay inside the local folder.
+            let name = path::safe_local_component(path::file_name(remote))?;
+            dest.map_or_else(|| PathBuf::from(name), |d| Path::new(d).join(name))
+        }
     };
     let bytes = transfer::download(shell.session()?, remote, &local, &mut |_| {})?;
     if shell.verbose || shell.interactive {

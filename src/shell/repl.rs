@@ -138,7 +138,7 @@ pub fn run(shell: &mut Shell) -> i32 {
                     let _ = editor.add_history_entry(line.as_str());
                 }
                 if let Err(err) = run_line(shell, &line) {
-                    eprintln!("{err}");
+                    eprintln!("{}", err.message());
                 }
                 if shell.quit_requested && confirm_quit(shell, &mut editor) {
                     break;

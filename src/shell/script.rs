@@ -10,7 +10,7 @@ pub fn run_commands(shell: &mut Shell, text: &str) -> i32 {
     match run_line(shell, text) {
         Ok(()) => EXIT_OK,
         Err(err) => {
-            eprintln!("ftpsh: {err}");
+            eprintln!("ftpsh: {}", err.message());
             err.exit_code()
         }
     }
@@ -28,7 +28,7 @@ pub fn run_script(shell: &mut Shell, input: impl BufRead) -> i32 {
             }
         };
         if let Err(err) = run_line(shell, &line) {
-            eprintln!("line {}: {err}", index + 1);
+            eprintln!("line {}: {}", index + 1, err.message());
             return err.exit_code();
         }
         if shell.quit_requested {

@@ -1,7 +1,10 @@
 //! The shell's state: the open session, where we are, and the settings commands change.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// A session unused this long is checked with NOOP before the next command.
+const IDLE_CHECK_AFTER: Duration = Duration::from_secs(20);
 
 use crate::cli::Settings;
 use crate::error::{Error, Result};
@@ -34,6 +37,8 @@ pub struct Shell {
     pub printer: Printer,
     /// The last command lost the connection: reconnect before the next one.
     broken: bool,
+    /// When the session last carried a command.
+    last_used: Instant,
     pub jobs: Jobs,
     pub mirror_defaults: MirrorDefaults,
 }
@@ -50,6 +55,7 @@ impl Shell {
             quit_requested: false,
             printer: Arc::new(|line| eprintln!("{line}")),
             broken: false,
+            last_used: Instant::now(),
             jobs: Jobs::default(),
             mirror_defaults: MirrorDefaults {
                 log: None,
@@ -66,15 +72,25 @@ impl Shell {
     /// The open session, or NotConnected. After a lost connection this is where the shell
     /// reconnects, so the next command works again without the user retyping `open`.
     pub fn session(&mut self) -> Result<&mut Session> {
+        // A connection idle for a while may have been dropped by the server (idle timeout):
+        // check it before a command finds out the hard way, in scripts as in the REPL.
+        if !self.broken
+            && self.last_used.elapsed() > IDLE_CHECK_AFTER
+            && let Some(session) = self.session.as_mut()
+            && session.noop().is_err()
+        {
+            self.broken = true;
+        }
         if self.broken && self.session.is_some() {
-            self.broken = false;
             self.reconnect()?;
+            self.broken = false;
             let host = self.params().map(|p| p.host.clone()).unwrap_or_default();
             eprintln!(
                 "connection to {host} was lost; reconnected, back in {}",
                 self.cwd
             );
         }
+        self.last_used = Instant::now();
         self.session.as_mut().ok_or(Error::NotConnected)
     }
 
@@ -116,21 +132,20 @@ impl Shell {
         };
     }
 
-    /// After a lost connection: reconnect and return to the directory we were in.
+    /// After a lost connection: reconnect and return to the directory we were in. The old
+    /// session stays until a new one is logged in, so a failed attempt can be tried again
+    /// by the next command.
     pub fn reconnect(&mut self) -> Result<()> {
-        let params = match self.session.take() {
-            Some(old) => old.params().clone(),
-            None => return Err(Error::NotConnected),
-        };
-        let dir = self.cwd.clone();
+        let params = self.params().ok_or(Error::NotConnected)?.clone();
         let mut session = Session::connect(&params).map_err(|e| Error::Connection {
             what: "reconnect".into(),
             message: e.to_string(),
         })?;
-        if !dir.is_empty() {
-            session.cwd(&dir)?;
+        if !self.cwd.is_empty() {
+            session.cwd(&self.cwd)?;
         }
         self.session = Some(session);
+        self.last_used = Instant::now();
         Ok(())
     }
 
