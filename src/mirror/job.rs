@@ -12,7 +12,7 @@ use super::plan::{self, PlanOptions};
 use super::scan;
 use super::state;
 use super::tree::{RemoteTree, Snapshot};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, one_line};
 use crate::ftp::{ConnectParams, Session};
 use crate::journal::Journal;
 use crate::shell::state::Printer;
@@ -312,7 +312,7 @@ impl Runner {
     }
 
     fn say(&self, message: &str) {
-        (self.printer)(format!("{}: {message}", self.label()));
+        (self.printer)(one_line(&format!("{}: {message}", self.label())));
     }
 
     fn set_state(&self, state: JobState) {
