@@ -92,10 +92,6 @@ impl Filter {
     pub fn descend(&self, rel: &str) -> bool {
         tree::depth(rel) < self.max_depth && self.includes(rel)
     }
-
-    pub fn max_depth(&self) -> usize {
-        self.max_depth
-    }
 }
 
 #[cfg(test)]
@@ -140,7 +136,6 @@ mod tests {
             (6, &[], "1/2/3/4/5/6", true, false),
             (6, &[], "1/2/3/4/5/6/7", false, false),
         ]);
-        assert_eq!(filter(6, &[]).max_depth(), 6);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::plan::{self, PlanOptions};
 use super::scan;
 use super::state;
 use super::tree::{RemoteTree, Snapshot};
+use super::watch::ChangeWatch;
 use crate::error::{Error, Result, one_line};
 use crate::ftp::{ConnectParams, Session};
 use crate::journal::Journal;
@@ -23,6 +24,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const ONCE_ATTEMPTS: u32 = 5;
 /// A connection idle this long is checked with NOOP before a pass uses it.
 const STALE_AFTER: Duration = Duration::from_secs(30);
+/// With a change watch, the tree is still walked this often: the safety net for events the
+/// OS did not deliver (network filesystems, queue overflows).
+const FULL_WALK_EVERY: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone)]
 pub struct MirrorOptions {
@@ -275,6 +279,11 @@ struct Runner {
     tree: Option<RemoteTree>,
     /// The snapshot the last clean pass ended on: an identical scan means nothing to do.
     settled: Option<Snapshot>,
+    /// Tells when the local tree changed, so idle ticks skip the walk; None: walk every tick.
+    watch: Option<ChangeWatch>,
+    last_walk: Instant,
+    /// Consecutive passes with failed actions, for the retry backoff.
+    failed_passes: u32,
     /// Problems already reported, so a persistent one is said once, not every second.
     reported: Vec<String>,
 }
@@ -299,6 +308,9 @@ impl Runner {
             last_used: Instant::now(),
             tree: None,
             settled: None,
+            watch: None,
+            last_walk: Instant::now(),
+            failed_passes: 0,
             reported: Vec::new(),
         })
     }
@@ -323,6 +335,16 @@ impl Runner {
 
     fn run(mut self) {
         let once = self.spec.options.once || self.spec.options.dry_run;
+        // inotify does not follow symlinked folders: with --follow-links, walk every tick.
+        if !once && !self.spec.options.follow_links {
+            match ChangeWatch::start(&self.spec.local) {
+                Ok(watch) => self.watch = Some(watch),
+                Err(err) => self.report_problems(&[format!(
+                    "cannot watch {} for changes ({err}); walking it every tick instead",
+                    self.spec.local.display()
+                )]),
+            }
+        }
         let mut backoff = Duration::from_secs(1);
         let mut attempts = 0;
         loop {
@@ -344,7 +366,19 @@ impl Runner {
                         break;
                     }
                     self.set_state(JobState::Idle);
-                    if self.stopper.sleep(self.spec.options.interval) {
+                    // After failed actions, retry on the backoff schedule rather than every
+                    // interval: a file the server keeps refusing must not turn into a re-list
+                    // and a journal line every second.
+                    let wait = match self.failed_passes {
+                        0 => self.spec.options.interval,
+                        n => self
+                            .spec
+                            .options
+                            .interval
+                            .max(Duration::from_secs(1 << n.min(5)))
+                            .min(MAX_BACKOFF),
+                    };
+                    if self.stopper.sleep(wait) {
                         self.set_state(JobState::Stopped);
                         break;
                     }
@@ -432,13 +466,28 @@ impl Runner {
     /// when the connection could not be (re)established.
     fn pass(&mut self) -> Result<bool> {
         let started = Instant::now();
+        if self.settled.is_some()
+            && self.last_walk.elapsed() < FULL_WALK_EVERY
+            && self.watch.as_ref().is_some_and(|w| !w.take_changed())
+        {
+            // Nothing changed on disk: no walk, no FTP command.
+            return Ok(true);
+        }
+        if let Some(watch) = &self.watch {
+            watch.take_changed();
+        }
+        self.last_walk = Instant::now();
         let scan = scan::scan(
             &self.spec.local,
             &self.filter,
             self.spec.options.follow_links,
         );
         self.report_problems(&scan.problems);
-        if self.settled.as_ref() == Some(&scan.snapshot) {
+        // Taken, not borrowed: a pass that fails on the way (an early return) must leave
+        // nothing settled, so the next tick walks and retries.
+        let settled = self.settled.take();
+        if settled.as_ref() == Some(&scan.snapshot) {
+            self.settled = settled;
             return Ok(scan.problems.is_empty());
         }
         let mut tree = self.remote_tree()?;
@@ -494,6 +543,11 @@ impl Runner {
             self.report_problems(&[err.to_string()]);
         }
         let clean = report.errors.is_empty() && !report.stopped && report.deletes_postponed == 0;
+        self.failed_passes = if report.errors.is_empty() {
+            0
+        } else {
+            self.failed_passes + 1
+        };
         // For --once, anything left behind (unreadable files, symlink loops, unsendable
         // names) makes the run a failure even though the pass itself went through.
         let complete = clean && report.skipped.is_empty() && scan.problems.is_empty();

@@ -7,3 +7,4 @@ pub mod plan;
 pub mod scan;
 pub mod state;
 pub mod tree;
+pub mod watch;
