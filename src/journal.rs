@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::fs::{File, OpenOptions};
 use std::io::Stderr;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use simplelog::{Config, ConfigBuilder, WriteLogger};
@@ -79,13 +79,48 @@ pub fn init(log_file: Option<&Path>, debug: bool) -> Result<()> {
     set_trace(debug);
     // A second init (tests calling main twice) keeps the first logger: harmless.
     let _ = log::set_boxed_logger(Box::new(Dispatch { file, terminal }));
-    log::set_max_level(LevelFilter::Trace);
+    apply_level();
     Ok(())
+}
+
+/// Threads currently waiting for a reply text (see `watching_replies`).
+static REPLY_WATCHERS: AtomicUsize = AtomicUsize::new(0);
+
+/// The protocol trace (suppaftp formats every reply as a byte list for it) is only produced
+/// when someone reads it: `debug`, or a listing checking its closing reply. Otherwise the
+/// level stays at Info, where journal lines live, and the trace costs nothing.
+fn apply_level() {
+    loop {
+        let watchers = REPLY_WATCHERS.load(Ordering::SeqCst);
+        let tracing = watchers > 0
+            || TRACE_TO_TERMINAL.load(Ordering::SeqCst)
+            || TRACE_TO_FILE.load(Ordering::SeqCst);
+        log::set_max_level(if tracing {
+            LevelFilter::Trace
+        } else {
+            LevelFilter::Info
+        });
+        // Another thread may have changed the count meanwhile: settle on the final one.
+        if REPLY_WATCHERS.load(Ordering::SeqCst) == watchers {
+            break;
+        }
+    }
+}
+
+/// Runs `f` with the protocol trace on, so `last_reply` sees the replies `f` reads.
+pub fn watching_replies<T>(f: impl FnOnce() -> T) -> T {
+    REPLY_WATCHERS.fetch_add(1, Ordering::SeqCst);
+    apply_level();
+    let result = f();
+    REPLY_WATCHERS.fetch_sub(1, Ordering::SeqCst);
+    apply_level();
+    result
 }
 
 /// `debug on|off`: show the protocol conversation on the terminal.
 pub fn set_trace(on: bool) {
-    TRACE_TO_TERMINAL.store(on, Ordering::Relaxed);
+    TRACE_TO_TERMINAL.store(on, Ordering::SeqCst);
+    apply_level();
 }
 
 pub fn trace_enabled() -> bool {
