@@ -102,6 +102,31 @@ pub struct Args {
     /// Print more: the welcome banner in scripts, each mirror movement.
     #[arg(short = 'v', long)]
     pub verbose: bool,
+
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) and exit.
+    #[arg(long, value_name = "SHELL")]
+    pub completions: Option<clap_complete::Shell>,
+
+    /// Print the man page (roff) and exit.
+    #[arg(long)]
+    pub man: bool,
+}
+
+/// `--completions` / `--man`: writes the text to stdout. Returns false when neither was asked.
+pub fn print_generated(args: &Args) -> Result<bool> {
+    use clap::CommandFactory;
+    let mut command = Args::command();
+    if let Some(shell) = args.completions {
+        clap_complete::generate(shell, &mut command, "ftpsh", &mut std::io::stdout());
+        return Ok(true);
+    }
+    if args.man {
+        clap_mangen::Man::new(command)
+            .render(&mut std::io::stdout())
+            .map_err(|e| Error::local("--man", e))?;
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 /// How every connection of this run is made; `open` and mirror jobs reuse it.

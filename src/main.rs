@@ -34,6 +34,9 @@ fn run(args: &cli::Args) -> i32 {
 }
 
 fn start(args: &cli::Args) -> Result<i32, Error> {
+    if cli::print_generated(args)? {
+        return Ok(EXIT_OK);
+    }
     let settings = args.settings()?;
     journal::init(args.log.as_deref(), args.debug)?;
     let interactive = args.command.is_none() && std::io::stdin().is_terminal();

@@ -367,16 +367,18 @@ impl Session {
         check_sendable(&what, path)?;
         let mut entries = Vec::new();
         if self.caps.has("MLST") {
-            let lines = crate::journal::watching_replies(|| data_retry(|| self.stream.mlsd(Some(path))))
-                .map_err(|e| ftp_error(what.as_str(), e))?;
+            let lines =
+                crate::journal::watching_replies(|| data_retry(|| self.stream.mlsd(Some(path))))
+                    .map_err(|e| ftp_error(what.as_str(), e))?;
             for line in lines {
                 let parsed = listing::parse_mlsd_line(&line)
                     .map_err(|e| Error::Failed(format!("{what}: {e}")))?;
                 entries.extend(parsed);
             }
         } else {
-            let lines = crate::journal::watching_replies(|| data_retry(|| self.stream.list(Some(path))))
-                .map_err(|e| ftp_error(what.as_str(), e))?;
+            let lines =
+                crate::journal::watching_replies(|| data_retry(|| self.stream.list(Some(path))))
+                    .map_err(|e| ftp_error(what.as_str(), e))?;
             let now = crate::clock::now_unix();
             for line in lines {
                 let parsed = listing::parse_list_line(&line, now)

@@ -21,6 +21,33 @@ fn current_dir() -> Result<PathBuf> {
     std::env::current_dir().map_err(|e| Error::local("lpwd", e))
 }
 
+/// `!COMMAND` runs a local command through the system shell; `!` alone starts one.
+pub fn shell_escape(_: &mut Shell, inv: &Invocation) -> Result<()> {
+    let line = inv.args.join(" ");
+    let mut command = if cfg!(windows) {
+        let mut c = std::process::Command::new("cmd");
+        if !line.trim().is_empty() {
+            c.args(["/C", &line]);
+        }
+        c
+    } else {
+        let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".to_string());
+        let mut c = std::process::Command::new(shell);
+        if !line.trim().is_empty() {
+            c.args(["-c", &line]);
+        }
+        c
+    };
+    let status = command
+        .status()
+        .map_err(|e| Error::local(format!("!{line}"), e))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::Failed(format!("!{line}: {status}")))
+    }
+}
+
 pub fn lpwd(_: &mut Shell, _: &Invocation) -> Result<()> {
     println!("{}", current_dir()?.display());
     Ok(())

@@ -2,9 +2,9 @@
 
 use super::state::Shell;
 use super::table::Invocation;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, one_line};
 use crate::ftp::Session;
-use crate::ftp::listing::{self, EntryKind};
+use crate::ftp::listing::{self, Entry, EntryKind};
 use crate::ftp::path;
 
 pub fn pwd(shell: &mut Shell, _: &Invocation) -> Result<()> {
@@ -26,14 +26,96 @@ pub fn cdup(shell: &mut Shell, _: &Invocation) -> Result<()> {
     Ok(())
 }
 
+/// `ls`: the entries in aligned columns (type, size, date, name), sorted by name, time
+/// (-t) or size (-S), sizes human-readable with -h; `--raw` prints the server's own lines.
 pub fn ls(shell: &mut Shell, inv: &Invocation) -> Result<()> {
-    for line in shell
-        .session()?
-        .list(inv.args.first().map(String::as_str))?
-    {
+    let path = inv.args.first().map(String::as_str);
+    let session = shell.session()?;
+    if inv.has('R') {
+        for line in session.list(path)? {
+            println!("{}", one_line(&line));
+        }
+        return Ok(());
+    }
+    let target = path.unwrap_or(".");
+    let mut entries = match session.entries(target) {
+        Ok(entries) => entries,
+        // Not a directory? Then show the one entry, as ls does for a file.
+        Err(err @ Error::Reply { .. }) => match session.stat(target)? {
+            Some(entry) if entry.kind != EntryKind::Dir => vec![entry],
+            _ => return Err(err),
+        },
+        Err(err) => return Err(err),
+    };
+    sort_entries(&mut entries, inv);
+    for line in format_listing(&entries, inv.has('h')) {
         println!("{line}");
     }
     Ok(())
+}
+
+fn sort_entries(entries: &mut [Entry], inv: &Invocation) {
+    if inv.has('t') {
+        entries.sort_by(|a, b| b.mtime.cmp(&a.mtime).then_with(|| a.name.cmp(&b.name)));
+    } else if inv.has('S') {
+        entries.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.name.cmp(&b.name)));
+    } else {
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+}
+
+/// Aligned rows: type, size, date (UTC), name; directories end with '/'.
+pub fn format_listing(entries: &[Entry], human: bool) -> Vec<String> {
+    let sizes: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            if human {
+                human_size(e.size)
+            } else {
+                e.size.to_string()
+            }
+        })
+        .collect();
+    let width = sizes.iter().map(String::len).max().unwrap_or(0);
+    entries
+        .iter()
+        .zip(&sizes)
+        .map(|(e, size)| {
+            let (kind, suffix) = match e.kind {
+                EntryKind::Dir => ('d', "/".to_string()),
+                EntryKind::Link => (
+                    'l',
+                    e.link_target
+                        .as_ref()
+                        .map_or_else(String::new, |t| format!(" -> {t}")),
+                ),
+                EntryKind::File => ('-', String::new()),
+                EntryKind::Other => ('?', String::new()),
+            };
+            let date = e
+                .mtime
+                .map_or_else(|| "-".repeat(16), |t| human_time(t)[..16].to_string());
+            one_line(&format!(
+                "{kind} {size:>width$}  {date}  {}{suffix}",
+                e.name
+            ))
+        })
+        .collect()
+}
+
+/// 1023 → "1023", 1536 → "1.5K", 5 MiB → "5.0M".
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["K", "M", "G", "T", "P", "E"];
+    if bytes < 1024 {
+        return bytes.to_string();
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1}{}", UNITS[unit])
 }
 
 pub fn nlst(shell: &mut Shell, inv: &Invocation) -> Result<()> {
@@ -201,6 +283,40 @@ pub fn touch(shell: &mut Shell, inv: &Invocation) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn human_sizes() {
+        for (bytes, want) in [(0, "0"), (1023, "1023"), (1536, "1.5K"), (5 << 20, "5.0M")] {
+            assert_eq!(human_size(bytes), want);
+        }
+    }
+
+    #[test]
+    fn listings_align_and_mark_directories() {
+        let entry = |name: &str, kind, size| Entry {
+            name: name.into(),
+            kind,
+            size,
+            mtime: Some(0),
+            mtime_exact: true,
+            link_target: None,
+            raw: String::new(),
+        };
+        let rows = format_listing(
+            &[
+                entry("dir", EntryKind::Dir, 0),
+                entry("big", EntryKind::File, 123456),
+            ],
+            false,
+        );
+        assert_eq!(
+            rows,
+            [
+                "d      0  1970-01-01 00:00  dir/",
+                "- 123456  1970-01-01 00:00  big"
+            ]
+        );
+    }
 
     #[test]
     fn human_time_formats_utc() {

@@ -26,6 +26,15 @@ pub fn put(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     Ok(())
 }
 
+/// Prints remote files to standard output.
+pub fn cat(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    for file in &inv.args {
+        shell.session()?.retrieve(file, &mut stdout, &mut |_| {})?;
+    }
+    Ok(())
+}
+
 pub fn get(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let remote = &inv.args[0];
     if inv.args.get(1).is_some_and(|a| a == "-") {

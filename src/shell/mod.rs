@@ -35,6 +35,10 @@ pub fn run_words(shell: &mut Shell, words: &[String]) -> Result<()> {
 
 /// Runs every command of one line, stopping at the first failure.
 pub fn run_line(shell: &mut Shell, line: &str) -> Result<()> {
+    // `!` hands the rest of the line, `;` and quotes included, to the local shell.
+    if let Some(command) = line.trim_start().strip_prefix('!') {
+        return run_words(shell, &["!".to_string(), command.trim().to_string()]);
+    }
     for words in split::split_line(line)? {
         run_words(shell, &words)?;
         if shell.quit_requested {

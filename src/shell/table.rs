@@ -41,6 +41,8 @@ pub struct Command {
     pub completes: &'static [ArgKind],
     /// Lines with this command may carry a password: kept out of history.
     pub secret: bool,
+    /// Long options, each standing for one of the single-letter flags (`--raw` → 'R').
+    pub long_flags: &'static [(&'static str, char)],
     pub run: Handler,
 }
 
@@ -55,6 +57,7 @@ macro_rules! cmd {
             usage: $usage,
             completes: &[$(ArgKind::$kind),*],
             secret: false,
+            long_flags: &[],
             run: $run,
         }
     };
@@ -115,16 +118,19 @@ pub static COMMANDS: &[Command] = &[
         [],
         cmd_remote::cdup
     ),
-    cmd!(
-        "ls",
-        ["list", "dir"],
-        Some("la"),
-        0,
-        Some(1),
-        "ls [PATH]",
-        [Remote],
-        cmd_remote::ls
-    ),
+    Command {
+        long_flags: &[("raw", 'R')],
+        ..cmd!(
+            "ls",
+            ["list", "dir"],
+            Some("lahtSR"),
+            0,
+            Some(1),
+            "ls [-l] [-a] [-h] [-t|-S] [--raw] [PATH]",
+            [Remote],
+            cmd_remote::ls
+        )
+    },
     cmd!(
         "nlst",
         [],
@@ -254,6 +260,26 @@ pub static COMMANDS: &[Command] = &[
         "get REMOTE [LOCAL]",
         [Remote, Local],
         cmd_transfer::get
+    ),
+    cmd!(
+        "cat",
+        [],
+        Some(""),
+        1,
+        None,
+        "cat FILE...",
+        [Remote],
+        cmd_transfer::cat
+    ),
+    cmd!(
+        "!",
+        ["shell"],
+        None,
+        0,
+        None,
+        "! [COMMAND]",
+        [Local],
+        cmd_local::shell_escape
     ),
     cmd!(
         "lcd",
@@ -424,6 +450,21 @@ impl Command {
                 invocation.args.push(word.clone());
                 break;
             }
+            if let Some(long) = word.strip_prefix("--") {
+                let flag = self
+                    .long_flags
+                    .iter()
+                    .find(|(name, _)| *name == long)
+                    .map(|(_, flag)| *flag)
+                    .ok_or_else(|| {
+                        Error::usage(format!(
+                            "{}: unknown option --{long}\nusage: {}",
+                            self.name, self.usage
+                        ))
+                    })?;
+                invocation.flags.push(flag);
+                continue;
+            }
             for flag in word[1..].chars() {
                 if !allowed.contains(flag) {
                     return Err(Error::usage(format!(
@@ -518,6 +559,11 @@ mod tests {
         assert_eq!((inv.flags.len(), inv.args), (0, words("-weird")));
         let inv = rm.parse(&words("-rf d")).unwrap();
         assert_eq!(inv.flags, vec!['r', 'f']);
+
+        let ls = find("ls").unwrap();
+        let inv = ls.parse(&words("-lh --raw /x")).unwrap();
+        assert_eq!((inv.flags, inv.args), (vec!['l', 'h', 'R'], words("/x")));
+        assert!(ls.parse(&words("--bogus")).is_err());
 
         let rename = find("rename").unwrap();
         assert!(rename.parse(&words("a")).is_err());
