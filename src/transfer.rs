@@ -123,11 +123,15 @@ fn partial_path(local: &Path) -> PathBuf {
     local.with_file_name(name)
 }
 
-/// Downloads `remote` to `local` through a `.ftpsh-part` file renamed on success.
+/// Downloads `remote` to `local` through a `.ftpsh-part` file renamed on success. With
+/// `resume`, a partial file left by an earlier attempt (or a smaller `local`) is continued
+/// with REST instead of starting over. When the connection breaks, the partial is kept for
+/// `get -c`; when the server refuses, it is removed.
 pub fn download(
     session: &mut Session,
     remote: &str,
     local: &Path,
+    resume: bool,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64> {
     let what = format!("get {remote}");
@@ -137,19 +141,37 @@ pub fn download(
         None
     };
     let partial = partial_path(local);
-    let file = File::create(&partial)
-        .map_err(|e| Error::local(format!("{what}: {}", partial.display()), e))?;
+    let local_error = |e| Error::local(format!("{what}: {}", partial.display()), e);
+    if resume && !partial.exists() && local.is_file() {
+        // A smaller file under the final name (another tool's partial download) is continued.
+        let smaller =
+            fs::metadata(local).is_ok_and(|m| expected.is_some_and(|size| m.len() < size));
+        if smaller {
+            fs::rename(local, &partial).map_err(local_error)?;
+        }
+    }
+    let offset = if resume {
+        fs::metadata(&partial).map_or(0, |m| m.len())
+    } else {
+        0
+    };
+    let file = if offset > 0 {
+        fs::OpenOptions::new().append(true).open(&partial)
+    } else {
+        File::create(&partial)
+    }
+    .map_err(local_error)?;
     let mut out = BufWriter::new(file);
     let result = session
-        .retrieve(remote, &mut out, progress)
+        .retrieve_from(remote, offset, &mut out, progress)
         .and_then(|bytes| {
-            out.flush()
-                .map_err(|e| Error::local(format!("{what}: {}", partial.display()), e))?;
+            out.flush().map_err(local_error)?;
             match expected {
-                Some(size) if size != bytes => Err(Error::Failed(format!(
-                    "{what}: received {bytes} of {size} bytes (data connection cut short)"
+                Some(size) if size != offset + bytes => Err(Error::Failed(format!(
+                    "{what}: received {} of {size} bytes (data connection cut short)",
+                    offset + bytes
                 ))),
-                _ => Ok(bytes),
+                _ => Ok(offset + bytes),
             }
         });
     drop(out);
@@ -159,6 +181,17 @@ pub fn download(
                 .map_err(|e| Error::local(format!("{what}: {}", local.display()), e))?;
             Ok(bytes)
         }
+        Err(err) if err.is_connection_lost() => Err(Error::Connection {
+            what: what.clone(),
+            message: format!(
+                "{}; the partial download is kept in {} (get -c resumes it)",
+                match &err {
+                    Error::Connection { message, .. } => message.clone(),
+                    other => other.to_string(),
+                },
+                partial.display()
+            ),
+        }),
         Err(err) => {
             let _ = fs::remove_file(&partial);
             Err(err)

@@ -138,7 +138,7 @@ fn get_of_a_directory_fails_and_leaves_nothing_locally() {
     let (server, local) = setup();
     let before = seed(&server);
     let out = run_script(&server.url(), "get /d\nmkdir /after\n", local.path());
-    assert_fails(&out, 1, "line 1: get /d: 5");
+    assert_fails(&out, 1, "line 1: get /d: is a directory");
     assert_one_line(&out);
     assert_eq!(tree(local.path()), BTreeMap::new(), "no file, no partial");
     assert_eq!(tree(server.root()), before);

@@ -120,3 +120,114 @@ fn completion_scripts_and_man_page() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn get_c_continues_a_partial_download_with_rest() {
+    let (server, local) = setup();
+    let body: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
+    fs::write(server.path("big.bin"), &body).unwrap();
+    fs::write(local.path().join("big.bin.ftpsh-part"), &body[..70_000]).unwrap();
+    let out = support::ftpsh(local.path())
+        .args(["--debug", "-c", "get -c big.bin", &server.url()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("--> REST 70000"), "{stderr}");
+    assert_eq!(fs::read(local.path().join("big.bin")).unwrap(), body);
+    assert!(!local.path().join("big.bin.ftpsh-part").exists());
+}
+
+#[test]
+fn globs_expand_locally_and_remotely_and_say_when_nothing_matches() {
+    let (server, local) = setup();
+    for name in ["a.txt", "b c.txt", "skip.log"] {
+        fs::write(local.path().join(name), name).unwrap();
+    }
+    let out = run_c(
+        &server.url(),
+        "mkdir /up; put *.txt /up/; mput skip.log",
+        local.path(),
+    );
+    assert_ok(&out);
+    let mut up: Vec<String> = fs::read_dir(server.path("up"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    up.sort();
+    assert_eq!(up, ["a.txt", "b c.txt"]);
+    assert!(server.path("skip.log").exists());
+
+    let down = local.path().join("down");
+    fs::create_dir(&down).unwrap();
+    let out = run_c(
+        &server.url(),
+        "cd /up; get *.txt down; lcd down; mget /skip.log",
+        local.path(),
+    );
+    assert_ok(&out);
+    assert_eq!(fs::read_to_string(down.join("b c.txt")).unwrap(), "b c.txt");
+    assert_eq!(
+        fs::read_to_string(down.join("skip.log")).unwrap(),
+        "skip.log"
+    );
+
+    let out = run_c(&server.url(), "rm /up/*.txt", local.path());
+    assert_ok(&out);
+    assert_eq!(fs::read_dir(server.path("up")).unwrap().count(), 0);
+
+    let out = run_c(&server.url(), "get /up/*.zip", local.path());
+    assert_fails(&out, 1, "no remote file matches /up/*.zip");
+    let out = run_c(&server.url(), "put *.zip", local.path());
+    assert_fails(&out, 1, "no local file matches *.zip");
+}
+
+#[test]
+fn a_literal_name_with_a_star_is_not_a_glob() {
+    let (server, local) = setup();
+    fs::write(server.path("a*b.txt"), "literal").unwrap();
+    fs::write(server.path("aXb.txt"), "other").unwrap();
+    let out = run_c(&server.url(), "rm 'a*b.txt'", local.path());
+    assert_ok(&out);
+    assert!(!server.path("a*b.txt").exists());
+    assert!(
+        server.path("aXb.txt").exists(),
+        "only the literal name was deleted"
+    );
+}
+
+#[test]
+fn recursive_put_and_get_copy_whole_trees() {
+    let (server, local) = setup();
+    let tree = local.path().join("site");
+    fs::create_dir_all(tree.join("img/deep")).unwrap();
+    fs::write(tree.join("index.html"), "i").unwrap();
+    fs::write(tree.join("img/deep/x y.png"), "png").unwrap();
+    fs::create_dir(tree.join("empty")).unwrap();
+    let out = run_c(&server.url(), "put -r site /www", local.path());
+    assert_ok(&out);
+    assert_eq!(
+        fs::read_to_string(server.path("www/img/deep/x y.png")).unwrap(),
+        "png"
+    );
+    assert!(server.path("www/empty").is_dir());
+
+    // Into a folder that does not exist yet, then into one that does (keeps the name).
+    let out = run_c(&server.url(), "get -r /www copy", local.path());
+    assert_ok(&out);
+    assert_eq!(
+        fs::read_to_string(local.path().join("copy/img/deep/x y.png")).unwrap(),
+        "png"
+    );
+    let out = run_c(&server.url(), "get -r /www copy", local.path());
+    assert_ok(&out);
+    assert_eq!(
+        fs::read_to_string(local.path().join("copy/www/index.html")).unwrap(),
+        "i"
+    );
+
+    let out = run_c(&server.url(), "get /www", local.path());
+    assert_fails(&out, 1, "is a directory");
+    let out = run_c(&server.url(), "put site", local.path());
+    assert_fails(&out, 1, "is a directory");
+}

@@ -660,7 +660,7 @@ fn running_mirror_survives_a_server_restart() {
 }
 
 #[test]
-fn stalled_download_fails_within_the_timeout_and_leaves_no_file() {
+fn stalled_download_fails_within_the_timeout_and_get_c_resumes_it() {
     let (server, proxy, local) = setup();
     let body = pattern(1 << 20);
     fs::write(server.path("big.bin"), &body).unwrap();
@@ -682,6 +682,12 @@ fn stalled_download_fails_within_the_timeout_and_leaves_no_file() {
         !local.path().join("big.bin").exists(),
         "no file under the final name"
     );
+    // The partial is kept (and said so) for `get -c`, which then completes the file.
+    assert!(out.stderr.contains("get -c"), "{}", out.stderr);
+    assert_eq!(temporaries(local.path()), ["big.bin.ftpsh-part"]);
+    let resumed = support::run_c(&proxy.url(), "get -c big.bin", local.path());
+    assert_ok(&resumed);
+    assert_eq!(fs::read(local.path().join("big.bin")).unwrap(), body);
     assert_eq!(temporaries(local.path()), Vec::<String>::new());
     assert_eq!(fs::read(server.path("big.bin")).unwrap(), body);
 }

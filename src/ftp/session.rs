@@ -428,10 +428,27 @@ impl Session {
         out: &mut dyn Write,
         progress: &mut dyn FnMut(u64),
     ) -> Result<u64> {
+        self.retrieve_from(path, 0, out, progress)
+    }
+
+    /// Downloads `path` from byte `offset` on (REST), streaming into `out`; returns the byte
+    /// count received.
+    pub fn retrieve_from(
+        &mut self,
+        path: &str,
+        offset: u64,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64> {
         let what = format!("get {path}");
         check_sendable(&what, path)?;
-        let mut data = data_retry(|| self.stream.retr_as_stream(path))
-            .map_err(|e| ftp_error(what.as_str(), e))?;
+        let mut data = data_retry(|| {
+            if offset > 0 {
+                self.stream.resume_transfer(offset as usize)?;
+            }
+            self.stream.retr_as_stream(path)
+        })
+        .map_err(|e| ftp_error(what.as_str(), e))?;
         let _ = data
             .get_ref()
             .get_ref()

@@ -1,5 +1,6 @@
 //! Commands on the remote tree: cd, ls, mkdir, rmdir, rm, renames, mv, size, mdtm, touch.
 
+use super::glob;
 use super::state::Shell;
 use super::table::Invocation;
 use crate::error::{Error, Result, one_line};
@@ -148,9 +149,27 @@ pub fn rmdir(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     Ok(())
 }
 
+/// `rm [-r] [-f] PATH...` (also `mdelete`): PATHs may be globs, expanded from the listing.
+/// At a terminal, removing several files through a glob asks once first.
 pub fn rm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let interactive = shell.interactive;
     let session = shell.session()?;
-    for target in &inv.args {
+    let mut targets = Vec::new();
+    for word in &inv.args {
+        match glob::expand_remote(session, word) {
+            Err(Error::Failed(_)) if inv.has('f') => {}
+            expanded => targets.extend(expanded?.into_iter().map(|(path, _)| path)),
+        }
+    }
+    let globbed = inv.args.iter().any(|w| glob::has_glob(w));
+    if interactive
+        && globbed
+        && targets.len() > 1
+        && !confirm(&format!("delete {} files?", targets.len()))?
+    {
+        return Err(Error::Failed("rm: nothing deleted".to_string()));
+    }
+    for target in &targets {
         let result = if inv.has('r') {
             remove_tree(session, target)
         } else {
@@ -162,6 +181,18 @@ pub fn rm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Asks a yes/no question on the terminal; anything but y/yes is no.
+fn confirm(question: &str) -> Result<bool> {
+    use std::io::Write;
+    print!("{question} [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| Error::local("confirmation", e))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
 /// `rm -r`: files first, then the emptied directories, deepest first. Names come from the

@@ -1,29 +1,105 @@
-//! put and get: one file each way, streamed, never visible half-written.
+//! put, get and their multi-file forms: globs, whole trees (-r), resumed downloads (-c),
+//! every file streamed and never visible half-written.
 
 use std::path::{Path, PathBuf};
 
+use super::glob;
 use super::state::Shell;
 use super::table::Invocation;
 use crate::error::{Error, Result};
-use crate::ftp::path;
+use crate::ftp::listing::EntryKind;
+use crate::ftp::{Session, path};
+use crate::mirror::apply::local_file;
+use crate::mirror::filter::Filter;
+use crate::mirror::scan;
+use crate::mirror::tree::Kind;
 use crate::transfer;
 
+/// Deepest tree `put -r` and `get -r` descend into.
+const TREE_DEPTH: usize = 64;
+
+/// `put [-r] LOCAL [REMOTE]`: LOCAL may be a glob; several files go into REMOTE (a
+/// directory, the current one when omitted).
 pub fn put(shell: &mut Shell, inv: &Invocation) -> Result<()> {
-    let local = Path::new(&inv.args[0]);
-    let local_name = local
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| Error::Failed(format!("put {}: not a file name", local.display())))?;
-    let remote = match inv.args.get(1) {
-        None => local_name.to_string(),
-        Some(dest) if dest.ends_with('/') => path::join(dest, local_name),
-        Some(dest) => dest.clone(),
-    };
-    let done = transfer::upload_atomic(shell.session()?, local, &remote, &mut |_| {})?;
-    if shell.verbose || shell.interactive {
-        println!("{} bytes sent to {remote}", done.bytes);
+    let sources = glob::expand_local(&inv.args[0])?;
+    let into_dir = sources.len() > 1 || inv.args.get(1).is_none_or(|d| d.ends_with('/'));
+    put_all(
+        shell,
+        &sources,
+        inv.args.get(1).map(String::as_str),
+        into_dir,
+        inv.has('r'),
+    )
+}
+
+/// `mput [-r] PATTERN...`: every match into the current remote directory.
+pub fn mput(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let mut sources = Vec::new();
+    for pattern in &inv.args {
+        sources.extend(glob::expand_local(pattern)?);
+    }
+    put_all(shell, &sources, None, true, inv.has('r'))
+}
+
+fn put_all(
+    shell: &mut Shell,
+    sources: &[PathBuf],
+    dest: Option<&str>,
+    into_dir: bool,
+    recursive: bool,
+) -> Result<()> {
+    let (verbose, session) = (shell.verbose || shell.interactive, shell.session()?);
+    for source in sources {
+        let name = source
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| Error::Failed(format!("put {}: not a file name", source.display())))?;
+        let remote = match dest {
+            Some(dest) if into_dir => path::join(dest, name),
+            Some(dest) => dest.to_string(),
+            None => name.to_string(),
+        };
+        if source.is_dir() {
+            if !recursive {
+                return Err(Error::Failed(format!(
+                    "put {}: is a directory (put -r sends a whole tree)",
+                    source.display()
+                )));
+            }
+            put_tree(session, source, &remote)?;
+            continue;
+        }
+        let done = transfer::upload_atomic(session, source, &remote, &mut |_| {})?;
+        if verbose {
+            println!("{} bytes sent to {remote}", done.bytes);
+        }
     }
     Ok(())
+}
+
+/// Sends a local tree: directories first (parents before children), then each file.
+/// Unreadable parts are reported and make the command fail after the rest was sent.
+fn put_tree(session: &mut Session, local: &Path, remote: &str) -> Result<()> {
+    let filter = Filter::new(TREE_DEPTH, &[]).map_err(|e| Error::Failed(e.to_string()))?;
+    let found = scan::scan(local, &filter, false);
+    session.mkdir_all(remote)?;
+    for (rel, entry) in &found.snapshot {
+        let target = path::join(remote, rel);
+        match entry.kind {
+            Kind::Dir => session.mkdir_all(&target)?,
+            Kind::File => {
+                transfer::upload_atomic(session, &local_file(local, rel), &target, &mut |_| {})?;
+            }
+        }
+    }
+    match found.problems.first() {
+        Some(problem) => Err(Error::Failed(format!(
+            "put -r {}: {} paths skipped, first: {problem}",
+            local.display(),
+            found.problems.len()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Prints remote files to standard output.
@@ -35,27 +111,114 @@ pub fn cat(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     Ok(())
 }
 
+/// `get [-r] [-c] REMOTE [LOCAL]`: REMOTE may be a glob; several files go into LOCAL (a
+/// folder, the current one when omitted); `-` as LOCAL writes to standard output.
 pub fn get(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let remote = &inv.args[0];
-    if inv.args.get(1).is_some_and(|a| a == "-") {
+    let dest = inv.args.get(1).map(String::as_str);
+    if dest == Some("-") {
         let mut stdout = std::io::stdout().lock();
         shell
             .session()?
             .retrieve(remote, &mut stdout, &mut |_| {})?;
         return Ok(());
     }
-    let local = match inv.args.get(1) {
-        // A local name the user typed is theirs to choose.
-        Some(dest) if !Path::new(dest).is_dir() => PathBuf::from(dest),
-        dest => {
-            // A name taken from the remote path must stay inside the local folder.
-            let name = path::safe_local_component(path::file_name(remote))?;
-            dest.map_or_else(|| PathBuf::from(name), |d| Path::new(d).join(name))
+    let sources = glob::expand_remote(shell.session()?, remote)?;
+    get_all(shell, &sources, dest, inv)
+}
+
+/// `mget [-r] [-c] PATTERN...`: every match into the current local folder.
+pub fn mget(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let mut sources = Vec::new();
+    for pattern in &inv.args {
+        sources.extend(glob::expand_remote(shell.session()?, pattern)?);
+    }
+    get_all(shell, &sources, None, inv)
+}
+
+fn get_all(
+    shell: &mut Shell,
+    sources: &[(String, Option<crate::ftp::listing::Entry>)],
+    dest: Option<&str>,
+    inv: &Invocation,
+) -> Result<()> {
+    let (recursive, resume) = (inv.has('r'), inv.has('c'));
+    let dest_is_dir = dest.is_some_and(|d| Path::new(d).is_dir());
+    if sources.len() > 1 && dest.is_some() && !dest_is_dir {
+        return Err(Error::Failed(format!(
+            "get: {} is not a local folder",
+            dest.unwrap_or_default()
+        )));
+    }
+    let (verbose, session) = (shell.verbose || shell.interactive, shell.session()?);
+    for (remote, entry) in sources {
+        let is_dir = match entry {
+            Some(entry) => entry.kind == EntryKind::Dir,
+            None => {
+                recursive
+                    && session
+                        .stat(remote)?
+                        .is_some_and(|e| e.kind == EntryKind::Dir)
+            }
+        };
+        let local = match dest {
+            // A local name the user typed is theirs to choose.
+            Some(dest) if !dest_is_dir => PathBuf::from(dest),
+            _ => {
+                // A name taken from the remote path must stay inside the local folder.
+                let name = path::safe_local_component(path::file_name(remote))?;
+                dest.map_or_else(|| PathBuf::from(name), |d| Path::new(d).join(name))
+            }
+        };
+        if is_dir {
+            if !recursive {
+                return Err(Error::Failed(format!(
+                    "get {remote}: is a directory (get -r fetches a whole tree)"
+                )));
+            }
+            get_tree(session, remote, &local, resume)?;
+            continue;
         }
-    };
-    let bytes = transfer::download(shell.session()?, remote, &local, &mut |_| {})?;
-    if shell.verbose || shell.interactive {
-        println!("{bytes} bytes received into {}", local.display());
+        let bytes = match transfer::download(session, remote, &local, resume, &mut |_| {}) {
+            // A refused RETR is often a directory: say so rather than the server's 550.
+            Err(err @ Error::Reply { .. }) => match session.stat(remote) {
+                Ok(Some(e)) if e.kind == EntryKind::Dir => {
+                    return Err(Error::Failed(format!(
+                        "get {remote}: is a directory (get -r fetches a whole tree)"
+                    )));
+                }
+                _ => return Err(err),
+            },
+            other => other?,
+        };
+        if verbose {
+            println!("{bytes} bytes received into {}", local.display());
+        }
+    }
+    Ok(())
+}
+
+/// Fetches a remote tree into `local` (created if needed). Every name comes from the
+/// server's listing, so each must be one plain component: a hostile `../x` cannot make
+/// this write outside `local`.
+fn get_tree(session: &mut Session, remote: &str, local: &Path, resume: bool) -> Result<()> {
+    let mut pending = vec![(remote.to_string(), local.to_path_buf(), 0usize)];
+    while let Some((dir, target, depth)) = pending.pop() {
+        std::fs::create_dir_all(&target)
+            .map_err(|e| Error::local(format!("get -r {remote}: {}", target.display()), e))?;
+        for entry in session.entries(&dir)? {
+            let name = path::safe_local_component(&entry.name)?;
+            let (child, child_local) = (path::join(&dir, name), target.join(name));
+            match entry.kind {
+                EntryKind::Dir if depth + 1 < TREE_DEPTH => {
+                    pending.push((child, child_local, depth + 1))
+                }
+                EntryKind::File => {
+                    transfer::download(session, &child, &child_local, resume, &mut |_| {})?;
+                }
+                _ => {}
+            }
+        }
     }
     Ok(())
 }

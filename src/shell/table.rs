@@ -163,7 +163,7 @@ pub static COMMANDS: &[Command] = &[
     ),
     cmd!(
         "rm",
-        ["dele", "delete"],
+        ["dele", "delete", "mdelete"],
         Some("rf"),
         1,
         None,
@@ -244,22 +244,42 @@ pub static COMMANDS: &[Command] = &[
     cmd!(
         "put",
         ["stor", "send"],
-        Some(""),
+        Some("r"),
         1,
         Some(2),
-        "put LOCAL [REMOTE]",
+        "put [-r] LOCAL [REMOTE]",
         [Local, Remote],
         cmd_transfer::put
     ),
     cmd!(
+        "mput",
+        [],
+        Some("r"),
+        1,
+        None,
+        "mput [-r] PATTERN...",
+        [Local],
+        cmd_transfer::mput
+    ),
+    cmd!(
         "get",
         ["retr", "recv"],
-        Some(""),
+        Some("rc"),
         1,
         Some(2),
-        "get REMOTE [LOCAL]",
+        "get [-r] [-c] REMOTE [LOCAL]",
         [Remote, Local],
         cmd_transfer::get
+    ),
+    cmd!(
+        "mget",
+        [],
+        Some("rc"),
+        1,
+        None,
+        "mget [-r] [-c] PATTERN...",
+        [Remote],
+        cmd_transfer::mget
     ),
     cmd!(
         "cat",

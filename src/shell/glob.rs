@@ -1,0 +1,115 @@
+//! Glob expansion for file commands: local patterns from the local folder, remote patterns
+//! from the server's listing. Only the last path component is a pattern.
+
+use std::path::{Path, PathBuf};
+
+use globset::{GlobBuilder, GlobMatcher};
+
+use crate::error::{Error, Result};
+use crate::ftp::listing::Entry;
+use crate::ftp::{Session, path};
+
+/// True when `word` holds glob syntax (`*`, `?`, `[`).
+pub fn has_glob(word: &str) -> bool {
+    word.contains(['*', '?', '['])
+}
+
+fn matcher(pattern: &str) -> Result<GlobMatcher> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| Error::usage(format!("bad pattern {pattern:?}: {e}")))
+}
+
+/// Local paths matching `pattern`, sorted; a word without glob syntax, or naming an existing
+/// file literally (`a*b.txt`), is itself.
+pub fn expand_local(pattern: &str) -> Result<Vec<PathBuf>> {
+    if !has_glob(pattern) || Path::new(pattern).exists() {
+        return Ok(vec![PathBuf::from(pattern)]);
+    }
+    let full = Path::new(pattern);
+    let dir = match full.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = full.file_name().and_then(|n| n.to_str()).unwrap_or(pattern);
+    let glob = matcher(name)?;
+    let read = std::fs::read_dir(&dir).map_err(|e| Error::local(pattern, e))?;
+    let mut found: Vec<PathBuf> = read
+        .flatten()
+        .filter(|e| e.file_name().to_str().is_some_and(|n| glob.is_match(n)))
+        .map(|e| {
+            if dir == Path::new(".") && full.parent().is_none_or(|p| p.as_os_str().is_empty()) {
+                PathBuf::from(e.file_name())
+            } else {
+                e.path()
+            }
+        })
+        .collect();
+    if found.is_empty() {
+        return Err(Error::Failed(format!("no local file matches {pattern}")));
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Remote entries matching `pattern`, as (path, entry), sorted by name; a word without glob
+/// syntax is returned as is (entry None) for the command to act on directly. An entry whose
+/// name is the pattern itself wins: `rm 'a*b.txt'` removes that file, not every a...b.txt.
+pub fn expand_remote(session: &mut Session, pattern: &str) -> Result<Vec<(String, Option<Entry>)>> {
+    if !has_glob(pattern) {
+        return Ok(vec![(pattern.to_string(), None)]);
+    }
+    let dir = path::parent(pattern);
+    let glob = matcher(path::file_name(pattern))?;
+    let listed = session.entries(if dir.is_empty() { "." } else { dir })?;
+    if let Some(exact) = listed.iter().find(|e| e.name == path::file_name(pattern)) {
+        return Ok(vec![(pattern.to_string(), Some(exact.clone()))]);
+    }
+    let mut found = Vec::new();
+    for entry in listed {
+        if !glob.is_match(&entry.name) {
+            continue;
+        }
+        // A name from the server becomes a path we act on: it must be one plain component.
+        let name = path::safe_local_component(&entry.name)?.to_string();
+        found.push((path::join(dir, &name), Some(entry)));
+    }
+    if found.is_empty() {
+        return Err(Error::Failed(format!("no remote file matches {pattern}")));
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_patterns_expand_sorted_and_say_when_nothing_matches() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.txt", "a.txt", "c.log", "d e.txt"] {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        let pattern = format!("{}/*.txt", dir.path().display());
+        let names: Vec<String> = expand_local(&pattern)
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["a.txt", "b.txt", "d e.txt"]);
+        let none = format!("{}/*.zip", dir.path().display());
+        assert!(
+            expand_local(&none)
+                .unwrap_err()
+                .to_string()
+                .contains("no local file matches")
+        );
+        assert_eq!(
+            expand_local("plain name").unwrap(),
+            [PathBuf::from("plain name")]
+        );
+    }
+}
