@@ -3,7 +3,6 @@
 
 use std::cell::{Cell, RefCell};
 use std::fs::{File, OpenOptions};
-use std::io::Stderr;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -52,7 +51,6 @@ fn open_append(path: &Path) -> Result<File> {
 
 struct Dispatch {
     file: Option<Box<WriteLogger<File>>>,
-    terminal: Box<WriteLogger<Stderr>>,
 }
 
 /// Installs the global logger. `log_file` is the default journal; `debug` also writes the
@@ -66,19 +64,10 @@ pub fn init(log_file: Option<&Path>, debug: bool) -> Result<()> {
         )),
         None => None,
     };
-    let terminal_config = ConfigBuilder::new()
-        .set_time_level(LevelFilter::Off)
-        .set_level_padding(simplelog::LevelPadding::Off)
-        .set_max_level(LevelFilter::Off)
-        .set_target_level(LevelFilter::Off)
-        .set_thread_level(LevelFilter::Off)
-        .set_location_level(LevelFilter::Off)
-        .build();
-    let terminal = WriteLogger::new(LevelFilter::Trace, terminal_config, std::io::stderr());
     TRACE_TO_FILE.store(debug && log_file.is_some(), Ordering::Relaxed);
     set_trace(debug);
     // A second init (tests calling main twice) keeps the first logger: harmless.
-    let _ = log::set_boxed_logger(Box::new(Dispatch { file, terminal }));
+    let _ = log::set_boxed_logger(Box::new(Dispatch { file }));
     apply_level();
     Ok(())
 }
@@ -162,12 +151,16 @@ fn decode_byte_list(text: &str) -> String {
     String::from_utf8_lossy(&bytes).trim_end().to_string()
 }
 
-fn with_message(record: &Record, message: &str, sink: &dyn Log) {
-    let thread = std::thread::current();
-    let prefixed = match thread.name() {
+/// "[mirror-1] line" for lines from a mirror job's thread.
+fn thread_prefixed(message: &str) -> String {
+    match std::thread::current().name() {
         Some(name) if name.starts_with("mirror") => format!("[{name}] {message}"),
         _ => message.to_string(),
-    };
+    }
+}
+
+fn with_message(record: &Record, message: &str, sink: &dyn Log) {
+    let prefixed = thread_prefixed(message);
     sink.log(
         &Record::builder()
             .args(format_args!("{prefixed}"))
@@ -185,7 +178,7 @@ impl Log for Dispatch {
     fn log(&self, record: &Record) {
         if let Some(line) = protocol_line(record) {
             if TRACE_TO_TERMINAL.load(Ordering::Relaxed) {
-                with_message(record, &line, self.terminal.as_ref());
+                crate::progress::print_line(&thread_prefixed(&line));
             }
             if let Some(file) = &self.file
                 && TRACE_TO_FILE.load(Ordering::Relaxed)

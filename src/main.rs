@@ -7,6 +7,7 @@ mod ftp;
 mod journal;
 mod mirror;
 mod netrc;
+mod progress;
 mod shell;
 mod target;
 mod transfer;
@@ -38,6 +39,7 @@ fn start(args: &cli::Args) -> Result<i32, Error> {
         return Ok(EXIT_OK);
     }
     let settings = args.settings()?;
+    progress::init(args.quiet);
     journal::init(args.log.as_deref(), args.debug)?;
     let interactive = args.command.is_none() && std::io::stdin().is_terminal();
     let mut shell = Shell::new(settings, args.verbose, interactive);

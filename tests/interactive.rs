@@ -147,3 +147,34 @@ fn mirror_events_appear_while_the_prompt_waits() {
         "mirrored"
     );
 }
+
+#[test]
+fn transfers_show_a_progress_bar_at_a_terminal_and_glob_deletes_ask_first() {
+    let (server, local) = setup();
+    fs::write(server.path("big.bin"), vec![7u8; 64 << 20]).unwrap();
+    fs::write(server.path("a.tmp"), "a").unwrap();
+    fs::write(server.path("b.tmp"), "b").unwrap();
+    let mut pty = spawn(&server, local.path());
+    pty.send_line("get big.bin").unwrap();
+    // The bar's byte counter ("... MiB") shows while the 64 MiB arrive.
+    pty.expect("MiB").expect("a progress bar");
+    pty.expect(PROMPT).expect("prompt after get");
+    assert_eq!(
+        fs::metadata(local.path().join("big.bin")).unwrap().len(),
+        64 << 20
+    );
+
+    pty.send_line("rm *.tmp").unwrap();
+    pty.expect("delete 2 files? [y/N]")
+        .expect("one confirmation");
+    pty.send_line("n").unwrap();
+    pty.expect(PROMPT).expect("prompt after refusing");
+    assert!(server.path("a.tmp").exists() && server.path("b.tmp").exists());
+    pty.send_line("rm *.tmp").unwrap();
+    pty.expect("delete 2 files? [y/N]").expect("asked again");
+    pty.send_line("y").unwrap();
+    pty.expect(PROMPT).expect("prompt after deleting");
+    assert!(!server.path("a.tmp").exists() && !server.path("b.tmp").exists());
+    pty.send_line("quit").unwrap();
+    assert_exits_ok(pty);
+}

@@ -67,6 +67,8 @@ pub struct Applier<'a> {
     pub stop: &'a AtomicBool,
     /// With --verbose, each journal line is also shown on the terminal.
     pub echo: Option<&'a Printer>,
+    /// Told after each finished upload (a progress bar in the foreground).
+    pub on_upload: Option<&'a (dyn Fn() + Sync)>,
 }
 
 /// What a successful action did, for the tree and the report.
@@ -192,6 +194,9 @@ impl Applier<'_> {
     fn run_one(&self, session: &mut Session, action: &Action) -> Outcome {
         let started = Instant::now();
         let outcome = self.execute(session, action);
+        if let (Some(tick), Action::Upload { .. }) = (self.on_upload, action) {
+            tick();
+        }
         let (verb, rel) = describe(action);
         let ms = started.elapsed().as_millis();
         let job = self.job;

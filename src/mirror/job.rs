@@ -16,6 +16,7 @@ use super::watch::ChangeWatch;
 use crate::error::{Error, Result, one_line};
 use crate::ftp::{ConnectParams, Session};
 use crate::journal::Journal;
+use crate::progress::Bar;
 use crate::shell::state::Printer;
 
 /// Longest wait between reconnection attempts.
@@ -523,6 +524,13 @@ impl Runner {
                 .filter(|a| matches!(a, plan::Action::Upload { .. }))
                 .count();
             self.connect(uploads.clamp(1, self.spec.options.parallel))?;
+            // A job run in the foreground (--once) shows its uploads on a bar.
+            let bar = (self.id == 0 && uploads > 1).then(|| Bar::files("mirror", uploads as u64));
+            let tick = || {
+                if let Some(bar) = &bar {
+                    bar.inc(1);
+                }
+            };
             let applier = Applier {
                 local_root: &self.spec.local,
                 remote_root: &self.spec.remote,
@@ -530,6 +538,7 @@ impl Runner {
                 job: self.id,
                 stop: &self.stopper.flag,
                 echo: self.spec.options.verbose.then_some(&self.printer),
+                on_upload: Some(&tick),
             };
             applier.apply(&mut self.sessions, &actions, &scan.snapshot, &mut tree)
         };

@@ -61,7 +61,8 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     .map_err(|e| Error::usage(e.to_string().trim_end().to_string()))?;
     let spec = spec(shell, args)?;
     if spec.options.once || spec.options.dry_run {
-        let status = job::run_in_foreground(spec, Arc::new(|line| println!("{line}")))?;
+        let status =
+            job::run_in_foreground(spec, Arc::new(|line| crate::progress::print_out(&line)))?;
         if shell.verbose || shell.interactive {
             println!(
                 "mirror done: {} files ({} bytes) sent, {} renamed, {} deleted",

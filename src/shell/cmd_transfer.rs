@@ -13,6 +13,7 @@ use crate::mirror::apply::local_file;
 use crate::mirror::filter::Filter;
 use crate::mirror::scan;
 use crate::mirror::tree::Kind;
+use crate::progress::Bar;
 use crate::transfer;
 
 /// Deepest tree `put -r` and `get -r` descend into.
@@ -49,6 +50,7 @@ fn put_all(
     recursive: bool,
 ) -> Result<()> {
     let (verbose, session) = (shell.verbose || shell.interactive, shell.session()?);
+    let batch = (sources.len() > 1).then(|| Bar::files("put", sources.len() as u64));
     for source in sources {
         let name = source
             .file_name()
@@ -69,7 +71,17 @@ fn put_all(
             put_tree(session, source, &remote)?;
             continue;
         }
-        let done = transfer::upload_atomic(session, source, &remote, &mut |_| {})?;
+        let size = std::fs::metadata(source).ok().map(|m| m.len());
+        let bar = batch.is_none().then(|| Bar::bytes(&remote, size));
+        let done = transfer::upload_atomic(session, source, &remote, &mut |n| {
+            if let Some(bar) = &bar {
+                bar.set(n);
+            }
+        })?;
+        drop(bar);
+        if let Some(batch) = &batch {
+            batch.inc(1);
+        }
         if verbose {
             println!("{} bytes sent to {remote}", done.bytes);
         }
@@ -151,6 +163,7 @@ fn get_all(
         )));
     }
     let (verbose, session) = (shell.verbose || shell.interactive, shell.session()?);
+    let batch = (sources.len() > 1).then(|| Bar::files("get", sources.len() as u64));
     for (remote, entry) in sources {
         let is_dir = match entry {
             Some(entry) => entry.kind == EntryKind::Dir,
@@ -179,7 +192,15 @@ fn get_all(
             get_tree(session, remote, &local, resume)?;
             continue;
         }
-        let bytes = match transfer::download(session, remote, &local, resume, &mut |_| {}) {
+        let bar = batch
+            .is_none()
+            .then(|| Bar::bytes(remote, entry.as_ref().map(|e| e.size)));
+        let progress = &mut |n| {
+            if let Some(bar) = &bar {
+                bar.set(n);
+            }
+        };
+        let bytes = match transfer::download(session, remote, &local, resume, progress) {
             // A refused RETR is often a directory: say so rather than the server's 550.
             Err(err @ Error::Reply { .. }) => match session.stat(remote) {
                 Ok(Some(e)) if e.kind == EntryKind::Dir => {
@@ -191,6 +212,10 @@ fn get_all(
             },
             other => other?,
         };
+        drop(bar);
+        if let Some(batch) = &batch {
+            batch.inc(1);
+        }
         if verbose {
             println!("{bytes} bytes received into {}", local.display());
         }

@@ -53,7 +53,7 @@ impl Shell {
             verbose,
             interactive,
             quit_requested: false,
-            printer: Arc::new(|line| eprintln!("{line}")),
+            printer: Arc::new(|line| crate::progress::print_line(&line)),
             broken: false,
             last_used: Instant::now(),
             jobs: Jobs::default(),

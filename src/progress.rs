@@ -1,0 +1,102 @@
+//! Progress bars (indicatif) for transfers at a terminal; plain silence elsewhere.
+//!
+//! Bars draw on stderr. While one is on screen, lines from elsewhere (a mirror job's events,
+//! the protocol trace) go through `print_line`, which lifts the bar out of the way first, so
+//! neither garbles the other.
+
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+static ENABLED: AtomicBool = AtomicBool::new(false);
+/// The bar on screen, if any.
+static ACTIVE: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Bars only when stderr is a terminal and --quiet was not given.
+pub fn init(quiet: bool) {
+    ENABLED.store(!quiet && std::io::stderr().is_terminal(), Ordering::Relaxed);
+}
+
+/// A progress bar for one transfer or a batch; hidden when bars are off.
+pub struct Bar {
+    bar: ProgressBar,
+}
+
+impl Bar {
+    /// Bytes of one file: size, rate, ETA. `total` None draws a byte counter.
+    pub fn bytes(label: &str, total: Option<u64>) -> Bar {
+        let template = if total.is_some() {
+            "{msg} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}"
+        } else {
+            "{msg} {spinner} {bytes} {bytes_per_sec}"
+        };
+        Bar::new(label, total, template)
+    }
+
+    /// Files and bytes of a batch (multi-file commands, a mirror's first pass).
+    pub fn files(label: &str, files: u64) -> Bar {
+        Bar::new(
+            label,
+            Some(files),
+            "{msg} {wide_bar} {pos}/{len} files {bytes_per_sec} ETA {eta}",
+        )
+    }
+
+    fn new(label: &str, total: Option<u64>, template: &str) -> Bar {
+        if !ENABLED.load(Ordering::Relaxed) {
+            return Bar {
+                bar: ProgressBar::hidden(),
+            };
+        }
+        let style =
+            ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
+        let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr())
+            .with_style(style)
+            .with_message(crate::error::one_line(label));
+        if let Ok(mut active) = ACTIVE.lock() {
+            *active = Some(bar.clone());
+        }
+        Bar { bar }
+    }
+
+    /// Sets the position (bytes or files so far).
+    pub fn set(&self, position: u64) {
+        self.bar.set_position(position);
+    }
+
+    pub fn inc(&self, delta: u64) {
+        self.bar.inc(delta);
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+        // Foreground commands run one at a time: the bar ending is the one on screen.
+        if !self.bar.is_hidden()
+            && let Ok(mut active) = ACTIVE.lock()
+        {
+            *active = None;
+        }
+    }
+}
+
+/// Prints a line on stderr without tearing through a bar on screen.
+pub fn print_line(line: &str) {
+    around_bar(|| eprintln!("{line}"));
+}
+
+/// Prints a line on stdout (a command's own output) without tearing through a bar.
+pub fn print_out(line: &str) {
+    around_bar(|| println!("{line}"));
+}
+
+fn around_bar(print: impl FnOnce()) {
+    let active = ACTIVE.lock().ok().and_then(|a| a.clone());
+    match active {
+        Some(bar) => bar.suspend(print),
+        None => print(),
+    }
+}
