@@ -93,7 +93,8 @@ pub fn print_out(line: &str) {
     around_bar(|| println!("{line}"));
 }
 
-fn around_bar(print: impl FnOnce()) {
+/// Runs `print` with any bar on screen lifted out of the way.
+pub fn around_bar(print: impl FnOnce()) {
     let active = ACTIVE.lock().ok().and_then(|a| a.clone());
     match active {
         Some(bar) => bar.suspend(print),

@@ -178,3 +178,39 @@ fn transfers_show_a_progress_bar_at_a_terminal_and_glob_deletes_ask_first() {
     pty.send_line("quit").unwrap();
     assert_exits_ok(pty);
 }
+
+#[test]
+fn tab_completes_remote_paths_quoted_and_option_names() {
+    let (server, local) = setup();
+    fs::create_dir(server.path("my dir")).unwrap();
+    fs::write(server.path("my dir/report 2024.txt"), "r").unwrap();
+    let mut pty = spawn(&server, local.path());
+    pty.send("get my").unwrap();
+    pty.send("\t").unwrap();
+    pty.expect("get my\\ dir/")
+        .expect("directory completed, space escaped");
+    pty.send("rep\t").unwrap();
+    pty.expect("report\\ 2024.txt").expect("file completed");
+    pty.send_line("").unwrap();
+    pty.expect(PROMPT).expect("prompt after get");
+    assert_eq!(
+        fs::read_to_string(local.path().join("report 2024.txt")).unwrap(),
+        "r"
+    );
+
+    // A change on the server is seen: `mkdir` empties the listing cache.
+    command(&mut pty, "mkdir zebra");
+    pty.send("cd zeb\t").unwrap();
+    pty.expect("cd zebra/").expect("new directory completed");
+    pty.send_line("").unwrap();
+    // libunftp answers PWD with a trailing slash: "/zebra/".
+    pty.expect("ftpsh 127.0.0.1:/zebra").expect("moved into it");
+
+    pty.send("mirror --on\t").unwrap();
+    pty.expect("--once").expect("mirror option completed");
+    pty.send("\x03").unwrap();
+    pty.expect("ftpsh 127.0.0.1:/zebra")
+        .expect("line cancelled");
+    pty.send_line("quit").unwrap();
+    assert_exits_ok(pty);
+}

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rustls::{ClientConnection, StreamOwned};
@@ -87,6 +89,8 @@ pub struct Session {
     binary: bool,
     /// Transfer buffer, reused by every transfer of this session.
     buffer: Vec<u8>,
+    /// Read/write bound of data connections, in milliseconds (shared with the builder).
+    data_timeout: Arc<AtomicU64>,
 }
 
 /// Turns a suppaftp failure into our error, naming what was being done.
@@ -143,7 +147,7 @@ fn reply_text(body: &[u8]) -> String {
 impl Session {
     /// Connects (with TLS when asked), logs in and switches to binary mode.
     pub fn connect(params: &ConnectParams) -> Result<Session> {
-        let mut stream = match open_stream(params, tls::Version::Tls12) {
+        let stream = match open_stream(params, tls::Version::Tls12) {
             Err(Error::Connect(message))
                 if params.tls.mode != TlsMode::Off && tls::is_version_mismatch(&message) =>
             {
@@ -154,6 +158,19 @@ impl Session {
         };
         let _ = stream.get_ref().set_read_timeout(Some(params.timeout));
         let _ = stream.get_ref().set_write_timeout(Some(params.timeout));
+        // Data connections get the same bound, listings included (suppaftp reads those
+        // itself): a stalled data connection must fail, not hang.
+        let data_timeout = Arc::new(AtomicU64::new(millis(params.timeout)));
+        let bound = Arc::clone(&data_timeout);
+        let mut stream = stream.passive_stream_builder(move |addr| {
+            let timeout = Duration::from_millis(bound.load(Ordering::Relaxed));
+            let tcp =
+                TcpStream::connect_timeout(&addr, timeout).map_err(FtpError::ConnectionError)?;
+            let _ = tcp.set_read_timeout(Some(timeout));
+            let _ = tcp.set_write_timeout(Some(timeout));
+            let _ = tcp.set_nodelay(true);
+            Ok(tcp)
+        });
         let welcome = stream.get_welcome_msg().map(str::to_string);
         check_sendable("login", &params.user)?;
         stream
@@ -166,6 +183,7 @@ impl Session {
             caps: Capabilities::default(),
             binary: false,
             buffer: Vec::new(),
+            data_timeout,
         };
         session.caps.features = session.stream.feat().unwrap_or_default();
         session.set_binary(true)?;
@@ -192,6 +210,19 @@ impl Session {
             .map_err(|e| ftp_error(if binary { "binary" } else { "ascii" }, e))?;
         self.binary = binary;
         Ok(())
+    }
+
+    /// Changes the read/write bound of the control and data connections (completion uses a
+    /// short one so a slow server cannot freeze the prompt).
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        let _ = self.stream.get_ref().set_read_timeout(Some(timeout));
+        let _ = self.stream.get_ref().set_write_timeout(Some(timeout));
+        self.data_timeout.store(millis(timeout), Ordering::Relaxed);
+    }
+
+    /// Back to the timeout the session was opened with.
+    pub fn reset_timeout(&mut self) {
+        self.set_timeout(self.params.timeout);
     }
 
     /// Whether FEAT listed `name` (e.g. "SIZE", "MLST", "MFMT").
@@ -506,6 +537,12 @@ impl Session {
     pub fn quit(mut self) {
         let _ = self.stream.quit();
     }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 /// Runs a command that opens a data connection, again when the server could not open one

@@ -49,6 +49,15 @@ struct MirrorArgs {
     remote: String,
 }
 
+/// The mirror's option names (`--once`, ...), for completion.
+pub fn option_names() -> Vec<String> {
+    use clap::CommandFactory;
+    MirrorArgs::command()
+        .get_arguments()
+        .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+        .collect()
+}
+
 pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     match inv.args[0].as_str() {
         "status" if inv.args.len() == 1 => return jobs(shell, inv),

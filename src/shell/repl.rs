@@ -1,90 +1,16 @@
-//! The interactive REPL (rustyline): prompt, history, completion of command names and local
-//! paths, and a printer that puts background events above the prompt.
+//! The interactive REPL (rustyline): prompt, history, completion (see complete.rs), and a
+//! printer that puts background events above the prompt.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::error::ReadlineError;
-use rustyline::highlight::Highlighter;
-use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
-use rustyline::validate::Validator;
-use rustyline::{CompletionType, Config, Context, Editor, ExternalPrinter, Helper};
+use rustyline::{CompletionType, Config, Editor, ExternalPrinter};
 
-use super::table::{self, ArgKind};
-use super::{Shell, is_secret_line, run_line};
+use super::complete::ShellHelper;
+use super::{Shell, is_secret_line, run_line, split};
 use crate::error::EXIT_OK;
-
-struct ShellHelper {
-    files: FilenameCompleter,
-}
-
-impl Completer for ShellHelper {
-    type Candidate = Pair;
-
-    fn complete(
-        &self,
-        line: &str,
-        pos: usize,
-        _: &Context<'_>,
-    ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let before = &line[..pos];
-        // Only the last command of a `;` line is being completed.
-        let current = before.rsplit(';').next().unwrap_or(before);
-        let offset = pos - current.len();
-        let words: Vec<&str> = current.split_whitespace().collect();
-        let starting_word = current.is_empty() || current.ends_with(char::is_whitespace);
-        let index = if starting_word {
-            words.len()
-        } else {
-            words.len() - 1
-        };
-        if index == 0 {
-            let typed = words.first().copied().unwrap_or("");
-            let start = offset + current.len() - typed.len();
-            let mut names: Vec<Pair> = table::all_names()
-                .filter(|n| n.starts_with(typed))
-                .map(|n| Pair {
-                    display: n.to_string(),
-                    replacement: format!("{n} "),
-                })
-                .collect();
-            names.sort_by(|a, b| a.display.cmp(&b.display));
-            return Ok((start, names));
-        }
-        let kind = table::find(words[0]).map_or(ArgKind::Other, |c| {
-            let operand = words[1..index]
-                .iter()
-                .filter(|w| !w.starts_with('-'))
-                .count();
-            c.arg_kind(operand)
-        });
-        match kind {
-            ArgKind::Local => self.files.complete_path(line, pos),
-            ArgKind::Command => {
-                let typed = if starting_word { "" } else { words[index] };
-                let names = table::COMMANDS
-                    .iter()
-                    .filter(|c| c.name.starts_with(typed))
-                    .map(|c| Pair {
-                        display: c.name.to_string(),
-                        replacement: c.name.to_string(),
-                    })
-                    .collect();
-                Ok((pos - typed.len(), names))
-            }
-            ArgKind::Remote | ArgKind::Other => Ok((pos, Vec::new())),
-        }
-    }
-}
-
-impl Hinter for ShellHelper {
-    type Hint = String;
-}
-impl Highlighter for ShellHelper {}
-impl Validator for ShellHelper {}
-impl Helper for ShellHelper {}
 
 /// Quitting stops every mirror job after its file in flight; while a pass is running,
 /// ask first.
@@ -116,15 +42,17 @@ pub fn run(shell: &mut Shell) -> i32 {
             return crate::error::EXIT_FAILED;
         }
     };
-    editor.set_helper(Some(ShellHelper {
-        files: FilenameCompleter::new(),
-    }));
+    let helper = ShellHelper::new();
+    let remote = Arc::clone(&helper.remote);
+    editor.set_helper(Some(helper));
     if let Ok(printer) = editor.create_external_printer() {
         let printer = Mutex::new(printer);
         shell.printer = Arc::new(move |line: String| {
-            if let Ok(mut p) = printer.lock() {
-                let _ = p.print(line);
-            }
+            crate::progress::around_bar(|| {
+                if let Ok(mut p) = printer.lock() {
+                    let _ = p.print(line);
+                }
+            });
         });
     }
     let history = history_path();
@@ -132,13 +60,25 @@ pub fn run(shell: &mut Shell) -> i32 {
         let _ = editor.load_history(path);
     }
     loop {
-        match editor.readline(&shell.prompt()) {
+        let prompt = shell.prompt();
+        // The session serves remote completion while the editor waits for keys.
+        if let Ok(mut remote) = remote.lock() {
+            remote.lend(shell.lend_session(), &shell.cwd);
+        }
+        let read = editor.readline(&prompt);
+        if let Ok(mut remote) = remote.lock() {
+            shell.return_session(remote.take(), remote.broke);
+        }
+        match read {
             Ok(line) => {
                 if !line.trim().is_empty() && !is_secret_line(&line) {
                     let _ = editor.add_history_entry(line.as_str());
                 }
                 if let Err(err) = run_line(shell, &line) {
                     eprintln!("{}", err.message());
+                }
+                if let (Ok(mut remote), Ok(commands)) = (remote.lock(), split::split_line(&line)) {
+                    commands.iter().for_each(|words| remote.after_line(words));
                 }
                 if shell.quit_requested && confirm_quit(shell, &mut editor) {
                     break;

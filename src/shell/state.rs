@@ -94,6 +94,24 @@ impl Shell {
         self.session.as_mut().ok_or(Error::NotConnected)
     }
 
+    /// Hands the session to tab completion while the line editor waits (None if it is
+    /// known to be broken).
+    pub fn lend_session(&mut self) -> Option<Session> {
+        if self.broken {
+            None
+        } else {
+            self.session.take()
+        }
+    }
+
+    /// Takes the session back; `broke` says completion lost the connection on it.
+    pub fn return_session(&mut self, session: Option<Session>, broke: bool) {
+        if session.is_some() {
+            self.session = session;
+        }
+        self.broken |= broke;
+    }
+
     pub fn mark_broken(&mut self) {
         self.broken = true;
     }

@@ -1,0 +1,276 @@
+//! Tab completion: command names, option names, local paths, and remote paths from a
+//! per-directory cache of listings, fetched with a short timeout so a slow server never
+//! freezes the prompt.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rustyline::completion::{Completer, FilenameCompleter, Pair};
+use rustyline::highlight::Highlighter;
+use rustyline::hint::Hinter;
+use rustyline::validate::Validator;
+use rustyline::{Context, Helper};
+
+use super::table::{self, ArgKind};
+use crate::ftp::listing::EntryKind;
+use crate::ftp::{Session, path};
+
+/// Longest a completion waits for a listing before giving up (no candidates).
+const LIST_WAIT: Duration = Duration::from_secs(2);
+/// A cached listing older than this is fetched again (a mirror job may change the server).
+const CACHE_TTL: Duration = Duration::from_secs(30);
+/// Commands that change nothing on the server: everything else empties the cache.
+const READ_ONLY: &[&str] = &[
+    "pwd", "cd", "cdup", "ls", "nlst", "size", "mdtm", "get", "mget", "cat", "lcd", "lpwd", "lls",
+    "help", "jobs", "debug", "passive", "binary", "ascii", "!",
+];
+
+/// What completion may use between two prompts: the shell lends its session while the
+/// line editor waits for keys, and takes it back before running the line.
+#[derive(Default)]
+pub struct Remote {
+    session: Option<Session>,
+    cwd: String,
+    cache: HashMap<String, (Instant, Vec<(String, bool)>)>,
+    /// A listing broke the connection: the shell reconnects before the next command.
+    pub broke: bool,
+}
+
+impl Remote {
+    pub fn lend(&mut self, session: Option<Session>, cwd: &str) {
+        self.session = session;
+        self.cwd = cwd.to_string();
+        self.broke = false;
+    }
+
+    pub fn take(&mut self) -> Option<Session> {
+        self.session.take()
+    }
+
+    /// Forgets cached listings after a line that may have changed the server.
+    pub fn after_line(&mut self, words: &[String]) {
+        let read_only = table::find(&words[0]).is_some_and(|c| READ_ONLY.contains(&c.name));
+        if !read_only {
+            self.cache.clear();
+        }
+    }
+
+    /// Names in remote `dir` (relative to the working directory), directories flagged.
+    fn names(&mut self, dir: &str) -> Vec<(String, bool)> {
+        let absolute = path::join(if self.cwd.is_empty() { "." } else { &self.cwd }, dir);
+        if let Some((when, names)) = self.cache.get(&absolute)
+            && when.elapsed() < CACHE_TTL
+        {
+            return names.clone();
+        }
+        let Some(session) = self.session.as_mut() else {
+            return Vec::new();
+        };
+        session.set_timeout(LIST_WAIT);
+        let listed = session.entries(&absolute);
+        session.reset_timeout();
+        match listed {
+            Ok(entries) => {
+                let names: Vec<(String, bool)> = entries
+                    .into_iter()
+                    .filter(|e| path::safe_local_component(&e.name).is_ok())
+                    .map(|e| (e.name, e.kind == EntryKind::Dir))
+                    .collect();
+                self.cache.insert(absolute, (Instant::now(), names.clone()));
+                names
+            }
+            Err(err) => {
+                // A timed-out reply may still arrive later: the connection is not trusted.
+                self.broke |= err.is_connection_lost();
+                Vec::new()
+            }
+        }
+    }
+}
+
+pub struct ShellHelper {
+    files: FilenameCompleter,
+    pub remote: Arc<Mutex<Remote>>,
+}
+
+impl ShellHelper {
+    pub fn new() -> ShellHelper {
+        ShellHelper {
+            files: FilenameCompleter::new(),
+            remote: Arc::new(Mutex::new(Remote::default())),
+        }
+    }
+}
+
+/// The start and the text (unescaped, without an opening quote) of the word being typed.
+fn current_word(before: &str) -> (usize, String) {
+    let mut start = 0;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in before.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match (c, quote) {
+            ('\\', q) if q != Some('\'') => escaped = true,
+            ('\'' | '"', None) => quote = Some(c),
+            (q, Some(open)) if q == open => quote = None,
+            (c, None) if c.is_whitespace() || c == ';' => start = i + c.len_utf8(),
+            _ => {}
+        }
+    }
+    let raw = &before[start..];
+    let mut word = String::new();
+    let mut chars = raw.trim_start_matches(['\'', '"']).chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => word.extend(chars.next()),
+            '\'' | '"' => {}
+            c => word.push(c),
+        }
+    }
+    (start, word)
+}
+
+/// A name as it must be typed: shell-special characters escaped with a backslash.
+fn escape(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_whitespace() || "'\"\\;#$`*?[]()&|<>".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Completer for ShellHelper {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let before = &line[..pos];
+        let (start, word) = current_word(before);
+        // The words of the current command (after the last `;`), before the one being typed.
+        let command_start = before[..start].rfind(';').map_or(0, |i| i + 1);
+        let earlier: Vec<&str> = before[command_start..start].split_whitespace().collect();
+        let Some(&name) = earlier.first() else {
+            let mut names: Vec<Pair> = table::all_names()
+                .filter(|n| n.starts_with(word.as_str()))
+                .map(|n| pair(n, format!("{n} ")))
+                .collect();
+            names.sort_by(|a, b| a.display.cmp(&b.display));
+            return Ok((start, names));
+        };
+        let Some(command) = table::find(name) else {
+            return Ok((pos, Vec::new()));
+        };
+        if word.starts_with('-') {
+            let options = option_names(command);
+            let found = options
+                .into_iter()
+                .filter(|o| o.starts_with(word.as_str()))
+                .map(|o| pair(&o, format!("{o} ")))
+                .collect();
+            return Ok((start, found));
+        }
+        let operand = earlier[1..].iter().filter(|w| !w.starts_with('-')).count();
+        match command.arg_kind(operand) {
+            ArgKind::Local => self.files.complete_path(line, pos),
+            ArgKind::Command => Ok((
+                start,
+                table::COMMANDS
+                    .iter()
+                    .filter(|c| c.name.starts_with(word.as_str()))
+                    .map(|c| pair(c.name, c.name.to_string()))
+                    .collect(),
+            )),
+            ArgKind::Remote => {
+                let (dir, prefix) = match word.rfind('/') {
+                    Some(i) => (&word[..=i], &word[i + 1..]),
+                    None => ("", word.as_str()),
+                };
+                let names = match self.remote.lock() {
+                    Ok(mut remote) => remote.names(dir),
+                    Err(_) => Vec::new(),
+                };
+                let mut found: Vec<Pair> = names
+                    .into_iter()
+                    .filter(|(n, _)| n.starts_with(prefix))
+                    .map(|(n, is_dir)| {
+                        let shown = if is_dir { format!("{n}/") } else { n.clone() };
+                        let typed = format!("{}{}", escape(dir), escape(&n));
+                        let replacement = if is_dir {
+                            format!("{typed}/")
+                        } else {
+                            format!("{typed} ")
+                        };
+                        pair(&shown, replacement)
+                    })
+                    .collect();
+                found.sort_by(|a, b| a.display.cmp(&b.display));
+                Ok((start, found))
+            }
+            ArgKind::Other => Ok((pos, Vec::new())),
+        }
+    }
+}
+
+fn pair(display: &str, replacement: String) -> Pair {
+    Pair {
+        display: display.to_string(),
+        replacement,
+    }
+}
+
+/// The options a command takes, as typed: `-p`, `--raw`; the mirror's come from its parser.
+fn option_names(command: &table::Command) -> Vec<String> {
+    if command.name == "mirror" {
+        return super::cmd_mirror::option_names();
+    }
+    let short = command.flags.unwrap_or("").chars().map(|c| format!("-{c}"));
+    let long = command
+        .long_flags
+        .iter()
+        .map(|(name, _)| format!("--{name}"));
+    short.chain(long).collect()
+}
+
+impl Hinter for ShellHelper {
+    type Hint = String;
+}
+impl Highlighter for ShellHelper {}
+impl Validator for ShellHelper {}
+impl Helper for ShellHelper {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_current_word_is_unescaped_and_unquoted() {
+        let cases = [
+            ("get a", 4, "a"),
+            ("get my\\ fi", 4, "my fi"),
+            ("get 'my fi", 4, "my fi"),
+            ("ls; get dir/x", 8, "dir/x"),
+            ("get ", 4, ""),
+        ];
+        for (before, start, word) in cases {
+            assert_eq!(current_word(before), (start, word.to_string()), "{before}");
+        }
+    }
+
+    #[test]
+    fn names_are_escaped_for_the_line() {
+        assert_eq!(escape("a b.txt"), "a\\ b.txt");
+        assert_eq!(escape("it's"), "it\\'s");
+        assert_eq!(escape("plain-é"), "plain-é");
+    }
+}
