@@ -1,5 +1,5 @@
 //! pyftpdlib test server fixture (`PyFtpd`): runs tests/support/pyftpd_server.py, a server with
-//! MFMT, plain or FTPS (`start_tls`).
+//! MFMT, plain, FTPS (`start_tls`) or misbehaving in one way (`start_quirk`).
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -19,6 +19,15 @@ const SCRIPT: &str = concat!(
 );
 const START_DEADLINE: Duration = Duration::from_secs(10);
 
+/// How `PyFtpd::spawn` runs the script.
+enum Mode<'a> {
+    Plain,
+    /// `--tls CERTDIR KIND`
+    Tls(tempfile::TempDir, &'a str),
+    /// `--quirk NAME`
+    Quirk(&'a str),
+}
+
 /// A pyftpdlib server (child process) on 127.0.0.1 serving a fresh temporary folder;
 /// killed on drop.
 pub struct PyFtpd {
@@ -35,7 +44,17 @@ impl PyFtpd {
     /// it prints. `None`, with an `eprintln!` saying why (python3 or pyftpdlib missing, ...),
     /// when it can't start, so tests can skip with a message.
     pub fn start() -> Option<PyFtpd> {
-        Self::spawn(None)
+        Self::spawn(Mode::Plain)
+    }
+
+    /// A plain server with one quirk: `pyftpd_server.py <root> --quirk NAME`. NAME:
+    /// `quota` (an upload over 64 KiB keeps its first 64 KiB and ends with
+    /// `552 Quota exceeded ...`), `evil-listing` (listings of `/evil` add the hostile names
+    /// `../escape.txt`, `/etc/passwd`, `a/b.txt`, `..` and `..\win.txt` after the real ones)
+    /// or `maxconn` (at most 2 control connections per IP, the next gets 421). See the
+    /// script's doc. `None`, with a reason printed, when python3 or pyftpdlib is missing.
+    pub fn start_quirk(name: &str) -> Option<PyFtpd> {
+        Self::spawn(Mode::Quirk(name))
     }
 
     /// An FTPS server: `pyftpd_server.py <root> --tls <certs> KIND`, which writes a private CA
@@ -52,14 +71,14 @@ impl PyFtpd {
                 return None;
             }
         };
-        Self::spawn(Some((certs, kind)))
+        Self::spawn(Mode::Tls(certs, kind))
     }
 
-    fn spawn(tls: Option<(tempfile::TempDir, &str)>) -> Option<PyFtpd> {
-        let what = if tls.is_some() {
-            "pyftpdlib FTPS server"
-        } else {
-            "pyftpdlib server"
+    fn spawn(mode: Mode) -> Option<PyFtpd> {
+        let what = match &mode {
+            Mode::Plain => "pyftpdlib server".to_string(),
+            Mode::Tls(..) => "pyftpdlib FTPS server".to_string(),
+            Mode::Quirk(name) => format!("pyftpdlib server with quirk {name:?}"),
         };
         let root = match tempfile::tempdir() {
             Ok(root) => root,
@@ -70,8 +89,14 @@ impl PyFtpd {
         };
         let mut command = Command::new("python3");
         command.arg(SCRIPT).arg(root.path());
-        if let Some((certs, kind)) = &tls {
-            command.arg("--tls").arg(certs.path()).arg(kind);
+        match &mode {
+            Mode::Plain => {}
+            Mode::Tls(certs, kind) => {
+                command.arg("--tls").arg(certs.path()).arg(kind);
+            }
+            Mode::Quirk(name) => {
+                command.arg("--quirk").arg(name);
+            }
         }
         let spawned = command
             .stdin(Stdio::null())
@@ -93,7 +118,7 @@ impl PyFtpd {
             let read = BufReader::new(stdout).read_line(&mut line).map(|_| line);
             let _ = tx.send(read);
         });
-        let missing = if tls.is_some() {
+        let missing = if matches!(mode, Mode::Tls(..)) {
             "pyftpdlib or pyOpenSSL missing? pip install pyftpdlib pyopenssl"
         } else {
             "pyftpdlib missing? pip install pyftpdlib"
@@ -104,7 +129,10 @@ impl PyFtpd {
                     return Some(PyFtpd {
                         port,
                         root,
-                        certs: tls.map(|(certs, _)| certs),
+                        certs: match mode {
+                            Mode::Tls(certs, _) => Some(certs),
+                            _ => None,
+                        },
                         child,
                     });
                 }

@@ -2,6 +2,7 @@
 
 Usage: pyftpd_server.py FOLDER
        pyftpd_server.py FOLDER --tls CERTDIR KIND
+       pyftpd_server.py FOLDER --quirk NAME
 
 Serves FOLDER on 127.0.0.1 at an OS-chosen port to user "alice" with password
 "s3cret pw" (all permissions), prints the port as the first line of stdout,
@@ -26,9 +27,23 @@ KIND chooses the server certificate:
   implicit    the good certificate, and implicit FTPS: TLS from the first
               byte, the 220 banner is sent once the handshake is done
               (pyftpdlib only does explicit AUTH TLS by itself)
+
+With --quirk (plain FTP), the server misbehaves in one way, NAME:
+
+  quota         an upload (STOR, APPE, STOU) of more than 64 KiB is refused
+                after its data has arrived: the file keeps its first 64 KiB
+                and the transfer's final reply is "552 Quota exceeded ..."
+                instead of 226
+  evil-listing  listings (MLSD, LIST, NLST) of the folder /evil add hostile
+                names to the real ones, after them: "../escape.txt",
+                "/etc/passwd", "a/b.txt", ".." (as a directory) and
+                "..\\win.txt"; a name also present for real is not added twice
+  maxconn       at most 2 control connections per client IP; the next one
+                gets "421 Too many connections from the same IP address."
 """
 
 import datetime
+import itertools
 import logging
 import os
 import sys
@@ -43,6 +58,17 @@ except ImportError as exc:
 USER = "alice"
 PASS = "s3cret pw"
 TLS_KINDS = ("good", "wrong-name", "expired", "implicit")
+QUIRKS = ("quota", "evil-listing", "maxconn")
+QUOTA_BYTES = 64 * 1024
+EVIL_FOLDER = "/evil"
+# (name, is_dir) added to every listing of EVIL_FOLDER.
+EVIL_NAMES = (
+    ("../escape.txt", False),
+    ("/etc/passwd", False),
+    ("a/b.txt", False),
+    ("..", True),
+    ("..\\win.txt", False),
+)
 
 
 def write_private(path: str, data: bytes) -> None:
@@ -197,15 +223,113 @@ def tls_handler(certdir: str, kind: str):
     return handler
 
 
+def quota_handler():
+    """Uploads over QUOTA_BYTES: the first QUOTA_BYTES stay on disk, the final reply is 552."""
+    from pyftpdlib.handlers import DTPHandler
+
+    class QuotaDTPHandler(DTPHandler):
+        def close(self):
+            over = (
+                not self._closed
+                and self.receive
+                and self.tot_bytes_received > QUOTA_BYTES
+                and self.file_obj is not None
+                and not self.file_obj.closed
+                and self._resp
+                and self._resp[0].startswith("226")
+            )
+            if over:
+                # Before DTPHandler.close() replies: the client may act on the reply at once.
+                self.file_obj.flush()
+                self.file_obj.truncate(QUOTA_BYTES)
+                self._resp = (
+                    f"552 Quota exceeded: uploads are limited to {QUOTA_BYTES} bytes.",
+                    logging.getLogger(__name__).info,
+                )
+            DTPHandler.close(self)
+
+    class QuotaHandler(FTPHandler):
+        dtp_handler = QuotaDTPHandler
+
+    return QuotaHandler
+
+
+def evil_listing_handler():
+    """Listings of EVIL_FOLDER carry EVIL_NAMES after the real entries."""
+    from pyftpdlib.handlers.ftp.producers import BufferedIteratorProducer
+
+    def mlsd_line(name: str, is_dir: bool) -> str:
+        kind = "type=dir;perm=elcdmpf" if is_dir else "type=file;size=7;perm=radfwMT"
+        return f"{kind};modify=20240101000000;unique=fe01; {name}\r\n"
+
+    def list_line(name: str, is_dir: bool) -> str:
+        mode = "drwxr-xr-x" if is_dir else "-rw-r--r--"
+        size = 4096 if is_dir else 7
+        return f"{mode}   1 owner    group    {size:8d} Jan 01 00:00 {name}\r\n"
+
+    class EvilListingHandler(FTPHandler):
+        _evil_real = None  # the real names of EVIL_FOLDER while one of its listings is built
+
+        def _listing(self, method, path):
+            if self.fs.fs2ftp(path).rstrip("/") == EVIL_FOLDER and self.fs.isdir(path):
+                try:
+                    self._evil_real = set(self.fs.listdir(path))
+                except OSError:
+                    self._evil_real = set()
+            try:
+                return method(self, path)
+            finally:
+                self._evil_real = None
+
+        def ftp_MLSD(self, path):
+            return self._listing(FTPHandler.ftp_MLSD, path)
+
+        def ftp_LIST(self, path):
+            return self._listing(FTPHandler.ftp_LIST, path)
+
+        def ftp_NLST(self, path):
+            return self._listing(FTPHandler.ftp_NLST, path)
+
+        def push_dtp_data(self, data, isproducer=False, file=None, cmd=None):
+            if self._evil_real is not None and cmd in ("MLSD", "LIST", "NLST"):
+                fmt = {"MLSD": mlsd_line, "LIST": list_line}.get(cmd, lambda n, _: f"{n}\r\n")
+                extra = [
+                    fmt(name, is_dir).encode(self.encoding, self.unicode_errors)
+                    for name, is_dir in EVIL_NAMES
+                    if name not in self._evil_real
+                ]
+                if isproducer:
+                    data = BufferedIteratorProducer(itertools.chain(data.iterator, extra))
+                else:
+                    data = data + b"".join(extra)
+            return FTPHandler.push_dtp_data(self, data, isproducer, file, cmd)
+
+    return EvilListingHandler
+
+
 def main() -> None:
     args = sys.argv[1:]
+    max_cons_per_ip = 0
     if len(args) == 1:
         handler = FTPHandler
     elif len(args) == 4 and args[1] == "--tls" and args[3] in TLS_KINDS:
         handler = tls_handler(args[2], args[3])
+    elif len(args) == 3 and args[1] == "--quirk" and args[2] in QUIRKS:
+        if args[2] == "quota":
+            handler = quota_handler()
+        elif args[2] == "evil-listing":
+            handler = evil_listing_handler()
+        else:
+
+            class MaxConnHandler(FTPHandler):
+                pass
+
+            handler = MaxConnHandler
+            max_cons_per_ip = 2
     else:
         sys.exit(
-            "usage: pyftpd_server.py FOLDER [--tls CERTDIR good|wrong-name|expired|implicit]"
+            "usage: pyftpd_server.py FOLDER [--tls CERTDIR good|wrong-name|expired|implicit]\n"
+            "       pyftpd_server.py FOLDER --quirk quota|evil-listing|maxconn"
         )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     authorizer = DummyAuthorizer()
@@ -213,6 +337,7 @@ def main() -> None:
     handler.authorizer = authorizer
     handler.auth_failed_timeout = 0  # answer a wrong password at once (default: 3 s)
     server = FTPServer(("127.0.0.1", 0), handler)
+    server.max_cons_per_ip = max_cons_per_ip
     port = server.socket.getsockname()[1]
     print(port, flush=True)
     server.serve_forever(handle_exit=True)
