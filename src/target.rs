@@ -15,17 +15,34 @@ pub struct Target {
     pub tls: bool,
 }
 
-/// Parses a target as typed on the command line or after `open`.
+/// A target as it may be shown: the password part of `user:password@` masked.
+pub fn redact(text: &str) -> String {
+    let (scheme, rest) = match text.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), text),
+    };
+    match rest.rfind('@') {
+        Some(at) => match rest[..at].split_once(':') {
+            Some((user, _)) => format!("{scheme}{user}:****{}", &rest[at..]),
+            None => text.to_string(),
+        },
+        None => text.to_string(),
+    }
+}
+
+/// Parses a target as typed on the command line or after `open`. Error messages never echo
+/// the password.
 pub fn parse(text: &str) -> Result<Target> {
+    parse_raw(text).map_err(|reason| Error::Usage(format!("{}: {reason}", redact(text))))
+}
+
+/// The reasons below never quote parts of the text: any part may be a password.
+fn parse_raw(text: &str) -> std::result::Result<Target, String> {
     let (rest, tls) = match text.split_once("://") {
         Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
             "ftp" => (rest, false),
             "ftps" => (rest, true),
-            other => {
-                return Err(Error::usage(format!(
-                    "{text}: unsupported scheme {other}://"
-                )));
-            }
+            _ => return Err("unsupported scheme (ftp:// or ftps://)".to_string()),
         },
         None => (text, false),
     };
@@ -47,7 +64,7 @@ pub fn parse(text: &str) -> Result<Target> {
     };
     let (host, port) = split_host_port(hostport)?;
     if host.is_empty() {
-        return Err(Error::usage(format!("{text}: no host name")));
+        return Err("no host name".to_string());
     }
     Ok(Target {
         host,
@@ -59,28 +76,28 @@ pub fn parse(text: &str) -> Result<Target> {
     })
 }
 
-fn split_host_port(text: &str) -> Result<(String, Option<u16>)> {
-    let bad_port = |p: &str| Error::usage(format!("{text}: bad port {p:?}"));
+fn split_host_port(text: &str) -> std::result::Result<(String, Option<u16>), String> {
+    let bad_port = |_| "bad port number".to_string();
     if let Some(stripped) = text.strip_prefix('[') {
         let (host, after) = stripped
             .split_once(']')
-            .ok_or_else(|| Error::usage(format!("{text}: unclosed '['")))?;
+            .ok_or_else(|| "unclosed '['".to_string())?;
         let port = match after.strip_prefix(':') {
-            Some(p) => Some(p.parse().map_err(|_| bad_port(p))?),
+            Some(p) => Some(p.parse().map_err(bad_port)?),
             None if after.is_empty() => None,
-            None => return Err(Error::usage(format!("{text}: junk after ']'"))),
+            None => return Err("junk after ']'".to_string()),
         };
         return Ok((host.to_string(), port));
     }
     match text.rsplit_once(':') {
         Some((host, p)) if !host.contains(':') => {
-            Ok((host.to_string(), Some(p.parse().map_err(|_| bad_port(p))?)))
+            Ok((host.to_string(), Some(p.parse().map_err(bad_port)?)))
         }
         _ => Ok((text.to_string(), None)),
     }
 }
 
-fn percent_decode(text: &str) -> Result<String> {
+fn percent_decode(text: &str) -> std::result::Result<String, String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -89,7 +106,7 @@ fn percent_decode(text: &str) -> Result<String> {
             let hex = text
                 .get(i + 1..i + 3)
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| Error::usage(format!("{text}: bad %-escape")))?;
+                .ok_or_else(|| "bad %-escape".to_string())?;
             out.push(hex);
             i += 3;
         } else {
@@ -97,7 +114,7 @@ fn percent_decode(text: &str) -> Result<String> {
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| Error::usage(format!("{text}: %-escapes are not UTF-8")))
+    String::from_utf8(out).map_err(|_| "%-escapes that are not UTF-8".to_string())
 }
 
 #[cfg(test)]
@@ -155,6 +172,21 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(parse(text).unwrap(), want, "{text}");
         }
+    }
+
+    #[test]
+    fn errors_never_echo_the_password() {
+        for text in [
+            "sftp://alice:S3cretPW@host",
+            "ftp://alice:S3c%zzPW@host",
+            "alice:S3cret/x@host",
+            "ftp://alice:S3cretPW@",
+        ] {
+            let message = parse(text).unwrap_err().to_string();
+            assert!(!message.contains("S3cret"), "{text}: {message}");
+        }
+        assert_eq!(redact("ftp://a:pw@h:21/x"), "ftp://a:****@h:21/x");
+        assert_eq!(redact("ftp://a@h"), "ftp://a@h");
     }
 
     #[test]

@@ -104,15 +104,30 @@ fn discard_temp(session: &mut Session, temp: &str, cause: &Error) {
     }
 }
 
-/// RNTO onto an existing file is refused by some servers (Windows-backed ones): delete the
-/// old file and try once more.
+/// RNTO onto an existing file is refused by some servers (Windows-backed ones). Then the old
+/// file is moved aside first and deleted only once the new one is in place; if the second
+/// rename fails too, the old file is put back. The user's file is never deleted before its
+/// replacement has its name.
 fn rename_over(session: &mut Session, from: &str, to: &str) -> Result<()> {
+    let first = match session.rename(from, to) {
+        Err(err @ Error::Reply { .. }) => err,
+        other => return other,
+    };
+    let target_exists = matches!(session.stat(to), Ok(Some(_)));
+    if !target_exists {
+        return Err(first);
+    }
+    let aside = path::temp_sibling(to, &format!("{}-old", next_tag()));
+    session.rename(to, &aside).map_err(|_| first)?;
     match session.rename(from, to) {
-        Err(Error::Reply { .. }) => {
-            let _ = session.delete(to);
-            session.rename(from, to)
+        Ok(()) => {
+            let _ = session.delete(&aside);
+            Ok(())
         }
-        other => other,
+        Err(err) => {
+            let _ = session.rename(&aside, to);
+            Err(err)
+        }
     }
 }
 

@@ -58,8 +58,14 @@ pub fn is_secret_line(line: &str) -> bool {
     commands.iter().any(|words| {
         let command = table::find(&words[0]);
         command.is_some_and(|c| c.secret)
-            || words.iter().any(|w| w.contains("://") && w.contains('@'))
+            || words.iter().any(|w| carries_password(w))
     })
+}
+
+/// `user:password@host`, with or without a scheme.
+fn carries_password(word: &str) -> bool {
+    let rest = word.split_once("://").map_or(word, |(_, rest)| rest);
+    rest.rfind('@').is_some_and(|at| rest[..at].contains(':'))
 }
 
 #[cfg(test)]
@@ -72,11 +78,12 @@ mod tests {
             "user bob hunter2",
             "quote PASS hunter2",
             "open ftp://bob:pw@host",
+            "open bob:pw@host",
             "ls; user bob pw",
         ] {
             assert!(is_secret_line(line), "{line}");
         }
-        for line in ["ls", "put a.txt", "open host"] {
+        for line in ["ls", "put a.txt", "open host", "open ftp://bob@host"] {
             assert!(!is_secret_line(line), "{line}");
         }
     }
