@@ -4,7 +4,8 @@
 use std::cell::{Cell, RefCell};
 use std::fs::{File, OpenOptions};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use simplelog::{Config, ConfigBuilder, WriteLogger};
@@ -72,38 +73,46 @@ pub fn init(log_file: Option<&Path>, debug: bool) -> Result<()> {
     Ok(())
 }
 
-/// Threads currently waiting for a reply text (see `watching_replies`).
-static REPLY_WATCHERS: AtomicUsize = AtomicUsize::new(0);
+/// Threads currently waiting for a reply text (see `watching_replies`). A mutex, not an
+/// atomic: the count and the level it implies change together, so no thread can set a
+/// stale level after another raised it.
+static REPLY_WATCHERS: Mutex<usize> = Mutex::new(0);
 
 /// The protocol trace (suppaftp formats every reply as a byte list for it) is only produced
 /// when someone reads it: `debug`, or a listing checking its closing reply. Otherwise the
 /// level stays at Info, where journal lines live, and the trace costs nothing.
 fn apply_level() {
-    loop {
-        let watchers = REPLY_WATCHERS.load(Ordering::SeqCst);
-        let tracing = watchers > 0
-            || TRACE_TO_TERMINAL.load(Ordering::SeqCst)
-            || TRACE_TO_FILE.load(Ordering::SeqCst);
-        log::set_max_level(if tracing {
-            LevelFilter::Trace
-        } else {
-            LevelFilter::Info
-        });
-        // Another thread may have changed the count meanwhile: settle on the final one.
-        if REPLY_WATCHERS.load(Ordering::SeqCst) == watchers {
-            break;
-        }
-    }
+    let watchers = REPLY_WATCHERS.lock().unwrap_or_else(|e| e.into_inner());
+    set_level(*watchers);
 }
 
-/// Runs `f` with the protocol trace on, so `last_reply` sees the replies `f` reads.
-pub fn watching_replies<T>(f: impl FnOnce() -> T) -> T {
-    REPLY_WATCHERS.fetch_add(1, Ordering::SeqCst);
-    apply_level();
+fn set_level(watchers: usize) {
+    let tracing = watchers > 0
+        || TRACE_TO_TERMINAL.load(Ordering::SeqCst)
+        || TRACE_TO_FILE.load(Ordering::SeqCst);
+    log::set_max_level(if tracing {
+        LevelFilter::Trace
+    } else {
+        LevelFilter::Info
+    });
+}
+
+/// Runs `f` with the protocol trace on and returns, with its result, the last reply line
+/// `f` read on this thread (empty if it read none).
+pub fn watching_replies<T>(f: impl FnOnce() -> T) -> (T, String) {
+    LAST_REPLY.with(|r| r.borrow_mut().clear());
+    {
+        let mut watchers = REPLY_WATCHERS.lock().unwrap_or_else(|e| e.into_inner());
+        *watchers += 1;
+        set_level(*watchers);
+    }
     let result = f();
-    REPLY_WATCHERS.fetch_sub(1, Ordering::SeqCst);
-    apply_level();
-    result
+    {
+        let mut watchers = REPLY_WATCHERS.lock().unwrap_or_else(|e| e.into_inner());
+        *watchers -= 1;
+        set_level(*watchers);
+    }
+    (result, last_reply())
 }
 
 /// `debug on|off`: show the protocol conversation on the terminal.

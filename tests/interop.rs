@@ -322,6 +322,8 @@ fn mirror_scenario(server: &Server, conn: &Conn, can_set_times: bool) -> MirrorF
         ("docs/é 文件/deep/deeper/x.txt", "x"),
         ("same.txt", "aaaa"),
         ("empty.txt", ""),
+        // Servers hide dot files from a plain LIST (vsftpd, pure-ftpd): they must be seen.
+        (".htaccess", "deny"),
     ];
     for (i, (rel, body)) in files.iter().enumerate() {
         write_file(&src, rel, body, BASE_MTIME + i as u64);

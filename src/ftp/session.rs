@@ -396,35 +396,48 @@ impl Session {
     pub fn entries(&mut self, path: &str) -> Result<Vec<Entry>> {
         let what = format!("list {path}");
         check_sendable(&what, path)?;
-        let mut entries = Vec::new();
-        if self.caps.has("MLST") {
-            let lines =
-                crate::journal::watching_replies(|| data_retry(|| self.stream.mlsd(Some(path))))
-                    .map_err(|e| ftp_error(what.as_str(), e))?;
-            for line in lines {
-                let parsed = listing::parse_mlsd_line(&line)
-                    .map_err(|e| Error::Failed(format!("{what}: {e}")))?;
-                entries.extend(parsed);
-            }
-        } else {
-            let lines =
-                crate::journal::watching_replies(|| data_retry(|| self.stream.list(Some(path))))
-                    .map_err(|e| ftp_error(what.as_str(), e))?;
-            let now = crate::clock::now_unix();
-            for line in lines {
-                let parsed = listing::parse_list_line(&line, now)
-                    .map_err(|e| Error::Failed(format!("{what}: {e}")))?;
-                entries.extend(parsed);
-            }
-        }
-        let closing = crate::journal::last_reply();
-        if closing.to_ascii_lowercase().contains("truncated") {
-            // A cut listing would make a mirror re-upload, or delete, the missing tail.
+        let mlsd = self.caps.has("MLST");
+        let (lines, closing) = crate::journal::watching_replies(|| {
+            data_retry(|| {
+                if mlsd {
+                    self.stream.mlsd(Some(path))
+                } else {
+                    self.list_all(path)
+                }
+            })
+        });
+        let lines = lines.map_err(|e| ftp_error(what.as_str(), e))?;
+        // The closing reply is where a server says it cut the listing (pure-ftpd: `226 ...
+        // truncated`). Without a fresh positive one we cannot tell: a cut listing would make
+        // a mirror re-upload, or delete, the missing tail.
+        if !closing.starts_with('2') || closing.to_ascii_lowercase().contains("truncated") {
             return Err(Error::Failed(format!(
-                "{what}: the server truncated the listing ({closing}); refusing to use it"
+                "{what}: the listing's closing reply is {closing:?}; refusing to use a listing that may be cut"
             )));
         }
+        let now = crate::clock::now_unix();
+        let mut entries = Vec::with_capacity(lines.len());
+        for line in lines {
+            let parsed = if mlsd {
+                listing::parse_mlsd_line(&line)
+            } else {
+                listing::parse_list_line(&line, now)
+            };
+            entries.extend(parsed.map_err(|e| Error::Failed(format!("{what}: {e}")))?);
+        }
         Ok(entries)
+    }
+
+    /// LIST with `-a`, so that servers hiding dot files (vsftpd, pure-ftpd) show them: a
+    /// mirror must see `.htaccess` and its own stale temporaries. A server that takes `-a`
+    /// for a file name gets a plain LIST.
+    fn list_all(&mut self, path: &str) -> suppaftp::FtpResult<Vec<String>> {
+        match self.stream.list(Some(&format!("-a {path}"))) {
+            Err(FtpError::UnexpectedResponse(r)) if r.status.code() >= 500 => {
+                self.stream.list(Some(path))
+            }
+            other => other,
+        }
     }
 
     /// What `path` is (file, dir...), or None when the server says it does not exist.

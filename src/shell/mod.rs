@@ -57,8 +57,7 @@ pub fn is_secret_line(line: &str) -> bool {
     };
     commands.iter().any(|words| {
         let command = table::find(&words[0]);
-        command.is_some_and(|c| c.secret)
-            || words.iter().any(|w| carries_password(w))
+        command.is_some_and(|c| c.secret) || words.iter().any(|w| carries_password(w))
     })
 }
 
