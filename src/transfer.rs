@@ -15,8 +15,8 @@ pub struct Uploaded {
     pub bytes: u64,
     /// The local mtime (unix seconds) the content corresponds to, read before sending.
     pub mtime: i64,
-    /// Whether the remote file now carries that mtime (MFMT / 2-arg MDTM worked).
-    pub mtime_set: bool,
+    /// The same, to the OS's precision.
+    pub modified: std::time::SystemTime,
     /// The local file's size or mtime moved while it was being sent.
     pub changed_while_sending: bool,
 }
@@ -47,10 +47,10 @@ pub fn upload_atomic(
     if meta.is_dir() {
         return Err(Error::Failed(format!("{what}: is a directory")));
     }
-    let mtime = meta
+    let modified = meta
         .modified()
-        .map(crate::clock::unix_seconds)
         .map_err(|e| Error::local(what.as_str(), e))?;
+    let mtime = crate::clock::unix_seconds(modified);
     path::check_sendable(&what, remote)?;
     let temp = path::temp_sibling(remote, &next_tag());
     let what_remote = format!("put {remote}");
@@ -68,15 +68,14 @@ pub fn upload_atomic(
         discard_temp(session, &temp, &err);
         return Err(err.about(&what_remote));
     }
-    let mtime_set = session.set_mtime(remote, mtime).unwrap_or(false);
+    // Best effort: where the server cannot set times, the mirror's state file remembers.
+    let _ = session.set_mtime(remote, mtime);
     let now = std::fs::metadata(local).ok();
-    let unchanged = now.is_some_and(|m| {
-        m.len() == bytes && m.modified().map(crate::clock::unix_seconds).ok() == Some(mtime)
-    });
+    let unchanged = now.is_some_and(|m| m.len() == bytes && m.modified().ok() == Some(modified));
     Ok(Uploaded {
         bytes,
         mtime,
-        mtime_set,
+        modified,
         changed_while_sending: !unchanged,
     })
 }

@@ -661,6 +661,8 @@ fn a_file_that_vanishes_between_scan_and_upload_loses_nothing_else() {
     fs::write(src.join("keep/a.txt"), "a").unwrap();
     fs::write(src.join("b.txt"), "b").unwrap();
     fs::write(src.join("vanishing.txt"), "soon gone").unwrap();
+    // An existing remote folder is listed (a new one is known to be empty).
+    fs::create_dir_all(server.path("dst")).unwrap();
     let proxy = Proxy::start(server.port);
     proxy.hold_command("MLSD");
     let child = support::ftpsh(local.path())

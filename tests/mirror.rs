@@ -491,3 +491,61 @@ fn mfmt_server_gets_local_mtimes_and_needs_no_state() {
         "re-uploaded on an MFMT server:\n{text}"
     );
 }
+
+#[test]
+fn an_edit_within_the_same_second_is_still_sent() {
+    let f = Fixture::new();
+    let file = f.src.join("tick.txt");
+    // A second a little ahead, so both writes fall inside it whatever the machine's pace.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let second = std::time::UNIX_EPOCH + Duration::from_secs(now + 2);
+    // Written beside and renamed into place, so the mirror never sees the file with the
+    // write's own mtime, only with the one we set.
+    let staging = f.home.path().join("staging.txt");
+    let set = |body: &str, offset_ms: u64| {
+        fs::write(&staging, body).unwrap();
+        let when = second + Duration::from_millis(offset_ms);
+        fs::File::options()
+            .write(true)
+            .open(&staging)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+        fs::rename(&staging, &file).unwrap();
+    };
+    set("AAAA", 100);
+    let mut child = f.spawn_mirror("");
+    let remote = f.dst().join("tick.txt");
+    wait_until("first version", DEADLINE, || {
+        fs::read(&remote).ok().as_deref() == Some(b"AAAA")
+    });
+    // Same size, same mtime second: only the sub-second part moved.
+    set("BBBB", 600);
+    wait_until("same-second edit", DEADLINE, || {
+        fs::read(&remote).ok().as_deref() == Some(b"BBBB")
+    });
+    assert_eq!(terminate(&mut child), 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_remote_name_that_is_not_utf8_is_left_alone_and_blocks_nothing() {
+    use std::os::unix::ffi::OsStrExt;
+    let f = Fixture::new();
+    fs::create_dir_all(f.dst()).unwrap();
+    let latin1 = f.dst().join(std::ffi::OsStr::from_bytes(b"caf\xe9.txt"));
+    fs::write(&latin1, "x").unwrap();
+    fs::write(f.dst().join("stale.txt"), "old").unwrap();
+    let out = f.once("");
+    assert_ok(&out);
+    assert!(out.stdout.contains("not valid UTF-8"), "{}", out.stdout);
+    assert!(latin1.exists(), "the undecodable file is kept");
+    assert!(
+        !f.dst().join("stale.txt").exists(),
+        "other deletes still happen"
+    );
+    assert!(f.dst().join("index.html").exists());
+}

@@ -295,9 +295,6 @@ fn rm_r_of_a_folder_with_hostile_names_refuses_and_touches_nothing_outside() {
 /// The refusal should read like every other error: the command and its path first
 /// (`rm /evil: ...`), and say what was refused: a recursive delete, not a local write.
 #[test]
-#[ignore = "bug: `rm -r /evil` on a hostile listing says `ftpsh: \"../escape.txt\": not a plain \
-            file name (...); refusing to write it locally (give a local name)`: no `rm /evil`, \
-            and it is about a local write that rm never does"]
 fn rm_r_refusal_names_the_command_and_the_folder() {
     let Some(server) = quirk("evil-listing") else {
         return;
@@ -315,6 +312,10 @@ fn rm_r_refusal_names_the_command_and_the_folder() {
         !out.stderr.contains("locally") && !out.stderr.contains("local name"),
         "rm writes nothing locally: {}",
         out.stderr
+    );
+    assert!(
+        server.path("evil/real.txt").exists(),
+        "every name is checked before anything in the folder is deleted"
     );
 }
 

@@ -262,8 +262,19 @@ impl Session {
         self.stream.mkdir(path).map_err(|e| ftp_error(what, e))
     }
 
-    /// `mkdir -p`: creates each missing level; an existing directory is fine, an existing
-    /// file in the way is the error the server gave.
+    /// Creates `dir` unless it is already a directory (another client, or an earlier attempt
+    /// whose reply was lost); a file in the way is the error the server gave.
+    pub fn ensure_dir(&mut self, dir: &str) -> Result<()> {
+        match self.mkdir(dir) {
+            Err(err) => match self.stat(dir)? {
+                Some(entry) if entry.kind == listing::EntryKind::Dir => Ok(()),
+                _ => Err(err),
+            },
+            ok => ok,
+        }
+    }
+
+    /// `mkdir -p`: every missing level.
     pub fn mkdir_all(&mut self, dir: &str) -> Result<()> {
         let absolute = dir.starts_with('/');
         let mut prefix = String::new();
@@ -273,12 +284,7 @@ impl Session {
             } else {
                 format!("{prefix}/{part}")
             };
-            if let Err(err) = self.mkdir(&prefix) {
-                match self.stat(&prefix)? {
-                    Some(entry) if entry.kind == listing::EntryKind::Dir => {}
-                    _ => return Err(err),
-                }
-            }
+            self.ensure_dir(&prefix)?;
         }
         Ok(())
     }

@@ -9,7 +9,6 @@ use std::time::Instant;
 use super::plan::Action;
 use super::tree::{self, Kind, RemoteEntry, RemoteTree, Snapshot};
 use crate::error::{Error, Result};
-use crate::ftp::listing::EntryKind;
 use crate::ftp::{Session, path};
 use crate::journal::Journal;
 use crate::shell::state::Printer;
@@ -27,6 +26,14 @@ pub struct Report {
     /// Local files that could not be read: logged and skipped, the pass goes on. They exist
     /// locally, so no delete depends on them.
     pub skipped: Vec<String>,
+    /// Their paths, so the job retries them when the tree changes.
+    pub skipped_paths: Vec<String>,
+    /// Files sent whose mtime is too recent to trust (FTP keeps whole seconds, and an edit
+    /// in the same second keeps them), with their exact mtime when read: the job checks them
+    /// again next tick.
+    pub fresh: Vec<(String, std::time::SystemTime)>,
+    /// Leftover temporaries removed.
+    pub temps_cleaned: usize,
     /// Deletes not run because something failed earlier in the pass.
     pub deletes_postponed: usize,
     /// The connection broke: the caller reconnects and re-lists.
@@ -37,7 +44,7 @@ pub struct Report {
 
 impl Report {
     pub fn changed_anything(&self) -> bool {
-        self.mkdirs + self.uploads + self.renames + self.deletes > 0
+        self.mkdirs + self.uploads + self.renames + self.deletes + self.temps_cleaned > 0
     }
 
     pub fn summary(&self) -> String {
@@ -50,6 +57,9 @@ impl Report {
         }
         if !self.skipped.is_empty() {
             parts.push(format!("{} unreadable files skipped", self.skipped.len()));
+        }
+        if self.temps_cleaned > 0 {
+            parts.push(format!("{} stale temporaries removed", self.temps_cleaned));
         }
         if self.deletes_postponed > 0 {
             parts.push(format!("{} deletes postponed", self.deletes_postponed));
@@ -69,6 +79,8 @@ pub struct Applier<'a> {
     pub echo: Option<&'a Printer>,
     /// Told after each finished upload (a progress bar in the foreground).
     pub on_upload: Option<&'a (dyn Fn() + Sync)>,
+    /// Uploads of files modified at or after this second are recorded as of unknown time.
+    pub fresh_after: i64,
 }
 
 /// What a successful action did, for the tree and the report.
@@ -127,7 +139,9 @@ impl Applier<'_> {
             let outcomes = self.run_batch(&mut sessions[..width], &batch, &report);
             for (action, outcome) in batch.iter().zip(outcomes) {
                 match outcome {
-                    Some(outcome) => commit(action, outcome, local, tree, &mut report),
+                    Some(outcome) => {
+                        commit(action, outcome, local, tree, self.fresh_after, &mut report);
+                    }
                     None if is_delete(action) => report.deletes_postponed += 1,
                     None => {}
                 }
@@ -227,18 +241,7 @@ impl Applier<'_> {
 
     fn execute(&self, session: &mut Session, action: &Action) -> Outcome {
         match action {
-            Action::Mkdir(rel) => {
-                let remote = self.remote(rel);
-                if let Err(err) = session.mkdir(&remote) {
-                    // Already there (another client, or a lost reply): fine if it is a dir.
-                    let is_dir = session
-                        .stat(&remote)?
-                        .is_some_and(|e| e.kind == EntryKind::Dir);
-                    if !is_dir {
-                        return Err(err);
-                    }
-                }
-            }
+            Action::Mkdir(rel) => session.ensure_dir(&self.remote(rel))?,
             Action::Upload { path: rel, .. } => {
                 let local_path = local_file(self.local_root, rel);
                 let done =
@@ -265,12 +268,16 @@ fn commit(
     outcome: Outcome,
     local: &Snapshot,
     tree: &mut RemoteTree,
+    fresh_after: i64,
     report: &mut Report,
 ) {
     let done = match outcome {
         Ok(done) => done,
         Err(err @ Error::Local { .. }) => {
             report.skipped.push(err.to_string());
+            if let Action::Upload { path, .. } = action {
+                report.skipped_paths.push(path.clone());
+            }
             return;
         }
         Err(err) => {
@@ -295,6 +302,9 @@ fn commit(
         }
         (Action::Upload { path: rel, .. }, Done::Uploaded(done)) => {
             // The mtime read before sending: a file that changed meanwhile differs next pass.
+            if done.mtime >= fresh_after {
+                report.fresh.push((rel.clone(), done.modified));
+            }
             tree.insert(
                 rel.clone(),
                 RemoteEntry {
@@ -308,10 +318,14 @@ fn commit(
             report.bytes += done.bytes;
         }
         (Action::Rename { from, to }, _) => {
-            move_subtree(tree, from, to);
+            tree::move_subtree(tree, from, to);
             report.renames += 1;
         }
-        (Action::DeleteFile(rel) | Action::RemoveTemp(rel) | Action::RemoveDir(rel), _) => {
+        (Action::RemoveTemp(rel), _) => {
+            tree.remove(rel);
+            report.temps_cleaned += 1;
+        }
+        (Action::DeleteFile(rel) | Action::RemoveDir(rel), _) => {
             tree.remove(rel);
             report.deletes += 1;
         }
@@ -337,21 +351,6 @@ pub fn local_file(root: &Path, rel: &str) -> std::path::PathBuf {
         .fold(root.to_path_buf(), |p, part| p.join(part))
 }
 
-/// After a rename, everything the tree knew under `from` lives under `to`.
-fn move_subtree(tree: &mut RemoteTree, from: &str, to: &str) {
-    let moved: Vec<String> = tree
-        .keys()
-        .filter(|k| k.as_str() == from || tree::is_under(k, from))
-        .cloned()
-        .collect();
-    for old in moved {
-        if let Some(entry) = tree.remove(&old) {
-            let new = format!("{to}{}", &old[from.len()..]);
-            tree.insert(new, entry);
-        }
-    }
-}
-
 /// A one-line description of an action, for --dry-run.
 pub fn describe_plan(action: &Action) -> String {
     let (verb, rel) = describe(action);
@@ -370,29 +369,6 @@ impl From<super::plan::PlanError> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn renames_carry_children_along() {
-        let mut tree = RemoteTree::new();
-        let dir = RemoteEntry {
-            kind: Kind::Dir,
-            size: 0,
-            mtime: None,
-            inode: None,
-        };
-        let file = RemoteEntry {
-            kind: Kind::File,
-            size: 1,
-            mtime: Some(1),
-            inode: None,
-        };
-        tree.insert("a".into(), dir.clone());
-        tree.insert("a/x".into(), file.clone());
-        tree.insert("ab".into(), file.clone());
-        move_subtree(&mut tree, "a", "b/c");
-        let keys: Vec<&str> = tree.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["ab", "b/c", "b/c/x"]);
-    }
 
     #[test]
     fn local_files_are_built_from_components() {

@@ -28,7 +28,7 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// `max_depth` follows walkdir's convention: depth 1 = direct children of the mirror root.
+    /// `max_depth`: depth 1 = direct children of the mirror root (walkdir's convention).
     pub fn new(max_depth: usize, exclude_globs: &[String]) -> Result<Filter, globset::Error> {
         let mut names = GlobSetBuilder::new();
         let mut paths = GlobSetBuilder::new();

@@ -1,12 +1,13 @@
 //! Job: a mirror running in its own thread with its own connection; status and stop.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::apply::{Applier, Report, describe_plan};
+use super::apply::{Applier, Report, describe_plan, local_file};
 use super::filter::Filter;
 use super::plan::{self, PlanOptions};
 use super::scan;
@@ -135,6 +136,8 @@ impl Stopper {
 /// A running (or finished) background job, as the shell holds it.
 pub struct Job {
     pub id: usize,
+    /// user@host:port: jobs may only overlap on different servers.
+    server: String,
     pub local: String,
     pub remote: String,
     status: Arc<Mutex<JobStatus>>,
@@ -169,6 +172,18 @@ pub struct Jobs {
 impl Jobs {
     /// Starts a background job and returns its id.
     pub fn start(&mut self, spec: JobSpec, printer: Printer) -> Result<usize> {
+        let server = server_key(&spec.params);
+        // Two jobs on nested remote folders would delete each other's files.
+        if let Some(other) = self
+            .jobs
+            .iter()
+            .find(|j| j.is_running() && j.server == server && overlaps(&j.remote, &spec.remote))
+        {
+            return Err(Error::Failed(format!(
+                "mirror: {} overlaps {} of running job {} on the same server; stop it first",
+                spec.remote, other.remote, other.id
+            )));
+        }
         let id = self.jobs.iter().map(|j| j.id).max().unwrap_or(0) + 1;
         let runner = Runner::new(id, spec, printer)?;
         let local = runner.spec.local.display().to_string();
@@ -183,6 +198,7 @@ impl Jobs {
             .map_err(|e| Error::Failed(format!("mirror: cannot start a thread: {e}")))?;
         self.jobs.push(Job {
             id,
+            server,
             local,
             remote,
             status,
@@ -202,12 +218,13 @@ impl Jobs {
 
     /// Stops one job (by id) or all; returns how many were stopped.
     pub fn stop(&mut self, id: Option<usize>) -> Result<usize> {
+        let chosen = |j: &&mut Job| id.is_none_or(|id| j.id == id);
+        // Tell every chosen job first, then wait: each finishes its file in flight at once.
+        for job in self.jobs.iter_mut().filter(chosen) {
+            job.stopper.stop();
+        }
         let mut count = 0;
-        for job in self
-            .jobs
-            .iter_mut()
-            .filter(|j| id.is_none_or(|id| j.id == id))
-        {
+        for job in self.jobs.iter_mut().filter(chosen) {
             job.stop();
             count += 1;
         }
@@ -250,6 +267,20 @@ impl Jobs {
     }
 }
 
+fn server_key(params: &ConnectParams) -> String {
+    format!("{}@{}:{}", params.user, params.host, params.port)
+}
+
+/// Whether two remote roots are the same folder or one holds the other.
+fn overlaps(a: &str, b: &str) -> bool {
+    let inside = |inner: &str, outer: &str| {
+        outer == "/"
+            || inner == outer
+            || inner.starts_with(&format!("{}/", outer.trim_end_matches('/')))
+    };
+    inside(a, b) || inside(b, a)
+}
+
 /// Runs a job to completion on the calling thread (`--once`, `--dry-run`).
 pub fn run_in_foreground(spec: JobSpec, printer: Printer) -> Result<JobStatus> {
     let runner = Runner::new(0, spec, printer)?;
@@ -285,6 +316,10 @@ struct Runner {
     last_walk: Instant,
     /// Consecutive passes with failed actions, for the retry backoff.
     failed_passes: u32,
+    /// Remote paths whose names could not be decoded: never acted on.
+    undecodable: Vec<String>,
+    /// Files just sent whose mtime second has not passed yet (see `recheck_fresh`).
+    fresh: HashMap<String, SystemTime>,
     /// Problems already reported, so a persistent one is said once, not every second.
     reported: Vec<String>,
 }
@@ -312,6 +347,8 @@ impl Runner {
             watch: None,
             last_walk: Instant::now(),
             failed_passes: 0,
+            fresh: HashMap::new(),
+            undecodable: Vec::new(),
             reported: Vec::new(),
         })
     }
@@ -448,18 +485,27 @@ impl Runner {
         let root = self.spec.remote.as_str();
         let filter = &self.filter;
         let session = &mut self.sessions[0];
-        if session.stat(root)?.is_none() && !self.spec.options.dry_run {
-            session.mkdir_all(root)?;
+        if session.stat(root)?.is_none() {
+            if !self.spec.options.dry_run {
+                session.mkdir_all(root)?;
+            }
+            // A new (or, in a dry run, missing) root holds nothing yet.
+            return Ok(RemoteTree::new());
         }
         let recorded = self
             .state_file
             .as_deref()
             .map(state::load)
             .unwrap_or_default();
-        match session.stat(root)? {
-            Some(_) => state::list_remote(session, root, filter, &recorded),
-            None => Ok(RemoteTree::new()),
-        }
+        let listing = state::list_remote(session, root, filter, &recorded)?;
+        self.undecodable = listing.undecodable;
+        let notes: Vec<String> = self
+            .undecodable
+            .iter()
+            .map(|rel| format!("remote {rel:?}: name is not valid UTF-8 on the server; left alone"))
+            .collect();
+        self.report_problems(&notes);
+        Ok(listing.tree)
     }
 
     /// One pass: scan, plan, apply. Ok(false) when something was not mirrored (an action
@@ -478,12 +524,14 @@ impl Runner {
             watch.take_changed();
         }
         self.last_walk = Instant::now();
-        let scan = scan::scan(
+        let scan_started = SystemTime::now();
+        let mut scan = scan::scan(
             &self.spec.local,
             &self.filter,
             self.spec.options.follow_links,
         );
         self.report_problems(&scan.problems);
+        self.report_problems(&scan.notes);
         // Taken, not borrowed: a pass that fails on the way (an early return) must leave
         // nothing settled, so the next tick walks and retries.
         let settled = self.settled.take();
@@ -496,11 +544,17 @@ impl Runner {
             delete: self.spec.options.delete,
             max_delete: self.spec.options.max_delete,
         };
-        let filter = self.filter.protecting(&scan.unreadable);
+        self.recheck_fresh(&mut tree, scan_started);
+        let filter = self
+            .filter
+            .protecting(&scan.unreadable)
+            .protecting(&self.undecodable);
         let actions = match plan::plan(&scan.snapshot, &tree, &filter, &options) {
             Ok(actions) => actions,
             Err(err) => {
+                // Refused (too many deletes): nothing to retry until the tree changes.
                 self.tree = Some(tree);
+                self.settled = Some(scan.snapshot);
                 self.report_problems(&[err.to_string()]);
                 return Ok(false);
             }
@@ -539,6 +593,7 @@ impl Runner {
                 stop: &self.stopper.flag,
                 echo: self.spec.options.verbose.then_some(&self.printer),
                 on_upload: Some(&tick),
+                fresh_after: crate::clock::unix_seconds(scan_started) - 1,
             };
             applier.apply(&mut self.sessions, &actions, &scan.snapshot, &mut tree)
         };
@@ -571,7 +626,15 @@ impl Runner {
             });
         }
         if clean {
-            self.settled = Some(scan.snapshot);
+            // Files that could not be read are left out of the settled snapshot, so the next
+            // change of the tree (a chmod included) retries them; files sent as of unknown
+            // time are sent once more next tick.
+            for path in &report.skipped_paths {
+                scan.snapshot.remove(path);
+            }
+            self.fresh.extend(report.fresh.iter().cloned());
+            // While fresh files wait for their second to pass, every tick walks.
+            self.settled = self.fresh.is_empty().then_some(scan.snapshot);
             self.tree = Some(tree);
         } else {
             // Re-list next pass: after a failure the remote may differ from what we believe.
@@ -579,6 +642,28 @@ impl Runner {
             self.tree = None;
         }
         Ok(complete)
+    }
+
+    /// Files sent in the same second as they were last modified: if their exact mtime moved
+    /// since (an edit the seconds cannot show), mark them for sending again; once their
+    /// second is past, forget them.
+    fn recheck_fresh(&mut self, tree: &mut RemoteTree, now: SystemTime) {
+        let recent = crate::clock::unix_seconds(now) - 1;
+        let root = self.spec.local.clone();
+        self.fresh.retain(|rel, sent| {
+            let current = std::fs::metadata(local_file(&root, rel)).and_then(|m| m.modified());
+            match current {
+                Ok(modified) if modified == *sent => crate::clock::unix_seconds(modified) >= recent,
+                Ok(_) => {
+                    if let Some(entry) = tree.get_mut(rel.as_str()) {
+                        entry.mtime = None;
+                    }
+                    false
+                }
+                // Gone or moved: the plan sees that by itself (a move stays a rename).
+                Err(_) => false,
+            }
+        });
     }
 
     fn record_pass(&self, report: &Report, took: Duration) {
@@ -612,6 +697,26 @@ impl Runner {
                 self.say(problem);
                 self.reported.push(problem.clone());
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_remote_roots_overlap() {
+        let cases = [
+            ("/www", "/www", true),
+            ("/www", "/www/sub", true),
+            ("/www/sub", "/www", true),
+            ("/", "/anything", true),
+            ("/www", "/www2", false),
+            ("/a/b", "/a/c", false),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(overlaps(a, b), want, "{a} {b}");
         }
     }
 }

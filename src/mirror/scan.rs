@@ -16,8 +16,11 @@ use super::tree::{self, Kind, LocalEntry, Snapshot};
 pub struct Scan {
     pub snapshot: Snapshot,
     pub problems: Vec<String>,
-    /// Relative paths the walk could not read: the pass must neither upload nor delete there.
+    /// Relative paths the walk could not read or will not copy: the pass must neither upload
+    /// nor delete there.
     pub unreadable: Vec<String>,
+    /// Things left alone on purpose (links, fifos): said once, not a failure.
+    pub notes: Vec<String>,
 }
 
 /// Walks `root`. Unreadable entries, names that are not UTF-8 or hold CR/LF, and symlink
@@ -98,7 +101,18 @@ impl Walker<'_> {
             } else if meta.is_file() {
                 Kind::File
             } else {
-                // Sockets, fifos, devices and (unfollowed) symlinks have no FTP equivalent.
+                // Symlinks (not followed), sockets, fifos and devices have no FTP equivalent.
+                // They are left alone on both sides: replacing a folder by a link to it
+                // must not delete the remote folder.
+                let what = if is_link {
+                    "symbolic link not followed (--follow-links follows them)"
+                } else {
+                    "not a regular file or folder"
+                };
+                self.result
+                    .notes
+                    .push(format!("{}: {what}; left alone", entry.path().display()));
+                self.result.unreadable.push(child);
                 continue;
             };
             let inode = inode(&meta);

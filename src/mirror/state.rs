@@ -14,13 +14,22 @@ use crate::ftp::{Session, path};
 /// Lists `root` recursively within the filter and merges each entry with the record as it
 /// arrives, so raw listing lines never pile up. A name that is not a plain component is an
 /// error: trusting it could make the mirror act outside its root.
+/// What a recursive listing found: the believed tree, and the paths whose names did not
+/// survive decoding (not UTF-8 on the server): kept in the tree, so their folder is never
+/// removed, but never acted on, since no command could name them.
+pub struct Listing {
+    pub tree: RemoteTree,
+    pub undecodable: Vec<String>,
+}
+
 pub fn list_remote(
     session: &mut Session,
     root: &str,
     filter: &Filter,
     recorded: &RemoteTree,
-) -> Result<RemoteTree> {
+) -> Result<Listing> {
     let mut tree = RemoteTree::new();
+    let mut undecodable = Vec::new();
     let mut pending = vec![String::new()];
     while let Some(dir) = pending.pop() {
         if !filter.descend(&dir) {
@@ -39,7 +48,9 @@ pub fn list_remote(
                 ))
             })?;
             let rel = tree::join(&dir, name);
-            if entry.kind == EntryKind::Dir {
+            if name.contains(char::REPLACEMENT_CHARACTER) {
+                undecodable.push(rel.clone());
+            } else if entry.kind == EntryKind::Dir {
                 pending.push(rel.clone());
             }
             if let Some(believed) = merge_entry(&rel, &entry, recorded) {
@@ -47,7 +58,7 @@ pub fn list_remote(
             }
         }
     }
-    Ok(tree)
+    Ok(Listing { tree, undecodable })
 }
 
 /// What we believe about one listed entry, given the persisted record of our uploads.
@@ -164,7 +175,8 @@ pub fn save(file: &Path, tree: &RemoteTree) -> Result<()> {
     if let Some(dir) = file.parent() {
         fs::create_dir_all(dir).map_err(|e| Error::local(what.as_str(), e))?;
     }
-    let temp = file.with_extension("tsv.tmp");
+    // Per process: two ftpsh processes saving the same state never share a temporary.
+    let temp = file.with_extension(format!("tsv.{}.tmp", std::process::id()));
     fs::write(&temp, render(tree)).map_err(|e| Error::local(what.as_str(), e))?;
     fs::rename(&temp, file).map_err(|e| Error::local(what, e))
 }

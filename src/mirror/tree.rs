@@ -86,6 +86,26 @@ pub fn ancestors(rel: &str) -> impl Iterator<Item = &str> {
     std::iter::successors(parent(rel), |p| parent(p))
 }
 
+/// After a rename of `from` to `to`, everything the tree held under `from` lives under
+/// `to`. Children sort right after their dir ("a/..." follows "a"), so one range covers them.
+pub fn move_subtree<V>(tree: &mut BTreeMap<String, V>, from: &str, to: &str) {
+    let prefix = format!("{from}/");
+    let mut moved: Vec<String> = tree
+        .range::<str, _>((
+            std::ops::Bound::Included(prefix.as_str()),
+            std::ops::Bound::Unbounded,
+        ))
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .map(|(k, _)| k.clone())
+        .collect();
+    moved.push(from.to_string());
+    for old in moved {
+        if let Some(entry) = tree.remove(&old) {
+            tree.insert(format!("{to}{}", &old[from.len()..]), entry);
+        }
+    }
+}
+
 /// True when the file name of `rel` is a temporary upload name.
 pub fn is_temp(rel: &str) -> bool {
     file_name(rel).starts_with(TEMP_PREFIX)
@@ -151,6 +171,17 @@ mod tests {
                 "ancestors({rel:?})"
             );
         }
+    }
+
+    #[test]
+    fn renames_carry_children_along() {
+        let mut tree: BTreeMap<String, u8> = ["a", "a/x", "a/y/z", "a-b", "ab"]
+            .iter()
+            .map(|k| (k.to_string(), 0))
+            .collect();
+        move_subtree(&mut tree, "a", "b/c");
+        let keys: Vec<&str> = tree.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["a-b", "ab", "b/c", "b/c/x", "b/c/y/z"]);
     }
 
     #[test]

@@ -196,7 +196,8 @@ fn confirm(question: &str) -> Result<bool> {
 }
 
 /// `rm -r`: files first, then the emptied directories, deepest first. Names come from the
-/// server's listing, so each must be a plain name: a hostile `../x` must not steer us outside.
+/// server's listing: every name of a directory is checked before anything in it is deleted,
+/// so a hostile `../x` stops the command before it acts there, and never steers it outside.
 pub fn remove_tree(session: &mut Session, target: &str) -> Result<()> {
     let is_dir = session
         .stat(target)?
@@ -204,9 +205,21 @@ pub fn remove_tree(session: &mut Session, target: &str) -> Result<()> {
     if !is_dir {
         return session.delete(target);
     }
-    for entry in session.entries(target)? {
-        let name = path::safe_local_component(&entry.name)?;
-        let child = path::join(target, name);
+    let entries = session.entries(target)?;
+    if let Some(bad) = entries
+        .iter()
+        .find(|e| path::safe_local_component(&e.name).is_err())
+    {
+        return Err(Error::BadName {
+            what: format!("rm -r {target}"),
+            reason: format!(
+                "the server lists {:?}, which is not a plain name; nothing deleted in this folder",
+                bad.name
+            ),
+        });
+    }
+    for entry in entries {
+        let child = path::join(target, &entry.name);
         match entry.kind {
             EntryKind::Dir => remove_tree(session, &child)?,
             _ => session.delete(&child)?,
