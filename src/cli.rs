@@ -103,6 +103,11 @@ pub struct Args {
     #[arg(short = 'v', long)]
     pub verbose: bool,
 
+    /// Connections each mirror job uses (set in the config file; `mirror --parallel N`
+    /// overrides it per job).
+    #[arg(skip = 4usize)]
+    pub parallel: usize,
+
     /// No progress bars.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -172,13 +177,68 @@ pub fn positive_seconds(name: &str, secs: f64) -> Result<Duration> {
     }
 }
 
+/// A bookmark's URL when `word` names one, else `word` itself.
+pub fn resolve_bookmark(word: &str) -> Result<String> {
+    if word.contains("://") || word.contains('@') {
+        return Ok(word.to_string());
+    }
+    Ok(crate::config::bookmark(word)?.unwrap_or_else(|| word.to_string()))
+}
+
+/// Parses the command line, then fills what it left at its defaults from the config file:
+/// a flag given on the command line always wins.
+pub fn parse_args() -> Result<Args> {
+    use clap::parser::ValueSource;
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Args::command().get_matches();
+    let mut args = Args::from_arg_matches(&matches).map_err(|e| Error::usage(e.to_string()))?;
+    let defaulted = |id: &str| {
+        matches!(
+            matches.value_source(id),
+            None | Some(ValueSource::DefaultValue)
+        )
+    };
+    for (key, value) in crate::config::read_settings()? {
+        let bad = || Error::usage(format!("config: {key} = {value:?} is not valid"));
+        match key.as_str() {
+            "passive" if defaulted("active") => {
+                args.active = !parse_bool(&value).ok_or_else(bad)?;
+            }
+            "tls" if defaulted("tls") && defaulted("implicit_tls") => match value.as_str() {
+                "off" | "no" => {}
+                "explicit" | "yes" | "on" => args.tls = true,
+                "implicit" => args.implicit_tls = true,
+                _ => return Err(bad()),
+            },
+            "timeout" if defaulted("timeout") => args.timeout = value.parse().map_err(|_| bad())?,
+            "interval" if defaulted("interval") => {
+                args.interval = value.parse().map_err(|_| bad())?;
+            }
+            "max-depth" if defaulted("max_depth") => {
+                args.max_depth = value.parse().map_err(|_| bad())?;
+            }
+            "parallel" => args.parallel = value.parse().map_err(|_| bad())?,
+            _ => {}
+        }
+    }
+    Ok(args)
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "yes" | "on" | "true" | "1" => Some(true),
+        "no" | "off" | "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
 /// Where a session should go: the target merged with the seed-style flags.
 pub fn target_from_args(args: &Args) -> Result<Option<Target>> {
     let mut target = match (&args.target, &args.host) {
         (Some(_), Some(_)) => {
             return Err(Error::usage("give either TARGET or --host, not both"));
         }
-        (Some(text), None) => target::parse(text)?,
+        (Some(text), None) => target::parse(&resolve_bookmark(text)?)?,
         (None, Some(host)) => target::parse(host)?,
         (None, None) => return Ok(None),
     };

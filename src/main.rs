@@ -2,6 +2,7 @@
 
 mod cli;
 mod clock;
+mod config;
 mod error;
 mod ftp;
 mod journal;
@@ -14,13 +15,17 @@ mod transfer;
 
 use std::io::IsTerminal;
 
-use clap::Parser;
-
 use error::{EXIT_FAILED, EXIT_OK, Error};
 use shell::Shell;
 
 fn main() {
-    let args = cli::Args::parse();
+    let args = match cli::parse_args() {
+        Ok(args) => args,
+        Err(err) => {
+            eprintln!("ftpsh: {}", err.message());
+            std::process::exit(err.exit_code());
+        }
+    };
     std::process::exit(run(&args));
 }
 
@@ -47,6 +52,7 @@ fn start(args: &cli::Args) -> Result<i32, Error> {
         log: args.log.clone(),
         interval: cli::positive_seconds("--interval", args.interval)?,
         max_depth: args.max_depth,
+        parallel: args.parallel.max(1),
     };
     if let Some(target) = cli::target_from_args(args)? {
         let params = cli::connect_params(&target, &shell.settings)?;

@@ -231,3 +231,81 @@ fn recursive_put_and_get_copy_whole_trees() {
     let out = run_c(&server.url(), "put site", local.path());
     assert_fails(&out, 1, "is a directory");
 }
+
+#[test]
+fn bookmarks_round_trip_without_the_password() {
+    let (server, local) = setup();
+    let config = local.path().join("config");
+    let with = |args: &[&str]| {
+        support::Out::from(
+            support::ftpsh(local.path())
+                .env("FTPSH_CONFIG_DIR", &config)
+                .args(args)
+                .output()
+                .unwrap(),
+        )
+    };
+    fs::create_dir(server.path("www")).unwrap();
+    let url_with_password = format!(
+        "ftp://alice:{}@{}",
+        support::PASS.replace(' ', "%20"),
+        server.host_port()
+    );
+    let out = with(&[
+        "-c",
+        "bookmark add home; cd /www; bookmark add site",
+        &url_with_password,
+    ]);
+    assert_ok(&out);
+    let stored = fs::read_to_string(config.join("bookmarks")).unwrap();
+    assert!(!stored.contains("s3cret"), "no password stored: {stored}");
+    assert!(
+        stored.contains("site ftp://alice@127.0.0.1:") && stored.contains("/www"),
+        "{stored}"
+    );
+
+    // A bookmark works as the target and after `open`, the password from FTPSH_PASSWORD.
+    let out = with(&["-c", "pwd", "site"]);
+    assert_ok(&out);
+    assert!(
+        out.stdout.trim_end().ends_with("/www") || out.stdout.contains("/www"),
+        "{}",
+        out.stdout
+    );
+    let out = with(&[
+        "-c",
+        "open home; bookmark list; bookmark del home; bookmark list",
+    ]);
+    assert_ok(&out);
+    assert_eq!(out.stdout.matches("home\t").count(), 1, "{}", out.stdout);
+    let out = with(&["-c", "bookmark del nosuch"]);
+    assert_fails(&out, 1, "no such bookmark");
+}
+
+#[test]
+fn the_config_file_sets_defaults_and_flags_win() {
+    let (server, local) = setup();
+    let config = local.path().join("config");
+    fs::create_dir(&config).unwrap();
+    fs::write(config.join("config"), "# defaults\npassive = no\n").unwrap();
+    fs::write(local.path().join("a.txt"), "a").unwrap();
+    let run = |extra: &[&str]| {
+        let mut command = support::ftpsh(local.path());
+        command.env("FTPSH_CONFIG_DIR", &config).arg("--debug");
+        command.args(extra).args(["-c", "put a.txt", &server.url()]);
+        support::Out::from(command.output().unwrap())
+    };
+    let out = run(&[]);
+    assert_ok(&out);
+    assert!(
+        out.stderr.contains("--> PORT") || out.stderr.contains("--> EPRT"),
+        "active: {}",
+        out.stderr
+    );
+    fs::write(config.join("config"), "passive = no\ntls = off\n").unwrap();
+    let out = run(&["--active"]);
+    assert_ok(&out);
+    fs::write(config.join("config"), "colour = red\n").unwrap();
+    let out = run(&[]);
+    assert_fails(&out, 2, "unknown setting");
+}

@@ -36,9 +36,9 @@ struct MirrorArgs {
     max_depth: Option<usize>,
     #[arg(long, value_name = "SECS")]
     interval: Option<f64>,
-    /// Connections used to upload and delete (default 4).
-    #[arg(long, value_name = "N", default_value_t = 4)]
-    parallel: usize,
+    /// Connections used to upload and delete (default 4, or the config file's).
+    #[arg(long, value_name = "N")]
+    parallel: Option<usize>,
     /// Follow symbolic links in the local tree.
     #[arg(long)]
     follow_links: bool,
@@ -130,7 +130,7 @@ fn spec(shell: &mut Shell, args: MirrorArgs) -> Result<JobSpec> {
             max_depth: args.max_depth.unwrap_or(defaults.max_depth),
             interval,
             follow_links: args.follow_links,
-            parallel: args.parallel.max(1),
+            parallel: args.parallel.unwrap_or(defaults.parallel).max(1),
             log: args.log.or_else(|| defaults.log.clone()),
             verbose: shell.verbose,
         },

@@ -4,14 +4,45 @@ use super::help;
 use super::state::Shell;
 use super::table::Invocation;
 use crate::cli;
+use crate::config;
 use crate::error::{Error, Result};
 use crate::ftp::tls::TlsMode;
 use crate::target;
 
 pub fn open(shell: &mut Shell, inv: &Invocation) -> Result<()> {
-    let target = target::parse(&inv.args[0])?;
+    let target = target::parse(&cli::resolve_bookmark(&inv.args[0])?)?;
     let params = cli::connect_params(&target, &shell.settings)?;
     shell.connect(&params, target.dir.as_deref())
+}
+
+/// `bookmark add NAME [URL] | list | del NAME`: named servers, stored without passwords.
+pub fn bookmark(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let args: Vec<&str> = inv.args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["add", name] => {
+            let url = shell
+                .url()
+                .ok_or_else(|| Error::usage("bookmark add NAME: not connected; give the URL"))?;
+            let saved = config::save_bookmark(name, &url)?;
+            println!("{name} = {saved}");
+        }
+        ["add", name, url] => {
+            let saved = config::save_bookmark(name, url)?;
+            println!("{name} = {saved}");
+        }
+        ["list"] | [] => {
+            for (name, url) in config::bookmarks()? {
+                println!("{name}\t{url}");
+            }
+        }
+        ["del" | "delete" | "rm", name] => config::delete_bookmark(name)?,
+        _ => {
+            return Err(Error::usage(
+                "usage: bookmark add NAME [URL] | bookmark list | bookmark del NAME",
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub fn close(shell: &mut Shell, _: &Invocation) -> Result<()> {

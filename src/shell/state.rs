@@ -17,6 +17,7 @@ pub struct MirrorDefaults {
     pub log: Option<std::path::PathBuf>,
     pub interval: Duration,
     pub max_depth: usize,
+    pub parallel: usize,
 }
 
 /// Prints a line from another thread (a mirror job) without garbling the prompt.
@@ -61,6 +62,7 @@ impl Shell {
                 log: None,
                 interval: Duration::from_secs(1),
                 max_depth: 6,
+                parallel: 4,
             },
         }
     }
@@ -165,6 +167,25 @@ impl Shell {
         self.session = Some(session);
         self.last_used = Instant::now();
         Ok(())
+    }
+
+    /// The session's URL without the password: `ftp://user@host:port/cwd`.
+    pub fn url(&self) -> Option<String> {
+        let p = self.params()?;
+        let scheme = if p.tls.mode == crate::ftp::tls::TlsMode::Explicit {
+            "ftps"
+        } else {
+            "ftp"
+        };
+        let host = if p.host.contains(':') {
+            format!("[{}]", p.host)
+        } else {
+            p.host.clone()
+        };
+        Some(format!(
+            "{scheme}://{}@{host}:{}{}",
+            p.user, p.port, self.cwd
+        ))
     }
 
     pub fn prompt(&self) -> String {

@@ -70,9 +70,19 @@ pub static COMMANDS: &[Command] = &[
         Some(""),
         1,
         Some(1),
-        "open URL|HOST[:PORT]",
+        "open URL|HOST[:PORT]|BOOKMARK",
         [Other],
         cmd_session::open
+    ),
+    cmd!(
+        "bookmark",
+        [],
+        None,
+        1,
+        Some(3),
+        "bookmark add NAME [URL] | bookmark list | bookmark del NAME",
+        [Other],
+        cmd_session::bookmark
     ),
     cmd!(
         "close",
