@@ -19,6 +19,11 @@ pub fn init(quiet: bool) {
     ENABLED.store(!quiet && std::io::stderr().is_terminal(), Ordering::Relaxed);
 }
 
+/// Whether bars are drawn at all (worth a SIZE round trip to give one its total).
+pub fn enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
+
 /// A progress bar for one transfer or a batch; hidden when bars are off.
 pub struct Bar {
     bar: ProgressBar,

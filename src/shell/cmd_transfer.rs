@@ -83,7 +83,7 @@ fn put_all(
             batch.inc(1);
         }
         if verbose {
-            println!("{} bytes sent to {remote}", done.bytes);
+            crate::progress::print_out(&format!("{} bytes sent to {remote}", done.bytes));
         }
     }
     Ok(())
@@ -192,9 +192,15 @@ fn get_all(
             get_tree(session, remote, &local, resume)?;
             continue;
         }
-        let bar = batch
-            .is_none()
-            .then(|| Bar::bytes(remote, entry.as_ref().map(|e| e.size)));
+        let bar = batch.is_none().then(|| {
+            let total = match entry {
+                Some(e) => Some(e.size),
+                // A total gives the bar its ETA; only worth a round trip when it is drawn.
+                None if crate::progress::enabled() => session.size(remote).ok(),
+                None => None,
+            };
+            Bar::bytes(remote, total)
+        });
         let progress = &mut |n| {
             if let Some(bar) = &bar {
                 bar.set(n);
@@ -217,7 +223,7 @@ fn get_all(
             batch.inc(1);
         }
         if verbose {
-            println!("{bytes} bytes received into {}", local.display());
+            crate::progress::print_out(&format!("{bytes} bytes received into {}", local.display()));
         }
     }
     Ok(())
