@@ -4,11 +4,12 @@
 
 mod support;
 
+use support::tree;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -18,28 +19,6 @@ use tempfile::TempDir;
 
 fn setup() -> (TestServer, TempDir) {
     (TestServer::start(), TempDir::new().unwrap())
-}
-
-/// Every file and directory under `root` as rel path -> contents (None for dirs).
-fn tree(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
-    let mut found = BTreeMap::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(rel) = pending.pop() {
-        let Ok(entries) = fs::read_dir(root.join(&rel)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let child = rel.join(entry.file_name());
-            let key = child.to_string_lossy().replace('\\', "/");
-            if entry.file_type().unwrap().is_dir() {
-                pending.push(child);
-                found.insert(key, None);
-            } else {
-                found.insert(key, fs::read(entry.path()).ok());
-            }
-        }
-    }
-    found
 }
 
 /// Asserts stderr is exactly one non-empty line.

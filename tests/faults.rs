@@ -3,11 +3,13 @@
 
 mod support;
 
+use support::tree;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -17,28 +19,6 @@ use support::{Out, PASS, TestServer, assert_ok, wait_until};
 use tempfile::TempDir;
 
 const DEADLINE: Duration = Duration::from_secs(20);
-
-/// Every file and directory under `root` as rel path -> contents (None for dirs).
-fn tree(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
-    let mut found = BTreeMap::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(rel) = pending.pop() {
-        let Ok(entries) = fs::read_dir(root.join(&rel)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let child = rel.join(entry.file_name());
-            let key = child.to_string_lossy().replace('\\', "/");
-            if entry.file_type().unwrap().is_dir() {
-                pending.push(child);
-                found.insert(key, None);
-            } else {
-                found.insert(key, fs::read(entry.path()).ok());
-            }
-        }
-    }
-    found
-}
 
 #[track_caller]
 fn assert_same_tree(local: &Path, remote: &Path) {

@@ -8,9 +8,10 @@
 #[allow(unused_imports)] // support re-exports the libunftp fixture, not used here
 mod support;
 
-use std::collections::BTreeMap;
+use support::tree;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -60,28 +61,6 @@ fn payload() -> Vec<u8> {
             state.to_le_bytes()[0]
         })
         .collect()
-}
-
-/// Every file and directory under `root` as rel path -> contents (None for dirs).
-fn tree(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
-    let mut found = BTreeMap::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(rel) = pending.pop() {
-        let Ok(entries) = fs::read_dir(root.join(&rel)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let child = rel.join(entry.file_name());
-            let key = child.to_string_lossy().replace('\\', "/");
-            if entry.file_type().unwrap().is_dir() {
-                pending.push(child);
-                found.insert(key, None);
-            } else {
-                found.insert(key, fs::read(entry.path()).ok());
-            }
-        }
-    }
-    found
 }
 
 /// The server's folder holds nothing: the refused session sent no command that changes it.

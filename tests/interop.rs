@@ -17,7 +17,8 @@
 
 mod support;
 
-use std::collections::BTreeMap;
+use support::tree;
+
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -107,28 +108,6 @@ impl Conn {
     fn c(&self, local: &Path, commands: &str) -> Out {
         self.run(local, &["-c", commands], &[])
     }
-}
-
-/// Every file and directory under `root` as rel path -> contents (None for dirs).
-fn tree(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
-    let mut found = BTreeMap::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(rel) = pending.pop() {
-        let Ok(entries) = fs::read_dir(root.join(&rel)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let child = rel.join(entry.file_name());
-            let key = child.to_string_lossy().into_owned();
-            if entry.file_type().unwrap().is_dir() {
-                pending.push(child);
-                found.insert(key, None);
-            } else {
-                found.insert(key, fs::read(entry.path()).ok());
-            }
-        }
-    }
-    found
 }
 
 fn mtime_secs(path: &Path) -> u64 {

@@ -2,7 +2,8 @@
 
 mod support;
 
-use std::collections::BTreeMap;
+use support::tree;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,28 +14,6 @@ use support::{TestServer, assert_ok, run_c, wait_until};
 use tempfile::TempDir;
 
 const DEADLINE: Duration = Duration::from_secs(20);
-
-/// Every file and directory under `root` as rel path -> contents (None for dirs).
-fn tree(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
-    let mut found = BTreeMap::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(rel) = pending.pop() {
-        let Ok(entries) = fs::read_dir(root.join(&rel)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let child = rel.join(entry.file_name());
-            let key = child.to_string_lossy().replace('\\', "/");
-            if entry.file_type().unwrap().is_dir() {
-                pending.push(child);
-                found.insert(key, None);
-            } else {
-                found.insert(key, fs::read(entry.path()).ok());
-            }
-        }
-    }
-    found
-}
 
 fn same_tree(a: &Path, b: &Path) -> bool {
     tree(a) == tree(b)

@@ -5,6 +5,8 @@
 
 mod support;
 
+use support::tree;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
@@ -29,33 +31,6 @@ const HOSTILE: [&str; 5] = [
     "..",
     "..\\win.txt",
 ];
-
-/// Every file and directory under `root` as rel path -> contents (None for dirs).
-fn tree(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
-    // Keys are built with '/' from the names, so a name holding a backslash stays one name.
-    let mut found = BTreeMap::new();
-    let mut pending = vec![(root.to_path_buf(), String::new())];
-    while let Some((dir, rel)) = pending.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let key = if rel.is_empty() {
-                name
-            } else {
-                format!("{rel}/{name}")
-            };
-            if entry.file_type().unwrap().is_dir() {
-                pending.push((entry.path(), key.clone()));
-                found.insert(key, None);
-            } else {
-                found.insert(key, fs::read(entry.path()).ok());
-            }
-        }
-    }
-    found
-}
 
 /// The names in a tree, for messages that stay readable.
 fn names(tree: &BTreeMap<String, Option<Vec<u8>>>) -> Vec<&str> {

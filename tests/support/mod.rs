@@ -78,6 +78,29 @@ pub fn run_script_args(args: &[&str], script: &str, local: &Path) -> Out {
     Out::from(child.wait_with_output().expect("wait ftpsh"))
 }
 
+/// Every file and directory under `root` as '/'-separated rel path -> contents (None for
+/// directories): what tests compare a server's folder with a local tree by.
+pub fn tree(root: &Path) -> std::collections::BTreeMap<String, Option<Vec<u8>>> {
+    let mut found = std::collections::BTreeMap::new();
+    let mut pending = vec![std::path::PathBuf::new()];
+    while let Some(rel) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(root.join(&rel)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let child = rel.join(entry.file_name());
+            let key = child.to_string_lossy().replace('\\', "/");
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                pending.push(child);
+                found.insert(key, None);
+            } else {
+                found.insert(key, std::fs::read(entry.path()).ok());
+            }
+        }
+    }
+    found
+}
+
 /// Waits for `condition` to hold, polling, and fails the test at the deadline.
 pub fn wait_until(what: &str, deadline: Duration, mut condition: impl FnMut() -> bool) {
     let start = Instant::now();
