@@ -497,7 +497,7 @@ impl Runner {
             .as_deref()
             .map(state::load)
             .unwrap_or_default();
-        let listing = state::list_remote(session, root, filter, &recorded)?;
+        let listing = state::list_remote(session, root, filter, recorded)?;
         self.undecodable = listing.undecodable;
         let notes: Vec<String> = self
             .undecodable

@@ -26,7 +26,7 @@ pub fn list_remote(
     session: &mut Session,
     root: &str,
     filter: &Filter,
-    recorded: &RemoteTree,
+    mut recorded: RemoteTree,
 ) -> Result<Listing> {
     let mut tree = RemoteTree::new();
     let mut undecodable = Vec::new();
@@ -53,7 +53,8 @@ pub fn list_remote(
             } else if entry.kind == EntryKind::Dir {
                 pending.push(rel.clone());
             }
-            if let Some(believed) = merge_entry(&rel, &entry, recorded) {
+            // Taken out of the record as it is matched: the two trees never both hold it.
+            if let Some(believed) = merge_entry(&entry, recorded.remove(&rel)) {
                 tree.insert(rel, believed);
             }
         }
@@ -69,18 +70,16 @@ pub fn list_remote(
 ///   mtime; an inexact one (LIST) is unknown, so the file will be compared as changed.
 /// - Symlinks and specials on the server are left out: the mirror neither follows nor
 ///   deletes what it cannot reproduce.
-pub fn merge_entry(rel: &str, entry: &Entry, recorded: &RemoteTree) -> Option<RemoteEntry> {
+pub fn merge_entry(entry: &Entry, recorded: Option<RemoteEntry>) -> Option<RemoteEntry> {
     let kind = match entry.kind {
         EntryKind::File => Kind::File,
         EntryKind::Dir => Kind::Dir,
         EntryKind::Link | EntryKind::Other => return None,
     };
     let size = if kind == Kind::File { entry.size } else { 0 };
-    let known = recorded
-        .get(rel)
-        .filter(|r| r.kind == kind && r.size == size);
+    let known = recorded.filter(|r| r.kind == kind && r.size == size);
     Some(match known {
-        Some(r) => r.clone(),
+        Some(r) => r,
         None => RemoteEntry {
             kind,
             size,
@@ -237,7 +236,7 @@ mod tests {
         recorded.insert("gone".into(), remote(Kind::File, 1, Some(1), None));
         let merged: RemoteTree = listing
             .iter()
-            .filter_map(|(rel, e)| Some((rel.clone(), merge_entry(rel, e, &recorded)?)))
+            .filter_map(|(rel, e)| Some((rel.clone(), merge_entry(e, recorded.get(rel).cloned())?)))
             .collect();
         let expected: RemoteTree = [
             ("dir", remote(Kind::Dir, 0, None, None)),
