@@ -615,9 +615,6 @@ impl Runner {
         // For --once, anything left behind (unreadable files, symlink loops, unsendable
         // names) makes the run a failure even though the pass itself went through.
         let complete = clean && report.skipped.is_empty() && scan.problems.is_empty();
-        if let Ok(mut status) = self.status.lock() {
-            status.skipped += report.skipped.len() as u64;
-        }
         if report.connection_lost {
             self.sessions.clear();
             return Err(Error::Connection {
@@ -627,8 +624,8 @@ impl Runner {
         }
         if clean {
             // Files that could not be read are left out of the settled snapshot, so the next
-            // change of the tree (a chmod included) retries them; files sent as of unknown
-            // time are sent once more next tick.
+            // change of the tree (a chmod included) retries them. Files sent within their own
+            // mtime second are rechecked at the next ticks (see `recheck_fresh`).
             for path in &report.skipped_paths {
                 scan.snapshot.remove(path);
             }
@@ -676,6 +673,7 @@ impl Runner {
             status.renames += report.renames as u64;
             status.deletes += report.deletes as u64;
             status.errors += report.errors.len() as u64;
+            status.skipped += report.skipped.len() as u64;
         }
         if report.changed_anything() || !report.errors.is_empty() || !report.skipped.is_empty() {
             let summary = format!("{} in {:.2}s", report.summary(), took.as_secs_f64());
