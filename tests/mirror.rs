@@ -239,8 +239,22 @@ fn excludes_are_neither_uploaded_nor_deleted() {
 fn stale_temporaries_are_cleaned() {
     let f = Fixture::new();
     fs::create_dir_all(f.dst().join("css")).unwrap();
-    fs::write(f.dst().join("css/.ftpsh-part-99-1-site.css"), "half").unwrap();
+    let stale = f.dst().join("css/.ftpsh-part-99-1-site.css");
+    fs::write(&stale, "half").unwrap();
+    // Old enough to be nobody's upload in progress.
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    let young = f.dst().join(".ftpsh-part-77-1-busy.txt");
+    fs::write(&young, "someone else's upload in progress").unwrap();
     assert_ok(&f.once("--no-delete"));
+    assert!(!stale.exists(), "the stale temporary is removed");
+    assert!(young.exists(), "a fresh one may be another upload: kept");
+    fs::remove_file(&young).unwrap();
     assert_same_tree(&f.src, &f.dst());
 }
 

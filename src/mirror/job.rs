@@ -12,7 +12,7 @@ use super::filter::Filter;
 use super::plan::{self, PlanOptions};
 use super::scan;
 use super::state;
-use super::tree::{RemoteTree, Snapshot};
+use super::tree::{self, RemoteTree, Snapshot};
 use super::watch::ChangeWatch;
 use crate::error::{Error, Result, one_line};
 use crate::ftp::{ConnectParams, Session};
@@ -265,6 +265,25 @@ impl Jobs {
             .iter()
             .any(|j| matches!(j.status().state, JobState::Failed(_)))
     }
+}
+
+/// Upload temporaries younger than this may belong to an upload still running elsewhere
+/// (another ftpsh, another machine): they are left alone until they are older.
+const TEMP_MIN_AGE: i64 = 600;
+
+/// Other processes' temporaries that the server dates within the last `TEMP_MIN_AGE`
+/// seconds. Ours (the tag starts with our pid) are leftovers of our own failed attempts:
+/// always cleaned. Undated ones (LIST servers) are taken as stale.
+fn young_temps(tree: &RemoteTree, now: i64) -> Vec<String> {
+    let ours = format!("{}{}-", crate::ftp::path::TEMP_PREFIX, std::process::id());
+    tree.iter()
+        .filter(|(rel, e)| {
+            tree::is_temp(rel)
+                && !tree::file_name(rel).starts_with(&ours)
+                && e.mtime.is_some_and(|t| t > now - TEMP_MIN_AGE)
+        })
+        .map(|(rel, _)| rel.clone())
+        .collect()
 }
 
 fn server_key(params: &ConnectParams) -> String {
@@ -545,6 +564,10 @@ impl Runner {
             max_delete: self.spec.options.max_delete,
         };
         self.recheck_fresh(&mut tree, scan_started);
+        // Another upload's temporary is not ours to clean: out of sight until it is old.
+        for temp in young_temps(&tree, crate::clock::unix_seconds(scan_started)) {
+            tree.remove(&temp);
+        }
         let filter = self
             .filter
             .protecting(&scan.unreadable)
