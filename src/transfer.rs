@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{Error, Result};
+use crate::ftp::listing::EntryKind;
 use crate::ftp::{Session, path};
 
 /// What an upload did.
@@ -26,9 +27,21 @@ fn next_tag() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     format!(
         "{}-{}",
-        std::process::id(),
+        process_tag(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// This process's part of every temporary name: the pid plus a nonce, since pids repeat
+/// across machines and containers (ftpsh as pid 1).
+pub fn process_tag() -> &'static str {
+    static TAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TAG.get_or_init(|| {
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        format!("{}x{nonce:08x}", std::process::id())
+    })
 }
 
 /// Uploads `local` to `remote`: STOR to a temporary sibling, RNFR/RNTO onto the final name,
@@ -112,8 +125,10 @@ fn rename_over(session: &mut Session, from: &str, to: &str) -> Result<()> {
         Err(err @ Error::Reply { .. }) => err,
         other => return other,
     };
-    let target_exists = matches!(session.stat(to), Ok(Some(_)));
-    if !target_exists {
+    // Only a plain file is ever moved aside: a folder (or anything else) under the target
+    // name means the user's target was wrong, and the refusal says so.
+    let target_is_file = matches!(session.stat(to), Ok(Some(e)) if e.kind == EntryKind::File);
+    if !target_is_file {
         return Err(first);
     }
     let aside = path::temp_sibling(to, &format!("{}-old", next_tag()));
@@ -139,8 +154,10 @@ fn partial_path(local: &Path) -> PathBuf {
 
 /// Downloads `remote` to `local` through a `.ftpsh-part` file renamed on success. With
 /// `resume`, a partial file left by an earlier attempt (or a smaller `local`) is continued
-/// with REST instead of starting over. When the connection breaks, the partial is kept for
-/// `get -c`; when the server refuses, it is removed.
+/// with REST instead of starting over, and a `local` already of the remote size is left as
+/// it is. On failure nothing the user had is lost: a partial we continued is kept, a
+/// smaller `local` we continued goes back to its name, and a new partial is kept whenever
+/// the transfer started (for `get -c`); only a refused download leaves nothing behind.
 pub fn download(
     session: &mut Session,
     remote: &str,
@@ -156,12 +173,17 @@ pub fn download(
     };
     let partial = partial_path(local);
     let local_error = |e| Error::local(format!("{what}: {}", partial.display()), e);
+    let mut moved_local = false;
     if resume && !partial.exists() && local.is_file() {
-        // A smaller file under the final name (another tool's partial download) is continued.
-        let smaller =
-            fs::metadata(local).is_ok_and(|m| expected.is_some_and(|size| m.len() < size));
-        if smaller {
-            fs::rename(local, &partial).map_err(local_error)?;
+        let size = fs::metadata(local).map_or(0, |m| m.len());
+        match expected {
+            Some(total) if size == total => return Ok(size),
+            // A smaller file under the final name (another tool's partial download) is continued.
+            Some(total) if size < total => {
+                fs::rename(local, &partial).map_err(local_error)?;
+                moved_local = true;
+            }
+            _ => {}
         }
     }
     let offset = if resume {
@@ -176,14 +198,19 @@ pub fn download(
     }
     .map_err(local_error)?;
     let mut out = BufWriter::new(file);
+    let mut received = 0;
     let result = session
-        .retrieve_from(remote, offset, &mut out, progress)
+        .retrieve_from(remote, offset, &mut out, &mut |n| {
+            received = n;
+            progress(n);
+        })
         .and_then(|bytes| {
             out.flush().map_err(local_error)?;
             match expected {
                 Some(size) if size != offset + bytes => Err(Error::Failed(format!(
-                    "{what}: received {} of {size} bytes (data connection cut short)",
-                    offset + bytes
+                    "{what}: received {} of {size} bytes (data connection cut short); the partial download is kept in {} (get -c resumes it)",
+                    offset + bytes,
+                    partial.display()
                 ))),
                 _ => Ok(offset + bytes),
             }
@@ -195,16 +222,19 @@ pub fn download(
                 .map_err(|e| Error::local(format!("{what}: {}", local.display()), e))?;
             Ok(bytes)
         }
-        Err(err) if err.is_connection_lost() => Err(Error::Connection {
-            what: what.clone(),
-            message: format!(
-                "{}; the partial download is kept in {} (get -c resumes it)",
-                match &err {
-                    Error::Connection { message, .. } => message.clone(),
-                    other => other.to_string(),
-                },
-                partial.display()
-            ),
+        Err(err) if moved_local => {
+            let _ = fs::rename(&partial, local);
+            Err(err)
+        }
+        Err(err) if offset > 0 || received > 0 || err.is_connection_lost() => Err(match err {
+            Error::Connection { message, .. } => Error::Connection {
+                what: what.clone(),
+                message: format!(
+                    "{message}; the partial download is kept in {} (get -c resumes it)",
+                    partial.display()
+                ),
+            },
+            other => other,
         }),
         Err(err) => {
             let _ = fs::remove_file(&partial);

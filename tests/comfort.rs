@@ -309,3 +309,59 @@ fn the_config_file_sets_defaults_and_flags_win() {
     let out = run(&[]);
     assert_fails(&out, 2, "unknown setting");
 }
+
+#[test]
+fn put_into_an_existing_folder_keeps_the_folder() {
+    let (server, local) = setup();
+    fs::create_dir(server.path("www")).unwrap();
+    fs::write(server.path("www/index.html"), "site").unwrap();
+    fs::write(local.path().join("logo.txt"), "logo").unwrap();
+    let out = run_c(&server.url(), "put logo.txt /www", local.path());
+    assert_ok(&out);
+    assert_eq!(
+        fs::read_to_string(server.path("www/logo.txt")).unwrap(),
+        "logo"
+    );
+    assert_eq!(
+        fs::read_to_string(server.path("www/index.html")).unwrap(),
+        "site"
+    );
+}
+
+#[test]
+fn star_leaves_dot_files_alone() {
+    let (server, local) = setup();
+    fs::write(server.path(".htaccess"), "deny").unwrap();
+    fs::write(server.path("a.txt"), "a").unwrap();
+    let out = run_c(&server.url(), "rm *", local.path());
+    assert_ok(&out);
+    assert!(!server.path("a.txt").exists());
+    assert!(
+        server.path(".htaccess").exists(),
+        "`*` does not match dot files"
+    );
+    let out = run_c(&server.url(), "rm .*", local.path());
+    assert_ok(&out);
+    assert!(!server.path(".htaccess").exists(), "`.*` does");
+}
+
+#[test]
+fn get_c_leaves_a_complete_file_alone() {
+    let (server, local) = setup();
+    fs::write(server.path("done.bin"), "complete").unwrap();
+    fs::write(local.path().join("done.bin"), "complete").unwrap();
+    let out = support::ftpsh(local.path())
+        .args(["--debug", "-c", "get -c done.bin", &server.url()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        !stderr.contains("--> RETR"),
+        "nothing fetched again: {stderr}"
+    );
+    assert_eq!(
+        fs::read_to_string(local.path().join("done.bin")).unwrap(),
+        "complete"
+    );
+}

@@ -536,6 +536,12 @@ fn get_never_leaves_a_truncated_download_under_the_final_name() {
         out.stderr
     );
     assert!(out.stderr.contains("get big.bin"), "{}", out.stderr);
+    // The received part is kept beside the final name, and `get -c` completes it.
+    assert!(out.stderr.contains("get -c"), "{}", out.stderr);
+    assert_eq!(temporaries(local.path()), ["big.bin.ftpsh-part"]);
+    let resumed = support::run_c(&proxy.url(), "get -c big.bin", local.path());
+    assert_ok(&resumed);
+    assert_eq!(fs::read(local.path().join("big.bin")).unwrap(), body);
     assert_eq!(temporaries(local.path()), Vec::<String>::new());
 }
 

@@ -272,10 +272,15 @@ impl Jobs {
 const TEMP_MIN_AGE: i64 = 600;
 
 /// Other processes' temporaries that the server dates within the last `TEMP_MIN_AGE`
-/// seconds. Ours (the tag starts with our pid) are leftovers of our own failed attempts:
-/// always cleaned. Undated ones (LIST servers) are taken as stale.
+/// seconds (LIST dates included: minutes are precise enough for this). Ours (the tag starts
+/// with this process's pid and nonce) are leftovers of our own failed attempts: always
+/// cleaned. Undated ones are taken as stale.
 fn young_temps(tree: &RemoteTree, now: i64) -> Vec<String> {
-    let ours = format!("{}{}-", crate::ftp::path::TEMP_PREFIX, std::process::id());
+    let ours = format!(
+        "{}{}-",
+        crate::ftp::path::TEMP_PREFIX,
+        crate::transfer::process_tag()
+    );
     tree.iter()
         .filter(|(rel, e)| {
             tree::is_temp(rel)

@@ -83,9 +83,11 @@ pub fn merge_entry(entry: &Entry, recorded: Option<RemoteEntry>) -> Option<Remot
         None => RemoteEntry {
             kind,
             size,
-            mtime: entry
-                .mtime
-                .filter(|_| entry.mtime_exact && kind == Kind::File),
+            // An inexact (LIST) date says nothing about content, but is enough to tell a
+            // temporary's age.
+            mtime: entry.mtime.filter(|_| {
+                kind == Kind::File && (entry.mtime_exact || tree::is_temp(&entry.name))
+            }),
             inode: None,
         },
     })

@@ -23,7 +23,17 @@ const TREE_DEPTH: usize = 64;
 /// directory, the current one when omitted).
 pub fn put(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let sources = glob::expand_local(&inv.args[0])?;
-    let into_dir = sources.len() > 1 || inv.args.get(1).is_none_or(|d| d.ends_with('/'));
+    let dest = inv.args.get(1);
+    // `put FILE DIR` puts FILE into an existing remote folder DIR, as cp would.
+    let dest_is_dir = match dest {
+        Some(d) if d.ends_with('/') => true,
+        Some(d) if sources.len() == 1 => shell
+            .session()?
+            .stat(d)?
+            .is_some_and(|e| e.kind == EntryKind::Dir),
+        _ => false,
+    };
+    let into_dir = sources.len() > 1 || dest.is_none() || dest_is_dir;
     put_all(
         shell,
         &sources,

@@ -35,10 +35,15 @@ pub fn expand_local(pattern: &str) -> Result<Vec<PathBuf>> {
     };
     let name = full.file_name().and_then(|n| n.to_str()).unwrap_or(pattern);
     let glob = matcher(name)?;
+    let dots = name.starts_with('.');
     let read = std::fs::read_dir(&dir).map_err(|e| Error::local(pattern, e))?;
     let mut found: Vec<PathBuf> = read
         .flatten()
-        .filter(|e| e.file_name().to_str().is_some_and(|n| glob.is_match(n)))
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| glob.is_match(n) && (dots || !n.starts_with('.')))
+        })
         .map(|e| {
             if dir == Path::new(".") && full.parent().is_none_or(|p| p.as_os_str().is_empty()) {
                 PathBuf::from(e.file_name())
@@ -62,14 +67,25 @@ pub fn expand_remote(session: &mut Session, pattern: &str) -> Result<Vec<(String
         return Ok(vec![(pattern.to_string(), None)]);
     }
     let dir = path::parent(pattern);
-    let glob = matcher(path::file_name(pattern))?;
-    let listed = session.entries(if dir.is_empty() { "." } else { dir })?;
-    if let Some(exact) = listed.iter().find(|e| e.name == path::file_name(pattern)) {
+    let name = path::file_name(pattern);
+    let listed = match session.entries(if dir.is_empty() { "." } else { dir }) {
+        Ok(listed) => listed,
+        // A folder we may not list (a drop box) can still hold the literal name.
+        Err(Error::Reply { .. }) => return Ok(vec![(pattern.to_string(), None)]),
+        Err(err) => return Err(err),
+    };
+    if let Some(exact) = listed.iter().find(|e| e.name == name) {
         return Ok(vec![(pattern.to_string(), Some(exact.clone()))]);
     }
+    // `a[b` is no pattern at all: then it can only be a literal name.
+    let Ok(glob) = matcher(name) else {
+        return Ok(vec![(pattern.to_string(), None)]);
+    };
+    // Like the shells: `*` does not match names starting with a dot unless asked (`.*`).
+    let dots = name.starts_with('.');
     let mut found = Vec::new();
     for entry in listed {
-        if !glob.is_match(&entry.name) {
+        if !glob.is_match(&entry.name) || (entry.name.starts_with('.') && !dots) {
             continue;
         }
         // A name from the server becomes a path we act on: it must be one plain component.
@@ -90,7 +106,7 @@ mod tests {
     #[test]
     fn local_patterns_expand_sorted_and_say_when_nothing_matches() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["b.txt", "a.txt", "c.log", "d e.txt"] {
+        for name in ["b.txt", "a.txt", "c.log", "d e.txt", ".hidden.txt"] {
             std::fs::write(dir.path().join(name), "x").unwrap();
         }
         let pattern = format!("{}/*.txt", dir.path().display());
@@ -99,7 +115,9 @@ mod tests {
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names, ["a.txt", "b.txt", "d e.txt"]);
+        assert_eq!(names, ["a.txt", "b.txt", "d e.txt"], "no dot files for `*`");
+        let dotted = format!("{}/.*.txt", dir.path().display());
+        assert_eq!(expand_local(&dotted).unwrap().len(), 1);
         let none = format!("{}/*.zip", dir.path().display());
         assert!(
             expand_local(&none)
