@@ -60,8 +60,16 @@ pub struct Args {
     pub remote_dir: Option<String>,
 
     /// Use active mode (PORT) instead of passive.
-    #[arg(long)]
+    #[arg(long, overrides_with = "passive")]
     pub active: bool,
+
+    /// Use passive mode (the default; overrides `passive = no` in the config file).
+    #[arg(long, overrides_with = "active")]
+    pub passive: bool,
+
+    /// Plain FTP, no TLS (overrides `tls = ...` in the config file).
+    #[arg(long, conflicts_with_all = ["tls", "implicit_tls"])]
+    pub plain: bool,
 
     /// Explicit FTPS: AUTH TLS, then encrypted control and data (as ftps:// URLs).
     #[arg(long)]
@@ -201,15 +209,17 @@ pub fn parse_args() -> Result<Args> {
     for (key, value) in crate::config::read_settings()? {
         let bad = || Error::usage(format!("config: {key} = {value:?} is not valid"));
         match key.as_str() {
-            "passive" if defaulted("active") => {
+            "passive" if defaulted("active") && defaulted("passive") => {
                 args.active = !parse_bool(&value).ok_or_else(bad)?;
             }
-            "tls" if defaulted("tls") && defaulted("implicit_tls") => match value.as_str() {
-                "off" | "no" => {}
-                "explicit" | "yes" | "on" => args.tls = true,
-                "implicit" => args.implicit_tls = true,
-                _ => return Err(bad()),
-            },
+            "tls" if defaulted("tls") && defaulted("implicit_tls") && defaulted("plain") => {
+                match value.as_str() {
+                    "off" | "no" => {}
+                    "explicit" | "yes" | "on" => args.tls = true,
+                    "implicit" => args.implicit_tls = true,
+                    _ => return Err(bad()),
+                }
+            }
             "timeout" if defaulted("timeout") => args.timeout = value.parse().map_err(|_| bad())?,
             "interval" if defaulted("interval") => {
                 args.interval = value.parse().map_err(|_| bad())?;

@@ -20,8 +20,11 @@ pub fn read_settings() -> Result<Vec<(String, String)>> {
     let Some(path) = dir().map(|d| d.join("config")) else {
         return Ok(Vec::new());
     };
-    let Ok(text) = fs::read_to_string(&path) else {
-        return Ok(Vec::new());
+    let text = match fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        // An unreadable config must not be silently skipped: say so.
+        Err(e) => return Err(Error::local(format!("config {}", path.display()), e)),
     };
     parse_settings(&text).map_err(|e| Error::usage(format!("{}: {e}", path.display())))
 }

@@ -302,9 +302,19 @@ fn the_config_file_sets_defaults_and_flags_win() {
         "active: {}",
         out.stderr
     );
-    fs::write(config.join("config"), "passive = no\ntls = off\n").unwrap();
-    let out = run(&["--active"]);
+    fs::write(config.join("config"), "passive = no\ntls = explicit\n").unwrap();
+    let out = run(&["--passive", "--plain"]);
     assert_ok(&out);
+    assert!(
+        !out.stderr.contains("--> PORT") && !out.stderr.contains("--> EPRT"),
+        "passive wins: {}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("AUTH TLS"),
+        "--plain wins: {}",
+        out.stderr
+    );
     fs::write(config.join("config"), "colour = red\n").unwrap();
     let out = run(&[]);
     assert_fails(&out, 2, "unknown setting");

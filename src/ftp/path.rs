@@ -25,6 +25,22 @@ pub fn join(dir: &str, name: &str) -> String {
     format!("{}/{}", dir.trim_end_matches('/'), name)
 }
 
+/// An absolute remote path with `.` and `..` resolved and no repeated or trailing '/':
+/// `/www/../www/./site/` → `/www/site`. (`..` at the root stays at the root.)
+pub fn normalize(absolute: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in absolute.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
 /// The last component of a remote path ("" for "/").
 pub fn file_name(path: &str) -> &str {
     let trimmed = path.trim_end_matches('/');
@@ -91,6 +107,18 @@ mod tests {
         ];
         for (dir, name, want) in cases {
             assert_eq!(join(dir, name), want, "join({dir:?}, {name:?})");
+        }
+    }
+
+    #[test]
+    fn normalize_resolves_dots() {
+        for (path, want) in [
+            ("/www/../www/./site/", "/www/site"),
+            ("/", "/"),
+            ("/..", "/"),
+            ("//a//b", "/a/b"),
+        ] {
+            assert_eq!(normalize(path), want, "{path}");
         }
     }
 

@@ -504,7 +504,7 @@ impl Session {
             .get_ref()
             .set_read_timeout(Some(self.params.timeout));
         let copied = pump(&mut data, out, &mut self.buffer, progress);
-        transfer_result(what, copied, data.finish())
+        transfer_result(what, copied, data.finish(), Side::Output)
     }
 
     /// Uploads `input` to `path` (STOR, or APPE when `append`), streaming; returns the byte count.
@@ -531,7 +531,7 @@ impl Session {
         if copied.is_ok() {
             close_tls_upload(data.get_mut());
         }
-        transfer_result(what, copied, data.finish())
+        transfer_result(what, copied, data.finish(), Side::Input)
     }
 
     /// Sends a raw command and returns the reply line(s). Success is any 1xx-3xx reply.
@@ -717,17 +717,36 @@ where
 /// A transfer's outcome: the copy must have worked and so must `finish()`, which closes the
 /// data connection and reads the final reply, where errors such as 452/552 (disk full) or
 /// 522 show up.
+/// A failed copy says which side failed: a local disk error (full, unreadable) is not a
+/// lost connection, and must not send the shell reconnecting or a download into `get -c`.
 fn transfer_result(
     what: String,
-    copied: io::Result<u64>,
+    copied: std::result::Result<u64, (Side, io::Error)>,
     finished: suppaftp::FtpResult<()>,
+    local: Side,
 ) -> Result<u64> {
-    let bytes = copied.map_err(|e| Error::Connection {
-        what: what.clone(),
-        message: io_message(&e),
+    let bytes = copied.map_err(|(side, e)| {
+        if side == local {
+            Error::Local {
+                what: what.clone(),
+                source: e,
+            }
+        } else {
+            Error::Connection {
+                what: what.clone(),
+                message: io_message(&e),
+            }
+        }
     })?;
     finished.map_err(|e| ftp_error(what, e))?;
     Ok(bytes)
+}
+
+/// Which end of a copy an error came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Input,
+    Output,
 }
 
 /// Copies with a large buffer, reporting progress after each chunk.
@@ -736,7 +755,7 @@ fn pump(
     out: &mut dyn Write,
     buffer: &mut Vec<u8>,
     progress: &mut dyn FnMut(u64),
-) -> io::Result<u64> {
+) -> std::result::Result<u64, (Side, io::Error)> {
     // One buffer per session, allocated on first use: zeroing 256 KiB for every small file
     // was a visible share of an upload's CPU.
     if buffer.is_empty() {
@@ -748,13 +767,13 @@ fn pump(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
+            Err(e) => return Err((Side::Input, e)),
         };
-        out.write_all(&buffer[..n])?;
+        out.write_all(&buffer[..n]).map_err(|e| (Side::Output, e))?;
         total += n as u64;
         progress(total);
     }
-    out.flush()?;
+    out.flush().map_err(|e| (Side::Output, e))?;
     Ok(total)
 }
 

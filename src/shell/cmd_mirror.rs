@@ -108,10 +108,8 @@ fn spec(shell: &mut Shell, args: MirrorArgs) -> Result<JobSpec> {
         };
         path::join(base, &args.remote)
     };
-    let remote = match remote.trim_end_matches('/') {
-        "" => "/".to_string(),
-        trimmed => trimmed.to_string(),
-    };
+    // One spelling per folder, so that overlapping jobs are recognised as such.
+    let remote = path::normalize(&remote);
     let defaults = &shell.mirror_defaults;
     let interval = match args.interval {
         Some(secs) => positive_seconds("mirror --interval", secs)?,
