@@ -529,8 +529,7 @@ fn logged_in(line: &str) -> Option<Vec<u8>> {
 /// `ftpsh --timeout 2 -c COMMANDS ftp://alice@127.0.0.1:PORT`, failing the test if it hangs.
 fn against_peer(port: u16, commands: &str) -> Out {
     let local = TempDir::new().unwrap();
-    let started = Instant::now();
-    let mut child = support::ftpsh(local.path())
+    let child = support::ftpsh(local.path())
         .args([
             "--timeout",
             "2",
@@ -542,20 +541,7 @@ fn against_peer(port: u16, commands: &str) -> Out {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(15) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("ftpsh hung on a broken peer");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let output = child.wait_with_output().unwrap();
-    Out {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    support::wait_out(child, Duration::from_secs(15))
 }
 
 #[test]
@@ -657,12 +643,7 @@ fn a_file_that_vanishes_between_scan_and_upload_loses_nothing_else() {
     );
     fs::remove_file(src.join("vanishing.txt")).unwrap();
     proxy.release();
-    let output = child.wait_with_output().unwrap();
-    let out = Out {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
+    let out = Out::from(child.wait_with_output().unwrap());
     // Reported as an unreadable file: exit 1, the file named.
     assert_eq!(out.code, 1, "{out:?}");
     assert!(

@@ -3,9 +3,8 @@
 
 mod support;
 
-use support::tree;
+use support::{assert_same_tree, pattern, temporaries, tree, wait_out};
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -19,48 +18,6 @@ use support::{Out, PASS, TestServer, assert_ok, wait_until};
 use tempfile::TempDir;
 
 const DEADLINE: Duration = Duration::from_secs(20);
-
-#[track_caller]
-fn assert_same_tree(local: &Path, remote: &Path) {
-    let (want, got) = (tree(local), tree(remote));
-    let names = |t: &BTreeMap<String, Option<Vec<u8>>>| t.keys().cloned().collect::<Vec<_>>();
-    assert_eq!(names(&got), names(&want), "remote names differ from local");
-    assert!(got == want, "remote contents differ from local");
-}
-
-/// Temporaries of uploads (`.ftpsh-part-*`) or downloads (`*.ftpsh-part`) under `root`.
-fn temporaries(root: &Path) -> Vec<String> {
-    tree(root)
-        .into_keys()
-        .filter(|k| k.contains(".ftpsh-part"))
-        .collect()
-}
-
-/// A file whose bytes depend on their offset, so a truncation or a shift shows.
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i % 251) as u8 ^ (i / 251) as u8)
-        .collect()
-}
-
-/// Collects a child's output once it exits, failing the test at the deadline.
-fn wait_out(mut child: Child, deadline: Duration) -> Out {
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("ftpsh still running after {deadline:?} (killed)");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let output = child.wait_with_output().unwrap();
-    Out {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
 
 /// A minimal FTP client for checking the proxy itself, independent of ftpsh.
 struct Raw {

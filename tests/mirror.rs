@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::tree;
+use support::{assert_same_tree, tree};
 
 use std::fs;
 use std::io::Write;
@@ -17,11 +17,6 @@ const DEADLINE: Duration = Duration::from_secs(20);
 
 fn same_tree(a: &Path, b: &Path) -> bool {
     tree(a) == tree(b)
-}
-
-#[track_caller]
-fn assert_same_tree(local: &Path, remote: &Path) {
-    assert_eq!(tree(remote), tree(local), "remote tree differs from local");
 }
 
 /// A nested tree with spaces and unicode in names.

@@ -5,13 +5,13 @@
 
 mod support;
 
-use support::tree;
+use support::{assert_same_tree, pattern, temporaries, tree, wait_out};
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
 use support::proxy::Proxy;
 use support::pyftpd::PyFtpd;
@@ -37,28 +37,6 @@ fn names(tree: &BTreeMap<String, Option<Vec<u8>>>) -> Vec<&str> {
     tree.keys().map(String::as_str).collect()
 }
 
-#[track_caller]
-fn assert_same_tree(local: &Path, remote: &Path) {
-    let (want, got) = (tree(local), tree(remote));
-    assert_eq!(names(&got), names(&want), "remote names differ from local");
-    assert!(got == want, "remote contents differ from local");
-}
-
-/// Temporaries of uploads (`.ftpsh-part-*`) or downloads (`*.ftpsh-part`) under `root`.
-fn temporaries(root: &Path) -> Vec<String> {
-    tree(root)
-        .into_keys()
-        .filter(|k| k.contains(".ftpsh-part"))
-        .collect()
-}
-
-/// A file whose bytes depend on their offset, so a truncation or a shift shows.
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i % 251) as u8 ^ (i / 251) as u8)
-        .collect()
-}
-
 fn write(root: &Path, rel: &str, body: &[u8]) {
     let path = root.join(rel);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -73,20 +51,7 @@ fn run(dir: &Path, args: &[&str]) -> Out {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn ftpsh");
-    wait_out(child, args)
-}
-
-fn wait_out(mut child: Child, args: &[&str]) -> Out {
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("ftpsh {args:?} still running after {DEADLINE:?} (killed)");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Out::from(child.wait_with_output().unwrap())
+    wait_out(child, DEADLINE)
 }
 
 /// `ftpsh -c COMMANDS URL` run in `dir`.

@@ -101,6 +101,47 @@ pub fn tree(root: &Path) -> std::collections::BTreeMap<String, Option<Vec<u8>>> 
     found
 }
 
+/// Asserts `remote` holds exactly the files and folders of `local`: names first (a readable
+/// message), then contents.
+#[track_caller]
+pub fn assert_same_tree(local: &Path, remote: &Path) {
+    let (want, got) = (tree(local), tree(remote));
+    let names = |t: &std::collections::BTreeMap<String, Option<Vec<u8>>>| {
+        t.keys().cloned().collect::<Vec<_>>()
+    };
+    assert_eq!(names(&got), names(&want), "remote names differ from local");
+    assert!(got == want, "remote contents differ from local");
+}
+
+/// Temporaries of uploads (`.ftpsh-part-*`) or downloads (`*.ftpsh-part`) under `root`.
+pub fn temporaries(root: &Path) -> Vec<String> {
+    tree(root)
+        .into_keys()
+        .filter(|k| k.contains(".ftpsh-part"))
+        .collect()
+}
+
+/// A file whose bytes depend on their offset, so a truncation or a shift shows.
+pub fn pattern(len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i % 251) as u8 ^ (i / 251) as u8)
+        .collect()
+}
+
+/// Collects a child's output once it exits; kills it and fails the test at the deadline.
+pub fn wait_out(mut child: std::process::Child, deadline: Duration) -> Out {
+    let start = Instant::now();
+    while child.try_wait().expect("wait ftpsh").is_none() {
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("ftpsh still running after {deadline:?} (killed)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Out::from(child.wait_with_output().expect("wait ftpsh"))
+}
+
 /// Waits for `condition` to hold, polling, and fails the test at the deadline.
 pub fn wait_until(what: &str, deadline: Duration, mut condition: impl FnMut() -> bool) {
     let start = Instant::now();
