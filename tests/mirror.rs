@@ -537,3 +537,31 @@ fn a_remote_name_that_is_not_utf8_is_left_alone_and_blocks_nothing() {
     );
     assert!(f.dst().join("index.html").exists());
 }
+
+#[test]
+fn once_works_over_the_shells_connection_and_gives_it_back_in_its_mode() {
+    let f = Fixture::new();
+    let journal = f.journal();
+    let out = support::run_script_args(
+        &[
+            "--debug",
+            "--log",
+            journal.to_str().unwrap(),
+            &f.server.url(),
+        ],
+        "ascii\nmirror --once --parallel 1 src /dst\npwd\nls /dst\n",
+        f.home.path(),
+    );
+    assert_ok(&out);
+    assert_same_tree(&f.src, &f.dst());
+    assert!(out.stdout.contains("index.html"), "{}", out.stdout);
+    let trace = f.journal_text();
+    // One login: the mirror used the shell's connection rather than opening its own.
+    assert_eq!(count(&trace, "--> USER "), 1, "{trace}");
+    // Binary for the mirror's uploads, then the shell's ASCII again.
+    let types: Vec<&str> = trace
+        .lines()
+        .filter_map(|l| l.split("--> TYPE ").nth(1))
+        .collect();
+    assert_eq!(types, ["I", "A N", "I", "A N"], "{trace}");
+}

@@ -199,6 +199,10 @@ impl Session {
         self.welcome.as_deref()
     }
 
+    pub fn is_binary(&self) -> bool {
+        self.binary
+    }
+
     pub fn set_binary(&mut self, binary: bool) -> Result<()> {
         let kind = if binary {
             FileType::Binary

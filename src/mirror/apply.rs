@@ -117,6 +117,7 @@ impl Applier<'_> {
         let (uploads, structure): (Vec<&Action>, Vec<&Action>) = build
             .iter()
             .partition(|a| matches!(a, Action::Upload { .. }));
+        let uploads = spread_over_folders(uploads);
         let (file_deletes, dir_deletes): (Vec<&Action>, Vec<&Action>) = finals
             .iter()
             .partition(|a| matches!(a, Action::DeleteFile(_)));
@@ -258,6 +259,33 @@ impl Applier<'_> {
     }
 }
 
+/// Reorders uploads so that neighbours in the queue sit in different folders: the
+/// connections, which take the queue in order, then each write in a folder of their own.
+/// A server creates and renames files under its folder's lock; four connections in one
+/// folder queued on it (perf on pure-ftpd/ext4: 14 % of the server's CPU spinning in rename).
+fn spread_over_folders(uploads: Vec<&Action>) -> Vec<&Action> {
+    let mut folders: Vec<Vec<&Action>> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for action in uploads {
+        let folder = match action {
+            Action::Upload { path, .. } => tree::parent(path).unwrap_or(""),
+            _ => "",
+        };
+        let slot = *index.entry(folder).or_insert_with(|| {
+            folders.push(Vec::new());
+            folders.len() - 1
+        });
+        folders[slot].push(action);
+    }
+    let longest = folders.iter().map(Vec::len).max().unwrap_or(0);
+    let mut queues: Vec<_> = folders.into_iter().map(Vec::into_iter).collect();
+    let mut spread = Vec::new();
+    for _ in 0..longest {
+        spread.extend(queues.iter_mut().filter_map(Iterator::next));
+    }
+    spread
+}
+
 fn is_delete(action: &Action) -> bool {
     matches!(action, Action::DeleteFile(_) | Action::RemoveDir(_))
 }
@@ -369,6 +397,25 @@ impl From<super::plan::PlanError> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn upload(path: &str) -> Action {
+        Action::Upload {
+            path: path.to_string(),
+            size: 1,
+            mtime: 0,
+        }
+    }
+
+    #[test]
+    fn uploads_alternate_between_folders() {
+        let actions: Vec<Action> = ["a/1", "a/2", "a/3", "b/1", "c/1", "c/2", "top"]
+            .into_iter()
+            .map(upload)
+            .collect();
+        let spread = spread_over_folders(actions.iter().collect());
+        let order: Vec<String> = spread.iter().map(|a| describe(a).1).collect();
+        assert_eq!(order, ["a/1", "b/1", "c/1", "top", "a/2", "c/2", "a/3"]);
+    }
 
     #[test]
     fn local_files_are_built_from_components() {

@@ -305,18 +305,42 @@ fn overlaps(a: &str, b: &str) -> bool {
     inside(a, b) || inside(b, a)
 }
 
-/// Runs a job to completion on the calling thread (`--once`, `--dry-run`).
-pub fn run_in_foreground(spec: JobSpec, printer: Printer) -> Result<JobStatus> {
-    let runner = Runner::new(0, spec, printer)?;
+/// Runs a job to completion on the calling thread (`--once`, `--dry-run`). `lent` is the
+/// shell's own connection, idle meanwhile: using it saves a login (a good share of a no-op
+/// pass). It comes back in the shell's transfer mode, with `true` if it broke on the way.
+pub fn run_in_foreground(
+    spec: JobSpec,
+    printer: Printer,
+    mut lent: Option<Session>,
+) -> (Result<JobStatus>, Option<(Session, bool)>) {
+    let shell_binary = lent.as_ref().map(Session::is_binary);
+    let mut runner = match Runner::new(0, spec, printer) {
+        Ok(runner) => runner,
+        Err(err) => return (Err(err), lent.map(|session| (session, false))),
+    };
+    if let Some(session) = lent.as_mut()
+        && !session.is_binary()
+        && session.set_binary(true).is_err()
+    {
+        runner.broken_lent = lent.take();
+    }
+    runner.lent = lent.is_some();
+    runner.sessions.extend(lent);
     let status = Arc::clone(&runner.status);
-    runner.run();
+    let mut returned = runner.run();
+    if let (Some((session, broken)), Some(false)) = (returned.as_mut(), shell_binary)
+        && !*broken
+    {
+        *broken = session.set_binary(false).is_err();
+    }
     let final_status = status.lock().map(|s| s.clone()).unwrap_or_default();
     // The verdict is the last pass's: errors of an earlier attempt that a retry repaired
     // do not count.
-    match &final_status.state {
+    let result = match &final_status.state {
         JobState::Failed(message) => Err(Error::Failed(message.clone())),
         _ => Ok(final_status),
-    }
+    };
+    (result, returned)
 }
 
 /// The job's thread: owns its connection, its remote tree and its journal.
@@ -331,6 +355,10 @@ struct Runner {
     printer: Printer,
     /// The job's connections; the first one does listings and structure, all of them upload.
     sessions: Vec<Session>,
+    /// The first connection is the shell's, lent for a foreground run.
+    lent: bool,
+    /// The shell's connection after it broke: handed back all the same, to be reopened.
+    broken_lent: Option<Session>,
     last_used: Instant,
     tree: Option<RemoteTree>,
     /// The snapshot the last clean pass ended on: an identical scan means nothing to do.
@@ -365,6 +393,8 @@ impl Runner {
             stopper: Arc::new(Stopper::default()),
             printer,
             sessions: Vec::new(),
+            lent: false,
+            broken_lent: None,
             last_used: Instant::now(),
             tree: None,
             settled: None,
@@ -395,7 +425,9 @@ impl Runner {
         }
     }
 
-    fn run(mut self) {
+    /// Runs passes until stopped; closes its connections but the lent one, which it returns
+    /// (`true`: it broke).
+    fn run(mut self) -> Option<(Session, bool)> {
         let once = self.spec.options.once || self.spec.options.dry_run;
         // inotify does not follow symlinked folders: with --follow-links, walk every tick.
         if !once && !self.spec.options.follow_links {
@@ -457,7 +489,7 @@ impl Runner {
                     }
                     self.set_state(JobState::Retrying);
                     self.say(&format!("{err}; retrying in {}s", backoff.as_secs()));
-                    self.sessions.clear();
+                    self.drop_sessions();
                     self.tree = None;
                     if self.stopper.sleep(backoff) {
                         self.set_state(JobState::Stopped);
@@ -467,9 +499,24 @@ impl Runner {
                 }
             }
         }
+        let lent = if self.lent && !self.sessions.is_empty() {
+            Some((self.sessions.remove(0), false))
+        } else {
+            self.broken_lent.take().map(|session| (session, true))
+        };
         for session in self.sessions.drain(..) {
             session.quit();
         }
+        lent
+    }
+
+    /// Forgets every connection (after a loss); the lent one is kept aside for the shell.
+    fn drop_sessions(&mut self) {
+        if self.lent && !self.sessions.is_empty() {
+            self.broken_lent = Some(self.sessions.remove(0));
+        }
+        self.sessions.clear();
+        self.lent = false;
     }
 
     /// Makes sure `wanted` connections (at least one) are open. Connections that sat idle
@@ -478,7 +525,15 @@ impl Runner {
     /// them (421 too many connections) just gets fewer.
     fn connect(&mut self, wanted: usize) -> Result<()> {
         if self.last_used.elapsed() > STALE_AFTER {
-            self.sessions.retain_mut(|s| s.noop().is_ok());
+            if self.sessions.first_mut().is_some_and(|s| s.noop().is_err()) {
+                self.drop_sessions();
+            } else if self.sessions.len() > 1 {
+                let extra: Vec<Session> = self.sessions.drain(1..).collect();
+                let alive = extra
+                    .into_iter()
+                    .filter_map(|mut s| s.noop().is_ok().then_some(s));
+                self.sessions.extend(alive.collect::<Vec<_>>());
+            }
         }
         if self.sessions.is_empty() {
             self.sessions.push(Session::connect(&self.spec.params)?);
@@ -549,11 +604,22 @@ impl Runner {
         }
         self.last_walk = Instant::now();
         let scan_started = SystemTime::now();
-        let mut scan = scan::scan(
-            &self.spec.local,
-            &self.filter,
-            self.spec.options.follow_links,
-        );
+        let follow = self.spec.options.follow_links;
+        // A pass that has to list the server (the first, or after an error) walks the local
+        // tree meanwhile: both mostly wait, one on the server, the other on the disk.
+        let (mut scan, listed) = if self.tree.is_none() {
+            let (local, filter) = (self.spec.local.clone(), self.filter.clone());
+            std::thread::scope(|threads| {
+                let walker = threads.spawn(move || scan::scan(&local, &filter, follow));
+                let listed = self.remote_tree();
+                let scan = walker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (scan, Some(listed))
+            })
+        } else {
+            (scan::scan(&self.spec.local, &self.filter, follow), None)
+        };
         self.report_problems(&scan.problems);
         self.report_problems(&scan.notes);
         // Taken, not borrowed: a pass that fails on the way (an early return) must leave
@@ -561,9 +627,15 @@ impl Runner {
         let settled = self.settled.take();
         if settled.as_ref() == Some(&scan.snapshot) {
             self.settled = settled;
+            if let Some(Ok(tree)) = listed {
+                self.tree = Some(tree);
+            }
             return Ok(scan.problems.is_empty());
         }
-        let mut tree = self.remote_tree()?;
+        let mut tree = match listed {
+            Some(listed) => listed?,
+            None => self.remote_tree()?,
+        };
         let options = PlanOptions {
             delete: self.spec.options.delete,
             max_delete: self.spec.options.max_delete,
@@ -644,7 +716,7 @@ impl Runner {
         // names) makes the run a failure even though the pass itself went through.
         let complete = clean && report.skipped.is_empty() && scan.problems.is_empty();
         if report.connection_lost {
-            self.sessions.clear();
+            self.drop_sessions();
             return Err(Error::Connection {
                 what: "connection lost".to_string(),
                 message: report.errors.last().cloned().unwrap_or_default(),

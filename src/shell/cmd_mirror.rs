@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::Parser;
 
-use super::state::Shell;
+use super::state::{Printer, Shell};
 use super::table::Invocation;
 use crate::cli::positive_seconds;
 use crate::error::{Error, Result};
@@ -70,8 +70,19 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     .map_err(|e| Error::usage(e.to_string().trim_end().to_string()))?;
     let spec = spec(shell, args)?;
     if spec.options.once || spec.options.dry_run {
-        let status =
-            job::run_in_foreground(spec, Arc::new(|line| crate::progress::print_out(&line)))?;
+        // The shell's connection does the job's work meanwhile (checked first, like any
+        // command's): a foreground run then needs no login of its own.
+        let lent = if shell.session().is_ok() {
+            shell.lend_session()
+        } else {
+            None
+        };
+        let printer: Printer = Arc::new(|line| crate::progress::print_out(&line));
+        let (result, returned) = job::run_in_foreground(spec, printer, lent);
+        if let Some((session, broken)) = returned {
+            shell.return_session(Some(session), broken);
+        }
+        let status = result?;
         if shell.verbose || shell.interactive {
             println!(
                 "mirror done: {} files ({} bytes) sent, {} renamed, {} deleted",
