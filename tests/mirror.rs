@@ -565,3 +565,31 @@ fn once_works_over_the_shells_connection_and_gives_it_back_in_its_mode() {
         .collect();
     assert_eq!(types, ["I", "A N", "I", "A N"], "{trace}");
 }
+
+#[test]
+fn a_wide_tree_is_listed_over_several_connections_completely() {
+    let f = Fixture::new();
+    for d in 0..30 {
+        for name in ["a.txt", "b.txt"] {
+            let path = f.src.join(format!("wide/d{d:02}/{name}"));
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, format!("{d} {name}")).unwrap();
+        }
+    }
+    assert_ok(&f.once(""));
+    assert_same_tree(&f.src, &f.dst());
+    // The next run lists the server tree again; its record says it is wide: over the pool.
+    fs::remove_file(f.journal()).unwrap();
+    let mut debug = f.mirror("--once");
+    debug.arg("--debug");
+    let out = support::Out::from(debug.output().unwrap());
+    assert_ok(&out);
+    let trace = f.journal_text();
+    assert!(count(&trace, "--> USER ") >= 2, "{trace}");
+    let listings = count(&trace, "--> LIST ") + count(&trace, "--> MLSD ");
+    let folders = 1 + tree(&f.src).values().filter(|v| v.is_none()).count();
+    assert_eq!(listings, folders, "each folder listed once: {trace}");
+    assert_eq!(count(&trace, "--> STOR "), 0, "{trace}");
+    assert_eq!(count(&trace, "--> DELE "), 0, "{trace}");
+    assert_same_tree(&f.src, &f.dst());
+}

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant, SystemTime};
 use super::apply::{Applier, Report, describe_plan, local_file};
 use super::filter::Filter;
 use super::plan::{self, PlanOptions};
+use super::pool::Pool;
 use super::scan;
 use super::state;
-use super::tree::{self, RemoteTree, Snapshot};
+use super::tree::{self, Kind, RemoteTree, Snapshot};
 use super::watch::ChangeWatch;
 use crate::error::{Error, Result, one_line};
 use crate::ftp::{ConnectParams, Session};
@@ -29,6 +30,8 @@ const STALE_AFTER: Duration = Duration::from_secs(30);
 /// With a change watch, the tree is still walked this often: the safety net for events the
 /// OS did not deliver (network filesystems, queue overflows).
 const FULL_WALK_EVERY: Duration = Duration::from_secs(30);
+/// A remote tree with this many folders is listed over every connection of the pool.
+const WIDE_LISTING_FOLDERS: usize = 8;
 
 #[derive(Debug, Clone)]
 pub struct MirrorOptions {
@@ -287,7 +290,7 @@ fn young_temps(tree: &RemoteTree, now: i64) -> Vec<String> {
                 && !tree::file_name(rel).starts_with(&ours)
                 && e.mtime.is_some_and(|t| t > now - TEMP_MIN_AGE)
         })
-        .map(|(rel, _)| rel.clone())
+        .map(|(rel, _)| rel.to_string())
         .collect()
 }
 
@@ -325,7 +328,7 @@ pub fn run_in_foreground(
         runner.broken_lent = lent.take();
     }
     runner.lent = lent.is_some();
-    runner.sessions.extend(lent);
+    runner.pool.ready.extend(lent);
     let status = Arc::clone(&runner.status);
     let mut returned = runner.run();
     if let (Some((session, broken)), Some(false)) = (returned.as_mut(), shell_binary)
@@ -353,8 +356,8 @@ struct Runner {
     status: Arc<Mutex<JobStatus>>,
     stopper: Arc<Stopper>,
     printer: Printer,
-    /// The job's connections; the first one does listings and structure, all of them upload.
-    sessions: Vec<Session>,
+    /// The job's connections; the first one does structure, all of them list and upload.
+    pool: Pool,
     /// The first connection is the shell's, lent for a foreground run.
     lent: bool,
     /// The shell's connection after it broke: handed back all the same, to be reopened.
@@ -383,6 +386,7 @@ impl Runner {
         let journal = Journal::open(spec.options.log.as_deref())?;
         let p = &spec.params;
         let state_file = state::state_file(&p.host, p.port, &p.user, &spec.remote);
+        let pool = Pool::new(p.clone());
         Ok(Runner {
             id,
             spec,
@@ -392,7 +396,7 @@ impl Runner {
             status: Arc::new(Mutex::new(JobStatus::default())),
             stopper: Arc::new(Stopper::default()),
             printer,
-            sessions: Vec::new(),
+            pool,
             lent: false,
             broken_lent: None,
             last_used: Instant::now(),
@@ -499,12 +503,12 @@ impl Runner {
                 }
             }
         }
-        let lent = if self.lent && !self.sessions.is_empty() {
-            Some((self.sessions.remove(0), false))
+        let lent = if self.lent && !self.pool.ready.is_empty() {
+            Some((self.pool.ready.remove(0), false))
         } else {
             self.broken_lent.take().map(|session| (session, true))
         };
-        for session in self.sessions.drain(..) {
+        for session in self.pool.ready.drain(..) {
             session.quit();
         }
         lent
@@ -512,10 +516,10 @@ impl Runner {
 
     /// Forgets every connection (after a loss); the lent one is kept aside for the shell.
     fn drop_sessions(&mut self) {
-        if self.lent && !self.sessions.is_empty() {
-            self.broken_lent = Some(self.sessions.remove(0));
+        if self.lent && !self.pool.ready.is_empty() {
+            self.broken_lent = Some(self.pool.ready.remove(0));
         }
-        self.sessions.clear();
+        self.pool.ready.clear();
         self.lent = false;
     }
 
@@ -525,32 +529,20 @@ impl Runner {
     /// them (421 too many connections) just gets fewer.
     fn connect(&mut self, wanted: usize) -> Result<()> {
         if self.last_used.elapsed() > STALE_AFTER {
-            if self.sessions.first_mut().is_some_and(|s| s.noop().is_err()) {
+            let ready = &mut self.pool.ready;
+            if ready.first_mut().is_some_and(|s| s.noop().is_err()) {
                 self.drop_sessions();
-            } else if self.sessions.len() > 1 {
-                let extra: Vec<Session> = self.sessions.drain(1..).collect();
+            } else if ready.len() > 1 {
+                let extra: Vec<Session> = ready.drain(1..).collect();
                 let alive = extra
                     .into_iter()
                     .filter_map(|mut s| s.noop().is_ok().then_some(s));
-                self.sessions.extend(alive.collect::<Vec<_>>());
+                ready.extend(alive.collect::<Vec<_>>());
             }
         }
-        if self.sessions.is_empty() {
-            self.sessions.push(Session::connect(&self.spec.params)?);
-        }
-        while self.sessions.len() < wanted {
-            match Session::connect(&self.spec.params) {
-                Ok(session) => self.sessions.push(session),
-                Err(err) => {
-                    log::debug!(
-                        "{}: staying at {} connections: {err}",
-                        self.label(),
-                        self.sessions.len()
-                    );
-                    break;
-                }
-            }
-        }
+        self.pool.first()?;
+        self.pool.grow(wanted);
+        self.pool.settle();
         self.last_used = Instant::now();
         Ok(())
     }
@@ -561,9 +553,23 @@ impl Runner {
             return Ok(tree);
         }
         self.connect(1)?;
+        let recorded = self
+            .state_file
+            .as_deref()
+            .map(state::load)
+            .unwrap_or_default();
+        // One folder per connection pays off when there are many to list; an empty record
+        // means a first sync, whose uploads will want every connection anyway. The logins
+        // run meanwhile.
+        let folders = recorded.values().filter(|e| e.kind == Kind::Dir).count();
+        let width = if recorded.is_empty() || folders >= WIDE_LISTING_FOLDERS {
+            self.spec.options.parallel
+        } else {
+            1
+        };
+        self.pool.grow(width);
         let root = self.spec.remote.as_str();
-        let filter = &self.filter;
-        let session = &mut self.sessions[0];
+        let session = &mut self.pool.ready[0];
         if session.stat(root)?.is_none() {
             if !self.spec.options.dry_run {
                 session.mkdir_all(root)?;
@@ -571,12 +577,7 @@ impl Runner {
             // A new (or, in a dry run, missing) root holds nothing yet.
             return Ok(RemoteTree::new());
         }
-        let recorded = self
-            .state_file
-            .as_deref()
-            .map(state::load)
-            .unwrap_or_default();
-        let listing = state::list_remote(session, root, filter, recorded)?;
+        let listing = state::list_remote(&mut self.pool, width, root, &self.filter, recorded)?;
         self.undecodable = listing.undecodable;
         let notes: Vec<String> = self
             .undecodable
@@ -603,6 +604,7 @@ impl Runner {
             watch.take_changed();
         }
         self.last_walk = Instant::now();
+        self.pool.retry_growth();
         let scan_started = SystemTime::now();
         let follow = self.spec.options.follow_links;
         // A pass that has to list the server (the first, or after an error) walks the local
@@ -695,7 +697,7 @@ impl Runner {
                 on_upload: Some(&tick),
                 fresh_after: crate::clock::unix_seconds(scan_started) - 1,
             };
-            applier.apply(&mut self.sessions, &actions, &scan.snapshot, &mut tree)
+            applier.apply(&mut self.pool.ready, &actions, &scan.snapshot, &mut tree)
         };
         // Nothing is in flight any more: quitting now interrupts nothing.
         self.set_state(JobState::Idle);

@@ -4,6 +4,8 @@ pub mod apply;
 pub mod filter;
 pub mod job;
 pub mod plan;
+pub mod pool;
+pub mod remote_walk;
 pub mod scan;
 pub mod state;
 pub mod tree;

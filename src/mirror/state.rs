@@ -1,15 +1,18 @@
 //! State: what the remote holds. Read once from the server (a recursive listing merged with
 //! the persisted record of our uploads), then kept in memory and saved after each pass.
 
-use std::collections::BTreeMap;
 use std::fs;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use super::filter::Filter;
+use super::pool::Pool;
+use super::remote_walk;
 use super::tree::{self, Kind, RemoteEntry, RemoteTree};
 use crate::error::{Error, Result};
 use crate::ftp::listing::{Entry, EntryKind};
-use crate::ftp::{Session, path};
+use crate::ftp::path;
 
 /// Lists `root` recursively within the filter and merges each entry with the record as it
 /// arrives, so raw listing lines never pile up. A name that is not a plain component is an
@@ -23,42 +26,48 @@ pub struct Listing {
 }
 
 pub fn list_remote(
-    session: &mut Session,
+    pool: &mut Pool,
+    width: usize,
     root: &str,
     filter: &Filter,
-    mut recorded: RemoteTree,
+    recorded: RemoteTree,
 ) -> Result<Listing> {
-    let mut tree = RemoteTree::new();
-    let mut undecodable = Vec::new();
-    let mut pending = vec![String::new()];
-    while let Some(dir) = pending.pop() {
-        if !filter.descend(&dir) {
-            continue;
+    // (believed tree, what is left of the record, undecodable paths)
+    let found = Mutex::new((RemoteTree::new(), recorded, Vec::new()));
+    remote_walk::walk(pool, width, String::new(), |session, dir| {
+        if !filter.descend(dir) {
+            return Ok(Vec::new());
         }
         let remote_dir = if dir.is_empty() {
             root.to_string()
         } else {
-            path::join(root, &dir)
+            path::join(root, dir)
         };
-        for entry in session.entries(&remote_dir)? {
+        let entries = session.entries(&remote_dir)?;
+        let mut subdirs = Vec::new();
+        let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
+        let (tree, recorded, undecodable) = &mut *found;
+        for entry in entries {
             let name = path::safe_local_component(&entry.name).map_err(|_| {
                 Error::Failed(format!(
                     "list {remote_dir}: refusing unsafe name {:?} from the server",
                     entry.name
                 ))
             })?;
-            let rel = tree::join(&dir, name);
+            let rel = tree::join(dir, name);
             if name.contains(char::REPLACEMENT_CHARACTER) {
                 undecodable.push(rel.clone());
             } else if entry.kind == EntryKind::Dir {
-                pending.push(rel.clone());
+                subdirs.push(rel.clone());
             }
             // Taken out of the record as it is matched: the two trees never both hold it.
             if let Some(believed) = merge_entry(&entry, recorded.remove(&rel)) {
                 tree.insert(rel, believed);
             }
         }
-    }
+        Ok(subdirs)
+    })?;
+    let (tree, _, undecodable) = found.into_inner().unwrap_or_else(|p| p.into_inner());
     Ok(Listing { tree, undecodable })
 }
 
@@ -123,54 +132,66 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// Reads a saved tree; a missing or damaged file is an empty record (the listing then decides).
+/// Read line by line: the whole text and the tree never sit in memory together.
 pub fn load(file: &Path) -> RemoteTree {
-    let Ok(text) = fs::read_to_string(file) else {
-        return RemoteTree::new();
-    };
-    parse(&text)
+    fs::File::open(file)
+        .and_then(|f| read(BufReader::new(f)))
+        .unwrap_or_default()
 }
 
-fn parse(text: &str) -> RemoteTree {
-    let mut tree = BTreeMap::new();
-    for line in text.lines().skip_while(|l| l.starts_with('#')) {
-        let fields: Vec<&str> = line.splitn(5, '\t').collect();
-        let [kind, size, mtime, inode, rel] = fields[..] else {
-            continue;
-        };
-        let kind = match kind {
-            "f" => Kind::File,
-            "d" => Kind::Dir,
-            _ => continue,
-        };
-        let (Ok(size), Ok(mtime), Ok(inode)) = (size.parse(), mtime.parse(), inode.parse()) else {
-            continue;
-        };
-        let opt = |v: i64| (v != i64::MIN).then_some(v);
-        tree.insert(
-            rel.to_string(),
-            RemoteEntry {
-                kind,
-                size,
-                mtime: opt(mtime),
-                inode: (inode != 0).then_some(inode),
-            },
-        );
+fn read(text: impl BufRead) -> io::Result<RemoteTree> {
+    let mut tree = RemoteTree::new();
+    for line in text.lines() {
+        if let Some((rel, entry)) = parse_line(&line?) {
+            tree.insert(rel, entry);
+        }
     }
-    tree
+    // Kept until the listing has matched it all: in full nodes.
+    tree.shrink_to_fit();
+    Ok(tree)
 }
 
-fn render(tree: &RemoteTree) -> String {
-    let mut out = String::from("# ftpsh mirror state: kind\tsize\tmtime\tinode\tpath\n");
+/// One record line; None for the header and for lines that do not parse.
+fn parse_line(line: &str) -> Option<(&str, RemoteEntry)> {
+    let mut fields = line.splitn(5, '\t');
+    let (kind, size, mtime, inode, rel) = (
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+    );
+    let kind = match kind {
+        "f" => Kind::File,
+        "d" => Kind::Dir,
+        _ => return None,
+    };
+    let (Ok(size), Ok(mtime), Ok(inode)) = (size.parse(), mtime.parse::<i64>(), inode.parse())
+    else {
+        return None;
+    };
+    let entry = RemoteEntry {
+        kind,
+        size,
+        mtime: (mtime != i64::MIN).then_some(mtime),
+        inode: (inode != 0).then_some(inode),
+    };
+    Some((rel, entry))
+}
+
+fn write(out: &mut impl Write, tree: &RemoteTree) -> io::Result<()> {
+    out.write_all(b"# ftpsh mirror state: kind\tsize\tmtime\tinode\tpath\n")?;
     for (rel, e) in tree {
         let kind = if e.kind == Kind::File { 'f' } else { 'd' };
         let mtime = e.mtime.unwrap_or(i64::MIN);
         let inode = e.inode.unwrap_or(0);
-        out.push_str(&format!("{kind}\t{}\t{mtime}\t{inode}\t{rel}\n", e.size));
+        writeln!(out, "{kind}\t{}\t{mtime}\t{inode}\t{rel}", e.size)?;
     }
-    out
+    out.flush()
 }
 
 /// Saves atomically (write beside, then rename) so a crash never leaves half a record.
+/// Streamed: the text of a big tree is never built in memory.
 pub fn save(file: &Path, tree: &RemoteTree) -> Result<()> {
     let what = format!("mirror state {}", file.display());
     if let Some(dir) = file.parent() {
@@ -178,7 +199,9 @@ pub fn save(file: &Path, tree: &RemoteTree) -> Result<()> {
     }
     // Per process: two ftpsh processes saving the same state never share a temporary.
     let temp = file.with_extension(format!("tsv.{}.tmp", std::process::id()));
-    fs::write(&temp, render(tree)).map_err(|e| Error::local(what.as_str(), e))?;
+    fs::File::create(&temp)
+        .and_then(|f| write(&mut BufWriter::new(f), tree))
+        .map_err(|e| Error::local(what.as_str(), e))?;
     fs::rename(&temp, file).map_err(|e| Error::local(what, e))
 }
 
@@ -233,9 +256,9 @@ mod tests {
             ("link".to_string(), entry(EntryKind::Link, 1, None, false)),
         ];
         let mut recorded = RemoteTree::new();
-        recorded.insert("kept".into(), remote(Kind::File, 5, Some(42), Some(7)));
-        recorded.insert("resized".into(), remote(Kind::File, 5, Some(42), Some(8)));
-        recorded.insert("gone".into(), remote(Kind::File, 1, Some(1), None));
+        recorded.insert("kept", remote(Kind::File, 5, Some(42), Some(7)));
+        recorded.insert("resized", remote(Kind::File, 5, Some(42), Some(8)));
+        recorded.insert("gone", remote(Kind::File, 1, Some(1), None));
         let merged: RemoteTree = listing
             .iter()
             .filter_map(|(rel, e)| Some((rel.clone(), merge_entry(e, recorded.get(rel).cloned())?)))
@@ -256,9 +279,19 @@ mod tests {
     #[test]
     fn saved_state_round_trips() {
         let mut tree = RemoteTree::new();
-        tree.insert("a b/é.txt".into(), remote(Kind::File, 3, Some(-5), Some(9)));
-        tree.insert("a b".into(), remote(Kind::Dir, 0, None, None));
-        assert_eq!(parse(&render(&tree)), tree);
+        tree.insert("a b/é.txt", remote(Kind::File, 3, Some(-5), Some(9)));
+        tree.insert("a b", remote(Kind::Dir, 0, None, None));
+        let long = "a/path/longer/than/what/a/key/holds/inline.txt";
+        tree.insert(long, remote(Kind::File, 1, None, None));
+        let mut text = Vec::new();
+        write(&mut text, &tree).unwrap();
+        assert_eq!(read(&text[..]).unwrap(), tree);
+        text.extend_from_slice(b"garbage line\nf\tx\t1\t0\tbad size\n");
+        assert_eq!(
+            read(&text[..]).unwrap(),
+            tree,
+            "lines that do not parse are skipped"
+        );
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("s/state.tsv");
         save(&file, &tree).unwrap();

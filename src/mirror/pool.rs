@@ -1,0 +1,98 @@
+//! Pool: a job's connections. Extra ones log in on their own threads while the first works,
+//! so a pass never waits for logins one after another.
+
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Duration;
+
+use crate::error::Result;
+use crate::ftp::{ConnectParams, Session};
+
+pub struct Pool {
+    params: ConnectParams,
+    /// Logged-in connections; the first one does listings and structure.
+    pub ready: Vec<Session>,
+    /// Logins under way, each on its own thread, reporting here.
+    opened: Receiver<Result<Session>>,
+    sender: Sender<Result<Session>>,
+    opening: usize,
+    /// A login was refused (421 too many connections, ...): stay at the size reached until
+    /// `retry_growth`.
+    refused: bool,
+}
+
+impl Pool {
+    pub fn new(params: ConnectParams) -> Pool {
+        let (sender, opened) = channel();
+        Pool {
+            params,
+            ready: Vec::new(),
+            opened,
+            sender,
+            opening: 0,
+            refused: false,
+        }
+    }
+
+    /// Makes sure one connection is ready, logging in here if needed.
+    pub fn first(&mut self) -> Result<&mut Session> {
+        if self.ready.is_empty() {
+            self.ready.push(Session::connect(&self.params)?);
+        }
+        Ok(&mut self.ready[0])
+    }
+
+    /// Starts logins in the background until `wanted` connections are ready or opening.
+    pub fn grow(&mut self, wanted: usize) {
+        while !self.refused && self.ready.len() + self.opening < wanted {
+            let params = self.params.clone();
+            let sender = self.sender.clone();
+            self.opening += 1;
+            std::thread::spawn(move || {
+                // The pool may be gone by the time the login ends: the session just closes.
+                let _ = sender.send(Session::connect(&params));
+            });
+        }
+    }
+
+    /// Waits at most `wait` for the next login to end: Some(its connection) if one ended
+    /// well, None on a timeout or a refusal (after which the pool stops growing).
+    pub fn next_opened(&mut self, wait: Duration) -> Option<Session> {
+        if self.opening == 0 {
+            return None;
+        }
+        let outcome = self.opened.recv_timeout(wait).ok()?;
+        self.opening -= 1;
+        match outcome {
+            Ok(session) => Some(session),
+            Err(err) => {
+                log::debug!("staying at {} connections: {err}", self.ready.len());
+                self.refused = true;
+                None
+            }
+        }
+    }
+
+    /// Whether logins are still under way.
+    pub fn is_growing(&self) -> bool {
+        self.opening > 0
+    }
+
+    /// Waits for the logins under way (each bounded by the connection timeout); the ones
+    /// that worked join the ready connections.
+    pub fn settle(&mut self) {
+        while self.opening > 0 {
+            let before = self.opening;
+            if let Some(session) = self.next_opened(self.params.timeout) {
+                self.ready.push(session);
+            } else if self.opening == before {
+                // Timed out: a login slower than its own timeout; it can join later.
+                break;
+            }
+        }
+    }
+
+    /// A pass may try again to reach its size (a server's limit may have gone).
+    pub fn retry_growth(&mut self) {
+        self.refused = false;
+    }
+}

@@ -1,0 +1,104 @@
+//! Remote walk: lists a tree's folders over every connection of the pool at once, the
+//! connections still logging in joining as they become ready.
+
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::pool::Pool;
+use crate::error::{Error, Result};
+use crate::ftp::Session;
+
+/// Folders waiting to be listed, folders being listed, and the first failure.
+struct Work {
+    pending: Vec<String>,
+    busy: usize,
+    failed: Option<Error>,
+}
+
+impl Work {
+    fn done(&self) -> bool {
+        self.failed.is_some() || (self.pending.is_empty() && self.busy == 0)
+    }
+}
+
+fn lock(work: &Mutex<Work>) -> MutexGuard<'_, Work> {
+    work.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Lists `start` and every folder `list` returns, over up to `width` connections of
+/// `pool` (which must hold one ready connection). `list` lists one folder and returns the
+/// subfolders to list next. The first error ends the walk once the listings in flight
+/// are done; every connection is back in the pool afterwards.
+pub fn walk<F>(pool: &mut Pool, width: usize, start: String, list: F) -> Result<()>
+where
+    F: Fn(&mut Session, &str) -> Result<Vec<String>> + Sync,
+{
+    let work = Mutex::new(Work {
+        pending: vec![start],
+        busy: 0,
+        failed: None,
+    });
+    let changed = Condvar::new();
+    let run = |session: &mut Session| {
+        loop {
+            let dir = {
+                let mut w = lock(&work);
+                loop {
+                    if w.done() {
+                        return;
+                    }
+                    if let Some(dir) = w.pending.pop() {
+                        w.busy += 1;
+                        break dir;
+                    }
+                    w = changed.wait(w).unwrap_or_else(|p| p.into_inner());
+                }
+            };
+            let listed = list(session, &dir);
+            let mut w = lock(&work);
+            w.busy -= 1;
+            match listed {
+                Ok(subdirs) => w.pending.extend(subdirs),
+                Err(err) => {
+                    w.failed.get_or_insert(err);
+                }
+            }
+            changed.notify_all();
+        }
+    };
+    let run = &run;
+    pool.grow(width);
+    let sessions: Vec<Session> = pool.ready.drain(..).collect();
+    std::thread::scope(|scope| {
+        let mut workers: Vec<_> = sessions
+            .into_iter()
+            .map(|mut session| {
+                scope.spawn(move || {
+                    run(&mut session);
+                    session
+                })
+            })
+            .collect();
+        // Connections that finish logging in while folders are left take their share.
+        while pool.is_growing() && !lock(&work).done() {
+            if let Some(mut session) = pool.next_opened(Duration::from_millis(1)) {
+                workers.push(scope.spawn(move || {
+                    run(&mut session);
+                    session
+                }));
+            }
+        }
+        for worker in workers {
+            let session = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            pool.ready.push(session);
+        }
+    });
+    match work.into_inner() {
+        Ok(Work {
+            failed: Some(err), ..
+        }) => Err(err),
+        _ => Ok(()),
+    }
+}
