@@ -13,6 +13,7 @@
 #   report   rebuild $B/results.md from the sections measured so far
 # Knobs (env): B=/tmp/ftpsh-bench  FTPSH=<repo>/target/release/ftpsh  RUNS=5  MANY_RUNS=1
 #   PORT=2151  PASV=32000:32999  IDLE_SECS=60  EDITS=20  HUGE=0  HUGE_FILES=200000  HUGE_SECS=20
+#   RESET=aside (move old server trees aside, not delete: see reset_remote)
 #   SCENARIOS="small-initial small-noop small-change1 many-initial many-noop big-initial"
 # The binary is copied to $B/bin/ftpsh before measuring (a rebuild meanwhile changes nothing).
 # Only loopback traffic; the only processes stopped are the ones this script started (by pid).
@@ -23,7 +24,7 @@ REPO=$(dirname "$HERE")
 export B=${B:-/tmp/ftpsh-bench}
 export RUNS=${RUNS:-5} MANY_RUNS=${MANY_RUNS:-1} PORT=${PORT:-2151} PASV=${PASV:-32000:32999}
 export IDLE_SECS=${IDLE_SECS:-60} EDITS=${EDITS:-20} HUGE=${HUGE:-0} HUGE_FILES=${HUGE_FILES:-200000}
-export HUGE_SECS=${HUGE_SECS:-20}
+export HUGE_SECS=${HUGE_SECS:-20} RESET=${RESET:-aside}
 export SCENARIOS=${SCENARIOS:-"small-initial small-noop small-change1 many-initial many-noop big-initial"}
 export FTPSH=${FTPSH:-$REPO/target/release/ftpsh}
 DATA=$B/data SRV=$B/srv WORK=$B/work LOG=$B/log RUN=$B/run ETC=$B/etc RES=$B/results
@@ -113,7 +114,18 @@ ensure_bin() {   # copy the binary once per invocation of this script
   export BIN_COPIED=1
   log "measuring $BIN ($(sed -n 2p "$B/bin/ftpsh.info"))"
 }
-reset_remote() { rm -rf "${SRV:?}$DST"; mkdir -p "$SRV$DST"; chown "$FTP_USER:$FTP_USER" "$SRV$DST"; }
+# RESET=aside (default) moves the previous tree out of the server's root instead of deleting
+# it: ext4 will not reuse an inode deleted in the last minutes, and searching past thousands
+# of them made the server's inode allocation the bottleneck of the next run for every tool
+# (perf: ~40 % of pure-ftpd's CPU in recently_deleted/find_inode_bit). RESET=delete is
+# anchors.sh's way. The big file is always deleted (one inode).
+reset_remote() {
+  if [ "$RESET" = aside ] && [ -d "$SRV$DST" ] && [ ! -e "$SRV$DST/big.bin" ]; then
+    mkdir -p "$B/trash"; mv "$SRV$DST" "$B/trash/$(date +%s%N)"
+  else rm -rf "${SRV:?}$DST"; fi
+  mkdir -p "$SRV$DST"; chown "$FTP_USER:$FTP_USER" "$SRV$DST"
+}
+empty_trash() { rm -rf "${B:?}/trash"; }
 same_tree() { diff -r -q "$1" "$SRV$DST" >/dev/null 2>&1; }
 src_of() { case $1 in small-*) echo "$WORK/small" ;; many-*) echo "$DATA/many" ;; big-*) echo "$DATA/big" ;; esac; }
 
@@ -173,9 +185,10 @@ do_compare() {
     for tool in ftpsh lftp_p4; do bench_one "$scen" "$tool" "$runs"; done
     if [ "$scen" = big-initial ] && command -v curl >/dev/null; then bench_one big-initial curl "$RUNS"; fi
   done
-  reset_remote; rm -f "$RUN/synced-by"
+  reset_remote; rm -f "$RUN/synced-by"; empty_trash
   { echo "## mirror --once: ftpsh vs lftp 4.9 (mirror -R --delete --parallel=4)"; echo
     python3 "$HERE/table.py" "$RES"; echo
+    echo "Server folder between runs: RESET=$RESET (aside: moved out of the way; delete: rm -rf, as anchors.sh)."; echo
     echo 'Commands (SRC = local tree, /dst = remote folder):'; echo; echo '```'
     sed -E "s/$FTP_PASS/PASS/g" "$RES/commands.txt" | awk '!seen[$2]++' | sed -E 's/^[^ ]+ //'; echo '```'
   } > "$RES/section-10-compare.md"
