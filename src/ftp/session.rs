@@ -20,6 +20,9 @@ use crate::error::{Error, Result};
 /// Buffer for streaming transfers: big enough to keep loopback and LAN links busy, small
 /// enough that memory stays constant whatever the file size.
 const TRANSFER_BUFFER: usize = 256 * 1024;
+/// What a session's buffer starts at: it grows to `TRANSFER_BUFFER` only while reads fill
+/// it, so connections that send small files never hold (or zero) the full size.
+const FIRST_BUFFER: usize = 16 * 1024;
 
 /// A password that never shows in Debug output or logs.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -322,13 +325,20 @@ impl Session {
             .map_err(|e| ftp_error(what, e))
     }
 
+    /// SIZE, with the reply read here: suppaftp's `size` compiles a Unicode regex on first
+    /// use, a third of a megabyte of heap for one number.
     pub fn size(&mut self, path: &str) -> Result<u64> {
         let what = format!("size {path}");
         check_sendable(&what, path)?;
-        self.stream
-            .size(path)
-            .map(|s| s as u64)
-            .map_err(|e| ftp_error(what, e))
+        let reply = self
+            .stream
+            .custom_command(format!("SIZE {path}"), &[Status::File])
+            .map_err(|e| ftp_error(what.as_str(), e))?;
+        let text = reply_text(&reply.body);
+        parse_size_reply(&text).ok_or_else(|| Error::Connection {
+            what,
+            message: format!("unreadable SIZE reply: {text}"),
+        })
     }
 
     /// The remote modification time, unix seconds UTC.
@@ -433,7 +443,12 @@ impl Session {
             } else {
                 listing::parse_list_line(&line, now)
             };
-            entries.extend(parsed.map_err(|e| Error::Failed(format!("{what}: {e}")))?);
+            if let Some(mut entry) = parsed.map_err(|e| Error::Failed(format!("{what}: {e}")))? {
+                // The line itself, not a second copy of it: a big folder's listing is held
+                // once.
+                entry.raw = line;
+                entries.push(entry);
+            }
         }
         Ok(entries)
     }
@@ -761,9 +776,11 @@ fn pump(
     progress: &mut dyn FnMut(u64),
 ) -> std::result::Result<u64, (Side, io::Error)> {
     // One buffer per session, allocated on first use: zeroing 256 KiB for every small file
-    // was a visible share of an upload's CPU.
+    // was a visible share of an upload's CPU. It starts small and doubles whenever a read
+    // fills it: a big file reaches the full size after a few reads, while sessions that
+    // only ever send small files keep 16 KiB each instead of 256.
     if buffer.is_empty() {
-        buffer.resize(TRANSFER_BUFFER, 0);
+        *buffer = vec![0; FIRST_BUFFER];
     }
     let mut total = 0u64;
     loop {
@@ -776,9 +793,22 @@ fn pump(
         out.write_all(&buffer[..n]).map_err(|e| (Side::Output, e))?;
         total += n as u64;
         progress(total);
+        if n == buffer.len() && n < TRANSFER_BUFFER {
+            // What it held is spent: freed first, so old and new never take memory together,
+            // and no copy.
+            *buffer = Vec::new();
+            *buffer = vec![0; (n * 2).min(TRANSFER_BUFFER)];
+        }
     }
     out.flush().map_err(|e| (Side::Output, e))?;
     Ok(total)
+}
+
+/// The size in a SIZE reply ("213 1234"): its last word, after the code.
+fn parse_size_reply(text: &str) -> Option<u64> {
+    let mut words = text.split_whitespace();
+    words.next()?;
+    words.last()?.parse().ok()
 }
 
 /// Hides the argument of PASS (and ACCT) in anything shown to the user or logged.
@@ -806,6 +836,19 @@ mod tests {
         assert_eq!(mask_command("PASS hunter2"), "PASS ****");
         assert_eq!(mask_command("pass hunter2"), "pass ****");
         assert_eq!(mask_command("SITE CHMOD 644 x"), "SITE CHMOD 644 x");
+    }
+
+    #[test]
+    fn size_replies() {
+        for (reply, want) in [
+            ("213 1234", Some(1234)),
+            ("213  0 ", Some(0)),
+            ("213", None),
+            ("213 big", None),
+            ("213 -1", None),
+        ] {
+            assert_eq!(parse_size_reply(reply), want, "{reply:?}");
+        }
     }
 
     #[test]

@@ -304,7 +304,7 @@ fn commit(
         Err(err @ Error::Local { .. }) => {
             report.skipped.push(err.to_string());
             if let Action::Upload { path, .. } = action {
-                report.skipped_paths.push(path.clone());
+                report.skipped_paths.push(path.to_string());
             }
             return;
         }
@@ -331,7 +331,7 @@ fn commit(
         (Action::Upload { path: rel, .. }, Done::Uploaded(done)) => {
             // The mtime read before sending: a file that changed meanwhile differs next pass.
             if done.mtime >= fresh_after {
-                report.fresh.push((rel.clone(), done.modified));
+                report.fresh.push((rel.to_string(), done.modified));
             }
             tree.insert(
                 rel.clone(),
@@ -364,12 +364,12 @@ fn commit(
 /// The journal's verb and path for an action.
 fn describe(action: &Action) -> (&'static str, String) {
     match action {
-        Action::Mkdir(rel) => ("MKD", rel.clone()),
-        Action::Upload { path, .. } => ("STOR", path.clone()),
+        Action::Mkdir(rel) => ("MKD", rel.to_string()),
+        Action::Upload { path, .. } => ("STOR", path.to_string()),
         Action::Rename { from, to } => ("RENAME", format!("{from} -> {to}")),
-        Action::DeleteFile(rel) => ("DELE", rel.clone()),
-        Action::RemoveTemp(rel) => ("CLEAN", rel.clone()),
-        Action::RemoveDir(rel) => ("RMD", rel.clone()),
+        Action::DeleteFile(rel) => ("DELE", rel.to_string()),
+        Action::RemoveTemp(rel) => ("CLEAN", rel.to_string()),
+        Action::RemoveDir(rel) => ("RMD", rel.to_string()),
     }
 }
 
@@ -400,7 +400,7 @@ mod tests {
 
     fn upload(path: &str) -> Action {
         Action::Upload {
-            path: path.to_string(),
+            path: path.into(),
             size: 1,
             mtime: 0,
         }

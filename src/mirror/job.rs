@@ -754,7 +754,7 @@ impl Runner {
             match current {
                 Ok(modified) if modified == *sent => crate::clock::unix_seconds(modified) >= recent,
                 Ok(_) => {
-                    if let Some(entry) = tree.get_mut(rel.as_str()) {
+                    if let Some(mut entry) = tree.get_mut(rel.as_str()) {
                         entry.mtime = None;
                     }
                     false

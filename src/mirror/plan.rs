@@ -21,35 +21,40 @@
 //!    file in a directory the walker does not descend into) is kept.
 //!
 //! A path is *considered* when `filter.includes(path)` and no component of it is a temp name.
+//!
+//! Memory: the plan runs over trees of every file, so it copies neither. The virtual remote
+//! tree is an overlay holding only what the plan changed, and the inode indexes that find
+//! renames are built only for the inodes that could make one.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::ops::Bound;
+use std::iter::Peekable;
 
 use super::filter::Filter;
-use super::tree::{self, Kind, LocalEntry, RemoteEntry, RemoteTree, Snapshot};
+use super::tree::{self, Kind, LocalEntry, RelPath, RemoteEntry, RemoteTree, Snapshot};
 
-/// One remote operation. Paths are relative to the mirror root.
+/// One remote operation. Paths are relative to the mirror root (a [`RelPath`] rather than
+/// a `String`: a plan holds one action per file to send).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Mkdir(String),
+    Mkdir(RelPath),
     /// Upload the local file (also replaces a changed remote file).
     Upload {
-        path: String,
+        path: RelPath,
         size: u64,
         mtime: i64,
     },
     /// Local move detected: RNFR/RNTO instead of re-upload. `from` is the remote path at the
     /// moment this action runs (earlier renames in the same plan already applied).
     Rename {
-        from: String,
-        to: String,
+        from: RelPath,
+        to: RelPath,
     },
-    DeleteFile(String),
+    DeleteFile(RelPath),
     /// Emitted only after everything inside the directory is deleted.
-    RemoveDir(String),
+    RemoveDir(RelPath),
     /// A leftover temporary upload (always cleaned, even with `delete == false`).
-    RemoveTemp(String),
+    RemoveTemp(RelPath),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -85,49 +90,32 @@ pub fn plan(
     filter: &Filter,
     opts: &PlanOptions,
 ) -> Result<Vec<Action>, PlanError> {
-    let local: BTreeMap<&str, &LocalEntry> = local
-        .iter()
-        .filter(|(path, _)| considered(filter, path))
-        .map(|(path, entry)| (path.as_str(), entry))
-        .collect();
-
     let mut actions = Vec::new();
-    let mut vt = remote.clone();
+    let mut vt = Virtual::new(remote);
     for (path, entry) in remote {
         if entry.kind == Kind::File && is_stray_temp(filter, path) {
             vt.remove(path);
-            actions.push(Action::RemoveTemp(path.clone()));
+            actions.push(Action::RemoveTemp(path.into()));
         }
     }
-
-    let mut local_idx: HashMap<(Kind, u64), Option<&str>> = HashMap::new();
-    for (&path, entry) in &local {
-        if let Some(ino) = entry.inode {
-            add_unique(&mut local_idx, (entry.kind, ino), path);
-        }
-    }
-    let mut remote_idx: HashMap<(Kind, u64), Option<String>> = HashMap::new();
-    for (path, entry) in &vt {
-        if let Some(ino) = entry.inode
-            && considered(filter, path)
-        {
-            add_unique(&mut remote_idx, (entry.kind, ino), path.clone());
-        }
-    }
+    let renames_possible = remote
+        .iter()
+        .any(|(path, entry)| entry.inode.is_some() && considered(filter, path));
 
     let mut planner = Planner {
         filter,
         opts,
-        local: &local,
-        local_idx,
+        local,
         vt,
-        remote_idx,
+        renames_possible,
+        inodes: None,
         skipped: HashSet::new(),
         actions,
     };
     planner.walk_local();
     planner.delete_extras();
-    let actions = planner.actions;
+    let mut actions = planner.actions;
+    actions.shrink_to_fit();
 
     if let Some(limit) = opts.max_delete {
         let planned = actions
@@ -165,16 +153,6 @@ fn add_unique<V>(idx: &mut HashMap<(Kind, u64), Option<V>>, key: (Kind, u64), va
         .or_insert(Some(value));
 }
 
-/// The entries strictly under `dir` (not `dir` itself).
-fn subtree<'t>(
-    vt: &'t RemoteTree,
-    dir: &str,
-) -> impl Iterator<Item = (&'t String, &'t RemoteEntry)> {
-    let prefix = format!("{dir}/");
-    vt.range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
-        .take_while(move |(path, _)| path.starts_with(&prefix))
-}
-
 /// Deepest first; files before directories at the same depth; then by path.
 fn sort_for_delete(doomed: &mut [(String, Kind)]) {
     doomed.sort_by(|(pa, ka), (pb, kb)| {
@@ -185,33 +163,149 @@ fn sort_for_delete(doomed: &mut [(String, Kind)]) {
     });
 }
 
-fn delete_action(path: String, kind: Kind) -> Action {
+fn delete_action(path: &str, kind: Kind) -> Action {
     match kind {
-        Kind::File => Action::DeleteFile(path),
-        Kind::Dir => Action::RemoveDir(path),
+        Kind::File => Action::DeleteFile(path.into()),
+        Kind::Dir => Action::RemoveDir(path.into()),
     }
+}
+
+/// The remote tree as it will be after the actions planned so far: `base` less what was
+/// removed or moved away, plus what was moved in (and what the plan creates, while a later
+/// rename could carry it along). With nothing to do it holds nothing of its own.
+struct Virtual<'a> {
+    base: &'a RemoteTree,
+    /// Paths of `base` that are gone.
+    gone: HashSet<&'a str>,
+    /// Entries that are not as `base` has them; they hide `base`'s.
+    added: RemoteTree,
+}
+
+impl<'a> Virtual<'a> {
+    fn new(base: &'a RemoteTree) -> Virtual<'a> {
+        Virtual {
+            base,
+            gone: HashSet::new(),
+            added: RemoteTree::new(),
+        }
+    }
+
+    fn get(&self, path: &str) -> Option<RemoteEntry> {
+        match self.added.get(path) {
+            Some(entry) => Some(entry),
+            None if self.gone.contains(path) => None,
+            None => self.base.get(path),
+        }
+    }
+
+    fn insert(&mut self, path: &str, entry: RemoteEntry) {
+        self.added.insert(path, entry);
+    }
+
+    fn remove(&mut self, path: &str) -> Option<RemoteEntry> {
+        let added = self.added.remove(path);
+        let listed = match self.base.get_key_value(path) {
+            Some((key, entry)) if self.gone.insert(key) => Some(entry),
+            _ => None,
+        };
+        added.or(listed)
+    }
+
+    /// Every entry, in path order.
+    fn iter(&self) -> impl Iterator<Item = (&str, RemoteEntry)> {
+        Overlay {
+            base: self.base.iter().peekable(),
+            gone: &self.gone,
+            added: self.added.iter().peekable(),
+        }
+    }
+
+    /// The entries strictly under `dir` (not `dir` itself), in path order.
+    fn under<'s>(&'s self, dir: &str) -> impl Iterator<Item = (&'s str, RemoteEntry)> {
+        Overlay {
+            base: self.base.under(dir).peekable(),
+            gone: &self.gone,
+            added: self.added.under(dir).peekable(),
+        }
+    }
+}
+
+/// A sorted run of `base` entries, less the `gone` ones, merged with a sorted run of
+/// `added` ones, which win on equal paths.
+struct Overlay<'s, A: Iterator, B: Iterator> {
+    base: Peekable<A>,
+    gone: &'s HashSet<&'s str>,
+    added: Peekable<B>,
+}
+
+impl<'s, A, B> Iterator for Overlay<'s, A, B>
+where
+    A: Iterator<Item = (&'s str, RemoteEntry)>,
+    B: Iterator<Item = (&'s str, RemoteEntry)>,
+{
+    type Item = (&'s str, RemoteEntry);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let order = match (self.base.peek(), self.added.peek()) {
+                (Some((base, _)), Some((added, _))) => base.cmp(added),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, _) => return self.added.next(),
+            };
+            match order {
+                std::cmp::Ordering::Less => {
+                    let item = self.base.next();
+                    if item.is_some_and(|(path, _)| !self.gone.contains(path)) {
+                        return item;
+                    }
+                }
+                std::cmp::Ordering::Equal => {
+                    self.base.next();
+                    return self.added.next();
+                }
+                std::cmp::Ordering::Greater => return self.added.next(),
+            }
+        }
+    }
+}
+
+/// (kind, inode) -> the only considered path with it on each side (None: ambiguous, e.g.
+/// hard links). Only the keys of local paths that could be a rename's target are indexed
+/// (no other key is ever looked up), so a tree where nothing moved indexes next to nothing.
+struct Inodes<'a> {
+    local: HashMap<(Kind, u64), Option<&'a str>>,
+    /// Current remote path (renames planned so far applied).
+    remote: HashMap<(Kind, u64), Option<String>>,
 }
 
 struct Planner<'a> {
     filter: &'a Filter,
     opts: &'a PlanOptions,
-    /// Considered local entries.
-    local: &'a BTreeMap<&'a str, &'a LocalEntry>,
-    /// (kind, inode) -> the only considered local path with it (None: ambiguous, e.g. hard links).
-    local_idx: HashMap<(Kind, u64), Option<&'a str>>,
-    /// The remote tree as it will be after the actions planned so far.
-    vt: RemoteTree,
-    /// (kind, inode) -> current path of the only considered remote entry with it (None: ambiguous).
-    remote_idx: HashMap<(Kind, u64), Option<String>>,
+    /// Only its considered entries count (`local_entry`).
+    local: &'a Snapshot,
+    vt: Virtual<'a>,
+    /// Some considered remote entry has an inode, so a rename may be found. Until one is
+    /// planned, what the plan creates is invisible to the rest of the plan (later paths
+    /// are never under earlier ones), so without one `vt` does not track it.
+    renames_possible: bool,
+    /// Built when the first path missing remotely asks for a rename source.
+    inodes: Option<Inodes<'a>>,
     /// Local paths left alone (type conflicts that are not resolved), with everything under them.
     skipped: HashSet<String>,
     actions: Vec<Action>,
 }
 
-impl Planner<'_> {
+impl<'a> Planner<'a> {
+    /// The local entry at `path`, if the mirror considers it.
+    fn local_entry(&self, path: &str) -> Option<LocalEntry> {
+        self.local
+            .get(path)
+            .filter(|_| considered(self.filter, path))
+    }
+
     fn walk_local(&mut self) {
-        let local = self.local;
-        for (&path, &entry) in local {
+        let (local, filter) = (self.local, self.filter);
+        for (path, entry) in local.iter().filter(|(path, _)| considered(filter, path)) {
             if tree::ancestors(path).any(|a| self.skipped.contains(a)) {
                 continue;
             }
@@ -221,7 +315,7 @@ impl Planner<'_> {
                 (Kind::Dir, Some(Kind::File)) => {
                     if self.opts.delete {
                         self.vt.remove(path);
-                        self.actions.push(Action::DeleteFile(path.to_owned()));
+                        self.actions.push(Action::DeleteFile(path.into()));
                         self.mkdir(path);
                     } else {
                         self.skipped.insert(path.to_owned());
@@ -263,7 +357,7 @@ impl Planner<'_> {
             return;
         }
         let mut blocked: HashSet<&str> = HashSet::new();
-        for path in self.vt.keys() {
+        for (path, _) in self.vt.iter() {
             if !considered(self.filter, path) {
                 blocked.extend(tree::ancestors(path));
             }
@@ -272,59 +366,109 @@ impl Planner<'_> {
             .vt
             .iter()
             .filter(|(path, entry)| {
-                let holds_kept = entry.kind == Kind::Dir && blocked.contains(path.as_str());
+                let holds_kept = entry.kind == Kind::Dir && blocked.contains(path);
                 considered(self.filter, path)
-                    && !self.local.contains_key(path.as_str())
+                    && self.local_entry(path).is_none()
                     && !tree::ancestors(path).any(|a| self.skipped.contains(a))
                     && !holds_kept
             })
-            .map(|(path, entry)| (path.clone(), entry.kind))
+            .map(|(path, entry)| (path.to_owned(), entry.kind))
             .collect();
         sort_for_delete(&mut doomed);
         self.actions.extend(
             doomed
                 .into_iter()
-                .map(|(path, kind)| delete_action(path, kind)),
+                .map(|(path, kind)| delete_action(&path, kind)),
         );
     }
 
     fn mkdir(&mut self, path: &str) {
-        self.actions.push(Action::Mkdir(path.to_owned()));
-        let dir = RemoteEntry {
-            kind: Kind::Dir,
-            size: 0,
-            mtime: None,
-            inode: None,
-        };
-        self.vt.insert(path.to_owned(), dir);
+        self.actions.push(Action::Mkdir(path.into()));
+        if self.renames_possible {
+            let dir = RemoteEntry {
+                kind: Kind::Dir,
+                size: 0,
+                mtime: None,
+                inode: None,
+            };
+            self.vt.insert(path, dir);
+        }
     }
 
-    fn upload(&mut self, path: &str, entry: &LocalEntry) {
+    fn upload(&mut self, path: &str, entry: LocalEntry) {
         self.actions.push(Action::Upload {
-            path: path.to_owned(),
+            path: path.into(),
             size: entry.size,
             mtime: entry.mtime,
         });
-        let file = RemoteEntry {
-            kind: Kind::File,
-            size: entry.size,
-            mtime: Some(entry.mtime),
-            inode: entry.inode,
+        if self.renames_possible {
+            let file = RemoteEntry {
+                kind: Kind::File,
+                size: entry.size,
+                mtime: Some(entry.mtime),
+                inode: entry.inode,
+            };
+            self.vt.insert(path, file);
+        }
+    }
+
+    /// Local paths a rename could target: missing from the listed tree, or (in a snapshot
+    /// that lacks a parent, or has a file for one) somewhere the walk may find them
+    /// missing after an earlier action. Their inodes are the only ones worth indexing.
+    fn index_inodes(&self) -> Inodes<'a> {
+        let local = || {
+            self.local
+                .iter()
+                .filter(|(path, _)| considered(self.filter, path))
+                .filter_map(|(path, entry)| Some((path, (entry.kind, entry.inode?))))
         };
-        self.vt.insert(path.to_owned(), file);
+        let targets: HashSet<(Kind, u64)> = local()
+            .filter(|(path, _)| {
+                !self.vt.base.contains_key(path)
+                    || tree::ancestors(path)
+                        .any(|a| self.local_entry(a).is_none_or(|l| l.kind == Kind::File))
+            })
+            .map(|(_, key)| key)
+            .collect();
+        let mut remote = HashMap::new();
+        for (path, entry) in self.vt.base {
+            if let Some(ino) = entry.inode
+                && targets.contains(&(entry.kind, ino))
+                && considered(self.filter, path)
+            {
+                add_unique(&mut remote, (entry.kind, ino), path.to_owned());
+            }
+        }
+        let mut by_local = HashMap::new();
+        for (path, key) in local() {
+            if remote.contains_key(&key) {
+                add_unique(&mut by_local, key, path);
+            }
+        }
+        Inodes {
+            local: by_local,
+            remote,
+        }
     }
 
     /// The current remote path of the entry that local `path` was moved from, if it can be
     /// proven: same kind, inode unique on both sides, (files) same size and mtime, the source
     /// is missing locally, considered, and not inside a remote directory that conflicts with a
     /// local file.
-    fn rename_source(&self, path: &str, entry: &LocalEntry) -> Option<String> {
-        let ino = entry.inode?;
-        let key = (entry.kind, ino);
-        if self.local_idx.get(&key) != Some(&Some(path)) {
+    fn rename_source(&mut self, path: &str, entry: LocalEntry) -> Option<String> {
+        if !self.renames_possible {
             return None;
         }
-        let from = self.remote_idx.get(&key)?.as_ref()?;
+        let ino = entry.inode?;
+        if self.inodes.is_none() {
+            self.inodes = Some(self.index_inodes());
+        }
+        let inodes = self.inodes.as_ref()?;
+        let key = (entry.kind, ino);
+        if inodes.local.get(&key) != Some(&Some(path)) {
+            return None;
+        }
+        let from = inodes.remote.get(&key)?.as_ref()?;
         let remote = self.vt.get(from)?;
         let same_content = entry.kind == Kind::Dir
             || (remote.size == entry.size && remote.mtime == Some(entry.mtime));
@@ -332,10 +476,10 @@ impl Planner<'_> {
             && remote.inode == Some(ino)
             && same_content
             && from != path
-            && !self.local.contains_key(from.as_str())
+            && self.local_entry(from).is_none()
             && considered(self.filter, from)
             && !tree::ancestors(from)
-                .any(|a| self.local.get(a).is_some_and(|l| l.kind == Kind::File))
+                .any(|a| self.local_entry(a).is_some_and(|l| l.kind == Kind::File))
             && !tree::is_under(path, from)
             && !tree::is_under(from, path);
         usable.then(|| from.clone())
@@ -345,11 +489,11 @@ impl Planner<'_> {
     /// upload that was out of reach at its old place (the walker did not descend there) but is in
     /// reach at the new one is removed right after the rename.
     fn rename(&mut self, from: String, to: &str) {
-        let mut moved: Vec<String> = subtree(&self.vt, &from).map(|(p, _)| p.clone()).collect();
+        let mut moved: Vec<String> = self.vt.under(&from).map(|(p, _)| p.to_owned()).collect();
         moved.push(from.clone());
         self.actions.push(Action::Rename {
-            from: from.clone(),
-            to: to.to_owned(),
+            from: from.as_str().into(),
+            to: to.into(),
         });
         let mut stray = Vec::new();
         for old in moved {
@@ -362,33 +506,36 @@ impl Planner<'_> {
                 continue;
             }
             if let Some(ino) = entry.inode
-                && let Some(slot) = self.remote_idx.get_mut(&(entry.kind, ino))
+                && let Some(inodes) = &mut self.inodes
+                && let Some(slot) = inodes.remote.get_mut(&(entry.kind, ino))
                 && slot.as_deref() == Some(old.as_str())
             {
                 *slot = Some(new.clone());
             }
-            self.vt.insert(new, entry);
+            self.vt.insert(&new, entry);
         }
         stray.sort();
         self.actions
-            .extend(stray.into_iter().map(Action::RemoveTemp));
+            .extend(stray.iter().map(|p| Action::RemoveTemp(p.as_str().into())));
     }
 
     /// True when the remote subtree under `dir` holds anything not considered (which we may not delete).
     fn holds_unconsidered(&self, dir: &str) -> bool {
-        subtree(&self.vt, dir).any(|(p, _)| !considered(self.filter, p))
+        self.vt.under(dir).any(|(p, _)| !considered(self.filter, p))
     }
 
     /// Deletes `dir` and everything under it (all considered), deepest first.
     fn delete_tree(&mut self, dir: &str) {
-        let mut doomed: Vec<(String, Kind)> = subtree(&self.vt, dir)
-            .map(|(p, e)| (p.clone(), e.kind))
+        let mut doomed: Vec<(String, Kind)> = self
+            .vt
+            .under(dir)
+            .map(|(p, e)| (p.to_owned(), e.kind))
             .collect();
         doomed.push((dir.to_owned(), Kind::Dir));
         sort_for_delete(&mut doomed);
         for (path, kind) in doomed {
             self.vt.remove(&path);
-            self.actions.push(delete_action(path, kind));
+            self.actions.push(delete_action(&path, kind));
         }
     }
 }

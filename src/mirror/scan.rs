@@ -35,6 +35,8 @@ pub fn scan(root: &Path, filter: &Filter, follow_links: bool) -> Scan {
     if filter.descend("") {
         walker.walk_dir(root, "");
     }
+    // Kept for the whole pass (and as the settled tree between passes): in full nodes.
+    walker.result.snapshot.shrink_to_fit();
     walker.result
 }
 
@@ -123,7 +125,7 @@ impl Walker<'_> {
             let mtime = meta.modified().map(crate::clock::unix_seconds).unwrap_or(0);
             let size = if kind == Kind::File { meta.len() } else { 0 };
             self.result.snapshot.insert(
-                child.clone(),
+                &child,
                 LocalEntry {
                     kind,
                     size,
@@ -177,7 +179,7 @@ mod tests {
         std::fs::create_dir(dir.path().join("sub dir")).unwrap();
         std::fs::write(dir.path().join("sub dir").join(odd), "x").unwrap();
         let scan = scan(dir.path(), &Filter::new(6, &[]).unwrap(), false);
-        let paths: Vec<&str> = scan.snapshot.keys().map(String::as_str).collect();
+        let paths: Vec<&str> = scan.snapshot.keys().collect();
         assert_eq!(paths, ["sub dir".to_string(), format!("sub dir/{odd}")]);
     }
 
@@ -191,9 +193,9 @@ mod tests {
         std::fs::write(root.join("a/skip.tmp"), "1").unwrap();
         let filter = Filter::new(3, &["*.tmp".to_string()]).unwrap();
         let scan = scan(root, &filter, false);
-        let paths: Vec<&str> = scan.snapshot.keys().map(String::as_str).collect();
+        let paths: Vec<&str> = scan.snapshot.keys().collect();
         assert_eq!(paths, ["a", "a/b", "a/b/c", "top.txt"]);
-        assert_eq!(scan.snapshot["top.txt"].size, 1);
+        assert_eq!(scan.snapshot.get("top.txt").map(|e| e.size), Some(1));
         assert!(scan.problems.is_empty(), "{:?}", scan.problems);
     }
 

@@ -67,7 +67,9 @@ pub fn list_remote(
         }
         Ok(subdirs)
     })?;
-    let (tree, _, undecodable) = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    let (mut tree, _, undecodable) = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    // Kept for the whole job: in full nodes.
+    tree.shrink_to_fit();
     Ok(Listing { tree, undecodable })
 }
 
@@ -261,7 +263,7 @@ mod tests {
         recorded.insert("gone", remote(Kind::File, 1, Some(1), None));
         let merged: RemoteTree = listing
             .iter()
-            .filter_map(|(rel, e)| Some((rel.clone(), merge_entry(e, recorded.get(rel).cloned())?)))
+            .filter_map(|(rel, e)| Some((rel.clone(), merge_entry(e, recorded.get(rel))?)))
             .collect();
         let expected: RemoteTree = [
             ("dir", remote(Kind::Dir, 0, None, None)),
