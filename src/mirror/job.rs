@@ -27,9 +27,10 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const ONCE_ATTEMPTS: u32 = 5;
 /// A connection idle this long is checked with NOOP before a pass uses it.
 const STALE_AFTER: Duration = Duration::from_secs(30);
-/// With a change watch, the tree is still walked this often: the safety net for events the
-/// OS did not deliver (network filesystems, queue overflows).
-const FULL_WALK_EVERY: Duration = Duration::from_secs(30);
+/// With a change watch, every folder is still read once per round, a share of them each
+/// tick: the safety net for events the OS did not deliver (network filesystems, queue
+/// overflows), at a thirtieth of a walk per tick rather than a whole walk every 30 s.
+const SAFETY_ROUND: Duration = Duration::from_secs(30);
 /// A remote tree with this many folders is listed over every connection of the pool.
 const WIDE_LISTING_FOLDERS: usize = 8;
 
@@ -368,7 +369,9 @@ struct Runner {
     settled: Option<Snapshot>,
     /// Tells when the local tree changed, so idle ticks skip the walk; None: walk every tick.
     watch: Option<ChangeWatch>,
-    last_walk: Instant,
+    /// The settled tree's folders ("" first), read in turn by the safety net.
+    safety: Vec<String>,
+    safety_next: usize,
     /// Consecutive passes with failed actions, for the retry backoff.
     failed_passes: u32,
     /// Remote paths whose names could not be decoded: never acted on.
@@ -403,7 +406,8 @@ impl Runner {
             tree: None,
             settled: None,
             watch: None,
-            last_walk: Instant::now(),
+            safety: Vec::new(),
+            safety_next: 0,
             failed_passes: 0,
             fresh: HashMap::new(),
             undecodable: Vec::new(),
@@ -594,8 +598,8 @@ impl Runner {
     fn pass(&mut self) -> Result<bool> {
         let started = Instant::now();
         if self.settled.is_some()
-            && self.last_walk.elapsed() < FULL_WALK_EVERY
             && self.watch.as_ref().is_some_and(|w| !w.take_changed())
+            && self.safety_share_unchanged()
         {
             // Nothing changed on disk: no walk, no FTP command.
             return Ok(true);
@@ -603,7 +607,7 @@ impl Runner {
         if let Some(watch) = &self.watch {
             watch.take_changed();
         }
-        self.last_walk = Instant::now();
+        self.safety.clear();
         self.pool.retry_growth();
         let scan_started = SystemTime::now();
         let follow = self.spec.options.follow_links;
@@ -741,6 +745,32 @@ impl Runner {
             self.tree = None;
         }
         Ok(complete)
+    }
+
+    /// The safety net: reads this tick's share of the settled tree's folders and compares
+    /// them with it. False as soon as one differs (then the pass walks everything).
+    fn safety_share_unchanged(&mut self) -> bool {
+        let Some(settled) = &self.settled else {
+            return false;
+        };
+        if self.safety.is_empty() {
+            let folders = settled.iter().filter(|(_, e)| e.kind == Kind::Dir);
+            self.safety = std::iter::once(String::new())
+                .chain(folders.map(|(rel, _)| rel.to_string()))
+                .collect();
+        }
+        let ticks = SAFETY_ROUND.as_secs_f64() / self.spec.options.interval.as_secs_f64();
+        let share = (self.safety.len() as f64 / ticks.max(1.0)).ceil() as usize;
+        for _ in 0..share {
+            let rel = &self.safety[self.safety_next % self.safety.len()];
+            self.safety_next = self.safety_next.wrapping_add(1);
+            let now = scan::scan_folder(&self.spec.local, rel, &self.filter);
+            if !now.snapshot.iter().eq(settled.children(rel)) {
+                log::debug!("{}: {rel:?} changed without an event", self.label());
+                return false;
+            }
+        }
+        true
     }
 
     /// Files sent in the same second as they were last modified: if their exact mtime moved

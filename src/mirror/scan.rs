@@ -29,6 +29,7 @@ pub fn scan(root: &Path, filter: &Filter, follow_links: bool) -> Scan {
     let mut walker = Walker {
         filter,
         follow_links,
+        recursive: true,
         result: Scan::default(),
         ancestors: identity(root).into_iter().collect(),
     };
@@ -40,9 +41,31 @@ pub fn scan(root: &Path, filter: &Filter, follow_links: bool) -> Scan {
     walker.result
 }
 
+/// One folder's own entries, its subfolders listed but not walked (the job's safety net
+/// reads a share of the tree per tick with it). Links are not followed: with
+/// `--follow-links` there is no change watch, and every tick walks everything anyway.
+pub fn scan_folder(root: &Path, rel: &str, filter: &Filter) -> Scan {
+    let mut walker = Walker {
+        filter,
+        follow_links: false,
+        recursive: false,
+        result: Scan::default(),
+        ancestors: Vec::new(),
+    };
+    let dir = if rel.is_empty() {
+        root.to_path_buf()
+    } else {
+        super::apply::local_file(root, rel)
+    };
+    walker.walk_dir(&dir, rel);
+    walker.result
+}
+
 struct Walker<'a> {
     filter: &'a Filter,
     follow_links: bool,
+    /// False: the folder's own entries only.
+    recursive: bool,
     result: Scan,
     /// Identities of the directories being walked, to stop at symlink loops.
     ancestors: Vec<u64>,
@@ -133,7 +156,7 @@ impl Walker<'_> {
                     inode,
                 },
             );
-            if kind == Kind::Dir && self.filter.descend(&child) {
+            if kind == Kind::Dir && self.recursive && self.filter.descend(&child) {
                 self.ancestors.extend(inode);
                 self.walk_dir(&entry.path(), &child);
                 if inode.is_some() {
@@ -181,6 +204,36 @@ mod tests {
         let scan = scan(dir.path(), &Filter::new(6, &[]).unwrap(), false);
         let paths: Vec<&str> = scan.snapshot.keys().collect();
         assert_eq!(paths, ["sub dir".to_string(), format!("sub dir/{odd}")]);
+    }
+
+    #[test]
+    fn a_folder_scan_matches_the_full_walk_one_level_down() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("a/b/c")).unwrap();
+        std::fs::write(root.join("top.txt"), "1").unwrap();
+        std::fs::write(root.join("a/one.txt"), "22").unwrap();
+        std::fs::write(root.join("a/b/deep.txt"), "333").unwrap();
+        let filter = Filter::new(6, &[]).unwrap();
+        let full = scan(root, &filter, false).snapshot;
+        for folder in ["", "a", "a/b", "a/b/c"] {
+            let part = scan_folder(root, folder, &filter).snapshot;
+            assert!(part.iter().eq(full.children(folder)), "{folder:?}");
+        }
+        let keys: Vec<&str> = full.children("a").map(|(k, _)| k).collect();
+        assert_eq!(keys, ["a/b", "a/one.txt"]);
+        let keys: Vec<&str> = full.children("").map(|(k, _)| k).collect();
+        assert_eq!(keys, ["a", "top.txt"]);
+        // A change one level down shows in that folder's scan only.
+        std::fs::write(root.join("a/b/deep.txt"), "4444").unwrap();
+        assert!(
+            scan_folder(root, "a", &filter)
+                .snapshot
+                .iter()
+                .eq(full.children("a"))
+        );
+        let b = scan_folder(root, "a/b", &filter).snapshot;
+        assert!(!b.iter().eq(full.children("a/b")));
     }
 
     #[test]

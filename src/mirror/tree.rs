@@ -424,6 +424,17 @@ impl<V: Compact> PathMap<V> {
         self.iter().map(|(_, v)| v)
     }
 
+    /// The entries directly in `dir` ("" for the root), in path order.
+    pub fn children<'m>(&'m self, dir: &str) -> impl Iterator<Item = (&'m str, V)> + 'm {
+        let skip = if dir.is_empty() { 0 } else { dir.len() + 1 };
+        let all: Box<dyn Iterator<Item = (&'m str, V)> + 'm> = if dir.is_empty() {
+            Box::new(self.iter())
+        } else {
+            Box::new(self.under(dir))
+        };
+        all.filter(move |(rel, _)| !rel[skip..].contains('/'))
+    }
+
     /// The entries strictly under `dir` (not `dir` itself), in path order. Children sort
     /// right after "dir/", so one range of each map holds them.
     pub fn under<'m>(&'m self, dir: &str) -> impl Iterator<Item = (&'m str, V)> + 'm {
