@@ -444,8 +444,8 @@ impl Session {
                 listing::parse_list_line(&line, now)
             };
             if let Some(mut entry) = parsed.map_err(|e| Error::Failed(format!("{what}: {e}")))? {
-                // The line itself, not a second copy of it: a big folder's listing is held
-                // once.
+                // The parser's copy of the line is dropped for the line itself: a big
+                // folder's listing is then held once, not twice.
                 entry.raw = line;
                 entries.push(entry);
             }

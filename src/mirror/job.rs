@@ -507,8 +507,15 @@ impl Runner {
                 }
             }
         }
+        let failed = self
+            .status
+            .lock()
+            .map_or(true, |s| matches!(s.state, JobState::Failed(_)));
         let lent = if self.lent && !self.pool.ready.is_empty() {
-            Some((self.pool.ready.remove(0), false))
+            let mut session = self.pool.ready.remove(0);
+            // After a failure, the shell's connection may be what failed.
+            let broken = failed && session.noop().is_err();
+            Some((session, broken))
         } else {
             self.broken_lent.take().map(|session| (session, true))
         };
@@ -532,6 +539,8 @@ impl Runner {
     /// out before a pass than during it. Extra connections are a bonus: a server that refuses
     /// them (421 too many connections) just gets fewer.
     fn connect(&mut self, wanted: usize) -> Result<()> {
+        // Logins that ended after the last pass joined nothing yet: checked with the rest.
+        self.pool.collect_opened();
         if self.last_used.elapsed() > STALE_AFTER {
             let ready = &mut self.pool.ready;
             if ready.first_mut().is_some_and(|s| s.noop().is_err()) {
@@ -562,25 +571,28 @@ impl Runner {
             .as_deref()
             .map(state::load)
             .unwrap_or_default();
-        // One folder per connection pays off when there are many to list; an empty record
-        // means a first sync, whose uploads will want every connection anyway. The logins
-        // run meanwhile.
+        let root = self.spec.remote.as_str();
+        let parallel = self.spec.options.parallel;
+        let session = &mut self.pool.ready[0];
+        if session.stat(root)?.is_none() {
+            if self.spec.options.dry_run {
+                // A missing root in a dry run holds nothing yet.
+                return Ok(RemoteTree::new());
+            }
+            // A new root: everything will be uploaded, so the logins start now.
+            self.pool.grow(parallel);
+            self.pool.first()?.mkdir_all(root)?;
+            return Ok(RemoteTree::new());
+        }
+        // One folder per connection pays off when there are many to list; without a record
+        // (a first sync, or the state file was lost) the size is unknown, and the uploads of
+        // a first sync will want every connection anyway. The logins run meanwhile.
         let folders = recorded.values().filter(|e| e.kind == Kind::Dir).count();
         let width = if recorded.is_empty() || folders >= WIDE_LISTING_FOLDERS {
-            self.spec.options.parallel
+            parallel
         } else {
             1
         };
-        self.pool.grow(width);
-        let root = self.spec.remote.as_str();
-        let session = &mut self.pool.ready[0];
-        if session.stat(root)?.is_none() {
-            if !self.spec.options.dry_run {
-                session.mkdir_all(root)?;
-            }
-            // A new (or, in a dry run, missing) root holds nothing yet.
-            return Ok(RemoteTree::new());
-        }
         let listing = state::list_remote(&mut self.pool, width, root, &self.filter, recorded)?;
         self.undecodable = listing.undecodable;
         let notes: Vec<String> = self
@@ -631,11 +643,8 @@ impl Runner {
         // Taken, not borrowed: a pass that fails on the way (an early return) must leave
         // nothing settled, so the next tick walks and retries.
         let settled = self.settled.take();
-        if settled.as_ref() == Some(&scan.snapshot) {
+        if listed.is_none() && settled.as_ref() == Some(&scan.snapshot) {
             self.settled = settled;
-            if let Some(Ok(tree)) = listed {
-                self.tree = Some(tree);
-            }
             return Ok(scan.problems.is_empty());
         }
         let mut tree = match listed {

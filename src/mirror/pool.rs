@@ -91,8 +91,31 @@ impl Pool {
         }
     }
 
+    /// Takes in, without waiting, the logins that have ended.
+    pub fn collect_opened(&mut self) {
+        while self.opening > 0 {
+            let before = self.opening;
+            match self.next_opened(Duration::ZERO) {
+                Some(session) => self.ready.push(session),
+                None if self.opening == before => break,
+                None => {}
+            }
+        }
+    }
+
     /// A pass may try again to reach its size (a server's limit may have gone).
     pub fn retry_growth(&mut self) {
         self.refused = false;
+    }
+}
+
+impl Drop for Pool {
+    /// Logins that ended after the job's last use of the pool still get a QUIT (those still
+    /// under way are closed when they end).
+    fn drop(&mut self) {
+        self.collect_opened();
+        for session in self.ready.drain(..) {
+            session.quit();
+        }
     }
 }

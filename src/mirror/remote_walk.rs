@@ -25,10 +25,11 @@ fn lock(work: &Mutex<Work>) -> MutexGuard<'_, Work> {
     work.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Lists `start` and every folder `list` returns, over up to `width` connections of
-/// `pool` (which must hold one ready connection). `list` lists one folder and returns the
-/// subfolders to list next. The first error ends the walk once the listings in flight
-/// are done; every connection is back in the pool afterwards.
+/// Lists `start` and every folder `list` returns, over every ready connection of `pool`
+/// (at least one), growing it to `width` meanwhile. `list` lists one folder and returns the
+/// subfolders to list next. An error ends the walk once the listings in flight are done
+/// (a lost connection is the one reported, if any); every connection is back in the pool
+/// afterwards.
 pub fn walk<F>(pool: &mut Pool, width: usize, start: String, list: F) -> Result<()>
 where
     F: Fn(&mut Session, &str) -> Result<Vec<String>> + Sync,
@@ -54,13 +55,20 @@ where
                     w = changed.wait(w).unwrap_or_else(|p| p.into_inner());
                 }
             };
+            let guard = Busy {
+                work: &work,
+                changed: &changed,
+            };
             let listed = list(session, &dir);
+            std::mem::forget(guard);
             let mut w = lock(&work);
             w.busy -= 1;
             match listed {
                 Ok(subdirs) => w.pending.extend(subdirs),
                 Err(err) => {
-                    w.failed.get_or_insert(err);
+                    if w.failed.is_none() || err.is_connection_lost() {
+                        w.failed = Some(err);
+                    }
                 }
             }
             changed.notify_all();
@@ -95,10 +103,30 @@ where
             pool.ready.push(session);
         }
     });
-    match work.into_inner() {
-        Ok(Work {
-            failed: Some(err), ..
-        }) => Err(err),
-        _ => Ok(()),
+    let work = work.into_inner().unwrap_or_else(|p| p.into_inner());
+    match work.failed {
+        Some(err) => Err(err),
+        // No connection took the work: saying "empty" would re-upload everything.
+        None if !work.pending.is_empty() => Err(Error::Failed(
+            "the remote tree could not be listed: no connection".to_string(),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A listing in flight. If `list` panics, dropping this ends the walk (the other workers
+/// would otherwise wait for it forever) and the panic goes on up through the scope.
+struct Busy<'a> {
+    work: &'a Mutex<Work>,
+    changed: &'a Condvar,
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        let mut w = lock(self.work);
+        w.busy -= 1;
+        w.failed
+            .get_or_insert_with(|| Error::Failed("listing failed (internal error)".to_string()));
+        self.changed.notify_all();
     }
 }
