@@ -31,6 +31,8 @@ const STALE_AFTER: Duration = Duration::from_secs(30);
 /// tick: the safety net for events the OS did not deliver (network filesystems, queue
 /// overflows), at a thirtieth of a walk per tick rather than a whole walk every 30 s.
 const SAFETY_ROUND: Duration = Duration::from_secs(30);
+/// Walks made again when the tree changed during the walk, before planning anyway.
+const TORN_WALK_RETRIES: usize = 3;
 /// A remote tree with this many folders is listed over every connection of the pool.
 const WIDE_LISTING_FOLDERS: usize = 8;
 
@@ -638,6 +640,15 @@ impl Runner {
         } else {
             (scan::scan(&self.spec.local, &self.filter, follow), None)
         };
+        // A walk is no snapshot: a move during it can hide the file from both places, and
+        // the plan would delete it and upload it again. A tree that changed while being
+        // walked is walked again (a few times at most: it may never hold still).
+        for _ in 0..TORN_WALK_RETRIES {
+            if !self.watch.as_ref().is_some_and(ChangeWatch::take_changed) {
+                break;
+            }
+            scan = scan::scan(&self.spec.local, &self.filter, follow);
+        }
         self.report_problems(&scan.problems);
         self.report_problems(&scan.notes);
         // Taken, not borrowed: a pass that fails on the way (an early return) must leave
