@@ -375,3 +375,54 @@ fn get_c_leaves_a_complete_file_alone() {
         "complete"
     );
 }
+
+#[test]
+fn mput_and_mget_spread_files_over_several_connections_in_the_shells_folder() {
+    let (server, local) = setup();
+    let names: Vec<String> = (0..12).map(|i| format!("f{i:02} x.bin")).collect();
+    for (i, name) in names.iter().enumerate() {
+        fs::write(local.path().join(name), support::pattern(1000 + i * 777)).unwrap();
+    }
+    let journal = local.path().join("trace.log");
+    let journal_arg = journal.to_str().unwrap().to_string();
+    let run = |commands: &str| {
+        let mut ftpsh = support::ftpsh(local.path());
+        ftpsh.args([
+            "--debug",
+            "--log",
+            &journal_arg,
+            "-c",
+            commands,
+            &server.url(),
+        ]);
+        support::Out::from(ftpsh.output().unwrap())
+    };
+    let logins = || {
+        let trace = fs::read_to_string(&journal).unwrap_or_default();
+        trace.lines().filter(|l| l.contains("--> USER ")).count()
+    };
+    // Relative names on the extra connections land in the shell's folder too.
+    assert_ok(&run("mkdir /up; cd /up; mput f*.bin; pwd"));
+    assert!(logins() >= 2, "mput used one connection");
+    for name in &names {
+        assert_eq!(
+            fs::read(server.path(&format!("up/{name}"))).unwrap(),
+            fs::read(local.path().join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    assert!(support::temporaries(&server.path("up")).is_empty());
+
+    fs::remove_file(&journal).unwrap();
+    let down = local.path().join("down");
+    fs::create_dir(&down).unwrap();
+    assert_ok(&run("cd /up; lcd down; mget *.bin"));
+    assert!(logins() >= 2, "mget used one connection");
+    for name in &names {
+        assert_eq!(
+            fs::read(down.join(name)).unwrap(),
+            fs::read(local.path().join(name)).unwrap(),
+            "{name}"
+        );
+    }
+}

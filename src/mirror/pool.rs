@@ -1,6 +1,8 @@
-//! Pool: a job's connections. Extra ones log in on their own threads while the first works,
-//! so a pass never waits for logins one after another.
+//! Pool: a job's connections (a mirror's, or a multi-file command's). Extra ones log in on
+//! their own threads while the first works, so nothing waits for logins one after another.
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Duration;
 
@@ -18,6 +20,9 @@ pub struct Pool {
     /// A login was refused (421 too many connections, ...): stay at the size reached until
     /// `retry_growth`.
     refused: bool,
+    /// Where new connections go after login (a shell command's relative paths need its
+    /// working directory); None: they stay where the server puts them.
+    start_dir: Option<String>,
 }
 
 impl Pool {
@@ -30,7 +35,14 @@ impl Pool {
             sender,
             opening: 0,
             refused: false,
+            start_dir: None,
         }
+    }
+
+    /// New connections change to `dir` once logged in.
+    pub fn starting_in(mut self, dir: &str) -> Pool {
+        self.start_dir = Some(dir.to_string());
+        self
     }
 
     /// Makes sure one connection is ready, logging in here if needed.
@@ -46,10 +58,17 @@ impl Pool {
         while !self.refused && self.ready.len() + self.opening < wanted {
             let params = self.params.clone();
             let sender = self.sender.clone();
+            let dir = self.start_dir.clone();
             self.opening += 1;
             std::thread::spawn(move || {
+                let opened = Session::connect(&params).and_then(|mut session| {
+                    if let Some(dir) = &dir {
+                        session.cwd(dir)?;
+                    }
+                    Ok(session)
+                });
                 // The pool may be gone by the time the login ends: the session just closes.
-                let _ = sender.send(Session::connect(&params));
+                let _ = sender.send(opened);
             });
         }
     }
@@ -101,6 +120,73 @@ impl Pool {
                 None => {}
             }
         }
+    }
+
+    /// Runs `task` once per item over every ready connection (at least one), growing the
+    /// pool to `width` meanwhile: connections that finish logging in take their share.
+    /// After a failure no new item starts. Outcomes in item order; None: never started.
+    pub fn run_each<T, R, F>(
+        &mut self,
+        width: usize,
+        items: &[T],
+        task: F,
+    ) -> Vec<Option<Result<R>>>
+    where
+        T: Sync,
+        R: Send,
+        F: Fn(&mut Session, &T) -> Result<R> + Sync,
+    {
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let outcomes: Mutex<Vec<Option<Result<R>>>> =
+            Mutex::new(items.iter().map(|_| None).collect());
+        let work = |session: &mut Session| {
+            while !failed.load(Ordering::Relaxed) {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(index) else {
+                    break;
+                };
+                let outcome = task(session, item);
+                let lost = matches!(&outcome, Err(e) if e.is_connection_lost());
+                failed.fetch_or(outcome.is_err(), Ordering::Relaxed);
+                outcomes.lock().unwrap_or_else(|p| p.into_inner())[index] = Some(outcome);
+                if lost {
+                    break;
+                }
+            }
+        };
+        let work = &work;
+        self.grow(width.min(items.len()));
+        let sessions: Vec<Session> = self.ready.drain(..).collect();
+        std::thread::scope(|scope| {
+            let mut workers: Vec<_> = sessions
+                .into_iter()
+                .map(|mut session| {
+                    scope.spawn(move || {
+                        work(&mut session);
+                        session
+                    })
+                })
+                .collect();
+            while self.is_growing()
+                && next.load(Ordering::Relaxed) < items.len()
+                && !failed.load(Ordering::Relaxed)
+            {
+                if let Some(mut session) = self.next_opened(Duration::from_millis(1)) {
+                    workers.push(scope.spawn(move || {
+                        work(&mut session);
+                        session
+                    }));
+                }
+            }
+            for worker in workers {
+                let session = worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                self.ready.push(session);
+            }
+        });
+        outcomes.into_inner().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A pass may try again to reach its size (a server's limit may have gone).

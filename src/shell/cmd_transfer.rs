@@ -11,6 +11,7 @@ use crate::ftp::listing::EntryKind;
 use crate::ftp::{Session, path};
 use crate::mirror::apply::local_file;
 use crate::mirror::filter::Filter;
+use crate::mirror::pool::Pool;
 use crate::mirror::scan;
 use crate::mirror::tree::Kind;
 use crate::progress::Bar;
@@ -59,8 +60,8 @@ fn put_all(
     into_dir: bool,
     recursive: bool,
 ) -> Result<()> {
-    let (verbose, session) = (shell.verbose || shell.interactive, shell.session()?);
-    let batch = (sources.len() > 1).then(|| Bar::files("put", sources.len() as u64));
+    let verbose = shell.verbose || shell.interactive;
+    let mut files = Vec::new();
     for source in sources {
         let name = source
             .file_name()
@@ -78,12 +79,17 @@ fn put_all(
                     source.display()
                 )));
             }
-            put_tree(session, source, &remote)?;
-            continue;
+            put_tree(shell.session()?, source, &remote)?;
+        } else {
+            files.push((source.clone(), remote));
         }
+    }
+    let batch = (files.len() > 1).then(|| Bar::files("put", files.len() as u64));
+    let distinct = all_distinct(files.iter().map(|(_, remote)| remote));
+    over_connections(shell, &files, distinct, |session, (source, remote)| {
         let size = std::fs::metadata(source).ok().map(|m| m.len());
-        let bar = batch.is_none().then(|| Bar::bytes(&remote, size));
-        let done = transfer::upload_atomic(session, source, &remote, &mut |n| {
+        let bar = batch.is_none().then(|| Bar::bytes(remote, size));
+        let done = transfer::upload_atomic(session, source, remote, &mut |n| {
             if let Some(bar) = &bar {
                 bar.set(n);
             }
@@ -95,8 +101,44 @@ fn put_all(
         if verbose {
             crate::progress::print_out(&format!("{} bytes sent to {remote}", done.bytes));
         }
+        Ok(())
+    })
+}
+
+/// Runs `task` for each item: one item on the shell's connection, several over a pool of
+/// `parallel` connections (the shell's one first, the others logging in meanwhile), as the
+/// mirror does. After a failure no new item starts; the first failure in item order is the
+/// command's. Items that share a target (`distinct` false) go one by one, so the last one
+/// wins as it would typed one after another (and two downloads never share a temporary).
+fn over_connections<T: Sync>(
+    shell: &mut Shell,
+    items: &[T],
+    distinct: bool,
+    task: impl Fn(&mut Session, &T) -> Result<()> + Sync,
+) -> Result<()> {
+    let parallel = shell.mirror_defaults.parallel;
+    // Relative paths mean the same on every connection only where the directory is known.
+    let alone = items.len() < 2 || parallel < 2 || !distinct || shell.cwd.is_empty();
+    let session = shell.session()?;
+    if alone {
+        return items.iter().try_for_each(|item| task(session, item));
     }
-    Ok(())
+    let params = session.params().clone();
+    let mut pool = Pool::new(params).starting_in(&shell.cwd);
+    let Some(lent) = shell.lend_session() else {
+        return Err(Error::NotConnected);
+    };
+    pool.ready.push(lent);
+    let outcomes = pool.run_each(parallel, items, task);
+    // The shell's connection was the first one in, so it is the first one out.
+    if !pool.ready.is_empty() {
+        shell.return_session(Some(pool.ready.remove(0)), false);
+    }
+    outcomes
+        .into_iter()
+        .flatten()
+        .find_map(Result::err)
+        .map_or(Ok(()), Err)
 }
 
 /// Sends a local tree: directories first (parents before children), then each file.
@@ -172,14 +214,15 @@ fn get_all(
             dest.unwrap_or_default()
         )));
     }
-    let (verbose, session) = (shell.verbose || shell.interactive, shell.session()?);
-    let batch = (sources.len() > 1).then(|| Bar::files("get", sources.len() as u64));
+    let verbose = shell.verbose || shell.interactive;
+    let mut files = Vec::new();
     for (remote, entry) in sources {
         let is_dir = match entry {
             Some(entry) => entry.kind == EntryKind::Dir,
             None => {
                 recursive
-                    && session
+                    && shell
+                        .session()?
                         .stat(remote)?
                         .is_some_and(|e| e.kind == EntryKind::Dir)
             }
@@ -199,12 +242,17 @@ fn get_all(
                     "get {remote}: is a directory (get -r fetches a whole tree)"
                 )));
             }
-            get_tree(session, remote, &local, resume)?;
-            continue;
+            get_tree(shell.session()?, remote, &local, resume)?;
+        } else {
+            files.push((remote.as_str(), entry.as_ref().map(|e| e.size), local));
         }
+    }
+    let batch = (files.len() > 1).then(|| Bar::files("get", files.len() as u64));
+    let distinct = all_distinct(files.iter().map(|(_, _, local)| local));
+    over_connections(shell, &files, distinct, |session, (remote, size, local)| {
         let bar = batch.is_none().then(|| {
-            let total = match entry {
-                Some(e) => Some(e.size),
+            let total = match size {
+                Some(size) => Some(*size),
                 // A total gives the bar its ETA; only worth a round trip when it is drawn.
                 None if crate::progress::enabled() => session.size(remote).ok(),
                 None => None,
@@ -216,7 +264,7 @@ fn get_all(
                 bar.set(n);
             }
         };
-        let bytes = match transfer::download(session, remote, &local, resume, progress) {
+        let bytes = match transfer::download(session, remote, local, resume, progress) {
             // A refused RETR is often a directory: say so rather than the server's 550.
             Err(err @ Error::Reply { .. }) => match session.stat(remote) {
                 Ok(Some(e)) if e.kind == EntryKind::Dir => {
@@ -235,8 +283,13 @@ fn get_all(
         if verbose {
             crate::progress::print_out(&format!("{bytes} bytes received into {}", local.display()));
         }
-    }
-    Ok(())
+        Ok(())
+    })
+}
+
+fn all_distinct<T: Eq + std::hash::Hash>(targets: impl Iterator<Item = T>) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    targets.into_iter().all(|t| seen.insert(t))
 }
 
 /// Fetches a remote tree into `local` (created if needed). Every name comes from the
