@@ -155,28 +155,31 @@ impl Pool {
                 }
             }
         };
-        let work = &work;
         self.grow(width.min(items.len()));
+        self.work_on_all(
+            || next.load(Ordering::Relaxed) < items.len() && !failed.load(Ordering::Relaxed),
+            work,
+        );
+        outcomes.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `work` on each ready connection, each on a thread of its own, and on each
+    /// connection that finishes logging in while `left()` says work is left; all of them are
+    /// back in `ready` afterwards, in the order they started (the first stays first).
+    pub fn work_on_all(&mut self, left: impl Fn() -> bool, work: impl Fn(&mut Session) + Sync) {
+        let work = &work;
         let sessions: Vec<Session> = self.ready.drain(..).collect();
         std::thread::scope(|scope| {
-            let mut workers: Vec<_> = sessions
-                .into_iter()
-                .map(|mut session| {
-                    scope.spawn(move || {
-                        work(&mut session);
-                        session
-                    })
+            let start = |mut session: Session| {
+                scope.spawn(move || {
+                    work(&mut session);
+                    session
                 })
-                .collect();
-            while self.is_growing()
-                && next.load(Ordering::Relaxed) < items.len()
-                && !failed.load(Ordering::Relaxed)
-            {
-                if let Some(mut session) = self.next_opened(Duration::from_millis(1)) {
-                    workers.push(scope.spawn(move || {
-                        work(&mut session);
-                        session
-                    }));
+            };
+            let mut workers: Vec<_> = sessions.into_iter().map(start).collect();
+            while self.is_growing() && left() {
+                if let Some(session) = self.next_opened(Duration::from_millis(1)) {
+                    workers.push(start(session));
                 }
             }
             for worker in workers {
@@ -186,7 +189,6 @@ impl Pool {
                 self.ready.push(session);
             }
         });
-        outcomes.into_inner().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A pass may try again to reach its size (a server's limit may have gone).

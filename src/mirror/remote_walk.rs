@@ -2,7 +2,6 @@
 //! connections still logging in joining as they become ready.
 
 use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::Duration;
 
 use super::pool::Pool;
 use crate::error::{Error, Result};
@@ -74,35 +73,9 @@ where
             changed.notify_all();
         }
     };
-    let run = &run;
     pool.grow(width);
-    let sessions: Vec<Session> = pool.ready.drain(..).collect();
-    std::thread::scope(|scope| {
-        let mut workers: Vec<_> = sessions
-            .into_iter()
-            .map(|mut session| {
-                scope.spawn(move || {
-                    run(&mut session);
-                    session
-                })
-            })
-            .collect();
-        // Connections that finish logging in while folders are left take their share.
-        while pool.is_growing() && !lock(&work).done() {
-            if let Some(mut session) = pool.next_opened(Duration::from_millis(1)) {
-                workers.push(scope.spawn(move || {
-                    run(&mut session);
-                    session
-                }));
-            }
-        }
-        for worker in workers {
-            let session = worker
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            pool.ready.push(session);
-        }
-    });
+    // Connections that finish logging in while folders are left take their share.
+    pool.work_on_all(|| !lock(&work).done(), run);
     let work = work.into_inner().unwrap_or_else(|p| p.into_inner());
     match work.failed {
         Some(err) => Err(err),
