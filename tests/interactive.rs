@@ -20,9 +20,13 @@ const PROMPT: &str = "ftpsh 127.0.0.1:/> ";
 /// `ftpsh URL` in a pty, with the same sealed environment as `support::ftpsh`, once the
 /// banner and the first prompt are on screen.
 fn spawn(server: &TestServer, local: &Path) -> Pty {
+    spawn_url(&server.url(), local)
+}
+
+fn spawn_url(url: &str, local: &Path) -> Pty {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ftpsh"));
     command
-        .arg(server.url())
+        .arg(url)
         .current_dir(local)
         .env("FTPSH_PASSWORD", PASS)
         .env("NETRC", local.join(".no-netrc"))
@@ -212,5 +216,36 @@ fn tab_completes_remote_paths_quoted_and_option_names() {
     pty.expect("ftpsh 127.0.0.1:/zebra")
         .expect("line cancelled");
     pty.send_line("quit").unwrap();
+    assert_exits_ok(pty);
+}
+
+#[test]
+fn completion_gives_up_on_a_trickling_listing_and_the_next_command_reconnects() {
+    let (server, local) = setup();
+    fs::create_dir(server.path("zebra")).unwrap();
+    for i in 0..40 {
+        fs::write(server.path(&format!("file-{i:02}.txt")), "x").unwrap();
+    }
+    let proxy = support::proxy::Proxy::start(server.port);
+    let mut pty = spawn_url(&proxy.url(), local.path());
+    // Each byte arrives within a read's bound; the whole would take minutes.
+    proxy.trickle_next_listing();
+    let asked = std::time::Instant::now();
+    pty.send("cd zeb\t").unwrap();
+    pty.send_line("").unwrap();
+    // The prompt comes back within the completion's limit, with nothing completed, and the
+    // command runs on a new connection in the same folder.
+    pty.expect("connection to 127.0.0.1 was lost; reconnected")
+        .expect("the next command reconnects");
+    pty.expect(PROMPT).expect("prompt after cd");
+    assert!(
+        asked.elapsed() < Duration::from_secs(8),
+        "completion held the prompt {:?}",
+        asked.elapsed()
+    );
+    pty.send_line("pwd").unwrap();
+    pty.expect("\r\n/\r\n").expect("pwd prints /");
+    pty.expect(PROMPT).expect("prompt after pwd");
+    pty.send(ControlCode::EndOfTransmission).unwrap();
     assert_exits_ok(pty);
 }

@@ -64,12 +64,25 @@ impl Remote {
         {
             return names.clone();
         }
-        let Some(session) = self.session.as_mut() else {
+        let Some(mut session) = self.session.take() else {
             return Vec::new();
         };
-        session.set_timeout(LIST_WAIT);
-        let listed = session.entries(&absolute);
-        session.reset_timeout();
+        // The listing runs on its own thread, so the prompt waits LIST_WAIT at most in all,
+        // even for a listing that trickles in (each read alone has the same bound).
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let dir = absolute.clone();
+        std::thread::spawn(move || {
+            session.set_timeout(LIST_WAIT);
+            let listed = session.entries(&dir);
+            session.reset_timeout();
+            let _ = sender.send((session, listed));
+        });
+        let Ok((session, listed)) = receiver.recv_timeout(LIST_WAIT) else {
+            // The connection stays with the listing; the next command opens a new one.
+            self.broke = true;
+            return Vec::new();
+        };
+        self.session = Some(session);
         match listed {
             Ok(entries) => {
                 let names: Vec<(String, bool)> = entries

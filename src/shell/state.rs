@@ -38,6 +38,9 @@ pub struct Shell {
     pub printer: Printer,
     /// The last command lost the connection: reconnect before the next one.
     broken: bool,
+    /// Where the session lent to completion was connected, should it not come back
+    /// (completion gave up on a slow listing and left the connection to it).
+    lent_params: Option<ConnectParams>,
     /// When the session last carried a command.
     last_used: Instant,
     pub jobs: Jobs,
@@ -56,6 +59,7 @@ impl Shell {
             quit_requested: false,
             printer: Arc::new(|line| crate::progress::print_line(&line)),
             broken: false,
+            lent_params: None,
             last_used: Instant::now(),
             jobs: Jobs::default(),
             mirror_defaults: MirrorDefaults {
@@ -68,7 +72,10 @@ impl Shell {
     }
 
     pub fn params(&self) -> Option<&ConnectParams> {
-        self.session.as_ref().map(Session::params)
+        self.session
+            .as_ref()
+            .map(Session::params)
+            .or(self.lent_params.as_ref())
     }
 
     /// The open session, or NotConnected. After a lost connection this is where the shell
@@ -83,7 +90,7 @@ impl Shell {
         {
             self.broken = true;
         }
-        if self.broken && self.session.is_some() {
+        if self.broken && self.params().is_some() {
             self.reconnect()?;
             self.broken = false;
             let host = self.params().map(|p| p.host.clone()).unwrap_or_default();
@@ -100,16 +107,20 @@ impl Shell {
     /// known to be broken).
     pub fn lend_session(&mut self) -> Option<Session> {
         if self.broken {
-            None
-        } else {
-            self.session.take()
+            return None;
         }
+        self.lent_params = self.session.as_ref().map(|s| s.params().clone());
+        self.session.take()
     }
 
-    /// Takes the session back; `broke` says completion lost the connection on it.
+    /// Takes the session back; `broke` says it was lost meanwhile (then, if it did not come
+    /// back, the next command opens a new one where it was).
     pub fn return_session(&mut self, session: Option<Session>, broke: bool) {
         if session.is_some() {
             self.session = session;
+        }
+        if self.session.is_some() || !broke {
+            self.lent_params = None;
         }
         self.broken |= broke;
     }
@@ -129,6 +140,7 @@ impl Shell {
             println!("{welcome}");
         }
         self.session = Some(session);
+        self.broken = false;
         if let Some(dir) = dir {
             self.session()?.cwd(dir)?;
         }
@@ -137,6 +149,7 @@ impl Shell {
     }
 
     pub fn disconnect(&mut self) {
+        self.lent_params = None;
         if let Some(session) = self.session.take() {
             session.quit();
         }
@@ -165,6 +178,7 @@ impl Shell {
             session.cwd(&self.cwd)?;
         }
         self.session = Some(session);
+        self.lent_params = None;
         self.last_used = Instant::now();
         Ok(())
     }

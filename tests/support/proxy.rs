@@ -43,7 +43,12 @@ enum DataFault {
     Cut(u64),
     Truncate(u64),
     Stall,
+    /// The next listing arrives a byte at a time, one every TRICKLE_GAP: no read ever
+    /// waits long, the whole takes forever.
+    Trickle,
 }
+
+const TRICKLE_GAP: Duration = Duration::from_millis(300);
 
 #[derive(Debug, Default)]
 struct Faults {
@@ -181,6 +186,11 @@ impl Proxy {
     /// The next file transfer stops moving at its first byte, its connections left open.
     pub fn stall_next_data(&self) {
         lock(&self.shared.faults).data = Some(DataFault::Stall);
+    }
+
+    /// The next listing (MLSD, LIST, NLST) trickles in a byte at a time.
+    pub fn trickle_next_listing(&self) {
+        lock(&self.shared.faults).data = Some(DataFault::Trickle);
     }
 
     /// Holds the next command whose verb is `verb` (e.g. "MLSD") before it reaches the
@@ -517,6 +527,7 @@ fn pump_data(conn: &DataConn, upload: bool, shared: &Shared) {
     };
     let mut buffer = vec![0u8; 64 * 1024];
     let mut moved = 0u64;
+    let mut trickle = false;
     loop {
         let n = match (&*from).read(&mut buffer) {
             Ok(0) | Err(_) => {
@@ -531,6 +542,18 @@ fn pump_data(conn: &DataConn, upload: bool, shared: &Shared) {
             Ok(n) => n,
         };
         let fault = take_fault(conn, shared, moved + n as u64);
+        trickle |= fault == Some(DataFault::Trickle);
+        if trickle {
+            for byte in &buffer[..n] {
+                std::thread::sleep(TRICKLE_GAP);
+                if (&*to).write_all(std::slice::from_ref(byte)).is_err() {
+                    conn.pair.shutdown();
+                    return;
+                }
+            }
+            moved += n as u64;
+            continue;
+        }
         match fault {
             Some(DataFault::Stall) => {
                 // Stop reading and forwarding; the other direction releases the connection
@@ -551,7 +574,7 @@ fn pump_data(conn: &DataConn, upload: bool, shared: &Shared) {
                 conn.pair.shutdown();
                 return;
             }
-            None => {}
+            Some(DataFault::Trickle) | None => {}
         }
         if (&*to).write_all(&buffer[..n]).is_err() {
             conn.pair.shutdown();
@@ -572,12 +595,15 @@ fn take_fault(conn: &DataConn, shared: &Shared, total: u64) -> Option<DataFault>
         return Some(DataFault::Stall);
     }
     let verb = lock(&conn.last_command).clone();
-    if !is_transfer(&verb) {
+    let listing = matches!(verb.as_str(), "MLSD" | "LIST" | "NLST");
+    if !is_transfer(&verb) && !listing {
         return None;
     }
     let mut taken = lock(&conn.taken);
     let mut faults = lock(&shared.faults);
     let hit = match faults.data {
+        Some(DataFault::Trickle) => listing,
+        _ if listing => false,
         Some(DataFault::Stall) => true,
         Some(DataFault::Cut(limit) | DataFault::Truncate(limit)) => total >= limit,
         None => false,
