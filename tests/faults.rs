@@ -744,3 +744,32 @@ fn refused_port_is_exit_3() {
     support::assert_fails(&out, 3, &format!("connect 127.0.0.1:{port}: "));
     assert_eq!(out.stderr.trim_end().lines().count(), 1, "{}", out.stderr);
 }
+
+#[test]
+fn active_mode_waits_for_the_data_connection_no_longer_than_the_timeout() {
+    let (server, proxy, local) = setup();
+    fs::write(server.path("a.txt"), "active").unwrap();
+    // The server's data connection goes elsewhere: ftpsh's listener waits in vain.
+    proxy.divert_next_active_data();
+    let started = Instant::now();
+    let child = support::ftpsh(local.path())
+        .args(["--active", "--timeout", "1", "-c", "ls", &proxy.url()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_out(child, DEADLINE);
+    let took = started.elapsed();
+    assert_eq!(proxy.faults_fired(), 1);
+    support::assert_fails(&out, 1, "timed out");
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    // Undiverted, active mode works through the same proxy.
+    let listed = support::Out::from(
+        support::ftpsh(local.path())
+            .args(["--active", "--timeout", "5", "-c", "ls", &proxy.url()])
+            .output()
+            .unwrap(),
+    );
+    assert_ok(&listed);
+    assert!(listed.stdout.contains("a.txt"), "{}", listed.stdout);
+}

@@ -165,15 +165,18 @@ impl Session {
         // itself): a stalled data connection must fail, not hang.
         let data_timeout = Arc::new(AtomicU64::new(millis(params.timeout)));
         let bound = Arc::clone(&data_timeout);
-        let mut stream = stream.passive_stream_builder(move |addr| {
-            let timeout = Duration::from_millis(bound.load(Ordering::Relaxed));
-            let tcp =
-                TcpStream::connect_timeout(&addr, timeout).map_err(FtpError::ConnectionError)?;
-            let _ = tcp.set_read_timeout(Some(timeout));
-            let _ = tcp.set_write_timeout(Some(timeout));
-            let _ = tcp.set_nodelay(true);
-            Ok(tcp)
-        });
+        // Active mode waits for the server's data connection no longer than any other read.
+        let mut stream = stream
+            .active_mode(params.timeout)
+            .passive_stream_builder(move |addr| {
+                let timeout = Duration::from_millis(bound.load(Ordering::Relaxed));
+                let tcp = TcpStream::connect_timeout(&addr, timeout)
+                    .map_err(FtpError::ConnectionError)?;
+                let _ = tcp.set_read_timeout(Some(timeout));
+                let _ = tcp.set_write_timeout(Some(timeout));
+                let _ = tcp.set_nodelay(true);
+                Ok(tcp)
+            });
         let welcome = stream.get_welcome_msg().map(str::to_string);
         check_sendable("login", &params.user)?;
         stream

@@ -58,6 +58,8 @@ struct Faults {
     cut_control_on: Option<String>,
     /// Verb (upper case) of the next command to hold until released.
     hold: Option<String>,
+    /// The next PORT/EPRT is rewritten to point at the hole.
+    divert_active: bool,
     data: Option<DataFault>,
 }
 
@@ -94,6 +96,8 @@ struct Shared {
     /// Whether a command is being held, and the wake-up for its release.
     holding: Mutex<bool>,
     released: Condvar,
+    /// Where diverted active-mode data connections go: a listener nobody serves.
+    hole: TcpListener,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -127,6 +131,7 @@ impl Proxy {
             log: Mutex::new(Vec::new()),
             holding: Mutex::new(false),
             released: Condvar::new(),
+            hole: TcpListener::bind("127.0.0.1:0").expect("bind the hole"),
         });
         let accepting = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -191,6 +196,12 @@ impl Proxy {
     /// The next listing (MLSD, LIST, NLST) trickles in a byte at a time.
     pub fn trickle_next_listing(&self) {
         lock(&self.shared.faults).data = Some(DataFault::Trickle);
+    }
+
+    /// Active mode: the next PORT/EPRT reaches the server with another port, so the server's
+    /// data connection goes elsewhere and the client waits for one that never comes.
+    pub fn divert_next_active_data(&self) {
+        lock(&self.shared.faults).divert_active = true;
     }
 
     /// Holds the next command whose verb is `verb` (e.g. "MLSD") before it reaches the
@@ -365,6 +376,20 @@ fn control_client_to_server(pair: Arc<Pair>, shared: Arc<Shared>, last: Arc<Mute
                     .released
                     .wait(holding)
                     .unwrap_or_else(|e| e.into_inner());
+            }
+        }
+        if matches!(verb.as_str(), "PORT" | "EPRT") {
+            let mut faults = lock(&shared.faults);
+            if faults.divert_active {
+                faults.divert_active = false;
+                shared.faults_fired.fetch_add(1, Ordering::SeqCst);
+                let hole = shared.hole.local_addr().expect("hole address").port();
+                line = if verb == "PORT" {
+                    format!("PORT 127,0,0,1,{},{}\r\n", hole >> 8, hole & 0xff)
+                } else {
+                    format!("EPRT |1|127.0.0.1|{hole}|\r\n")
+                }
+                .into_bytes();
             }
         }
         *lock(&last) = verb;
