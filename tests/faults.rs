@@ -602,21 +602,28 @@ fn running_mirror_survives_a_server_restart() {
     assert_eq!(temporaries(root.path()), Vec::<String>::new());
 }
 
+/// `ftpsh ARGS` run in `local` to its end (within DEADLINE), and how long it took.
+fn timed(local: &Path, args: &[&str]) -> (support::Out, Duration) {
+    let started = Instant::now();
+    let child = support::ftpsh(local)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    (wait_out(child, DEADLINE), started.elapsed())
+}
+
 #[test]
 fn stalled_download_fails_within_the_timeout_and_get_c_resumes_it() {
     let (server, proxy, local) = setup();
     let body = pattern(1 << 20);
     fs::write(server.path("big.bin"), &body).unwrap();
     proxy.stall_next_data();
-    let started = Instant::now();
-    let child = support::ftpsh(local.path())
-        .args(["--timeout", "1", "-c", "get big.bin", &proxy.url()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = wait_out(child, DEADLINE);
-    let took = started.elapsed();
+    let (out, took) = timed(
+        local.path(),
+        &["--timeout", "1", "-c", "get big.bin", &proxy.url()],
+    );
     assert_eq!(proxy.faults_fired(), 1);
     support::assert_fails(&out, 1, "get big.bin: ");
     assert!(took < Duration::from_secs(8), "took {took:?}");
@@ -663,15 +670,10 @@ fn stalled_upload_fails_within_the_timeout_and_never_shows_the_final_name() {
     let (server, proxy, local) = setup();
     fs::write(local.path().join("big.bin"), pattern(8 << 20)).unwrap();
     proxy.stall_next_data();
-    let started = Instant::now();
-    let child = support::ftpsh(local.path())
-        .args(["--timeout", "1", "-c", "put big.bin", &proxy.url()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = wait_out(child, DEADLINE);
-    let took = started.elapsed();
+    let (out, took) = timed(
+        local.path(),
+        &["--timeout", "1", "-c", "put big.bin", &proxy.url()],
+    );
     assert_eq!(proxy.faults_fired(), 1);
     support::assert_fails(&out, 1, "put ");
     assert!(took < Duration::from_secs(8), "took {took:?}");
@@ -751,15 +753,8 @@ fn active_mode_waits_for_the_data_connection_no_longer_than_the_timeout() {
     fs::write(server.path("a.txt"), "active").unwrap();
     // The server's data connection goes elsewhere: ftpsh's listener waits in vain.
     proxy.divert_next_active_data();
-    let started = Instant::now();
-    let child = support::ftpsh(local.path())
-        .args(["--active", "--timeout", "1", "-c", "ls", &proxy.url()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = wait_out(child, DEADLINE);
-    let took = started.elapsed();
+    let args = ["--active", "--timeout", "1", "-c", "ls", &proxy.url()];
+    let (out, took) = timed(local.path(), &args);
     assert_eq!(proxy.faults_fired(), 1);
     support::assert_fails(&out, 1, "timed out");
     assert!(took < Duration::from_secs(8), "took {took:?}");

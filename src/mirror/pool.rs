@@ -99,22 +99,20 @@ impl Pool {
     /// Waits for the logins under way (each bounded by the connection timeout); the ones
     /// that worked join the ready connections.
     pub fn settle(&mut self) {
-        while self.opening > 0 {
-            let before = self.opening;
-            if let Some(session) = self.next_opened(self.params.timeout) {
-                self.ready.push(session);
-            } else if self.opening == before {
-                // Timed out: a login slower than its own timeout; it can join later.
-                break;
-            }
-        }
+        self.take_opened(self.params.timeout);
     }
 
     /// Takes in, without waiting, the logins that have ended.
     pub fn collect_opened(&mut self) {
+        self.take_opened(Duration::ZERO);
+    }
+
+    /// Moves ended logins into `ready`, waiting at most `wait` for each; stops at the first
+    /// wait that runs out (a slower login can join later).
+    fn take_opened(&mut self, wait: Duration) {
         while self.opening > 0 {
             let before = self.opening;
-            match self.next_opened(Duration::ZERO) {
+            match self.next_opened(wait) {
                 Some(session) => self.ready.push(session),
                 None if self.opening == before => break,
                 None => {}
