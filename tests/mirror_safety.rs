@@ -56,7 +56,13 @@ impl Fixture {
         let command = format!("mirror {args} src /dst");
         let journal = self.home.path().join("journal.log");
         let mut ftpsh = support::ftpsh(self.home.path());
-        ftpsh.args(["--log", journal.to_str().unwrap(), "-c", &command, &self.url]);
+        ftpsh.args([
+            "--log",
+            journal.to_str().unwrap(),
+            "-c",
+            &command,
+            &self.url,
+        ]);
         ftpsh
     }
 
@@ -166,7 +172,9 @@ fn live_mirror_follows_a_swap_seen_half_way_and_all_at_once() {
 
     // The pass sees the first move alone (a RENAME a.txt -> t), then the rest.
     fs::rename(f.src.join("a.txt"), f.src.join("swap.tmp")).unwrap();
-    wait_until("the first move", DEADLINE, || tree(&f.src) == tree(&f.dst()));
+    wait_until("the first move", DEADLINE, || {
+        tree(&f.src) == tree(&f.dst())
+    });
     fs::rename(f.src.join("b.txt"), f.src.join("a.txt")).unwrap();
     fs::rename(f.src.join("swap.tmp"), f.src.join("b.txt")).unwrap();
     wait_until("the swap", DEADLINE, || tree(&f.src) == tree(&f.dst()));
@@ -175,10 +183,15 @@ fn live_mirror_follows_a_swap_seen_half_way_and_all_at_once() {
 
     // All three moves between two ticks.
     swap(&f.src, "c.txt", "d.txt");
-    wait_until("the second swap", DEADLINE, || tree(&f.src) == tree(&f.dst()));
+    wait_until("the second swap", DEADLINE, || {
+        tree(&f.src) == tree(&f.dst())
+    });
     assert_eq!(f.remote("c.txt").as_deref(), Some("content D"));
     assert_eq!(f.remote("d.txt").as_deref(), Some("content C"));
     assert_eq!(terminate(&mut child), 0, "clean exit on SIGTERM");
     let journal = f.journal();
-    assert!(journal.contains("RENAME \"a.txt -> swap.tmp\""), "{journal}");
+    assert!(
+        journal.contains("RENAME \"a.txt -> swap.tmp\""),
+        "{journal}"
+    );
 }
