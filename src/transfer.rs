@@ -104,7 +104,7 @@ pub fn upload_seen(
         .metadata()
         .map_err(|e| Error::local(what.as_str(), e))?;
     if before.is_dir() {
-        return Err(Error::Failed(format!("{what}: is a directory")));
+        return Err(Error::IsDirectory { what, hint: "" });
     }
     if seen.no_follow && !before.is_file() {
         return Err(skip("is no longer a regular file; skipped"));
