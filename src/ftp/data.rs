@@ -64,22 +64,11 @@ impl Session {
                 "{what}: the listing's closing reply is {closing:?}; refusing to use a listing that may be cut"
             )));
         }
-        let now = crate::clock::now_unix();
-        let mut entries = Vec::with_capacity(lines.len());
-        for line in lines {
-            let parsed = if mlsd {
-                listing::parse_mlsd_line(&line)
-            } else {
-                listing::parse_list_line(&line, now)
-            };
-            if let Some(mut entry) = parsed.map_err(|e| Error::Failed(format!("{what}: {e}")))? {
-                // The parser's copy of the line is dropped for the line itself: a big
-                // folder's listing is then held once, not twice.
-                entry.raw = line;
-                entries.push(entry);
-            }
+        let listing = listing::parse_listing(lines, mlsd, crate::clock::now_unix());
+        if let Some(e) = listing.unparsed.first() {
+            return Err(Error::Failed(format!("{what}: {e}")));
         }
-        Ok(entries)
+        Ok(listing.entries)
     }
 
     /// LIST with `-a`, so that servers hiding dot files (vsftpd, pure-ftpd) show them: a
