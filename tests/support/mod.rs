@@ -4,6 +4,7 @@
 pub mod proxy;
 pub mod pyftpd;
 pub mod server;
+pub mod skip;
 
 use std::io::Write;
 use std::path::Path;
