@@ -66,7 +66,10 @@ fn put_all(
         let name = source
             .file_name()
             .and_then(|n| n.to_str())
-            .ok_or_else(|| Error::Failed(format!("put {}: not a file name", source.display())))?;
+            .ok_or_else(|| Error::BadName {
+                what: format!("put {}", source.display()),
+                reason: "not a file name".to_string(),
+            })?;
         let remote = match dest {
             Some(dest) if into_dir => path::join(dest, name),
             Some(dest) => dest.to_string(),
@@ -74,10 +77,10 @@ fn put_all(
         };
         if source.is_dir() {
             if !recursive {
-                return Err(Error::Failed(format!(
-                    "put {}: is a directory (put -r sends a whole tree)",
-                    source.display()
-                )));
+                return Err(Error::IsDirectory {
+                    what: format!("put {}", source.display()),
+                    hint: " (put -r sends a whole tree)",
+                });
             }
             put_tree(shell.session()?, source, &remote)?;
         } else {
@@ -209,10 +212,9 @@ fn get_all(
     let (recursive, resume) = (inv.has('r'), inv.has('c'));
     let dest_is_dir = dest.is_some_and(|d| Path::new(d).is_dir());
     if sources.len() > 1 && dest.is_some() && !dest_is_dir {
-        return Err(Error::Failed(format!(
-            "get: {} is not a local folder",
-            dest.unwrap_or_default()
-        )));
+        return Err(Error::NotDirectory {
+            what: format!("get: {}", dest.unwrap_or_default()),
+        });
     }
     let verbose = shell.verbose || shell.interactive;
     let mut files = Vec::new();
@@ -238,9 +240,10 @@ fn get_all(
         };
         if is_dir {
             if !recursive {
-                return Err(Error::Failed(format!(
-                    "get {remote}: is a directory (get -r fetches a whole tree)"
-                )));
+                return Err(Error::IsDirectory {
+                    what: format!("get {remote}"),
+                    hint: " (get -r fetches a whole tree)",
+                });
             }
             get_tree(shell.session()?, remote, &local, resume)?;
         } else {
@@ -268,9 +271,10 @@ fn get_all(
             // A refused RETR is often a directory: say so rather than the server's 550.
             Err(err @ Error::Reply { .. }) => match session.stat(remote) {
                 Ok(Some(e)) if e.kind == EntryKind::Dir => {
-                    return Err(Error::Failed(format!(
-                        "get {remote}: is a directory (get -r fetches a whole tree)"
-                    )));
+                    return Err(Error::IsDirectory {
+                        what: format!("get {remote}"),
+                        hint: " (get -r fetches a whole tree)",
+                    });
                 }
                 _ => return Err(err),
             },

@@ -1,6 +1,7 @@
 //! Shared test helpers: the embedded servers and a runner for the real ftpsh binary.
 #![allow(dead_code)]
 
+pub mod fake;
 pub mod proxy;
 pub mod pyftpd;
 pub mod server;
