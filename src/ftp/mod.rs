@@ -1,5 +1,6 @@
 //! The FTP side: a Session over suppaftp, listing parsing, remote path rules.
 
+pub mod encoding;
 pub mod listing;
 pub mod path;
 pub mod session;

@@ -138,7 +138,7 @@ fn io_message(err: &io::Error) -> String {
 
 /// A reply body as one line: multi-line replies are joined with " | ".
 fn reply_text(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    let text = crate::lossless::decode(body);
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim_end)
@@ -177,6 +177,8 @@ impl Session {
                 let _ = tcp.set_nodelay(true);
                 Ok(tcp)
             });
+        // Before anything is decoded or sent (the banner is decoded again): names are bytes.
+        stream.set_encoding(super::encoding::Lossless);
         let welcome = stream.get_welcome_msg().map(str::to_string);
         check_sendable("login", &params.user)?;
         stream
@@ -192,6 +194,13 @@ impl Session {
             data_timeout,
         };
         session.caps.features = session.stream.feat().unwrap_or_default();
+        if session.caps.has("UTF8") {
+            // RFC 2640: some servers (IIS, FileZilla Server, older ProFTPD) send names in a
+            // legacy charset until asked. Names stay bytes either way, so a refusal is fine.
+            let _ = session
+                .stream
+                .custom_command("OPTS UTF8 ON", &[Status::CommandOk]);
+        }
         session.set_binary(true)?;
         session.set_passive(params.passive);
         Ok(session)

@@ -15,7 +15,7 @@ use super::scan;
 use super::state;
 use super::tree::{self, Kind, RemoteTree, Snapshot};
 use super::watch::ChangeWatch;
-use crate::error::{Error, Result, one_line};
+use crate::error::{Error, Result};
 use crate::ftp::{ConnectParams, Session};
 use crate::journal::Journal;
 use crate::progress::Bar;
@@ -376,8 +376,6 @@ struct Runner {
     safety_next: usize,
     /// Consecutive passes with failed actions, for the retry backoff.
     failed_passes: u32,
-    /// Remote paths whose names could not be decoded: never acted on.
-    undecodable: Vec<String>,
     /// Files just sent whose mtime second has not passed yet (see `recheck_fresh`).
     fresh: HashMap<String, SystemTime>,
     /// Problems already reported, so a persistent one is said once, not every second.
@@ -412,7 +410,6 @@ impl Runner {
             safety_next: 0,
             failed_passes: 0,
             fresh: HashMap::new(),
-            undecodable: Vec::new(),
             reported: Vec::new(),
         })
     }
@@ -426,7 +423,8 @@ impl Runner {
     }
 
     fn say(&self, message: &str) {
-        (self.printer)(one_line(&format!("{}: {message}", self.label())));
+        // The printer escapes (see `crate::escape`): messages carry server replies.
+        (self.printer)(format!("{}: {message}", self.label()));
     }
 
     fn set_state(&self, state: JobState) {
@@ -595,15 +593,7 @@ impl Runner {
         } else {
             1
         };
-        let listing = state::list_remote(&mut self.pool, width, root, &self.filter, recorded)?;
-        self.undecodable = listing.undecodable;
-        let notes: Vec<String> = self
-            .undecodable
-            .iter()
-            .map(|rel| format!("remote {rel:?}: name is not valid UTF-8 on the server; left alone"))
-            .collect();
-        self.report_problems(&notes);
-        Ok(listing.tree)
+        state::list_remote(&mut self.pool, width, root, &self.filter, recorded)
     }
 
     /// One pass: scan, plan, apply. Ok(false) when something was not mirrored (an action
@@ -671,10 +661,7 @@ impl Runner {
         for temp in young_temps(&tree, crate::clock::unix_seconds(scan_started)) {
             tree.remove(&temp);
         }
-        let filter = self
-            .filter
-            .protecting(&scan.unreadable)
-            .protecting(&self.undecodable);
+        let filter = self.filter.protecting(&scan.unreadable);
         let actions = match plan::plan(&scan.snapshot, &tree, &filter, &options) {
             Ok(actions) => actions,
             Err(err) => {
