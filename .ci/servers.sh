@@ -15,22 +15,44 @@
 #        and the same for VSFTPD (2142) and PROFTPD (2143). All three offer TLS on the same port
 #        as plain FTP (optional AUTH TLS).
 #        Best effort, server by server: one that cannot be fetched, started or logged into is
-#        reported on stderr and left out of the env file; the script still exits 0.
-# stop:  stops the servers this script started (PIDs recorded in $W/run), removes the env file.
+#        reported on stderr and left out of the env file; the script still exits 0 (the tests
+#        skip a missing server visibly, and fail on it under CI=true).
+#        Every change to the machine outside $W (the system user, the PAM service file) is
+#        recorded in $W/created as it is made.
+# stop:  stops the servers this script started (PIDs recorded in $W/run), then undoes what
+#        start recorded: deletes the system user and the PAM file it created (never ones that
+#        were there before), and removes $W. Libraries installed with apt stay (other
+#        software may use them by then); $W/apt.log lists them.
 #
-# Knobs: FTPSH_INTEROP_DIR (work dir, default /tmp/ftpsh-interop), FTPSH_INTEROP_SERVERS
-# (default "pureftpd vsftpd proftpd"). Needs root (user, PAM service for vsftpd, chroot).
+# Knobs (environment):
+#   FTPSH_INTEROP_DIR        work dir (default /tmp/ftpsh-interop); two instances with
+#                            different dirs do not clash: the user and PAM service names are
+#                            derived from it, each has its own ports (below).
+#   FTPSH_INTEROP_SERVERS    default "pureftpd vsftpd proftpd"
+#   FTPSH_INTEROP_PORT_BASE  control ports BASE, BASE+1, BASE+2 (default 2141)
+#   FTPSH_INTEROP_PASV_BASE  passive ranges BASE..BASE+99, +100.., +200.. (default 29000)
+#   FTPSH_INTEROP_USER       the system user (default ftpsh for the default dir, else
+#                            ftpsh-<hash of the dir>)
+# Needs root (user, PAM service for vsftpd, chroot).
 set -uo pipefail
 
-W=${FTPSH_INTEROP_DIR:-/tmp/ftpsh-interop}
+DEFAULT_DIR=/tmp/ftpsh-interop
+W=${FTPSH_INTEROP_DIR:-$DEFAULT_DIR}
+W=${W%/}
 SERVERS=${FTPSH_INTEROP_SERVERS:-"pureftpd vsftpd proftpd"}
-RUN=$W/run TLS=$W/tls PKGS=$W/pkgs
-FTP_USER=ftpsh
-PAM_SERVICE=ftpsh-interop-vsftpd
+RUN=$W/run TLS=$W/tls PKGS=$W/pkgs CREATED=$W/created MARK=$W/.ftpsh-interop
+# one instance per work dir: the user (whose password start sets) and the PAM service are
+# named after it, so a second instance never changes the first one's logins
+if [ "$W" = "$DEFAULT_DIR" ]; then TAG=""; else TAG=-$(printf '%s' "$W" | cksum | cut -d' ' -f1); fi
+FTP_USER=${FTPSH_INTEROP_USER:-ftpsh$TAG}
+PAM_SERVICE=ftpsh-interop-vsftpd$TAG
 HOST=127.0.0.1
 # control port and passive range per server (below the kernel's ephemeral range 32768-60999)
-declare -A PORT=([pureftpd]=2141 [vsftpd]=2142 [proftpd]=2143)
-declare -A PASV=([pureftpd]="29000 29099" [vsftpd]="29100 29199" [proftpd]="29200 29299")
+PORT_BASE=${FTPSH_INTEROP_PORT_BASE:-2141}
+PASV_BASE=${FTPSH_INTEROP_PASV_BASE:-29000}
+declare -A PORT=([pureftpd]=$PORT_BASE [vsftpd]=$((PORT_BASE + 1)) [proftpd]=$((PORT_BASE + 2)))
+declare -A PASV=([pureftpd]="$PASV_BASE $((PASV_BASE + 99))"
+  [vsftpd]="$((PASV_BASE + 100)) $((PASV_BASE + 199))" [proftpd]="$((PASV_BASE + 200)) $((PASV_BASE + 299))")
 declare -A DEBS=([pureftpd]="pure-ftpd" [vsftpd]="vsftpd" [proftpd]="proftpd-core proftpd-mod-crypto")
 declare -A BIN=([pureftpd]=pureftpd-root/usr/sbin/pure-ftpd [vsftpd]=vsftpd-root/usr/sbin/vsftpd
   [proftpd]=proftpd-root/usr/sbin/proftpd)
@@ -39,6 +61,9 @@ export LC_ALL=C DEBIAN_FRONTEND=noninteractive
 
 log() { printf '[servers.sh %s] %s\n' "$(date +%T)" "$*" >&2; }
 warn() { log "WARNING: $*"; }
+
+# record KIND WHAT: start changed the machine outside $W; stop undoes it (once)
+record() { grep -qxF "$1 $2" "$CREATED" 2>/dev/null || printf '%s %s\n' "$1" "$2" >> "$CREATED"; }
 
 APT_UPDATED=0
 apt_update_once() {
@@ -102,13 +127,14 @@ fetch() {   # fetch SERVER: the server's .debs unpacked into $W/SERVER-root, lib
 
 # ------------------------------------------------------------------ common set-up
 setup_common() {
-  mkdir -p "$W" "$RUN" "$TLS" && chmod 755 "$W" || return 1
+  mkdir -p "$W" "$RUN" "$TLS" && chmod 755 "$W" && touch "$MARK" "$CREATED" || return 1
   command -v openssl >/dev/null || { apt_update_once; with_policy_rc_d apt-get install -y -qq openssl >>"$W/apt.log" 2>&1; } \
     || { warn "no openssl CLI"; return 1; }
   # the FTP user: a system account (vsftpd logs in through PAM), password fresh on every start
   if ! id "$FTP_USER" >/dev/null 2>&1; then
     useradd --system --no-create-home --home-dir "$W" --shell /bin/bash "$FTP_USER" \
       || { warn "useradd $FTP_USER failed"; return 1; }
+    record user "$FTP_USER"
   fi
   PASSWORD="interop-$(openssl rand -hex 8)"
   # SHA-512-crypt, cheap to check: the defaults (yescrypt for PAM, argon2id t=511 for pure-pw)
@@ -210,6 +236,7 @@ start_vsftpd() {
   local d=$W/vsftpd p=${PASV[vsftpd]}
   mkdir -p "$d/empty" "$d/log" && fresh_home vsftpd || return 1
   chown root:root "$d/empty" && chmod 755 "$d/empty"
+  [ -e "/etc/pam.d/$PAM_SERVICE" ] || record file "/etc/pam.d/$PAM_SERVICE"
   printf '%s\n' '# ftpsh interop tests (.ci/servers.sh): vsftpd logins of the local user' \
     '@include common-auth' '@include common-account' '@include common-session' \
     > "/etc/pam.d/$PAM_SERVICE" || return 1
@@ -315,7 +342,7 @@ EOF
 # alive PID: running (a zombie waiting for a PID 1 that reaps slowly counts as gone)
 alive() { local st; st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null); [ -n "$st" ] && [ "$st" != Z ]; }
 
-do_stop() {
+stop_servers() {
   local f pid s n=0 i
   for f in "$RUN"/*.pid; do
     [ -e "$f" ] || continue
@@ -328,13 +355,37 @@ do_stop() {
     log "stopped $s (pid $pid)"; n=$((n + 1))
   done
   rm -f "$W/env"
-  [ $n -gt 0 ] || log "nothing to stop"
+  [ $n -gt 0 ] || log "no server to stop"
+  return 0
+}
+
+# undo what start recorded in $W/created, then remove $W (only a dir start made: it has MARK)
+undo_changes() {
+  local kind what
+  [ -f "$MARK" ] || { log "$W was not made by servers.sh start; left alone"; return 0; }
+  if [ -f "$CREATED" ]; then
+    while read -r kind what; do
+      case $kind in
+        user) if id "$what" >/dev/null 2>&1; then
+                userdel "$what" && log "deleted the system user $what" || warn "userdel $what failed"
+              fi ;;
+        file) rm -f "$what" && log "removed $what" ;;
+      esac
+    done < "$CREATED"
+  fi
+  rm -rf "$W" && log "removed $W"
+}
+
+do_stop() {
+  stop_servers
+  undo_changes
   return 0
 }
 
 do_start() {
   local t0=$SECONDS s up=() env
-  do_stop 2>/dev/null
+  # a restart: this instance's servers go, its user and files stay (re-used below)
+  stop_servers 2>/dev/null
   if [ "$(id -u)" != 0 ]; then warn "needs root (user, PAM service, chroot); no servers started"; return 0; fi
   setup_common || { warn "common set-up failed; no servers started"; return 0; }
   env="FTPSH_INTEROP_PASSWORD='$PASSWORD'"$'\n'"FTPSH_INTEROP_CA='$TLS/ca.pem'"$'\n'

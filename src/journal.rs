@@ -12,7 +12,6 @@ use simplelog::{Config, ConfigBuilder, WriteLogger};
 
 use crate::error::{Error, Result};
 use crate::escape::escape;
-use crate::ftp::session::mask_command;
 
 /// Log target of journal lines: one per movement, one per pass summary.
 pub const TARGET: &str = "journal";
@@ -124,6 +123,16 @@ pub fn set_trace(on: bool) {
 
 pub fn trace_enabled() -> bool {
     TRACE_TO_TERMINAL.load(Ordering::Relaxed)
+}
+
+/// Hides the argument of PASS (and ACCT) in anything shown to the user or logged.
+pub fn mask_command(command: &str) -> String {
+    let upper = command.trim_start().to_ascii_uppercase();
+    if upper.starts_with("PASS ") || upper.starts_with("ACCT ") {
+        format!("{} ****", &command.trim_start()[..4])
+    } else {
+        command.to_string()
+    }
 }
 
 /// A protocol line from suppaftp, rewritten as "--> CMD" / "<-- reply", PASS masked.
@@ -286,6 +295,13 @@ mod tests {
             traced("CC OUT: PASS hunter2").as_deref(),
             Some("--> PASS ****")
         );
+    }
+
+    #[test]
+    fn pass_is_masked() {
+        assert_eq!(mask_command("PASS hunter2"), "PASS ****");
+        assert_eq!(mask_command("pass hunter2"), "pass ****");
+        assert_eq!(mask_command("SITE CHMOD 644 x"), "SITE CHMOD 644 x");
     }
 
     #[test]

@@ -622,7 +622,7 @@ fn stalled_download_fails_within_the_timeout_and_get_c_resumes_it() {
     proxy.stall_next_data();
     let (out, took) = timed(
         local.path(),
-        &["--timeout", "1", "-c", "get big.bin", &proxy.url()],
+        &["--timeout", "0.5", "-c", "get big.bin", &proxy.url()],
     );
     assert_eq!(proxy.faults_fired(), 1);
     support::assert_fails(&out, 1, "get big.bin: ");
@@ -648,12 +648,12 @@ fn timeouts_say_they_timed_out() {
     fs::write(server.path("big.bin"), pattern(1 << 20)).unwrap();
     proxy.stall_next_data();
     let stalled = support::ftpsh(local.path())
-        .args(["--timeout", "1", "-c", "get big.bin", &proxy.url()])
+        .args(["--timeout", "0.5", "-c", "get big.bin", &proxy.url()])
         .output()
         .unwrap();
     proxy.hold_connections(true);
     let mute = support::ftpsh(local.path())
-        .args(["--timeout", "1", "-c", "pwd", &proxy.url()])
+        .args(["--timeout", "0.5", "-c", "pwd", &proxy.url()])
         .output()
         .unwrap();
     for out in [stalled, mute] {
@@ -672,7 +672,7 @@ fn stalled_upload_fails_within_the_timeout_and_never_shows_the_final_name() {
     proxy.stall_next_data();
     let (out, took) = timed(
         local.path(),
-        &["--timeout", "1", "-c", "put big.bin", &proxy.url()],
+        &["--timeout", "0.5", "-c", "put big.bin", &proxy.url()],
     );
     assert_eq!(proxy.faults_fired(), 1);
     support::assert_fails(&out, 1, "put ");
@@ -721,7 +721,7 @@ fn server_that_never_greets_times_out_with_exit_3() {
     proxy.hold_connections(true);
     let started = Instant::now();
     let child = support::ftpsh(local.path())
-        .args(["--timeout", "1", "-c", "pwd", &proxy.url()])
+        .args(["--timeout", "0.5", "-c", "pwd", &proxy.url()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -753,7 +753,7 @@ fn active_mode_waits_for_the_data_connection_no_longer_than_the_timeout() {
     fs::write(server.path("a.txt"), "active").unwrap();
     // The server's data connection goes elsewhere: ftpsh's listener waits in vain.
     proxy.divert_next_active_data();
-    let args = ["--active", "--timeout", "1", "-c", "ls", &proxy.url()];
+    let args = ["--active", "--timeout", "0.5", "-c", "ls", &proxy.url()];
     let (out, took) = timed(local.path(), &args);
     assert_eq!(proxy.faults_fired(), 1);
     support::assert_fails(&out, 1, "timed out");

@@ -9,8 +9,10 @@
 //! FTPSH_INTEROP_PUREFTPD_FTPS=ftps://ftpsh@127.0.0.1:2141   (optional)
 //! ```
 //!
-//! and likewise VSFTPD and PROFTPD. A server not in the environment is skipped with a message,
-//! so plain `cargo test` passes on a machine without them. Each server runs the shell commands
+//! and likewise VSFTPD and PROFTPD. A server (or its FTPS) not in the environment is a visible,
+//! counted skip (`SKIPPED:` on stderr) on a developer's machine, and a failure naming it under
+//! `CI=true`; `FTPSH_INTEROP_SERVERS` (as for servers.sh, e.g. "pureftpd vsftpd") narrows the
+//! servers expected. Each server runs the shell commands
 //! and a mirror scenario, over plain FTP and over FTPS where offered, and every effect is
 //! checked on the server's disk. The test prints a servers x features table on stderr
 //! (`cargo test --test interop -- --nocapture` to see it) and fails if any cell failed.
@@ -27,7 +29,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use support::{Out, assert_ok};
 use tempfile::TempDir;
 
-/// The servers `.ci/servers.sh` knows, by env key.
+/// The servers `.ci/servers.sh` knows, by env key (lowercase: its name for the server).
 const SERVERS: [(&str, &str); 3] = [
     ("PUREFTPD", "pure-ftpd"),
     ("VSFTPD", "vsftpd"),
@@ -51,23 +53,44 @@ fn env(key: &str) -> Option<String> {
     std::env::var(key).ok().filter(|v| !v.is_empty())
 }
 
+/// The servers in the environment. Each expected one that is missing is reported (and fails
+/// the test under `CI=true`) before anything runs.
 fn servers() -> Vec<Server> {
+    let expected = env("FTPSH_INTEROP_SERVERS");
     let mut found = Vec::new();
+    let mut missing = Vec::new();
     for (key, name) in SERVERS {
-        let Some(url) = env(&format!("FTPSH_INTEROP_{key}")) else {
-            eprintln!("interop: {name}: FTPSH_INTEROP_{key} not set; skipped");
+        let wanted = expected
+            .as_deref()
+            .is_none_or(|list| list.split_whitespace().any(|s| s.eq_ignore_ascii_case(key)));
+        if !wanted {
+            continue;
+        }
+        let (Some(url), Some(root)) = (
+            env(&format!("FTPSH_INTEROP_{key}")),
+            env(&format!("FTPSH_INTEROP_{key}_ROOT")),
+        ) else {
+            missing.push(format!("{name} (FTPSH_INTEROP_{key} and _ROOT)"));
             continue;
         };
-        let Some(root) = env(&format!("FTPSH_INTEROP_{key}_ROOT")) else {
-            eprintln!("interop: {name}: FTPSH_INTEROP_{key}_ROOT not set; skipped");
-            continue;
-        };
+        if env(&format!("FTPSH_INTEROP_{key}_FTPS")).is_none() || env("FTPSH_INTEROP_CA").is_none()
+        {
+            missing.push(format!(
+                "{name} FTPS (FTPSH_INTEROP_{key}_FTPS and FTPSH_INTEROP_CA)"
+            ));
+        }
         found.push(Server {
             name,
             url,
             ftps: env(&format!("FTPSH_INTEROP_{key}_FTPS")),
             root: PathBuf::from(root),
         });
+    }
+    if !missing.is_empty() {
+        support::skip::missing(
+            &format!("interop servers: {}", missing.join(", ")),
+            "bash .ci/servers.sh start, then set -a; . /tmp/ftpsh-interop/env; set +a",
+        );
     }
     found
 }
@@ -422,14 +445,85 @@ fn ok(result: &Option<()>) -> &'static str {
     if result.is_some() { "ok" } else { "FAIL" }
 }
 
+/// One server's row of the table (its checks run one after the other: they share its disk);
+/// failed checks are added to `failures`.
+fn check_server(
+    server: &Server,
+    password: &str,
+    ca: &Option<String>,
+    failures: &mut Vec<String>,
+) -> [String; 10] {
+    let password = password.to_string();
+    let plain = Conn {
+        url: server.url.clone(),
+        ca: None,
+        password: password.clone(),
+        tag: "plain",
+    };
+    let tls = match (&server.ftps, &ca) {
+        (Some(url), Some(ca)) => Some(Conn {
+            url: url.clone(),
+            ca: Some(ca.clone()),
+            password: password.clone(),
+            tag: "ftps",
+        }),
+        // reported by servers()
+        _ => None,
+    };
+    let name = server.name;
+    let feat = cell(failures, format!("{name} FEAT"), || features(&plain)).unwrap_or_default();
+    let has = |word: &str| {
+        feat.iter()
+            .any(|f| f.split_whitespace().next() == Some(word))
+    };
+    let mlsd = has("MLSD") || has("MLST");
+    let mfmt = has("MFMT");
+    // vsftpd's 2-arg MDTM, switched on with mdtm_write=YES in servers.sh
+    let mdtm_set = !mfmt && name == "vsftpd";
+    let can_set_times = mfmt || mdtm_set;
+
+    let shell = cell(failures, format!("{name} shell (plain)"), || {
+        shell_commands(server, &plain)
+    });
+    let shell_tls = tls.as_ref().map(|conn| {
+        cell(failures, format!("{name} shell (FTPS)"), || {
+            shell_commands(server, conn)
+        })
+    });
+    let mirror = cell(failures, format!("{name} mirror (plain)"), || {
+        mirror_scenario(server, &plain, can_set_times)
+    });
+    let mirror_tls = tls.as_ref().map(|conn| {
+        cell(failures, format!("{name} mirror (FTPS)"), || {
+            mirror_scenario(server, conn, can_set_times)
+        })
+    });
+    let yes = |b: bool| if b { "yes" } else { "no" }.to_string();
+    [
+        name.to_string(),
+        ok(&shell).to_string(),
+        shell_tls.as_ref().map_or("-", ok).to_string(),
+        yes(mlsd),
+        yes(mfmt),
+        yes(mdtm_set),
+        if mirror.is_some() { "ok" } else { "FAIL" }.to_string(),
+        mirror_tls
+            .as_ref()
+            .map_or("-", |m| if m.is_some() { "ok" } else { "FAIL" })
+            .to_string(),
+        mirror
+            .as_ref()
+            .map_or("?".to_string(), |m| yes(m.mtimes_kept)),
+        mirror.as_ref().map_or("?".to_string(), |m| {
+            format!("{} of {}", m.stateless_uploads, m.files)
+        }),
+    ]
+}
+
 #[test]
 fn real_servers() {
     let servers = servers();
     if servers.is_empty() {
-        eprintln!(
-            "interop: no FTPSH_INTEROP_* servers in the environment; skipped \
-             (bash .ci/servers.sh start, then source /tmp/ftpsh-interop/env)"
-        );
         return;
     }
     let password = env("FTPSH_INTEROP_PASSWORD").expect("FTPSH_INTEROP_PASSWORD");
@@ -448,78 +542,28 @@ fn real_servers() {
         "mtimes kept",
         "re-sent w/o state",
     ];
+    // The servers are independent: checked side by side, each in its own thread.
+    let results: Vec<([String; 10], Vec<String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = servers
+            .iter()
+            .map(|server| {
+                let (password, ca) = (&password, &ca);
+                scope.spawn(move || {
+                    let mut failures = Vec::new();
+                    let row = check_server(server, password, ca, &mut failures);
+                    (row, failures)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a server's checks panicked outside a cell"))
+            .collect()
+    });
     let mut rows = Vec::new();
-    for server in &servers {
-        let plain = Conn {
-            url: server.url.clone(),
-            ca: None,
-            password: password.clone(),
-            tag: "plain",
-        };
-        let tls = match (&server.ftps, &ca) {
-            (Some(url), Some(ca)) => Some(Conn {
-                url: url.clone(),
-                ca: Some(ca.clone()),
-                password: password.clone(),
-                tag: "ftps",
-            }),
-            _ => {
-                eprintln!(
-                    "interop: {}: no FTPS URL (or no CA); FTPS skipped",
-                    server.name
-                );
-                None
-            }
-        };
-        let name = server.name;
-        let feat =
-            cell(&mut failures, format!("{name} FEAT"), || features(&plain)).unwrap_or_default();
-        let has = |word: &str| {
-            feat.iter()
-                .any(|f| f.split_whitespace().next() == Some(word))
-        };
-        let mlsd = has("MLSD") || has("MLST");
-        let mfmt = has("MFMT");
-        // vsftpd's 2-arg MDTM, switched on with mdtm_write=YES in servers.sh
-        let mdtm_set = !mfmt && name == "vsftpd";
-        let can_set_times = mfmt || mdtm_set;
-
-        let shell = cell(&mut failures, format!("{name} shell (plain)"), || {
-            shell_commands(server, &plain)
-        });
-        let shell_tls = tls.as_ref().map(|conn| {
-            cell(&mut failures, format!("{name} shell (FTPS)"), || {
-                shell_commands(server, conn)
-            })
-        });
-        let mirror = cell(&mut failures, format!("{name} mirror (plain)"), || {
-            mirror_scenario(server, &plain, can_set_times)
-        });
-        let mirror_tls = tls.as_ref().map(|conn| {
-            cell(&mut failures, format!("{name} mirror (FTPS)"), || {
-                mirror_scenario(server, conn, can_set_times)
-            })
-        });
-        let yes = |b: bool| if b { "yes" } else { "no" }.to_string();
-        rows.push([
-            name.to_string(),
-            ok(&shell).to_string(),
-            shell_tls.as_ref().map_or("-", ok).to_string(),
-            yes(mlsd),
-            yes(mfmt),
-            yes(mdtm_set),
-            if mirror.is_some() { "ok" } else { "FAIL" }.to_string(),
-            mirror_tls
-                .as_ref()
-                .map_or("-", |m| if m.is_some() { "ok" } else { "FAIL" })
-                .to_string(),
-            mirror
-                .as_ref()
-                .map_or("?".to_string(), |m| yes(m.mtimes_kept)),
-            mirror.as_ref().map_or("?".to_string(), |m| {
-                format!("{} of {}", m.stateless_uploads, m.files)
-            }),
-        ]);
+    for (row, failed) in results {
+        rows.push(row);
+        failures.extend(failed);
     }
 
     let widths: Vec<usize> = (0..header.len())

@@ -1,9 +1,14 @@
 //! The FTP side: a Session over suppaftp, listing parsing, remote path rules.
 
+mod commands;
+mod connect;
+mod data;
 pub mod encoding;
 pub mod listing;
 pub mod path;
+pub mod reply;
 pub mod session;
 pub mod tls;
 
-pub use session::{ConnectParams, Secret, Session};
+pub use connect::{ConnectParams, Secret};
+pub use session::Session;

@@ -5,6 +5,7 @@ pub mod fake;
 pub mod proxy;
 pub mod pyftpd;
 pub mod server;
+pub mod skip;
 
 use std::io::Write;
 use std::path::Path;

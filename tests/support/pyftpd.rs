@@ -41,8 +41,9 @@ pub struct PyFtpd {
 
 impl PyFtpd {
     /// Starts `python3 pyftpd_server.py <fresh temp dir>` and waits (at most 10 s) for the port
-    /// it prints. `None`, with an `eprintln!` saying why (python3 or pyftpdlib missing, ...),
-    /// when it can't start, so tests can skip with a message.
+    /// it prints. When it can't start (python3 or pyftpdlib missing, ...): `None` after
+    /// `skip::missing` said why (a visible, counted skip; under `CI=true` the test fails
+    /// there), so the caller returns.
     pub fn start() -> Option<PyFtpd> {
         Self::spawn(Mode::Plain)
     }
@@ -62,12 +63,15 @@ impl PyFtpd {
     /// returned fixture, and requires TLS on the control and data connections. KIND: `good`,
     /// `wrong-name` (SAN elsewhere.invalid only), `expired`, or `implicit` (the good
     /// certificate, TLS from the first byte). `None`, with a reason printed, when python3,
-    /// pyftpdlib or pyOpenSSL is missing.
+    /// pyftpdlib or pyOpenSSL is missing (a counted skip, see `start`).
     pub fn start_tls(kind: &str) -> Option<PyFtpd> {
         let certs = match tempfile::tempdir() {
             Ok(certs) => certs,
             Err(e) => {
-                eprintln!("skipping pyftpdlib FTPS server: cannot create a temp dir: {e}");
+                super::skip::missing(
+                    "pyftpdlib FTPS server",
+                    &format!("cannot create a temp dir: {e}"),
+                );
                 return None;
             }
         };
@@ -83,7 +87,7 @@ impl PyFtpd {
         let root = match tempfile::tempdir() {
             Ok(root) => root,
             Err(e) => {
-                eprintln!("skipping {what}: cannot create a temp dir: {e}");
+                super::skip::missing(&what, &format!("cannot create a temp dir: {e}"));
                 return None;
             }
         };
@@ -106,7 +110,7 @@ impl PyFtpd {
         let mut child = match spawned {
             Ok(child) => child,
             Err(e) => {
-                eprintln!("skipping {what}: cannot run python3: {e}");
+                super::skip::missing(&what, &format!("cannot run python3: {e}"));
                 return None;
             }
         };
@@ -149,9 +153,9 @@ impl PyFtpd {
             Ok(Err(e)) => format!("cannot read pyftpd_server.py output: {e}"),
             Err(_) => format!("pyftpd_server.py printed no port within {START_DEADLINE:?}"),
         };
-        eprintln!("skipping {what}: {failure}");
         let _ = child.kill();
         let _ = child.wait();
+        super::skip::missing(&what, &failure);
         None
     }
 

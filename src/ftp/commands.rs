@@ -1,0 +1,203 @@
+//! Commands on the control connection alone: directories, names, sizes, times, raw ones.
+
+use suppaftp::{FtpError, Status};
+
+use super::listing::{self, Entry};
+use super::path::check_sendable;
+use super::reply::{ftp_error, parse_size_reply, reply_text};
+use super::session::Session;
+use crate::error::{Error, Result};
+use crate::journal::mask_command;
+
+impl Session {
+    pub fn pwd(&mut self) -> Result<String> {
+        self.stream.pwd().map_err(|e| ftp_error("pwd", e))
+    }
+
+    pub fn cwd(&mut self, path: &str) -> Result<()> {
+        let what = format!("cd {path}");
+        check_sendable(&what, path)?;
+        self.stream.cwd(path).map_err(|e| ftp_error(what, e))
+    }
+
+    pub fn cdup(&mut self) -> Result<()> {
+        self.stream.cdup().map_err(|e| ftp_error("cdup", e))
+    }
+
+    pub fn mkdir(&mut self, path: &str) -> Result<()> {
+        let what = format!("mkdir {path}");
+        check_sendable(&what, path)?;
+        self.stream.mkdir(path).map_err(|e| ftp_error(what, e))
+    }
+
+    /// Creates `dir` unless it is already a directory (another client, or an earlier attempt
+    /// whose reply was lost); a file in the way is the error the server gave.
+    pub fn ensure_dir(&mut self, dir: &str) -> Result<()> {
+        match self.mkdir(dir) {
+            Err(err) => match self.stat(dir)? {
+                Some(entry) if entry.kind == listing::EntryKind::Dir => Ok(()),
+                _ => Err(err),
+            },
+            ok => ok,
+        }
+    }
+
+    /// `mkdir -p`: every missing level.
+    pub fn mkdir_all(&mut self, dir: &str) -> Result<()> {
+        let absolute = dir.starts_with('/');
+        let mut prefix = String::new();
+        for part in dir.split('/').filter(|p| !p.is_empty()) {
+            prefix = if prefix.is_empty() && !absolute {
+                part.to_string()
+            } else {
+                format!("{prefix}/{part}")
+            };
+            self.ensure_dir(&prefix)?;
+        }
+        Ok(())
+    }
+
+    pub fn rmdir(&mut self, path: &str) -> Result<()> {
+        let what = format!("rmdir {path}");
+        check_sendable(&what, path)?;
+        self.stream.rmdir(path).map_err(|e| ftp_error(what, e))
+    }
+
+    pub fn delete(&mut self, path: &str) -> Result<()> {
+        let what = format!("rm {path}");
+        check_sendable(&what, path)?;
+        self.stream.rm(path).map_err(|e| ftp_error(what, e))
+    }
+
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<()> {
+        let what = format!("rename {from} {to}");
+        check_sendable(&what, from)?;
+        check_sendable(&what, to)?;
+        self.stream.rename(from, to).map_err(|e| ftp_error(what, e))
+    }
+
+    /// Sends RNFR alone: the first half of the two-step rename, to check the source exists.
+    pub fn rename_from(&mut self, from: &str) -> Result<()> {
+        let what = format!("rnfr {from}");
+        check_sendable(&what, from)?;
+        self.stream
+            .custom_command(format!("RNFR {from}"), &[Status::RequestFilePending])
+            .map(|_| ())
+            .map_err(|e| ftp_error(what, e))
+    }
+
+    /// SIZE, with the reply read here: suppaftp's `size` compiles a Unicode regex on first
+    /// use, a third of a megabyte of heap for one number.
+    pub fn size(&mut self, path: &str) -> Result<u64> {
+        let what = format!("size {path}");
+        check_sendable(&what, path)?;
+        let reply = self
+            .stream
+            .custom_command(format!("SIZE {path}"), &[Status::File])
+            .map_err(|e| ftp_error(what.as_str(), e))?;
+        let text = reply_text(&reply.body);
+        parse_size_reply(&text).ok_or_else(|| Error::Connection {
+            what,
+            message: format!("unreadable SIZE reply: {text}"),
+        })
+    }
+
+    /// The remote modification time, unix seconds UTC.
+    pub fn mdtm(&mut self, path: &str) -> Result<i64> {
+        let what = format!("mdtm {path}");
+        check_sendable(&what, path)?;
+        let reply = self
+            .stream
+            .custom_command(format!("MDTM {path}"), &[Status::File])
+            .map_err(|e| ftp_error(what.as_str(), e))?;
+        let text = reply_text(&reply.body);
+        text.get(4..)
+            .and_then(|value| listing::parse_ftp_time(value.trim()))
+            .ok_or_else(|| Error::Connection {
+                what,
+                message: format!("unreadable MDTM reply: {text}"),
+            })
+    }
+
+    /// Sets the remote mtime with MFMT where offered, else 2-arg MDTM (vsftpd). Returns
+    /// false when the server can do neither; we then stop asking for this connection.
+    pub fn set_mtime(&mut self, path: &str, unix: i64) -> Result<bool> {
+        let what = format!("set mtime {path}");
+        check_sendable(&what, path)?;
+        if self.caps.mtime_unsettable {
+            return Ok(false);
+        }
+        let stamp = listing::format_ftp_time(unix);
+        let verb = if self.caps.has("MFMT") {
+            "MFMT"
+        } else {
+            "MDTM"
+        };
+        let expected = [Status::File, Status::RequestedFileActionOk];
+        match self
+            .stream
+            .custom_command(format!("{verb} {stamp} {path}"), &expected)
+        {
+            Ok(_) => {
+                self.caps.mdtm_settable |= verb == "MDTM";
+                Ok(true)
+            }
+            Err(FtpError::UnexpectedResponse(r)) if verb == "MDTM" && !self.caps.mdtm_settable => {
+                log::debug!(
+                    "2-arg MDTM refused ({}); not setting mtimes",
+                    reply_text(&r.body)
+                );
+                self.caps.mtime_unsettable = true;
+                Ok(false)
+            }
+            Err(e) => Err(ftp_error(what, e)),
+        }
+    }
+
+    /// MLST where offered: one round trip, no data connection.
+    pub fn stat(&mut self, path: &str) -> Result<Option<Entry>> {
+        let what = format!("stat {path}");
+        check_sendable(&what, path)?;
+        if self.caps.has("MLST") {
+            return match self.stream.mlst(Some(path)) {
+                Ok(line) => listing::parse_mlsd_line(&line)
+                    .map_err(|e| Error::Failed(format!("{what}: {e}"))),
+                Err(FtpError::UnexpectedResponse(r)) if r.status.code() >= 500 => Ok(None),
+                Err(e) => Err(ftp_error(what, e)),
+            };
+        }
+        let name = super::path::file_name(path);
+        let parent = match super::path::parent(path) {
+            "" => ".",
+            dir => dir,
+        };
+        match self.entries(parent) {
+            Ok(entries) => Ok(entries.into_iter().find(|e| e.name == name)),
+            Err(Error::Reply { reply, .. }) if reply.starts_with('5') => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends a raw command and returns the reply line(s). Success is any 1xx-3xx reply.
+    pub fn quote(&mut self, command: &str) -> Result<String> {
+        let what = format!("quote {}", mask_command(command));
+        check_sendable(&what, command)?;
+        match self.stream.custom_command(command, &[]) {
+            Err(FtpError::UnexpectedResponse(r)) if r.status.code() < 400 => {
+                Ok(reply_text(&r.body))
+            }
+            Err(e) => Err(ftp_error(what, e)),
+            Ok(r) => Ok(reply_text(&r.body)),
+        }
+    }
+
+    /// Checks the connection is alive (used before reusing one that sat idle).
+    pub fn noop(&mut self) -> Result<()> {
+        self.stream.noop().map_err(|e| ftp_error("noop", e))
+    }
+
+    /// Polite goodbye; errors are irrelevant since we are leaving anyway.
+    pub fn quit(mut self) {
+        let _ = self.stream.quit();
+    }
+}

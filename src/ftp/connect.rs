@@ -1,0 +1,231 @@
+//! Opening a session: TCP, TLS (explicit or implicit), the banner, login and FEAT.
+
+use std::fmt;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use suppaftp::{FtpError, RustlsConnector, RustlsFtpStream, Status};
+
+use super::path::check_sendable;
+use super::reply::{ftp_error, reply_text};
+use super::session::{Capabilities, Session, millis};
+use super::tls::{self, TlsMode, TlsOptions};
+use crate::error::{Error, Result};
+
+/// A password that never shows in Debug output or logs.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+/// Everything needed to (re)open a session.
+#[derive(Debug, Clone)]
+pub struct ConnectParams {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: Secret,
+    pub passive: bool,
+    pub timeout: Duration,
+    pub tls: TlsOptions,
+}
+
+impl ConnectParams {
+    /// "host:port", bracketing IPv6 literals.
+    pub fn address(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+impl Session {
+    /// Connects (with TLS when asked), logs in and switches to binary mode.
+    pub fn connect(params: &ConnectParams) -> Result<Session> {
+        let stream = match open_stream(params, tls::Version::Tls12) {
+            Err(Error::Connect(message))
+                if params.tls.mode != TlsMode::Off && tls::is_version_mismatch(&message) =>
+            {
+                log::debug!("{message}; trying TLS 1.3");
+                open_stream(params, tls::Version::Tls13)?
+            }
+            other => other?,
+        };
+        let _ = stream.get_ref().set_read_timeout(Some(params.timeout));
+        let _ = stream.get_ref().set_write_timeout(Some(params.timeout));
+        // Data connections get the same bound, listings included (suppaftp reads those
+        // itself): a stalled data connection must fail, not hang.
+        let data_timeout = Arc::new(AtomicU64::new(millis(params.timeout)));
+        let bound = Arc::clone(&data_timeout);
+        // Active mode waits for the server's data connection no longer than any other read.
+        let mut stream = stream
+            .active_mode(params.timeout)
+            .passive_stream_builder(move |addr| {
+                let timeout = Duration::from_millis(bound.load(Ordering::Relaxed));
+                let tcp = TcpStream::connect_timeout(&addr, timeout)
+                    .map_err(FtpError::ConnectionError)?;
+                let _ = tcp.set_read_timeout(Some(timeout));
+                let _ = tcp.set_write_timeout(Some(timeout));
+                let _ = tcp.set_nodelay(true);
+                Ok(tcp)
+            });
+        // Before anything is decoded or sent (the banner is decoded again): names are bytes.
+        stream.set_encoding(super::encoding::Lossless);
+        let welcome = stream.get_welcome_msg().map(str::to_string);
+        check_sendable("login", &params.user)?;
+        stream
+            .login(params.user.as_str(), params.password.expose())
+            .map_err(|e| Error::Connect(connect_failure(&format!("login {}", params.user), e)))?;
+        let mut session = Session {
+            stream,
+            params: params.clone(),
+            welcome,
+            caps: Capabilities::default(),
+            binary: false,
+            buffer: Vec::new(),
+            data_timeout,
+        };
+        session.caps.features = session.stream.feat().unwrap_or_default();
+        if session.caps.has("UTF8") {
+            // RFC 2640: some servers (IIS, FileZilla Server, older ProFTPD) send names in a
+            // legacy charset until asked. Names stay bytes either way, so a refusal is fine.
+            let _ = session
+                .stream
+                .custom_command("OPTS UTF8 ON", &[Status::CommandOk]);
+        }
+        session.set_binary(true)?;
+        session.set_passive(params.passive);
+        Ok(session)
+    }
+}
+
+/// The control connection, secured as `params` asks, before login.
+fn open_stream(params: &ConnectParams, version: tls::Version) -> Result<RustlsFtpStream> {
+    let address = params.address();
+    let failed = |e: FtpError| Error::Connect(connect_failure(&format!("connect {address}"), e));
+    Ok(match params.tls.mode {
+        TlsMode::Off => RustlsFtpStream::connect_with_stream(open_tcp(params)?).map_err(failed)?,
+        TlsMode::Explicit => {
+            let connector = connector(params, version)?;
+            let plain = RustlsFtpStream::connect_with_stream(open_tcp(params)?).map_err(failed)?;
+            plain.into_secure(connector, &params.host).map_err(|e| match e {
+                FtpError::UnexpectedResponse(r) if r.status.code() >= 500 => Error::Connect(format!(
+                    "AUTH TLS {address}: {}: the server does not offer TLS; not continuing in plain text",
+                    reply_text(&r.body)
+                )),
+                other => Error::Connect(connect_failure(&format!("TLS {address}"), other)),
+            })?
+        }
+        TlsMode::Implicit => {
+            let connector = connector(params, version)?;
+            let (addr, host) = (resolve(params)?, params.host.clone());
+            // suppaftp opens this socket itself, with no timeout on the handshake or the
+            // banner: wait for it on a helper thread so a mute server cannot hang us. (On a
+            // timeout that thread stays blocked until the OS gives up on the socket.)
+            let (sender, receiver) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = sender.send(RustlsFtpStream::connect_secure_implicit(
+                    addr, connector, &host,
+                ));
+            });
+            let mut secure = match receiver.recv_timeout(params.timeout) {
+                Ok(result) => result
+                    .map_err(|e| Error::Connect(connect_failure(&format!("TLS {address}"), e)))?,
+                Err(_) => {
+                    return Err(Error::Connect(format!(
+                        "TLS {address}: no TLS greeting within {:?} (is this an implicit-TLS port?)",
+                        params.timeout
+                    )));
+                }
+            };
+            let _ = secure.get_ref().set_read_timeout(Some(params.timeout));
+            let _ = secure.get_ref().set_write_timeout(Some(params.timeout));
+            // Implicit TLS skips AUTH, and suppaftp then sends neither PBSZ nor PROT.
+            for command in ["PBSZ 0", "PROT P"] {
+                secure
+                    .custom_command(command, &[Status::CommandOk])
+                    .map_err(|e| {
+                        Error::Connect(connect_failure(&format!("{command} {address}"), e))
+                    })?;
+            }
+            secure
+        }
+    })
+}
+
+fn open_tcp(params: &ConnectParams) -> Result<TcpStream> {
+    let addr = resolve(params)?;
+    let tcp = TcpStream::connect_timeout(&addr, params.timeout)
+        .map_err(|e| Error::Connect(format!("connect {}: {e}", params.address())))?;
+    let _ = tcp.set_nodelay(true);
+    // Bound every read and write from the start: a server that never sends its banner, or
+    // waits for a TLS handshake we do not start, must not hang us.
+    let _ = tcp.set_read_timeout(Some(params.timeout));
+    let _ = tcp.set_write_timeout(Some(params.timeout));
+    Ok(tcp)
+}
+
+fn connector(params: &ConnectParams, version: tls::Version) -> Result<RustlsConnector> {
+    if params.tls.insecure {
+        eprintln!(
+            "ftpsh: warning: --insecure: the certificate of {} is not checked; anyone on the path can read and change this session",
+            params.host
+        );
+    }
+    Ok(RustlsConnector::from(tls::client_config(
+        &params.tls,
+        version,
+    )?))
+}
+
+/// A connection-time failure as one line; certificate problems say what was wrong.
+fn connect_failure(what: &str, err: FtpError) -> String {
+    let tls_reason = match &err {
+        FtpError::ConnectionError(io) => io
+            .get_ref()
+            .and_then(|inner| tls::describe_tls_failure(inner)),
+        FtpError::SecureError(message) => Some(format!("TLS: {message}")),
+        _ => None,
+    };
+    match tls_reason {
+        Some(reason) => format!("{what}: {reason}"),
+        None => ftp_error(what, err).to_string(),
+    }
+}
+
+fn resolve(params: &ConnectParams) -> Result<SocketAddr> {
+    let address = params.address();
+    address
+        .to_socket_addrs()
+        .map_err(|e| Error::Connect(format!("connect {address}: {e}")))?
+        .next()
+        .ok_or_else(|| Error::Connect(format!("connect {address}: no address found")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_debug_print() {
+        let s = Secret::new("hunter2");
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

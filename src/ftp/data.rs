@@ -1,0 +1,277 @@
+//! Data connections: listings, downloads and uploads, streamed through one buffer, each
+//! checked by its final reply.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use rustls::{ClientConnection, StreamOwned};
+use suppaftp::{DataStream, FtpError, TlsStream};
+
+use super::listing::{self, Entry};
+use super::path::check_sendable;
+use super::reply::{ftp_error, io_message, reply_text};
+use super::session::Session;
+use crate::error::{Error, Result};
+
+/// Buffer for streaming transfers: big enough to keep loopback and LAN links busy, small
+/// enough that memory stays constant whatever the file size.
+const TRANSFER_BUFFER: usize = 256 * 1024;
+/// What a session's buffer starts at: it grows to `TRANSFER_BUFFER` only while reads fill
+/// it, so connections that send small files never hold (or zero) the full size.
+const FIRST_BUFFER: usize = 16 * 1024;
+
+impl Session {
+    /// Raw LIST lines, as the server sends them.
+    pub fn list(&mut self, path: Option<&str>) -> Result<Vec<String>> {
+        let what = format!("ls {}", path.unwrap_or("."));
+        if let Some(p) = path {
+            check_sendable(&what, p)?;
+        }
+        data_retry(|| self.stream.list(path)).map_err(|e| ftp_error(what, e))
+    }
+
+    pub fn nlst(&mut self, path: Option<&str>) -> Result<Vec<String>> {
+        let what = format!("nlst {}", path.unwrap_or("."));
+        if let Some(p) = path {
+            check_sendable(&what, p)?;
+        }
+        data_retry(|| self.stream.nlst(path)).map_err(|e| ftp_error(what, e))
+    }
+
+    /// A directory's entries, parsed: MLSD where the server offers it (exact times, clean
+    /// names), LIST otherwise. A line that does not parse is an error, never dropped: a
+    /// silently missing entry would make a mirror re-upload or delete.
+    pub fn entries(&mut self, path: &str) -> Result<Vec<Entry>> {
+        let what = format!("list {path}");
+        check_sendable(&what, path)?;
+        let mlsd = self.caps.has("MLST");
+        let (lines, closing) = crate::journal::watching_replies(|| {
+            data_retry(|| {
+                if mlsd {
+                    self.stream.mlsd(Some(path))
+                } else {
+                    self.list_all(path)
+                }
+            })
+        });
+        let lines = lines.map_err(|e| ftp_error(what.as_str(), e))?;
+        // The closing reply is where a server says it cut the listing (pure-ftpd: `226 ...
+        // truncated`). Without a fresh positive one we cannot tell: a cut listing would make
+        // a mirror re-upload, or delete, the missing tail.
+        if !closing.starts_with('2') || closing.to_ascii_lowercase().contains("truncated") {
+            return Err(Error::Failed(format!(
+                "{what}: the listing's closing reply is {closing:?}; refusing to use a listing that may be cut"
+            )));
+        }
+        let now = crate::clock::now_unix();
+        let mut entries = Vec::with_capacity(lines.len());
+        for line in lines {
+            let parsed = if mlsd {
+                listing::parse_mlsd_line(&line)
+            } else {
+                listing::parse_list_line(&line, now)
+            };
+            if let Some(mut entry) = parsed.map_err(|e| Error::Failed(format!("{what}: {e}")))? {
+                // The parser's copy of the line is dropped for the line itself: a big
+                // folder's listing is then held once, not twice.
+                entry.raw = line;
+                entries.push(entry);
+            }
+        }
+        Ok(entries)
+    }
+
+    /// LIST with `-a`, so that servers hiding dot files (vsftpd, pure-ftpd) show them: a
+    /// mirror must see `.htaccess` and its own stale temporaries. A server that takes `-a`
+    /// for a file name gets a plain LIST.
+    fn list_all(&mut self, path: &str) -> suppaftp::FtpResult<Vec<String>> {
+        match self.stream.list(Some(&format!("-a {path}"))) {
+            Err(FtpError::UnexpectedResponse(r)) if r.status.code() >= 500 => {
+                self.stream.list(Some(path))
+            }
+            other => other,
+        }
+    }
+
+    /// Downloads `path` into `out`, streaming; returns the byte count.
+    pub fn retrieve(
+        &mut self,
+        path: &str,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64> {
+        self.retrieve_from(path, 0, out, progress)
+    }
+
+    /// Downloads `path` from byte `offset` on (REST), streaming into `out`; returns the byte
+    /// count received.
+    pub fn retrieve_from(
+        &mut self,
+        path: &str,
+        offset: u64,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64> {
+        let what = format!("get {path}");
+        check_sendable(&what, path)?;
+        let mut data = data_retry(|| {
+            if offset > 0 {
+                self.stream.resume_transfer(offset as usize)?;
+            }
+            self.stream.retr_as_stream(path)
+        })
+        .map_err(|e| ftp_error(what.as_str(), e))?;
+        let _ = data
+            .get_ref()
+            .get_ref()
+            .set_read_timeout(Some(self.params.timeout));
+        let copied = pump(&mut data, out, &mut self.buffer, progress);
+        transfer_result(what, copied, data.finish(), Side::Output)
+    }
+
+    /// Uploads `input` to `path` (STOR, or APPE when `append`), streaming; returns the byte count.
+    pub fn store(
+        &mut self,
+        path: &str,
+        input: &mut dyn Read,
+        append: bool,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64> {
+        let what = format!("put {path}");
+        check_sendable(&what, path)?;
+        let opened = if append {
+            data_retry(|| self.stream.append_with_stream(path))
+        } else {
+            data_retry(|| self.stream.put_with_stream(path))
+        };
+        let mut data = opened.map_err(|e| ftp_error(what.as_str(), e))?;
+        let _ = data
+            .get_ref()
+            .get_ref()
+            .set_write_timeout(Some(self.params.timeout));
+        let copied = pump(input, &mut data, &mut self.buffer, progress);
+        if copied.is_ok() {
+            close_tls_upload(data.get_mut());
+        }
+        transfer_result(what, copied, data.finish(), Side::Input)
+    }
+}
+
+/// Runs a command that opens a data connection, again when the server could not open one
+/// (425): servers with a small passive port range and several sessions (proftpd) sometimes
+/// pick a port that is still taken. Nothing was transferred, so a retry is safe.
+fn data_retry<T>(mut op: impl FnMut() -> suppaftp::FtpResult<T>) -> suppaftp::FtpResult<T> {
+    const ATTEMPTS: u32 = 3;
+    let mut attempt = 1;
+    loop {
+        match op() {
+            Err(FtpError::UnexpectedResponse(r))
+                if r.status.code() == 425 && attempt < ATTEMPTS =>
+            {
+                log::debug!(
+                    "data connection refused ({}); trying again",
+                    reply_text(&r.body)
+                );
+                std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Ends an upload's TLS data connection properly: close_notify, half-close, then read until
+/// the server closes. Reading through rustls takes in the session tickets the server sent on
+/// this connection; servers that demand TLS session reuse on data connections (vsftpd,
+/// proftpd) need a fresh ticket for every transfer under TLS 1.3, where each is single-use,
+/// and an upload that never reads would run out of them after two transfers.
+fn close_tls_upload<T>(data: &mut DataStream<T>)
+where
+    T: TlsStream<InnerStream = StreamOwned<ClientConnection, TcpStream>>,
+{
+    let DataStream::Ssl(tls) = data else {
+        return;
+    };
+    let stream = tls.mut_ref();
+    stream.conn.send_close_notify();
+    while stream.conn.wants_write() {
+        if stream.conn.write_tls(&mut stream.sock).is_err() {
+            return;
+        }
+    }
+    let _ = stream.sock.shutdown(std::net::Shutdown::Write);
+    let mut sink = [0u8; 4096];
+    while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+}
+
+/// A transfer's outcome: the copy must have worked and so must `finish()`, which closes the
+/// data connection and reads the final reply, where errors such as 452/552 (disk full) or
+/// 522 show up.
+/// A failed copy says which side failed: a local disk error (full, unreadable) is not a
+/// lost connection, and must not send the shell reconnecting or a download into `get -c`.
+fn transfer_result(
+    what: String,
+    copied: std::result::Result<u64, (Side, io::Error)>,
+    finished: suppaftp::FtpResult<()>,
+    local: Side,
+) -> Result<u64> {
+    let bytes = copied.map_err(|(side, e)| {
+        if side == local {
+            Error::Local {
+                what: what.clone(),
+                source: e,
+            }
+        } else {
+            Error::Connection {
+                what: what.clone(),
+                message: io_message(&e),
+            }
+        }
+    })?;
+    finished.map_err(|e| ftp_error(what, e))?;
+    Ok(bytes)
+}
+
+/// Which end of a copy an error came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Input,
+    Output,
+}
+
+/// Copies with a large buffer, reporting progress after each chunk.
+fn pump(
+    input: &mut dyn Read,
+    out: &mut dyn Write,
+    buffer: &mut Vec<u8>,
+    progress: &mut dyn FnMut(u64),
+) -> std::result::Result<u64, (Side, io::Error)> {
+    // One buffer per session, allocated on first use: zeroing 256 KiB for every small file
+    // was a visible share of an upload's CPU. It starts small and doubles whenever a read
+    // fills it: a big file reaches the full size after a few reads, while sessions that
+    // only ever send small files keep 16 KiB each instead of 256.
+    if buffer.is_empty() {
+        *buffer = vec![0; FIRST_BUFFER];
+    }
+    let mut total = 0u64;
+    loop {
+        let n = match input.read(buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err((Side::Input, e)),
+        };
+        out.write_all(&buffer[..n]).map_err(|e| (Side::Output, e))?;
+        total += n as u64;
+        progress(total);
+        if n == buffer.len() && n < TRANSFER_BUFFER {
+            // What it held is spent: freed first, so old and new never take memory together,
+            // and no copy.
+            *buffer = Vec::new();
+            *buffer = vec![0; (n * 2).min(TRANSFER_BUFFER)];
+        }
+    }
+    out.flush().map_err(|e| (Side::Output, e))?;
+    Ok(total)
+}

@@ -1,0 +1,91 @@
+//! Replies: a suppaftp failure or a reply body turned into our error or value.
+
+use std::io;
+
+use suppaftp::FtpError;
+
+use crate::error::Error;
+
+/// Turns a suppaftp failure into our error, naming what was being done.
+pub fn ftp_error(what: impl Into<String>, err: FtpError) -> Error {
+    let what = what.into();
+    match err {
+        FtpError::UnexpectedResponse(response) => Error::Reply {
+            what,
+            reply: reply_text(&response.body),
+        },
+        FtpError::ConnectionError(io) if io.kind() == io::ErrorKind::InvalidInput => {
+            Error::BadName {
+                what,
+                reason: "name contains CR, LF or NUL; refused before sending".to_string(),
+            }
+        }
+        FtpError::ConnectionError(io) => Error::Connection {
+            what,
+            message: io_message(&io),
+        },
+        FtpError::BadResponse => Error::Connection {
+            what,
+            message: "malformed reply from the server".to_string(),
+        },
+        other => Error::Connection {
+            what,
+            message: other.to_string(),
+        },
+    }
+}
+
+/// An I/O failure in words; a read or write that hit the socket timeout says so instead of
+/// "Resource temporarily unavailable".
+pub(super) fn io_message(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            "timed out: no answer within the --timeout".to_string()
+        }
+        _ => err.to_string(),
+    }
+}
+
+/// A reply body as one line: multi-line replies are joined with " | ".
+pub(super) fn reply_text(body: &[u8]) -> String {
+    let text = crate::lossless::decode(body);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join(" | ")
+}
+
+/// The size in a SIZE reply ("213 1234"): its last word, after the code.
+pub(super) fn parse_size_reply(text: &str) -> Option<u64> {
+    let mut words = text.split_whitespace();
+    words.next()?;
+    words.last()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_replies() {
+        for (reply, want) in [
+            ("213 1234", Some(1234)),
+            ("213  0 ", Some(0)),
+            ("213", None),
+            ("213 big", None),
+            ("213 -1", None),
+        ] {
+            assert_eq!(parse_size_reply(reply), want, "{reply:?}");
+        }
+    }
+
+    #[test]
+    fn multi_line_replies_become_one_line() {
+        assert_eq!(
+            reply_text(b"550-first\r\n550 second\r\n"),
+            "550-first | 550 second"
+        );
+    }
+}
