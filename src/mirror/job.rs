@@ -376,6 +376,8 @@ struct Runner {
     safety_next: usize,
     /// Consecutive passes with failed actions, for the retry backoff.
     failed_passes: u32,
+    /// Remote paths whose names the server itself mangled (U+FFFD): never acted on.
+    undecodable: Vec<String>,
     /// Files just sent whose mtime second has not passed yet (see `recheck_fresh`).
     fresh: HashMap<String, SystemTime>,
     /// Problems already reported, so a persistent one is said once, not every second.
@@ -410,6 +412,7 @@ impl Runner {
             safety_next: 0,
             failed_passes: 0,
             fresh: HashMap::new(),
+            undecodable: Vec::new(),
             reported: Vec::new(),
         })
     }
@@ -593,7 +596,20 @@ impl Runner {
         } else {
             1
         };
-        state::list_remote(&mut self.pool, width, root, &self.filter, recorded)
+        let listing = state::list_remote(&mut self.pool, width, root, &self.filter, recorded)?;
+        self.undecodable = listing.undecodable;
+        let notes: Vec<String> = self
+            .undecodable
+            .iter()
+            .map(|rel| {
+                format!(
+                    "remote {}: the server lists this name with U+FFFD (it could not encode it); left alone",
+                    crate::escape::quoted(rel)
+                )
+            })
+            .collect();
+        self.report_problems(&notes);
+        Ok(listing.tree)
     }
 
     /// One pass: scan, plan, apply. Ok(false) when something was not mirrored (an action
@@ -661,7 +677,10 @@ impl Runner {
         for temp in young_temps(&tree, crate::clock::unix_seconds(scan_started)) {
             tree.remove(&temp);
         }
-        let filter = self.filter.protecting(&scan.unreadable);
+        let filter = self
+            .filter
+            .protecting(&scan.unreadable)
+            .protecting(&self.undecodable);
         let actions = match plan::plan(&scan.snapshot, &tree, &filter, &options) {
             Ok(actions) => actions,
             Err(err) => {

@@ -16,17 +16,26 @@ use crate::ftp::path;
 
 /// Lists `root` recursively within the filter and merges each entry with the record as it
 /// arrives, so raw listing lines never pile up. A name that is not a plain component is an
-/// error: trusting it could make the mirror act outside its root. Names that are not UTF-8
-/// are ordinary names (kept byte for byte, see `crate::lossless`).
+/// error: trusting it could make the mirror act outside its root.
+/// What a recursive listing found: the believed tree, and the paths whose names hold U+FFFD.
+/// Names are read byte for byte (see `crate::lossless`), so U+FFFD comes from the server
+/// itself: one that could not encode a name (libunftp lists a Latin-1 file name lossily)
+/// and will not find it again under that name. Kept in the tree, so their folder is never
+/// removed, but never acted on.
+pub struct Listing {
+    pub tree: RemoteTree,
+    pub undecodable: Vec<String>,
+}
+
 pub fn list_remote(
     pool: &mut Pool,
     width: usize,
     root: &str,
     filter: &Filter,
     recorded: RemoteTree,
-) -> Result<RemoteTree> {
-    // (believed tree, what is left of the record)
-    let found = Mutex::new((RemoteTree::new(), recorded));
+) -> Result<Listing> {
+    // (believed tree, what is left of the record, undecodable paths)
+    let found = Mutex::new((RemoteTree::new(), recorded, Vec::new()));
     remote_walk::walk(pool, width, String::new(), |session, dir| {
         if !filter.descend(dir) {
             return Ok(Vec::new());
@@ -39,7 +48,7 @@ pub fn list_remote(
         let entries = session.entries(&remote_dir)?;
         let mut subdirs = Vec::new();
         let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
-        let (tree, recorded) = &mut *found;
+        let (tree, recorded, undecodable) = &mut *found;
         for entry in entries {
             let name = path::safe_local_component(&entry.name).map_err(|_| {
                 Error::Failed(format!(
@@ -48,7 +57,9 @@ pub fn list_remote(
                 ))
             })?;
             let rel = tree::join(dir, name);
-            if entry.kind == EntryKind::Dir {
+            if name.contains(char::REPLACEMENT_CHARACTER) {
+                undecodable.push(rel.clone());
+            } else if entry.kind == EntryKind::Dir {
                 subdirs.push(rel.clone());
             }
             // Taken out of the record as it is matched: the two trees never both hold it.
@@ -58,10 +69,10 @@ pub fn list_remote(
         }
         Ok(subdirs)
     })?;
-    let (mut tree, _) = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    let (mut tree, _, undecodable) = found.into_inner().unwrap_or_else(|p| p.into_inner());
     // Kept for the whole job: in full nodes.
     tree.shrink_to_fit();
-    Ok(tree)
+    Ok(Listing { tree, undecodable })
 }
 
 /// What we believe about one listed entry, given the persisted record of our uploads.
