@@ -58,7 +58,7 @@ pub fn upload_atomic(
         .metadata()
         .map_err(|e| Error::local(what.as_str(), e))?;
     if meta.is_dir() {
-        return Err(Error::Failed(format!("{what}: is a directory")));
+        return Err(Error::IsDirectory { what, hint: "" });
     }
     let modified = meta
         .modified()

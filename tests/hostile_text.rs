@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::fake::{Answer, FakeServer, Request};
+use support::scripted::{Answer, Request, ScriptedServer};
 use tempfile::TempDir;
 
 /// Sets the window title, clears the screen, rewrites the line with a bare CR, a C1 CSI as
@@ -59,8 +59,8 @@ fn list_line(name: &[u8], dir: bool) -> Vec<u8> {
     hostile(&[mode, b" Jan 01 00:00 ", name, b"\r\n"])
 }
 
-fn server(place: Place) -> FakeServer {
-    FakeServer::start(move |r: &Request| {
+fn server(place: Place) -> ScriptedServer {
+    ScriptedServer::start(move |r: &Request| {
         let here = |p: Place| p == place;
         match r.verb.as_str() {
             "CONNECT" if here(Place::Banner) => {
@@ -104,7 +104,7 @@ struct Raw {
     stderr: Vec<u8>,
 }
 
-fn run(server: &FakeServer, dir: &Path, args: &[&str]) -> Raw {
+fn run(server: &ScriptedServer, dir: &Path, args: &[&str]) -> Raw {
     let child = support::ftpsh(dir)
         .args(["--timeout", "5"])
         .args(args)
@@ -274,7 +274,7 @@ fn mirror_events_and_journal_lines_are_escaped() {
     // the hostile text.
     let home = TempDir::new().unwrap();
     std::fs::create_dir(home.path().join("src")).unwrap();
-    let listing = FakeServer::start(|r: &Request| match r.verb.as_str() {
+    let listing = ScriptedServer::start(|r: &Request| match r.verb.as_str() {
         "LIST" if r.arg_text().ends_with("/dst") => Answer::Data(list_line(NAME, false)),
         "LIST" => Answer::Data(list_line(b"dst", true)),
         "DELE" => Answer::Reply(hostile(&[b"550 ", HOSTILE, b"\r\n"])),
@@ -312,7 +312,7 @@ fn mirror_events_and_journal_lines_are_escaped() {
 #[test]
 fn hostile_strings_show_nowhere_raw_in_a_session_of_every_command() {
     // Every place at once, one session: nothing raw, whatever the order of events.
-    let server = FakeServer::start(|r: &Request| match r.verb.as_str() {
+    let server = ScriptedServer::start(|r: &Request| match r.verb.as_str() {
         "CONNECT" => Answer::Reply(hostile(&[b"220-", HOSTILE, b"\r\n220 ready\r\n"])),
         "PWD" => Answer::Reply(hostile(&[b"257 \"/", HOSTILE, b"\"\r\n"])),
         "LIST" => Answer::Data(list_line(HOSTILE, false)),
@@ -351,7 +351,7 @@ mod terminal {
 
     type Pty = expectrl::session::OsSession;
 
-    fn spawn(server: &FakeServer, local: &Path) -> Pty {
+    fn spawn(server: &ScriptedServer, local: &Path) -> Pty {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ftpsh"));
         command
             .args(["--timeout", "5", &server.url()])
@@ -396,7 +396,7 @@ mod terminal {
     #[test]
     fn completion_offers_names_escaped_and_sends_their_bytes() {
         // A Latin-1 name, one with an escape sequence, one with a bidi override.
-        let server = FakeServer::start(|r: &Request| match r.verb.as_str() {
+        let server = ScriptedServer::start(|r: &Request| match r.verb.as_str() {
             "LIST" => Answer::Data(
                 [
                     list_line(b"ok-r\xe4ksm\xf6rg\xe5s.txt", false),
@@ -435,7 +435,7 @@ mod terminal {
 
     #[test]
     fn completion_lists_candidates_escaped() {
-        let server = FakeServer::start(|r: &Request| match r.verb.as_str() {
+        let server = ScriptedServer::start(|r: &Request| match r.verb.as_str() {
             "LIST" => Answer::Data(
                 [
                     list_line(b"ok-\xe4a.txt", false),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use suppaftp::{FtpError, RustlsConnector, RustlsFtpStream, Status};
 
 use super::path::check_sendable;
-use super::reply::{ftp_error, reply_text};
+use super::reply::{code_of, ftp_error, reply_text};
 use super::session::{Capabilities, Session, millis};
 use super::tls::{self, TlsMode, TlsOptions};
 use crate::error::{Error, Result};
@@ -92,7 +92,19 @@ impl Session {
         check_sendable("login", &params.user)?;
         stream
             .login(params.user.as_str(), params.password.expose())
-            .map_err(|e| Error::Connect(connect_failure(&format!("login {}", params.user), e)))?;
+            .map_err(|e| {
+                let what = format!("login {}", params.user);
+                match e {
+                    // The server answered: a refusal (530), or "try later" (421) that
+                    // `is_transient` tells apart.
+                    FtpError::UnexpectedResponse(r) => Error::LoginRefused {
+                        what,
+                        code: code_of(&r),
+                        text: reply_text(&r.body),
+                    },
+                    other => Error::Connect(connect_failure(&what, other)),
+                }
+            })?;
         let mut session = Session {
             stream,
             params: params.clone(),
@@ -126,7 +138,7 @@ fn open_stream(params: &ConnectParams, version: tls::Version) -> Result<RustlsFt
             let connector = connector(params, version)?;
             let plain = RustlsFtpStream::connect_with_stream(open_tcp(params)?).map_err(failed)?;
             plain.into_secure(connector, &params.host).map_err(|e| match e {
-                FtpError::UnexpectedResponse(r) if r.status.code() >= 500 => Error::Connect(format!(
+                FtpError::UnexpectedResponse(r) if code_of(&r) >= 500 => Error::Connect(format!(
                     "AUTH TLS {address}: {}: the server does not offer TLS; not continuing in plain text",
                     reply_text(&r.body)
                 )),

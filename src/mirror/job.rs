@@ -15,7 +15,7 @@ use super::scan;
 use super::state;
 use super::tree::{self, Kind, RemoteTree, Snapshot};
 use super::watch::ChangeWatch;
-use crate::error::{Error, Result};
+use crate::error::{EXIT_CONNECT, Error, Result};
 use crate::ftp::{ConnectParams, Session};
 use crate::journal::Journal;
 use crate::progress::Bar;
@@ -490,7 +490,9 @@ impl Runner {
                 }
                 Err(err) => {
                     attempts += 1;
-                    let retryable = err.is_connection_lost() || matches!(err, Error::Connect(_));
+                    // Worth another pass: the connection or a transient (4xx) refusal, and
+                    // a server that could not be reached or refused the login for now.
+                    let retryable = err.is_transient() || err.exit_code() == EXIT_CONNECT;
                     if !retryable || (once && attempts >= ONCE_ATTEMPTS) {
                         self.say(&err.to_string());
                         self.journal

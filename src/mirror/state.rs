@@ -50,11 +50,12 @@ pub fn list_remote(
         let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
         let (tree, recorded, undecodable) = &mut *found;
         for entry in entries {
-            let name = path::safe_local_component(&entry.name).map_err(|_| {
-                Error::Failed(format!(
-                    "list {remote_dir}: refusing unsafe name {} from the server",
+            let name = path::safe_local_component(&entry.name).map_err(|_| Error::BadName {
+                what: format!("list {remote_dir}"),
+                reason: format!(
+                    "refusing unsafe name {} from the server",
                     crate::escape::quoted(&entry.name)
-                ))
+                ),
             })?;
             let rel = tree::join(dir, name);
             if name.contains(char::REPLACEMENT_CHARACTER) {

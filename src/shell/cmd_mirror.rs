@@ -108,7 +108,7 @@ fn spec(shell: &mut Shell, args: MirrorArgs) -> Result<JobSpec> {
     let what = format!("mirror {}", args.local);
     let local = std::fs::canonicalize(&args.local).map_err(|e| Error::local(what.as_str(), e))?;
     if !local.is_dir() {
-        return Err(Error::Failed(format!("{what}: not a directory")));
+        return Err(Error::NotDirectory { what });
     }
     path::check_sendable(&what, &args.remote)?;
     let remote = if args.remote.starts_with('/') {

@@ -159,7 +159,9 @@ pub fn rm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let mut targets = Vec::new();
     for word in &inv.args {
         match glob::expand_remote(session, word) {
-            Err(Error::Failed(_)) if inv.has('f') => {}
+            // -f: a pattern that matches nothing is no error; anything else still is (a
+            // listing that may be cut above all).
+            Err(Error::NoMatch { .. }) if inv.has('f') => {}
             expanded => targets.extend(expanded?.into_iter().map(|(path, _)| path)),
         }
     }
@@ -178,7 +180,9 @@ pub fn rm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
             session.delete(target)
         };
         match result {
-            Err(Error::Reply { reply, .. }) if inv.has('f') && reply.starts_with("550") => {}
+            // -f passes over "no such file" (550) only: a transient 450 or a lost
+            // connection is still a failure.
+            Err(err) if inv.has('f') && err.is_unavailable() => {}
             other => other?,
         }
     }
@@ -260,7 +264,9 @@ pub fn mv(shell: &mut Shell, inv: &Invocation) -> Result<()> {
             .stat(dest)?
             .is_some_and(|e| e.kind == EntryKind::Dir);
     if sources.len() > 1 && !dest_is_dir {
-        return Err(Error::Failed(format!("mv: {dest}: not a directory")));
+        return Err(Error::NotDirectory {
+            what: format!("mv: {dest}"),
+        });
     }
     for source in sources {
         let target = if dest_is_dir {
@@ -311,7 +317,10 @@ pub fn touch(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     for file in &inv.args {
         match session.stat(file)? {
             Some(entry) if entry.kind == EntryKind::Dir => {
-                return Err(Error::Failed(format!("touch {file}: is a directory")));
+                return Err(Error::IsDirectory {
+                    what: format!("touch {file}"),
+                    hint: "",
+                });
             }
             Some(_) => {
                 if !session.set_mtime(file, crate::clock::now_unix())? {

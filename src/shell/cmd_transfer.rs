@@ -68,7 +68,10 @@ fn put_all(
         let name = source
             .file_name()
             .and_then(lossless::from_os)
-            .ok_or_else(|| Error::Failed(format!("put {}: not a file name", local_path(source))))?;
+            .ok_or_else(|| Error::BadName {
+                what: format!("put {}", local_path(source)),
+                reason: "not a file name".to_string(),
+            })?;
         let name = name.as_str();
         let remote = match dest {
             Some(dest) if into_dir => path::join(dest, name),
@@ -77,10 +80,10 @@ fn put_all(
         };
         if source.is_dir() {
             if !recursive {
-                return Err(Error::Failed(format!(
-                    "put {}: is a directory (put -r sends a whole tree)",
-                    local_path(source)
-                )));
+                return Err(Error::IsDirectory {
+                    what: format!("put {}", local_path(source)),
+                    hint: " (put -r sends a whole tree)",
+                });
             }
             put_tree(shell.session()?, source, &remote)?;
         } else {
@@ -212,10 +215,9 @@ fn get_all(
     let (recursive, resume) = (inv.has('r'), inv.has('c'));
     let dest_is_dir = dest.is_some_and(|d| Path::new(d).is_dir());
     if sources.len() > 1 && dest.is_some() && !dest_is_dir {
-        return Err(Error::Failed(format!(
-            "get: {} is not a local folder",
-            dest.unwrap_or_default()
-        )));
+        return Err(Error::NotDirectory {
+            what: format!("get: {}", dest.unwrap_or_default()),
+        });
     }
     let verbose = shell.verbose || shell.interactive;
     let mut files = Vec::new();
@@ -243,9 +245,10 @@ fn get_all(
         };
         if is_dir {
             if !recursive {
-                return Err(Error::Failed(format!(
-                    "get {remote}: is a directory (get -r fetches a whole tree)"
-                )));
+                return Err(Error::IsDirectory {
+                    what: format!("get {remote}"),
+                    hint: " (get -r fetches a whole tree)",
+                });
             }
             get_tree(shell.session()?, remote, &local, resume)?;
         } else {
@@ -273,9 +276,10 @@ fn get_all(
             // A refused RETR is often a directory: say so rather than the server's 550.
             Err(err @ Error::Reply { .. }) => match session.stat(remote) {
                 Ok(Some(e)) if e.kind == EntryKind::Dir => {
-                    return Err(Error::Failed(format!(
-                        "get {remote}: is a directory (get -r fetches a whole tree)"
-                    )));
+                    return Err(Error::IsDirectory {
+                        what: format!("get {remote}"),
+                        hint: " (get -r fetches a whole tree)",
+                    });
                 }
                 _ => return Err(err),
             },

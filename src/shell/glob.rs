@@ -56,7 +56,10 @@ pub fn expand_local(pattern: &str) -> Result<Vec<PathBuf>> {
         })
         .collect();
     if found.is_empty() {
-        return Err(Error::Failed(format!("no local file matches {pattern}")));
+        return Err(Error::NoMatch {
+            side: "local",
+            pattern: pattern.to_string(),
+        });
     }
     found.sort();
     Ok(found)
@@ -73,8 +76,11 @@ pub fn expand_remote(session: &mut Session, pattern: &str) -> Result<Vec<(String
     let name = path::file_name(pattern);
     let listed = match session.entries(if dir.is_empty() { "." } else { dir }) {
         Ok(listed) => listed,
-        // A folder we may not list (a drop box) can still hold the literal name.
-        Err(Error::Reply { .. }) => return Ok(vec![(pattern.to_string(), None)]),
+        // A folder we may not list (a drop box) can still hold the literal name; a transient
+        // refusal (4xx) is no answer, and says so.
+        Err(err @ Error::Reply { .. }) if !err.is_transient() => {
+            return Ok(vec![(pattern.to_string(), None)]);
+        }
         Err(err) => return Err(err),
     };
     if let Some(exact) = listed.iter().find(|e| e.name == name) {
@@ -96,7 +102,10 @@ pub fn expand_remote(session: &mut Session, pattern: &str) -> Result<Vec<(String
         found.push((path::join(dir, &name), Some(entry)));
     }
     if found.is_empty() {
-        return Err(Error::Failed(format!("no remote file matches {pattern}")));
+        return Err(Error::NoMatch {
+            side: "remote",
+            pattern: pattern.to_string(),
+        });
     }
     found.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(found)

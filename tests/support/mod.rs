@@ -4,6 +4,7 @@
 pub mod fake;
 pub mod proxy;
 pub mod pyftpd;
+pub mod scripted;
 pub mod server;
 pub mod skip;
 
