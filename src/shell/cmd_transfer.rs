@@ -168,8 +168,8 @@ fn put_tree(session: &mut Session, local: &Path, remote: &str) -> Result<()> {
                 match transfer::upload_seen(session, &source, &target, seen, &mut |_| {}) {
                     Ok(_) => {}
                     Err(err @ Error::Local { .. }) => {
-                        crate::progress::print_line(&err.message());
-                        found.problems.push(err.message());
+                        crate::progress::print_line(&crate::escape::escape(&err.to_string()));
+                        found.problems.push(crate::escape::escape(&err.to_string()));
                     }
                     Err(err) => return Err(err),
                 }
