@@ -169,7 +169,9 @@ fn put_tree(session: &mut Session, local: &Path, remote: &str) -> Result<()> {
                     Ok(_) => {}
                     Err(err @ Error::Local { .. }) => {
                         crate::progress::print_line(&crate::escape::escape(&err.to_string()));
-                        found.problems.push(crate::escape::escape(&err.to_string()));
+                        found
+                            .problems
+                            .push(crate::escape::escape(&err.to_string()).into_owned());
                     }
                     Err(err) => return Err(err),
                 }
