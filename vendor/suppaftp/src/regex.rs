@@ -5,12 +5,39 @@
 use lazy_regex::{Lazy, Regex};
 
 /// This regex extracts IP and Port details from PASV command response.
-/// The regex looks for the pattern (h1,h2,h3,h4,p1,p2).
-pub static PASV_PORT_RE: Lazy<Regex> = lazy_regex!(r"\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)");
+/// ftpsh fork: the six numbers count, not the punctuation around them, as curl and lftp read
+/// them: `(h1,h2,h3,h4,p1,p2)`, `=h1,h2,...`, no parentheses, spaces after the commas.
+/// Apply it to the text after the reply code.
+pub static PASV_PORT_RE: Lazy<Regex> =
+    lazy_regex!(r"(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)");
 
 /// This regex extract the port number from EPSV command response.
 /// The regex looks for the pattern (|||port_number|)
+#[allow(dead_code)] // ftpsh fork: the sync client reads EPSV with `epsv_port`
 pub static EPSV_PORT_RE: Lazy<Regex> = lazy_regex!(r"\(\|\|\|(\d+)\|\)");
+
+/// ftpsh fork: the port of an EPSV reply, read as liberally as curl does: three identical
+/// delimiters (any printable character but a digit; RFC 2428 suggests `|`), the port, the
+/// delimiter again, wherever it stands after the reply code. `None` when there is none or the
+/// number does not fit in 32 bits (callers check the port range).
+pub fn epsv_port(reply: &str) -> Option<u32> {
+    let text = reply.as_bytes().get(3..)?;
+    (0..text.len()).find_map(|start| {
+        let delimiter = text[start];
+        if delimiter.is_ascii_digit() || !(33..=126).contains(&delimiter) {
+            return None;
+        }
+        if text.get(start + 1..start + 3)? != [delimiter, delimiter] {
+            return None;
+        }
+        let rest = &text[start + 3..];
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 || digits > 9 || rest.get(digits) != Some(&delimiter) {
+            return None;
+        }
+        std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
+    })
+}
 
 /// This regex extracts modification time from MDTM command response.
 pub static MDTM_RE: Lazy<Regex> = lazy_regex!(r"\b(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})\b");
@@ -53,6 +80,44 @@ mod test {
         let caps = EPSV_PORT_RE.captures(response).unwrap();
         let port = caps[1].parse::<u16>().unwrap();
         assert_eq!(port, 6446);
+    }
+
+    #[test]
+    fn epsv_replies_are_read_liberally() {
+        for (reply, port) in [
+            ("229 Entering Extended Passive Mode (|||6446|)", Some(6446)),
+            ("229 Entering Extended Passive Mode (!!!6446!)", Some(6446)),
+            ("229 |||6446|", Some(6446)),
+            ("229 Extended Passive (|||70000|) mode", Some(70000)),
+            ("229 Entering Extended Passive Mode (|||0|)", Some(0)),
+            ("229 Entering Extended Passive Mode (||6446|)", None),
+            ("229 Entering Extended Passive Mode (|||6446!)", None),
+            ("229 Entering Extended Passive Mode", None),
+            ("229 (|||99999999999|)", None),
+        ] {
+            assert_eq!(epsv_port(reply), port, "{reply}");
+        }
+    }
+
+    #[test]
+    fn pasv_replies_are_read_liberally() {
+        for (reply, numbers) in [
+            ("227 Entering Passive Mode (213,229,112,130,216,4)", Some([213, 229, 112, 130, 216, 4])),
+            ("227 Entering Passive Mode 127,0,0,1,4,1", Some([127, 0, 0, 1, 4, 1])),
+            ("227 =127,0,0,1,4,1", Some([127, 0, 0, 1, 4, 1])),
+            ("227 Entering Passive Mode (127, 0, 0, 1, 4, 1).", Some([127, 0, 0, 1, 4, 1])),
+            ("227 Passive 1,2 then (10,0,0,1,4,1) ok", Some([10, 0, 0, 1, 4, 1])),
+            ("227 Entering Passive Mode (127,0,0,1,4)", None),
+        ] {
+            let got = PASV_PORT_RE.captures(&reply[3..]).map(|caps| {
+                let mut n = [0u32; 6];
+                for (i, slot) in n.iter_mut().enumerate() {
+                    *slot = caps[i + 1].parse().unwrap();
+                }
+                n
+            });
+            assert_eq!(got, numbers, "{reply}");
+        }
     }
 
     #[test]

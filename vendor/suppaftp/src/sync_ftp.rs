@@ -29,7 +29,7 @@ pub use tls::{RustlsConnector, RustlsStream};
 pub use transfer_stream::TransferStream;
 
 use super::Status;
-use super::regex::{EPSV_PORT_RE, MDTM_RE, PASV_PORT_RE, SIZE_RE};
+use super::regex::{MDTM_RE, PASV_PORT_RE, SIZE_RE, epsv_port};
 use super::types::{ActivePeerCheck, FileType, FtpError, FtpResult, Mode, Response};
 use crate::command::Command;
 #[cfg(feature = "secure")]
@@ -54,6 +54,8 @@ where
     /// Control connection, locked for the duration of each command.
     control: SharedControl<T>,
     mode: Mode,
+    /// ftpsh fork: set once the server answered EPSV with a 5xx; PASV is used from then on.
+    epsv_refused: std::sync::atomic::AtomicBool,
     nat_workaround: bool,
     /// Which addresses an active-mode data connection is accepted from.
     active_peer_check: ActivePeerCheck,
@@ -97,6 +99,7 @@ where
         let mut ftp_stream = Self {
             control: ControlChannel::shared(DataStream::Tcp(stream), Arc::new(Utf8Encoding)),
             mode: Mode::Passive,
+            epsv_refused: std::sync::atomic::AtomicBool::new(false),
             nat_workaround: false,
             active_peer_check: ActivePeerCheck::default(),
             welcome_msg: None,
@@ -220,6 +223,9 @@ where
         let secured_ftp_tream = Self {
             control: ControlChannel::shared(DataStream::Ssl(Box::new(stream)), encoding),
             mode: self.mode,
+            epsv_refused: std::sync::atomic::AtomicBool::new(
+                self.epsv_refused.load(std::sync::atomic::Ordering::Relaxed),
+            ),
             nat_workaround: self.nat_workaround,
             active_peer_check: self.active_peer_check,
             passive_stream_builder: self.passive_stream_builder,
@@ -279,6 +285,7 @@ where
                 Arc::new(Utf8Encoding),
             ),
             mode: Mode::Passive,
+            epsv_refused: std::sync::atomic::AtomicBool::new(false),
             nat_workaround: false,
             active_peer_check: ActivePeerCheck::default(),
             tls_ctx: Some(Box::new(tls_connector)),
@@ -1092,7 +1099,7 @@ where
                 (response, stream)
             }
             Mode::ExtendedPassive => {
-                let address = self.epsv(cc)?;
+                let address = self.epsv_or_pasv(cc)?;
                 let stream = (self.passive_stream_builder)(address)?;
                 Self::send_restart(cc, restart, &cmd)?;
                 cc.perform(cmd)?;
@@ -1191,6 +1198,29 @@ where
         Ok(conn)
     }
 
+    /// Whether the server refused EPSV (a 5xx), so that PASV is used instead for the rest of
+    /// the session (ftpsh fork).
+    pub fn epsv_refused(&self) -> bool {
+        self.epsv_refused.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// ftpsh fork: EPSV, or PASV once a server has refused EPSV with a 5xx (servers list EPSV
+    /// in FEAT and then answer `500 Unknown command`), as curl and lftp do.
+    fn epsv_or_pasv(&self, cc: &mut ControlChannel<T>) -> FtpResult<SocketAddr> {
+        use std::sync::atomic::Ordering;
+        if self.epsv_refused.load(Ordering::Relaxed) {
+            return self.pasv(cc);
+        }
+        match self.epsv(cc) {
+            Err(FtpError::UnexpectedResponse(response)) if response.body.first() == Some(&b'5') => {
+                debug!("EPSV refused; using PASV from now on");
+                self.epsv_refused.store(true, Ordering::Relaxed);
+                self.pasv(cc)
+            }
+            other => other,
+        }
+    }
+
     /// Runs the EPSV to enter Extended passive mode.
     fn epsv(&self, cc: &mut ControlChannel<T>) -> FtpResult<SocketAddr> {
         debug!("EPSV command");
@@ -1198,10 +1228,11 @@ where
         // PASV response format : 229 Entering Extended Passive Mode (|||PORT|)
         let response: Response = cc.read_response(Status::ExtendedPassiveMode)?;
         let response_str = response.as_string().map_err(|_| FtpError::BadResponse)?;
-        let caps = EPSV_PORT_RE
-            .captures(&response_str)
+        // ftpsh fork: read liberally; port 0 and ports past 65535 are refused.
+        let new_port = epsv_port(&response_str)
+            .and_then(|port| u16::try_from(port).ok())
+            .filter(|port| *port != 0)
             .ok_or_else(|| FtpError::UnexpectedResponse(response.clone()))?;
-        let new_port = caps[1].parse::<u16>().map_err(|_| FtpError::BadResponse)?;
         trace!("Got port number from EPSV: {}", new_port);
         let mut remote = cc.socket().peer_addr().map_err(FtpError::ConnectionError)?;
         remote.set_port(new_port);
@@ -1231,8 +1262,9 @@ where
     pub(crate) fn parse_passive_address_from_response(response: Response) -> FtpResult<SocketAddr> {
         let response_str = response.as_string().map_err(|_| FtpError::BadResponse)?;
         trace!("PASV response: {response_str}",);
+        // ftpsh fork: the numbers after the reply code, whatever surrounds them.
         let caps = PASV_PORT_RE
-            .captures(&response_str)
+            .captures(response_str.get(3..).unwrap_or_default())
             .ok_or_else(|| FtpError::UnexpectedResponse(response.clone()))?;
         // The regex only guarantees the groups are digits; a malicious or buggy
         // server may still send an octet that overflows a `u8`, so parsing is fallible.
@@ -1250,6 +1282,9 @@ where
         let (msb, lsb) = (parse_octet(5)?, parse_octet(6)?);
         let ip = Ipv4Addr::new(oct1, oct2, oct3, oct4);
         let port = (u16::from(msb) << 8) | u16::from(lsb);
+        if port == 0 {
+            return Err(FtpError::UnexpectedResponse(response));
+        }
         let addr = SocketAddr::new(ip.into(), port);
 
         Ok(addr)

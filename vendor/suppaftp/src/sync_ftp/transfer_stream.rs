@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::control::{SharedControl, lock};
 use super::data_stream::DataStream;
 use super::tls::TlsStream;
-use crate::types::FtpResult;
+use crate::types::{FtpError, FtpResult, Response};
 
 /// How long to wait for the server to close an upload's data connection.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
@@ -106,7 +106,13 @@ where
     /// [`FtpError::ConnectionError`]: crate::FtpError::ConnectionError
     /// [`FtpError::UnexpectedResponse`]: crate::FtpError::UnexpectedResponse
     pub fn finish(mut self) -> FtpResult<()> {
-        self.finalize()
+        self.finalize().map(|_| ())
+    }
+
+    /// Like [`Self::finish`], and returns the completion reply itself (ftpsh fork): its text
+    /// is where a server says it cut a listing short (pure-ftpd: `226 Output truncated`).
+    pub fn finish_reply(mut self) -> FtpResult<Response> {
+        self.finalize()?.ok_or(FtpError::BadResponse)
     }
 
     /// Detaches the data socket; the returned stream no longer completes the transfer on drop.
@@ -126,9 +132,9 @@ where
     /// Closes the data socket, then reads the completion reply on the control connection.
     ///
     /// Idempotent: a second call is a no-op, so `finish()` followed by `Drop` reads one reply.
-    fn finalize(&mut self) -> FtpResult<()> {
+    fn finalize(&mut self) -> FtpResult<Option<Response>> {
         let Some(data) = self.data.take() else {
-            return Ok(());
+            return Ok(None);
         };
         // After an upload over TLS the peer may have sent data we never read (TLS 1.3 session
         // tickets). Closing a socket with unread data makes the OS send a reset, which can reach
@@ -142,7 +148,7 @@ where
         if let Some(socket) = drain {
             drain_until_eof(&socket);
         }
-        lock(&self.control).complete_transfer()
+        lock(&self.control).complete_transfer().map(Some)
     }
 }
 
