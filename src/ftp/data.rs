@@ -95,26 +95,14 @@ impl Session {
                 ),
             });
         }
-        let now = crate::clock::now_unix();
-        let mut entries = Vec::with_capacity(lines.len());
-        for line in lines {
-            let parsed = if mlsd {
-                listing::parse_mlsd_line(&line)
-            } else {
-                listing::parse_list_line(&line, now)
-            };
-            let parsed = parsed.map_err(|e| Error::Protocol {
-                what: what.clone(),
+        let listing = listing::parse_listing(lines, mlsd, crate::clock::now_unix());
+        if let Some(e) = listing.unparsed.first() {
+            return Err(Error::Protocol {
+                what,
                 message: e.to_string(),
-            })?;
-            if let Some(mut entry) = parsed {
-                // The parser's copy of the line is dropped for the line itself: a big
-                // folder's listing is then held once, not twice.
-                entry.raw = line;
-                entries.push(entry);
-            }
+            });
         }
-        Ok(entries)
+        Ok(listing.entries)
     }
 
     /// LIST with `-a`, so that servers hiding dot files (vsftpd, pure-ftpd) show them: a
