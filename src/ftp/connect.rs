@@ -90,6 +90,8 @@ impl Session {
                     Duration::from_millis(bound.load(Ordering::Relaxed)),
                 )
             });
+        // Before anything is decoded or sent (the banner is decoded again): names are bytes.
+        stream.set_encoding(super::encoding::Lossless);
         let welcome = stream.get_welcome_msg().map(str::to_string);
         check_sendable("login", &params.user)?;
         stream
@@ -117,6 +119,13 @@ impl Session {
             data_timeout,
         };
         session.caps.features = session.stream.feat().unwrap_or_default();
+        if session.caps.has("UTF8") {
+            // RFC 2640: some servers (IIS, FileZilla Server, older ProFTPD) send names in a
+            // legacy charset until asked. Names stay bytes either way, so a refusal is fine.
+            let _ = session
+                .stream
+                .custom_command("OPTS UTF8 ON", &[Status::CommandOk]);
+        }
         session.set_binary(true)?;
         session.set_passive(params.passive);
         Ok(session)

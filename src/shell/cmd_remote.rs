@@ -3,14 +3,15 @@
 use super::glob;
 use super::state::Shell;
 use super::table::Invocation;
-use crate::error::{Error, Result, one_line};
+use crate::error::{Error, Result};
+use crate::escape::escape;
 use crate::ftp::Session;
 use crate::ftp::listing::{self, Entry, EntryKind};
 use crate::ftp::path;
 
 pub fn pwd(shell: &mut Shell, _: &Invocation) -> Result<()> {
     let dir = shell.session()?.pwd()?;
-    println!("{dir}");
+    println!("{}", escape(&dir));
     shell.cwd = dir;
     Ok(())
 }
@@ -34,7 +35,7 @@ pub fn ls(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
     if inv.has('R') {
         for line in session.list(path)? {
-            println!("{}", one_line(&line));
+            println!("{}", escape(&line));
         }
         return Ok(());
     }
@@ -96,10 +97,11 @@ pub fn format_listing(entries: &[Entry], human: bool) -> Vec<String> {
             let date = e
                 .mtime
                 .map_or_else(|| "-".repeat(16), |t| human_time(t)[..16].to_string());
-            one_line(&format!(
+            escape(&format!(
                 "{kind} {size:>width$}  {date}  {}{suffix}",
                 e.name
             ))
+            .into_owned()
         })
         .collect()
 }
@@ -124,7 +126,7 @@ pub fn nlst(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         .session()?
         .nlst(inv.args.first().map(String::as_str))?
     {
-        println!("{name}");
+        println!("{}", escape(&name));
     }
     Ok(())
 }
@@ -217,8 +219,8 @@ pub fn remove_tree(session: &mut Session, target: &str) -> Result<()> {
         return Err(Error::BadName {
             what: format!("rm -r {target}"),
             reason: format!(
-                "the server lists {:?}, which is not a plain name; nothing deleted in this folder",
-                bad.name
+                "the server lists {}, which is not a plain name; nothing deleted in this folder",
+                crate::escape::quoted(&bad.name)
             ),
         });
     }
@@ -281,7 +283,7 @@ pub fn size(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
     for file in &inv.args {
         let bytes = session.size(file)?;
-        println!("{bytes}\t{file}");
+        println!("{bytes}\t{}", escape(file));
     }
     Ok(())
 }
@@ -290,7 +292,7 @@ pub fn mdtm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
     for file in &inv.args {
         let time = session.mdtm(file)?;
-        println!("{}\t{file}", human_time(time));
+        println!("{}\t{}", human_time(time), escape(file));
     }
     Ok(())
 }
@@ -322,7 +324,10 @@ pub fn touch(shell: &mut Shell, inv: &Invocation) -> Result<()> {
             }
             Some(_) => {
                 if !session.set_mtime(file, crate::clock::now_unix())? {
-                    eprintln!("touch {file}: the server cannot set modification times");
+                    eprintln!(
+                        "touch {}: the server cannot set modification times",
+                        escape(file)
+                    );
                 }
             }
             None => {
