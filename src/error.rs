@@ -18,21 +18,51 @@ pub enum Error {
     /// Malformed command line, unknown command, wrong number of arguments.
     #[error("{0}")]
     Usage(String),
-    /// The server refused: `what` names the command and path, `reply` is the server's words.
-    #[error("{what}: {reply}")]
-    Reply { what: String, reply: String },
+    /// The server refused: `what` names the command and path, `code` is the reply code
+    /// (RFC 959: 4xx transient, 5xx permanent) and `text` the reply as the server sent it.
+    /// Callers decide by `code`, never by the words.
+    #[error("{what}: {text}")]
+    Reply {
+        what: String,
+        code: u16,
+        text: String,
+    },
     /// A local file operation failed.
     #[error("{what}: {source}")]
     Local { what: String, source: io::Error },
-    /// Could not reach the server, log in, or set up TLS.
+    /// Could not reach the server or set up TLS.
     #[error("{0}")]
     Connect(String),
+    /// The server refused the login (USER/PASS/ACCT answered with `code`).
+    #[error("{what}: {text}")]
+    LoginRefused {
+        what: String,
+        code: u16,
+        text: String,
+    },
     /// The connection broke or misbehaved during a command.
     #[error("{what}: {message}")]
     Connection { what: String, message: String },
+    /// The server sent a reply or listing line that cannot be read; the connection itself is
+    /// still in step.
+    #[error("{what}: {message}")]
+    Protocol { what: String, message: String },
+    /// A listing that may be incomplete: the closing reply said so, it was not positive, or
+    /// the data ended mid-line. Nothing may be deleted on the strength of it.
+    #[error("{what}: {reason}")]
+    ListingCut { what: String, reason: String },
     /// A name that would be unsafe to send or to write locally.
     #[error("{what}: {reason}")]
     BadName { what: String, reason: String },
+    /// A glob that matched nothing, on this side (`local` or `remote`).
+    #[error("no {side} file matches {pattern}")]
+    NoMatch { side: &'static str, pattern: String },
+    /// A file was needed and `what` names a directory; `hint` says what would work.
+    #[error("{what}: is a directory{hint}")]
+    IsDirectory { what: String, hint: &'static str },
+    /// A directory was needed and `what` is none.
+    #[error("{what}: not a directory")]
+    NotDirectory { what: String },
     /// No session is open.
     #[error("not connected (use `open HOST`)")]
     NotConnected,
@@ -46,35 +76,23 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// A message as one safe terminal line: control characters (CR, LF, ESC...) that came with
-/// a name or a server reply are shown escaped, never interpreted by the terminal.
-pub fn one_line(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    for c in message.chars() {
-        match c {
-            '\r' => out.push_str("\\r"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push(' '),
-            c if c.is_control() => out.extend(c.escape_default()),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 impl Error {
-    /// The user-facing line for this error.
-    pub fn message(&self) -> String {
-        one_line(&self.to_string())
-    }
-
     /// The same error about another subject: `put a/.ftpsh-part-1-x` becomes `put a/x`, so
     /// messages name what the user asked for, not our temporaries.
     pub fn about(self, new_what: &str) -> Error {
         match self {
-            Error::Reply { reply, .. } => Error::Reply {
+            Error::Reply { code, text, .. } => Error::Reply {
                 what: new_what.to_string(),
-                reply,
+                code,
+                text,
+            },
+            Error::Protocol { message, .. } => Error::Protocol {
+                what: new_what.to_string(),
+                message,
+            },
+            Error::ListingCut { reason, .. } => Error::ListingCut {
+                what: new_what.to_string(),
+                reason,
             },
             Error::Connection { message, .. } => Error::Connection {
                 what: new_what.to_string(),
@@ -107,7 +125,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) => EXIT_USAGE,
-            Error::Connect(_) => EXIT_CONNECT,
+            Error::Connect(_) | Error::LoginRefused { .. } => EXIT_CONNECT,
             Error::Cancelled(_) => EXIT_INTERRUPTED,
             _ => EXIT_FAILED,
         }
@@ -117,6 +135,33 @@ impl Error {
     pub fn is_connection_lost(&self) -> bool {
         matches!(self, Error::Connection { .. })
     }
+
+    /// True when trying again later may work: a 4xx reply (RFC 959 "transient negative
+    /// completion"), a lost connection, a server that could not be reached. A 5xx reply is
+    /// permanent: the same command will be refused again.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Reply { code, .. } | Error::LoginRefused { code, .. } => {
+                (400..500).contains(code)
+            }
+            Error::Connection { .. } | Error::Connect(_) => true,
+            _ => false,
+        }
+    }
+
+    /// The server's reply code, when the server refused.
+    pub fn reply_code(&self) -> Option<u16> {
+        match self {
+            Error::Reply { code, .. } | Error::LoginRefused { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// A permanent refusal of the file or folder named (550: "not found, no access"): the
+    /// one failure `rm -f` passes over and `stat` takes for "does not exist".
+    pub fn is_unavailable(&self) -> bool {
+        self.reply_code() == Some(550)
+    }
 }
 
 #[cfg(test)]
@@ -124,18 +169,65 @@ mod tests {
     use super::*;
 
     #[test]
-    fn messages_are_one_safe_line() {
-        assert_eq!(one_line("mkdir x\r\nDELE f"), "mkdir x\\r\\nDELE f");
-        assert_eq!(one_line("a\u{1b}[31mred"), "a\\u{1b}[31mred");
-        assert_eq!(one_line("é 文件"), "é 文件");
-    }
-
-    #[test]
     fn about_renames_the_subject_and_keeps_the_reply() {
         let err = Error::Reply {
             what: "put /d/.ftpsh-part-1-0-a".into(),
-            reply: "550 nope".into(),
+            code: 550,
+            text: "550 nope".into(),
         };
-        assert_eq!(err.about("put /d/a").to_string(), "put /d/a: 550 nope");
+        let err = err.about("put /d/a");
+        assert_eq!(err.to_string(), "put /d/a: 550 nope");
+        assert_eq!(err.reply_code(), Some(550));
+    }
+
+    #[test]
+    fn transient_is_4xx_or_a_lost_connection_never_5xx() {
+        let reply = |code: u16| Error::Reply {
+            what: "list /x".into(),
+            code,
+            text: format!("{code} words"),
+        };
+        for (err, transient) in [
+            (reply(421), true),
+            (reply(450), true),
+            (reply(451), true),
+            (reply(500), false),
+            (reply(550), false),
+            (
+                Error::Connection {
+                    what: "list /x".into(),
+                    message: "timed out".into(),
+                },
+                true,
+            ),
+            (
+                Error::LoginRefused {
+                    what: "login a".into(),
+                    code: 530,
+                    text: "530 no".into(),
+                },
+                false,
+            ),
+            (
+                Error::ListingCut {
+                    what: "list /x".into(),
+                    reason: "cut".into(),
+                },
+                false,
+            ),
+        ] {
+            assert_eq!(err.is_transient(), transient, "{err}");
+        }
+    }
+
+    #[test]
+    fn a_refused_login_exits_like_a_failed_connect() {
+        let err = Error::LoginRefused {
+            what: "login a".into(),
+            code: 530,
+            text: "530 Login incorrect.".into(),
+        };
+        assert_eq!(err.exit_code(), EXIT_CONNECT);
+        assert!(!err.is_connection_lost());
     }
 }

@@ -4,7 +4,7 @@ use suppaftp::{FtpError, Status};
 
 use super::listing::{self, Entry};
 use super::path::check_sendable;
-use super::reply::{ftp_error, parse_size_reply, reply_text};
+use super::reply::{code_of, ftp_error, parse_size_reply, reply_text};
 use super::session::Session;
 use crate::error::{Error, Result};
 use crate::journal::mask_command;
@@ -96,7 +96,7 @@ impl Session {
             .custom_command(format!("SIZE {path}"), &[Status::File])
             .map_err(|e| ftp_error(what.as_str(), e))?;
         let text = reply_text(&reply.body);
-        parse_size_reply(&text).ok_or_else(|| Error::Connection {
+        parse_size_reply(&text).ok_or_else(|| Error::Protocol {
             what,
             message: format!("unreadable SIZE reply: {text}"),
         })
@@ -113,7 +113,7 @@ impl Session {
         let text = reply_text(&reply.body);
         text.get(4..)
             .and_then(|value| listing::parse_ftp_time(value.trim()))
-            .ok_or_else(|| Error::Connection {
+            .ok_or_else(|| Error::Protocol {
                 what,
                 message: format!("unreadable MDTM reply: {text}"),
             })
@@ -142,7 +142,9 @@ impl Session {
                 self.caps.mdtm_settable |= verb == "MDTM";
                 Ok(true)
             }
-            Err(FtpError::UnexpectedResponse(r)) if verb == "MDTM" && !self.caps.mdtm_settable => {
+            Err(FtpError::UnexpectedResponse(r))
+                if verb == "MDTM" && !self.caps.mdtm_settable && code_of(&r) >= 500 =>
+            {
                 log::debug!(
                     "2-arg MDTM refused ({}); not setting mtimes",
                     reply_text(&r.body)
@@ -160,9 +162,11 @@ impl Session {
         check_sendable(&what, path)?;
         if self.caps.has("MLST") {
             return match self.stream.mlst(Some(path)) {
-                Ok(line) => listing::parse_mlsd_line(&line)
-                    .map_err(|e| Error::Failed(format!("{what}: {e}"))),
-                Err(FtpError::UnexpectedResponse(r)) if r.status.code() >= 500 => Ok(None),
+                Ok(line) => listing::parse_mlsd_line(&line).map_err(|e| Error::Protocol {
+                    what,
+                    message: e.to_string(),
+                }),
+                Err(FtpError::UnexpectedResponse(r)) if code_of(&r) >= 500 => Ok(None),
                 Err(e) => Err(ftp_error(what, e)),
             };
         }
@@ -173,7 +177,7 @@ impl Session {
         };
         match self.entries(parent) {
             Ok(entries) => Ok(entries.into_iter().find(|e| e.name == name)),
-            Err(Error::Reply { reply, .. }) if reply.starts_with('5') => Ok(None),
+            Err(err) if err.reply_code().is_some_and(|code| code >= 500) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -183,9 +187,7 @@ impl Session {
         let what = format!("quote {}", mask_command(command));
         check_sendable(&what, command)?;
         match self.stream.custom_command(command, &[]) {
-            Err(FtpError::UnexpectedResponse(r)) if r.status.code() < 400 => {
-                Ok(reply_text(&r.body))
-            }
+            Err(FtpError::UnexpectedResponse(r)) if code_of(&r) < 400 => Ok(reply_text(&r.body)),
             Err(e) => Err(ftp_error(what, e)),
             Ok(r) => Ok(reply_text(&r.body)),
         }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use suppaftp::{FtpError, RustlsConnector, RustlsFtpStream, Status};
 
 use super::path::check_sendable;
-use super::reply::{ftp_error, reply_text};
+use super::reply::{code_of, ftp_error, reply_text};
 use super::session::{Capabilities, Session, millis};
 use super::tls::{self, TlsMode, TlsOptions};
 use crate::error::{Error, Result};
@@ -86,11 +86,25 @@ impl Session {
                 let _ = tcp.set_nodelay(true);
                 Ok(tcp)
             });
+        // Before anything is decoded or sent (the banner is decoded again): names are bytes.
+        stream.set_encoding(super::encoding::Lossless);
         let welcome = stream.get_welcome_msg().map(str::to_string);
         check_sendable("login", &params.user)?;
         stream
             .login(params.user.as_str(), params.password.expose())
-            .map_err(|e| Error::Connect(connect_failure(&format!("login {}", params.user), e)))?;
+            .map_err(|e| {
+                let what = format!("login {}", params.user);
+                match e {
+                    // The server answered: a refusal (530), or "try later" (421) that
+                    // `is_transient` tells apart.
+                    FtpError::UnexpectedResponse(r) => Error::LoginRefused {
+                        what,
+                        code: code_of(&r),
+                        text: reply_text(&r.body),
+                    },
+                    other => Error::Connect(connect_failure(&what, other)),
+                }
+            })?;
         let mut session = Session {
             stream,
             params: params.clone(),
@@ -101,6 +115,13 @@ impl Session {
             data_timeout,
         };
         session.caps.features = session.stream.feat().unwrap_or_default();
+        if session.caps.has("UTF8") {
+            // RFC 2640: some servers (IIS, FileZilla Server, older ProFTPD) send names in a
+            // legacy charset until asked. Names stay bytes either way, so a refusal is fine.
+            let _ = session
+                .stream
+                .custom_command("OPTS UTF8 ON", &[Status::CommandOk]);
+        }
         session.set_binary(true)?;
         session.set_passive(params.passive);
         Ok(session)
@@ -117,7 +138,7 @@ fn open_stream(params: &ConnectParams, version: tls::Version) -> Result<RustlsFt
             let connector = connector(params, version)?;
             let plain = RustlsFtpStream::connect_with_stream(open_tcp(params)?).map_err(failed)?;
             plain.into_secure(connector, &params.host).map_err(|e| match e {
-                FtpError::UnexpectedResponse(r) if r.status.code() >= 500 => Error::Connect(format!(
+                FtpError::UnexpectedResponse(r) if code_of(&r) >= 500 => Error::Connect(format!(
                     "AUTH TLS {address}: {}: the server does not offer TLS; not continuing in plain text",
                     reply_text(&r.body)
                 )),

@@ -10,7 +10,7 @@ use suppaftp::{DataStream, FtpError, TlsStream};
 
 use super::listing::{self, Entry};
 use super::path::check_sendable;
-use super::reply::{ftp_error, io_message, reply_text};
+use super::reply::{code_of, ftp_error, io_message, reply_text};
 use super::session::Session;
 use crate::error::{Error, Result};
 
@@ -60,26 +60,21 @@ impl Session {
         // truncated`). Without a fresh positive one we cannot tell: a cut listing would make
         // a mirror re-upload, or delete, the missing tail.
         if !closing.starts_with('2') || closing.to_ascii_lowercase().contains("truncated") {
-            return Err(Error::Failed(format!(
-                "{what}: the listing's closing reply is {closing:?}; refusing to use a listing that may be cut"
-            )));
+            return Err(Error::ListingCut {
+                what,
+                reason: format!(
+                    "the listing's closing reply is {closing:?}; refusing to use a listing that may be cut"
+                ),
+            });
         }
-        let now = crate::clock::now_unix();
-        let mut entries = Vec::with_capacity(lines.len());
-        for line in lines {
-            let parsed = if mlsd {
-                listing::parse_mlsd_line(&line)
-            } else {
-                listing::parse_list_line(&line, now)
-            };
-            if let Some(mut entry) = parsed.map_err(|e| Error::Failed(format!("{what}: {e}")))? {
-                // The parser's copy of the line is dropped for the line itself: a big
-                // folder's listing is then held once, not twice.
-                entry.raw = line;
-                entries.push(entry);
-            }
+        let listing = listing::parse_listing(lines, mlsd, crate::clock::now_unix());
+        if let Some(e) = listing.unparsed.first() {
+            return Err(Error::Protocol {
+                what,
+                message: e.to_string(),
+            });
         }
-        Ok(entries)
+        Ok(listing.entries)
     }
 
     /// LIST with `-a`, so that servers hiding dot files (vsftpd, pure-ftpd) show them: a
@@ -87,7 +82,7 @@ impl Session {
     /// for a file name gets a plain LIST.
     fn list_all(&mut self, path: &str) -> suppaftp::FtpResult<Vec<String>> {
         match self.stream.list(Some(&format!("-a {path}"))) {
-            Err(FtpError::UnexpectedResponse(r)) if r.status.code() >= 500 => {
+            Err(FtpError::UnexpectedResponse(r)) if code_of(&r) >= 500 => {
                 self.stream.list(Some(path))
             }
             other => other,
@@ -178,9 +173,7 @@ fn data_retry<T>(mut op: impl FnMut() -> suppaftp::FtpResult<T>) -> suppaftp::Ft
     let mut attempt = 1;
     loop {
         match op() {
-            Err(FtpError::UnexpectedResponse(r))
-                if r.status.code() == 425 && attempt < ATTEMPTS =>
-            {
+            Err(FtpError::UnexpectedResponse(r)) if code_of(&r) == 425 && attempt < ATTEMPTS => {
                 log::debug!(
                     "data connection refused ({}); trying again",
                     reply_text(&r.body)

@@ -3,6 +3,7 @@
 use std::io;
 
 use suppaftp::FtpError;
+use suppaftp::types::Response;
 
 use crate::error::Error;
 
@@ -12,7 +13,8 @@ pub fn ftp_error(what: impl Into<String>, err: FtpError) -> Error {
     match err {
         FtpError::UnexpectedResponse(response) => Error::Reply {
             what,
-            reply: reply_text(&response.body),
+            code: code_of(&response),
+            text: reply_text(&response.body),
         },
         FtpError::ConnectionError(io) if io.kind() == io::ErrorKind::InvalidInput => {
             Error::BadName {
@@ -46,9 +48,24 @@ pub(super) fn io_message(err: &io::Error) -> String {
     }
 }
 
+/// The reply code a reply starts with. suppaftp folds codes it does not know (534, 554...)
+/// into 0; the three digits the server sent are the truth.
+pub fn reply_code(body: &[u8]) -> Option<u16> {
+    let digits = body.get(..3)?;
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+/// A reply's code, as the server sent it.
+pub fn code_of(response: &Response) -> u16 {
+    reply_code(&response.body).unwrap_or(response.status.code() as u16)
+}
+
 /// A reply body as one line: multi-line replies are joined with " | ".
 pub(super) fn reply_text(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    let text = crate::lossless::decode(body);
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim_end)
@@ -78,6 +95,18 @@ mod tests {
             ("213 -1", None),
         ] {
             assert_eq!(parse_size_reply(reply), want, "{reply:?}");
+        }
+    }
+
+    #[test]
+    fn reply_codes_come_from_the_digits_sent() {
+        for (body, want) in [
+            (&b"550 nope\r\n"[..], Some(550)),
+            (b"554-x\r\n554 y\r\n", Some(554)),
+            (b"22", None),
+            (b"abc def", None),
+        ] {
+            assert_eq!(reply_code(body), want, "{body:?}");
         }
     }
 

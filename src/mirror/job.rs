@@ -15,7 +15,7 @@ use super::scan;
 use super::state;
 use super::tree::{self, Kind, RemoteTree, Snapshot};
 use super::watch::ChangeWatch;
-use crate::error::{Error, Result, one_line};
+use crate::error::{EXIT_CONNECT, Error, Result};
 use crate::ftp::{ConnectParams, Session};
 use crate::journal::Journal;
 use crate::progress::Bar;
@@ -380,7 +380,7 @@ struct Runner {
     safety_next: usize,
     /// Consecutive passes with failed actions, for the retry backoff.
     failed_passes: u32,
-    /// Remote paths whose names could not be decoded: never acted on.
+    /// Remote paths whose names the server itself mangled (U+FFFD): never acted on.
     undecodable: Vec<String>,
     /// Files just sent whose mtime second has not passed yet (see `recheck_fresh`).
     fresh: HashMap<String, SystemTime>,
@@ -430,7 +430,8 @@ impl Runner {
     }
 
     fn say(&self, message: &str) {
-        (self.printer)(one_line(&format!("{}: {message}", self.label())));
+        // The printer escapes (see `crate::escape`): messages carry server replies.
+        (self.printer)(format!("{}: {message}", self.label()));
     }
 
     fn set_state(&self, state: JobState) {
@@ -493,7 +494,9 @@ impl Runner {
                 }
                 Err(err) => {
                     attempts += 1;
-                    let retryable = err.is_connection_lost() || matches!(err, Error::Connect(_));
+                    // Worth another pass: the connection or a transient (4xx) refusal, and
+                    // a server that could not be reached or refused the login for now.
+                    let retryable = err.is_transient() || err.exit_code() == EXIT_CONNECT;
                     if !retryable || (once && attempts >= ONCE_ATTEMPTS) {
                         self.say(&err.to_string());
                         self.journal
@@ -604,7 +607,12 @@ impl Runner {
         let notes: Vec<String> = self
             .undecodable
             .iter()
-            .map(|rel| format!("remote {rel:?}: name is not valid UTF-8 on the server; left alone"))
+            .map(|rel| {
+                format!(
+                    "remote {}: the server lists this name with U+FFFD (it could not encode it); left alone",
+                    crate::escape::quoted(rel)
+                )
+            })
             .collect();
         self.report_problems(&notes);
         Ok(listing.tree)

@@ -146,6 +146,18 @@ fn is_stray_temp(filter: &Filter, path: &str) -> bool {
         && filter.descend(tree::parent(path).unwrap_or(""))
 }
 
+/// The remote file provably holds what the local one holds: same size and mtime, and, when
+/// both sides know it, the same identity (dev+ino). A path whose inode changed was replaced,
+/// even when size and second match: `mv a t; mv b a; mv t b` swaps two same-size files
+/// written in the same second and keeps every size and mtime.
+fn unchanged(remote: RemoteEntry, local: LocalEntry) -> bool {
+    let same_identity = match (remote.inode, local.inode) {
+        (Some(was), Some(now)) => was == now,
+        _ => true,
+    };
+    remote.size == local.size && remote.mtime == Some(local.mtime) && same_identity
+}
+
 /// Records `value` under `key`, or marks `key` ambiguous (None) when it was already present.
 fn add_unique<V>(idx: &mut HashMap<(Kind, u64), Option<V>>, key: (Kind, u64), value: V) {
     idx.entry(key)
@@ -326,10 +338,7 @@ impl<'a> Planner<'a> {
                     None => self.mkdir(path),
                 },
                 (Kind::File, Some(Kind::File)) => {
-                    let same = self
-                        .vt
-                        .get(path)
-                        .is_some_and(|r| r.size == entry.size && r.mtime == Some(entry.mtime));
+                    let same = self.vt.get(path).is_some_and(|r| unchanged(r, entry));
                     if !same {
                         self.upload(path, entry);
                     }
@@ -786,9 +795,9 @@ mod tests {
                 ..BASE
             },
             Case {
-                name: "identical files and dirs: nothing (inode does not matter)",
+                name: "identical files and dirs: nothing (a dir's inode does not matter)",
                 local: &["d a i1", "f a/x 3 100 i2", "f y 0 5"],
-                remote: &["d a", "f a/x 3 100 i9", "f y 0 5"],
+                remote: &["d a i9", "f a/x 3 100 i2", "f y 0 5"],
                 want: Ok(&[]),
                 ..BASE
             },
@@ -946,6 +955,70 @@ mod tests {
                 remote: &["d p", "f p/a 2 2 i7"],
                 delete: false,
                 want: Ok(&["up a 2 2"]),
+                ..BASE
+            },
+        ]);
+    }
+
+    // ---- rule 4b: identity: content that moved is never lost, content that changed is sent
+
+    #[test]
+    fn rule4_identity() {
+        check(&[
+            Case {
+                name: "a path whose inode changed is changed, even with size and mtime equal",
+                local: &["f a 5 100 i2"],
+                remote: &["f a 5 100 i1"],
+                want: Ok(&["up a 5 100"]),
+                ..BASE
+            },
+            Case {
+                name: "unknown remote identity (not uploaded by us): size and mtime decide",
+                local: &["f a 5 100 i2"],
+                remote: &["f a 5 100"],
+                want: Ok(&[]),
+                ..BASE
+            },
+            Case {
+                name: "swap through a temporary name (mv a t; mv b a; mv t b): both sent",
+                local: &["f a 5 100 i2", "f b 5 100 i1"],
+                remote: &["f a 5 100 i1", "f b 5 100 i2"],
+                want: Ok(&["up a 5 100", "up b 5 100"]),
+                ..BASE
+            },
+            Case {
+                name: "swap seen half-way (a moved to t): one rename",
+                local: &["f b 5 100 i2", "f t 5 100 i1"],
+                remote: &["f a 5 100 i1", "f b 5 100 i2"],
+                want: Ok(&["mv a t"]),
+                ..BASE
+            },
+            Case {
+                name: "swap finished after a pass saw it half-way: both sent, t deleted",
+                local: &["f a 5 100 i2", "f b 5 100 i1"],
+                remote: &["f b 5 100 i2", "f t 5 100 i1"],
+                want: Ok(&["up a 5 100", "up b 5 100", "rm t"]),
+                ..BASE
+            },
+            Case {
+                name: "mv a c; mv b a: the old a's content is not taken from a path still present",
+                local: &["f a 5 100 i2", "f c 5 100 i1"],
+                remote: &["f a 5 100 i1", "f b 5 100 i2"],
+                want: Ok(&["up a 5 100", "up c 5 100", "rm b"]),
+                ..BASE
+            },
+            Case {
+                name: "rotation of three (a->b->c->a): all sent, none deleted",
+                local: &["f a 5 100 i3", "f b 5 100 i1", "f c 5 100 i2"],
+                remote: &["f a 5 100 i1", "f b 5 100 i2", "f c 5 100 i3"],
+                want: Ok(&["up a 5 100", "up b 5 100", "up c 5 100"]),
+                ..BASE
+            },
+            Case {
+                name: "a new file under an old name, the old content moved: rename source is gone",
+                local: &["f 0 5 100 i1", "f a 5 100 i2"],
+                remote: &["f a 5 100 i1"],
+                want: Ok(&["up 0 5 100", "up a 5 100"]),
                 ..BASE
             },
         ]);

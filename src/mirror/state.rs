@@ -17,9 +17,11 @@ use crate::ftp::path;
 /// Lists `root` recursively within the filter and merges each entry with the record as it
 /// arrives, so raw listing lines never pile up. A name that is not a plain component is an
 /// error: trusting it could make the mirror act outside its root.
-/// What a recursive listing found: the believed tree, and the paths whose names did not
-/// survive decoding (not UTF-8 on the server): kept in the tree, so their folder is never
-/// removed, but never acted on, since no command could name them.
+/// What a recursive listing found: the believed tree, and the paths whose names hold U+FFFD.
+/// Names are read byte for byte (see `crate::lossless`), so U+FFFD comes from the server
+/// itself: one that could not encode a name (libunftp lists a Latin-1 file name lossily)
+/// and will not find it again under that name. Kept in the tree, so their folder is never
+/// removed, but never acted on.
 pub struct Listing {
     pub tree: RemoteTree,
     pub undecodable: Vec<String>,
@@ -48,11 +50,12 @@ pub fn list_remote(
         let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
         let (tree, recorded, undecodable) = &mut *found;
         for entry in entries {
-            let name = path::safe_local_component(&entry.name).map_err(|_| {
-                Error::Failed(format!(
-                    "list {remote_dir}: refusing unsafe name {:?} from the server",
-                    entry.name
-                ))
+            let name = path::safe_local_component(&entry.name).map_err(|_| Error::BadName {
+                what: format!("list {remote_dir}"),
+                reason: format!(
+                    "refusing unsafe name {} from the server",
+                    crate::escape::quoted(&entry.name)
+                ),
             })?;
             let rel = tree::join(dir, name);
             if name.contains(char::REPLACEMENT_CHARACTER) {

@@ -3,14 +3,15 @@
 use super::glob;
 use super::state::Shell;
 use super::table::Invocation;
-use crate::error::{Error, Result, one_line};
+use crate::error::{Error, Result};
+use crate::escape::escape;
 use crate::ftp::Session;
 use crate::ftp::listing::{self, Entry, EntryKind};
 use crate::ftp::path;
 
 pub fn pwd(shell: &mut Shell, _: &Invocation) -> Result<()> {
     let dir = shell.session()?.pwd()?;
-    println!("{dir}");
+    println!("{}", escape(&dir));
     shell.cwd = dir;
     Ok(())
 }
@@ -34,7 +35,7 @@ pub fn ls(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
     if inv.has('R') {
         for line in session.list(path)? {
-            println!("{}", one_line(&line));
+            println!("{}", escape(&line));
         }
         return Ok(());
     }
@@ -96,10 +97,11 @@ pub fn format_listing(entries: &[Entry], human: bool) -> Vec<String> {
             let date = e
                 .mtime
                 .map_or_else(|| "-".repeat(16), |t| human_time(t)[..16].to_string());
-            one_line(&format!(
+            escape(&format!(
                 "{kind} {size:>width$}  {date}  {}{suffix}",
                 e.name
             ))
+            .into_owned()
         })
         .collect()
 }
@@ -124,7 +126,7 @@ pub fn nlst(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         .session()?
         .nlst(inv.args.first().map(String::as_str))?
     {
-        println!("{name}");
+        println!("{}", escape(&name));
     }
     Ok(())
 }
@@ -157,7 +159,9 @@ pub fn rm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let mut targets = Vec::new();
     for word in &inv.args {
         match glob::expand_remote(session, word) {
-            Err(Error::Failed(_)) if inv.has('f') => {}
+            // -f: a pattern that matches nothing is no error; anything else still is (a
+            // listing that may be cut above all).
+            Err(Error::NoMatch { .. }) if inv.has('f') => {}
             expanded => targets.extend(expanded?.into_iter().map(|(path, _)| path)),
         }
     }
@@ -176,7 +180,9 @@ pub fn rm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
             session.delete(target)
         };
         match result {
-            Err(Error::Reply { reply, .. }) if inv.has('f') && reply.starts_with("550") => {}
+            // -f passes over "no such file" (550) only: a transient 450 or a lost
+            // connection is still a failure.
+            Err(err) if inv.has('f') && err.is_unavailable() => {}
             other => other?,
         }
     }
@@ -213,8 +219,8 @@ pub fn remove_tree(session: &mut Session, target: &str) -> Result<()> {
         return Err(Error::BadName {
             what: format!("rm -r {target}"),
             reason: format!(
-                "the server lists {:?}, which is not a plain name; nothing deleted in this folder",
-                bad.name
+                "the server lists {}, which is not a plain name; nothing deleted in this folder",
+                crate::escape::quoted(&bad.name)
             ),
         });
     }
@@ -258,7 +264,9 @@ pub fn mv(shell: &mut Shell, inv: &Invocation) -> Result<()> {
             .stat(dest)?
             .is_some_and(|e| e.kind == EntryKind::Dir);
     if sources.len() > 1 && !dest_is_dir {
-        return Err(Error::Failed(format!("mv: {dest}: not a directory")));
+        return Err(Error::NotDirectory {
+            what: format!("mv: {dest}"),
+        });
     }
     for source in sources {
         let target = if dest_is_dir {
@@ -275,7 +283,7 @@ pub fn size(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
     for file in &inv.args {
         let bytes = session.size(file)?;
-        println!("{bytes}\t{file}");
+        println!("{bytes}\t{}", escape(file));
     }
     Ok(())
 }
@@ -284,7 +292,7 @@ pub fn mdtm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
     for file in &inv.args {
         let time = session.mdtm(file)?;
-        println!("{}\t{file}", human_time(time));
+        println!("{}\t{}", human_time(time), escape(file));
     }
     Ok(())
 }
@@ -309,11 +317,17 @@ pub fn touch(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     for file in &inv.args {
         match session.stat(file)? {
             Some(entry) if entry.kind == EntryKind::Dir => {
-                return Err(Error::Failed(format!("touch {file}: is a directory")));
+                return Err(Error::IsDirectory {
+                    what: format!("touch {file}"),
+                    hint: "",
+                });
             }
             Some(_) => {
                 if !session.set_mtime(file, crate::clock::now_unix())? {
-                    eprintln!("touch {file}: the server cannot set modification times");
+                    eprintln!(
+                        "touch {}: the server cannot set modification times",
+                        escape(file)
+                    );
                 }
             }
             None => {

@@ -7,8 +7,10 @@ use super::glob;
 use super::state::Shell;
 use super::table::Invocation;
 use crate::error::{Error, Result};
+use crate::escape::local_path;
 use crate::ftp::listing::EntryKind;
 use crate::ftp::{Session, path};
+use crate::lossless;
 use crate::mirror::apply::local_file;
 use crate::mirror::filter::Filter;
 use crate::mirror::pool::Pool;
@@ -65,8 +67,12 @@ fn put_all(
     for source in sources {
         let name = source
             .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| Error::Failed(format!("put {}: not a file name", source.display())))?;
+            .and_then(lossless::from_os)
+            .ok_or_else(|| Error::BadName {
+                what: format!("put {}", local_path(source)),
+                reason: "not a file name".to_string(),
+            })?;
+        let name = name.as_str();
         let remote = match dest {
             Some(dest) if into_dir => path::join(dest, name),
             Some(dest) => dest.to_string(),
@@ -74,10 +80,10 @@ fn put_all(
         };
         if source.is_dir() {
             if !recursive {
-                return Err(Error::Failed(format!(
-                    "put {}: is a directory (put -r sends a whole tree)",
-                    source.display()
-                )));
+                return Err(Error::IsDirectory {
+                    what: format!("put {}", local_path(source)),
+                    hint: " (put -r sends a whole tree)",
+                });
             }
             put_tree(shell.session()?, source, &remote)?;
         } else {
@@ -172,7 +178,7 @@ fn put_tree(session: &mut Session, local: &Path, remote: &str) -> Result<()> {
     match found.problems.first() {
         Some(problem) => Err(Error::Failed(format!(
             "put -r {}: {} paths skipped, first: {problem}",
-            local.display(),
+            local_path(local),
             found.problems.len()
         ))),
         None => Ok(()),
@@ -222,10 +228,9 @@ fn get_all(
     let (recursive, resume) = (inv.has('r'), inv.has('c'));
     let dest_is_dir = dest.is_some_and(|d| Path::new(d).is_dir());
     if sources.len() > 1 && dest.is_some() && !dest_is_dir {
-        return Err(Error::Failed(format!(
-            "get: {} is not a local folder",
-            dest.unwrap_or_default()
-        )));
+        return Err(Error::NotDirectory {
+            what: format!("get: {}", dest.unwrap_or_default()),
+        });
     }
     let verbose = shell.verbose || shell.interactive;
     let mut files = Vec::new();
@@ -246,14 +251,17 @@ fn get_all(
             _ => {
                 // A name taken from the remote path must stay inside the local folder.
                 let name = path::safe_local_component(path::file_name(remote))?;
-                dest.map_or_else(|| PathBuf::from(name), |d| Path::new(d).join(name))
+                // The server's bytes (see `crate::lossless`), not the name's UTF-8 form.
+                let name = lossless::to_os(name);
+                dest.map_or_else(|| PathBuf::from(&name), |d| Path::new(d).join(&name))
             }
         };
         if is_dir {
             if !recursive {
-                return Err(Error::Failed(format!(
-                    "get {remote}: is a directory (get -r fetches a whole tree)"
-                )));
+                return Err(Error::IsDirectory {
+                    what: format!("get {remote}"),
+                    hint: " (get -r fetches a whole tree)",
+                });
             }
             get_tree(shell.session()?, remote, &local, resume)?;
         } else {
@@ -281,9 +289,10 @@ fn get_all(
             // A refused RETR is often a directory: say so rather than the server's 550.
             Err(err @ Error::Reply { .. }) => match session.stat(remote) {
                 Ok(Some(e)) if e.kind == EntryKind::Dir => {
-                    return Err(Error::Failed(format!(
-                        "get {remote}: is a directory (get -r fetches a whole tree)"
-                    )));
+                    return Err(Error::IsDirectory {
+                        what: format!("get {remote}"),
+                        hint: " (get -r fetches a whole tree)",
+                    });
                 }
                 _ => return Err(err),
             },
@@ -294,7 +303,10 @@ fn get_all(
             batch.inc(1);
         }
         if verbose {
-            crate::progress::print_out(&format!("{bytes} bytes received into {}", local.display()));
+            crate::progress::print_out(&format!(
+                "{bytes} bytes received into {}",
+                local_path(local)
+            ));
         }
         Ok(())
     })
@@ -312,13 +324,13 @@ fn get_tree(session: &mut Session, remote: &str, local: &Path, resume: bool) -> 
     let mut pending = vec![(remote.to_string(), local.to_path_buf(), 0usize)];
     while let Some((dir, target, depth)) = pending.pop() {
         std::fs::create_dir_all(&target)
-            .map_err(|e| Error::local(format!("get -r {remote}: {}", target.display()), e))?;
+            .map_err(|e| Error::local(format!("get -r {remote}: {}", local_path(&target)), e))?;
         for entry in session.entries(&dir)? {
             if crate::cancel::requested() {
                 return Err(Error::cancelled(format!("get -r {remote}")));
             }
             let name = path::safe_local_component(&entry.name)?;
-            let (child, child_local) = (path::join(&dir, name), target.join(name));
+            let (child, child_local) = (path::join(&dir, name), target.join(lossless::to_os(name)));
             match entry.kind {
                 EntryKind::Dir if depth + 1 < TREE_DEPTH => {
                     pending.push((child, child_local, depth + 1))

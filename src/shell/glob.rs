@@ -33,16 +33,19 @@ pub fn expand_local(pattern: &str) -> Result<Vec<PathBuf>> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = full.file_name().and_then(|n| n.to_str()).unwrap_or(pattern);
+    let name = full
+        .file_name()
+        .and_then(crate::lossless::from_os)
+        .unwrap_or_else(|| pattern.to_string());
+    let name = name.as_str();
     let glob = matcher(name)?;
     let dots = name.starts_with('.');
     let read = std::fs::read_dir(&dir).map_err(|e| Error::local(pattern, e))?;
     let mut found: Vec<PathBuf> = read
         .flatten()
         .filter(|e| {
-            e.file_name()
-                .to_str()
-                .is_some_and(|n| glob.is_match(n) && (dots || !n.starts_with('.')))
+            crate::lossless::from_os(&e.file_name())
+                .is_some_and(|n| glob.is_match(&n) && (dots || !n.starts_with('.')))
         })
         .map(|e| {
             if dir == Path::new(".") && full.parent().is_none_or(|p| p.as_os_str().is_empty()) {
@@ -53,7 +56,10 @@ pub fn expand_local(pattern: &str) -> Result<Vec<PathBuf>> {
         })
         .collect();
     if found.is_empty() {
-        return Err(Error::Failed(format!("no local file matches {pattern}")));
+        return Err(Error::NoMatch {
+            side: "local",
+            pattern: pattern.to_string(),
+        });
     }
     found.sort();
     Ok(found)
@@ -70,8 +76,11 @@ pub fn expand_remote(session: &mut Session, pattern: &str) -> Result<Vec<(String
     let name = path::file_name(pattern);
     let listed = match session.entries(if dir.is_empty() { "." } else { dir }) {
         Ok(listed) => listed,
-        // A folder we may not list (a drop box) can still hold the literal name.
-        Err(Error::Reply { .. }) => return Ok(vec![(pattern.to_string(), None)]),
+        // A folder we may not list (a drop box) can still hold the literal name; a transient
+        // refusal (4xx) is no answer, and says so.
+        Err(err @ Error::Reply { .. }) if !err.is_transient() => {
+            return Ok(vec![(pattern.to_string(), None)]);
+        }
         Err(err) => return Err(err),
     };
     if let Some(exact) = listed.iter().find(|e| e.name == name) {
@@ -93,7 +102,10 @@ pub fn expand_remote(session: &mut Session, pattern: &str) -> Result<Vec<(String
         found.push((path::join(dir, &name), Some(entry)));
     }
     if found.is_empty() {
-        return Err(Error::Failed(format!("no remote file matches {pattern}")));
+        return Err(Error::NoMatch {
+            side: "remote",
+            pattern: pattern.to_string(),
+        });
     }
     found.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(found)

@@ -1,90 +1,104 @@
-//! DOS/IIS LIST lines: `MM-DD-YY  HH:MMAM  <DIR>|size  name`.
+//! DOS/IIS LIST lines: `MM-DD-YY  HH:MMAM  <DIR>|size  name` (also 4-digit and ISO years,
+//! 24-hour clocks), and the older name-first form `NAME.EXT  size|<DIR>  MM-DD-YY  HH:MM`.
 //!
 //! After a size the name starts after exactly one space (as IIS writes it), but the padding
 //! after `<DIR>` is skipped entirely, so leading spaces of DOS directory names are lost.
 
-use super::time::{date_time, parse_hh_mm};
-use super::{Entry, EntryKind, all_digits, tokens};
+use super::date::{ListedDate, clock, expand_year};
+use super::words::{Words, all_digits};
+use super::{Attempt, EntryKind, listed};
 
-pub(super) fn parse_dos(text: &str) -> Result<Option<Entry>, String> {
-    const NOT_LISTING: &str = "not a Unix or DOS listing line";
-    let toks = tokens(text);
-    if toks.len() < 4 {
-        return Err(NOT_LISTING.into());
+pub(super) fn parse_dos(text: &str, now_unix: i64) -> Attempt {
+    let w = Words::new(text);
+    match dos_date(w.get(0)) {
+        Some(date) => Some(date_first(&w, date, now_unix)),
+        None => name_first(&w, now_unix),
     }
-    let tok = |i: usize| &text[toks[i].0..toks[i].1];
+}
 
-    let (year, month, day) = parse_dos_date(tok(0)).ok_or(NOT_LISTING)?;
-    if date_time(year, month, day, 0, 0).is_none() {
-        return Err(format!("invalid date {:?}", tok(0)));
-    }
-
+fn date_first(
+    w: &Words,
+    (year, month, day): (i64, u32, u32),
+    now_unix: i64,
+) -> Result<Option<super::Entry>, String> {
     // The AM/PM marker is normally glued to the time ("03:04PM") but some servers separate it.
-    let mut next = 2;
-    let time = tok(1);
-    let (clock, meridiem) = if let Some(t) = strip_suffix_ci(time, "AM") {
-        (t, Some(false))
-    } else if let Some(t) = strip_suffix_ci(time, "PM") {
-        (t, Some(true))
-    } else if tok(2).eq_ignore_ascii_case("AM") || tok(2).eq_ignore_ascii_case("PM") {
-        next = 3;
-        (time, Some(tok(2).eq_ignore_ascii_case("PM")))
+    let (clock_at, next) = if is_meridiem(w.get(2)) {
+        (1, 3)
     } else {
-        (time, None)
+        (1, 2)
     };
-    let (hour, minute) = parse_hh_mm(clock).ok_or(NOT_LISTING)?;
+    let (hour, minute) = dos_clock(w.get(clock_at), w.get(2))?;
+    let date = ListedDate::new(Some(year), month, day, Some((hour, minute, 0)));
+    let (kind, size) = size_or_dir(w.get(next)).ok_or("no size or <DIR> after the time")??;
+    let name = match kind {
+        // IIS pads <DIR> to the size column width, so the padding says nothing about the name.
+        EntryKind::Dir => w.name_after_padding(next),
+        _ => w.name_after_one_space(next),
+    };
+    let name = name.ok_or("no name after size")?;
+    listed(name, kind, size, Some(date.resolve(now_unix)?))
+}
+
+/// "DESIGN1.DOC   11264   05-11-95   14:20" and "CMT   <DIR>   11-21-94   10:17", as old DOS
+/// servers write them: 8.3 names, which hold no spaces.
+fn name_first(w: &Words, now_unix: i64) -> Attempt {
+    if w.len() != 4 {
+        return None;
+    }
+    let (kind, size) = size_or_dir(w.get(1))?.ok()?;
+    let (year, month, day) = dos_date(w.get(2))?;
+    let parsed = dos_clock(w.get(3), "").and_then(|(hour, minute)| {
+        let date = ListedDate::new(Some(year), month, day, Some((hour, minute, 0)));
+        listed(w.get(0), kind, size, Some(date.resolve(now_unix)?))
+    });
+    Some(parsed)
+}
+
+/// `<DIR>` or a size, with or without thousands separators ("9,730").
+fn size_or_dir(word: &str) -> Option<Result<(EntryKind, u64), String>> {
+    if word.eq_ignore_ascii_case("<DIR>") {
+        return Some(Ok((EntryKind::Dir, 0)));
+    }
+    let digits = word.replace(',', "");
+    if !all_digits(&digits) || word.starts_with(',') {
+        return None;
+    }
+    Some(
+        digits
+            .parse()
+            .map(|n| (EntryKind::File, n))
+            .map_err(|_| format!("size {word:?} out of range")),
+    )
+}
+
+fn is_meridiem(word: &str) -> bool {
+    word.eq_ignore_ascii_case("AM") || word.eq_ignore_ascii_case("PM")
+}
+
+/// "03:04PM", "03:04" + "PM" as the next word, or a 24-hour "15:04".
+fn dos_clock(word: &str, next: &str) -> Result<(u32, u32), String> {
+    let (text, meridiem) = if let Some(t) = strip_suffix_ci(word, "AM") {
+        (t, Some(false))
+    } else if let Some(t) = strip_suffix_ci(word, "PM") {
+        (t, Some(true))
+    } else if is_meridiem(next) {
+        (word, Some(next.eq_ignore_ascii_case("PM")))
+    } else {
+        (word, None)
+    };
+    let (hour, minute, _) = clock(text)
+        .filter(|&(h, _, s)| h < 24 && s == 0)
+        .ok_or_else(|| format!("bad time {word:?}"))?;
     let hour = match meridiem {
         Some(pm) => {
             if !(1..=12).contains(&hour) {
-                return Err(format!("bad 12-hour time {time:?}"));
+                return Err(format!("bad 12-hour time {word:?}"));
             }
             hour % 12 + if pm { 12 } else { 0 }
         }
         None => hour,
     };
-    if next + 1 >= toks.len() {
-        return Err("no name after size".into());
-    }
-
-    let size_tok = tok(next);
-    let (kind, size, name) = if size_tok.eq_ignore_ascii_case("<DIR>") {
-        // IIS pads <DIR> to the size column width, so the padding says nothing about the name.
-        (
-            EntryKind::Dir,
-            0,
-            text[toks[next].1..].trim_start_matches([' ', '\t']),
-        )
-    } else if size_tok.bytes().all(|b| b.is_ascii_digit() || b == b',')
-        && size_tok.bytes().any(|b| b.is_ascii_digit())
-    {
-        let size: u64 = size_tok
-            .replace(',', "")
-            .parse()
-            .map_err(|_| format!("size {size_tok:?} out of range"))?;
-        let name = text[toks[next].1..]
-            .strip_prefix([' ', '\t'])
-            .unwrap_or_default();
-        (EntryKind::File, size, name)
-    } else {
-        return Err(NOT_LISTING.into());
-    };
-    if name.is_empty() {
-        return Err("no name after size".into());
-    }
-    if name == "." || name == ".." {
-        return Ok(None);
-    }
-
-    let mtime = date_time(year, month, day, hour, minute).ok_or("invalid date")?;
-    Ok(Some(Entry {
-        name: name.to_string(),
-        kind,
-        size,
-        mtime: Some(mtime),
-        mtime_exact: false,
-        link_target: None,
-        raw: String::new(),
-    }))
+    Ok((hour, minute))
 }
 
 fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
@@ -92,26 +106,20 @@ fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
     (s.is_char_boundary(cut) && s[cut..].eq_ignore_ascii_case(suffix)).then(|| &s[..cut])
 }
 
-/// "MM-DD-YY" or "MM-DD-YYYY" (US order, as IIS writes it); '/' is accepted as well.
-fn parse_dos_date(s: &str) -> Option<(i64, u32, u32)> {
+/// "MM-DD-YY" or "MM-DD-YYYY" (US order, as IIS writes it; '/' is accepted as well), or ISO
+/// "YYYY-MM-DD". Only the shape is checked here; the calendar checks the values.
+fn dos_date(s: &str) -> Option<(i64, u32, u32)> {
     let mut parts = s.split(['-', '/']);
-    let (m, d, y) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || m.len() != 2 || d.len() != 2 {
+    let (a, b, c) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || !(all_digits(a) && all_digits(b) && all_digits(c)) {
         return None;
     }
-    if !(all_digits(m) && all_digits(d) && all_digits(y)) {
-        return None;
+    let num = |t: &str| t.parse::<u32>().ok();
+    match (a.len(), b.len(), c.len()) {
+        (4, 2, 2) => Some((i64::from(num(a)?), num(b)?, num(c)?)),
+        (2, 2, 2 | 4) => Some((expand_year(i64::from(num(c)?), c.len()), num(a)?, num(b)?)),
+        _ => None,
     }
-    let year: i64 = match y.len() {
-        // The conventional pivot: two-digit years before 70 are 20xx.
-        2 => {
-            let yy: i64 = y.parse().ok()?;
-            if yy < 70 { 2000 + yy } else { 1900 + yy }
-        }
-        4 => y.parse().ok()?,
-        _ => return None,
-    };
-    Some((year, m.parse().ok()?, d.parse().ok()?))
 }
 
 #[cfg(test)]

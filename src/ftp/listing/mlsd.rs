@@ -1,8 +1,16 @@
-//! MLSD/MLST lines (RFC 3659 facts, then one space, then the name).
+//! MLSD/MLST lines (RFC 3659 facts, then one space, then the name), and the forms servers
+//! wrote before the RFC: a tab instead of the space, or no ';' after the last fact.
 
 use super::time::parse_ftp_time;
 use super::{Entry, EntryKind, ListingError, strip_eol};
 
+/// Parses one MLSD/MLST line ("type=file;size=12;modify=20240101120000.123; name with spaces").
+/// Facts are case-insensitive; the name is everything after the first "; " (a single space after
+/// the last ';'), or after ";\t", or, when no fact ends with ';', after the first space.
+/// type=cdir and type=pdir return Ok(None) (callers skip them); type=dir -> Dir; type=file -> File;
+/// type=OS.unix=symlink / os.unix=slink:... -> Link; anything else -> Other.
+/// size from size= (or sizd= for dirs); modify= parsed as UTC YYYYMMDDHHMMSS with optional
+/// .fraction (fraction dropped).
 pub fn parse_mlsd_line(line: &str) -> Result<Option<Entry>, ListingError> {
     let text = strip_eol(line);
     // MLST replies on the control channel prefix the fact line with one space; RFC 3659 also
@@ -12,7 +20,7 @@ pub fn parse_mlsd_line(line: &str) -> Result<Option<Entry>, ListingError> {
         None => (false, text),
     };
 
-    let Some(sep) = body.find("; ") else {
+    let Some((facts, name)) = split_facts(body) else {
         if leading_space && !body.is_empty() {
             return Ok(Some(Entry {
                 name: body.to_string(),
@@ -26,8 +34,6 @@ pub fn parse_mlsd_line(line: &str) -> Result<Option<Entry>, ListingError> {
         }
         return Err(ListingError::new(line, "no \"; \" between facts and name"));
     };
-    let facts = &body[..sep];
-    let name = &body[sep + 2..];
     if name.is_empty() {
         return Err(ListingError::new(line, "empty name"));
     }
@@ -109,6 +115,22 @@ pub fn parse_mlsd_line(line: &str) -> Result<Option<Entry>, ListingError> {
     }))
 }
 
+/// Facts and name. Facts hold no spaces, so they end at the first space (RFC 3659) or tab (some
+/// servers), which normally follows a ';'. Early drafts put no ';' after the last fact: then
+/// everything before the space must read as facts.
+fn split_facts(body: &str) -> Option<(&str, &str)> {
+    let cut = body.find([' ', '\t'])?;
+    let (facts, name) = (&body[..cut], &body[cut + 1..]);
+    if facts.ends_with(';') {
+        return Some((facts, name));
+    }
+    let all_facts = !facts.is_empty()
+        && facts
+            .split(';')
+            .all(|f| f.split_once('=').is_some_and(|(k, _)| !k.is_empty()));
+    all_facts.then_some((facts, name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::entry;
@@ -149,6 +171,10 @@ mod tests {
             // names containing ';' and "; " after the separator are kept whole
             ("type=file;size=1; a;b.txt", "a;b.txt", File, 1, None, None),
             ("type=file;size=1; a; b.txt", "a; b.txt", File, 1, None, None),
+            // pre-RFC forms: a tab after the last ';', or no ';' after the last fact
+            ("type=file;size=8;\tname; with tab", "name; with tab", File, 8, None, None),
+            ("type=dir;modify=20231104120000 old draft dir", "old draft dir", Dir, 0, t, None),
+            ("type=file;size=2 x; y", "x; y", File, 2, None, None),
             // leading and trailing spaces belong to the name
             ("type=file;size=1;  lead", " lead", File, 1, None, None),
             ("type=file;size=1; trail  ", "trail  ", File, 1, None, None),

@@ -5,14 +5,26 @@
 //! caller's job, because only the caller knows what the name will be used for.
 //!
 //! One file per format family: [`mlsd`] (RFC 3659 facts), [`unix`] (`ls -l` and its cousins),
-//! [`dos`] (IIS/Windows); [`time`] holds the calendar they share. LIST dates carry no zone and
-//! at best minute resolution; they are read as UTC and marked `mtime_exact = false` so callers
-//! do not compare them to the second.
+//! [`dos`] (IIS/Windows), [`netware`], [`vms`], [`eplf`], [`ibm`] (OS/2, MVS, AS/400) and
+//! [`rare`] (VShell, VxWorks, OS-9, HP NonStop, Nortel); [`date`] reads the date columns they
+//! share and [`time`] is the calendar. A LIST line is offered to each format in turn, as
+//! FileZilla does: servers do not say which format they speak, and some mix them.
+//!
+//! A whole listing parses into a [`Listing`]: the entries read plus the lines no format knew.
+//! One odd line must not sink a folder, but it must not vanish either: callers show it, warn
+//! about it, and never treat the folder as fully known (a mirror deletes nothing there).
 
+mod date;
 mod dos;
+mod eplf;
+mod ibm;
 mod mlsd;
+mod netware;
+mod rare;
 mod time;
 mod unix;
+mod vms;
+mod words;
 
 use std::fmt;
 
@@ -80,37 +92,109 @@ fn strip_eol(line: &str) -> &str {
     line.trim_end_matches(['\r', '\n'])
 }
 
-/// Parses one LIST line in Unix ("drwxr-xr-x 2 user group 4096 Jan  1 12:00 name",
-/// "-rw-r--r-- 1 0 0 12 Mar 3 2021 name with spaces", numeric owners, missing group column as
-/// some servers do, "lrwxrwxrwx ... name -> target", device files c/b/p/s -> Other) or DOS/IIS
-/// format ("01-02-24  03:04PM       <DIR>          dir name",
-/// "01-02-2024  03:04PM             1234 file.txt", both 2- and 4-digit years, AM/PM and 24h).
-/// "total 123" lines and empty lines return Ok(None). "." and ".." names return Ok(None).
-/// A line that matches neither format is Err(ListingError) naming the line — never silently
-/// dropped.
-/// For Unix dates without a year ("Jan  1 12:00") take the `now` argument's year, and if that puts
-/// the date more than a day in the future use the previous year (the usual rule). Return mtime in
-/// UTC assuming the listed time is UTC; mtime_exact=false.
-/// Names keep internal and trailing spaces exactly after the date column (the name starts after
-/// the time/year field and exactly one space).
+/// A whole directory listing: the entries read, and the lines no format could read (kept as
+/// received, for the caller to show or warn about).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listing {
+    pub entries: Vec<Entry>,
+    pub unparsed: Vec<ListingError>,
+}
+
+/// Parses every line of an MLSD (`mlsd = true`) or LIST reply. Lines that parse to nothing
+/// ("total 12", ".", headers) are dropped; lines no format reads are kept in `unparsed`.
+/// A VMS entry too long for one line continues on the next, indented: such pairs are joined.
+pub fn parse_listing(lines: Vec<String>, mlsd: bool, now_unix: i64) -> Listing {
+    let mut listing = Listing::default();
+    let mut lines = lines.into_iter().peekable();
+    while let Some(line) = lines.next() {
+        let parsed = if mlsd {
+            parse_mlsd_line(&line)
+        } else {
+            parse_list_line(&line, now_unix)
+        };
+        let parsed = match parsed {
+            Err(err) if !mlsd && lines.peek().is_some_and(|next| is_continuation(next)) => {
+                let next = lines.peek().map(String::as_str).unwrap_or_default();
+                let joined = format!("{} {}", strip_eol(&line), next.trim_start());
+                match parse_list_line(&joined, now_unix) {
+                    Ok(found) => {
+                        lines.next();
+                        Ok(found)
+                    }
+                    Err(_) => Err(err),
+                }
+            }
+            other => other,
+        };
+        match parsed {
+            Ok(Some(entry)) => listing.entries.push(entry),
+            Ok(None) => {}
+            Err(err) => listing.unparsed.push(err),
+        }
+    }
+    listing
+}
+
+/// A line that carries on the entry above it (VMS wraps long names so): indented, not blank.
+fn is_continuation(line: &str) -> bool {
+    line.starts_with([' ', '\t']) && !line.trim().is_empty()
+}
+
+/// What one format's parser makes of a line: `None` when the line does not have the format's
+/// shape at all, `Some(Err)` when it has the shape but something in it is wrong (a bad date, a
+/// size out of range), `Some(Ok(None))` for lines that carry no entry (headers, "." and "..").
+type Attempt = Option<Result<Option<Entry>, String>>;
+
+/// The LIST formats, most common first. The first that reads a line wins.
+const LIST_FORMATS: [fn(&str, i64) -> Attempt; 15] = [
+    unix::parse_unix,
+    dos::parse_dos,
+    eplf::parse_eplf,
+    netware::parse_netware,
+    unix::parse_numeric_mode,
+    vms::parse_vms,
+    ibm::parse_os2,
+    ibm::parse_mvs,
+    ibm::parse_mvs_member,
+    ibm::parse_as400,
+    rare::parse_vshell,
+    rare::parse_vxworks,
+    rare::parse_os9,
+    rare::parse_hp_nonstop,
+    rare::parse_nortel,
+];
+
+/// Parses one LIST line in whichever format it is written: Unix `ls -l` (numeric or named
+/// owners, with or without group, symlinks `name -> target`, devices -> Other, localised and
+/// ISO dates), DOS/IIS, EPLF, NetWare, VMS, OS/2, MVS, AS/400 and a few rarer ones.
+/// "total 123" lines, empty lines and "." / ".." return Ok(None). A line no format reads is
+/// Err(ListingError) naming the line — never silently dropped.
+/// Yearless Unix dates ("Jan  1 12:00") take the year that puts them at most a day after
+/// `now_unix`. Times are read as UTC; mtime_exact is false (minute resolution, no zone).
+/// Unix names keep internal, leading and trailing spaces exactly: the name starts after the
+/// date column and exactly one space.
 pub fn parse_list_line(line: &str, now_unix: i64) -> Result<Option<Entry>, ListingError> {
     let text = strip_eol(line);
     if text.trim().is_empty() || is_total_line(text) {
         return Ok(None);
     }
-    let parsed = if text.starts_with(|c: char| c.is_ascii_digit()) {
-        dos::parse_dos(text)
-    } else {
-        unix::parse_unix(text, now_unix)
-    };
-    match parsed {
-        Ok(Some(mut entry)) => {
-            entry.raw = line.to_string();
-            Ok(Some(entry))
+    let mut first_reason = None;
+    for parse in LIST_FORMATS {
+        match parse(text, now_unix) {
+            Some(Ok(found)) => {
+                return Ok(found.map(|mut entry| {
+                    entry.raw = line.to_string();
+                    entry
+                }));
+            }
+            Some(Err(reason)) => {
+                first_reason.get_or_insert(reason);
+            }
+            None => {}
         }
-        Ok(None) => Ok(None),
-        Err(reason) => Err(ListingError::new(line, reason)),
     }
+    let reason = first_reason.unwrap_or_else(|| "not a listing line of any known format".into());
+    Err(ListingError::new(line, reason))
 }
 
 /// ls prints "total N" (N in blocks) before the entries; some servers forward it verbatim.
@@ -123,30 +207,29 @@ fn is_total_line(text: &str) -> bool {
         && parts.next().is_none()
 }
 
-/// Whitespace-separated tokens with their byte ranges, so the name can be cut from the original
-/// text instead of being re-joined (which would collapse runs of spaces inside it).
-fn tokens(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        let is_sep = c == ' ' || c == '\t';
-        match (start, is_sep) {
-            (None, false) => start = Some(i),
-            (Some(s), true) => {
-                out.push((s, i));
-                start = None;
-            }
-            _ => {}
-        }
+/// An entry as a LIST line gives it (times without zone, so not exact), or `None` for "." and
+/// "..", which every caller skips.
+fn listed(
+    name: &str,
+    kind: EntryKind,
+    size: u64,
+    mtime: Option<i64>,
+) -> Result<Option<Entry>, String> {
+    if name.is_empty() {
+        return Err("empty name".into());
     }
-    if let Some(s) = start {
-        out.push((s, text.len()));
+    if name == "." || name == ".." {
+        return Ok(None);
     }
-    out
-}
-
-fn all_digits(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+    Ok(Some(Entry {
+        name: name.to_string(),
+        kind,
+        size,
+        mtime,
+        mtime_exact: false,
+        link_target: None,
+        raw: String::new(),
+    }))
 }
 
 #[cfg(test)]
@@ -229,7 +312,7 @@ mod tests {
         let err = parse_list_line("bad\x1b[2J", NOW).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unparseable listing line \"bad\\u{1b}[2J\": not a Unix or DOS listing line"
+            "unparseable listing line \"bad\\u{1b}[2J\": not a listing line of any known format"
         );
         let _: &dyn std::error::Error = &err;
     }

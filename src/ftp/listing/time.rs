@@ -1,60 +1,17 @@
-//! The calendar listings need: month names, day and clock columns, the year a yearless Unix
-//! date falls in, and RFC 3659 time-val (`YYYYMMDDHHMMSS[.sss]`) both ways. The calendar
-//! itself is chrono's.
+//! The calendar listings need: a date and time as Unix seconds, the year a yearless Unix date
+//! falls in, and RFC 3659 time-val (`YYYYMMDDHHMMSS[.sss]`) both ways. The calendar itself is
+//! chrono's.
 
 use chrono::{DateTime, Datelike, NaiveDate};
 
-use super::all_digits;
+use super::words::all_digits;
 
-const SECS_PER_DAY: i64 = 86_400;
+pub(super) const SECS_PER_DAY: i64 = 86_400;
 
 /// Unix seconds for a calendar date and time read as UTC; None when the date does not exist.
 pub(super) fn date_time(year: i64, month: u32, day: u32, hour: u32, minute: u32) -> Option<i64> {
     let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
     Some(date.and_hms_opt(hour, minute, 0)?.and_utc().timestamp())
-}
-
-pub(super) fn month_from_abbr(s: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
-    if s.len() != 3 {
-        return None;
-    }
-    let lower = s.to_ascii_lowercase();
-    MONTHS
-        .iter()
-        .position(|m| *m == lower)
-        .map(|i| i as u32 + 1)
-}
-
-/// "HH:MM" (hour may have one digit).
-pub(super) fn parse_hh_mm(s: &str) -> Option<(u32, u32)> {
-    let (h, m) = s.split_once(':')?;
-    if !(1..=2).contains(&h.len()) || m.len() != 2 || !all_digits(h) || !all_digits(m) {
-        return None;
-    }
-    let (h, m) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60).then_some((h, m))
-}
-
-pub(super) enum TimeOrYear {
-    Time(u32, u32),
-    Year(i64),
-}
-
-pub(super) fn parse_time_or_year(s: &str) -> Option<TimeOrYear> {
-    if s.len() == 4 && all_digits(s) {
-        return s.parse().ok().map(TimeOrYear::Year);
-    }
-    parse_hh_mm(s).map(|(h, m)| TimeOrYear::Time(h, m))
-}
-
-pub(super) fn parse_day(s: &str) -> Option<u32> {
-    if !(1..=2).contains(&s.len()) || !all_digits(s) {
-        return None;
-    }
-    s.parse().ok().filter(|d| (1..=31).contains(d))
 }
 
 /// ls omits the year for dates within roughly the last six months, so the year is the one that

@@ -1,18 +1,22 @@
-//! Unix `ls -l` LIST lines: permissions, links, owner, group, size, date, name.
+//! Unix `ls -l` LIST lines and their cousins: permissions, links, owner, group, size, date,
+//! name; also NetPresenz (Mac), numeric-mode (`0100644 uid gid size epoch name`) and vendor
+//! modes (`-C--E-----FTP`).
 //!
-//! The name is everything after the time/year column and exactly one space, so leading spaces
-//! in names survive on servers that use a single separator (vsftpd, proftpd, pure-ftpd,
-//! libunftp, GNU ls). A server that pads with more spaces produces names with a leading space;
-//! we prefer that over silently mangling real names.
+//! The date is found by its shape rather than by column number, because servers disagree on
+//! the columns before it (numeric owners, no group, "major, minor" for devices, a link count
+//! glued to the mode, sizes like `33.5k`). The name is everything after the date and exactly
+//! one space, so leading spaces in names survive on servers that use a single separator
+//! (vsftpd, proftpd, pure-ftpd, libunftp, GNU ls). A server that pads with more spaces
+//! produces names with a leading space; we prefer that over silently mangling real names.
 
-use super::time::{
-    TimeOrYear, date_time, month_from_abbr, parse_day, parse_time_or_year, recent_unix_time,
-};
-use super::{Entry, EntryKind, all_digits, tokens};
+use super::date::{clock, month_name, unix_date};
+use super::words::{Words, all_digits};
+use super::{Attempt, Entry, EntryKind, listed};
 
 fn unix_kind(type_char: char) -> Option<EntryKind> {
     match type_char {
-        '-' => Some(EntryKind::File),
+        // 'f' is how some embedded servers mark a plain file.
+        '-' | 'f' => Some(EntryKind::File),
         'd' => Some(EntryKind::Dir),
         'l' => Some(EntryKind::Link),
         // Character/block devices, FIFOs, sockets and Solaris doors.
@@ -21,71 +25,116 @@ fn unix_kind(type_char: char) -> Option<EntryKind> {
     }
 }
 
-fn is_unix_perms(tok: &str) -> bool {
-    let bytes = tok.as_bytes();
-    if !(10..=11).contains(&bytes.len()) {
-        return false;
-    }
-    // An 11th character marks ACLs or extended attributes ('+', '@', '.').
-    if bytes.len() == 11 && !matches!(bytes[10], b'+' | b'@' | b'.') {
-        return false;
-    }
-    bytes[1..10].iter().all(|b| b"rwxsStTlL-".contains(b))
+/// The kind a mode word such as "drwxr-xr-x" gives. Accepted: the usual ten characters, one
+/// short ("drw-r--rw"), followed by an ACL/xattr mark or a link count glued on
+/// ("drwxr-x---+1464"), or vendor letters ("-C--E-----FTP").
+fn mode_kind(word: &str) -> Option<EntryKind> {
+    let mut chars = word.chars();
+    let kind = unix_kind(chars.next()?)?;
+    let rest = chars.as_str();
+    let bits = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_alphabetic() || *b == b'-')
+        .count();
+    let tail_ok = rest[bits..]
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'@' | b'.'));
+    (bits >= 8 && tail_ok).then_some(kind)
 }
 
-pub(super) fn parse_unix(text: &str, now_unix: i64) -> Result<Option<Entry>, String> {
-    let toks = tokens(text);
-    let tok = |i: usize| &text[toks[i].0..toks[i].1];
+/// A size column: digits, "33.5k"-style sizes, "1, 3" (device numbers, size 0), and on the
+/// second pass a size glued to a long group name ("longgroup123456").
+fn size_word(word: &str, is_device: bool, glued: bool) -> Option<Result<u64, String>> {
+    let out_of_range = || format!("size {word:?} out of range");
+    // A device lists "major, minor" where the size would be; it has no size.
+    if is_device && !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit() || b == b',') {
+        return Some(Ok(0));
+    }
+    if all_digits(word) {
+        return Some(word.parse().map_err(|_| out_of_range()));
+    }
+    if let Some(size) = human_size(word) {
+        return Some(Ok(size));
+    }
+    let digits = word.bytes().rev().take_while(u8::is_ascii_digit).count();
+    let prefix = &word[..word.len() - digits];
+    if glued && digits > 0 && prefix.bytes().all(|b| b.is_ascii_alphabetic()) && !prefix.is_empty()
+    {
+        return Some(word[prefix.len()..].parse().map_err(|_| out_of_range()));
+    }
+    None
+}
 
-    let perms = tok(0);
-    let kind = perms
-        .chars()
-        .next()
-        .and_then(unix_kind)
-        .filter(|_| is_unix_perms(perms))
-        .ok_or("not a Unix or DOS listing line")?;
-    let is_device = perms.starts_with(['c', 'b']);
-
-    // The date is found by shape rather than by column number because servers disagree on the
-    // owner/group columns (numeric, missing group, "major, minor" for devices). Scanning from
-    // the left means a date-like string inside the name can never win.
-    let date_at = (3..toks.len().saturating_sub(2)).find(|&i| {
-        let size_ok = all_digits(tok(i - 1))
-            || (is_device && tok(i - 1).bytes().all(|b| b.is_ascii_digit() || b == b','));
-        size_ok
-            && month_from_abbr(tok(i)).is_some()
-            && parse_day(tok(i + 1)).is_some()
-            && parse_time_or_year(tok(i + 2)).is_some()
-    });
-    let Some(i) = date_at else {
-        return Err("truncated or unrecognised Unix listing line (no size and date)".into());
+/// "33.5k", "2M", "1.2G": binary multiples, as `ls -h` writes them.
+fn human_size(word: &str) -> Option<u64> {
+    let unit = word.chars().last()?;
+    let power = match unit.to_ascii_lowercase() {
+        'k' => 1,
+        'm' => 2,
+        'g' => 3,
+        't' => 4,
+        _ => return None,
     };
+    let number = &word[..word.len() - 1];
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, "0"));
+    if !all_digits(whole) || !all_digits(fraction) {
+        return None;
+    }
+    let value: f64 = format!("{whole}.{fraction}").parse().ok()?;
+    let bytes = value * 1024f64.powi(power);
+    (bytes < u64::MAX as f64).then(|| bytes.round() as u64)
+}
 
-    let size = if is_device {
-        0
-    } else {
-        tok(i - 1)
-            .parse::<u64>()
-            .map_err(|_| format!("size {:?} out of range", tok(i - 1)))?
-    };
-    let month = month_from_abbr(tok(i)).unwrap_or(1);
-    let day = parse_day(tok(i + 1)).unwrap_or(1);
-    let mtime = match parse_time_or_year(tok(i + 2)) {
-        Some(TimeOrYear::Year(year)) => date_time(year, month, day, 0, 0)
-            .ok_or_else(|| format!("invalid date {year}-{month}-{day}"))?,
-        Some(TimeOrYear::Time(h, m)) => recent_unix_time(month, day, h, m, now_unix)
-            .ok_or_else(|| format!("invalid date {month}-{day}"))?,
-        None => return Err("bad time or year column".into()),
-    };
+pub(super) fn parse_unix(text: &str, now_unix: i64) -> Attempt {
+    let w = Words::new(text);
+    let kind = mode_kind(w.get(0))?;
+    let is_device = w.get(0).starts_with(['c', 'b']);
 
-    // Exactly one separator space: anything beyond it belongs to the name.
-    let after_date = toks[i + 2].1;
-    let rest = &text[after_date..];
-    let name_part = rest
-        .strip_prefix([' ', '\t'])
-        .filter(|n| !n.is_empty())
-        .ok_or("no name after the date")?;
+    // First anything with a clear date; only then the all-numeric "3 29 03:26" dates and sizes
+    // glued to the group, which would otherwise match owner and group columns.
+    for lenient in [false, true] {
+        for i in 2..w.len() {
+            let Some(size) = size_word(w.get(i - 1), is_device, lenient) else {
+                continue;
+            };
+            let Some((date, spans)) = unix_date(&w, i, lenient) else {
+                continue;
+            };
+            let last = i + spans - 1;
+            // A date without a clock leaves the clock column blank: padding, not name.
+            let name = if spans == 1 {
+                w.name_after_padding(last)
+            } else {
+                w.name_after_one_space(last)
+            };
+            let Some(name) = name else { continue };
+            return Some(finish(kind, name, size, date.resolve(now_unix).map(Some)));
+        }
+    }
+    // Some servers leave out the date entirely: "drwxr-xr-x 3 user group 512 name".
+    if w.len() >= 6 && all_digits(w.get(1)) && all_digits(w.get(4)) && !has_date_parts(&w, 5) {
+        let name = w.name_after_one_space(4)?;
+        let size = size_word(w.get(4), is_device, false)?;
+        return Some(finish(kind, name, size, Ok(None)));
+    }
+    Some(Err(
+        "truncated or unrecognised Unix listing line (no size and date)".into(),
+    ))
+}
 
+/// Whether words from `from` on hold a clock or a month name: a date we could not read, which
+/// must not be taken for part of a name.
+fn has_date_parts(w: &Words, from: usize) -> bool {
+    (from..w.len()).any(|i| clock(w.get(i)).is_some() || month_name(w.get(i)).is_some())
+}
+
+fn finish(
+    kind: EntryKind,
+    name_part: &str,
+    size: Result<u64, String>,
+    mtime: Result<Option<i64>, String>,
+) -> Result<Option<Entry>, String> {
+    let (size, mtime) = (size?, mtime?);
     let (name, link_target) = match kind {
         EntryKind::Link => match name_part.split_once(" -> ") {
             Some((n, t)) => (n, Some(t.to_string())),
@@ -93,22 +142,43 @@ pub(super) fn parse_unix(text: &str, now_unix: i64) -> Result<Option<Entry>, Str
         },
         _ => (name_part, None),
     };
-    if name.is_empty() {
-        return Err("empty name".into());
-    }
-    if name == "." || name == ".." {
-        return Ok(None);
-    }
+    let entry = listed(name, kind, size, mtime)?;
+    Ok(entry.map(|e| Entry { link_target, ..e }))
+}
 
-    Ok(Some(Entry {
-        name: name.to_string(),
-        kind,
-        size,
-        mtime: Some(mtime),
-        mtime_exact: false,
-        link_target,
-        raw: String::new(),
-    }))
+/// "0100644   500  101   12345    123456789       name": the mode in octal, uid, gid, size,
+/// mtime in Unix seconds (some embedded servers list so).
+pub(super) fn parse_numeric_mode(text: &str, _now_unix: i64) -> Attempt {
+    let w = Words::new(text);
+    let mode = w.get(0);
+    if !(5..=7).contains(&mode.len()) || !mode.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        return None;
+    }
+    if !(1..=4).all(|i| all_digits(w.get(i))) {
+        return None;
+    }
+    let mode = u32::from_str_radix(mode, 8).ok()?;
+    let kind = match mode >> 12 {
+        0o10 => EntryKind::File,
+        0o04 => EntryKind::Dir,
+        0o12 => EntryKind::Link,
+        _ => EntryKind::Other,
+    };
+    let name = w.name_after_padding(4)?;
+    let parsed = (|| {
+        let size = w
+            .get(3)
+            .parse()
+            .map_err(|_| format!("size {:?} out of range", w.get(3)))?;
+        let mtime: i64 = w.get(4).parse().map_err(|_| "bad time".to_string())?;
+        let entry = listed(name, kind, size, Some(mtime))?;
+        // Unix seconds have a zone (UTC) and second resolution.
+        Ok(entry.map(|e| Entry {
+            mtime_exact: true,
+            ..e
+        }))
+    })();
+    Some(parsed)
 }
 
 #[cfg(test)]
@@ -162,6 +232,79 @@ mod tests {
         for &(line, name, kind, size, mtime, target) in cases {
             let want = entry(name, kind, size, Some(mtime), false, target, line);
             assert_eq!(parse_list_line(line, NOW), Ok(Some(want)), "{line}");
+        }
+    }
+
+    /// Dates in other locales and layouts, odd size columns and modes: lines as servers in the
+    /// wild write them (own data).
+    #[test]
+    fn list_unix_variants() {
+        use EntryKind::*;
+        let nov4 = Some(1_699_099_200); // 2023-11-04 12:00
+        let mar3 = Some(1_614_729_600); // 2021-03-03 00:00
+        #[rustfmt::skip]
+        let cases: &[(&str, &str, EntryKind, u64, Option<i64>)] = &[
+            // ISO dates (GNU ls --time-style=long-iso, non-C locales)
+            ("-rw-r--r-- 1 bob staff 2048 2023-11-04 12:00 iso name.txt", "iso name.txt", File, 2048, nov4),
+            ("lrwxrwxrwx 1 bob staff 9 2023-11-04 12:00 cur -> v2/cur", "cur", Link, 9, nov4),
+            // localised month names and orders
+            ("-rw-r--r-- 1 bob staff 10 4. Nov., 12:00 notiz.txt", "notiz.txt", File, 10, nov4),
+            ("drwxr-xr-x 2 bob staff 4096 3.  Mär.  2021 Ordner", "Ordner", Dir, 4096, mar3),
+            ("-rw-r--r-- 1 bob staff 10 márc 3 2021 fájl", "fájl", File, 10, mar3),
+            ("-rw-r--r-- 1 bob staff 10 févr. 14 2022 doc", "doc", File, 10, Some(1_644_796_800)),
+            ("-rw-r--r-- 1 bob staff 10 11月 4日 12:00 メモ.txt", "メモ.txt", File, 10, nov4),
+            ("-rw-r--r-- 1 bob staff 10 3月 3日 2021年 古い.txt", "古い.txt", File, 10, mar3),
+            ("-rw-r--r-- 1 bob staff 10 3月 3 2021 古い 2.txt", "古い 2.txt", File, 10, mar3),
+            ("drwxr-xr-x 2 bob staff 4096 2021년 3월 3일 폴더", "폴더", Dir, 4096, mar3),
+            // the same in a legacy charset, decoded with replacement characters
+            ("-rw-r--r-- 1 bob staff 10 11\u{fffd}\u{fffd} 4\u{fffd}\u{fffd} 12:00 x", "x", File, 10, nov4),
+            ("-rw-r--r-- 1 bob staff 10 2021 3\u{fffd}\u{fffd} 3 y", "y", File, 10, mar3),
+            // numeric and compact dates
+            ("-rw-r--r-- 1 bob staff 531 11 4 12:00 numeric", "numeric", File, 531, nov4),
+            ("-rw-r--r-- 1 bob staff 531 11-04 2021 mmdd", "mmdd", File, 531, Some(1_635_984_000)),
+            ("-rw-r--r-- 1 bob staff 531 2021/03/03 09:30 slashed", "slashed", File, 531, Some(1_614_763_800)),
+            ("-rw-r--r-- 1 bob staff 531 03-03-2021 09:30 us", "us", File, 531, Some(1_614_763_800)),
+            ("-rw-r--r-- 1 bob staff 531 2021.03.03   dotted name", "dotted name", File, 531, mar3),
+            ("-rw-r--r-- 1 bob staff 531 03-mar-21 dash", "dash", File, 531, mar3),
+            ("drwxr-xr-x 2 bob staff 512 04 Nov 12:00 2023 report", "2023 report", Dir, 512, nov4),
+            ("-rw-r--r-- 1 bob staff 9 Nov 04, 2023 12:00 vshell", "vshell", File, 9, nov4),
+            ("-rw-r--r-- 1 bob staff 3 Nov  3 24:00 midnight", "midnight", File, 3, Some(1_699_056_000)),
+            // size columns: human-readable, glued to a long group name
+            ("-rw-r--r-- 1 bob staff 12.5k Nov  4 12:00 human", "human", File, 12_800, nov4),
+            ("-rw-r--r-- 1 bob staff 2M Nov  4 12:00 human2", "human2", File, 2_097_152, nov4),
+            ("-r--r--r-- 1 verylongowner verylonggroup4096 Nov  4 12:00 glued", "glued", File, 4096, nov4),
+            // modes: link count glued on, 'f' for a file, one character short, vendor letters
+            ("drwxr-xr-x+123 bob staff 512 Nov  4 12:00 glued links", "glued links", Dir, 512, nov4),
+            ("frw-r--r-- 1 bob staff 7 Nov  4 12:00 f-type", "f-type", File, 7, nov4),
+            ("drwxr-xr- 2 bob staff 512 Nov  4 12:00 short mode", "short mode", Dir, 512, nov4),
+            ("-A--E-----XYZ B OWNR 1234 5678 Nov  4 12:00 vendor", "vendor", File, 5678, nov4),
+            // NetPresenz (Mac): resource and data fork sizes, then the total; "folder"
+            ("-rw-r--r--    100   200   300 Nov  4 12:00 mac file", "mac file", File, 300, nov4),
+            ("drwxr-xr-x      folder    3 Nov  4 12:00 mac folder", "mac folder", Dir, 3, nov4),
+            // no date at all
+            ("drwxr-xr-x 3 bob staff 512 no date here", "no date here", Dir, 512, None),
+            // numeric mode, uid, gid, size, Unix time
+            ("0100644 1000 1000 12 1699099200 numeric mode", "numeric mode", File, 12, nov4),
+            ("040755 0 0 4096 1699099200   dir mode", "dir mode", Dir, 4096, nov4),
+        ];
+        for &(line, name, kind, size, mtime) in cases {
+            let e = parse_list_line(line, NOW)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap();
+            assert_eq!(
+                (e.name.as_str(), e.kind, e.size, e.mtime),
+                (name, kind, size, mtime),
+                "{line}"
+            );
+        }
+        for line in [
+            "-rw-r--r-- 1 bob staff 12 11 4 12:00",
+            "drwxr-xr-x 3 bob staff 512 Nov 32 x",
+            "drwxr-xr-x 3 bob staff 512 x 12:00 y",
+            "-rw-r--r-- 1 bob staff 12.5.1k Nov  4 12:00 x",
+            "-rw-r--r-- 1 bob staff 12 2023-02-30 12:00 x",
+        ] {
+            assert!(parse_list_line(line, NOW).is_err(), "{line}");
         }
     }
 
