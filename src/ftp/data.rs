@@ -150,6 +150,7 @@ impl Session {
             .get_ref()
             .get_ref()
             .set_read_timeout(Some(self.params.timeout));
+        let watch = crate::cancel::watch_data(data.get_ref().get_ref());
         // ASCII: the wire's CRLF become local line ends; the count is of bytes received.
         let copied = if self.binary {
             pump(&mut data, out, &mut self.buffer, progress)
@@ -158,6 +159,7 @@ impl Session {
             pump(&mut data, &mut local, &mut self.buffer, progress)
                 .and_then(|n| local.finish().map(|()| n).map_err(|e| (Side::Output, e)))
         };
+        drop(watch);
         transfer_result(what, copied, data.finish(), Side::Output)
     }
 
@@ -181,6 +183,7 @@ impl Session {
             .get_ref()
             .get_ref()
             .set_write_timeout(Some(self.params.timeout));
+        let watch = crate::cancel::watch_data(data.get_ref().get_ref());
         // ASCII: local line ends go as CRLF; the count is of bytes sent.
         let copied = if self.binary {
             pump(input, &mut data, &mut self.buffer, progress)
@@ -192,8 +195,17 @@ impl Session {
                 progress,
             )
         };
-        if copied.is_ok() {
-            close_tls_upload(data.get_mut());
+        drop(watch);
+        match &copied {
+            Ok(_) => close_tls_upload(data.get_mut()),
+            // Our side stopped (Ctrl-C, an unreadable file) or the connection was shut
+            // under it (Ctrl-C): reset it as it closes instead of ending it. A clean end
+            // would tell the server the file is complete, and only once everything still
+            // queued on the way had drained.
+            Err(_) => {
+                let _ = socket2::SockRef::from(data.get_ref().get_ref())
+                    .set_linger(Some(Duration::ZERO));
+            }
         }
         transfer_result(what, copied, data.finish(), Side::Input)
     }
