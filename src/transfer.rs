@@ -144,7 +144,7 @@ pub fn upload_seen(
             return Err(err.about(&what_remote));
         }
     };
-    if !held_still(&file, local, seen.no_follow, &before, bytes) {
+    if !held_still(&file, local, seen.no_follow, &before) {
         let _ = session.delete(&temp);
         return Err(skip(
             "changed while being sent; the upload was discarded and the server keeps its \
@@ -214,8 +214,7 @@ fn held_still(
     let Ok(at_path) = at_path else {
         return false;
     };
-    sent == before.len()
-        && after.len() == before.len()
+    after.len() == before.len()
         && after.modified().ok() == before.modified().ok()
         && identity(&at_path) == identity(&after)
         && at_path.is_file()
