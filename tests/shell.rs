@@ -375,3 +375,25 @@ fn help_and_version_flags() {
         "conflicting flags are a usage error"
     );
 }
+
+/// Lines that carry a password are never repeated in an error, even when they cannot be
+/// split (an unbalanced quote) or name no command.
+#[test]
+fn errors_never_repeat_a_password_typed_on_a_line() {
+    let (server, local) = setup();
+    for line in [
+        "user bob \"HistS3cret",
+        "open 'ftp://tester:HistS3cret@127.0.0.1:1",
+        "open ftp://tester:HistS3cret@256.0.0.1:1",
+        "bookmark add \"w ftp://tester:HistS3cret@h",
+    ] {
+        let out = run_script(&server.url(), &format!("{line}\n"), local.path());
+        assert_ne!(out.code, 0, "{line}: {}", out.stderr);
+        assert!(
+            !out.stderr.contains("HistS3cret") && !out.stdout.contains("HistS3cret"),
+            "{line}: {}{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+}

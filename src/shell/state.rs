@@ -191,21 +191,17 @@ impl Shell {
     }
 
     /// The session's URL without the password: `ftp://user@host:port/cwd`.
+    /// The session as a URL (no password), its TLS mode in the scheme: what a bookmark
+    /// of it keeps.
     pub fn url(&self) -> Option<String> {
         let p = self.params()?;
-        let scheme = if p.tls.mode == crate::ftp::tls::TlsMode::Explicit {
-            "ftps"
-        } else {
-            "ftp"
+        let scheme = match p.tls.mode {
+            crate::ftp::tls::TlsMode::Explicit => "ftps",
+            crate::ftp::tls::TlsMode::Implicit => crate::target::IMPLICIT_SCHEME,
+            _ => "ftp",
         };
-        let host = if p.host.contains(':') {
-            format!("[{}]", p.host)
-        } else {
-            p.host.clone()
-        };
-        Some(format!(
-            "{scheme}://{}@{host}:{}{}",
-            p.user, p.port, self.cwd
+        Some(crate::target::to_url(
+            scheme, &p.user, &p.host, p.port, &self.cwd,
         ))
     }
 
