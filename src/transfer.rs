@@ -193,16 +193,10 @@ fn is_link_refused(err: &io::Error) -> bool {
     }
 }
 
-/// True when the file sent is the one at `local` still, unchanged since `before`, and all
-/// of it (`sent` bytes) went: same size, mtime and identity, through the open file and
-/// through the path.
-fn held_still(
-    file: &File,
-    local: &Path,
-    no_follow: bool,
-    before: &fs::Metadata,
-    sent: u64,
-) -> bool {
+/// True when the file sent is the one at `local` still, unchanged since `before`: same
+/// size, mtime and identity, through the open file and through the path. (Not the bytes
+/// sent: an ASCII-mode transfer sends CRLF for LF.)
+fn held_still(file: &File, local: &Path, no_follow: bool, before: &fs::Metadata) -> bool {
     let Ok(after) = file.metadata() else {
         return false;
     };
