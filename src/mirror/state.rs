@@ -17,12 +17,15 @@ use crate::ftp::path;
 /// Lists `root` recursively within the filter and merges each entry with the record as it
 /// arrives, so raw listing lines never pile up. A name that is not a plain component is an
 /// error: trusting it could make the mirror act outside its root.
-/// What a recursive listing found: the believed tree, and the paths whose names did not
+/// What a recursive listing found: the believed tree, the paths whose names did not
 /// survive decoding (not UTF-8 on the server): kept in the tree, so their folder is never
-/// removed, but never acted on, since no command could name them.
+/// removed, but never acted on, since no command could name them; and the folders whose
+/// listing held lines no format reads (with how many): not fully known, so nothing in them
+/// may be deleted.
 pub struct Listing {
     pub tree: RemoteTree,
     pub undecodable: Vec<String>,
+    pub partial: Vec<(String, usize)>,
 }
 
 pub fn list_remote(
@@ -34,6 +37,7 @@ pub fn list_remote(
 ) -> Result<Listing> {
     // (believed tree, what is left of the record, undecodable paths)
     let found = Mutex::new((RemoteTree::new(), recorded, Vec::new()));
+    let partial = Mutex::new(Vec::new());
     remote_walk::walk(pool, width, String::new(), |session, dir| {
         if !filter.descend(dir) {
             return Ok(Vec::new());
@@ -43,7 +47,12 @@ pub fn list_remote(
         } else {
             path::join(root, dir)
         };
-        let entries = session.entries(&remote_dir)?;
+        let listing = session.listing(&remote_dir)?;
+        if !listing.unparsed.is_empty() {
+            let mut partial = partial.lock().unwrap_or_else(|p| p.into_inner());
+            partial.push((dir.to_string(), listing.unparsed.len()));
+        }
+        let entries = listing.entries;
         let mut subdirs = Vec::new();
         let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
         let (tree, recorded, undecodable) = &mut *found;
@@ -68,7 +77,13 @@ pub fn list_remote(
     let (mut tree, _, undecodable) = found.into_inner().unwrap_or_else(|p| p.into_inner());
     // Kept for the whole job: in full nodes.
     tree.shrink_to_fit();
-    Ok(Listing { tree, undecodable })
+    let mut partial = partial.into_inner().unwrap_or_else(|p| p.into_inner());
+    partial.sort();
+    Ok(Listing {
+        tree,
+        undecodable,
+        partial,
+    })
 }
 
 /// What we believe about one listed entry, given the persisted record of our uploads.
