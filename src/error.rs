@@ -71,28 +71,7 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// A message as one safe terminal line: control characters (CR, LF, ESC...) that came with
-/// a name or a server reply are shown escaped, never interpreted by the terminal.
-pub fn one_line(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    for c in message.chars() {
-        match c {
-            '\r' => out.push_str("\\r"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push(' '),
-            c if c.is_control() => out.extend(c.escape_default()),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 impl Error {
-    /// The user-facing line for this error.
-    pub fn message(&self) -> String {
-        one_line(&self.to_string())
-    }
-
     /// The same error about another subject: `put a/.ftpsh-part-1-x` becomes `put a/x`, so
     /// messages name what the user asked for, not our temporaries.
     pub fn about(self, new_what: &str) -> Error {
@@ -177,13 +156,6 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn messages_are_one_safe_line() {
-        assert_eq!(one_line("mkdir x\r\nDELE f"), "mkdir x\\r\\nDELE f");
-        assert_eq!(one_line("a\u{1b}[31mred"), "a\\u{1b}[31mred");
-        assert_eq!(one_line("é 文件"), "é 文件");
-    }
 
     #[test]
     fn about_renames_the_subject_and_keeps_the_reply() {

@@ -11,6 +11,7 @@ use log::{Level, LevelFilter, Log, Metadata, Record};
 use simplelog::{Config, ConfigBuilder, WriteLogger};
 
 use crate::error::{Error, Result};
+use crate::escape::escape;
 
 /// Log target of journal lines: one per movement, one per pass summary.
 pub const TARGET: &str = "journal";
@@ -146,7 +147,7 @@ fn protocol_line(record: &Record) -> Option<String> {
     }
     let after_code = AFTER_CODE_PARSED.with(|c| c.replace(false));
     if let Some(command) = message.strip_prefix("CC OUT: ") {
-        return Some(format!("--> {}", mask_command(command)));
+        return Some(format!("--> {}", escape(&mask_command(command))));
     }
     let reply = message.strip_prefix("CC IN: ")?;
     if after_code {
@@ -154,7 +155,7 @@ fn protocol_line(record: &Record) -> Option<String> {
     }
     let reply = decode_byte_list(reply);
     LAST_REPLY.with(|r| r.borrow_mut().clone_from(&reply));
-    Some(format!("<-- {reply}"))
+    Some(format!("<-- {}", escape(&reply)))
 }
 
 /// suppaftp traces replies as a Debug-printed byte vector: "[50, 50, 48, ...]".
@@ -166,7 +167,9 @@ fn decode_byte_list(text: &str) -> String {
         .split(',')
         .filter_map(|b| b.trim().parse::<u8>().ok())
         .collect();
-    String::from_utf8_lossy(&bytes).trim_end().to_string()
+    let mut text = crate::lossless::decode(&bytes);
+    text.truncate(text.trim_end().len());
+    text
 }
 
 /// "[mirror-1] line" for lines from a mirror job's thread.
@@ -177,8 +180,10 @@ fn thread_prefixed(message: &str) -> String {
     }
 }
 
+/// Every line reaches the file escaped: a journal read with `cat` or `tail -f` is a
+/// terminal too.
 fn with_message(record: &Record, message: &str, sink: &dyn Log) {
-    let prefixed = thread_prefixed(message);
+    let prefixed = thread_prefixed(&escape(message));
     sink.log(
         &Record::builder()
             .args(format_args!("{prefixed}"))
@@ -240,6 +245,7 @@ impl Journal {
     }
 
     pub fn record(&self, line: &str) {
+        let line = escape(line);
         match &self.own {
             Some(logger) => {
                 logger.log(

@@ -4,8 +4,10 @@ mod cli;
 mod clock;
 mod config;
 mod error;
+mod escape;
 mod ftp;
 mod journal;
+mod lossless;
 mod mirror;
 mod netrc;
 mod progress;
@@ -22,7 +24,7 @@ fn main() {
     let args = match cli::parse_args() {
         Ok(args) => args,
         Err(err) => {
-            eprintln!("ftpsh: {}", err.message());
+            eprintln!("ftpsh: {}", escape::escape(&err.to_string()));
             std::process::exit(err.exit_code());
         }
     };
@@ -33,7 +35,7 @@ fn run(args: &cli::Args) -> i32 {
     match start(args) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("ftpsh: {}", err.message());
+            eprintln!("ftpsh: {}", escape::escape(&err.to_string()));
             err.exit_code()
         }
     }

@@ -59,7 +59,7 @@ impl Bar {
             ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
         let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr())
             .with_style(style)
-            .with_message(crate::error::one_line(label));
+            .with_message(crate::escape::escape(label).into_owned());
         if let Ok(mut active) = ACTIVE.lock() {
             *active = Some(bar.clone());
         }
@@ -88,13 +88,17 @@ impl Drop for Bar {
     }
 }
 
-/// Prints a line on stderr without tearing through a bar on screen.
+/// Prints a line on stderr without tearing through a bar on screen; escaped, as it may
+/// carry server text (a mirror's event, the protocol trace).
 pub fn print_line(line: &str) {
+    let line = crate::escape::escape(line);
     around_bar(|| eprintln!("{line}"));
 }
 
-/// Prints a line on stdout (a command's own output) without tearing through a bar.
+/// Prints a line on stdout (a command's own output) without tearing through a bar;
+/// escaped like `print_line`.
 pub fn print_out(line: &str) {
+    let line = crate::escape::escape(line);
     around_bar(|| println!("{line}"));
 }
 

@@ -52,7 +52,7 @@ pub fn upload_atomic(
     remote: &str,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Uploaded> {
-    let what = format!("put {}", local.display());
+    let what = format!("put {}", crate::escape::local_path(local));
     let mut file = File::open(local).map_err(|e| Error::local(what.as_str(), e))?;
     let meta = file
         .metadata()
@@ -172,7 +172,12 @@ pub fn download(
         None
     };
     let partial = partial_path(local);
-    let local_error = |e| Error::local(format!("{what}: {}", partial.display()), e);
+    let local_error = |e| {
+        Error::local(
+            format!("{what}: {}", crate::escape::local_path(&partial)),
+            e,
+        )
+    };
     let mut moved_local = false;
     if resume && !partial.exists() && local.is_file() {
         let size = fs::metadata(local).map_or(0, |m| m.len());
@@ -210,7 +215,7 @@ pub fn download(
                 Some(size) if size != offset + bytes => Err(Error::Failed(format!(
                     "{what}: received {} of {size} bytes (data connection cut short); the partial download is kept in {} (get -c resumes it)",
                     offset + bytes,
-                    partial.display()
+                    crate::escape::local_path(&partial)
                 ))),
                 _ => Ok(offset + bytes),
             }
@@ -218,8 +223,9 @@ pub fn download(
     drop(out);
     match result {
         Ok(bytes) => {
-            fs::rename(&partial, local)
-                .map_err(|e| Error::local(format!("{what}: {}", local.display()), e))?;
+            fs::rename(&partial, local).map_err(|e| {
+                Error::local(format!("{what}: {}", crate::escape::local_path(local)), e)
+            })?;
             Ok(bytes)
         }
         Err(err) if moved_local => {
@@ -231,7 +237,7 @@ pub fn download(
                 what: what.clone(),
                 message: format!(
                     "{message}; the partial download is kept in {} (get -c resumes it)",
-                    partial.display()
+                    crate::escape::local_path(&partial)
                 ),
             },
             other => other,

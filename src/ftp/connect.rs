@@ -86,6 +86,8 @@ impl Session {
                 let _ = tcp.set_nodelay(true);
                 Ok(tcp)
             });
+        // Before anything is decoded or sent (the banner is decoded again): names are bytes.
+        stream.set_encoding(super::encoding::Lossless);
         let welcome = stream.get_welcome_msg().map(str::to_string);
         check_sendable("login", &params.user)?;
         stream
@@ -113,6 +115,13 @@ impl Session {
             data_timeout,
         };
         session.caps.features = session.stream.feat().unwrap_or_default();
+        if session.caps.has("UTF8") {
+            // RFC 2640: some servers (IIS, FileZilla Server, older ProFTPD) send names in a
+            // legacy charset until asked. Names stay bytes either way, so a refusal is fine.
+            let _ = session
+                .stream
+                .custom_command("OPTS UTF8 ON", &[Status::CommandOk]);
+        }
         session.set_binary(true)?;
         session.set_passive(params.passive);
         Ok(session)

@@ -3,6 +3,7 @@
 mod commands;
 mod connect;
 mod data;
+pub mod encoding;
 pub mod listing;
 pub mod path;
 pub mod reply;

@@ -82,7 +82,7 @@ pub fn safe_local_component(name: &str) -> Result<&str> {
         || (name.len() >= 2 && name.as_bytes()[1] == b':');
     if bad {
         return Err(Error::BadName {
-            what: format!("{name:?}"),
+            what: crate::escape::quoted(name),
             reason: "not a plain file name (it holds a separator, `..` or a drive); refusing to \
                      write it locally (give a local name)"
                 .to_string(),

@@ -65,7 +65,7 @@ pub fn code_of(response: &Response) -> u16 {
 
 /// A reply body as one line: multi-line replies are joined with " | ".
 pub(super) fn reply_text(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    let text = crate::lossless::decode(body);
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim_end)

@@ -9,8 +9,10 @@ use std::time::Instant;
 use super::plan::Action;
 use super::tree::{self, Kind, RemoteEntry, RemoteTree, Snapshot};
 use crate::error::{Error, Result};
+use crate::escape::quoted;
 use crate::ftp::{Session, path};
 use crate::journal::Journal;
+use crate::lossless;
 use crate::shell::state::Printer;
 use crate::transfer;
 
@@ -224,15 +226,22 @@ impl Applier<'_> {
                     ""
                 };
                 format!(
-                    "job={job} {verb} {rel:?} bytes={} ms={ms} ok{note}",
+                    "job={job} {verb} {} bytes={} ms={ms} ok{note}",
+                    quoted(&rel),
                     done.bytes
                 )
             }
-            Ok(Done::Plain) => format!("job={job} {verb} {rel:?} bytes=0 ms={ms} ok"),
+            Ok(Done::Plain) => format!("job={job} {verb} {} bytes=0 ms={ms} ok", quoted(&rel)),
             Err(err @ Error::Local { .. }) => {
-                format!("job={job} {verb} {rel:?} bytes=0 ms={ms} skipped: {err}")
+                format!(
+                    "job={job} {verb} {} bytes=0 ms={ms} skipped: {err}",
+                    quoted(&rel)
+                )
             }
-            Err(err) => format!("job={job} {verb} {rel:?} bytes=0 ms={ms} failed: {err}"),
+            Err(err) => format!(
+                "job={job} {verb} {} bytes=0 ms={ms} failed: {err}",
+                quoted(&rel)
+            ),
         };
         self.journal.record(&line);
         if let Some(echo) = self.echo {
@@ -375,10 +384,11 @@ fn describe(action: &Action) -> (&'static str, String) {
     }
 }
 
-/// The local file for a mirror-relative path, built from components so the OS separator is used.
+/// The local file for a mirror-relative path, built from components so the OS separator is
+/// used, each component back to the bytes it was read from (see `crate::lossless`).
 pub fn local_file(root: &Path, rel: &str) -> std::path::PathBuf {
     rel.split('/')
-        .fold(root.to_path_buf(), |p, part| p.join(part))
+        .fold(root.to_path_buf(), |p, part| p.join(lossless::to_os(part)))
 }
 
 /// A one-line description of an action, for --dry-run.

@@ -15,7 +15,7 @@ use super::scan;
 use super::state;
 use super::tree::{self, Kind, RemoteTree, Snapshot};
 use super::watch::ChangeWatch;
-use crate::error::{EXIT_CONNECT, Error, Result, one_line};
+use crate::error::{EXIT_CONNECT, Error, Result};
 use crate::ftp::{ConnectParams, Session};
 use crate::journal::Journal;
 use crate::progress::Bar;
@@ -376,7 +376,7 @@ struct Runner {
     safety_next: usize,
     /// Consecutive passes with failed actions, for the retry backoff.
     failed_passes: u32,
-    /// Remote paths whose names could not be decoded: never acted on.
+    /// Remote paths whose names the server itself mangled (U+FFFD): never acted on.
     undecodable: Vec<String>,
     /// Remote folders whose listing held lines no format reads: nothing deleted in them.
     partial: Vec<String>,
@@ -429,7 +429,8 @@ impl Runner {
     }
 
     fn say(&self, message: &str) {
-        (self.printer)(one_line(&format!("{}: {message}", self.label())));
+        // The printer escapes (see `crate::escape`): messages carry server replies.
+        (self.printer)(format!("{}: {message}", self.label()));
     }
 
     fn set_state(&self, state: JobState) {
@@ -605,7 +606,12 @@ impl Runner {
         let mut notes: Vec<String> = self
             .undecodable
             .iter()
-            .map(|rel| format!("remote {rel:?}: name is not valid UTF-8 on the server; left alone"))
+            .map(|rel| {
+                format!(
+                    "remote {}: the server lists this name with U+FFFD (it could not encode it); left alone",
+                    crate::escape::quoted(rel)
+                )
+            })
             .collect();
         notes.extend(listing.partial.iter().map(|(dir, lines)| {
             format!(

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use super::filter::Filter;
 use super::tree::{self, Kind, LocalEntry, Snapshot};
+use crate::lossless;
 
 /// The local tree plus what could not be read (each a one-line reason naming the path).
 #[derive(Debug, Default)]
@@ -73,9 +74,10 @@ struct Walker<'a> {
 
 impl Walker<'_> {
     fn skip(&mut self, rel: &str, shown: &Path, why: impl std::fmt::Display) {
-        self.result
-            .problems
-            .push(format!("{}: {why}; skipped", shown.display()));
+        self.result.problems.push(format!(
+            "{}: {why}; skipped",
+            crate::escape::local_path(shown)
+        ));
         self.result.unreadable.push(rel.to_string());
     }
 
@@ -89,14 +91,16 @@ impl Walker<'_> {
                 Ok(entry) => entry,
                 Err(err) => return self.skip(rel, dir, err),
             };
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else {
+            // Unix names are bytes and are sent as they are, UTF-8 or not; a Windows name
+            // that is not valid UTF-16 has no bytes to send.
+            let Some(name) = lossless::from_os(&entry.file_name()) else {
                 self.result.problems.push(format!(
-                    "{}: name is not valid UTF-8; skipped",
-                    entry.path().display()
+                    "{}: name is not valid Unicode; skipped",
+                    crate::escape::local_path(&entry.path())
                 ));
                 continue;
             };
+            let name = name.as_str();
             if name.contains(['\r', '\n']) {
                 self.result.problems.push(format!(
                     "{:?}: name holds CR or LF; skipped",
@@ -134,9 +138,10 @@ impl Walker<'_> {
                 } else {
                     "not a regular file or folder"
                 };
-                self.result
-                    .notes
-                    .push(format!("{}: {what}; left alone", entry.path().display()));
+                self.result.notes.push(format!(
+                    "{}: {what}; left alone",
+                    crate::escape::local_path(&entry.path())
+                ));
                 self.result.unreadable.push(child);
                 continue;
             };

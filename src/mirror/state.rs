@@ -17,11 +17,12 @@ use crate::ftp::path;
 /// Lists `root` recursively within the filter and merges each entry with the record as it
 /// arrives, so raw listing lines never pile up. A name that is not a plain component is an
 /// error: trusting it could make the mirror act outside its root.
-/// What a recursive listing found: the believed tree, the paths whose names did not
-/// survive decoding (not UTF-8 on the server): kept in the tree, so their folder is never
-/// removed, but never acted on, since no command could name them; and the folders whose
-/// listing held lines no format reads (with how many): not fully known, so nothing in them
-/// may be deleted.
+/// What a recursive listing found: the believed tree, and the paths whose names hold U+FFFD.
+/// Names are read byte for byte (see `crate::lossless`), so U+FFFD comes from the server
+/// itself: one that could not encode a name (libunftp lists a Latin-1 file name lossily)
+/// and will not find it again under that name. Kept in the tree, so their folder is never
+/// removed, but never acted on. And the folders whose listing held lines no format reads
+/// (with how many): not fully known, so nothing in them may be deleted.
 pub struct Listing {
     pub tree: RemoteTree,
     pub undecodable: Vec<String>,
@@ -59,7 +60,10 @@ pub fn list_remote(
         for entry in entries {
             let name = path::safe_local_component(&entry.name).map_err(|_| Error::BadName {
                 what: format!("list {remote_dir}"),
-                reason: format!("refusing unsafe name {:?} from the server", entry.name),
+                reason: format!(
+                    "refusing unsafe name {} from the server",
+                    crate::escape::quoted(&entry.name)
+                ),
             })?;
             let rel = tree::join(dir, name);
             if name.contains(char::REPLACEMENT_CHARACTER) {

@@ -1,6 +1,6 @@
 //! Local commands: lcd, lpwd, lls.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::state::Shell;
 use super::table::Invocation;
@@ -66,7 +66,8 @@ pub fn lls(_: &mut Shell, inv: &Invocation) -> Result<()> {
         let meta = entry
             .metadata()
             .map_err(|e| Error::local(what.as_str(), e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
+        // Files fetched from a server carry its names: shown escaped, bytes as `\xHH`.
+        let name = crate::escape::local_path(Path::new(&entry.file_name()));
         let kind = if meta.is_dir() { 'd' } else { '-' };
         rows.push((name, kind, meta.len()));
     }

@@ -10,6 +10,7 @@ use super::state::{Printer, Shell};
 use super::table::Invocation;
 use crate::cli::positive_seconds;
 use crate::error::{Error, Result};
+use crate::escape::escape;
 use crate::ftp::path;
 use crate::mirror::job::{self, JobSpec, JobState, MirrorOptions};
 
@@ -95,7 +96,8 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let interval = spec.options.interval;
     let id = shell.jobs.start(spec, Arc::clone(&shell.printer))?;
     println!(
-        "mirror {id} started: {summary} (every {}s)",
+        "mirror {id} started: {} (every {}s)",
+        escape(&summary),
         interval.as_secs_f64()
     );
     Ok(())
@@ -207,11 +209,11 @@ pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
             s.renames,
             s.deletes,
             s.errors + s.skipped,
-            job.local,
-            job.remote
+            escape(&job.local),
+            escape(&job.remote)
         );
         if let JobState::Failed(reason) = &s.state {
-            println!("    failed: {reason}");
+            println!("    failed: {}", escape(reason));
         }
     }
     Ok(())

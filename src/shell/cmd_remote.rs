@@ -4,14 +4,15 @@ use super::glob;
 use super::state::Shell;
 use super::table::Invocation;
 use super::unread::Unread;
-use crate::error::{Error, Result, one_line};
+use crate::error::{Error, Result};
+use crate::escape::escape;
 use crate::ftp::Session;
 use crate::ftp::listing::{self, Entry, EntryKind};
 use crate::ftp::path;
 
 pub fn pwd(shell: &mut Shell, _: &Invocation) -> Result<()> {
     let dir = shell.session()?.pwd()?;
-    println!("{dir}");
+    println!("{}", escape(&dir));
     shell.cwd = dir;
     Ok(())
 }
@@ -37,7 +38,7 @@ pub fn ls(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
     if inv.has('R') {
         for line in session.list(path)? {
-            println!("{}", one_line(&line));
+            println!("{}", escape(&line));
         }
         return Ok(());
     }
@@ -56,12 +57,12 @@ pub fn ls(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         println!("{line}");
     }
     for bad in &unparsed {
-        println!("? {}", one_line(bad.line.trim_end_matches(['\r', '\n'])));
+        println!("? {}", escape(bad.line.trim_end_matches(['\r', '\n'])));
     }
     if !unparsed.is_empty() {
         eprintln!(
             "{}",
-            one_line(&format!(
+            escape(&format!(
                 "ls {target}: {} line(s) marked ? are shown as the server sent them: no listing format reads them",
                 unparsed.len()
             ))
@@ -111,10 +112,11 @@ pub fn format_listing(entries: &[Entry], human: bool) -> Vec<String> {
             let date = e
                 .mtime
                 .map_or_else(|| "-".repeat(16), |t| human_time(t)[..16].to_string());
-            one_line(&format!(
+            escape(&format!(
                 "{kind} {size:>width$}  {date}  {}{suffix}",
                 e.name
             ))
+            .into_owned()
         })
         .collect()
 }
@@ -139,7 +141,7 @@ pub fn nlst(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         .session()?
         .nlst(inv.args.first().map(String::as_str))?
     {
-        println!("{name}");
+        println!("{}", escape(&name));
     }
     Ok(())
 }
@@ -233,8 +235,8 @@ pub fn remove_tree(session: &mut Session, target: &str) -> Result<()> {
         return Err(Error::BadName {
             what: format!("rm -r {target}"),
             reason: format!(
-                "the server lists {:?}, which is not a plain name; nothing deleted in this folder",
-                bad.name
+                "the server lists {}, which is not a plain name; nothing deleted in this folder",
+                crate::escape::quoted(&bad.name)
             ),
         });
     }
@@ -297,7 +299,7 @@ pub fn size(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
     for file in &inv.args {
         let bytes = session.size(file)?;
-        println!("{bytes}\t{file}");
+        println!("{bytes}\t{}", escape(file));
     }
     Ok(())
 }
@@ -306,7 +308,7 @@ pub fn mdtm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
     for file in &inv.args {
         let time = session.mdtm(file)?;
-        println!("{}\t{file}", human_time(time));
+        println!("{}\t{}", human_time(time), escape(file));
     }
     Ok(())
 }
@@ -338,7 +340,10 @@ pub fn touch(shell: &mut Shell, inv: &Invocation) -> Result<()> {
             }
             Some(_) => {
                 if !session.set_mtime(file, crate::clock::now_unix())? {
-                    eprintln!("touch {file}: the server cannot set modification times");
+                    eprintln!(
+                        "touch {}: the server cannot set modification times",
+                        escape(file)
+                    );
                 }
             }
             None => {

@@ -6,6 +6,7 @@ use super::table::Invocation;
 use crate::cli;
 use crate::config;
 use crate::error::{Error, Result};
+use crate::escape::escape;
 use crate::ftp::tls::TlsMode;
 use crate::target;
 
@@ -81,7 +82,7 @@ pub fn quote(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         )));
     }
     let reply = shell.session()?.quote(&command)?;
-    println!("{reply}");
+    println!("{}", escape(&reply));
     Ok(())
 }
 
@@ -89,7 +90,7 @@ pub fn site(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let reply = shell
         .session()?
         .quote(&format!("SITE {}", inv.args.join(" ")))?;
-    println!("{reply}");
+    println!("{}", escape(&reply));
     Ok(())
 }
 

@@ -8,8 +8,10 @@ use super::state::Shell;
 use super::table::Invocation;
 use super::unread::Unread;
 use crate::error::{Error, Result};
+use crate::escape::local_path;
 use crate::ftp::listing::EntryKind;
 use crate::ftp::{Session, path};
+use crate::lossless;
 use crate::mirror::apply::local_file;
 use crate::mirror::filter::Filter;
 use crate::mirror::pool::Pool;
@@ -66,11 +68,12 @@ fn put_all(
     for source in sources {
         let name = source
             .file_name()
-            .and_then(|n| n.to_str())
+            .and_then(lossless::from_os)
             .ok_or_else(|| Error::BadName {
-                what: format!("put {}", source.display()),
+                what: format!("put {}", local_path(source)),
                 reason: "not a file name".to_string(),
             })?;
+        let name = name.as_str();
         let remote = match dest {
             Some(dest) if into_dir => path::join(dest, name),
             Some(dest) => dest.to_string(),
@@ -79,7 +82,7 @@ fn put_all(
         if source.is_dir() {
             if !recursive {
                 return Err(Error::IsDirectory {
-                    what: format!("put {}", source.display()),
+                    what: format!("put {}", local_path(source)),
                     hint: " (put -r sends a whole tree)",
                 });
             }
@@ -163,7 +166,7 @@ fn put_tree(session: &mut Session, local: &Path, remote: &str) -> Result<()> {
     match found.problems.first() {
         Some(problem) => Err(Error::Failed(format!(
             "put -r {}: {} paths skipped, first: {problem}",
-            local.display(),
+            local_path(local),
             found.problems.len()
         ))),
         None => Ok(()),
@@ -241,7 +244,9 @@ fn get_all(
             _ => {
                 // A name taken from the remote path must stay inside the local folder.
                 let name = path::safe_local_component(path::file_name(remote))?;
-                dest.map_or_else(|| PathBuf::from(name), |d| Path::new(d).join(name))
+                // The server's bytes (see `crate::lossless`), not the name's UTF-8 form.
+                let name = lossless::to_os(name);
+                dest.map_or_else(|| PathBuf::from(&name), |d| Path::new(d).join(&name))
             }
         };
         if is_dir {
@@ -291,7 +296,10 @@ fn get_all(
             batch.inc(1);
         }
         if verbose {
-            crate::progress::print_out(&format!("{bytes} bytes received into {}", local.display()));
+            crate::progress::print_out(&format!(
+                "{bytes} bytes received into {}",
+                local_path(local)
+            ));
         }
         Ok(())
     })
@@ -316,11 +324,11 @@ fn get_tree(
     let mut pending = vec![(remote.to_string(), local.to_path_buf(), 0usize)];
     while let Some((dir, target, depth)) = pending.pop() {
         std::fs::create_dir_all(&target)
-            .map_err(|e| Error::local(format!("get -r {remote}: {}", target.display()), e))?;
+            .map_err(|e| Error::local(format!("get -r {remote}: {}", local_path(&target)), e))?;
         let listing = session.listing(&dir)?;
         for entry in unread.entries(&dir, listing) {
             let name = path::safe_local_component(&entry.name)?;
-            let (child, child_local) = (path::join(&dir, name), target.join(name));
+            let (child, child_local) = (path::join(&dir, name), target.join(lossless::to_os(name)));
             match entry.kind {
                 EntryKind::Dir if depth + 1 < TREE_DEPTH => {
                     pending.push((child, child_local, depth + 1))

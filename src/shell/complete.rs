@@ -13,6 +13,7 @@ use rustyline::validate::Validator;
 use rustyline::{Context, Helper};
 
 use super::table::{self, ArgKind};
+use crate::escape::{escape as escape_text, has_controls};
 use crate::ftp::listing::EntryKind;
 use crate::ftp::{Session, path};
 
@@ -88,7 +89,11 @@ impl Remote {
             Ok(entries) => {
                 let names: Vec<(String, bool)> = entries
                     .into_iter()
-                    .filter(|e| path::safe_local_component(&e.name).is_ok())
+                    // A name with controls would be drawn raw on the line being edited:
+                    // not offered (`ls` shows it escaped; a glob can still reach it).
+                    .filter(|e| {
+                        path::safe_local_component(&e.name).is_ok() && !has_controls(&e.name)
+                    })
                     .map(|e| (e.name, e.kind == EntryKind::Dir))
                     .collect();
                 self.cache.insert(absolute, (Instant::now(), names.clone()));
@@ -218,7 +223,9 @@ impl Completer for ShellHelper {
                     .into_iter()
                     .filter(|(n, _)| n.starts_with(prefix))
                     .map(|(n, is_dir)| {
-                        let shown = if is_dir { format!("{n}/") } else { n.clone() };
+                        // Bytes that are not UTF-8 listed as `\xHH`; the line gets the name
+                        // itself, which goes back to the server byte for byte.
+                        let shown = escape_text(&n).into_owned() + if is_dir { "/" } else { "" };
                         let typed = format!("{}{}", escape(dir), escape(&n));
                         let replacement = if is_dir {
                             format!("{typed}/")

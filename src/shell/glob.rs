@@ -34,16 +34,19 @@ pub fn expand_local(pattern: &str) -> Result<Vec<PathBuf>> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = full.file_name().and_then(|n| n.to_str()).unwrap_or(pattern);
+    let name = full
+        .file_name()
+        .and_then(crate::lossless::from_os)
+        .unwrap_or_else(|| pattern.to_string());
+    let name = name.as_str();
     let glob = matcher(name)?;
     let dots = name.starts_with('.');
     let read = std::fs::read_dir(&dir).map_err(|e| Error::local(pattern, e))?;
     let mut found: Vec<PathBuf> = read
         .flatten()
         .filter(|e| {
-            e.file_name()
-                .to_str()
-                .is_some_and(|n| glob.is_match(n) && (dots || !n.starts_with('.')))
+            crate::lossless::from_os(&e.file_name())
+                .is_some_and(|n| glob.is_match(&n) && (dots || !n.starts_with('.')))
         })
         .map(|e| {
             if dir == Path::new(".") && full.parent().is_none_or(|p| p.as_os_str().is_empty()) {

@@ -50,7 +50,7 @@ pub fn run(shell: &mut Shell) -> i32 {
         shell.printer = Arc::new(move |line: String| {
             crate::progress::around_bar(|| {
                 if let Ok(mut p) = printer.lock() {
-                    let _ = p.print(line);
+                    let _ = p.print(crate::escape::escape(&line).into_owned());
                 }
             });
         });
@@ -75,7 +75,7 @@ pub fn run(shell: &mut Shell) -> i32 {
                     let _ = editor.add_history_entry(line.as_str());
                 }
                 if let Err(err) = run_line(shell, &line) {
-                    eprintln!("{}", err.message());
+                    eprintln!("{}", crate::escape::escape(&err.to_string()));
                 }
                 if let (Ok(mut remote), Ok(commands)) = (remote.lock(), split::split_line(&line)) {
                     commands.iter().for_each(|words| remote.after_line(words));

@@ -8,6 +8,7 @@ const IDLE_CHECK_AFTER: Duration = Duration::from_secs(20);
 
 use crate::cli::Settings;
 use crate::error::{Error, Result};
+use crate::escape::{escape, escape_lines};
 use crate::ftp::{ConnectParams, Session};
 use crate::mirror::job::Jobs;
 
@@ -95,8 +96,9 @@ impl Shell {
             self.broken = false;
             let host = self.params().map(|p| p.host.clone()).unwrap_or_default();
             eprintln!(
-                "connection to {host} was lost; reconnected, back in {}",
-                self.cwd
+                "connection to {} was lost; reconnected, back in {}",
+                escape(&host),
+                escape(&self.cwd)
             );
         }
         self.last_used = Instant::now();
@@ -137,7 +139,7 @@ impl Shell {
         if let Some(welcome) = session.welcome()
             && (self.interactive || self.verbose)
         {
-            println!("{welcome}");
+            escape_lines(welcome).for_each(|line| println!("{line}"));
         }
         self.session = Some(session);
         self.broken = false;
@@ -204,7 +206,8 @@ impl Shell {
 
     pub fn prompt(&self) -> String {
         match self.params() {
-            Some(p) => format!("ftpsh {}:{}> ", p.host, self.cwd),
+            // The server's folder name goes into rustyline's prompt, drawn raw: escaped.
+            Some(p) => format!("ftpsh {}:{}> ", escape(&p.host), escape(&self.cwd)),
             None => "ftpsh> ".to_string(),
         }
     }

@@ -2,7 +2,8 @@
 //! per folder as it meets one (naming the folder and the line), and fails at its end, after
 //! doing all the rest, so a script sees exit status 1.
 
-use crate::error::{Error, Result, one_line};
+use crate::error::{Error, Result};
+use crate::escape::escape;
 use crate::ftp::listing::{Entry, Listing};
 
 /// The folders a command met with unreadable lines, and how many lines.
@@ -30,7 +31,7 @@ impl Unread {
                 1 => String::new(),
                 n => format!(" and {} more", n - 1),
             };
-            crate::progress::print_line(&one_line(&format!(
+            crate::progress::print_line(&escape(&format!(
                 "warning: {}: skipped in {folder}: {first}{more}",
                 self.what
             )));

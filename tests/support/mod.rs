@@ -4,6 +4,7 @@
 pub mod fake;
 pub mod proxy;
 pub mod pyftpd;
+pub mod scripted;
 pub mod server;
 pub mod skip;
 
@@ -142,6 +143,25 @@ pub fn wait_out(mut child: std::process::Child, deadline: Duration) -> Out {
         std::thread::sleep(Duration::from_millis(20));
     }
     Out::from(child.wait_with_output().expect("wait ftpsh"))
+}
+
+/// Like `wait_out`, with stdout and stderr as raw bytes: (exit code, stdout, stderr).
+pub fn wait_out_raw(mut child: std::process::Child, deadline: Duration) -> (i32, Vec<u8>, Vec<u8>) {
+    let start = Instant::now();
+    while child.try_wait().expect("wait ftpsh").is_none() {
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("ftpsh still running after {deadline:?} (killed)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("wait ftpsh");
+    (
+        output.status.code().unwrap_or(-1),
+        output.stdout,
+        output.stderr,
+    )
 }
 
 /// Waits for `condition` to hold, polling, and fails the test at the deadline.
