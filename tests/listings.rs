@@ -77,10 +77,7 @@ fn ls_shows_every_entry_and_the_odd_line_escaped() {
         "{rows:?}"
     );
     assert!(rows[1].ends_with("  sub/"), "{rows:?}");
-    assert_eq!(
-        rows[2],
-        "? ?? \\u{1b}]0;owned\\u{7} no format reads this ??"
-    );
+    assert_eq!(rows[2], "? ?? \\x1b]0;owned\\x07 no format reads this ??");
     assert!(
         !out.stdout.contains('\x1b') && !out.stderr.contains('\x1b'),
         "{out:?}"
