@@ -17,9 +17,32 @@ pub fn pwd(shell: &mut Shell, _: &Invocation) -> Result<()> {
     Ok(())
 }
 
+/// `cd DIR`: DIR resolved against the known folder (see path::cd_target); `cd -` goes back
+/// to the previous folder and prints it.
 pub fn cd(shell: &mut Shell, inv: &Invocation) -> Result<()> {
-    shell.session()?.cwd(&inv.args[0])?;
+    let back = inv.args[0] == "-";
+    let arg = if back {
+        shell
+            .previous_cwd
+            .clone()
+            .ok_or_else(|| Error::Failed("cd -: no previous folder yet".into()))?
+    } else {
+        inv.args[0].clone()
+    };
+    let old = shell.cwd.clone();
+    let session = shell.session()?;
+    match path::cd_target(&old, &arg) {
+        Some(target) => session.cwd(&target)?,
+        None if arg == ".." => session.cdup()?,
+        None => session.cwd(&arg)?,
+    }
     shell.refresh_cwd();
+    if shell.cwd != old && !old.is_empty() {
+        shell.previous_cwd = Some(old);
+    }
+    if back {
+        println!("{}", escape(&shell.cwd));
+    }
     Ok(())
 }
 
