@@ -17,7 +17,9 @@ pub fn pwd(shell: &mut Shell, _: &Invocation) -> Result<()> {
 }
 
 pub fn cd(shell: &mut Shell, inv: &Invocation) -> Result<()> {
-    shell.session()?.cwd(&inv.args[0])?;
+    let session = shell.session()?;
+    let dir = glob::expand_one(session, &inv.args[0])?;
+    session.cwd(&dir)?;
     shell.refresh_cwd();
     Ok(())
 }
@@ -235,8 +237,9 @@ pub fn remove_tree(session: &mut Session, target: &str) -> Result<()> {
 }
 
 pub fn rnfr(shell: &mut Shell, inv: &Invocation) -> Result<()> {
-    let from = inv.args[0].clone();
-    shell.session()?.rename_from(&from)?;
+    let session = shell.session()?;
+    let from = glob::expand_one(session, &inv.args[0])?;
+    session.rename_from(&from)?;
     shell.rename_from = Some(from);
     Ok(())
 }
@@ -251,14 +254,26 @@ pub fn rnto(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     shell.session()?.rename(&from, &inv.args[0])
 }
 
+/// `rename FROM TO`: FROM may be a glob matching one name (see `glob::expand_one`).
 pub fn rename(shell: &mut Shell, inv: &Invocation) -> Result<()> {
-    shell.session()?.rename(&inv.args[0], &inv.args[1])
+    let session = shell.session()?;
+    let from = glob::expand_one(session, &inv.args[0])?;
+    session.rename(&from, &inv.args[1])
 }
 
 /// `mv SRC... DEST`: into DEST (keeping names) when it is a directory, else a plain rename.
+/// SRCs may be globs, expanded from the server's listing.
 pub fn mv(shell: &mut Shell, inv: &Invocation) -> Result<()> {
-    let (dest, sources) = inv.args.split_last().expect("arity checked");
+    let (dest, words) = inv.args.split_last().expect("arity checked");
     let session = shell.session()?;
+    let mut sources = Vec::new();
+    for word in words {
+        sources.extend(
+            glob::expand_remote(session, word)?
+                .into_iter()
+                .map(|(p, _)| p),
+        );
+    }
     let dest_is_dir = dest.ends_with('/')
         || session
             .stat(dest)?
@@ -268,7 +283,7 @@ pub fn mv(shell: &mut Shell, inv: &Invocation) -> Result<()> {
             what: format!("mv: {dest}"),
         });
     }
-    for source in sources {
+    for source in &sources {
         let target = if dest_is_dir {
             path::join(dest, path::file_name(source))
         } else {
