@@ -135,8 +135,20 @@ pub fn mask_command(command: &str) -> String {
     }
 }
 
+/// A note of ours in the protocol trace (`--debug`), between the commands and replies it
+/// explains: "--- text".
+pub fn trace_note(text: &str) {
+    log::debug!(target: TRACE_NOTE, "{text}");
+}
+
+/// Log target of `trace_note`.
+const TRACE_NOTE: &str = "ftpsh::trace";
+
 /// A protocol line from suppaftp, rewritten as "--> CMD" / "<-- reply", PASS masked.
 fn protocol_line(record: &Record) -> Option<String> {
+    if record.target() == TRACE_NOTE {
+        return Some(format!("--- {}", record.args()));
+    }
     if !record.target().starts_with("suppaftp") {
         return None;
     }

@@ -11,6 +11,9 @@ use support::fake::{Act, Fake, MODERN_FEAT};
 use support::{Out, assert_fails, assert_ok};
 use tempfile::TempDir;
 
+/// A PASV or EPSV reply, given the port the fake listens on.
+type PassiveReply = fn(u16) -> String;
+
 const DEADLINE: Duration = Duration::from_secs(30);
 
 /// `ftpsh --timeout 2 ARGS... -c COMMANDS URL` in `dir`, killed at the deadline.
@@ -84,4 +87,156 @@ fn rm_f_of_a_glob_fails_when_the_listing_may_be_cut() {
     assert_ok(&run(&fake, dir.path(), &[], "rm -f *.none"));
     let out = run(&fake, dir.path(), &[], "rm *.none");
     assert_fails(&out, 1, "no remote file matches *.none");
+}
+
+// ---- data connections: negotiated like curl and lftp -------------------------------------
+
+#[test]
+fn epsv_refused_falls_back_to_pasv_for_the_rest_of_the_session() {
+    for refusal in ["500 Unknown command", "502 EPSV not implemented", "501 no"] {
+        let fake = Fake::start(
+            &[("d/a.txt", b"alpha")],
+            MODERN_FEAT,
+            move |verb, _, _| match verb {
+                "EPSV" => Act::Reply(refusal.to_string()),
+                _ => Act::Normal,
+            },
+        );
+        let dir = TempDir::new().unwrap();
+        let out = run(
+            &fake,
+            dir.path(),
+            &[],
+            "ls d; get d/a.txt; ls d; cat d/a.txt",
+        );
+        assert_ok(&out);
+        assert!(out.stdout.contains("a.txt"), "{refusal}: {}", out.stdout);
+        assert_eq!(std::fs::read(dir.path().join("a.txt")).unwrap(), b"alpha");
+        assert_eq!(sent(&fake, "EPSV").len(), 1, "{refusal}: EPSV asked once");
+        assert_eq!(
+            sent(&fake, "PASV").len(),
+            4,
+            "{refusal}: then PASV each time"
+        );
+    }
+}
+
+#[test]
+fn a_227_naming_another_host_is_not_followed() {
+    // The fake listens on 127.0.0.1 only: following the reply to 127.0.0.2 (or 10.9.8.7)
+    // would find nobody there.
+    for format in [
+        (|p: u16| {
+            format!(
+                "227 Entering Passive Mode (127,0,0,2,{},{})",
+                p >> 8,
+                p & 255
+            )
+        }) as fn(u16) -> String,
+        |p| {
+            format!(
+                "227 Entering Passive Mode (10,9,8,7,{},{})",
+                p >> 8,
+                p & 255
+            )
+        },
+    ] {
+        let fake = Fake::start(
+            &[("a.txt", b"alpha")],
+            &["SIZE"],
+            move |verb, _, _| match verb {
+                "PASV" => Act::Passive(format),
+                _ => Act::Normal,
+            },
+        );
+        let dir = TempDir::new().unwrap();
+        let out = run(&fake, dir.path(), &["--debug"], "ls; get a.txt");
+        assert_ok(&out);
+        assert!(out.stdout.contains("a.txt"), "{}", out.stdout);
+        assert_eq!(std::fs::read(dir.path().join("a.txt")).unwrap(), b"alpha");
+        let trace = format!("{}{}", out.stdout, out.stderr);
+        assert!(
+            trace.contains("connecting to its own address 127.0.0.1:"),
+            "--debug says so: {trace}"
+        );
+    }
+}
+
+#[test]
+fn pasv_and_epsv_replies_are_read_by_their_numbers() {
+    let forms: [(&str, PassiveReply); 7] = [
+        ("PASV", |p| {
+            format!("227 Entering Passive Mode 127,0,0,1,{},{}", p >> 8, p & 255)
+        }),
+        ("PASV", |p| {
+            format!("227 ={},{},{},{},{},{}", 127, 0, 0, 1, p >> 8, p & 255)
+        }),
+        ("PASV", |p| {
+            format!(
+                "227 Entering Passive Mode (127,0,0,1,{},{}). Enjoy",
+                p >> 8,
+                p & 255
+            )
+        }),
+        ("PASV", |p| {
+            format!("227 Passive (127, 0, 0, 1, {}, {})", p >> 8, p & 255)
+        }),
+        ("EPSV", |p| {
+            format!("229 Entering Extended Passive Mode (|||{p}|)")
+        }),
+        ("EPSV", |p| {
+            format!("229 Entering Extended Passive Mode (!!!{p}!)")
+        }),
+        ("EPSV", |p| format!("229 |||{p}| and some words")),
+    ];
+    for (verb_wanted, format) in forms {
+        let feat: &[&str] = if verb_wanted == "EPSV" {
+            &["EPSV"]
+        } else {
+            &[]
+        };
+        let fake = Fake::start(&[("a.txt", b"alpha")], feat, move |verb, _, _| {
+            if verb == verb_wanted {
+                Act::Passive(format)
+            } else {
+                Act::Normal
+            }
+        });
+        let dir = TempDir::new().unwrap();
+        let out = run(&fake, dir.path(), &[], "ls; get a.txt");
+        assert_ok(&out);
+        assert_eq!(
+            std::fs::read(dir.path().join("a.txt")).unwrap(),
+            b"alpha",
+            "{}",
+            format(1025)
+        );
+    }
+}
+
+#[test]
+fn passive_ports_out_of_range_are_refused() {
+    let forms: [(&str, &str); 4] = [
+        ("PASV", "227 Entering Passive Mode (127,0,0,1,0,0)"),
+        ("PASV", "227 Entering Passive Mode (127,0,0,1,256,1)"),
+        ("EPSV", "229 Entering Extended Passive Mode (|||0|)"),
+        ("EPSV", "229 Entering Extended Passive Mode (|||65536|)"),
+    ];
+    for (verb_wanted, reply) in forms {
+        let feat: &[&str] = if verb_wanted == "EPSV" {
+            &["EPSV"]
+        } else {
+            &[]
+        };
+        let fake = Fake::start(&[("a.txt", b"alpha")], feat, move |verb, _, _| {
+            if verb == verb_wanted {
+                Act::Reply(reply.to_string())
+            } else {
+                Act::Normal
+            }
+        });
+        let dir = TempDir::new().unwrap();
+        let out = run(&fake, dir.path(), &[], "ls");
+        assert_fails(&out, 1, reply);
+    }
 }

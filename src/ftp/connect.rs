@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use suppaftp::{FtpError, RustlsConnector, RustlsFtpStream, Status};
 
+use super::data::open_passive;
 use super::path::check_sendable;
 use super::reply::{code_of, ftp_error, reply_text};
 use super::session::{Capabilities, Session, millis};
@@ -74,17 +75,20 @@ impl Session {
         // itself): a stalled data connection must fail, not hang.
         let data_timeout = Arc::new(AtomicU64::new(millis(params.timeout)));
         let bound = Arc::clone(&data_timeout);
+        let peer = stream
+            .get_ref()
+            .peer_addr()
+            .map_err(|e| Error::Connect(format!("connect {}: {e}", params.address())))?
+            .ip();
         // Active mode waits for the server's data connection no longer than any other read.
         let mut stream = stream
             .active_mode(params.timeout)
-            .passive_stream_builder(move |addr| {
-                let timeout = Duration::from_millis(bound.load(Ordering::Relaxed));
-                let tcp = TcpStream::connect_timeout(&addr, timeout)
-                    .map_err(FtpError::ConnectionError)?;
-                let _ = tcp.set_read_timeout(Some(timeout));
-                let _ = tcp.set_write_timeout(Some(timeout));
-                let _ = tcp.set_nodelay(true);
-                Ok(tcp)
+            .passive_stream_builder(move |named| {
+                open_passive(
+                    named,
+                    peer,
+                    Duration::from_millis(bound.load(Ordering::Relaxed)),
+                )
             });
         // Before anything is decoded or sent (the banner is decoded again): names are bytes.
         stream.set_encoding(super::encoding::Lossless);

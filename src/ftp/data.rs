@@ -2,7 +2,7 @@
 //! checked by its final reply.
 
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::time::Duration;
 
 use rustls::{ClientConnection, StreamOwned};
@@ -20,6 +20,34 @@ const TRANSFER_BUFFER: usize = 256 * 1024;
 /// What a session's buffer starts at: it grows to `TRANSFER_BUFFER` only while reads fill
 /// it, so connections that send small files never hold (or zero) the full size.
 const FIRST_BUFFER: usize = 16 * 1024;
+
+/// Where a passive data connection goes: always the control connection's peer, at the port
+/// the server named. A 227 reply names an address too, but behind NAT it is a private one,
+/// and a hostile server could name any host on the user's network and feed it data (curl's
+/// default since 7.74, lftp, FileZilla do the same). The second value says whether the reply
+/// named another address.
+pub(super) fn data_address(named: SocketAddr, peer: IpAddr) -> (SocketAddr, bool) {
+    (SocketAddr::new(peer, named.port()), named.ip() != peer)
+}
+
+/// Opens a passive data connection to the server (see `data_address`), bounded by `timeout`.
+pub(super) fn open_passive(
+    named: SocketAddr,
+    peer: IpAddr,
+    timeout: Duration,
+) -> suppaftp::FtpResult<TcpStream> {
+    let (addr, moved) = data_address(named, peer);
+    if moved {
+        crate::journal::trace_note(&format!(
+            "the server named {named} for the data connection; connecting to its own address {addr} instead"
+        ));
+    }
+    let tcp = TcpStream::connect_timeout(&addr, timeout).map_err(FtpError::ConnectionError)?;
+    let _ = tcp.set_read_timeout(Some(timeout));
+    let _ = tcp.set_write_timeout(Some(timeout));
+    let _ = tcp.set_nodelay(true);
+    Ok(tcp)
+}
 
 impl Session {
     /// Raw LIST lines, as the server sends them.
@@ -267,4 +295,32 @@ fn pump(
     }
     out.flush().map_err(|e| (Side::Output, e))?;
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_connections_go_to_the_control_peer() {
+        let addr = |s: &str| s.parse::<SocketAddr>().unwrap();
+        let peer: IpAddr = "127.0.0.1".parse().unwrap();
+        for (named, want, moved) in [
+            ("127.0.0.1:1025", "127.0.0.1:1025", false),
+            ("127.0.0.2:1025", "127.0.0.1:1025", true),
+            ("10.0.0.5:40000", "127.0.0.1:40000", true),
+            ("192.168.1.20:21", "127.0.0.1:21", true),
+        ] {
+            assert_eq!(
+                data_address(addr(named), peer),
+                (addr(want), moved),
+                "{named}"
+            );
+        }
+        let peer6: IpAddr = "::1".parse().unwrap();
+        assert_eq!(
+            data_address(addr("10.0.0.5:40000"), peer6),
+            (addr("[::1]:40000"), true)
+        );
+    }
 }

@@ -24,6 +24,9 @@ pub enum Act {
     },
     /// A data command whose data never ends: `chunk` again and again until the client leaves.
     Endless(Vec<u8>),
+    /// PASV or EPSV: open a passive listener on 127.0.0.1 and answer with this reply, given
+    /// the listener's port.
+    Passive(fn(u16) -> String),
     /// Handle the command normally.
     Normal,
 }
@@ -256,6 +259,13 @@ fn serve(
                 trickle,
             } => Some((body, closing, trickle, false)),
             Act::Endless(chunk) => Some((chunk, String::new(), None, true)),
+            Act::Passive(format) => {
+                let listener = TcpListener::bind("127.0.0.1:0")?;
+                let port = listener.local_addr()?.port();
+                passive = Some(listener);
+                reply(&mut out, &format(port))?;
+                continue;
+            }
             Act::Normal => None,
         };
         if let Some((body, closing, every, endless)) = data_body {
