@@ -10,6 +10,8 @@ pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 /// Exit status: could not connect or log in.
 pub const EXIT_CONNECT: i32 = 3;
+/// Exit status: a script or `-c` run stopped by Ctrl-C (SIGINT), as a shell reports it.
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -67,6 +69,9 @@ pub enum Error {
     /// Any other failure of a command, already phrased for the user.
     #[error("{0}")]
     Failed(String),
+    /// Ctrl-C stopped the command: what it was doing and what it left (phrased).
+    #[error("{0}")]
+    Cancelled(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -112,10 +117,16 @@ impl Error {
         Error::Usage(message.into())
     }
 
+    /// `WHAT: cancelled`.
+    pub fn cancelled(what: impl std::fmt::Display) -> Error {
+        Error::Cancelled(format!("{what}: cancelled"))
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) => EXIT_USAGE,
             Error::Connect(_) | Error::LoginRefused { .. } => EXIT_CONNECT,
+            Error::Cancelled(_) => EXIT_INTERRUPTED,
             _ => EXIT_FAILED,
         }
     }

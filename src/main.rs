@@ -1,5 +1,6 @@
 //! ftpsh: parse arguments, open the session, pick the way in, exit with its status.
 
+mod cancel;
 mod cli;
 mod clock;
 mod config;
@@ -59,6 +60,11 @@ fn start(args: &cli::Args) -> Result<i32, Error> {
     if let Some(target) = cli::target_from_args(args)? {
         let params = cli::connect_params(&target, &shell.settings)?;
         shell.connect(&params, target.dir.as_deref())?;
+    }
+    // From here on Ctrl-C stops the command in the foreground, not the process (a password
+    // prompt above still ends at Ctrl-C as before).
+    if let Err(err) = cancel::watch_sigint() {
+        eprintln!("ftpsh: cannot watch Ctrl-C: {err}");
     }
     let code = if let Some(commands) = &args.command {
         shell::script::run_commands(&mut shell, commands)

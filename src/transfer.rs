@@ -67,13 +67,26 @@ pub fn upload_atomic(
     path::check_sendable(&what, remote)?;
     let temp = path::temp_sibling(remote, &next_tag());
     let what_remote = format!("put {remote}");
+    // Ctrl-C makes the next read fail: the data connection closes, the temporary goes.
     let stored = session
-        .store(&temp, &mut file, false, progress)
-        .and_then(|bytes| check_stored_size(session, &temp, remote, bytes).map(|()| bytes));
+        .store(
+            &temp,
+            &mut crate::cancel::Reader(&mut file),
+            false,
+            progress,
+        )
+        .and_then(|bytes| check_stored_size(session, &temp, remote, bytes).map(|()| bytes))
+        .and_then(|bytes| match crate::cancel::requested() {
+            true => Err(Error::cancelled(&what_remote)),
+            false => Ok(bytes),
+        });
     let bytes = match stored {
         Ok(bytes) => bytes,
         Err(err) => {
             discard_temp(session, &temp, &err);
+            if crate::cancel::requested() {
+                return Err(Error::cancelled(&what_remote));
+            }
             return Err(err.about(&what_remote));
         }
     };
@@ -111,7 +124,9 @@ fn check_stored_size(session: &mut Session, temp: &str, remote: &str, sent: u64)
 /// Removing the temporary after a failed upload is best effort; the connection may be gone,
 /// and the next mirror pass cleans stale temporaries anyway.
 fn discard_temp(session: &mut Session, temp: &str, cause: &Error) {
-    if !cause.is_connection_lost() {
+    // A cancelled upload may have had its data connection shut down under it: the control
+    // connection is still worth a try.
+    if !cause.is_connection_lost() || crate::cancel::requested() {
         let _ = session.delete(temp);
     }
 }
@@ -202,7 +217,8 @@ pub fn download(
         File::create(&partial)
     }
     .map_err(local_error)?;
-    let mut out = BufWriter::new(file);
+    // Ctrl-C makes the next write fail: the data connection closes.
+    let mut out = crate::cancel::Writer(BufWriter::new(file));
     let mut received = 0;
     let result = session
         .retrieve_from(remote, offset, &mut out, &mut |n| {
@@ -232,6 +248,15 @@ pub fn download(
             let _ = fs::rename(&partial, local);
             Err(err)
         }
+        Err(_) if crate::cancel::requested() => Err(if offset > 0 || received > 0 {
+            Error::Cancelled(format!(
+                "{what}: cancelled; the partial download is kept in {} (get -c resumes it)",
+                partial.display()
+            ))
+        } else {
+            let _ = fs::remove_file(&partial);
+            Error::cancelled(&what)
+        }),
         Err(err) if offset > 0 || received > 0 || err.is_connection_lost() => Err(match err {
             Error::Connection { message, .. } => Error::Connection {
                 what: what.clone(),

@@ -768,3 +768,76 @@ fn active_mode_waits_for_the_data_connection_no_longer_than_the_timeout() {
     assert_ok(&listed);
     assert!(listed.stdout.contains("a.txt"), "{}", listed.stdout);
 }
+
+/// SIGINT (Ctrl-C) during a transfer of a `-c` run or a script: the transfer stops, the
+/// remote temporary is removed, and the run ends with status 130 (what a shell reports for
+/// SIGINT) without running the next command; a script says which line stopped.
+#[test]
+fn sigint_during_a_transfer_ends_a_run_with_130_and_cleans_up() {
+    let (server, proxy, local) = setup();
+    // 8 MiB take ten seconds through the slowed proxy: time enough to interrupt
+    let body = pattern(8 << 20);
+    fs::write(local.path().join("big.bin"), &body).unwrap();
+    fs::write(local.path().join("other.bin"), &body).unwrap();
+    fs::create_dir(local.path().join("src")).unwrap();
+    fs::write(local.path().join("src/big.bin"), &body).unwrap();
+    let runs: [(&[&str], &str, &str); 4] = [
+        (
+            &["-c", "put big.bin; mkdir /after"],
+            "",
+            "put big.bin: cancelled",
+        ),
+        (
+            &[],
+            "put big.bin\nmkdir /after\n",
+            "line 1: put big.bin: cancelled",
+        ),
+        (
+            &["-c", "mput big.bin other.bin; mkdir /after"],
+            "",
+            ": cancelled",
+        ),
+        (
+            &["-c", "mirror --once src /m; mkdir /after"],
+            "",
+            "mirror: cancelled",
+        ),
+    ];
+    for (args, script, says) in runs {
+        proxy.slow_next_data();
+        let mut child = support::ftpsh(local.path())
+            .args(args)
+            .arg(proxy.url())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(script.as_bytes()).unwrap();
+        drop(stdin);
+        wait_until("an upload in flight", DEADLINE, || {
+            temporaries(server.root())
+                .iter()
+                .any(|rel| fs::metadata(server.root().join(rel)).is_ok_and(|m| m.len() > 0))
+        });
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let out = wait_out(child, DEADLINE);
+        support::assert_fails(&out, 130, says);
+        assert_eq!(
+            temporaries(server.root()),
+            Vec::<String>::new(),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(
+            !server.path("after").exists(),
+            "{args:?}: the next command ran"
+        );
+        assert!(!server.path("big.bin").exists() && !server.path("m/big.bin").exists());
+    }
+}

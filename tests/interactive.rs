@@ -249,3 +249,86 @@ fn completion_gives_up_on_a_trickling_listing_and_the_next_command_reconnects() 
     pty.send(ControlCode::EndOfTransmission).unwrap();
     assert_exits_ok(pty);
 }
+
+/// Files under `root` whose name marks them as ours and in progress, with their sizes.
+fn parts(root: &Path) -> Vec<(String, u64)> {
+    support::temporaries(root)
+        .into_iter()
+        .map(|rel| {
+            let size = fs::metadata(root.join(&rel)).map_or(0, |m| m.len());
+            (rel, size)
+        })
+        .collect()
+}
+
+/// Ctrl-C during a transfer stops that transfer, not the shell: the prompt comes back, the
+/// remote temporary is gone (upload), the partial is kept and named for `get -c`
+/// (download), the session still works, and a mirror job running meanwhile keeps syncing.
+#[test]
+fn ctrl_c_cancels_a_transfer_and_keeps_the_shell_and_its_mirror_job() {
+    let (server, local) = setup();
+    let src = local.path().join("src");
+    fs::create_dir(&src).unwrap();
+    fs::write(src.join("f.txt"), "first").unwrap();
+    // 8 MiB take ten seconds through the slowed proxy: time enough to interrupt
+    let body = support::pattern(8 << 20);
+    fs::write(local.path().join("big.bin"), &body).unwrap();
+    fs::write(server.path("down.bin"), &body).unwrap();
+    let proxy = support::proxy::Proxy::start(server.port);
+    let mut pty = spawn_url(&proxy.url(), local.path());
+    pty.send_line("mirror --interval 0.2 src /dst").unwrap();
+    pty.expect("mirror 1 started").expect("job started");
+    support::wait_until("the job's first pass", Duration::from_secs(10), || {
+        server.path("dst/f.txt").is_file()
+    });
+
+    // put: Ctrl-C once the temporary is growing on the server
+    proxy.slow_next_data();
+    pty.send_line("put big.bin").unwrap();
+    support::wait_until("an upload in flight", Duration::from_secs(10), || {
+        parts(server.root()).iter().any(|(_, size)| *size > 0)
+    });
+    pty.send(ControlCode::EndOfText).unwrap();
+    pty.expect("put big.bin: cancelled")
+        .expect("the upload says it was cancelled");
+    pty.expect(PROMPT).expect("prompt back after Ctrl-C");
+    assert_eq!(parts(server.root()), vec![], "no remote temporary left");
+    assert!(
+        !server.path("big.bin").exists(),
+        "nothing under the final name"
+    );
+
+    // get: the partial stays, named for get -c
+    proxy.slow_next_data();
+    pty.send_line("get down.bin").unwrap();
+    support::wait_until("a download in flight", Duration::from_secs(10), || {
+        parts(local.path()).iter().any(|(_, size)| *size > 0)
+    });
+    pty.send(ControlCode::EndOfText).unwrap();
+    pty.expect(
+        "cancelled; the partial download is kept in down.bin.ftpsh-part (get -c resumes it)",
+    )
+    .expect("the download says what it kept");
+    pty.expect(PROMPT).expect("prompt back after Ctrl-C");
+    assert!(!local.path().join("down.bin").exists());
+
+    // the session works: get -c finishes the download
+    command(&mut pty, "get -c down.bin");
+    assert!(
+        fs::read(local.path().join("down.bin")).unwrap() == body,
+        "resumed whole"
+    );
+    // the mirror job was untouched: a new local file still reaches the server
+    fs::write(src.join("g.txt"), "second").unwrap();
+    support::wait_until(
+        "the job to sync a new file",
+        Duration::from_secs(10),
+        || fs::read_to_string(server.path("dst/g.txt")).is_ok_and(|s| s == "second"),
+    );
+    pty.send_line("jobs").unwrap();
+    pty.expect(expectrl::Regex(r"\n1 +(idle|syncing) "))
+        .expect("the job is still running");
+    pty.expect(PROMPT).expect("prompt after jobs");
+    pty.send_line("quit").unwrap();
+    pty.expect(Eof).expect("ftpsh exits");
+}

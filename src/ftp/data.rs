@@ -149,7 +149,9 @@ impl Session {
             .get_ref()
             .get_ref()
             .set_read_timeout(Some(self.params.timeout));
+        let watch = crate::cancel::watch_data(data.get_ref().get_ref());
         let copied = pump(&mut data, out, &mut self.buffer, progress);
+        drop(watch);
         transfer_result(what, copied, data.finish(), Side::Output)
     }
 
@@ -173,9 +175,19 @@ impl Session {
             .get_ref()
             .get_ref()
             .set_write_timeout(Some(self.params.timeout));
+        let watch = crate::cancel::watch_data(data.get_ref().get_ref());
         let copied = pump(input, &mut data, &mut self.buffer, progress);
-        if copied.is_ok() {
-            close_tls_upload(data.get_mut());
+        drop(watch);
+        match &copied {
+            Ok(_) => close_tls_upload(data.get_mut()),
+            // Our side stopped (Ctrl-C, an unreadable file) or the connection was shut
+            // under it (Ctrl-C): reset it as it closes instead of ending it. A clean end
+            // would tell the server the file is complete, and only once everything still
+            // queued on the way had drained.
+            Err(_) => {
+                let _ = socket2::SockRef::from(data.get_ref().get_ref())
+                    .set_linger(Some(Duration::ZERO));
+            }
         }
         transfer_result(what, copied, data.finish(), Side::Input)
     }

@@ -77,6 +77,11 @@ impl Session {
         self.data_timeout.store(millis(timeout), Ordering::Relaxed);
     }
 
+    /// Another handle on the control connection's socket (to shut it down from elsewhere).
+    pub fn control_socket(&self) -> Option<std::net::TcpStream> {
+        self.stream.get_ref().try_clone().ok()
+    }
+
     /// Back to the timeout the session was opened with.
     pub fn reset_timeout(&mut self) {
         self.set_timeout(self.params.timeout);

@@ -195,9 +195,16 @@ impl Applier<'_> {
         if sessions.len() == 1 {
             work(&mut sessions[0]);
         } else {
+            // A foreground pass's Ctrl-C token goes with the work to every thread.
+            let token = crate::cancel::current();
             std::thread::scope(|scope| {
                 for session in sessions.iter_mut() {
-                    scope.spawn(|| work(session));
+                    let token = token.clone();
+                    let work = &work;
+                    scope.spawn(move || {
+                        let _in = crate::cancel::install(token);
+                        work(session)
+                    });
                 }
             });
         }

@@ -333,6 +333,10 @@ pub fn run_in_foreground(
     runner.lent = lent.is_some();
     runner.pool.ready.extend(lent);
     let status = Arc::clone(&runner.status);
+    // Ctrl-C stops a foreground pass as `mirror stop` would (the file in flight is cancelled
+    // through the command's token, which the pool's threads carry).
+    let stopper = Arc::clone(&runner.stopper);
+    let _on_ctrl_c = crate::cancel::on_interrupt(move || stopper.stop());
     let mut returned = runner.run();
     if let (Some((session, broken)), Some(false)) = (returned.as_mut(), shell_binary)
         && !*broken

@@ -167,9 +167,13 @@ impl Pool {
     pub fn work_on_all(&mut self, left: impl Fn() -> bool, work: impl Fn(&mut Session) + Sync) {
         let work = &work;
         let sessions: Vec<Session> = self.ready.drain(..).collect();
+        // A foreground command's Ctrl-C token goes with the work to every thread.
+        let token = crate::cancel::current();
         std::thread::scope(|scope| {
             let start = |mut session: Session| {
+                let token = token.clone();
                 scope.spawn(move || {
+                    let _in = crate::cancel::install(token);
                     work(&mut session);
                     session
                 })

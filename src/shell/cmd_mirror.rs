@@ -83,6 +83,9 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         if let Some((session, broken)) = returned {
             shell.return_session(Some(session), broken);
         }
+        if crate::cancel::requested() {
+            return Err(Error::cancelled("mirror"));
+        }
         let status = result?;
         if shell.verbose || shell.interactive {
             println!(

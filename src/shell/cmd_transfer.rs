@@ -123,6 +123,16 @@ fn over_connections<T: Sync>(
     task: impl Fn(&mut Session, &T) -> Result<()> + Sync,
 ) -> Result<()> {
     let parallel = shell.mirror_defaults.parallel;
+    // Ctrl-C: no new item starts, and the transfers in flight (on the pool's threads too)
+    // see the command's token.
+    let token = crate::cancel::current();
+    let task = |session: &mut Session, item: &T| {
+        let _in = crate::cancel::install(token.clone());
+        if crate::cancel::requested() {
+            return Err(Error::cancelled("the remaining files"));
+        }
+        task(session, item)
+    };
     // Relative paths mean the same on every connection only where the directory is known.
     let alone = items.len() < 2 || parallel < 2 || !distinct || shell.cwd.is_empty();
     let session = shell.session()?;
@@ -154,6 +164,9 @@ fn put_tree(session: &mut Session, local: &Path, remote: &str) -> Result<()> {
     let found = scan::scan(local, &filter, false);
     session.mkdir_all(remote)?;
     for (rel, entry) in &found.snapshot {
+        if crate::cancel::requested() {
+            return Err(Error::cancelled(format!("put -r {}", local.display())));
+        }
         let target = path::join(remote, rel);
         match entry.kind {
             Kind::Dir => session.mkdir_all(&target)?,
@@ -174,7 +187,7 @@ fn put_tree(session: &mut Session, local: &Path, remote: &str) -> Result<()> {
 
 /// Prints remote files to standard output.
 pub fn cat(shell: &mut Shell, inv: &Invocation) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = crate::cancel::Writer(std::io::stdout().lock());
     for file in &inv.args {
         shell.session()?.retrieve(file, &mut stdout, &mut |_| {})?;
     }
@@ -187,7 +200,7 @@ pub fn get(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let remote = &inv.args[0];
     let dest = inv.args.get(1).map(String::as_str);
     if dest == Some("-") {
-        let mut stdout = std::io::stdout().lock();
+        let mut stdout = crate::cancel::Writer(std::io::stdout().lock());
         shell
             .session()?
             .retrieve(remote, &mut stdout, &mut |_| {})?;
@@ -313,6 +326,9 @@ fn get_tree(session: &mut Session, remote: &str, local: &Path, resume: bool) -> 
         std::fs::create_dir_all(&target)
             .map_err(|e| Error::local(format!("get -r {remote}: {}", local_path(&target)), e))?;
         for entry in session.entries(&dir)? {
+            if crate::cancel::requested() {
+                return Err(Error::cancelled(format!("get -r {remote}")));
+            }
             let name = path::safe_local_component(&entry.name)?;
             let (child, child_local) = (path::join(&dir, name), target.join(lossless::to_os(name)));
             match entry.kind {

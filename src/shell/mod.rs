@@ -26,13 +26,26 @@ pub fn run_words(shell: &mut Shell, words: &[String]) -> Result<()> {
         ))
     })?;
     let invocation = command.parse(&words[1..])?;
+    // Ctrl-C from here on cancels this command (see crate::cancel), never the shell.
+    let running = crate::cancel::begin(shell.control_socket());
     let result = (command.run)(shell, &invocation);
+    drop(running);
     if let Err(err) = &result
         && err.is_connection_lost()
     {
         shell.mark_broken();
     }
-    result
+    if !crate::cancel::interrupted() {
+        return result;
+    }
+    match result {
+        Err(err @ Error::Cancelled(_)) => Err(err),
+        // whatever the interruption broke (a shut connection, a failed read) was the cancel
+        Err(_) => Err(Error::cancelled(command.name)),
+        // At a prompt a command that finished anyway did its work; a script stops here.
+        Ok(()) if shell.interactive => Ok(()),
+        Ok(()) => Err(Error::cancelled(command.name)),
+    }
 }
 
 /// Runs every command of one line, stopping at the first failure.

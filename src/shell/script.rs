@@ -3,7 +3,7 @@
 use std::io::BufRead;
 
 use super::{Shell, run_line};
-use crate::error::{EXIT_FAILED, EXIT_OK};
+use crate::error::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK};
 
 /// Runs `-c` commands; stops at the first failure and returns its exit code.
 pub fn run_commands(shell: &mut Shell, text: &str) -> i32 {
@@ -27,6 +27,10 @@ pub fn run_script(shell: &mut Shell, input: impl BufRead) -> i32 {
                 return EXIT_FAILED;
             }
         };
+        if crate::cancel::interrupted() {
+            eprintln!("line {}: not run: interrupted (Ctrl-C)", index + 1);
+            return EXIT_INTERRUPTED;
+        }
         if let Err(err) = run_line(shell, &line) {
             eprintln!(
                 "line {}: {}",

@@ -127,6 +127,11 @@ impl Shell {
         self.broken |= broke;
     }
 
+    /// A handle on the control connection, for Ctrl-C to shut down a command stuck on it.
+    pub fn control_socket(&self) -> Option<std::net::TcpStream> {
+        self.session.as_ref().and_then(Session::control_socket)
+    }
+
     pub fn mark_broken(&mut self) {
         self.broken = true;
     }

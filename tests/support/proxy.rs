@@ -15,6 +15,8 @@
 //!   it cleanly towards the receiver (FIN) while draining the sender: the receiver sees a
 //!   normal end of file, the sender sees a normal transfer (FTP stream mode cannot tell);
 //! - [`Proxy::stall_next_data`]: the next file transfer stops moving but stays open;
+//! - [`Proxy::slow_next_data`]: the next file transfer keeps moving, slowly (16 KiB every
+//!   20 ms), so a test can act while it runs (Ctrl-C);
 //! - [`Proxy::hold_command`]: hold the next command with a given verb until
 //!   [`Proxy::release`], so a test can act at an exact point of a conversation;
 //! - [`Proxy::refuse_connections`] / [`Proxy::hold_connections`]: accept then close at once,
@@ -46,7 +48,12 @@ enum DataFault {
     /// The next listing arrives a byte at a time, one every TRICKLE_GAP: no read ever
     /// waits long, the whole takes forever.
     Trickle,
+    /// The next file transfer moves SLOW_CHUNK bytes every SLOW_GAP.
+    Slow,
 }
+
+const SLOW_CHUNK: usize = 16 * 1024;
+const SLOW_GAP: Duration = Duration::from_millis(20);
 
 const TRICKLE_GAP: Duration = Duration::from_millis(300);
 
@@ -191,6 +198,11 @@ impl Proxy {
     /// The next file transfer stops moving at its first byte, its connections left open.
     pub fn stall_next_data(&self) {
         lock(&self.shared.faults).data = Some(DataFault::Stall);
+    }
+
+    /// The next file transfer moves, but slowly (about 800 KB/s).
+    pub fn slow_next_data(&self) {
+        lock(&self.shared.faults).data = Some(DataFault::Slow);
     }
 
     /// The next listing (MLSD, LIST, NLST) trickles in a byte at a time.
@@ -553,6 +565,7 @@ fn pump_data(conn: &DataConn, upload: bool, shared: &Shared) {
     let mut buffer = vec![0u8; 64 * 1024];
     let mut moved = 0u64;
     let mut trickle = false;
+    let mut slow = false;
     loop {
         let n = match (&*from).read(&mut buffer) {
             Ok(0) | Err(_) => {
@@ -568,6 +581,18 @@ fn pump_data(conn: &DataConn, upload: bool, shared: &Shared) {
         };
         let fault = take_fault(conn, shared, moved + n as u64);
         trickle |= fault == Some(DataFault::Trickle);
+        slow |= fault == Some(DataFault::Slow);
+        if slow {
+            for chunk in buffer[..n].chunks(SLOW_CHUNK) {
+                std::thread::sleep(SLOW_GAP);
+                if (&*to).write_all(chunk).is_err() {
+                    conn.pair.shutdown();
+                    return;
+                }
+            }
+            moved += n as u64;
+            continue;
+        }
         if trickle {
             for byte in &buffer[..n] {
                 std::thread::sleep(TRICKLE_GAP);
@@ -599,7 +624,7 @@ fn pump_data(conn: &DataConn, upload: bool, shared: &Shared) {
                 conn.pair.shutdown();
                 return;
             }
-            Some(DataFault::Trickle) | None => {}
+            Some(DataFault::Trickle | DataFault::Slow) | None => {}
         }
         if (&*to).write_all(&buffer[..n]).is_err() {
             conn.pair.shutdown();
@@ -629,7 +654,7 @@ fn take_fault(conn: &DataConn, shared: &Shared, total: u64) -> Option<DataFault>
     let hit = match faults.data {
         Some(DataFault::Trickle) => listing,
         _ if listing => false,
-        Some(DataFault::Stall) => true,
+        Some(DataFault::Stall | DataFault::Slow) => true,
         Some(DataFault::Cut(limit) | DataFault::Truncate(limit)) => total >= limit,
         None => false,
     };

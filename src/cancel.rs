@@ -1,0 +1,301 @@
+//! Ctrl-C cancels the command in the foreground, never the process: SIGINT sets a flag
+//! that the foreground command's transfers check (through a per-thread token, so a
+//! background mirror job never sees it). A command that has not noticed a moment later
+//! (blocked in a transfer's write or read, a listing, a reply) has its data connections
+//! shut down, or its control connection when it has none; a second Ctrl-C shuts both.
+
+use std::cell::RefCell;
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// How long a cancelled command gets to notice (its transfer loop sees the flag within one
+/// buffer) before its control connection is shut down under it. One that noticed is
+/// cleaning up (closing the transfer, removing its temporary) and is left to finish that.
+const GRACE: Duration = Duration::from_millis(500);
+
+thread_local! {
+    /// The cancellation flag of the command this thread works for, if any.
+    static TOKEN: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
+}
+
+/// The foreground command's state, shared with the signal thread.
+struct Foreground {
+    flag: Arc<AtomicBool>,
+    /// The command saw the flag (a transfer loop or a check between files).
+    noticed: AtomicBool,
+    state: Mutex<State>,
+    ended: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    /// A command is running (counted, so the signal thread knows which one it waits for).
+    running: Option<u64>,
+    next: u64,
+    /// A handle on the running command's control connection, to shut it down.
+    control: Option<TcpStream>,
+    /// Its open data connections (`watch_data`), by id.
+    data: Vec<(u64, TcpStream)>,
+    /// Called on SIGINT (a foreground mirror pass stops its job), by id.
+    hooks: Vec<(u64, Hook)>,
+}
+
+type Hook = Box<dyn Fn() + Send>;
+
+/// Calls `hook` on each Ctrl-C until the returned guard drops: work that has its own stop
+/// (a foreground mirror pass) hears of it at once.
+pub fn on_interrupt(hook: impl Fn() + Send + 'static) -> OnInterrupt {
+    let mut state = foreground().state.lock().unwrap_or_else(|e| e.into_inner());
+    state.next += 1;
+    let id = state.next;
+    state.hooks.push((id, Box::new(hook)));
+    OnInterrupt { id }
+}
+
+pub struct OnInterrupt {
+    id: u64,
+}
+
+impl Drop for OnInterrupt {
+    fn drop(&mut self) {
+        let mut state = foreground().state.lock().unwrap_or_else(|e| e.into_inner());
+        state.hooks.retain(|(id, _)| *id != self.id);
+    }
+}
+
+fn foreground() -> &'static Foreground {
+    static FOREGROUND: OnceLock<Foreground> = OnceLock::new();
+    FOREGROUND.get_or_init(|| Foreground {
+        flag: Arc::new(AtomicBool::new(false)),
+        noticed: AtomicBool::new(false),
+        state: Mutex::new(State::default()),
+        ended: Condvar::new(),
+    })
+}
+
+/// From now on SIGINT cancels the foreground command instead of ending the process.
+pub fn watch_sigint() -> io::Result<()> {
+    let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT])?;
+    std::thread::Builder::new()
+        .name("sigint".into())
+        .spawn(move || {
+            for _ in signals.forever() {
+                interrupt();
+            }
+        })?;
+    Ok(())
+}
+
+/// What SIGINT does: raise the flag and tell the hooks. A running command gets `GRACE` to
+/// notice; a second Ctrl-C does not wait.
+fn interrupt() {
+    let fg = foreground();
+    let again = fg.flag.swap(true, Ordering::SeqCst);
+    let mut state = fg.state.lock().unwrap_or_else(|e| e.into_inner());
+    for (_, hook) in &state.hooks {
+        hook();
+    }
+    let Some(command) = state.running else {
+        return;
+    };
+    if again {
+        shut_down_data(&mut state);
+        shut_down(&mut state);
+        return;
+    }
+    drop(state);
+    let _ = std::thread::Builder::new()
+        .name("sigint-grace".into())
+        .spawn(move || {
+            let fg = foreground();
+            let deadline = Instant::now() + GRACE;
+            let mut state = fg.state.lock().unwrap_or_else(|e| e.into_inner());
+            while state.running == Some(command) {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    if !fg.noticed.load(Ordering::SeqCst) {
+                        if state.data.is_empty() {
+                            shut_down(&mut state);
+                        } else {
+                            shut_down_data(&mut state);
+                        }
+                    }
+                    return;
+                }
+                state = match fg.ended.wait_timeout(state, left) {
+                    Ok((s, _)) => s,
+                    Err(e) => e.into_inner().0,
+                };
+            }
+        });
+}
+
+/// Shuts the running command's data connections down: a transfer blocked on one fails at
+/// once, and the control connection stays usable to clean up.
+fn shut_down_data(state: &mut State) {
+    for (_, socket) in state.data.drain(..) {
+        log::debug!("the cancelled transfer did not stop: shutting its data connection down");
+        let _ = socket.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// Shuts the running command's control connection down: whatever it is blocked in on the
+/// server fails at once (the shell reconnects at the next command).
+fn shut_down(state: &mut State) {
+    if let Some(control) = state.control.take() {
+        log::debug!("the cancelled command did not stop: shutting its connection down");
+        let _ = control.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// Whether Ctrl-C was pressed since the last `begin` (scripts check it between lines).
+pub fn interrupted() -> bool {
+    foreground().flag.load(Ordering::SeqCst)
+}
+
+/// The foreground command starts: the flag is lowered and becomes this thread's token.
+/// `control` is a handle on its control connection. Dropping the guard ends the command.
+pub fn begin(control: Option<TcpStream>) -> Command {
+    let fg = foreground();
+    fg.flag.store(false, Ordering::SeqCst);
+    fg.noticed.store(false, Ordering::SeqCst);
+    let mut state = fg.state.lock().unwrap_or_else(|e| e.into_inner());
+    state.next += 1;
+    state.running = Some(state.next);
+    state.control = control;
+    drop(state);
+    Command {
+        _token: install(Some(Arc::clone(&fg.flag))),
+    }
+}
+
+/// The running foreground command (see `begin`).
+pub struct Command {
+    _token: Installed,
+}
+
+impl Drop for Command {
+    fn drop(&mut self) {
+        let fg = foreground();
+        let mut state = fg.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.running = None;
+        state.control = None;
+        fg.ended.notify_all();
+    }
+}
+
+/// Lets Ctrl-C shut `socket` (a data connection) down while the guard lives, if this thread
+/// works for the foreground command.
+pub fn watch_data(socket: &TcpStream) -> Option<DataWatch> {
+    current()?;
+    let socket = socket.try_clone().ok()?;
+    let mut state = foreground().state.lock().unwrap_or_else(|e| e.into_inner());
+    state.next += 1;
+    let id = state.next;
+    state.data.push((id, socket));
+    Some(DataWatch { id })
+}
+
+pub struct DataWatch {
+    id: u64,
+}
+
+impl Drop for DataWatch {
+    fn drop(&mut self) {
+        let mut state = foreground().state.lock().unwrap_or_else(|e| e.into_inner());
+        state.data.retain(|(id, _)| *id != self.id);
+    }
+}
+
+/// This thread's token, to hand to the threads that work for the same command.
+pub fn current() -> Option<Arc<AtomicBool>> {
+    TOKEN.with(|t| t.borrow().clone())
+}
+
+/// Makes `token` this thread's until the guard drops (worker threads of a pool).
+pub fn install(token: Option<Arc<AtomicBool>>) -> Installed {
+    let previous = TOKEN.with(|t| t.replace(token));
+    Installed { previous }
+}
+
+pub struct Installed {
+    previous: Option<Arc<AtomicBool>>,
+}
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        TOKEN.with(|t| *t.borrow_mut() = previous);
+    }
+}
+
+/// Whether the command this thread works for was cancelled (a yes counts as noticed: the
+/// caller stops and cleans up).
+pub fn requested() -> bool {
+    let cancelled = TOKEN.with(|t| {
+        t.borrow()
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::SeqCst))
+    });
+    if cancelled {
+        foreground().noticed.store(true, Ordering::SeqCst);
+    }
+    cancelled
+}
+
+fn cancelled_error() -> io::Error {
+    io::Error::other("cancelled")
+}
+
+/// A reader that fails once the command is cancelled: an upload stops within one buffer.
+pub struct Reader<R>(pub R);
+
+impl<R: Read> Read for Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if requested() {
+            return Err(cancelled_error());
+        }
+        self.0.read(buf)
+    }
+}
+
+/// A writer that fails once the command is cancelled: a download stops within one buffer.
+pub struct Writer<W>(pub W);
+
+impl<W: Write> Write for Writer<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if requested() {
+            return Err(cancelled_error());
+        }
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_is_per_thread_and_only_where_installed() {
+        let flag = Arc::new(AtomicBool::new(true));
+        assert!(!requested(), "no token: never cancelled");
+        {
+            let _in = install(Some(Arc::clone(&flag)));
+            assert!(requested());
+            let mut reader = Reader(&b"data"[..]);
+            assert!(reader.read(&mut [0; 4]).is_err());
+            // another thread (a background job) does not see it
+            std::thread::spawn(|| assert!(!requested())).join().unwrap();
+        }
+        assert!(!requested(), "the guard took it back");
+        let mut writer = Writer(Vec::new());
+        assert!(writer.write(b"x").is_ok());
+    }
+}
