@@ -108,8 +108,10 @@ pub fn upload_atomic(
 
 /// A data connection that ends early but cleanly looks like a complete upload to both sides;
 /// the server's SIZE of what it stored is the proof. (Servers without SIZE are trusted.)
+/// An ASCII upload has no proof: the server counts its own line ends (and ProFTPD refuses
+/// SIZE in ASCII mode with 550).
 fn check_stored_size(session: &mut Session, temp: &str, remote: &str, sent: u64) -> Result<()> {
-    if !session.has_feature("SIZE") {
+    if !session.has_feature("SIZE") || !session.is_binary() {
         return Ok(());
     }
     let stored = session.size(temp)?;
@@ -181,7 +183,8 @@ pub fn download(
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64> {
     let what = format!("get {remote}");
-    let expected = if session.has_feature("SIZE") {
+    // In ASCII mode the server's size counts its own line ends, not what arrives here.
+    let expected = if session.has_feature("SIZE") && session.is_binary() {
         session.size(remote).ok()
     } else {
         None

@@ -211,6 +211,7 @@ fn shell_commands(server: &Server, conn: &Conn) {
     let body: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     fs::write(local.path().join("data.bin"), &body).unwrap();
     fs::write(local.path().join("my file é.txt"), "hé").unwrap();
+    fs::write(local.path().join("notes.txt"), "one\ntwo\n").unwrap();
 
     let script = format!(
         "mkdir -p /{base}/deep/er/est; mkdir -p /{base}/deep; cd /{base}; \
@@ -218,7 +219,8 @@ fn shell_commands(server: &Server, conn: &Conn) {
          rename data.bin renamed.bin; mkdir moved 'dir 文件'; \
          mv renamed.bin 'deep/my file é.txt' moved; get moved/renamed.bin back.bin; \
          nlst moved; put data.bin gone.bin; rm gone.bin; touch 'dir 文件/new.txt'; \
-         rmdir deep/er/est; quote SYST; pwd"
+         rmdir deep/er/est; quote SYST; \
+         ascii; put notes.txt; get notes.txt notes-back.txt; binary; rm notes.txt; pwd"
     );
     let out = conn.c(local.path(), &script);
     assert_ok(&out);
@@ -255,6 +257,13 @@ fn shell_commands(server: &Server, conn: &Conn) {
         .filter(|k| k.contains("ftpsh-part"))
         .collect();
     assert!(leftovers.is_empty(), "temporaries left: {leftovers:?}");
+    // ASCII both ways (proftpd converts and refuses SIZE in ASCII mode; vsftpd and
+    // pure-ftpd store the CRLF as sent): the text comes back as it left.
+    assert_eq!(
+        fs::read_to_string(local.path().join("notes-back.txt")).ok(),
+        Some("one\ntwo\n".to_string()),
+        "ascii round trip"
+    );
     assert_contains(&out, "data.bin"); // ls
     assert_contains(&out, "300000\tdata.bin"); // size
     // mdtm printed the file's time; a rename keeps it, so the renamed file on disk has it too

@@ -567,7 +567,7 @@ fn once_works_over_the_shells_connection_and_gives_it_back_in_its_mode() {
         .lines()
         .filter_map(|l| l.split("--> TYPE ").nth(1))
         .collect();
-    assert_eq!(types, ["I", "A N", "I", "A N"], "{trace}");
+    assert_eq!(types, ["I", "A", "I", "A"], "{trace}");
 }
 
 #[test]

@@ -240,3 +240,61 @@ fn passive_ports_out_of_range_are_refused() {
         assert_fails(&out, 1, reply);
     }
 }
+
+// ---- ASCII type ------------------------------------------------------------------------------
+
+/// A ProFTPD-like server: `TYPE A N` refused, SIZE refused in ASCII mode.
+fn text_server(files: &[(&str, &[u8])]) -> Fake {
+    Fake::start(files, MODERN_FEAT, |verb, _, state| match verb {
+        "SIZE" if state.ascii => Act::Reply("550 SIZE not allowed in ASCII mode".into()),
+        _ => Act::Normal,
+    })
+}
+
+#[test]
+fn ascii_is_plain_type_a_and_converts_line_ends_both_ways() {
+    let fake = text_server(&[("notes.txt", b"one\ntwo\n"), ("b.txt", b"x\n\ny")]);
+    let dir = TempDir::new().unwrap();
+    std::fs::write(dir.path().join("up.txt"), b"a\nb\r\nc").unwrap();
+    std::fs::create_dir(dir.path().join("m")).unwrap();
+    let out = run(
+        &fake,
+        dir.path(),
+        &[],
+        "ascii; get notes.txt; cat notes.txt; put up.txt; lcd m; mget *.txt",
+    );
+    assert_ok(&out);
+    assert!(
+        sent(&fake, "TYPE A").iter().all(|t| t == "TYPE A"),
+        "{:?}",
+        fake.log()
+    );
+    let local_end = if cfg!(windows) { "\r\n" } else { "\n" };
+    let want = format!("one{local_end}two{local_end}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(),
+        want
+    );
+    assert!(
+        out.stdout.contains(&want),
+        "cat converts too: {:?}",
+        out.stdout
+    );
+    // What went over the wire: CRLF everywhere, an existing CRLF not doubled.
+    assert_eq!(fake.file("/up.txt").as_deref(), Some(&b"a\r\nb\r\nc"[..]));
+    for (name, want) in [
+        ("notes.txt", "one\ntwo\n"),
+        ("b.txt", "x\n\ny"),
+        ("up.txt", "a\nb\nc"),
+    ] {
+        let got = std::fs::read_to_string(dir.path().join("m").join(name)).unwrap();
+        assert_eq!(got, want.replace('\n', local_end), "mget {name}");
+    }
+    // Back to binary: bytes as they are.
+    let out = run(&fake, dir.path(), &[], "ascii; binary; get up.txt raw.txt");
+    assert_ok(&out);
+    assert_eq!(
+        std::fs::read(dir.path().join("raw.txt")).unwrap(),
+        b"a\r\nb\r\nc"
+    );
+}

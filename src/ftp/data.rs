@@ -8,6 +8,7 @@ use std::time::Duration;
 use rustls::{ClientConnection, StreamOwned};
 use suppaftp::{DataStream, FtpError, TlsStream};
 
+use super::ascii::{ToLocal, ToWire};
 use super::listing::{self, Entry};
 use super::path::check_sendable;
 use super::reply::{code_of, ftp_error, io_message, reply_text};
@@ -150,7 +151,14 @@ impl Session {
             .get_ref()
             .set_read_timeout(Some(self.params.timeout));
         let watch = crate::cancel::watch_data(data.get_ref().get_ref());
-        let copied = pump(&mut data, out, &mut self.buffer, progress);
+        // ASCII: the wire's CRLF become local line ends; the count is of bytes received.
+        let copied = if self.binary {
+            pump(&mut data, out, &mut self.buffer, progress)
+        } else {
+            let mut local = ToLocal::new(out);
+            pump(&mut data, &mut local, &mut self.buffer, progress)
+                .and_then(|n| local.finish().map(|()| n).map_err(|e| (Side::Output, e)))
+        };
         drop(watch);
         transfer_result(what, copied, data.finish(), Side::Output)
     }
@@ -176,7 +184,17 @@ impl Session {
             .get_ref()
             .set_write_timeout(Some(self.params.timeout));
         let watch = crate::cancel::watch_data(data.get_ref().get_ref());
-        let copied = pump(input, &mut data, &mut self.buffer, progress);
+        // ASCII: local line ends go as CRLF; the count is of bytes sent.
+        let copied = if self.binary {
+            pump(input, &mut data, &mut self.buffer, progress)
+        } else {
+            pump(
+                &mut ToWire::new(input),
+                &mut data,
+                &mut self.buffer,
+                progress,
+            )
+        };
         drop(watch);
         match &copied {
             Ok(_) => close_tls_upload(data.get_mut()),

@@ -1,5 +1,6 @@
 //! The FTP side: a Session over suppaftp, listing parsing, remote path rules.
 
+mod ascii;
 mod commands;
 mod connect;
 mod data;

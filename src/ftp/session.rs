@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use suppaftp::types::FileType;
-use suppaftp::{Mode, RustlsFtpStream};
+use suppaftp::{Mode, RustlsFtpStream, Status};
 
 use super::connect::ConnectParams;
 use super::reply::ftp_error;
@@ -56,15 +56,18 @@ impl Session {
         self.binary
     }
 
+    /// TYPE I, or TYPE A. Plain `TYPE A`: its format defaults to non-print (RFC 959), and
+    /// some servers refuse the spelled-out `TYPE A N` that suppaftp sends (`504`).
     pub fn set_binary(&mut self, binary: bool) -> Result<()> {
-        let kind = if binary {
-            FileType::Binary
+        if binary {
+            self.stream
+                .transfer_type(FileType::Binary)
+                .map_err(|e| ftp_error("binary", e))?;
         } else {
-            FileType::Ascii(suppaftp::types::FormatControl::Default)
-        };
-        self.stream
-            .transfer_type(kind)
-            .map_err(|e| ftp_error(if binary { "binary" } else { "ascii" }, e))?;
+            self.stream
+                .custom_command("TYPE A", &[Status::CommandOk])
+                .map_err(|e| ftp_error("ascii", e))?;
+        }
         self.binary = binary;
         Ok(())
     }

@@ -16,11 +16,38 @@ pub fn pwd(shell: &mut Shell, _: &Invocation) -> Result<()> {
     Ok(())
 }
 
+/// `cd DIR`: DIR resolved against the known folder (see path::cd_target); `cd -` goes back
+/// to the previous folder and prints it.
 pub fn cd(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let back = inv.args[0] == "-";
+    let arg = if back {
+        shell
+            .previous_cwd
+            .clone()
+            .ok_or_else(|| Error::Failed("cd -: no previous folder yet".into()))?
+    } else {
+        inv.args[0].clone()
+    };
+    let old = shell.cwd.clone();
     let session = shell.session()?;
-    let dir = glob::expand_one(session, &inv.args[0])?;
-    session.cwd(&dir)?;
+    // A glob matching one folder: how a script reaches a name that is not UTF-8.
+    let arg = if back {
+        arg
+    } else {
+        glob::expand_one(session, &arg)?
+    };
+    match path::cd_target(&old, &arg) {
+        Some(target) => session.cwd(&target)?,
+        None if arg == ".." => session.cdup()?,
+        None => session.cwd(&arg)?,
+    }
     shell.refresh_cwd();
+    if shell.cwd != old && !old.is_empty() {
+        shell.previous_cwd = Some(old);
+    }
+    if back {
+        println!("{}", escape(&shell.cwd));
+    }
     Ok(())
 }
 

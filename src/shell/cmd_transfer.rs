@@ -134,8 +134,10 @@ fn over_connections<T: Sync>(
         task(session, item)
     };
     // Relative paths mean the same on every connection only where the directory is known.
+    // ASCII transfers stay on the shell's connection, the one in ASCII mode.
     let alone = items.len() < 2 || parallel < 2 || !distinct || shell.cwd.is_empty();
     let session = shell.session()?;
+    let alone = alone || !session.is_binary();
     if alone {
         return items.iter().try_for_each(|item| task(session, item));
     }

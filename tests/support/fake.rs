@@ -431,8 +431,10 @@ fn serve(
                 let target = session.resolve(arg.trim_start_matches("-a").trim());
                 let body = match verb.as_str() {
                     "RETR" => match session.files.get(&path) {
+                        // ASCII: bare LF go as CRLF, as a Unix server sends them.
                         Some(Some(body)) if session.ascii => Some(
                             String::from_utf8_lossy(body)
+                                .replace("\r\n", "\n")
                                 .replace('\n', "\r\n")
                                 .into_bytes(),
                         ),
@@ -461,12 +463,8 @@ fn serve(
                 let (mut data, _) = listener.accept()?;
                 if verb == "STOR" || verb == "APPE" {
                     let mut received = Vec::new();
+                    // Stored as received, so that tests see the wire.
                     data.read_to_end(&mut received)?;
-                    if session.ascii {
-                        received = String::from_utf8_lossy(&received)
-                            .replace("\r\n", "\n")
-                            .into_bytes();
-                    }
                     let mut shared = state.lock().unwrap();
                     let entry = shared.files.entry(path).or_insert(Some(Vec::new()));
                     match entry {
