@@ -35,7 +35,7 @@ pub fn cd(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let arg = if back {
         arg
     } else {
-        glob::expand_one(session, &arg)?
+        glob::expand_one(session, &arg, "cd")?
     };
     match path::cd_target(&old, &arg) {
         Some(target) => session.cwd(&target)?,
@@ -281,7 +281,7 @@ pub fn remove_tree(session: &mut Session, target: &str) -> Result<()> {
 
 pub fn rnfr(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
-    let from = glob::expand_one(session, &inv.args[0])?;
+    let from = glob::expand_one(session, &inv.args[0], "rnfr")?;
     session.rename_from(&from)?;
     shell.rename_from = Some(from);
     Ok(())
@@ -300,19 +300,21 @@ pub fn rnto(shell: &mut Shell, inv: &Invocation) -> Result<()> {
 /// `rename FROM TO`: FROM may be a glob matching one name (see `glob::expand_one`).
 pub fn rename(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
-    let from = glob::expand_one(session, &inv.args[0])?;
+    let from = glob::expand_one(session, &inv.args[0], "rename")?;
     session.rename(&from, &inv.args[1])
 }
 
 /// `mv SRC... DEST`: into DEST (keeping names) when it is a directory, else a plain rename.
-/// SRCs may be globs, expanded from the server's listing.
+/// SRCs may be globs, expanded from the server's listing (unreadable lines skipped with a
+/// warning, and the command fails at its end, as for rm).
 pub fn mv(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let (dest, words) = inv.args.split_last().expect("arity checked");
     let session = shell.session()?;
+    let mut unread = Unread::new("mv");
     let mut sources = Vec::new();
     for word in words {
         sources.extend(
-            glob::expand_remote(session, word)?
+            glob::expand_remote(session, word, &mut unread)?
                 .into_iter()
                 .map(|(p, _)| p),
         );
@@ -334,7 +336,7 @@ pub fn mv(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         };
         session.rename(source, &target)?;
     }
-    Ok(())
+    unread.finish()
 }
 
 pub fn size(shell: &mut Shell, inv: &Invocation) -> Result<()> {

@@ -145,8 +145,11 @@ pub fn expand_remote(
 /// The one remote path a command acting on one name means (cd, rename, rnfr): a word
 /// without glob syntax is itself; a glob must match exactly one name. This is how a script
 /// reaches a name that is not UTF-8 (shown `r\xe4ksm\xf6rg\xe5s.txt`): `cd r?ksm*`.
-pub fn expand_one(session: &mut Session, word: &str) -> Result<String> {
-    let mut found = expand_remote(session, word)?;
+/// A listing with lines ftpsh cannot read fails here: one of them may match too.
+pub fn expand_one(session: &mut Session, word: &str, what: &str) -> Result<String> {
+    let mut unread = Unread::new(what);
+    let mut found = expand_remote(session, word, &mut unread)?;
+    unread.finish()?;
     if found.len() == 1 {
         return Ok(found.remove(0).0);
     }
