@@ -45,6 +45,9 @@ With --quirk (plain FTP), the server misbehaves in one way, NAME:
                 the file "r\u00e4ksm\u00f6rg\u00e5s.txt" is listed as the bytes
                 r\xe4ksm\xf6rg\xe5s.txt, and a command finds it only when it
                 sends exactly those bytes (its UTF-8 form reads as another name)
+  slow          uploads are read at most 256 KiB per second (pyftpdlib's
+                ThrottledDTPHandler), so a test can change a file while it
+                is being sent
 """
 
 import datetime
@@ -63,7 +66,8 @@ except ImportError as exc:
 USER = "alice"
 PASS = "s3cret pw"
 TLS_KINDS = ("good", "wrong-name", "expired", "implicit")
-QUIRKS = ("quota", "evil-listing", "maxconn", "latin1")
+QUIRKS = ("quota", "evil-listing", "maxconn", "slow", "latin1")
+SLOW_BYTES_PER_SECOND = 256 * 1024
 QUOTA_BYTES = 64 * 1024
 EVIL_FOLDER = "/evil"
 # (name, is_dir) added to every listing of EVIL_FOLDER.
@@ -330,6 +334,16 @@ def main() -> None:
                 encoding = "latin-1"
 
             handler = Latin1Handler
+        elif args[2] == "slow":
+            from pyftpdlib.handlers import ThrottledDTPHandler
+
+            class SlowDTPHandler(ThrottledDTPHandler):
+                read_limit = SLOW_BYTES_PER_SECOND
+
+            class SlowHandler(FTPHandler):
+                dtp_handler = SlowDTPHandler
+
+            handler = SlowHandler
         else:
 
             class MaxConnHandler(FTPHandler):
@@ -340,7 +354,7 @@ def main() -> None:
     else:
         sys.exit(
             "usage: pyftpd_server.py FOLDER [--tls CERTDIR good|wrong-name|expired|implicit]\n"
-            "       pyftpd_server.py FOLDER --quirk quota|evil-listing|maxconn|latin1"
+            "       pyftpd_server.py FOLDER --quirk quota|evil-listing|maxconn|slow|latin1"
         )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     authorizer = DummyAuthorizer()
