@@ -74,15 +74,9 @@ pub fn expand_remote(session: &mut Session, pattern: &str) -> Result<Vec<(String
     }
     let dir = path::parent(pattern);
     let name = path::file_name(pattern);
-    let listed = match session.entries(if dir.is_empty() { "." } else { dir }) {
-        Ok(listed) => listed,
-        // A folder we may not list (a drop box) can still hold the literal name; a transient
-        // refusal (4xx) is no answer, and says so.
-        Err(err @ Error::Reply { .. }) if !err.is_transient() => {
-            return Ok(vec![(pattern.to_string(), None)]);
-        }
-        Err(err) => return Err(err),
-    };
+    // A folder that cannot be listed matches nothing we can know of: its refusal says why
+    // (sending the pattern as a name, `RETR *`, would only fetch a 550).
+    let listed = session.entries(if dir.is_empty() { "." } else { dir })?;
     if let Some(exact) = listed.iter().find(|e| e.name == name) {
         return Ok(vec![(pattern.to_string(), Some(exact.clone()))]);
     }
