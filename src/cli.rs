@@ -23,7 +23,7 @@ Ways in:
   ftpsh -c \"mkdir /x; put a.txt /x/\" HOST   one-shot commands, ';'-separated
   ftpsh HOST < jobs.ftp                     a script on stdin; stops at the first failing line
 
-TLS: ftps://host or --tls (explicit), --implicit-tls; certificates are checked against the
+TLS: ftps://host or --tls (explicit), ftps+implicit://host or --implicit-tls; certificates are checked against the
 system roots, or --ca-file PEM; --insecure skips the check (with a warning).
 
 Password: from the URL, $FTPSH_PASSWORD, ~/.netrc ($NETRC), else a hidden prompt on a terminal.
@@ -307,8 +307,12 @@ pub fn connect_params(target: &Target, settings: &Settings) -> Result<ConnectPar
         }
         None => String::new(),
     };
+    // The target's TLS is a floor, never lowered by settings or flags (a bookmark of an
+    // implicit-TLS server is opened with implicit TLS even under --plain).
     let mut tls = settings.tls.clone();
-    if target.tls && tls.mode == TlsMode::Off {
+    if target.implicit {
+        tls.mode = TlsMode::Implicit;
+    } else if target.tls && tls.mode == TlsMode::Off {
         tls.mode = TlsMode::Explicit;
     }
     let default_port = if tls.mode == TlsMode::Implicit {

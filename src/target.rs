@@ -1,4 +1,6 @@
-//! Parsing of connection targets: `ftp://user:pass@host:port/dir`, `host`, `host:port`.
+//! Connection targets: parsing `ftp://user:pass@host:port/dir`, `ftps://...` (explicit
+//! TLS), `ftps+implicit://...` (implicit TLS), `host`, `host:port`; and writing them back
+//! (bookmarks) with user and path percent-encoded.
 
 use crate::error::{Error, Result};
 
@@ -11,8 +13,45 @@ pub struct Target {
     pub user: Option<String>,
     pub password: Option<String>,
     pub dir: Option<String>,
-    /// The URL said ftps://: explicit TLS.
+    /// The URL said ftps:// (explicit TLS) or ftps+implicit:// (`implicit` too).
     pub tls: bool,
+    /// The URL said ftps+implicit://: TLS from the first byte (port 990 servers).
+    pub implicit: bool,
+}
+
+/// The scheme of implicit-TLS targets: a bookmark made in an `--implicit-tls` session says
+/// so, and opening it never falls back to plain FTP or to AUTH TLS.
+pub const IMPLICIT_SCHEME: &str = "ftps+implicit";
+
+/// `scheme://user@host:port/dir`, user and dir percent-encoded so that `parse` gives them
+/// back exactly (spaces, `@`, `:`, `%`, `#`, non-ASCII).
+pub fn to_url(scheme: &str, user: &str, host: &str, port: u16, dir: &str) -> String {
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    let user = percent_encode(user, false);
+    let dir = percent_encode(dir, true);
+    let slash = if dir.starts_with('/') { "" } else { "/" };
+    format!("{scheme}://{user}@{host}:{port}{slash}{dir}")
+}
+
+/// Percent-encodes all but RFC 3986's unreserved characters (and `/` in paths). Hand-written:
+/// the `url` crate's setters leave `%` as it is (taking it for an escape), which would turn a
+/// folder named `100%` into a bad escape; this is the exact inverse of `percent_decode`.
+fn percent_encode(text: &str, path: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(byte as char)
+            }
+            b'/' if path => out.push('/'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
 }
 
 /// A target as it may be shown: the password part of `user:password@` masked.
@@ -38,13 +77,18 @@ pub fn parse(text: &str) -> Result<Target> {
 
 /// The reasons below never quote parts of the text: any part may be a password.
 fn parse_raw(text: &str) -> std::result::Result<Target, String> {
-    let (rest, tls) = match text.split_once("://") {
+    let (rest, tls, implicit) = match text.split_once("://") {
         Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
-            "ftp" => (rest, false),
-            "ftps" => (rest, true),
-            _ => return Err("unsupported scheme (ftp:// or ftps://)".to_string()),
+            "ftp" => (rest, false, false),
+            "ftps" => (rest, true, false),
+            IMPLICIT_SCHEME => (rest, true, true),
+            _ => {
+                return Err(format!(
+                    "unsupported scheme (ftp://, ftps:// or {IMPLICIT_SCHEME}://)"
+                ));
+            }
         },
-        None => (text, false),
+        None => (text, false, false),
     };
     let (authority, dir) = match rest.find('/') {
         Some(i) => (&rest[..i], Some(percent_decode(&rest[i..])?)),
@@ -73,6 +117,7 @@ fn parse_raw(text: &str) -> std::result::Result<Target, String> {
         password,
         dir: dir.filter(|d| d != "/" || rest.ends_with('/')),
         tls,
+        implicit,
     })
 }
 
@@ -135,6 +180,7 @@ mod tests {
             password: pass.map(Into::into),
             dir: dir.map(Into::into),
             tls: false,
+            implicit: false,
         }
     }
 
@@ -171,6 +217,42 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(parse(text).unwrap(), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn urls_written_parse_back_to_the_same_target() {
+        let cases = [
+            ("ftp", "alice", "h", 21, "/", false, false),
+            (
+                "ftps",
+                "a b@c:d%e",
+                "h",
+                2121,
+                "/x y/100%/#q?/é",
+                true,
+                false,
+            ),
+            (IMPLICIT_SCHEME, "bob", "::1", 990, "/www", true, true),
+        ];
+        for (scheme, user, host, port, dir, tls, implicit) in cases {
+            let url = to_url(scheme, user, host, port, dir);
+            assert!(
+                !url[scheme.len() + 3..].contains([' ', '%']) || url.contains("%25"),
+                "{url}"
+            );
+            let back = parse(&url).unwrap();
+            assert_eq!(
+                (
+                    back.user.as_deref(),
+                    back.host.as_str(),
+                    back.port,
+                    back.dir.as_deref()
+                ),
+                (Some(user), host, Some(port), Some(dir)),
+                "{url}"
+            );
+            assert_eq!((back.tls, back.implicit), (tls, implicit), "{url}");
         }
     }
 

@@ -426,3 +426,39 @@ fn mput_and_mget_spread_files_over_several_connections_in_the_shells_folder() {
         );
     }
 }
+
+/// A bookmark keeps names that a URL must escape: a user and folders with spaces, `%`, `#`,
+/// `@` and non-ASCII come back exactly.
+#[test]
+fn bookmarks_percent_encode_the_folder() {
+    let (server, local) = setup();
+    let config = local.path().join("config");
+    let odd = "x y/100%/#a@b/é";
+    fs::create_dir_all(server.path(odd)).unwrap();
+    let with = |args: &[&str]| {
+        support::Out::from(
+            support::ftpsh(local.path())
+                .env("FTPSH_CONFIG_DIR", &config)
+                .args(args)
+                .output()
+                .unwrap(),
+        )
+    };
+    let out = with(&[
+        "-c",
+        &format!("cd \"/{odd}\"; bookmark add odd"),
+        &server.url(),
+    ]);
+    assert_ok(&out);
+    let stored = fs::read_to_string(config.join("bookmarks")).unwrap();
+    assert!(
+        stored.contains("/x%20y/100%25/%23a%40b/%C3%A9"),
+        "folder percent-encoded: {stored}"
+    );
+    let out = with(&["-c", "pwd", "odd"]);
+    assert_ok(&out);
+    assert_eq!(
+        out.stdout.trim_end().lines().last(),
+        Some(&*format!("/{odd}"))
+    );
+}

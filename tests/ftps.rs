@@ -169,6 +169,43 @@ fn mirror_once_over_tls_copies_the_tree() {
 }
 
 #[test]
+fn a_bookmark_of_an_implicit_tls_session_opens_with_implicit_tls_again() {
+    let Some(server) = tls_server("implicit") else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    let ca = server.ca_file();
+    let config = home.path().join("config");
+    let with = |args: &[&str]| {
+        finish(
+            support::ftpsh(home.path())
+                .env("FTPSH_CONFIG_DIR", &config)
+                .args(["--ca-file", path_arg(&ca)])
+                .args(args),
+        )
+    };
+    let out = with(&["--implicit-tls", "-c", "bookmark add work", &server.url()]);
+    assert_ok(&out);
+    let stored = fs::read_to_string(config.join("bookmarks")).unwrap();
+    assert!(
+        stored.contains(&format!(
+            "work ftps+implicit://alice@127.0.0.1:{}/",
+            server.port
+        )),
+        "{stored}"
+    );
+    // Neither the bookmark alone nor --plain makes it plain FTP (which would send the
+    // password in the clear) or AUTH TLS.
+    for flags in [&[][..], &["--plain"]] {
+        let out = with(&[flags, &["--debug", "-c", "mkdir /viabookmark", "work"]].concat());
+        assert_ok(&out);
+        assert!(!out.stderr.contains("--> AUTH"), "{}", out.stderr);
+        assert!(out.stderr.contains("--> PROT P"), "{}", out.stderr);
+        fs::remove_dir(server.path("viabookmark")).unwrap();
+    }
+}
+
+#[test]
 fn implicit_tls_with_a_private_ca() {
     let Some(server) = tls_server("implicit") else {
         return;

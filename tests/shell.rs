@@ -375,3 +375,71 @@ fn help_and_version_flags() {
         "conflicting flags are a usage error"
     );
 }
+
+/// Lines that carry a password are never repeated in an error, even when they cannot be
+/// split (an unbalanced quote) or name no command.
+#[test]
+fn errors_never_repeat_a_password_typed_on_a_line() {
+    let (server, local) = setup();
+    for line in [
+        "user bob \"HistS3cret",
+        "open 'ftp://tester:HistS3cret@127.0.0.1:1",
+        "open ftp://tester:HistS3cret@256.0.0.1:1",
+        "bookmark add \"w ftp://tester:HistS3cret@h",
+    ] {
+        let out = run_script(&server.url(), &format!("{line}\n"), local.path());
+        assert_ne!(out.code, 0, "{line}: {}", out.stderr);
+        assert!(
+            !out.stderr.contains("HistS3cret") && !out.stdout.contains("HistS3cret"),
+            "{line}: {}{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+}
+
+/// libunftp takes `..` for a folder name (`CWD ..` from `/a` would give `/a/..`): `cd ..`
+/// and relative paths with dots are resolved against the known folder; `cd -` goes back.
+#[test]
+fn cd_dotdot_and_cd_dash_work_where_the_server_does_not_resolve_dotdot() {
+    let (server, local) = setup();
+    fs::create_dir_all(server.path("a/b/c")).unwrap();
+    let out = run_c(
+        &server.url(),
+        "cd /a/b/c; cd ..; pwd; cd ../..; pwd; cd ..; pwd; cd a/b; cd ./c/../..; pwd; cd -; pwd; cd -",
+        local.path(),
+    );
+    assert_ok(&out);
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        ["/a/b", "/", "/", "/a", "/a/b", "/a/b", "/a"],
+        "{}",
+        out.stderr
+    );
+    let out = run_c(&server.url(), "cd -", local.path());
+    assert_fails(&out, 1, "cd -: no previous folder");
+}
+
+/// `lcd ~` and `lcd ~/x` expand `~` to the home folder.
+#[test]
+fn lcd_expands_the_tilde() {
+    let (server, local) = setup();
+    fs::create_dir(local.path().join("sub")).unwrap();
+    // support::ftpsh sets HOME to `local`; start elsewhere
+    let elsewhere = TempDir::new().unwrap();
+    let out = support::Out::from(
+        support::ftpsh(local.path())
+            .current_dir(elsewhere.path())
+            .args(["-c", "lcd ~/sub; lpwd; lcd ~; lpwd", &server.url()])
+            .output()
+            .unwrap(),
+    );
+    assert_ok(&out);
+    let home = local.path().canonicalize().unwrap();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(
+        lines[1].ends_with(&*home.join("sub").to_string_lossy()),
+        "{lines:?}"
+    );
+    assert!(lines[3].ends_with(&*home.to_string_lossy()), "{lines:?}");
+}

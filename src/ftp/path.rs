@@ -41,6 +41,17 @@ pub fn normalize(absolute: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
+/// Where `cd ARG` goes from `cwd`: resolved here against a known absolute folder, since
+/// some servers (libunftp) take `..` for a name (`CWD ..` from `/a` gives `/a/..`). None
+/// when the folder is unknown or not a Unix path: then the server resolves ARG itself
+/// (CDUP for `..`).
+pub fn cd_target(cwd: &str, arg: &str) -> Option<String> {
+    if !cwd.starts_with('/') {
+        return None;
+    }
+    Some(normalize(&join(cwd, arg)))
+}
+
 /// The last component of a remote path ("" for "/").
 pub fn file_name(path: &str) -> &str {
     let trimmed = path.trim_end_matches('/');
@@ -107,6 +118,24 @@ mod tests {
         ];
         for (dir, name, want) in cases {
             assert_eq!(join(dir, name), want, "join({dir:?}, {name:?})");
+        }
+    }
+
+    #[test]
+    fn cd_target_resolves_against_the_known_folder() {
+        for (cwd, arg, want) in [
+            ("/a/b", "..", Some("/a")),
+            ("/a/b", "../..", Some("/")),
+            ("/a/b", "../../..", Some("/")),
+            ("/a/b", "c/../d", Some("/a/b/d")),
+            ("/a/b", "./c", Some("/a/b/c")),
+            ("/a/b", "/x/../y", Some("/y")),
+            ("/", "..", Some("/")),
+            ("/a b/c", "../d e", Some("/a b/d e")),
+            ("", "..", None),
+            ("C:/Users", "..", None),
+        ] {
+            assert_eq!(cd_target(cwd, arg).as_deref(), want, "{cwd} + {arg}");
         }
     }
 

@@ -7,9 +7,14 @@ use super::table::Invocation;
 use crate::error::{Error, Result};
 
 pub fn lcd(_: &mut Shell, inv: &Invocation) -> Result<()> {
-    let dir = match inv.args.first() {
-        Some(d) => PathBuf::from(d),
-        None => dirs::home_dir().ok_or_else(|| Error::Failed("lcd: no home directory".into()))?,
+    let home = || dirs::home_dir().ok_or_else(|| Error::Failed("lcd: no home directory".into()));
+    // `~` and `~/x` as a shell expands them (the words reach us unexpanded)
+    let dir = match inv.args.first().map(String::as_str) {
+        None | Some("~") => home()?,
+        Some(d) => match d.strip_prefix("~/") {
+            Some(rest) => home()?.join(rest),
+            None => PathBuf::from(d),
+        },
     };
     std::env::set_current_dir(&dir)
         .map_err(|e| Error::local(format!("lcd {}", dir.display()), e))?;

@@ -3,6 +3,7 @@
 use super::glob;
 use super::state::Shell;
 use super::table::Invocation;
+use super::unread::Unread;
 use crate::error::{Error, Result};
 use crate::escape::escape;
 use crate::ftp::Session;
@@ -16,9 +17,32 @@ pub fn pwd(shell: &mut Shell, _: &Invocation) -> Result<()> {
     Ok(())
 }
 
+/// `cd DIR`: DIR resolved against the known folder (see path::cd_target); `cd -` goes back
+/// to the previous folder and prints it.
 pub fn cd(shell: &mut Shell, inv: &Invocation) -> Result<()> {
-    shell.session()?.cwd(&inv.args[0])?;
+    let back = inv.args[0] == "-";
+    let arg = if back {
+        shell
+            .previous_cwd
+            .clone()
+            .ok_or_else(|| Error::Failed("cd -: no previous folder yet".into()))?
+    } else {
+        inv.args[0].clone()
+    };
+    let old = shell.cwd.clone();
+    let session = shell.session()?;
+    match path::cd_target(&old, &arg) {
+        Some(target) => session.cwd(&target)?,
+        None if arg == ".." => session.cdup()?,
+        None => session.cwd(&arg)?,
+    }
     shell.refresh_cwd();
+    if shell.cwd != old && !old.is_empty() {
+        shell.previous_cwd = Some(old);
+    }
+    if back {
+        println!("{}", escape(&shell.cwd));
+    }
     Ok(())
 }
 
@@ -30,6 +54,8 @@ pub fn cdup(shell: &mut Shell, _: &Invocation) -> Result<()> {
 
 /// `ls`: the entries in aligned columns (type, size, date, name), sorted by name, time
 /// (-t) or size (-S), sizes human-readable with -h; `--raw` prints the server's own lines.
+/// Lines no listing format reads follow the entries, marked `?`, as the server sent them
+/// (escaped): the folder is shown whole, whatever its server writes.
 pub fn ls(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let path = inv.args.first().map(String::as_str);
     let session = shell.session()?;
@@ -40,11 +66,11 @@ pub fn ls(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         return Ok(());
     }
     let target = path.unwrap_or(".");
-    let mut entries = match session.entries(target) {
-        Ok(entries) => entries,
+    let (mut entries, unparsed) = match session.listing(target) {
+        Ok(listing) => (listing.entries, listing.unparsed),
         // Not a directory? Then show the one entry, as ls does for a file.
         Err(err @ Error::Reply { .. }) => match session.stat(target)? {
-            Some(entry) if entry.kind != EntryKind::Dir => vec![entry],
+            Some(entry) if entry.kind != EntryKind::Dir => (vec![entry], Vec::new()),
             _ => return Err(err),
         },
         Err(err) => return Err(err),
@@ -52,6 +78,18 @@ pub fn ls(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     sort_entries(&mut entries, inv);
     for line in format_listing(&entries, inv.has('h')) {
         println!("{line}");
+    }
+    for bad in &unparsed {
+        println!("? {}", escape(bad.line.trim_end_matches(['\r', '\n'])));
+    }
+    if !unparsed.is_empty() {
+        eprintln!(
+            "{}",
+            escape(&format!(
+                "ls {target}: {} line(s) marked ? are shown as the server sent them: no listing format reads them",
+                unparsed.len()
+            ))
+        );
     }
     Ok(())
 }
@@ -157,8 +195,9 @@ pub fn rm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let interactive = shell.interactive;
     let session = shell.session()?;
     let mut targets = Vec::new();
+    let mut unread = Unread::new("rm");
     for word in &inv.args {
-        match glob::expand_remote(session, word) {
+        match glob::expand_remote(session, word, &mut unread) {
             // -f: a pattern that matches nothing is no error; anything else still is (a
             // listing that may be cut above all).
             Err(Error::NoMatch { .. }) if inv.has('f') => {}
@@ -188,7 +227,7 @@ pub fn rm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
             other => other?,
         }
     }
-    Ok(())
+    unread.finish()
 }
 
 /// Asks a yes/no question on the terminal; anything but y/yes is no.

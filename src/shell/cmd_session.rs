@@ -61,7 +61,9 @@ pub fn user(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         user: Some(inv.args[0].clone()),
         password: inv.args.get(1).cloned(),
         dir: None,
-        tls: old.tls.mode == TlsMode::Explicit,
+        // the same TLS as the session being replaced: never a downgrade
+        tls: old.tls.mode != TlsMode::Off,
+        implicit: old.tls.mode == TlsMode::Implicit,
     };
     let params = cli::connect_params(&target, &shell.settings)?;
     shell.connect(&params, None)

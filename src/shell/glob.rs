@@ -8,6 +8,7 @@ use globset::{GlobBuilder, GlobMatcher};
 use crate::error::{Error, Result};
 use crate::ftp::listing::Entry;
 use crate::ftp::{Session, path};
+use crate::shell::unread::Unread;
 
 /// True when `word` holds glob syntax (`*`, `?`, `[`).
 pub fn has_glob(word: &str) -> bool {
@@ -68,15 +69,27 @@ pub fn expand_local(pattern: &str) -> Result<Vec<PathBuf>> {
 /// Remote entries matching `pattern`, as (path, entry), sorted by name; a word without glob
 /// syntax is returned as is (entry None) for the command to act on directly. An entry whose
 /// name is the pattern itself wins: `rm 'a*b.txt'` removes that file, not every a...b.txt.
-pub fn expand_remote(session: &mut Session, pattern: &str) -> Result<Vec<(String, Option<Entry>)>> {
+/// Listing lines that cannot be read are skipped with a warning, noted in `unread`.
+pub fn expand_remote(
+    session: &mut Session,
+    pattern: &str,
+    unread: &mut Unread,
+) -> Result<Vec<(String, Option<Entry>)>> {
     if !has_glob(pattern) {
         return Ok(vec![(pattern.to_string(), None)]);
     }
     let dir = path::parent(pattern);
     let name = path::file_name(pattern);
+    let folder = if dir.is_empty() { "." } else { dir };
     // A folder that cannot be listed matches nothing we can know of: its refusal says why
     // (sending the pattern as a name, `RETR *`, would only fetch a 550).
-    let listed = session.entries(if dir.is_empty() { "." } else { dir })?;
+    let listing = session.listing(folder)?;
+    // A warning names the folder: "." says nothing, so ask where that is.
+    let named = match listing.unparsed.is_empty() || !dir.is_empty() {
+        true => folder.to_string(),
+        false => session.pwd().unwrap_or_else(|_| folder.to_string()),
+    };
+    let listed = unread.entries(&named, listing);
     if let Some(exact) = listed.iter().find(|e| e.name == name) {
         return Ok(vec![(pattern.to_string(), Some(exact.clone()))]);
     }

@@ -13,6 +13,7 @@ pub mod script;
 pub mod split;
 pub mod state;
 pub mod table;
+pub mod unread;
 
 use crate::error::{Error, Result};
 pub use state::Shell;
@@ -63,15 +64,31 @@ pub fn run_line(shell: &mut Shell, line: &str) -> Result<()> {
     Ok(())
 }
 
-/// Whether a line may go into history: lines that can carry a password never do.
+/// Whether a line may carry a password, so that it never goes into history: by a command
+/// word (`user`, `quote`, anything typed as `pass...`) or by a URL with credentials. The raw
+/// text is read too, so a line that cannot be split (an unbalanced quote) is judged the same.
 pub fn is_secret_line(line: &str) -> bool {
-    let Ok(commands) = split::split_line(line) else {
-        return false;
+    let secret_word = |word: &str| {
+        let word = word.to_ascii_lowercase();
+        word.starts_with("pass") || table::find(&word).is_some_and(|c| c.secret)
     };
-    commands.iter().any(|words| {
-        let command = table::find(&words[0]);
-        command.is_some_and(|c| c.secret) || words.iter().any(|w| carries_password(w))
-    })
+    let raw_words = || {
+        line.split(|c: char| c.is_whitespace() || c == ';')
+            .map(|w| w.trim_matches(|c| c == '\'' || c == '"'))
+    };
+    if raw_words().any(carries_password) {
+        return true;
+    }
+    match split::split_line(line) {
+        Ok(commands) => commands
+            .iter()
+            .any(|words| secret_word(&words[0]) || words.iter().any(|w| carries_password(w))),
+        // Unsplittable: any command word of it (each `;` piece's first) decides.
+        Err(_) => line
+            .split(';')
+            .filter_map(|piece| piece.split_whitespace().next())
+            .any(|w| secret_word(w.trim_matches(|c| c == '\'' || c == '"'))),
+    }
 }
 
 /// `user:password@host`, with or without a scheme.
@@ -92,10 +109,28 @@ mod tests {
             "open ftp://bob:pw@host",
             "open bob:pw@host",
             "ls; user bob pw",
+            // lines that cannot be split (an unbalanced quote)
+            "user bob \"HistS3cret",
+            "USER bob 'pw",
+            "open 'ftp://tester:Hist2S3cret@host",
+            "open \"bob:pw@host",
+            "ls; quote 'PASS x",
+            "bookmark add w ftps://u:pw@h\"",
+            // password-like words that are no command
+            "pass hunter2",
+            "password hunter2",
+            "PASS hunter2",
+            "  pass \"x",
         ] {
             assert!(is_secret_line(line), "{line}");
         }
-        for line in ["ls", "put a.txt", "open host", "open ftp://bob@host"] {
+        for line in [
+            "ls",
+            "put a.txt",
+            "open host",
+            "open ftp://bob@host",
+            "get \"unbalanced",
+        ] {
             assert!(!is_secret_line(line), "{line}");
         }
     }

@@ -7,8 +7,9 @@ use crate::error::{Error, Result};
 pub fn split_line(line: &str) -> Result<Vec<Vec<String>>> {
     let mut commands = Vec::new();
     for piece in split_semicolons(line) {
+        // The text is not repeated: it may hold a password (`user bob "pw`).
         let words = shlex::split(piece)
-            .ok_or_else(|| Error::usage(format!("unbalanced quotes in: {}", piece.trim())))?;
+            .ok_or_else(|| Error::usage("unbalanced quotes: a quote is not closed; nothing run"))?;
         if !words.is_empty() {
             commands.push(words);
         }

@@ -28,6 +28,8 @@ pub struct Shell {
     session: Option<Session>,
     /// The remote directory, refreshed after each cd, for the prompt and reconnects.
     pub cwd: String,
+    /// The folder before the last `cd` (`cd -`), on this server.
+    pub previous_cwd: Option<String>,
     /// Source of a pending two-step rename (rnfr, then rnto).
     pub rename_from: Option<String>,
     /// Passive mode, timeout and TLS for every connection this shell opens.
@@ -53,6 +55,7 @@ impl Shell {
         Shell {
             session: None,
             cwd: String::new(),
+            previous_cwd: None,
             rename_from: None,
             settings,
             verbose,
@@ -148,6 +151,8 @@ impl Shell {
         }
         self.session = Some(session);
         self.broken = false;
+        // another server (or user): `cd -` has nowhere to go back to
+        self.previous_cwd = None;
         if let Some(dir) = dir {
             self.session()?.cwd(dir)?;
         }
@@ -191,21 +196,17 @@ impl Shell {
     }
 
     /// The session's URL without the password: `ftp://user@host:port/cwd`.
+    /// The session as a URL (no password), its TLS mode in the scheme: what a bookmark
+    /// of it keeps.
     pub fn url(&self) -> Option<String> {
         let p = self.params()?;
-        let scheme = if p.tls.mode == crate::ftp::tls::TlsMode::Explicit {
-            "ftps"
-        } else {
-            "ftp"
+        let scheme = match p.tls.mode {
+            crate::ftp::tls::TlsMode::Explicit => "ftps",
+            crate::ftp::tls::TlsMode::Implicit => crate::target::IMPLICIT_SCHEME,
+            _ => "ftp",
         };
-        let host = if p.host.contains(':') {
-            format!("[{}]", p.host)
-        } else {
-            p.host.clone()
-        };
-        Some(format!(
-            "{scheme}://{}@{host}:{}{}",
-            p.user, p.port, self.cwd
+        Some(crate::target::to_url(
+            scheme, &p.user, &p.host, p.port, &self.cwd,
         ))
     }
 

@@ -114,7 +114,7 @@ pub static COMMANDS: &[Command] = &[
         Some(""),
         1,
         Some(1),
-        "cd DIR",
+        "cd DIR|-",
         [Remote],
         cmd_remote::cd
     ),

@@ -40,6 +40,9 @@ With --quirk (plain FTP), the server misbehaves in one way, NAME:
                 "..\\win.txt"; a name also present for real is not added twice
   maxconn       at most 2 control connections per client IP; the next one
                 gets "421 Too many connections from the same IP address."
+  slow          uploads are read at most 256 KiB per second (pyftpdlib's
+                ThrottledDTPHandler), so a test can change a file while it
+                is being sent
 """
 
 import datetime
@@ -58,7 +61,8 @@ except ImportError as exc:
 USER = "alice"
 PASS = "s3cret pw"
 TLS_KINDS = ("good", "wrong-name", "expired", "implicit")
-QUIRKS = ("quota", "evil-listing", "maxconn")
+QUIRKS = ("quota", "evil-listing", "maxconn", "slow")
+SLOW_BYTES_PER_SECOND = 256 * 1024
 QUOTA_BYTES = 64 * 1024
 EVIL_FOLDER = "/evil"
 # (name, is_dir) added to every listing of EVIL_FOLDER.
@@ -319,6 +323,16 @@ def main() -> None:
             handler = quota_handler()
         elif args[2] == "evil-listing":
             handler = evil_listing_handler()
+        elif args[2] == "slow":
+            from pyftpdlib.handlers import ThrottledDTPHandler
+
+            class SlowDTPHandler(ThrottledDTPHandler):
+                read_limit = SLOW_BYTES_PER_SECOND
+
+            class SlowHandler(FTPHandler):
+                dtp_handler = SlowDTPHandler
+
+            handler = SlowHandler
         else:
 
             class MaxConnHandler(FTPHandler):
@@ -329,7 +343,7 @@ def main() -> None:
     else:
         sys.exit(
             "usage: pyftpd_server.py FOLDER [--tls CERTDIR good|wrong-name|expired|implicit]\n"
-            "       pyftpd_server.py FOLDER --quirk quota|evil-listing|maxconn"
+            "       pyftpd_server.py FOLDER --quirk quota|evil-listing|maxconn|slow"
         )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     authorizer = DummyAuthorizer()
