@@ -539,7 +539,7 @@ fn a_trickled_control_reply_hits_the_reply_deadline() {
     assert_fails(
         &out,
         1,
-        "cd d: timed out: no complete reply within 1.5s (the reply deadline",
+        "d: timed out: no complete reply within 1.5s (the reply deadline",
     );
     assert!(took < Duration::from_secs(6), "took {took:?}");
 }
