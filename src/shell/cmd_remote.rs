@@ -159,8 +159,22 @@ pub fn mkdir(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     for dir in &inv.args {
         if inv.has('p') {
             session.mkdir_all(dir)?;
-        } else {
-            session.mkdir(dir)?;
+        } else if let Err(err) = session.mkdir(dir) {
+            // Many servers refuse an existing name with a reply that says something else
+            // (libunftp: "550 File not found"): when the name is there, say that.
+            if let Error::Reply { .. } = err
+                && let Ok(Some(entry)) = session.stat(dir)
+            {
+                let kind = if entry.kind == EntryKind::Dir {
+                    "folder"
+                } else {
+                    "file"
+                };
+                return Err(Error::Failed(format!(
+                    "mkdir {dir}: there is already a {kind} named {dir}"
+                )));
+            }
+            return Err(err);
         }
     }
     Ok(())
