@@ -9,7 +9,7 @@ use rustls::{ClientConnection, StreamOwned};
 use suppaftp::{DataStream, FtpError, TlsStream};
 
 use super::ascii::{ToLocal, ToWire};
-use super::listing::{self, Entry};
+use super::listing::{self, Entry, Listing};
 use super::path::check_sendable;
 use super::reply::{code_of, ftp_error, io_message, reply_text};
 use super::session::Session;
@@ -68,10 +68,24 @@ impl Session {
         data_retry(|| self.stream.nlst(path)).map_err(|e| ftp_error(what, e))
     }
 
-    /// A directory's entries, parsed: MLSD where the server offers it (exact times, clean
-    /// names), LIST otherwise. A line that does not parse is an error, never dropped: a
-    /// silently missing entry would make a mirror re-upload or delete.
+    /// A directory's entries, all of them: for callers that act on what is missing (stat)
+    /// or on everything (rm -r), a line that does not parse is an error.
     pub fn entries(&mut self, path: &str) -> Result<Vec<Entry>> {
+        let listing = self.listing(path)?;
+        match listing.unparsed.first() {
+            Some(e) => Err(Error::Protocol {
+                what: format!("list {path}"),
+                message: e.to_string(),
+            }),
+            None => Ok(listing.entries),
+        }
+    }
+
+    /// A directory's listing, parsed: MLSD where the server offers it (exact times, clean
+    /// names), LIST otherwise. The lines no format reads come back beside the entries, never
+    /// dropped: the caller shows them, warns, and does not take the folder as fully known
+    /// (a silently missing entry would make a mirror re-upload or delete).
+    pub fn listing(&mut self, path: &str) -> Result<Listing> {
         let what = format!("list {path}");
         check_sendable(&what, path)?;
         let mlsd = self.caps.has("MLST");
@@ -96,14 +110,11 @@ impl Session {
                 ),
             });
         }
-        let listing = listing::parse_listing(lines, mlsd, crate::clock::now_unix());
-        if let Some(e) = listing.unparsed.first() {
-            return Err(Error::Protocol {
-                what,
-                message: e.to_string(),
-            });
-        }
-        Ok(listing.entries)
+        Ok(listing::parse_listing(
+            lines,
+            mlsd,
+            crate::clock::now_unix(),
+        ))
     }
 
     /// LIST with `-a`, so that servers hiding dot files (vsftpd, pure-ftpd) show them: a

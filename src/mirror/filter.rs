@@ -25,6 +25,9 @@ pub struct Filter {
     /// Paths (and everything under them) the local walk could not read: neither uploaded nor
     /// deleted, since we do not know what they hold.
     protected: Vec<String>,
+    /// Remote folders whose listing could not be read whole: uploads still go in, but
+    /// nothing in them (or above them) is deleted, since we do not know all they hold.
+    kept: Vec<String>,
 }
 
 impl Filter {
@@ -53,6 +56,7 @@ impl Filter {
             names: names.build()?,
             paths: paths.build()?,
             protected: Vec::new(),
+            kept: Vec::new(),
         })
     }
 
@@ -61,6 +65,22 @@ impl Filter {
         let mut filter = self.clone();
         filter.protected.extend(paths.iter().cloned());
         filter
+    }
+
+    /// This filter, also deleting nothing in `dirs` (at any depth), nor `dirs` themselves or
+    /// the folders holding them.
+    pub fn keeping(&self, dirs: &[String]) -> Filter {
+        let mut filter = self.clone();
+        filter.kept.extend(dirs.iter().cloned());
+        filter
+    }
+
+    /// False for remote paths the mirror must not delete: in, at or above a kept folder.
+    pub fn may_delete(&self, rel: &str) -> bool {
+        !self
+            .kept
+            .iter()
+            .any(|k| rel == k || tree::is_under(rel, k) || tree::is_under(k, rel))
     }
 
     /// True when `rel` is inside the depth limit (`depth(rel) <= max_depth`) and neither it nor

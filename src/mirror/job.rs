@@ -375,6 +375,8 @@ struct Runner {
     failed_passes: u32,
     /// Remote paths whose names the server itself mangled (U+FFFD): never acted on.
     undecodable: Vec<String>,
+    /// Remote folders whose listing held lines no format reads: nothing deleted in them.
+    partial: Vec<String>,
     /// Files just sent whose mtime second has not passed yet (see `recheck_fresh`).
     fresh: HashMap<String, SystemTime>,
     /// Problems already reported, so a persistent one is said once, not every second.
@@ -410,6 +412,7 @@ impl Runner {
             failed_passes: 0,
             fresh: HashMap::new(),
             undecodable: Vec::new(),
+            partial: Vec::new(),
             reported: Vec::new(),
         })
     }
@@ -597,7 +600,7 @@ impl Runner {
         };
         let listing = state::list_remote(&mut self.pool, width, root, &self.filter, recorded)?;
         self.undecodable = listing.undecodable;
-        let notes: Vec<String> = self
+        let mut notes: Vec<String> = self
             .undecodable
             .iter()
             .map(|rel| {
@@ -607,6 +610,13 @@ impl Runner {
                 )
             })
             .collect();
+        notes.extend(listing.partial.iter().map(|(dir, lines)| {
+            format!(
+                "remote folder {:?}: {lines} listing line(s) ftpsh cannot read; nothing in it is deleted",
+                crate::ftp::path::join(root, dir)
+            )
+        }));
+        self.partial = listing.partial.into_iter().map(|(dir, _)| dir).collect();
         self.report_problems(&notes);
         Ok(listing.tree)
     }
@@ -679,7 +689,8 @@ impl Runner {
         let filter = self
             .filter
             .protecting(&scan.unreadable)
-            .protecting(&self.undecodable);
+            .protecting(&self.undecodable)
+            .keeping(&self.partial);
         let actions = match plan::plan(&scan.snapshot, &tree, &filter, &options) {
             Ok(actions) => actions,
             Err(err) => {
@@ -745,7 +756,10 @@ impl Runner {
         };
         // For --once, anything left behind (unreadable files, symlink loops, unsendable
         // names) makes the run a failure even though the pass itself went through.
-        let complete = clean && report.skipped.is_empty() && scan.problems.is_empty();
+        // So do folders whose listing could not be read whole: deletes may be owed there.
+        let deletes_owed = self.spec.options.delete && !self.partial.is_empty();
+        let complete =
+            clean && report.skipped.is_empty() && scan.problems.is_empty() && !deletes_owed;
         if report.connection_lost {
             self.drop_sessions();
             return Err(Error::Connection {

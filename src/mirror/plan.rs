@@ -18,7 +18,9 @@
 //! 3. With `delete`, the remaining considered remote entries missing locally are deleted,
 //!    deepest first (files before directories at the same depth). A directory that still holds
 //!    anything the mirror does not consider (excluded, too deep, a temp-named directory, a temp
-//!    file in a directory the walker does not descend into) is kept.
+//!    file in a directory the walker does not descend into) is kept. Nothing is deleted in,
+//!    at or above a folder the filter keeps (its listing could not be read whole), type
+//!    conflicts there included; uploads into it go on.
 //!
 //! A path is *considered* when `filter.includes(path)` and no component of it is a temp name.
 //!
@@ -325,7 +327,7 @@ impl<'a> Planner<'a> {
             match (entry.kind, remote_kind) {
                 (Kind::Dir, Some(Kind::Dir)) => {}
                 (Kind::Dir, Some(Kind::File)) => {
-                    if self.opts.delete {
+                    if self.opts.delete && filter.may_delete(path) {
                         self.vt.remove(path);
                         self.actions.push(Action::DeleteFile(path.into()));
                         self.mkdir(path);
@@ -344,7 +346,8 @@ impl<'a> Planner<'a> {
                     }
                 }
                 (Kind::File, Some(Kind::Dir)) => {
-                    if self.opts.delete && !self.holds_unconsidered(path) {
+                    if self.opts.delete && filter.may_delete(path) && !self.holds_unconsidered(path)
+                    {
                         self.delete_tree(path);
                         self.upload(path, entry);
                     } else {
@@ -377,6 +380,7 @@ impl<'a> Planner<'a> {
             .filter(|(path, entry)| {
                 let holds_kept = entry.kind == Kind::Dir && blocked.contains(path);
                 considered(self.filter, path)
+                    && self.filter.may_delete(path)
                     && self.local_entry(path).is_none()
                     && !tree::ancestors(path).any(|a| self.skipped.contains(a))
                     && !holds_kept
@@ -644,6 +648,8 @@ mod tests {
         max_depth: usize,
         delete: bool,
         max_delete: Option<usize>,
+        /// Remote folders whose listing could not be read whole.
+        kept: &'static [&'static str],
         /// Ok(actions) or Err((planned, limit)).
         want: Result<&'static [&'static str], (usize, usize)>,
     }
@@ -656,12 +662,16 @@ mod tests {
         max_depth: 6,
         delete: true,
         max_delete: None,
+        kept: &[],
         want: Ok(&[]),
     };
 
     fn run(case: &Case) -> Result<Vec<String>, PlanError> {
         let excludes: Vec<String> = case.excludes.iter().map(|s| s.to_string()).collect();
-        let filter = Filter::new(case.max_depth, &excludes).expect("valid globs");
+        let kept: Vec<String> = case.kept.iter().map(|s| s.to_string()).collect();
+        let filter = Filter::new(case.max_depth, &excludes)
+            .expect("valid globs")
+            .keeping(&kept);
         let opts = PlanOptions {
             delete: case.delete,
             max_delete: case.max_delete,
@@ -751,6 +761,52 @@ mod tests {
                 remote: &["f b 1 1", "f .ftpsh-part-1-b 1 1"],
                 max_depth: 0,
                 want: Ok(&[]),
+                ..BASE
+            },
+        ]);
+    }
+
+    // ---- rule 1b: folders not fully known -------------------------------------------------
+
+    #[test]
+    fn rule1b_no_deletes_where_the_listing_was_not_read_whole() {
+        check(&[
+            Case {
+                name: "uploads still go in; nothing in it is deleted; elsewhere deletes go on",
+                local: &["d a", "f a/new 1 1"],
+                remote: &["d a", "f a/old 1 1", "d b", "f b/x 1 1", "f gone 1 1"],
+                kept: &["a"],
+                want: Ok(&["up a/new 1 1", "rm b/x", "rm gone", "rmdir b"]),
+                ..BASE
+            },
+            Case {
+                name: "nothing below it either; it and the folders holding it stay",
+                remote: &[
+                    "d p",
+                    "d p/a",
+                    "f p/a/x 1 1",
+                    "d p/a/sub",
+                    "f p/a/sub/y 1 1",
+                    "f p/z 1 1",
+                ],
+                kept: &["p/a"],
+                want: Ok(&["rm p/z"]),
+                ..BASE
+            },
+            Case {
+                name: "type conflicts inside it are left alone",
+                local: &["d a", "f a/p 1 1", "d a/q", "f a/q/r 1 1"],
+                remote: &["d a", "d a/p", "f a/p/z 1 1", "f a/q 1 1"],
+                kept: &["a"],
+                want: Ok(&[]),
+                ..BASE
+            },
+            Case {
+                name: "a root not read whole deletes nothing at all",
+                local: &["f n 1 1"],
+                remote: &["f o 1 1", "d d"],
+                kept: &[""],
+                want: Ok(&["up n 1 1"]),
                 ..BASE
             },
         ]);

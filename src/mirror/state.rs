@@ -21,10 +21,12 @@ use crate::ftp::path;
 /// Names are read byte for byte (see `crate::lossless`), so U+FFFD comes from the server
 /// itself: one that could not encode a name (libunftp lists a Latin-1 file name lossily)
 /// and will not find it again under that name. Kept in the tree, so their folder is never
-/// removed, but never acted on.
+/// removed, but never acted on. And the folders whose listing held lines no format reads
+/// (with how many): not fully known, so nothing in them may be deleted.
 pub struct Listing {
     pub tree: RemoteTree,
     pub undecodable: Vec<String>,
+    pub partial: Vec<(String, usize)>,
 }
 
 pub fn list_remote(
@@ -36,6 +38,7 @@ pub fn list_remote(
 ) -> Result<Listing> {
     // (believed tree, what is left of the record, undecodable paths)
     let found = Mutex::new((RemoteTree::new(), recorded, Vec::new()));
+    let partial = Mutex::new(Vec::new());
     remote_walk::walk(pool, width, String::new(), |session, dir| {
         if !filter.descend(dir) {
             return Ok(Vec::new());
@@ -45,7 +48,12 @@ pub fn list_remote(
         } else {
             path::join(root, dir)
         };
-        let entries = session.entries(&remote_dir)?;
+        let listing = session.listing(&remote_dir)?;
+        if !listing.unparsed.is_empty() {
+            let mut partial = partial.lock().unwrap_or_else(|p| p.into_inner());
+            partial.push((dir.to_string(), listing.unparsed.len()));
+        }
+        let entries = listing.entries;
         let mut subdirs = Vec::new();
         let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
         let (tree, recorded, undecodable) = &mut *found;
@@ -73,7 +81,13 @@ pub fn list_remote(
     let (mut tree, _, undecodable) = found.into_inner().unwrap_or_else(|p| p.into_inner());
     // Kept for the whole job: in full nodes.
     tree.shrink_to_fit();
-    Ok(Listing { tree, undecodable })
+    let mut partial = partial.into_inner().unwrap_or_else(|p| p.into_inner());
+    partial.sort();
+    Ok(Listing {
+        tree,
+        undecodable,
+        partial,
+    })
 }
 
 /// What we believe about one listed entry, given the persisted record of our uploads.

@@ -3,6 +3,7 @@
 use super::glob;
 use super::state::Shell;
 use super::table::Invocation;
+use super::unread::Unread;
 use crate::error::{Error, Result};
 use crate::escape::escape;
 use crate::ftp::Session;
@@ -53,6 +54,8 @@ pub fn cdup(shell: &mut Shell, _: &Invocation) -> Result<()> {
 
 /// `ls`: the entries in aligned columns (type, size, date, name), sorted by name, time
 /// (-t) or size (-S), sizes human-readable with -h; `--raw` prints the server's own lines.
+/// Lines no listing format reads follow the entries, marked `?`, as the server sent them
+/// (escaped): the folder is shown whole, whatever its server writes.
 pub fn ls(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let path = inv.args.first().map(String::as_str);
     let session = shell.session()?;
@@ -63,11 +66,11 @@ pub fn ls(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         return Ok(());
     }
     let target = path.unwrap_or(".");
-    let mut entries = match session.entries(target) {
-        Ok(entries) => entries,
+    let (mut entries, unparsed) = match session.listing(target) {
+        Ok(listing) => (listing.entries, listing.unparsed),
         // Not a directory? Then show the one entry, as ls does for a file.
         Err(err @ Error::Reply { .. }) => match session.stat(target)? {
-            Some(entry) if entry.kind != EntryKind::Dir => vec![entry],
+            Some(entry) if entry.kind != EntryKind::Dir => (vec![entry], Vec::new()),
             _ => return Err(err),
         },
         Err(err) => return Err(err),
@@ -75,6 +78,18 @@ pub fn ls(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     sort_entries(&mut entries, inv);
     for line in format_listing(&entries, inv.has('h')) {
         println!("{line}");
+    }
+    for bad in &unparsed {
+        println!("? {}", escape(bad.line.trim_end_matches(['\r', '\n'])));
+    }
+    if !unparsed.is_empty() {
+        eprintln!(
+            "{}",
+            escape(&format!(
+                "ls {target}: {} line(s) marked ? are shown as the server sent them: no listing format reads them",
+                unparsed.len()
+            ))
+        );
     }
     Ok(())
 }
@@ -194,8 +209,9 @@ pub fn rm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let interactive = shell.interactive;
     let session = shell.session()?;
     let mut targets = Vec::new();
+    let mut unread = Unread::new("rm");
     for word in &inv.args {
-        match glob::expand_remote(session, word) {
+        match glob::expand_remote(session, word, &mut unread) {
             // -f: a pattern that matches nothing is no error; anything else still is (a
             // listing that may be cut above all).
             Err(Error::NoMatch { .. }) if inv.has('f') => {}
@@ -223,7 +239,7 @@ pub fn rm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
             other => other?,
         }
     }
-    Ok(())
+    unread.finish()
 }
 
 /// Asks a yes/no question on the terminal; anything but y/yes is no.

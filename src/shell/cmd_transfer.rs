@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use super::glob;
 use super::state::Shell;
 use super::table::Invocation;
+use super::unread::Unread;
 use crate::error::{Error, Result};
 use crate::escape::local_path;
 use crate::ftp::listing::EntryKind;
@@ -208,17 +209,21 @@ pub fn get(shell: &mut Shell, inv: &Invocation) -> Result<()> {
             .retrieve(remote, &mut stdout, &mut |_| {})?;
         return Ok(());
     }
-    let sources = glob::expand_remote(shell.session()?, remote)?;
-    get_all(shell, &sources, dest, inv)
+    let mut unread = Unread::new(format!("get {remote}"));
+    let sources = glob::expand_remote(shell.session()?, remote, &mut unread)?;
+    get_all(shell, &sources, dest, inv, &mut unread)?;
+    unread.finish()
 }
 
 /// `mget [-r] [-c] PATTERN...`: every match into the current local folder.
 pub fn mget(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let mut unread = Unread::new("mget");
     let mut sources = Vec::new();
     for pattern in &inv.args {
-        sources.extend(glob::expand_remote(shell.session()?, pattern)?);
+        sources.extend(glob::expand_remote(shell.session()?, pattern, &mut unread)?);
     }
-    get_all(shell, &sources, None, inv)
+    get_all(shell, &sources, None, inv, &mut unread)?;
+    unread.finish()
 }
 
 fn get_all(
@@ -226,6 +231,7 @@ fn get_all(
     sources: &[(String, Option<crate::ftp::listing::Entry>)],
     dest: Option<&str>,
     inv: &Invocation,
+    unread: &mut Unread,
 ) -> Result<()> {
     let (recursive, resume) = (inv.has('r'), inv.has('c'));
     let dest_is_dir = dest.is_some_and(|d| Path::new(d).is_dir());
@@ -265,7 +271,7 @@ fn get_all(
                     hint: " (get -r fetches a whole tree)",
                 });
             }
-            get_tree(shell.session()?, remote, &local, resume)?;
+            get_tree(shell.session()?, remote, &local, resume, unread)?;
         } else {
             files.push((remote.as_str(), entry.as_ref().map(|e| e.size), local));
         }
@@ -321,13 +327,21 @@ fn all_distinct<T: Eq + std::hash::Hash>(targets: impl Iterator<Item = T>) -> bo
 
 /// Fetches a remote tree into `local` (created if needed). Every name comes from the
 /// server's listing, so each must be one plain component: a hostile `../x` cannot make
-/// this write outside `local`.
-fn get_tree(session: &mut Session, remote: &str, local: &Path, resume: bool) -> Result<()> {
+/// this write outside `local`. Lines of a listing that cannot be read are skipped, noted
+/// in `unread`.
+fn get_tree(
+    session: &mut Session,
+    remote: &str,
+    local: &Path,
+    resume: bool,
+    unread: &mut Unread,
+) -> Result<()> {
     let mut pending = vec![(remote.to_string(), local.to_path_buf(), 0usize)];
     while let Some((dir, target, depth)) = pending.pop() {
         std::fs::create_dir_all(&target)
             .map_err(|e| Error::local(format!("get -r {remote}: {}", local_path(&target)), e))?;
-        for entry in session.entries(&dir)? {
+        let listing = session.listing(&dir)?;
+        for entry in unread.entries(&dir, listing) {
             if crate::cancel::requested() {
                 return Err(Error::cancelled(format!("get -r {remote}")));
             }

@@ -74,7 +74,8 @@ impl Remote {
         let dir = absolute.clone();
         std::thread::spawn(move || {
             session.set_timeout(LIST_WAIT);
-            let listed = session.entries(&dir);
+            // Completion offers what it could read; a line it could not is no name to offer.
+            let listed = session.listing(&dir).map(|l| l.entries);
             session.reset_timeout();
             let _ = sender.send((session, listed));
         });

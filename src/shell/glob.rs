@@ -8,6 +8,7 @@ use globset::{GlobBuilder, GlobMatcher};
 use crate::error::{Error, Result};
 use crate::ftp::listing::Entry;
 use crate::ftp::{Session, path};
+use crate::shell::unread::Unread;
 
 /// True when `word` holds glob syntax (`*`, `?`, `[`).
 pub fn has_glob(word: &str) -> bool {
@@ -68,14 +69,27 @@ pub fn expand_local(pattern: &str) -> Result<Vec<PathBuf>> {
 /// Remote entries matching `pattern`, as (path, entry), sorted by name; a word without glob
 /// syntax is returned as is (entry None) for the command to act on directly. An entry whose
 /// name is the pattern itself wins: `rm 'a*b.txt'` removes that file, not every a...b.txt.
-pub fn expand_remote(session: &mut Session, pattern: &str) -> Result<Vec<(String, Option<Entry>)>> {
+/// Listing lines that cannot be read are skipped with a warning, noted in `unread`.
+pub fn expand_remote(
+    session: &mut Session,
+    pattern: &str,
+    unread: &mut Unread,
+) -> Result<Vec<(String, Option<Entry>)>> {
     if !has_glob(pattern) {
         return Ok(vec![(pattern.to_string(), None)]);
     }
     let dir = path::parent(pattern);
     let name = path::file_name(pattern);
-    let listed = match session.entries(if dir.is_empty() { "." } else { dir }) {
-        Ok(listed) => listed,
+    let folder = if dir.is_empty() { "." } else { dir };
+    let listed = match session.listing(folder) {
+        Ok(listing) => {
+            // A warning names the folder: "." says nothing, so ask where that is.
+            let named = match listing.unparsed.is_empty() || !dir.is_empty() {
+                true => folder.to_string(),
+                false => session.pwd().unwrap_or_else(|_| folder.to_string()),
+            };
+            unread.entries(&named, listing)
+        }
         // A folder we may not list (a drop box) can still hold the literal name; a transient
         // refusal (4xx) is no answer, and says so.
         Err(err @ Error::Reply { .. }) if !err.is_transient() => {

@@ -13,6 +13,7 @@ pub mod script;
 pub mod split;
 pub mod state;
 pub mod table;
+pub mod unread;
 
 use crate::error::{Error, Result};
 pub use state::Shell;
