@@ -492,7 +492,7 @@ fn messages_name_the_path_in_plain_words() {
     assert_fails(
         &out,
         1,
-        "mkdir /there: there is already a folder named /there",
+        "mkdir /there: 550 refused: there is already a folder named /there",
     );
     let out = run_c(&server.url(), "put missing.txt", local.path());
     assert_fails(&out, 1, "missing.txt");

@@ -177,7 +177,8 @@ pub fn mkdir(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         } else if let Err(err) = session.mkdir(dir) {
             // Many servers refuse an existing name with a reply that says something else
             // (libunftp: "550 File not found"): when the name is there, say that.
-            if let Error::Reply { .. } = err
+            // The reply code stays (typed, and shown); its misleading words go.
+            if let Error::Reply { code, .. } = err
                 && let Ok(Some(entry)) = session.stat(dir)
             {
                 let kind = if entry.kind == EntryKind::Dir {
@@ -185,9 +186,11 @@ pub fn mkdir(shell: &mut Shell, inv: &Invocation) -> Result<()> {
                 } else {
                     "file"
                 };
-                return Err(Error::Failed(format!(
-                    "mkdir {dir}: there is already a {kind} named {dir}"
-                )));
+                return Err(Error::Reply {
+                    what: format!("mkdir {dir}"),
+                    code,
+                    text: format!("{code} refused: there is already a {kind} named {dir}"),
+                });
             }
             return Err(err);
         }
