@@ -2,7 +2,7 @@
 //! downloads that never leave a partial file under the final name.
 
 use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -18,8 +18,29 @@ pub struct Uploaded {
     pub mtime: i64,
     /// The same, to the OS's precision.
     pub modified: std::time::SystemTime,
-    /// The local file's size or mtime moved while it was being sent.
-    pub changed_while_sending: bool,
+}
+
+/// What a tree walk saw of a local file before asking for it to be sent. The default (a
+/// file the user named) takes whatever is at the path now, following links.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Seen {
+    /// The walk's [`identity`] of the file; the opened file must have it.
+    pub identity: Option<u64>,
+    /// The walk did not follow links: a link put in the file's place is not opened.
+    pub no_follow: bool,
+}
+
+/// A file's identity across renames: (device, inode) folded into one number. `None` where
+/// the OS gives none (std exposes no file id on Windows).
+#[cfg(unix)]
+pub fn identity(meta: &fs::Metadata) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    Some(meta.ino() ^ meta.dev().rotate_left(32))
+}
+
+#[cfg(not(unix))]
+pub fn identity(_: &fs::Metadata) -> Option<u64> {
+    None
 }
 
 /// A tag unique within this process, so two uploads never share a temporary name.
@@ -44,23 +65,56 @@ pub fn process_tag() -> &'static str {
     })
 }
 
-/// Uploads `local` to `remote`: STOR to a temporary sibling, RNFR/RNTO onto the final name,
-/// then set the remote mtime where the server can. On failure the temporary is removed.
+/// Uploads `local` to `remote` (a file the user named: whatever is there now, links
+/// followed). See [`upload_seen`].
 pub fn upload_atomic(
     session: &mut Session,
     local: &Path,
     remote: &str,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Uploaded> {
+    upload_seen(session, local, remote, Seen::default(), progress)
+}
+
+/// Uploads `local` to `remote`: STOR to a temporary sibling, RNFR/RNTO onto the final name,
+/// then set the remote mtime where the server can. On failure the temporary is removed.
+///
+/// Only a file that held still is put in place: if its size, mtime or identity moved while
+/// it was being sent, what the server got may be half one version and half another, so the
+/// temporary is removed, the server keeps its previous version, and the error (a local one:
+/// the file is skipped) says so. A file that is not what the walk saw (`seen`: replaced, or
+/// a link put in its place) is not sent at all.
+pub fn upload_seen(
+    session: &mut Session,
+    local: &Path,
+    remote: &str,
+    seen: Seen,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Uploaded> {
     let what = format!("put {}", crate::escape::local_path(local));
-    let mut file = File::open(local).map_err(|e| Error::local(what.as_str(), e))?;
-    let meta = file
+    let skip = |why: &str| Error::local(what.as_str(), io::Error::other(why.to_string()));
+    let mut file = open_source(local, seen.no_follow).map_err(|e| {
+        if is_link_refused(&e) {
+            skip("is a symbolic link now, not the file the tree walk saw; not followed, skipped")
+        } else {
+            Error::local(what.as_str(), e)
+        }
+    })?;
+    let before = file
         .metadata()
         .map_err(|e| Error::local(what.as_str(), e))?;
-    if meta.is_dir() {
+    if before.is_dir() {
         return Err(Error::IsDirectory { what, hint: "" });
     }
-    let modified = meta
+    if seen.no_follow && !before.is_file() {
+        return Err(skip("is no longer a regular file; skipped"));
+    }
+    if seen.identity.is_some() && identity(&before) != seen.identity {
+        return Err(skip(
+            "is not the file the tree walk saw (replaced since); skipped until the next walk",
+        ));
+    }
+    let modified = before
         .modified()
         .map_err(|e| Error::local(what.as_str(), e))?;
     let mtime = crate::clock::unix_seconds(modified);
@@ -90,20 +144,74 @@ pub fn upload_atomic(
             return Err(err.about(&what_remote));
         }
     };
+    if !held_still(&file, local, seen.no_follow, &before) {
+        let _ = session.delete(&temp);
+        return Err(skip(
+            "changed while being sent; the upload was discarded and the server keeps its \
+             previous version (it is sent again once it holds still)",
+        ));
+    }
     if let Err(err) = rename_over(session, &temp, remote) {
         discard_temp(session, &temp, &err);
         return Err(err.about(&what_remote));
     }
     // Best effort: where the server cannot set times, the mirror's state file remembers.
     let _ = session.set_mtime(remote, mtime);
-    let now = std::fs::metadata(local).ok();
-    let unchanged = now.is_some_and(|m| m.len() == bytes && m.modified().ok() == Some(modified));
     Ok(Uploaded {
         bytes,
         mtime,
         modified,
-        changed_while_sending: !unchanged,
     })
+}
+
+/// Opens a file to send. `no_follow`: a symbolic link at the final name is refused
+/// (O_NOFOLLOW) and a FIFO put in the file's place does not block the open (O_NONBLOCK,
+/// which changes nothing for regular files).
+fn open_source(local: &Path, no_follow: bool) -> io::Result<File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    if no_follow {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    #[cfg(not(unix))]
+    let _ = no_follow;
+    options.open(local)
+}
+
+/// The error an O_NOFOLLOW open gives for a symbolic link.
+fn is_link_refused(err: &io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        err.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = err;
+        false
+    }
+}
+
+/// True when the file sent is the one at `local` still, unchanged since `before`: same
+/// size, mtime and identity, through the open file and through the path. (Not the bytes
+/// sent: an ASCII-mode transfer sends CRLF for LF.)
+fn held_still(file: &File, local: &Path, no_follow: bool, before: &fs::Metadata) -> bool {
+    let Ok(after) = file.metadata() else {
+        return false;
+    };
+    let at_path = if no_follow {
+        fs::symlink_metadata(local)
+    } else {
+        fs::metadata(local)
+    };
+    let Ok(at_path) = at_path else {
+        return false;
+    };
+    after.len() == before.len()
+        && after.modified().ok() == before.modified().ok()
+        && identity(&at_path) == identity(&after)
+        && at_path.is_file()
 }
 
 /// A data connection that ends early but cleanly looks like a complete upload to both sides;

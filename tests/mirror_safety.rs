@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, SystemTime};
 
-use support::{TestServer, assert_ok, assert_same_tree, tree, wait_until};
+use support::pyftpd::PyFtpd;
+use support::{
+    TestServer, assert_ok, assert_same_tree, pattern, temporaries, tree, wait_out, wait_until,
+};
 use tempfile::TempDir;
 
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -194,4 +197,142 @@ fn live_mirror_follows_a_swap_seen_half_way_and_all_at_once() {
         journal.contains("RENAME \"a.txt -> swap.tmp\""),
         "{journal}"
     );
+}
+
+// ---- 2. nothing half-written under a real name; 3. a file is what the walk saw ----------
+
+/// A server that reads uploads at 256 KiB/s, in a fixture; `None` after a counted skip.
+fn slow_fixture() -> Option<Fixture> {
+    let server = PyFtpd::start_quirk("slow")?;
+    let (url, served) = (server.url(), server.root().to_path_buf());
+    Some(Fixture::over(url, served, Box::new(server)))
+}
+
+/// Size of an upload temporary under `dir` once one holds more than `at_least` bytes: the
+/// upload is under way and its start already went.
+fn upload_under_way(dir: &Path, at_least: u64) -> bool {
+    temporaries(dir)
+        .iter()
+        .any(|rel| fs::metadata(dir.join(rel)).is_ok_and(|m| m.len() > at_least))
+}
+
+/// Rewrites the start of `path` in place: same length, new bytes, a new mtime.
+fn rewrite_in_place(path: &Path, bytes: &[u8]) {
+    use std::io::{Seek, Write};
+    let mut file = fs::OpenOptions::new().write(true).open(path).unwrap();
+    file.seek(std::io::SeekFrom::Start(0)).unwrap();
+    file.write_all(bytes).unwrap();
+    file.sync_all().unwrap();
+}
+
+const BIG: usize = 1024 * 1024;
+
+#[test]
+fn mirror_never_renames_an_upload_whose_file_changed_while_sent() {
+    let Some(f) = slow_fixture() else { return };
+    f.write("big.bin", "version 1", a_second());
+    assert_ok(&f.once(""));
+    fs::write(f.src.join("big.bin"), pattern(BIG)).unwrap();
+    let child = f
+        .mirror("--once")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the upload under way", DEADLINE, || {
+        upload_under_way(&f.dst(), 64 * 1024)
+    });
+    rewrite_in_place(&f.src.join("big.bin"), b"VERSION 3");
+    let out = wait_out(child, DEADLINE);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("changed while being sent"), "{out:?}");
+    assert_eq!(f.remote("big.bin").as_deref(), Some("version 1"));
+    assert_eq!(temporaries(&f.dst()), Vec::<String>::new());
+    let journal = f.journal();
+    assert!(journal.contains("changed while being sent"), "{journal}");
+
+    // The next pass sends the version that held still.
+    assert_ok(&f.once(""));
+    assert_same_tree(&f.src, &f.dst());
+}
+
+#[test]
+fn put_never_renames_an_upload_whose_file_changed_while_sent() {
+    let Some(f) = slow_fixture() else { return };
+    fs::create_dir(f.dst()).unwrap();
+    fs::write(f.dst().join("big.bin"), "old remote version").unwrap();
+    fs::write(f.src.join("big.bin"), pattern(BIG)).unwrap();
+    let child = support::ftpsh(f.home.path())
+        .args(["-c", "put src/big.bin /dst/big.bin", &f.url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the upload under way", DEADLINE, || {
+        upload_under_way(&f.dst(), 64 * 1024)
+    });
+    rewrite_in_place(&f.src.join("big.bin"), b"VERSION 3");
+    let out = wait_out(child, DEADLINE);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("changed while being sent"), "{out:?}");
+    assert_eq!(f.remote("big.bin").as_deref(), Some("old remote version"));
+    assert_eq!(temporaries(&f.dst()), Vec::<String>::new());
+}
+
+/// Sends `src` (`command`: a mirror or a put -r) while, during the slow first upload, the
+/// walked `b.txt` becomes a link to a private key and `c.txt` another file: neither is sent
+/// under their names, the command says so and fails, the rest goes.
+#[cfg(unix)]
+fn swapped_after_the_walk(command: &str) {
+    let Some(f) = slow_fixture() else { return };
+    fs::write(f.src.join("a.bin"), pattern(BIG)).unwrap();
+    fs::write(f.src.join("b.txt"), "public").unwrap();
+    fs::write(f.src.join("c.txt"), "seen by the walk").unwrap();
+    fs::write(f.src.join("d.txt"), "left alone").unwrap();
+    let key = f.home.path().join("id_rsa");
+    fs::write(&key, "PRIVATE KEY").unwrap();
+    let child = support::ftpsh(f.home.path())
+        .args(["-c", command, &f.url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the first upload under way", DEADLINE, || {
+        upload_under_way(&f.dst(), 64 * 1024)
+    });
+    // mv -T: a rename over the walked names.
+    let link = f.home.path().join("link");
+    std::os::unix::fs::symlink(&key, &link).unwrap();
+    fs::rename(&link, f.src.join("b.txt")).unwrap();
+    let other = f.home.path().join("other");
+    fs::write(&other, "not what the walk saw").unwrap();
+    fs::rename(&other, f.src.join("c.txt")).unwrap();
+    let out = wait_out(child, DEADLINE);
+    assert_eq!(out.code, 1, "{out:?}");
+    let said = format!("{}{}", out.stdout, out.stderr);
+    assert!(said.contains("b.txt: is a symbolic link now"), "{out:?}");
+    assert!(
+        said.contains("c.txt: is not the file the tree walk saw"),
+        "{out:?}"
+    );
+    for (rel, body) in tree(&f.dst()) {
+        let body = String::from_utf8_lossy(body.as_deref().unwrap_or_default()).into_owned();
+        assert!(!body.contains("PRIVATE KEY"), "the key went to {rel}");
+    }
+    assert_eq!(f.remote("b.txt"), None);
+    assert_eq!(f.remote("c.txt"), None);
+    assert_eq!(f.remote("d.txt").as_deref(), Some("left alone"));
+    assert_eq!(fs::read(f.dst().join("a.bin")).unwrap(), pattern(BIG));
+}
+
+#[cfg(unix)]
+#[test]
+fn mirror_sends_only_the_file_the_walk_saw() {
+    swapped_after_the_walk("mirror --once --parallel 1 src /dst");
+}
+
+#[cfg(unix)]
+#[test]
+fn put_r_sends_only_the_file_the_walk_saw() {
+    swapped_after_the_walk("put -r src /dst");
 }

@@ -83,6 +83,8 @@ pub struct Applier<'a> {
     pub on_upload: Option<&'a (dyn Fn() + Sync)>,
     /// Uploads of files modified at or after this second are recorded as of unknown time.
     pub fresh_after: i64,
+    /// The walk followed symbolic links (`--follow-links`), so uploads follow them too.
+    pub follow_links: bool,
 }
 
 /// What a successful action did, for the tree and the report.
@@ -176,7 +178,7 @@ impl Applier<'_> {
                 if is_delete(action) && failed.load(Ordering::Relaxed) {
                     continue;
                 }
-                let outcome = self.run_one(session, action);
+                let outcome = self.run_one(session, action, local);
                 let lost = matches!(&outcome, Err(e) if e.is_connection_lost());
                 if matches!(&outcome, Err(e) if !matches!(e, Error::Local { .. })) {
                     failed.store(true, Ordering::Relaxed);
@@ -216,9 +218,9 @@ impl Applier<'_> {
     }
 
     /// Runs one action and writes its journal line.
-    fn run_one(&self, session: &mut Session, action: &Action) -> Outcome {
+    fn run_one(&self, session: &mut Session, action: &Action, local: &Snapshot) -> Outcome {
         let started = Instant::now();
-        let outcome = self.execute(session, action);
+        let outcome = self.execute(session, action, local);
         if let (Some(tick), Action::Upload { .. }) = (self.on_upload, action) {
             tick();
         }
@@ -227,13 +229,8 @@ impl Applier<'_> {
         let job = self.job;
         let line = match &outcome {
             Ok(Done::Uploaded(done)) => {
-                let note = if done.changed_while_sending {
-                    " (changed while sending: will send again)"
-                } else {
-                    ""
-                };
                 format!(
-                    "job={job} {verb} {} bytes={} ms={ms} ok{note}",
+                    "job={job} {verb} {} bytes={} ms={ms} ok",
                     quoted(&rel),
                     done.bytes
                 )
@@ -257,13 +254,19 @@ impl Applier<'_> {
         outcome
     }
 
-    fn execute(&self, session: &mut Session, action: &Action) -> Outcome {
+    fn execute(&self, session: &mut Session, action: &Action, local: &Snapshot) -> Outcome {
         match action {
             Action::Mkdir(rel) => session.ensure_dir(&self.remote(rel))?,
             Action::Upload { path: rel, .. } => {
                 let local_path = local_file(self.local_root, rel);
-                let done =
-                    transfer::upload_atomic(session, &local_path, &self.remote(rel), &mut |_| {})?;
+                // The file the walk saw, or nothing: a file swapped for a link or another
+                // file since is skipped, never sent under this name.
+                let seen = transfer::Seen {
+                    identity: local.get(rel).and_then(|e| e.inode),
+                    no_follow: !self.follow_links,
+                };
+                let remote = self.remote(rel);
+                let done = transfer::upload_seen(session, &local_path, &remote, seen, &mut |_| {})?;
                 return Ok(Done::Uploaded(done));
             }
             Action::Rename { from, to } => session.rename(&self.remote(from), &self.remote(to))?,

@@ -736,6 +736,7 @@ impl Runner {
                 echo: self.spec.options.verbose.then_some(&self.printer),
                 on_upload: Some(&tick),
                 fresh_after: crate::clock::unix_seconds(scan_started) - 1,
+                follow_links: self.spec.options.follow_links,
             };
             applier.apply(&mut self.pool.ready, &actions, &scan.snapshot, &mut tree)
         };

@@ -176,18 +176,11 @@ fn identity(path: &Path) -> Option<u64> {
     fs::metadata(path).ok().as_ref().and_then(inode)
 }
 
-#[cfg(unix)]
+/// A rename keeps (dev, ino): the pair identifies a file across moves within one disk.
+/// None on Windows (std exposes no file id): no rename detection there; a moved file is
+/// uploaded again and the old one deleted.
 fn inode(meta: &std::fs::Metadata) -> Option<u64> {
-    use std::os::unix::fs::MetadataExt;
-    // A rename keeps (dev, ino): the pair identifies a file across moves within one disk.
-    Some(meta.ino() ^ meta.dev().rotate_left(32))
-}
-
-/// Windows' file index is not exposed by stable std: no rename detection there; a moved
-/// file is uploaded again and the old one deleted.
-#[cfg(not(unix))]
-fn inode(_: &std::fs::Metadata) -> Option<u64> {
-    None
+    crate::transfer::identity(meta)
 }
 
 #[cfg(test)]

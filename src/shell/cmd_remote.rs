@@ -31,6 +31,12 @@ pub fn cd(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     };
     let old = shell.cwd.clone();
     let session = shell.session()?;
+    // A glob matching one folder: how a script reaches a name that is not UTF-8.
+    let arg = if back {
+        arg
+    } else {
+        glob::expand_one(session, &arg, "cd")?
+    };
     match path::cd_target(&old, &arg) {
         Some(target) => session.cwd(&target)?,
         None if arg == ".." => session.cdup()?,
@@ -291,8 +297,9 @@ pub fn remove_tree(session: &mut Session, target: &str) -> Result<()> {
 }
 
 pub fn rnfr(shell: &mut Shell, inv: &Invocation) -> Result<()> {
-    let from = inv.args[0].clone();
-    shell.session()?.rename_from(&from)?;
+    let session = shell.session()?;
+    let from = glob::expand_one(session, &inv.args[0], "rnfr")?;
+    session.rename_from(&from)?;
     shell.rename_from = Some(from);
     Ok(())
 }
@@ -307,14 +314,28 @@ pub fn rnto(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     shell.session()?.rename(&from, &inv.args[0])
 }
 
+/// `rename FROM TO`: FROM may be a glob matching one name (see `glob::expand_one`).
 pub fn rename(shell: &mut Shell, inv: &Invocation) -> Result<()> {
-    shell.session()?.rename(&inv.args[0], &inv.args[1])
+    let session = shell.session()?;
+    let from = glob::expand_one(session, &inv.args[0], "rename")?;
+    session.rename(&from, &inv.args[1])
 }
 
 /// `mv SRC... DEST`: into DEST (keeping names) when it is a directory, else a plain rename.
+/// SRCs may be globs, expanded from the server's listing (unreadable lines skipped with a
+/// warning, and the command fails at its end, as for rm).
 pub fn mv(shell: &mut Shell, inv: &Invocation) -> Result<()> {
-    let (dest, sources) = inv.args.split_last().expect("arity checked");
+    let (dest, words) = inv.args.split_last().expect("arity checked");
     let session = shell.session()?;
+    let mut unread = Unread::new("mv");
+    let mut sources = Vec::new();
+    for word in words {
+        sources.extend(
+            glob::expand_remote(session, word, &mut unread)?
+                .into_iter()
+                .map(|(p, _)| p),
+        );
+    }
     let dest_is_dir = dest.ends_with('/')
         || session
             .stat(dest)?
@@ -324,7 +345,7 @@ pub fn mv(shell: &mut Shell, inv: &Invocation) -> Result<()> {
             what: format!("mv: {dest}"),
         });
     }
-    for source in sources {
+    for source in &sources {
         let target = if dest_is_dir {
             path::join(dest, path::file_name(source))
         } else {
@@ -332,7 +353,7 @@ pub fn mv(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         };
         session.rename(source, &target)?;
     }
-    Ok(())
+    unread.finish()
 }
 
 pub fn size(shell: &mut Shell, inv: &Invocation) -> Result<()> {

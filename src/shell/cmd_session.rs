@@ -25,15 +25,15 @@ pub fn bookmark(shell: &mut Shell, inv: &Invocation) -> Result<()> {
                 .url()
                 .ok_or_else(|| Error::usage("bookmark add NAME: not connected; give the URL"))?;
             let saved = config::save_bookmark(name, &url)?;
-            println!("{name} = {saved}");
+            println!("{name} = {}", escape(&saved));
         }
         ["add", name, url] => {
             let saved = config::save_bookmark(name, url)?;
-            println!("{name} = {saved}");
+            println!("{name} = {}", escape(&saved));
         }
         ["list"] | [] => {
             for (name, url) in config::bookmarks()? {
-                println!("{name}\t{url}");
+                println!("{name}\t{}", escape(&url));
             }
         }
         ["del" | "delete" | "rm", name] => config::delete_bookmark(name)?,

@@ -164,7 +164,7 @@ fn over_connections<T: Sync>(
 /// Unreadable parts are reported and make the command fail after the rest was sent.
 fn put_tree(session: &mut Session, local: &Path, remote: &str) -> Result<()> {
     let filter = Filter::new(TREE_DEPTH, &[]).map_err(|e| Error::Failed(e.to_string()))?;
-    let found = scan::scan(local, &filter, false);
+    let mut found = scan::scan(local, &filter, false);
     session.mkdir_all(remote)?;
     for (rel, entry) in &found.snapshot {
         if crate::cancel::requested() {
@@ -174,7 +174,23 @@ fn put_tree(session: &mut Session, local: &Path, remote: &str) -> Result<()> {
         match entry.kind {
             Kind::Dir => session.mkdir_all(&target)?,
             Kind::File => {
-                transfer::upload_atomic(session, &local_file(local, rel), &target, &mut |_| {})?;
+                // The file the walk saw, or nothing: a file swapped for a link (or another
+                // file) since is skipped and said, never sent under this name.
+                let seen = transfer::Seen {
+                    identity: entry.inode,
+                    no_follow: true,
+                };
+                let source = local_file(local, rel);
+                match transfer::upload_seen(session, &source, &target, seen, &mut |_| {}) {
+                    Ok(_) => {}
+                    Err(err @ Error::Local { .. }) => {
+                        crate::progress::print_line(&crate::escape::escape(&err.to_string()));
+                        found
+                            .problems
+                            .push(crate::escape::escape(&err.to_string()).into_owned());
+                    }
+                    Err(err) => return Err(err),
+                }
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::{GlobBuilder, GlobMatcher};
+use glob::{MatchOptions, Pattern};
 
 use crate::error::{Error, Result};
 use crate::ftp::listing::Entry;
@@ -15,12 +15,29 @@ pub fn has_glob(word: &str) -> bool {
     word.contains(['*', '?', '['])
 }
 
-fn matcher(pattern: &str) -> Result<GlobMatcher> {
-    GlobBuilder::new(pattern)
-        .literal_separator(true)
-        .build()
-        .map(|g| g.compile_matcher())
-        .map_err(|e| Error::usage(format!("bad pattern {pattern:?}: {e}")))
+/// A pattern for one name. The `glob` crate matches characters (`?` is one character,
+/// `[äö]` a class of two); globset matches bytes, so its `?` never matched `ä`, nor a byte
+/// that is not UTF-8 (see `crate::lossless`), and `get r?ksm*` found nothing.
+struct Matcher(Pattern);
+
+impl Matcher {
+    fn is_match(&self, name: &str) -> bool {
+        let options = MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: false,
+        };
+        self.0.matches_with(name, options)
+    }
+}
+
+fn matcher(pattern: &str) -> Result<Matcher> {
+    Pattern::new(pattern).map(Matcher).map_err(|e| {
+        Error::usage(format!(
+            "bad pattern {}: {e}",
+            crate::escape::quoted(pattern)
+        ))
+    })
 }
 
 /// Local paths matching `pattern`, sorted; a word without glob syntax, or naming an existing
@@ -125,9 +142,52 @@ pub fn expand_remote(
     Ok(found)
 }
 
+/// The one remote path a command acting on one name means (cd, rename, rnfr): a word
+/// without glob syntax is itself; a glob must match exactly one name. This is how a script
+/// reaches a name that is not UTF-8 (shown `r\xe4ksm\xf6rg\xe5s.txt`): `cd r?ksm*`.
+/// A listing with lines ftpsh cannot read fails here: one of them may match too.
+pub fn expand_one(session: &mut Session, word: &str, what: &str) -> Result<String> {
+    let mut unread = Unread::new(what);
+    let mut found = expand_remote(session, word, &mut unread)?;
+    unread.finish()?;
+    if found.len() == 1 {
+        return Ok(found.remove(0).0);
+    }
+    let some: Vec<String> = found
+        .iter()
+        .take(3)
+        .map(|(path, _)| crate::escape::quoted(path))
+        .collect();
+    Err(Error::usage(format!(
+        "{word}: matches {} names ({}{}); give one",
+        found.len(),
+        some.join(", "),
+        if found.len() > 3 { ", ..." } else { "" }
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patterns_match_characters_not_bytes() {
+        let latin1 = crate::lossless::decode(b"r\xe4ksm\xf6rg\xe5s.txt");
+        for (pattern, name, want) in [
+            ("r?ksm*", "räksmörgås.txt", true),
+            ("r?ksm*", latin1.as_str(), true),
+            ("r[äa]k*", "räk", true),
+            ("r?k", "rääk", false),
+            ("*.txt", "a/b.txt", false),
+            ("a*b", "a*b", true),
+        ] {
+            assert_eq!(
+                matcher(pattern).unwrap().is_match(name),
+                want,
+                "{pattern} {name}"
+            );
+        }
+    }
 
     #[test]
     fn local_patterns_expand_sorted_and_say_when_nothing_matches() {

@@ -40,6 +40,14 @@ With --quirk (plain FTP), the server misbehaves in one way, NAME:
                 "..\\win.txt"; a name also present for real is not added twice
   maxconn       at most 2 control connections per client IP; the next one
                 gets "421 Too many connections from the same IP address."
+  latin1        a server from before RFC 2640: names travel in Latin-1
+                (ISO-8859-1) and FEAT has no UTF8. On disk names are UTF-8:
+                the file "r\u00e4ksm\u00f6rg\u00e5s.txt" is listed as the bytes
+                r\xe4ksm\xf6rg\xe5s.txt, and a command finds it only when it
+                sends exactly those bytes (its UTF-8 form reads as another name)
+  slow          uploads are read at most 256 KiB per second (pyftpdlib's
+                ThrottledDTPHandler), so a test can change a file while it
+                is being sent
 """
 
 import datetime
@@ -58,7 +66,8 @@ except ImportError as exc:
 USER = "alice"
 PASS = "s3cret pw"
 TLS_KINDS = ("good", "wrong-name", "expired", "implicit")
-QUIRKS = ("quota", "evil-listing", "maxconn")
+QUIRKS = ("quota", "evil-listing", "maxconn", "slow", "latin1")
+SLOW_BYTES_PER_SECOND = 256 * 1024
 QUOTA_BYTES = 64 * 1024
 EVIL_FOLDER = "/evil"
 # (name, is_dir) added to every listing of EVIL_FOLDER.
@@ -319,6 +328,22 @@ def main() -> None:
             handler = quota_handler()
         elif args[2] == "evil-listing":
             handler = evil_listing_handler()
+        elif args[2] == "latin1":
+
+            class Latin1Handler(FTPHandler):
+                encoding = "latin-1"
+
+            handler = Latin1Handler
+        elif args[2] == "slow":
+            from pyftpdlib.handlers import ThrottledDTPHandler
+
+            class SlowDTPHandler(ThrottledDTPHandler):
+                read_limit = SLOW_BYTES_PER_SECOND
+
+            class SlowHandler(FTPHandler):
+                dtp_handler = SlowDTPHandler
+
+            handler = SlowHandler
         else:
 
             class MaxConnHandler(FTPHandler):
@@ -329,7 +354,7 @@ def main() -> None:
     else:
         sys.exit(
             "usage: pyftpd_server.py FOLDER [--tls CERTDIR good|wrong-name|expired|implicit]\n"
-            "       pyftpd_server.py FOLDER --quirk quota|evil-listing|maxconn"
+            "       pyftpd_server.py FOLDER --quirk quota|evil-listing|maxconn|slow|latin1"
         )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     authorizer = DummyAuthorizer()
