@@ -297,6 +297,50 @@ struct MirrorFacts {
 /// Files in the mirror tree's `many/` folder.
 const MANY: usize = 12;
 
+/// Names that are not UTF-8 (Latin-1 bytes on the server's disk, which these servers pass
+/// through as they are): listed readably, fetched under the same bytes, renamed and
+/// deleted byte for byte (the disk shows which name each command reached).
+#[cfg(unix)]
+fn latin1_names(server: &Server, conn: &Conn) {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let local = TempDir::new().unwrap();
+    let base = format!("it-names-{}", conn.tag);
+    let disk = server.root.join(&base);
+    clear(&disk);
+    // Made by the FTP user, so it may rename and delete in it.
+    assert_ok(&conn.c(local.path(), &format!("mkdir /{base}")));
+    let wire: &[u8] = b"r\xe4ksm\xf6rg\xe5s.txt";
+    fs::write(disk.join(OsStr::from_bytes(wire)), "smorgas").unwrap();
+    fs::write(disk.join(OsStr::from_bytes(b"gammal-\xe4.txt")), "old").unwrap();
+    let out = conn.c(
+        local.path(),
+        &format!("cd /{base}; ls; get r?ksm*; rename r?ksm* macka.txt; rm gammal-*"),
+    );
+    assert_ok(&out);
+    assert_contains(&out, "r\\xe4ksm\\xf6rg\\xe5s.txt");
+    assert_eq!(
+        fs::read(local.path().join(OsStr::from_bytes(wire)))
+            .ok()
+            .as_deref(),
+        Some(&b"smorgas"[..]),
+        "get names the local file with the server's bytes"
+    );
+    assert_eq!(
+        fs::read(disk.join("macka.txt")).ok().as_deref(),
+        Some(&b"smorgas"[..])
+    );
+    let left: Vec<Vec<u8>> = fs::read_dir(&disk)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().as_bytes().to_vec())
+        .collect();
+    assert_eq!(
+        left,
+        [b"macka.txt".to_vec()],
+        "rename and rm reached the Latin-1 names"
+    );
+}
+
 fn write_file(root: &Path, rel: &str, body: &str, mtime: u64) {
     let path = root.join(rel);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -499,6 +543,15 @@ fn check_server(
             shell_commands(server, conn)
         })
     });
+    // Not a column of its own: a failure shows in the failures list.
+    #[cfg(unix)]
+    for conn in std::iter::once(&plain).chain(tls.as_ref()) {
+        cell(
+            failures,
+            format!("{name} names not UTF-8 ({})", conn.tag),
+            || latin1_names(server, conn),
+        );
+    }
     let mirror = cell(failures, format!("{name} mirror (plain)"), || {
         mirror_scenario(server, &plain, can_set_times)
     });

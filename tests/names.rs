@@ -138,6 +138,20 @@ fn rm_rename_mv_and_cd_reach_latin1_names() {
 }
 
 #[test]
+fn put_sends_a_local_name_that_is_not_utf8_as_its_bytes() {
+    let Some(server) = latin1() else { return };
+    let local = TempDir::new().unwrap();
+    fs::write(local.path().join(OsStr::from_bytes(b"ny-\xe4.txt")), b"new").unwrap();
+    fs::write(local.path().join(OsStr::from_bytes(b"\xf6l.txt")), b"beer").unwrap();
+    // Local globs reach them (put and mput).
+    let out = run(&server, "put ny-*; mput ?l.txt", local.path());
+    assert_ok(&out);
+    // The Latin-1 server read the bytes as Latin-1: ä and ö.
+    assert_eq!(fs::read(server.root().join("ny-ä.txt")).unwrap(), b"new");
+    assert_eq!(fs::read(server.root().join("öl.txt")).unwrap(), b"beer");
+}
+
+#[test]
 fn get_r_writes_the_servers_bytes_as_local_names() {
     let Some(server) = latin1() else { return };
     write(server.root(), &format!("mapp/{DISK}"), b"smorgas");
