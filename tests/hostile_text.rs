@@ -270,8 +270,8 @@ fn the_debug_trace_and_the_journal_are_escaped() {
 #[test]
 fn mirror_events_and_journal_lines_are_escaped() {
     // The remote /dst holds a file with a hostile name (all but the CR, which no command
-    // could carry), which the mirror of an empty folder deletes; the server refuses with
-    // the hostile text.
+    // could carry), which the mirror of an empty folder deletes (confirmed: the mass-delete
+    // guard holds that by default); the server refuses with the hostile text.
     let home = TempDir::new().unwrap();
     std::fs::create_dir(home.path().join("src")).unwrap();
     let listing = ScriptedServer::start(|r: &Request| match r.verb.as_str() {
@@ -289,7 +289,7 @@ fn mirror_events_and_journal_lines_are_escaped() {
             "--log",
             journal.to_str().unwrap(),
             "-c",
-            "mirror --once src /dst",
+            "mirror --once --allow-mass-delete src /dst",
         ],
     );
     assert_eq!(out.code, 1, "{}", String::from_utf8_lossy(&out.stderr));

@@ -185,12 +185,15 @@ fn deletes_extras_unless_no_delete() {
 fn max_delete_refuses_a_big_delete() {
     let f = Fixture::new();
     assert_ok(&f.once(""));
-    fs::remove_dir_all(&f.src).unwrap();
-    fs::create_dir(&f.src).unwrap();
+    // Not all of it: an empty tree is the mass-delete guard's (tests/mirror_safety.rs).
+    for gone in ["css", "img", "docs"] {
+        fs::remove_dir_all(f.src.join(gone)).unwrap();
+    }
+    fs::remove_file(f.src.join("empty.txt")).unwrap();
     let out = f.once("--max-delete 2");
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stdout.contains("refusing to delete"), "{}", out.stdout);
-    assert!(f.dst().join("index.html").exists(), "nothing deleted");
+    assert!(f.dst().join("css/site.css").exists(), "nothing deleted");
 }
 
 #[test]
@@ -530,6 +533,8 @@ fn a_remote_name_that_is_not_utf8_is_left_alone_and_blocks_nothing() {
     let latin1 = f.dst().join(std::ffi::OsStr::from_bytes(b"caf\xe9.txt"));
     fs::write(&latin1, "x").unwrap();
     fs::write(f.dst().join("stale.txt"), "old").unwrap();
+    // Not the only file: deleting every remote file is held (the mass-delete guard).
+    fs::write(f.dst().join("index.html"), "old index").unwrap();
     let out = f.once("");
     assert_ok(&out);
     // libunftp lists the name lossily (U+FFFD): no command could reach it under that name.

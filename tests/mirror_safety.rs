@@ -336,3 +336,126 @@ fn mirror_sends_only_the_file_the_walk_saw() {
 fn put_r_sends_only_the_file_the_walk_saw() {
     swapped_after_the_walk("put -r src /dst");
 }
+
+// ---- 4. a vanished source is not an empty source ----------------------------------------
+
+#[test]
+fn once_holds_a_mass_delete_keeps_uploading_and_runs_it_when_confirmed() {
+    let f = Fixture::libunftp();
+    for i in 0..12 {
+        f.write(&format!("page{i}.html"), "<p>", a_second());
+    }
+    assert_ok(&f.once(""));
+    for i in 0..12 {
+        fs::remove_file(f.src.join(format!("page{i}.html"))).unwrap();
+    }
+    f.write("new.html", "<p>new", a_second());
+    let out = f.once("");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("12 remote deletes held: the pass would delete 12 of the remote's 12 files"),
+        "{out:?}"
+    );
+    assert!(out.stdout.contains("--allow-mass-delete"), "{out:?}");
+    assert!(
+        f.journal().contains(" HOLD 12 remote deletes held"),
+        "{}",
+        f.journal()
+    );
+    assert_eq!(
+        f.remote("new.html").as_deref(),
+        Some("<p>new"),
+        "uploads go on"
+    );
+    assert_eq!(
+        f.remote("page0.html").as_deref(),
+        Some("<p>"),
+        "nothing deleted"
+    );
+
+    assert_ok(&f.once("--allow-mass-delete"));
+    assert_same_tree(&f.src, &f.dst());
+}
+
+#[test]
+fn live_mirror_deletes_nothing_when_the_local_folder_empties() {
+    let f = Fixture::libunftp();
+    f.write("a.txt", "a", a_second());
+    f.write("sub/b.txt", "b", a_second());
+    let mut child = f.spawn_mirror("");
+    wait_until("initial sync", DEADLINE, || tree(&f.src) == tree(&f.dst()));
+    fs::remove_file(f.src.join("a.txt")).unwrap();
+    fs::remove_dir_all(f.src.join("sub")).unwrap();
+    wait_until("the hold in the journal", DEADLINE, || {
+        f.journal()
+            .contains("HOLD 3 remote deletes held: the local folder holds no file")
+    });
+    f.write("late.txt", "late", a_second());
+    wait_until("an upload after the hold", DEADLINE, || {
+        f.remote("late.txt").is_some()
+    });
+    assert_eq!(f.remote("a.txt").as_deref(), Some("a"));
+    assert_eq!(f.remote("sub/b.txt").as_deref(), Some("b"));
+    assert_eq!(terminate(&mut child), 0, "clean exit on SIGTERM");
+}
+
+/// Unmounts on drop, so a failing test leaves no mount behind.
+#[cfg(target_os = "linux")]
+struct Mount(PathBuf);
+
+#[cfg(target_os = "linux")]
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unmounted_local_folder_deletes_nothing() {
+    if !support::skip::is_root() {
+        support::skip::missing("root", "mounting a tmpfs needs root");
+        return;
+    }
+    let f = Fixture::libunftp();
+    // A file of the folder under the mount: what the bare mount point shows once unmounted.
+    f.write("under-the-mount.txt", "hidden while mounted", a_second());
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "tmpfs"])
+        .arg(&f.src)
+        .status()
+        .unwrap();
+    assert!(mounted.success(), "mount -t tmpfs failed");
+    let mount = Mount(f.src.clone());
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        f.write(name, name, a_second());
+    }
+    assert_ok(&f.once(""));
+    assert_same_tree(&f.src, &f.dst());
+    drop(mount);
+    assert!(f.src.join("under-the-mount.txt").exists(), "unmounted");
+
+    let out = f.once("");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("3 remote deletes held: the local folder is on another device"),
+        "{out:?}"
+    );
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        assert_eq!(f.remote(name).as_deref(), Some(name), "nothing deleted");
+    }
+    assert!(f.remote("under-the-mount.txt").is_some(), "uploads go on");
+    // Still held on the next run: the device the copy came from is the mount's.
+    assert_eq!(f.once("").code, 1);
+    assert_ok(&f.once("--allow-mass-delete"));
+    assert_same_tree(&f.src, &f.dst());
+    // Confirmed: the new device is the one the copy comes from now.
+    f.write("x.txt", "x", a_second());
+    f.write("y.txt", "y", a_second());
+    assert_ok(&f.once(""));
+    fs::remove_file(f.src.join("x.txt")).unwrap();
+    assert_ok(&f.once(""));
+    assert_same_tree(&f.src, &f.dst());
+}

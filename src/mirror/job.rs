@@ -42,6 +42,8 @@ pub struct MirrorOptions {
     pub dry_run: bool,
     pub delete: bool,
     pub max_delete: Option<usize>,
+    /// Confirms a pass the mass-delete guard would hold (see `plan::Held`).
+    pub allow_mass_delete: bool,
     pub excludes: Vec<String>,
     pub max_depth: usize,
     pub interval: Duration,
@@ -297,6 +299,20 @@ fn young_temps(tree: &RemoteTree, now: i64) -> Vec<String> {
         .collect()
 }
 
+/// The device the local root is on (None where the OS gives none, or it cannot be read).
+fn root_device(root: &std::path::Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(root).ok().map(|m| m.dev())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = root;
+        None
+    }
+}
+
 fn server_key(params: &ConnectParams) -> String {
     format!("{}@{}:{}", params.user, params.host, params.port)
 }
@@ -386,6 +402,8 @@ struct Runner {
     partial: Vec<String>,
     /// Files just sent whose mtime second has not passed yet (see `recheck_fresh`).
     fresh: HashMap<String, SystemTime>,
+    /// The device of the local root that the remote copy was made from (see `root_device`).
+    accepted_device: Option<u64>,
     /// Problems already reported, so a persistent one is said once, not every second.
     reported: Vec<String>,
 }
@@ -421,6 +439,7 @@ impl Runner {
             undecodable: Vec::new(),
             partial: Vec::new(),
             reported: Vec::new(),
+            accepted_device: None,
         })
     }
 
@@ -684,9 +703,16 @@ impl Runner {
             Some(listed) => listed?,
             None => self.remote_tree()?,
         };
+        // The device the local root is on: a folder whose mount went away is on another one.
+        let device = root_device(&self.spec.local);
+        if self.accepted_device.is_none() {
+            self.accepted_device = self.state_file.as_deref().and_then(state::load_device);
+        }
         let options = PlanOptions {
             delete: self.spec.options.delete,
             max_delete: self.spec.options.max_delete,
+            allow_mass_delete: self.spec.options.allow_mass_delete,
+            root_moved: matches!((self.accepted_device, device), (Some(was), Some(now)) if was != now),
         };
         self.recheck_fresh(&mut tree, scan_started);
         // Another upload's temporary is not ours to clean: out of sight until it is old.
@@ -698,16 +724,29 @@ impl Runner {
             .protecting(&scan.unreadable)
             .protecting(&self.undecodable)
             .keeping(&self.partial);
-        let actions = match plan::plan(&scan.snapshot, &tree, &filter, &options) {
-            Ok(actions) => actions,
-            Err(err) => {
-                // Refused (too many deletes): nothing to retry until the tree changes.
-                self.tree = Some(tree);
-                self.settled = Some(scan.snapshot);
-                self.report_problems(&[err.to_string()]);
-                return Ok(false);
-            }
-        };
+        let plan::Plan { actions, held } =
+            match plan::plan(&scan.snapshot, &tree, &filter, &options) {
+                Ok(plan) => plan,
+                Err(err) => {
+                    // Refused (too many deletes): nothing to retry until the tree changes.
+                    self.tree = Some(tree);
+                    self.settled = Some(scan.snapshot);
+                    self.report_problems(&[err.to_string()]);
+                    return Ok(false);
+                }
+            };
+        // Deletes held for a moved root keep the old device: the next pass holds them too,
+        // until the user confirms or the mount is back.
+        let device_changed = self.accepted_device != device;
+        if held
+            .as_ref()
+            .is_none_or(|h| h.why != plan::HoldReason::RootMoved)
+        {
+            self.accepted_device = device;
+        }
+        if let Some(held) = &held {
+            self.hold(held);
+        }
         if self.spec.options.dry_run {
             for action in &actions {
                 (self.printer)(describe_plan(action));
@@ -750,9 +789,9 @@ impl Runner {
         // Nothing is in flight any more: quitting now interrupts nothing.
         self.set_state(JobState::Idle);
         self.record_pass(&report, started.elapsed());
-        if report.changed_anything()
+        if (report.changed_anything() || device_changed)
             && let Some(file) = &self.state_file
-            && let Err(err) = state::save(file, &tree)
+            && let Err(err) = state::save(file, &tree, self.accepted_device)
         {
             self.report_problems(&[err.to_string()]);
         }
@@ -766,8 +805,11 @@ impl Runner {
         // names) makes the run a failure even though the pass itself went through.
         // So do folders whose listing could not be read whole: deletes may be owed there.
         let deletes_owed = self.spec.options.delete && !self.partial.is_empty();
-        let complete =
-            clean && report.skipped.is_empty() && scan.problems.is_empty() && !deletes_owed;
+        let complete = clean
+            && report.skipped.is_empty()
+            && scan.problems.is_empty()
+            && !deletes_owed
+            && held.is_none();
         if report.connection_lost {
             self.drop_sessions();
             return Err(Error::Connection {
@@ -862,6 +904,16 @@ impl Runner {
             for error in report.errors.iter().chain(&report.skipped) {
                 self.say(error);
             }
+        }
+    }
+
+    /// Says once (journal and terminal) that deletes are held, and why.
+    fn hold(&mut self, held: &plan::Held) {
+        let line = held.to_string();
+        if !self.reported.contains(&line) {
+            self.journal.record(&format!("job={} HOLD {line}", self.id));
+            self.say(&line);
+            self.reported.push(line);
         }
     }
 

@@ -65,6 +65,66 @@ pub struct PlanOptions {
     pub delete: bool,
     /// Refuse a plan with more `DeleteFile` + `RemoveDir` actions than this.
     pub max_delete: Option<usize>,
+    /// The user confirmed a pass that deletes (nearly) everything, or after the local root
+    /// moved to another device (`--allow-mass-delete`): no [`Held`] guard.
+    pub allow_mass_delete: bool,
+    /// The local root is on another device than at the last pass (a mount went away or came).
+    pub root_moved: bool,
+}
+
+/// A remote holding at least this many files...
+pub const MASS_DELETE_MIN_FILES: usize = 10;
+/// ...of which a pass would delete this share (percent) or more is a mass delete.
+pub const MASS_DELETE_PERCENT: usize = 90;
+
+/// The plan: what to do, and the deletes held back by the mass-delete guard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub actions: Vec<Action>,
+    pub held: Option<Held>,
+}
+
+/// Deletes the plan did not include, and why: a vanished source is not an empty source.
+/// The uploads, mkdirs and renames of the pass still run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    /// Remote files and folders left in place.
+    pub deletes: usize,
+    pub why: HoldReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HoldReason {
+    /// The local root is on another device than at the last pass (an unmounted disk).
+    RootMoved,
+    /// The local tree holds no file, the remote holds some.
+    LocalEmpty { remote_files: usize },
+    /// The pass would delete every remote file, or `MASS_DELETE_PERCENT` % or more of
+    /// them when there are `MASS_DELETE_MIN_FILES` or more.
+    NearlyAll { doomed: usize, remote_files: usize },
+}
+
+impl fmt::Display for Held {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let why = match self.why {
+            HoldReason::RootMoved => {
+                "the local folder is on another device than at the last pass (unmounted?)"
+                    .to_string()
+            }
+            HoldReason::LocalEmpty { remote_files } => {
+                format!("the local folder holds no file while the remote holds {remote_files}")
+            }
+            HoldReason::NearlyAll {
+                doomed,
+                remote_files,
+            } => format!("the pass would delete {doomed} of the remote's {remote_files} files"),
+        };
+        write!(
+            f,
+            "{} remote deletes held: {why}; uploads go on (mirror --allow-mass-delete confirms)",
+            self.deletes
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +151,7 @@ pub fn plan(
     remote: &RemoteTree,
     filter: &Filter,
     opts: &PlanOptions,
-) -> Result<Vec<Action>, PlanError> {
+) -> Result<Plan, PlanError> {
     let mut actions = Vec::new();
     let mut vt = Virtual::new(remote);
     for (path, entry) in remote {
@@ -115,8 +175,13 @@ pub fn plan(
         actions,
     };
     planner.walk_local();
+    let building = planner.actions.len();
     planner.delete_extras();
     let mut actions = planner.actions;
+    let held = mass_delete(local, remote, filter, opts, &actions[building..]);
+    if held.is_some() {
+        actions.truncate(building);
+    }
     actions.shrink_to_fit();
 
     if let Some(limit) = opts.max_delete {
@@ -128,7 +193,50 @@ pub fn plan(
             return Err(PlanError::TooManyDeletes { planned, limit });
         }
     }
-    Ok(actions)
+    Ok(Plan { actions, held })
+}
+
+/// The mass-delete guard: the final deletes (`deletes`) are held unless confirmed when the
+/// local root moved to another device, when the local tree holds no file while the remote
+/// holds some, or when they remove every remote file, or `MASS_DELETE_PERCENT` % or more of
+/// a remote holding at least `MASS_DELETE_MIN_FILES` files (all counted within the filter).
+/// A one-file site whose file is renamed without a provable move is held too: the price of
+/// never emptying a remote because the local folder vanished.
+fn mass_delete(
+    local: &Snapshot,
+    remote: &RemoteTree,
+    filter: &Filter,
+    opts: &PlanOptions,
+    deletes: &[Action],
+) -> Option<Held> {
+    if opts.allow_mass_delete || deletes.is_empty() {
+        return None;
+    }
+    let files = |kind: Kind, path: &str| kind == Kind::File && considered(filter, path);
+    let remote_files = remote.iter().filter(|(p, e)| files(e.kind, p)).count();
+    let doomed = deletes
+        .iter()
+        .filter(|a| matches!(a, Action::DeleteFile(_)))
+        .count();
+    let why = if opts.root_moved {
+        HoldReason::RootMoved
+    } else if doomed > 0 && !local.iter().any(|(p, e)| files(e.kind, p)) {
+        HoldReason::LocalEmpty { remote_files }
+    } else if doomed == remote_files
+        || (remote_files >= MASS_DELETE_MIN_FILES
+            && doomed * 100 >= remote_files * MASS_DELETE_PERCENT)
+    {
+        HoldReason::NearlyAll {
+            doomed,
+            remote_files,
+        }
+    } else {
+        return None;
+    };
+    Some(Held {
+        deletes: deletes.len(),
+        why,
+    })
 }
 
 /// Inside the filter and not (inside) a temporary upload name.
@@ -675,9 +783,11 @@ mod tests {
         let opts = PlanOptions {
             delete: case.delete,
             max_delete: case.max_delete,
+            allow_mass_delete: true,
+            root_moved: false,
         };
         plan(&snap(case.local), &rtree(case.remote), &filter, &opts)
-            .map(|actions| actions.iter().map(show).collect())
+            .map(|plan| plan.actions.iter().map(show).collect())
     }
 
     fn check(cases: &[Case]) {
@@ -1382,6 +1492,168 @@ mod tests {
                 ..BASE
             },
         ]);
+    }
+
+    // ---- rule 9: a vanished source is not an empty source ------------------------------
+
+    struct Guard {
+        name: &'static str,
+        local: &'static [&'static str],
+        remote: &'static [&'static str],
+        root_moved: bool,
+        /// Actions, and the held deletes with their reason (None: nothing held).
+        want: (&'static [&'static str], Option<(usize, HoldReason)>),
+    }
+
+    /// `n` remote files `f0`..`f{n-1}` (as DSL lines, leaked: tests only).
+    fn remote_files(n: usize) -> &'static [&'static str] {
+        let lines: Vec<&'static str> = (0..n)
+            .map(|i| &*Box::leak(format!("f f{i} 1 1").into_boxed_str()))
+            .collect();
+        Box::leak(lines.into_boxed_slice())
+    }
+
+    #[test]
+    fn rule9_mass_delete_guard() {
+        let ten = remote_files(10);
+        let cases = [
+            Guard {
+                name: "local holds no file: deletes held, nothing else to do",
+                local: &["d emptydir"],
+                remote: &["d a", "f a/x 1 1", "f b 1 1"],
+                root_moved: false,
+                want: (
+                    &["mkdir emptydir"],
+                    Some((3, HoldReason::LocalEmpty { remote_files: 2 })),
+                ),
+            },
+            Guard {
+                name: "local root on another device: deletes held, uploads go on",
+                local: &["f new 1 1"],
+                remote: &["f old 1 1", "f keep 1 1"],
+                root_moved: true,
+                want: (&["up new 1 1"], Some((2, HoldReason::RootMoved))),
+            },
+            Guard {
+                name: "root moved but nothing to delete: nothing held",
+                local: &["f a 1 1"],
+                remote: &["f a 1 1"],
+                root_moved: true,
+                want: (&[], None),
+            },
+            Guard {
+                name: "9 of 10 remote files deleted: held",
+                local: &["f f0 1 1"],
+                remote: ten,
+                root_moved: false,
+                want: (
+                    &[],
+                    Some((
+                        9,
+                        HoldReason::NearlyAll {
+                            doomed: 9,
+                            remote_files: 10,
+                        },
+                    )),
+                ),
+            },
+            Guard {
+                name: "8 of 10: an ordinary pass",
+                local: &["f f0 1 1", "f f1 1 1"],
+                remote: ten,
+                root_moved: false,
+                want: (
+                    &[
+                        "rm f2", "rm f3", "rm f4", "rm f5", "rm f6", "rm f7", "rm f8", "rm f9",
+                    ],
+                    None,
+                ),
+            },
+            Guard {
+                name: "every remote file deleted, however few: held",
+                local: &["f new 1 1"],
+                remote: &["f old 1 1"],
+                root_moved: false,
+                want: (
+                    &["up new 1 1"],
+                    Some((
+                        1,
+                        HoldReason::NearlyAll {
+                            doomed: 1,
+                            remote_files: 1,
+                        },
+                    )),
+                ),
+            },
+            Guard {
+                name: "1 of 2 remote files deleted: an ordinary pass",
+                local: &["f new 1 1", "f keep 1 1"],
+                remote: &["f old 1 1", "f keep 1 1"],
+                root_moved: false,
+                want: (&["up new 1 1", "rm old"], None),
+            },
+            Guard {
+                name: "only empty remote folders deleted: an ordinary pass",
+                local: &["f keep 1 1"],
+                remote: &["f keep 1 1", "d gone"],
+                root_moved: false,
+                want: (&["rmdir gone"], None),
+            },
+            Guard {
+                name: "excluded and too-deep remote files do not count either way",
+                local: &["f a 1 1"],
+                remote: &["f a 1 1", "f b 1 1", "f c.keep 1 1"],
+                root_moved: false,
+                want: (&["rm b"], None),
+            },
+        ];
+        for case in &cases {
+            let filter = Filter::new(6, &["*.keep".to_string()]).unwrap();
+            let mut opts = PlanOptions {
+                delete: true,
+                max_delete: None,
+                allow_mass_delete: false,
+                root_moved: case.root_moved,
+            };
+            let got = plan(&snap(case.local), &rtree(case.remote), &filter, &opts).unwrap();
+            let actions: Vec<String> = got.actions.iter().map(show).collect();
+            let held = got.held.map(|h| (h.deletes, h.why));
+            assert_eq!(
+                (actions.as_slice(), held),
+                (
+                    case.want
+                        .0
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .as_slice(),
+                    case.want.1.clone()
+                ),
+                "case {:?}",
+                case.name
+            );
+            // Confirmed: the same plan with its deletes, nothing held.
+            opts.allow_mass_delete = true;
+            let confirmed = plan(&snap(case.local), &rtree(case.remote), &filter, &opts).unwrap();
+            assert_eq!(confirmed.held, None, "case {:?}", case.name);
+            let deletes = confirmed
+                .actions
+                .iter()
+                .filter(|a| matches!(a, Action::DeleteFile(_) | Action::RemoveDir(_)))
+                .count();
+            if let Some((count, _)) = &case.want.1 {
+                assert_eq!(deletes, *count, "case {:?} confirmed", case.name);
+            }
+        }
+        let held = Held {
+            deletes: 3,
+            why: HoldReason::LocalEmpty { remote_files: 2 },
+        };
+        assert_eq!(
+            held.to_string(),
+            "3 remote deletes held: the local folder holds no file while the remote holds 2; \
+             uploads go on (mirror --allow-mass-delete confirms)"
+        );
     }
 
     #[test]

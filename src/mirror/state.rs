@@ -150,6 +150,19 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+/// The header line that records the device of the local root the remote copy came from.
+const DEVICE_LINE: &str = "# local-root-device\t";
+
+/// The local root's device recorded with the state (None: not recorded, or no state).
+pub fn load_device(file: &Path) -> Option<u64> {
+    let text = fs::File::open(file).ok()?;
+    BufReader::new(text)
+        .lines()
+        .take(2)
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix(DEVICE_LINE)?.parse().ok())
+}
+
 /// Reads a saved tree; a missing or damaged file is an empty record (the listing then decides).
 /// Read line by line: the whole text and the tree never sit in memory together.
 pub fn load(file: &Path) -> RemoteTree {
@@ -198,8 +211,11 @@ fn parse_line(line: &str) -> Option<(&str, RemoteEntry)> {
     Some((rel, entry))
 }
 
-fn write(out: &mut impl Write, tree: &RemoteTree) -> io::Result<()> {
+fn write(out: &mut impl Write, tree: &RemoteTree, device: Option<u64>) -> io::Result<()> {
     out.write_all(b"# ftpsh mirror state: kind\tsize\tmtime\tinode\tpath\n")?;
+    if let Some(device) = device {
+        writeln!(out, "{DEVICE_LINE}{device}")?;
+    }
     for (rel, e) in tree {
         let kind = if e.kind == Kind::File { 'f' } else { 'd' };
         let mtime = e.mtime.unwrap_or(i64::MIN);
@@ -211,7 +227,7 @@ fn write(out: &mut impl Write, tree: &RemoteTree) -> io::Result<()> {
 
 /// Saves atomically (write beside, then rename) so a crash never leaves half a record.
 /// Streamed: the text of a big tree is never built in memory.
-pub fn save(file: &Path, tree: &RemoteTree) -> Result<()> {
+pub fn save(file: &Path, tree: &RemoteTree, device: Option<u64>) -> Result<()> {
     let what = format!("mirror state {}", file.display());
     if let Some(dir) = file.parent() {
         fs::create_dir_all(dir).map_err(|e| Error::local(what.as_str(), e))?;
@@ -219,7 +235,7 @@ pub fn save(file: &Path, tree: &RemoteTree) -> Result<()> {
     // Per process: two ftpsh processes saving the same state never share a temporary.
     let temp = file.with_extension(format!("tsv.{}.tmp", std::process::id()));
     fs::File::create(&temp)
-        .and_then(|f| write(&mut BufWriter::new(f), tree))
+        .and_then(|f| write(&mut BufWriter::new(f), tree, device))
         .map_err(|e| Error::local(what.as_str(), e))?;
     fs::rename(&temp, file).map_err(|e| Error::local(what, e))
 }
@@ -303,7 +319,7 @@ mod tests {
         let long = "a/path/longer/than/what/a/key/holds/inline.txt";
         tree.insert(long, remote(Kind::File, 1, None, None));
         let mut text = Vec::new();
-        write(&mut text, &tree).unwrap();
+        write(&mut text, &tree, Some(42)).unwrap();
         assert_eq!(read(&text[..]).unwrap(), tree);
         text.extend_from_slice(b"garbage line\nf\tx\t1\t0\tbad size\n");
         assert_eq!(
@@ -313,8 +329,11 @@ mod tests {
         );
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("s/state.tsv");
-        save(&file, &tree).unwrap();
+        save(&file, &tree, Some(7)).unwrap();
         assert_eq!(load(&file), tree);
+        assert_eq!(load_device(&file), Some(7));
+        save(&file, &tree, None).unwrap();
+        assert_eq!(load_device(&file), None);
         assert!(load(&dir.path().join("missing")).is_empty());
     }
 

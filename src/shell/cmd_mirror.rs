@@ -30,6 +30,9 @@ struct MirrorArgs {
     /// Refuse a pass that would delete more than N entries.
     #[arg(long, value_name = "N")]
     max_delete: Option<usize>,
+    /// Run the deletes of a pass that the mass-delete guard would hold.
+    #[arg(long)]
+    allow_mass_delete: bool,
     /// Leave matching names or paths alone (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -140,6 +143,7 @@ fn spec(shell: &mut Shell, args: MirrorArgs) -> Result<JobSpec> {
             dry_run: args.dry_run,
             delete: !args.no_delete,
             max_delete: args.max_delete,
+            allow_mass_delete: args.allow_mass_delete,
             excludes: args.exclude,
             max_depth: args.max_depth.unwrap_or(defaults.max_depth),
             interval,
