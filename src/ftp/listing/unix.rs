@@ -91,9 +91,16 @@ pub(super) fn parse_unix(text: &str, now_unix: i64) -> Attempt {
     let is_device = w.get(0).starts_with(['c', 'b']);
 
     // First anything with a clear date; only then the all-numeric "3 29 03:26" dates and sizes
-    // glued to the group, which would otherwise match owner and group columns.
+    // glued to the group, which would otherwise match owner and group columns. Where the
+    // date usually is comes first (after owner and group, or owner alone, or device
+    // numbers): an owner named "jan" with group 20 must not make "jan 20 2048" a date.
+    let usual = [5, 4, 6, 3];
+    let columns = usual
+        .into_iter()
+        .chain((2..w.len()).filter(|i| !usual.contains(i)))
+        .filter(|&i| i < w.len());
     for lenient in [false, true] {
-        for i in 2..w.len() {
+        for i in columns.clone() {
             let Some(size) = size_word(w.get(i - 1), is_device, lenient) else {
                 continue;
             };
@@ -278,6 +285,10 @@ mod tests {
             ("frw-r--r-- 1 bob staff 7 Nov  4 12:00 f-type", "f-type", File, 7, nov4),
             ("drwxr-xr- 2 bob staff 512 Nov  4 12:00 short mode", "short mode", Dir, 512, nov4),
             ("-A--E-----XYZ B OWNR 1234 5678 Nov  4 12:00 vendor", "vendor", File, 5678, nov4),
+            // owners and groups that look like dates
+            ("-rw-r--r-- 1 jan 20 2048 Nov  4 12:00 x", "x", File, 2048, nov4),
+            ("-rw-r--r-- 1 may 2048 Nov  4 12:00 y", "y", File, 2048, nov4),
+            ("-rw-r--r-- 1 2021-01-01 staff 7 Nov  4 12:00 z", "z", File, 7, nov4),
             // NetPresenz (Mac): resource and data fork sizes, then the total; "folder"
             ("-rw-r--r--    100   200   300 Nov  4 12:00 mac file", "mac file", File, 300, nov4),
             ("drwxr-xr-x      folder    3 Nov  4 12:00 mac folder", "mac folder", Dir, 3, nov4),
