@@ -459,3 +459,29 @@ fn an_unmounted_local_folder_deletes_nothing() {
     assert_ok(&f.once(""));
     assert_same_tree(&f.src, &f.dst());
 }
+
+// ---- 7. one name rule both ways ---------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn names_the_mirror_uploads_read_back_on_every_later_pass() {
+    let f = Fixture::libunftp();
+    let second = a_second();
+    f.write("back\\slash.txt", "bs", second);
+    f.write("C:odd.txt", "colon", second);
+    f.write("dir\\name/inner.txt", "inner", second);
+    assert_ok(&f.once(""));
+    assert_same_tree(&f.src, &f.dst());
+    // The second pass lists what the first sent: no refusal, nothing sent again.
+    let out = f.once("");
+    assert_ok(&out);
+    assert!(!out.stdout.contains("uploaded"), "{out:?}");
+    // A live mirror reads it back too, and follows an edit.
+    let mut child = f.spawn_mirror("");
+    f.write("back\\slash.txt", "bs, edited", SystemTime::now());
+    wait_until("the edit", DEADLINE, || {
+        f.remote("back\\slash.txt").as_deref() == Some("bs, edited")
+    });
+    assert_eq!(terminate(&mut child), 0);
+    assert!(!f.journal().contains("unsafe"), "{}", f.journal());
+}

@@ -82,6 +82,22 @@ pub fn temp_sibling(remote: &str, tag: &str) -> String {
     }
 }
 
+/// Checks that a name from a server listing is one component of a remote path, as the
+/// mirror needs it: it joins the name to its folder and sends it back in commands, so `/`,
+/// `.`, `..`, an empty name or NUL could make it act outside that folder. A backslash or a
+/// `C:` is an ordinary character on the server and in what the mirror uploads: accepted
+/// here; they are dangerous only where a server name becomes a local path (get, mget,
+/// get -r), which [`safe_local_component`] guards.
+pub fn safe_remote_component(name: &str) -> Result<&str> {
+    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+        return Err(Error::BadName {
+            what: crate::escape::quoted(name),
+            reason: "not one path component (it holds `/`, NUL or is `.`/`..`)".to_string(),
+        });
+    }
+    Ok(name)
+}
+
 /// Checks that a name taken from a server listing can be written inside a local folder:
 /// one plain component, no separators, no `..`, no drive prefix. A hostile listing could
 /// otherwise make a download write anywhere on the disk.
@@ -178,6 +194,18 @@ mod tests {
             assert!(check_sendable("put", bad).is_err(), "{bad:?}");
         }
         assert!(check_sendable("put", "ok name é.txt").is_ok());
+    }
+
+    #[test]
+    fn remote_components_refuse_only_what_escapes_a_folder() {
+        for bad in ["..", ".", "", "a/b", "../x", "/etc", "a\0"] {
+            assert!(safe_remote_component(bad).is_err(), "{bad:?}");
+        }
+        // What the mirror uploads from a Unix tree comes back: a backslash, a colon.
+        for ok in ["a", "back\\slash.txt", "..\\x", "C:evil", "...", "é文件"] {
+            assert!(safe_remote_component(ok).is_ok(), "{ok:?}");
+            assert!(safe_local_component(ok).is_err() || !ok.contains(['\\', ':']));
+        }
     }
 
     #[test]

@@ -15,8 +15,8 @@ use crate::ftp::listing::{Entry, EntryKind};
 use crate::ftp::path;
 
 /// Lists `root` recursively within the filter and merges each entry with the record as it
-/// arrives, so raw listing lines never pile up. A name that is not a plain component is an
-/// error: trusting it could make the mirror act outside its root.
+/// arrives, so raw listing lines never pile up. A name that is not one path component is
+/// an error: trusting it could make the mirror act outside its root.
 /// What a recursive listing found: the believed tree, and the paths whose names hold U+FFFD.
 /// Names are read byte for byte (see `crate::lossless`), so U+FFFD comes from the server
 /// itself: one that could not encode a name (libunftp lists a Latin-1 file name lossily)
@@ -58,7 +58,9 @@ pub fn list_remote(
         let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
         let (tree, recorded, undecodable) = &mut *found;
         for entry in entries {
-            let name = path::safe_local_component(&entry.name).map_err(|_| Error::BadName {
+            // One rule both ways: what the walk can upload (a backslash, a colon) reads back;
+            // only a name that could escape its folder (`/`, `..`) is refused.
+            let name = path::safe_remote_component(&entry.name).map_err(|_| Error::BadName {
                 what: format!("list {remote_dir}"),
                 reason: format!(
                     "refusing unsafe name {} from the server",
