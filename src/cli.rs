@@ -87,7 +87,8 @@ pub struct Args {
     #[arg(long)]
     pub insecure: bool,
 
-    /// Seconds to wait when connecting or when a transfer stalls.
+    /// Seconds one read may wait (connecting, replies, transfers); a reply must arrive in
+    /// full within 3x this, and data must move 1 KiB/s over each 2x this.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
 

@@ -1,10 +1,9 @@
 //! Logging: the journal file (mirror movements, via simplelog) and the protocol trace, with
 //! PASS masked wherever a line goes.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::fs::{File, OpenOptions};
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
@@ -22,15 +21,6 @@ static TRACE_TO_FILE: AtomicBool = AtomicBool::new(false);
 thread_local! {
     /// suppaftp logs the first line of each reply twice around a "Code parsed" line.
     static AFTER_CODE_PARSED: Cell<bool> = const { Cell::new(false) };
-    /// The last reply line this thread's connection received.
-    static LAST_REPLY: RefCell<String> = const { RefCell::new(String::new()) };
-}
-
-/// The last reply line read on this thread. suppaftp hides the text of a transfer's final
-/// reply, yet that is where pure-ftpd says `226 Output truncated`; its trace is the one place
-/// the text passes, so the logger keeps it.
-pub fn last_reply() -> String {
-    LAST_REPLY.with(|r| r.borrow().clone())
 }
 
 fn file_config() -> Config {
@@ -73,46 +63,16 @@ pub fn init(log_file: Option<&Path>, debug: bool) -> Result<()> {
     Ok(())
 }
 
-/// Threads currently waiting for a reply text (see `watching_replies`). A mutex, not an
-/// atomic: the count and the level it implies change together, so no thread can set a
-/// stale level after another raised it.
-static REPLY_WATCHERS: Mutex<usize> = Mutex::new(0);
-
 /// The protocol trace (suppaftp formats every reply as a byte list for it) is only produced
-/// when someone reads it: `debug`, or a listing checking its closing reply. Otherwise the
-/// level stays at Info, where journal lines live, and the trace costs nothing.
+/// when someone reads it (`debug`, or a journal file with `--debug`). Otherwise the level
+/// stays at Info, where journal lines live, and the trace costs nothing.
 fn apply_level() {
-    let watchers = REPLY_WATCHERS.lock().unwrap_or_else(|e| e.into_inner());
-    set_level(*watchers);
-}
-
-fn set_level(watchers: usize) {
-    let tracing = watchers > 0
-        || TRACE_TO_TERMINAL.load(Ordering::SeqCst)
-        || TRACE_TO_FILE.load(Ordering::SeqCst);
+    let tracing = TRACE_TO_TERMINAL.load(Ordering::SeqCst) || TRACE_TO_FILE.load(Ordering::SeqCst);
     log::set_max_level(if tracing {
         LevelFilter::Trace
     } else {
         LevelFilter::Info
     });
-}
-
-/// Runs `f` with the protocol trace on and returns, with its result, the last reply line
-/// `f` read on this thread (empty if it read none).
-pub fn watching_replies<T>(f: impl FnOnce() -> T) -> (T, String) {
-    LAST_REPLY.with(|r| r.borrow_mut().clear());
-    {
-        let mut watchers = REPLY_WATCHERS.lock().unwrap_or_else(|e| e.into_inner());
-        *watchers += 1;
-        set_level(*watchers);
-    }
-    let result = f();
-    {
-        let mut watchers = REPLY_WATCHERS.lock().unwrap_or_else(|e| e.into_inner());
-        *watchers -= 1;
-        set_level(*watchers);
-    }
-    (result, last_reply())
 }
 
 /// `debug on|off`: show the protocol conversation on the terminal.
@@ -166,7 +126,6 @@ fn protocol_line(record: &Record) -> Option<String> {
         return None;
     }
     let reply = decode_byte_list(reply);
-    LAST_REPLY.with(|r| r.borrow_mut().clone_from(&reply));
     Some(format!("<-- {}", escape(&reply)))
 }
 
@@ -292,7 +251,7 @@ mod tests {
     }
 
     #[test]
-    fn the_last_reply_is_kept_per_thread_and_pass_is_masked() {
+    fn replies_are_decoded_and_pass_is_masked() {
         let bytes: Vec<String> = b"226 Output truncated to 10000 matches\r\n"
             .iter()
             .map(u8::to_string)
@@ -302,7 +261,6 @@ mod tests {
             line.as_deref(),
             Some("<-- 226 Output truncated to 10000 matches")
         );
-        assert_eq!(last_reply(), "226 Output truncated to 10000 matches");
         assert_eq!(
             traced("CC OUT: PASS hunter2").as_deref(),
             Some("--> PASS ****")

@@ -298,3 +298,303 @@ fn ascii_is_plain_type_a_and_converts_line_ends_both_ways() {
         b"a\r\nb\r\nc"
     );
 }
+
+// ---- replies parsed by the RFCs ------------------------------------------------------------
+
+#[test]
+fn doubled_quotes_in_257_replies_are_undone() {
+    // The fake doubles quotes in its PWD and MKD replies, as RFC 959 says.
+    let fake = Fake::start(
+        &[("say \"hi\"/", b""), ("q\"/x.txt", b"1")],
+        MODERN_FEAT,
+        |_, _, _| Act::Normal,
+    );
+    let dir = TempDir::new().unwrap();
+    let out = run(
+        &fake,
+        dir.path(),
+        &[],
+        "cd 'say \"hi\"'; pwd; cd '/q\"'; pwd",
+    );
+    assert_ok(&out);
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        ["/say \"hi\"", "/q\""],
+        "{out:?}"
+    );
+    // A mirror started there writes there, not into `say ""hi""`.
+    std::fs::create_dir_all(dir.path().join("src/d")).unwrap();
+    std::fs::write(dir.path().join("src/d/f.txt"), b"body").unwrap();
+    let out = run(
+        &fake,
+        dir.path(),
+        &[],
+        "cd 'say \"hi\"'; mirror --once src sub",
+    );
+    assert_ok(&out);
+    assert_eq!(
+        fake.file("/say \"hi\"/sub/d/f.txt").as_deref(),
+        Some(&b"body"[..])
+    );
+    assert!(
+        !fake.exists("/say \"\"hi\"\""),
+        "no folder with the doubled quotes"
+    );
+}
+
+/// A server answering the listing of an empty folder with a refusal (`code`), as IIS does.
+fn refuses_empty_listings(code: u16) -> Fake {
+    Fake::start(
+        &[("empty/", b""), ("full/a.txt", b"a")],
+        MODERN_FEAT,
+        move |verb, arg, state| {
+            let dir = arg.trim_start_matches("-a").trim();
+            let path = if dir.starts_with('/') {
+                dir.to_string()
+            } else {
+                format!("/{dir}")
+            };
+            let prefix = format!("{}/", path.trim_end_matches('/'));
+            let empty = !state.files.keys().any(|k| k.starts_with(&prefix));
+            match verb {
+                "MLSD" | "LIST" | "NLST" if state.is_dir(&path) && empty => {
+                    Act::Reply(format!("{code} No files found"))
+                }
+                _ => Act::Normal,
+            }
+        },
+    )
+}
+
+#[test]
+fn an_empty_folder_refused_with_450_or_550_is_an_empty_listing() {
+    for code in [550, 450] {
+        let fake = refuses_empty_listings(code);
+        let dir = TempDir::new().unwrap();
+        let out = run(
+            &fake,
+            dir.path(),
+            &[],
+            "ls empty; ls --raw empty; nlst empty",
+        );
+        assert_ok(&out);
+        assert_eq!(out.stdout.trim(), "", "{code}: {out:?}");
+        // A pattern in it matches nothing, and says so, without sending RETR *.
+        let out = run(&fake, dir.path(), &[], "mget empty/*");
+        assert_fails(&out, 1, "no remote file matches empty/*");
+        assert_eq!(sent(&fake, "RETR"), Vec::<String>::new(), "{code}");
+        // A mirror fills it.
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/n.txt"), b"new").unwrap();
+        let out = run(&fake, dir.path(), &[], "mirror --once src /empty");
+        assert_ok(&out);
+        assert_eq!(
+            fake.file("/empty/n.txt").as_deref(),
+            Some(&b"new"[..]),
+            "{code}"
+        );
+        // A folder that does not exist is still an error.
+        let out = run(&fake, dir.path(), &[], "ls missing");
+        assert_fails(&out, 1, "missing");
+    }
+}
+
+#[test]
+fn a_pattern_matching_nothing_says_no_match_and_sends_no_retr() {
+    let fake = Fake::start(&[("d/a.txt", b"a")], MODERN_FEAT, |_, _, _| Act::Normal);
+    let dir = TempDir::new().unwrap();
+    for (command, says) in [
+        ("mget d/*.log", "no remote file matches d/*.log"),
+        ("get d/*.log", "no remote file matches d/*.log"),
+        ("mget nodir/*", "nodir"),
+    ] {
+        let out = run(&fake, dir.path(), &[], command);
+        assert_fails(&out, 1, says);
+    }
+    assert_eq!(sent(&fake, "RETR"), Vec::<String>::new());
+}
+
+// ---- listings: bounded, and cut ones never trusted -------------------------------------------
+
+#[test]
+fn an_endless_listing_is_stopped_with_a_clear_error() {
+    // Endless short lines take a million lines to stop: `ls` alone (a few seconds in a
+    // debug build); one endless line stops at once, for every command that lists.
+    let every = ["ls big", "get -r big", "mirror --once --no-delete . /big"];
+    for (verb, chunk, says, commands) in [
+        (
+            "MLSD",
+            b"type=file;size=1; f\r\n".to_vec(),
+            "over 1000000 lines",
+            &every[..1],
+        ),
+        (
+            "MLSD",
+            vec![b'x'; 64 * 1024],
+            "a line over 65536 bytes",
+            &every[..],
+        ),
+        (
+            "LIST",
+            vec![b'y'; 64 * 1024],
+            "a line over 65536 bytes",
+            &every[..],
+        ),
+    ] {
+        let feat: &[&str] = if verb == "MLSD" {
+            MODERN_FEAT
+        } else {
+            &["SIZE"]
+        };
+        let fake = Fake::start(&[("big/", b"")], feat, move |v, _, _| {
+            if v == verb {
+                Act::Endless(chunk.clone())
+            } else {
+                Act::Normal
+            }
+        });
+        let dir = TempDir::new().unwrap();
+        for command in commands {
+            let out = run(&fake, dir.path(), &[], command);
+            assert_fails(&out, 1, says);
+            // The folder listed: `big`, or its parent where finding out what `big` is takes
+            // the parent's listing (no MLST).
+            assert!(
+                out.stderr.contains("list "),
+                "names the folder: {}",
+                out.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn a_listing_cut_mid_line_or_said_truncated_plans_no_deletes() {
+    for (body, closing, says) in [
+        (
+            &b"type=file;size=1; keep.txt\r\ntype=file;size=1; ot"[..],
+            "226 Transfer complete",
+            "middle of a line",
+        ),
+        (
+            b"type=file;size=1; keep.txt\r\n",
+            "226 Output truncated to 1 matches",
+            "cut the listing",
+        ),
+    ] {
+        let fake = Fake::start(
+            &[("dst/keep.txt", b"k"), ("dst/other.txt", b"o")],
+            MODERN_FEAT,
+            move |verb, _, _| match verb {
+                "MLSD" => Act::Data {
+                    body: body.to_vec(),
+                    closing: closing.to_string(),
+                    trickle: None,
+                },
+                _ => Act::Normal,
+            },
+        );
+        let dir = TempDir::new().unwrap();
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/keep.txt"), b"k").unwrap();
+        let out = run(&fake, dir.path(), &[], "ls /dst");
+        assert_fails(&out, 1, says);
+        let out = run(&fake, dir.path(), &[], "mirror --once src /dst");
+        assert_eq!(out.code, 1, "{out:?}");
+        assert!(out.stderr.contains(says), "{}", out.stderr);
+        assert!(
+            fake.exists("/dst/other.txt"),
+            "nothing deleted from a cut listing"
+        );
+        assert_eq!(sent(&fake, "DELE"), Vec::<String>::new());
+    }
+}
+
+// ---- deadlines a trickle cannot dodge --------------------------------------------------------
+
+/// `ftpsh --timeout 0.5` against `fake`: a trickle of one byte every 0.3 s passes every read
+/// timeout, so only the deadlines can stop it.
+fn run_short(fake: &Fake, dir: &Path, commands: &str) -> (Out, Duration) {
+    let start = std::time::Instant::now();
+    let child = support::ftpsh(dir)
+        .args(["--timeout", "0.5", "-c", commands, &fake.url()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ftpsh");
+    let out = support::wait_out(child, DEADLINE);
+    (out, start.elapsed())
+}
+
+const TRICKLE: Duration = Duration::from_millis(300);
+
+#[test]
+fn a_trickled_control_reply_hits_the_reply_deadline() {
+    let fake = Fake::start(&[("d/", b"")], MODERN_FEAT, |verb, _, _| match verb {
+        "CWD" => Act::TrickleReply("250 directory changed, eventually".into(), TRICKLE),
+        _ => Act::Normal,
+    });
+    let dir = TempDir::new().unwrap();
+    let (out, took) = run_short(&fake, dir.path(), "cd d");
+    assert_fails(
+        &out,
+        1,
+        "d: timed out: no complete reply within 1.5s (the reply deadline",
+    );
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+}
+
+#[test]
+fn a_trickled_transfer_or_listing_hits_the_stall_rule() {
+    let body = vec![b'z'; 200];
+    let listing = b"type=file;size=1; a\r\n".repeat(10);
+    for (verb, data, command) in [("RETR", body.clone(), "get f.bin"), ("MLSD", listing, "ls")] {
+        let fake = Fake::start(&[("f.bin", &body)], MODERN_FEAT, move |v, _, _| {
+            if v == verb {
+                Act::Data {
+                    body: data.clone(),
+                    closing: "226 done".into(),
+                    trickle: Some(TRICKLE),
+                }
+            } else {
+                Act::Normal
+            }
+        });
+        let dir = TempDir::new().unwrap();
+        let (out, took) = run_short(&fake, dir.path(), command);
+        assert_fails(&out, 1, "timed out: stalled: ");
+        assert!(out.stderr.contains("the stall rule"), "{}", out.stderr);
+        assert!(took < Duration::from_secs(6), "{command} took {took:?}");
+        assert!(
+            !dir.path().join("f.bin").exists(),
+            "nothing under the final name"
+        );
+    }
+}
+
+#[test]
+fn mirror_once_gets_past_a_trickled_listing() {
+    let trickled = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let fake = Fake::start(&[("dst/", b"")], MODERN_FEAT, move |verb, _, _| {
+        if verb == "MLSD" && !trickled.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            Act::Data {
+                body: b"type=file;size=1; a\r\n".repeat(10),
+                closing: "226 done".into(),
+                trickle: Some(TRICKLE),
+            }
+        } else {
+            Act::Normal
+        }
+    });
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/f.txt"), b"file").unwrap();
+    let (out, took) = run_short(&fake, dir.path(), "mirror --once src /dst");
+    assert_ok(&out);
+    assert!(
+        out.stdout.contains("stalled"),
+        "says which rule fired: {out:?}"
+    );
+    assert_eq!(fake.file("/dst/f.txt").as_deref(), Some(&b"file"[..]));
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}

@@ -4,14 +4,37 @@ use suppaftp::{FtpError, Status};
 
 use super::listing::{self, Entry};
 use super::path::check_sendable;
-use super::reply::{code_of, ftp_error, parse_size_reply, reply_text};
+use super::reply::{code_of, ftp_error, parse_257, parse_size_reply, reply_text};
 use super::session::Session;
 use crate::error::{Error, Result};
 use crate::journal::mask_command;
 
 impl Session {
+    /// The current directory, from the 257 reply read as RFC 959 says (quotes inside the
+    /// name doubled: `257 "/say ""hi""" is cwd` is `/say "hi"`).
     pub fn pwd(&mut self) -> Result<String> {
-        self.stream.pwd().map_err(|e| ftp_error("pwd", e))
+        let reply = self
+            .stream
+            .custom_command("PWD", &[Status::PathCreated])
+            .map_err(|e| ftp_error("pwd", e))?;
+        let text = reply_text(&reply.body);
+        parse_257(&text).ok_or_else(|| Error::Protocol {
+            what: "pwd".to_string(),
+            message: format!("no directory in the reply: {text}"),
+        })
+    }
+
+    /// Whether `path` is an existing directory: CWD there and back. For the rare replies
+    /// that need it (a listing refused with 450/550), so it takes the surest way.
+    pub(super) fn is_existing_dir(&mut self, path: &str) -> Result<bool> {
+        let here = self.pwd()?;
+        if self.stream.cwd(path).is_err() {
+            return Ok(false);
+        }
+        self.stream
+            .cwd(&here)
+            .map_err(|e| ftp_error(format!("cd {here}"), e))?;
+        Ok(true)
     }
 
     pub fn cwd(&mut self, path: &str) -> Result<()> {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use suppaftp::{FtpError, RustlsConnector, RustlsFtpStream, Status};
 
 use super::data::open_passive;
+use super::deadline::reply_deadline;
 use super::path::check_sendable;
 use super::reply::{code_of, ftp_error, reply_text};
 use super::session::{Capabilities, Session, millis};
@@ -136,11 +137,15 @@ impl Session {
 fn open_stream(params: &ConnectParams, version: tls::Version) -> Result<RustlsFtpStream> {
     let address = params.address();
     let failed = |e: FtpError| Error::Connect(connect_failure(&format!("connect {address}"), e));
+    // Every reply in full within a few --timeouts, the greeting included.
+    let deadline = Some(reply_deadline(params.timeout));
     Ok(match params.tls.mode {
-        TlsMode::Off => RustlsFtpStream::connect_with_stream(open_tcp(params)?).map_err(failed)?,
+        TlsMode::Off => RustlsFtpStream::connect_with_stream_deadline(open_tcp(params)?, deadline)
+            .map_err(failed)?,
         TlsMode::Explicit => {
             let connector = connector(params, version)?;
-            let plain = RustlsFtpStream::connect_with_stream(open_tcp(params)?).map_err(failed)?;
+            let plain = RustlsFtpStream::connect_with_stream_deadline(open_tcp(params)?, deadline)
+                .map_err(failed)?;
             plain.into_secure(connector, &params.host).map_err(|e| match e {
                 FtpError::UnexpectedResponse(r) if code_of(&r) >= 500 => Error::Connect(format!(
                     "AUTH TLS {address}: {}: the server does not offer TLS; not continuing in plain text",
@@ -173,6 +178,7 @@ fn open_stream(params: &ConnectParams, version: tls::Version) -> Result<RustlsFt
             };
             let _ = secure.get_ref().set_read_timeout(Some(params.timeout));
             let _ = secure.get_ref().set_write_timeout(Some(params.timeout));
+            secure.set_reply_deadline(deadline);
             // Implicit TLS skips AUTH, and suppaftp then sends neither PBSZ nor PROT.
             for command in ["PBSZ 0", "PROT P"] {
                 secure

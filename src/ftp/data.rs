@@ -9,6 +9,7 @@ use rustls::{ClientConnection, StreamOwned};
 use suppaftp::{DataStream, FtpError, TlsStream};
 
 use super::ascii::{ToLocal, ToWire};
+use super::deadline::Paced;
 use super::listing::{self, Entry, Listing};
 use super::path::check_sendable;
 use super::reply::{code_of, ftp_error, io_message, reply_text};
@@ -57,7 +58,10 @@ impl Session {
         if let Some(p) = path {
             check_sendable(&what, p)?;
         }
-        data_retry(|| self.stream.list(path)).map_err(|e| ftp_error(what, e))
+        match path {
+            Some(p) => self.dir_lines(&what, &format!("LIST {p}"), p),
+            None => self.fetch_lines(&what, "LIST"),
+        }
     }
 
     pub fn nlst(&mut self, path: Option<&str>) -> Result<Vec<String>> {
@@ -65,7 +69,10 @@ impl Session {
         if let Some(p) = path {
             check_sendable(&what, p)?;
         }
-        data_retry(|| self.stream.nlst(path)).map_err(|e| ftp_error(what, e))
+        match path {
+            Some(p) => self.dir_lines(&what, &format!("NLST {p}"), p),
+            None => self.fetch_lines(&what, "NLST"),
+        }
     }
 
     /// A directory's entries, all of them: for callers that act on what is missing (stat)
@@ -89,27 +96,11 @@ impl Session {
         let what = format!("list {path}");
         check_sendable(&what, path)?;
         let mlsd = self.caps.has("MLST");
-        let (lines, closing) = crate::journal::watching_replies(|| {
-            data_retry(|| {
-                if mlsd {
-                    self.stream.mlsd(Some(path))
-                } else {
-                    self.list_all(path)
-                }
-            })
-        });
-        let lines = lines.map_err(|e| ftp_error(what.as_str(), e))?;
-        // The closing reply is where a server says it cut the listing (pure-ftpd: `226 ...
-        // truncated`). Without a fresh positive one we cannot tell: a cut listing would make
-        // a mirror re-upload, or delete, the missing tail.
-        if !closing.starts_with('2') || closing.to_ascii_lowercase().contains("truncated") {
-            return Err(Error::ListingCut {
-                what,
-                reason: format!(
-                    "the listing's closing reply is {closing:?}; refusing to use a listing that may be cut"
-                ),
-            });
-        }
+        let lines = if mlsd {
+            self.dir_lines(&what, &format!("MLSD {path}"), path)?
+        } else {
+            self.list_all(&what, path)?
+        };
         Ok(listing::parse_listing(
             lines,
             mlsd,
@@ -120,10 +111,29 @@ impl Session {
     /// LIST with `-a`, so that servers hiding dot files (vsftpd, pure-ftpd) show them: a
     /// mirror must see `.htaccess` and its own stale temporaries. A server that takes `-a`
     /// for a file name gets a plain LIST.
-    fn list_all(&mut self, path: &str) -> suppaftp::FtpResult<Vec<String>> {
-        match self.stream.list(Some(&format!("-a {path}"))) {
-            Err(FtpError::UnexpectedResponse(r)) if code_of(&r) >= 500 => {
-                self.stream.list(Some(path))
+    fn list_all(&mut self, what: &str, path: &str) -> Result<Vec<String>> {
+        match self.fetch_lines(what, &format!("LIST -a {path}")) {
+            Err(err) if err.reply_code().is_some_and(|code| code >= 500) => {
+                self.dir_lines(what, &format!("LIST {path}"), path)
+            }
+            other => other,
+        }
+    }
+
+    /// A listing of folder `dir` (`fetch_lines`), where a 450/550 refusal of a folder that
+    /// exists is its empty listing: IIS and others answer an empty folder's listing with
+    /// `550 No files found`. Whether it exists is asked only then.
+    fn dir_lines(&mut self, what: &str, command: &str, dir: &str) -> Result<Vec<String>> {
+        match self.fetch_lines(what, command) {
+            Err(err) if matches!(err.reply_code(), Some(450 | 550)) => {
+                if self.is_existing_dir(dir)? {
+                    crate::journal::trace_note(&format!(
+                        "{dir} exists: the refusal stands for an empty listing"
+                    ));
+                    Ok(Vec::new())
+                } else {
+                    Err(err)
+                }
             }
             other => other,
         }
@@ -163,11 +173,12 @@ impl Session {
             .set_read_timeout(Some(self.params.timeout));
         let watch = crate::cancel::watch_data(data.get_ref().get_ref());
         // ASCII: the wire's CRLF become local line ends; the count is of bytes received.
+        let mut paced = Paced::new(&mut data, self.params.timeout);
         let copied = if self.binary {
-            pump(&mut data, out, &mut self.buffer, progress)
+            pump(&mut paced, out, &mut self.buffer, progress)
         } else {
             let mut local = ToLocal::new(out);
-            pump(&mut data, &mut local, &mut self.buffer, progress)
+            pump(&mut paced, &mut local, &mut self.buffer, progress)
                 .and_then(|n| local.finish().map(|()| n).map_err(|e| (Side::Output, e)))
         };
         drop(watch);
@@ -196,12 +207,13 @@ impl Session {
             .set_write_timeout(Some(self.params.timeout));
         let watch = crate::cancel::watch_data(data.get_ref().get_ref());
         // ASCII: local line ends go as CRLF; the count is of bytes sent.
+        let mut paced = Paced::new(&mut data, self.params.timeout);
         let copied = if self.binary {
-            pump(input, &mut data, &mut self.buffer, progress)
+            pump(input, &mut paced, &mut self.buffer, progress)
         } else {
             pump(
                 &mut ToWire::new(input),
-                &mut data,
+                &mut paced,
                 &mut self.buffer,
                 progress,
             )
@@ -225,7 +237,9 @@ impl Session {
 /// Runs a command that opens a data connection, again when the server could not open one
 /// (425): servers with a small passive port range and several sessions (proftpd) sometimes
 /// pick a port that is still taken. Nothing was transferred, so a retry is safe.
-fn data_retry<T>(mut op: impl FnMut() -> suppaftp::FtpResult<T>) -> suppaftp::FtpResult<T> {
+pub(super) fn data_retry<T>(
+    mut op: impl FnMut() -> suppaftp::FtpResult<T>,
+) -> suppaftp::FtpResult<T> {
     const ATTEMPTS: u32 = 3;
     let mut attempt = 1;
     loop {

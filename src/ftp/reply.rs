@@ -39,10 +39,23 @@ pub fn ftp_error(what: impl Into<String>, err: FtpError) -> Error {
 
 /// An I/O failure in words; a read or write that hit the socket timeout says so instead of
 /// "Resource temporarily unavailable".
+/// Which rule fired when a deadline did: the reply deadline and the stall rule say so
+/// themselves; a plain timeout is the per-read one.
 pub(super) fn io_message(err: &io::Error) -> String {
+    if let Some(inner) = err.get_ref() {
+        if let Some(deadline) = inner.downcast_ref::<suppaftp::ReplyDeadline>() {
+            return format!(
+                "timed out: {deadline} (the reply deadline: {} x --timeout)",
+                super::deadline::REPLY_DEADLINE_FACTOR
+            );
+        }
+        if inner.is::<super::deadline::Stalled>() {
+            return format!("timed out: {inner}");
+        }
+    }
     match err.kind() {
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-            "timed out: no answer within the --timeout".to_string()
+            "timed out: no answer within the --timeout (the per-read rule)".to_string()
         }
         _ => err.to_string(),
     }
@@ -74,6 +87,40 @@ pub(super) fn reply_text(body: &[u8]) -> String {
     lines.join(" | ")
 }
 
+/// The path in a 257 reply (PWD, MKD): between the first quote and the next single one, a
+/// doubled quote standing for one (RFC 959 appendix II). A server that sends no quotes
+/// gets its first word after the code, when that is an absolute path.
+pub fn parse_257(text: &str) -> Option<String> {
+    let rest = text.get(4..)?;
+    let Some(start) = rest.find('"') else {
+        return rest
+            .split_whitespace()
+            .next()
+            .filter(|w| w.starts_with('/'))
+            .map(str::to_string);
+    };
+    let mut path = String::new();
+    let mut chars = rest[start + 1..].chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            if chars.peek() == Some(&'"') {
+                chars.next();
+            } else {
+                return Some(path);
+            }
+        }
+        path.push(c);
+    }
+    None
+}
+
+/// Whether a listing's positive closing reply says the listing was cut short. No reply code
+/// says so: pure-ftpd ends a listing it stopped at its file limit with
+/// `226-Output truncated to 2000 matches`; its words are all there is.
+pub(super) fn says_truncated(text: &str) -> bool {
+    text.to_ascii_lowercase().contains("truncated")
+}
+
 /// The size in a SIZE reply ("213 1234"): its last word, after the code.
 pub(super) fn parse_size_reply(text: &str) -> Option<u64> {
     let mut words = text.split_whitespace();
@@ -95,6 +142,27 @@ mod tests {
             ("213 -1", None),
         ] {
             assert_eq!(parse_size_reply(reply), want, "{reply:?}");
+        }
+    }
+
+    #[test]
+    fn paths_in_257_replies_undo_doubled_quotes() {
+        for (reply, want) in [
+            ("257 \"/\" is the current directory", Some("/")),
+            (
+                "257 \"/say \"\"hi\"\"\" is the current directory",
+                Some("/say \"hi\""),
+            ),
+            ("257 \"/a \"\"b\"\" c\"", Some("/a \"b\" c")),
+            ("257 \"\"\"\" created", Some("\"")),
+            ("257 \"/x\" created; \"quoted\" words after", Some("/x")),
+            ("257 \"/dir with spaces\"", Some("/dir with spaces")),
+            ("257 /unquoted is cwd", Some("/unquoted")),
+            ("257 \"/never closed", None),
+            ("257 no path here", None),
+            ("257", None),
+        ] {
+            assert_eq!(parse_257(reply).as_deref(), want, "{reply}");
         }
     }
 

@@ -78,6 +78,8 @@ impl Session {
         let _ = self.stream.get_ref().set_read_timeout(Some(timeout));
         let _ = self.stream.get_ref().set_write_timeout(Some(timeout));
         self.data_timeout.store(millis(timeout), Ordering::Relaxed);
+        self.stream
+            .set_reply_deadline(Some(super::deadline::reply_deadline(timeout)));
     }
 
     /// Another handle on the control connection's socket (to shut it down from elsewhere).

@@ -207,6 +207,8 @@ pub fn rm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
             // -f: a pattern that matches nothing is no error; anything else still is (a
             // listing that may be cut above all).
             Err(Error::NoMatch { .. }) if inv.has('f') => {}
+            // -f: a folder that is not there holds nothing to delete.
+            Err(err) if inv.has('f') && err.is_unavailable() => {}
             expanded => targets.extend(expanded?.into_iter().map(|(path, _)| path)),
         }
     }

@@ -98,22 +98,15 @@ pub fn expand_remote(
     let dir = path::parent(pattern);
     let name = path::file_name(pattern);
     let folder = if dir.is_empty() { "." } else { dir };
-    let listed = match session.listing(folder) {
-        Ok(listing) => {
-            // A warning names the folder: "." says nothing, so ask where that is.
-            let named = match listing.unparsed.is_empty() || !dir.is_empty() {
-                true => folder.to_string(),
-                false => session.pwd().unwrap_or_else(|_| folder.to_string()),
-            };
-            unread.entries(&named, listing)
-        }
-        // A folder we may not list (a drop box) can still hold the literal name; a transient
-        // refusal (4xx) is no answer, and says so.
-        Err(err @ Error::Reply { .. }) if !err.is_transient() => {
-            return Ok(vec![(pattern.to_string(), None)]);
-        }
-        Err(err) => return Err(err),
+    // A folder that cannot be listed matches nothing we can know of: its refusal says why
+    // (sending the pattern as a name, `RETR *`, would only fetch a 550).
+    let listing = session.listing(folder)?;
+    // A warning names the folder: "." says nothing, so ask where that is.
+    let named = match listing.unparsed.is_empty() || !dir.is_empty() {
+        true => folder.to_string(),
+        false => session.pwd().unwrap_or_else(|_| folder.to_string()),
     };
+    let listed = unread.entries(&named, listing);
     if let Some(exact) = listed.iter().find(|e| e.name == name) {
         return Ok(vec![(pattern.to_string(), Some(exact.clone()))]);
     }

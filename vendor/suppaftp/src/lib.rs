@@ -230,7 +230,7 @@ use sync_ftp::NoTlsStream;
 #[doc(inline)]
 pub use sync_ftp::TlsConnector;
 pub use sync_ftp::{ImplFtpStream, PassiveStreamBuilder, TlsStream};
-pub use types::{ActivePeerCheck, FtpError, FtpResult, Mode, ReplyTooLarge};
+pub use types::{ActivePeerCheck, FtpError, FtpResult, Mode, ReplyDeadline, ReplyTooLarge};
 pub type FtpStream = ImplFtpStream<NoTlsStream>;
 // -- export secure (native-tls)
 #[cfg(feature = "native-tls")]

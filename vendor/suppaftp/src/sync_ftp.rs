@@ -95,9 +95,20 @@ where
 
     /// Connect using provided configured tcp stream
     pub fn connect_with_stream(stream: TcpStream) -> FtpResult<Self> {
+        Self::connect_with_stream_deadline(stream, None)
+    }
+
+    /// Like [`Self::connect_with_stream`], with a reply deadline (see
+    /// [`Self::set_reply_deadline`]) from the greeting on (ftpsh fork).
+    pub fn connect_with_stream_deadline(
+        stream: TcpStream,
+        reply_deadline: Option<Duration>,
+    ) -> FtpResult<Self> {
         debug!("Established connection with server");
+        let mut control = ControlChannel::new(DataStream::Tcp(stream), Arc::new(Utf8Encoding));
+        control.reply_deadline = reply_deadline;
         let mut ftp_stream = Self {
-            control: ControlChannel::shared(DataStream::Tcp(stream), Arc::new(Utf8Encoding)),
+            control: Arc::new(std::sync::Mutex::new(control)),
             mode: Mode::Passive,
             epsv_refused: std::sync::atomic::AtomicBool::new(false),
             nat_workaround: false,
@@ -149,6 +160,13 @@ where
     pub fn set_mode(&mut self, mode: Mode) {
         debug!("Changed mode to {:?}", mode);
         self.mode = mode;
+    }
+
+    /// Bounds how long any one reply may take to arrive in full, from the moment it is
+    /// waited for (ftpsh fork); `None` (the default) bounds each socket read only. A reply
+    /// past the deadline fails with [`crate::ReplyDeadline`].
+    pub fn set_reply_deadline(&mut self, deadline: Option<Duration>) {
+        self.control().reply_deadline = deadline;
     }
 
     /// Set NAT workaround for passive mode
@@ -215,13 +233,16 @@ where
         debug!("TLS OK; initializing ssl stream");
         let plain = control::into_exclusive(self.control)?;
         let encoding = Arc::clone(&plain.encoding);
+        let reply_deadline = plain.reply_deadline;
         let plain = plain.reader.into_inner().into_tcp_stream()?;
         let stream = tls_connector
             .connect(domain, plain)
             .map_err(|e| FtpError::SecureError(format!("{e}")))?;
         debug!("TLS Steam OK");
+        let mut secured = ControlChannel::new(DataStream::Ssl(Box::new(stream)), encoding);
+        secured.reply_deadline = reply_deadline;
         let secured_ftp_tream = Self {
-            control: ControlChannel::shared(DataStream::Ssl(Box::new(stream)), encoding),
+            control: Arc::new(std::sync::Mutex::new(secured)),
             mode: self.mode,
             epsv_refused: std::sync::atomic::AtomicBool::new(
                 self.epsv_refused.load(std::sync::atomic::Ordering::Relaxed),

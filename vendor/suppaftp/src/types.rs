@@ -174,6 +174,21 @@ impl From<ReplyTooLarge> for FtpError {
     }
 }
 
+/// The error inside [`FtpError::ConnectionError`], with [`std::io::ErrorKind::TimedOut`], when
+/// a control-connection reply is not complete within the reply deadline set with
+/// [`crate::ImplFtpStream::set_reply_deadline`] (ftpsh fork). A socket read timeout bounds each
+/// read only: a server trickling one byte at a time would otherwise hold a reply open forever.
+/// The reply is abandoned half-read, so the connection cannot be used afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("no complete reply within {0:?}")]
+pub struct ReplyDeadline(pub std::time::Duration);
+
+impl From<ReplyDeadline> for FtpError {
+    fn from(err: ReplyDeadline) -> Self {
+        FtpError::ConnectionError(std::io::Error::new(std::io::ErrorKind::TimedOut, err))
+    }
+}
+
 /// A fake server shared by the reply size tests of every client.
 #[cfg(test)]
 pub(crate) mod reply_size_fixture {

@@ -10,13 +10,14 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use super::data_stream::DataStream;
 use super::tls::TlsStream;
 use crate::Status;
 use crate::command::Command;
 use crate::encoding::Encoding;
-use crate::types::{FtpError, FtpResult, MAX_REPLY_SIZE, ReplyTooLarge, Response};
+use crate::types::{FtpError, FtpResult, MAX_REPLY_SIZE, ReplyDeadline, ReplyTooLarge, Response};
 
 /// Replies that complete a data transfer: `226` or `250`.
 pub(super) const TRANSFER_COMPLETE: &[Status] =
@@ -42,6 +43,10 @@ where
     pub(super) restart: Option<usize>,
     /// Encoding of command lines and of the file names read back.
     pub(super) encoding: Arc<dyn Encoding>,
+    /// ftpsh fork: how long one reply may take to arrive in full, if bounded.
+    pub(super) reply_deadline: Option<Duration>,
+    /// When the reply being read was first waited for.
+    reply_started: Instant,
 }
 
 /// Locks `control`, recovering the inner state if a previous holder panicked.
@@ -85,6 +90,8 @@ where
             data_connection_open: false,
             restart: None,
             encoding,
+            reply_deadline: None,
+            reply_started: Instant::now(),
         }
     }
 
@@ -125,6 +132,7 @@ where
     pub(super) fn read_response_in(&mut self, expected_code: &[Status]) -> FtpResult<Response> {
         let mut line = Vec::new();
         let mut body: Vec<u8> = Vec::new();
+        self.reply_started = Instant::now();
         if self.read_line(&mut line, 0)? == 0 {
             return Err(FtpError::ConnectionError(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,
@@ -198,14 +206,54 @@ where
     pub(super) fn read_line(&mut self, line: &mut Vec<u8>, reply_len: usize) -> FtpResult<usize> {
         // One byte past the limit tells a reply that exceeds it from one that just fits.
         let room = MAX_REPLY_SIZE.saturating_sub(reply_len + line.len()) as u64 + 1;
-        let bytes_read = (&mut self.reader)
-            .take(room)
-            .read_until(b'\n', line)
-            .map_err(FtpError::ConnectionError)?;
+        let bytes_read = match self.reply_deadline {
+            Some(limit) => self.read_line_until(line, room as usize, limit)?,
+            None => (&mut self.reader)
+                .take(room)
+                .read_until(b'\n', line)
+                .map_err(FtpError::ConnectionError)?,
+        };
         if reply_len + line.len() > MAX_REPLY_SIZE {
             return Err(ReplyTooLarge.into());
         }
         Ok(bytes_read)
+    }
+
+    /// `read_until(b'\n')` of at most `room` bytes that gives up once the reply has taken
+    /// longer than `limit` since it was first waited for (ftpsh fork): each read is bounded
+    /// by the socket's timeout, and the deadline is checked after every one.
+    fn read_line_until(
+        &mut self,
+        line: &mut Vec<u8>,
+        room: usize,
+        limit: Duration,
+    ) -> FtpResult<usize> {
+        let mut read = 0;
+        while read < room {
+            if self.reply_started.elapsed() > limit {
+                return Err(ReplyDeadline(limit).into());
+            }
+            let available = match self.reader.fill_buf() {
+                Ok(available) => available,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(FtpError::ConnectionError(err)),
+            };
+            if available.is_empty() {
+                break;
+            }
+            let take = available.len().min(room - read);
+            let (n, done) = match available[..take].iter().position(|b| *b == b'\n') {
+                Some(end) => (end + 1, true),
+                None => (take, false),
+            };
+            line.extend_from_slice(&available[..n]);
+            self.reader.consume(n);
+            read += n;
+            if done {
+                break;
+            }
+        }
+        Ok(read)
     }
 
     /// Fails with [`FtpError::DataConnectionAlreadyOpen`] if a data connection is open.

@@ -1,0 +1,227 @@
+//! Fetching a listing (MLSD, LIST, NLST): its lines read off the data connection within
+//! bounds (bytes, line length, lines), its final reply read and checked, so that a cut or
+//! endless listing is an error naming the folder, never a smaller or unbounded one.
+
+use std::io::{self, Read};
+use std::time::Duration;
+
+use suppaftp::Status;
+
+use super::deadline::Paced;
+use super::reply::{ftp_error, io_message, reply_text, says_truncated};
+use super::session::Session;
+use crate::error::{Error, Result};
+
+/// What one listing may make ftpsh hold; far beyond real folders (a million entries of a
+/// typical MLSD line is ~100 MB held), far below what an endless stream would take.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub bytes: u64,
+    pub line: usize,
+    pub lines: usize,
+}
+
+/// The limits of every listing.
+pub const LIMITS: Limits = Limits {
+    bytes: 256 * 1024 * 1024,
+    line: 64 * 1024,
+    lines: 1_000_000,
+};
+
+/// Why reading a listing's lines stopped short.
+#[derive(Debug)]
+pub enum Stop {
+    /// The data connection failed (a timeout, the stall rule, a reset).
+    Io(io::Error),
+    /// Over one of the limits: the words say which.
+    Over(String),
+    /// The data ended in the middle of a line: the listing was cut.
+    MidLine(usize),
+}
+
+/// The lines of a listing (decoded without loss, empty ones and CR/LF dropped), within
+/// `limits`; the data must end with a line end.
+pub fn read_lines(input: &mut dyn Read, limits: &Limits) -> Result<Vec<String>, Stop> {
+    let mut lines = Vec::new();
+    let mut line: Vec<u8> = Vec::new();
+    let mut total = 0u64;
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = match input.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Stop::Io(e)),
+        };
+        total += n as u64;
+        if total > limits.bytes {
+            return Err(Stop::Over(format!("over {} bytes", limits.bytes)));
+        }
+        for piece in chunk[..n].split_inclusive(|b| *b == b'\n') {
+            line.extend_from_slice(piece);
+            if line.len() > limits.line + 2 {
+                return Err(Stop::Over(format!("a line over {} bytes", limits.line)));
+            }
+            if line.last() != Some(&b'\n') {
+                continue;
+            }
+            let text = line
+                .strip_suffix(b"\n")
+                .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                .unwrap_or(&line);
+            if !text.is_empty() {
+                if lines.len() == limits.lines {
+                    return Err(Stop::Over(format!("over {} lines", limits.lines)));
+                }
+                lines.push(crate::lossless::decode(text));
+            }
+            line.clear();
+        }
+    }
+    if !line.is_empty() {
+        return Err(Stop::MidLine(line.len()));
+    }
+    Ok(lines)
+}
+
+impl Session {
+    /// Sends a listing command (`MLSD dir`, `LIST -a dir`...) and returns its lines, bounded
+    /// by `LIMITS` and the stall rule, after a positive final reply that does not say the
+    /// listing was truncated. `what` names it in errors ("list /www").
+    pub(super) fn fetch_lines(&mut self, what: &str, command: &str) -> Result<Vec<String>> {
+        let expected = [Status::AboutToSend, Status::AlreadyOpen];
+        let mut stream = super::data::data_retry(|| {
+            self.stream
+                .custom_data_command(command, &expected)
+                .map(|(_, stream)| stream)
+        })
+        .map_err(|e| ftp_error(what, e))?;
+        let timeout = self.data_timeout();
+        // Active mode hands over an accepted socket without a read bound.
+        let _ = stream.get_ref().get_ref().set_read_timeout(Some(timeout));
+        let watch = crate::cancel::watch_data(stream.get_ref().get_ref());
+        let read = read_lines(&mut Paced::new(&mut stream, timeout), &LIMITS);
+        drop(watch);
+        let cut = |reason: String| Error::ListingCut {
+            what: what.to_string(),
+            reason,
+        };
+        let lines = match read {
+            Ok(lines) => lines,
+            // Dropping the stream closes the data connection and reads the server's reply.
+            Err(Stop::Io(e)) => {
+                drop(stream);
+                return Err(Error::Connection {
+                    what: what.to_string(),
+                    message: io_message(&e),
+                });
+            }
+            Err(Stop::Over(limit)) => {
+                drop(stream);
+                return Err(cut(format!(
+                    "the listing has {limit}; refusing to hold more (is the server sending without end?)"
+                )));
+            }
+            Err(Stop::MidLine(bytes)) => {
+                drop(stream);
+                return Err(cut(format!(
+                    "the listing ended in the middle of a line ({bytes} bytes without a line end); it may be cut"
+                )));
+            }
+        };
+        // A refusal after the data (550 not found, 426/451 cut) is the server's reply, kept
+        // with its code for the caller: an error either way, so nothing is decided from it.
+        let reply = stream.finish_reply().map_err(|e| ftp_error(what, e))?;
+        let text = reply_text(&reply.body);
+        if says_truncated(&text) {
+            return Err(cut(format!(
+                "the server says it cut the listing ({text:?}); refusing to use it"
+            )));
+        }
+        Ok(lines)
+    }
+
+    /// The read bound of data connections now (completion lowers it for a while).
+    pub(super) fn data_timeout(&self) -> Duration {
+        Duration::from_millis(self.data_timeout.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader handing out `chunks` one per read.
+    struct Chunks(Vec<Vec<u8>>);
+
+    impl Read for Chunks {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Ok(0);
+            }
+            let chunk = self.0.remove(0);
+            buf[..chunk.len()].copy_from_slice(&chunk);
+            Ok(chunk.len())
+        }
+    }
+
+    fn read(chunks: &[&[u8]], limits: &Limits) -> Result<Vec<String>, Stop> {
+        read_lines(
+            &mut Chunks(chunks.iter().map(|c| c.to_vec()).collect()),
+            limits,
+        )
+    }
+
+    #[test]
+    fn lines_are_split_across_chunks_and_decoded() {
+        for (chunks, want) in [
+            (&[&b"a\r\nb\r\n"[..]][..], &["a", "b"][..]),
+            (&[b"a\r", b"\nb", b"c\n"], &["a", "bc"]),
+            (&[b"\r\n\n x \n"], &[" x "]),
+            (&[b"lf only\n"], &["lf only"]),
+            (&[b""], &[]),
+        ] {
+            let got = read(chunks, &LIMITS).unwrap_or_else(|e| panic!("{chunks:?}: {e:?}"));
+            assert_eq!(got, want, "{chunks:?}");
+        }
+        // Bytes that are not UTF-8 survive for the way back.
+        let got = read(&[b"r\xe4k\r\n"], &LIMITS).unwrap();
+        assert_eq!(crate::lossless::encode(&got[0]), b"r\xe4k");
+    }
+
+    #[test]
+    fn a_listing_ending_mid_line_is_cut() {
+        for chunks in [&[&b"a\r\nb"[..]][..], &[b"a\r\n", b"partial"], &[b"x\r"]] {
+            assert!(
+                matches!(read(chunks, &LIMITS), Err(Stop::MidLine(_))),
+                "{chunks:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn limits_stop_a_listing_early() {
+        let small = Limits {
+            bytes: 100,
+            line: 10,
+            lines: 3,
+        };
+        for (chunks, over) in [
+            (&[&b"0123456789abc\n"[..]][..], "a line over 10 bytes"),
+            (
+                &[b"0123456789", b"0123456789", b"0"],
+                "a line over 10 bytes",
+            ),
+            (&[b"a\nb\nc\nd\n"], "over 3 lines"),
+            (&[&[b'\n'; 101][..]], "over 100 bytes"),
+        ] {
+            match read(chunks, &small) {
+                Err(Stop::Over(words)) => assert_eq!(words, over, "{chunks:?}"),
+                other => panic!("{chunks:?}: {other:?}"),
+            }
+        }
+        // At the limits exactly: fine.
+        assert_eq!(read(&[b"0123456789\r\n"], &small).unwrap(), ["0123456789"]);
+        assert_eq!(read(&[b"a\nb\nc\n"], &small).unwrap().len(), 3);
+    }
+}
