@@ -60,8 +60,17 @@ fn run() -> Result<(), String> {
     if !folder.is_dir() {
         return Err(format!("{} is not a folder", folder.display()));
     }
-    let listener = TcpListener::bind(("127.0.0.1", port))
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+    let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            format!(
+                "\nport {port} is taken (another server?): try --port {}, or --port 0 for any free one",
+                port.wrapping_add(1)
+            )
+        } else {
+            String::new()
+        };
+        format!("cannot listen on 127.0.0.1:{port}: {e}{hint}")
+    })?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     let url = format!("ftp://{}@127.0.0.1:{port}", server::USER);
     println!(
@@ -70,7 +79,10 @@ fn run() -> Result<(), String> {
         server::USER,
         server::PASS
     );
-    println!("try: FTPSH_PASSWORD='{}' cargo run -- {url}", server::PASS);
+    println!(
+        "try: FTPSH_PASSWORD='{}' ftpsh {url}   (or cargo run -- {url} from the source tree)",
+        server::PASS
+    );
     println!("(Ctrl-C to stop)");
     server::serve_blocking(listener, folder, server::USER, server::PASS)
         .map_err(|e| format!("server failed: {e}"))

@@ -74,6 +74,31 @@ pub enum Error {
     Cancelled(String),
 }
 
+/// `No such file or directory (os error 2)` → `No such file or directory`.
+pub fn without_os_error(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(" (os error ") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + " (os error ".len()..];
+        match after.find(')') {
+            Some(end)
+                if after[..end]
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'-') =>
+            {
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push_str(" (os error ");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
@@ -103,6 +128,21 @@ impl Error {
                 reason,
             },
             other => other,
+        }
+    }
+
+    /// What the user reads: each line made safe for the terminal (server text may hold
+    /// controls), a usage message's own line breaks kept (`usage: ...` on its own line),
+    /// and no `(os error N)`: the words before it say it already.
+    pub fn message(&self) -> String {
+        let text = without_os_error(&self.to_string());
+        match self {
+            Error::Usage(_) => text
+                .lines()
+                .map(|line| crate::escape::escape(line).into_owned())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            _ => crate::escape::escape(&text).into_owned(),
         }
     }
 
@@ -167,6 +207,22 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_keep_usage_lines_and_drop_os_error_codes() {
+        let usage = Error::usage("put: missing argument\nusage: put [-r] LOCAL [REMOTE]");
+        assert_eq!(
+            usage.message(),
+            "put: missing argument\nusage: put [-r] LOCAL [REMOTE]"
+        );
+        let missing = Error::local("put a.txt", io::Error::from_raw_os_error(2));
+        assert_eq!(missing.message(), "put a.txt: No such file or directory");
+        assert_eq!(without_os_error("x (os error 13) y"), "x y");
+        assert_eq!(without_os_error("(os error x)"), "(os error x)");
+        // a reply with a control character is still one escaped line
+        let reply = Error::Failed("mkdir a: 550 no\r\nDELE x".into());
+        assert_eq!(reply.message().lines().count(), 1);
+    }
 
     #[test]
     fn about_renames_the_subject_and_keeps_the_reply() {

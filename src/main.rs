@@ -22,10 +22,18 @@ use error::{EXIT_FAILED, EXIT_OK, Error};
 use shell::Shell;
 
 fn main() {
+    // A closed stdout (`ftpsh -c "help put" | head -3`) ends the output quietly, as for
+    // other Unix tools; Rust ignores SIGPIPE, and println! would then panic with
+    // "Broken pipe". Sockets are not affected (std sends with MSG_NOSIGNAL).
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let args = match cli::parse_args() {
         Ok(args) => args,
         Err(err) => {
-            eprintln!("ftpsh: {}", escape::escape(&err.to_string()));
+            eprintln!("ftpsh: {}", err.message());
             std::process::exit(err.exit_code());
         }
     };
@@ -36,7 +44,7 @@ fn run(args: &cli::Args) -> i32 {
     match start(args) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("ftpsh: {}", escape::escape(&err.to_string()));
+            eprintln!("ftpsh: {}", err.message());
             err.exit_code()
         }
     }

@@ -45,7 +45,8 @@ impl Bar {
         Bar::new(
             label,
             Some(files),
-            "{msg} {wide_bar} {pos}/{len} files {bytes_per_sec} ETA {eta}",
+            // files per second: {bytes_per_sec} would call 70 files a second "70 B/s"
+            "{msg} {wide_bar} {pos}/{len} files {per_sec} ETA {eta}",
         )
     }
 

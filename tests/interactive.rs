@@ -154,7 +154,15 @@ fn mirror_events_appear_while_the_prompt_waits() {
     pty.expect("mirror 1 started").expect("job started");
     pty.expect("uploaded")
         .expect("pass summary printed above the prompt");
+    // quitting with a job running asks first; no keeps the shell
     pty.send_line("quit").unwrap();
+    pty.expect("1 mirror job(s) running; stop them and quit? [y/N] ")
+        .expect("quit asks");
+    pty.send_line("n").unwrap();
+    pty.expect(PROMPT).expect("still at the prompt");
+    pty.send_line("quit").unwrap();
+    pty.expect("stop them and quit?").expect("quit asks again");
+    pty.send_line("y").unwrap();
     assert_exits_ok(pty);
     assert_eq!(
         fs::read_to_string(server.path("dst/f.txt")).unwrap(),
@@ -340,5 +348,7 @@ fn ctrl_c_cancels_a_transfer_and_keeps_the_shell_and_its_mirror_job() {
         .expect("the job is still running");
     pty.expect(PROMPT).expect("prompt after jobs");
     pty.send_line("quit").unwrap();
+    pty.expect("stop them and quit?").expect("quit asks");
+    pty.send_line("y").unwrap();
     pty.expect(Eof).expect("ftpsh exits");
 }

@@ -443,3 +443,123 @@ fn lcd_expands_the_tilde() {
     );
     assert!(lines[3].ends_with(&*home.to_string_lossy()), "{lines:?}");
 }
+
+/// Usage errors print their usage on a line of its own (a real line break, not `\n`).
+#[test]
+fn usage_errors_print_real_line_breaks() {
+    let (server, local) = setup();
+    for (commands, first) in [
+        ("put", "put"),
+        ("mv a", "mv"),
+        ("ls --bogus", "ls"),
+        ("mirror", "mirror"),
+    ] {
+        let out = run_c(&server.url(), commands, local.path());
+        assert_eq!(out.code, 2, "{commands}: {}", out.stderr);
+        assert!(!out.stderr.contains("\\n"), "{commands}: {}", out.stderr);
+        assert!(
+            out.stderr.starts_with(&format!("ftpsh: {first}")),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.lines().count() >= 2
+                && out
+                    .stderr
+                    .lines()
+                    .any(|l| l.to_lowercase().starts_with("usage")),
+            "{commands}: {}",
+            out.stderr
+        );
+    }
+    // asked for, help is no error: on stdout, status 0, real lines
+    let out = run_c(&server.url(), "mirror --help", local.path());
+    assert_ok(&out);
+    assert!(
+        out.stdout.lines().count() > 3 && !out.stdout.contains("\\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Messages a person can read: an existing folder named as such, no `(os error N)`, every
+/// alias in `help`, stopped jobs said to be stopped, `quit` in a script says what it stops.
+#[test]
+fn messages_name_the_path_in_plain_words() {
+    let (server, local) = setup();
+    fs::create_dir(server.path("there")).unwrap();
+    let out = run_c(&server.url(), "mkdir /there", local.path());
+    assert_fails(
+        &out,
+        1,
+        "mkdir /there: 550 refused: there is already a folder named /there",
+    );
+    let out = run_c(&server.url(), "put missing.txt", local.path());
+    assert_fails(&out, 1, "missing.txt");
+    assert!(!out.stderr.contains("os error"), "{}", out.stderr);
+    let out = run_c(&server.url(), "help", local.path());
+    assert_ok(&out);
+    for alias in ["mdelete", "cwd", "retr", "stor", "dir"] {
+        assert!(
+            out.stdout
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == alias),
+            "help lacks {alias}: {}",
+            out.stdout
+        );
+    }
+    assert!(!out.stdout.contains("seed"), "{}", out.stdout);
+
+    fs::create_dir(local.path().join("src")).unwrap();
+    let out = run_c(
+        &server.url(),
+        "mirror --interval 0.2 src /dst; mirror stop 1; mirror stop 1; mirror stop",
+        local.path(),
+    );
+    assert_ok(&out);
+    let lines: Vec<&str> = out.stdout.lines().skip(1).collect();
+    assert_eq!(
+        lines,
+        [
+            "1 mirror job(s) stopped",
+            "mirror job 1 had already stopped",
+            "no mirror job was running"
+        ],
+        "{}",
+        out.stdout
+    );
+    let out = run_c(
+        &server.url(),
+        "mirror --interval 0.2 src /dst; quit",
+        local.path(),
+    );
+    assert_ok(&out);
+    assert!(
+        out.stderr
+            .contains("quit: stopping 1 running mirror job(s)"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A closed stdout ends the output quietly: no "Broken pipe", no panic.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_ends_output_quietly() {
+    let (server, local) = setup();
+    for commands in ["help put", "help"] {
+        let mut child = support::ftpsh(local.path())
+            .args(["-c", commands, &server.url()])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader went away (`| head -0`)
+        let out = support::wait_out(child, std::time::Duration::from_secs(10));
+        assert!(
+            !out.stderr.contains("Broken pipe") && !out.stderr.contains("panicked"),
+            "{commands}: {}",
+            out.stderr
+        );
+    }
+}

@@ -223,7 +223,7 @@ fn connect_failure(what: &str, err: FtpError) -> String {
         FtpError::ConnectionError(io) => io
             .get_ref()
             .and_then(|inner| tls::describe_tls_failure(inner)),
-        FtpError::SecureError(message) => Some(format!("TLS: {message}")),
+        FtpError::SecureError(message) => Some(tls::describe_tls_text(message)),
         _ => None,
     };
     match tls_reason {

@@ -108,6 +108,49 @@ fn system_roots() -> Result<RootCertStore> {
     Ok(roots)
 }
 
+/// A certificate problem in words, from rustls's name for it (`UnknownIssuer`,
+/// `NotValidForNameContext { .. }`, ...), which is what reaches us as text when the error
+/// was turned into a string on the way.
+pub fn certificate_problem(name: &str) -> &'static str {
+    const PROBLEMS: [(&str, &str); 11] = [
+        (
+            "UnknownIssuer",
+            "its issuer is unknown (use --ca-file PEM to trust a private CA)",
+        ),
+        ("NotValidForName", "it is not valid for this host name"),
+        ("Expired", "it has expired"),
+        ("NotValidYet", "it is not valid yet"),
+        ("Revoked", "it has been revoked"),
+        ("BadSignature", "its signature does not verify"),
+        (
+            "UnsupportedSignatureAlgorithm",
+            "it is signed with an algorithm not accepted",
+        ),
+        ("InvalidPurpose", "it is not meant for a TLS server"),
+        ("BadEncoding", "it is malformed"),
+        (
+            "UnhandledCriticalExtension",
+            "it has a critical extension that is not understood",
+        ),
+        ("ApplicationVerificationFailure", "the check of it failed"),
+    ];
+    PROBLEMS
+        .iter()
+        .find(|(key, _)| name.contains(key))
+        .map_or("it is not acceptable", |(_, words)| words)
+}
+
+/// A TLS failure that reached us as text: a certificate rejection becomes one sentence.
+pub fn describe_tls_text(message: &str) -> String {
+    match message.split_once("invalid peer certificate") {
+        Some((_, problem)) => format!(
+            "TLS: the server's certificate was rejected: {}",
+            certificate_problem(problem)
+        ),
+        None => format!("TLS: {message}"),
+    }
+}
+
 /// True when a failed handshake says the peer does not speak the offered TLS version.
 pub fn is_version_mismatch(message: &str) -> bool {
     message.contains("ProtocolVersion") || message.contains("peer is incompatible")
@@ -137,7 +180,7 @@ pub fn describe_tls_failure(err: &(dyn std::error::Error + 'static)) -> Option<S
                         | rustls::CertificateError::NotValidYetContext { .. } => {
                             "it is not valid yet".to_string()
                         }
-                        other => format!("{other:?}"),
+                        other => certificate_problem(&format!("{other:?}")).to_string(),
                     };
                     format!("TLS: the server's certificate was rejected: {why}")
                 }
@@ -195,5 +238,44 @@ impl ServerCertVerifier for AcceptAnything {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificate_rejections_read_as_one_sentence() {
+        for (text, want) in [
+            (
+                "invalid peer certificate: UnknownIssuer",
+                "its issuer is unknown",
+            ),
+            (
+                "invalid peer certificate: NotValidForNameContext { expected: DnsName(\"x\"), presented: [] }",
+                "not valid for this host name",
+            ),
+            (
+                "invalid peer certificate: ExpiredContext { time: UnixTime(1) }",
+                "has expired",
+            ),
+            (
+                "invalid peer certificate: Other(OtherError(Foo))",
+                "it is not acceptable",
+            ),
+        ] {
+            let said = describe_tls_text(text);
+            assert!(
+                said.starts_with("TLS: the server's certificate was rejected: ")
+                    && said.contains(want),
+                "{text}: {said}"
+            );
+            assert!(!said.contains('{') && !said.contains("Context"), "{said}");
+        }
+        assert_eq!(
+            describe_tls_text("handshake failed"),
+            "TLS: handshake failed"
+        );
     }
 }

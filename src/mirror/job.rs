@@ -260,13 +260,6 @@ impl Jobs {
         let _ = self.stop(None);
     }
 
-    /// True while some job is in the middle of a pass.
-    pub fn any_syncing(&self) -> bool {
-        self.jobs
-            .iter()
-            .any(|j| j.is_running() && j.status().state == JobState::Syncing)
-    }
-
     /// True when any job ended in failure.
     pub fn any_failed(&self) -> bool {
         self.jobs

@@ -68,6 +68,14 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         "stop" if inv.args.len() <= 2 => return stop(shell, inv.args.get(1)),
         _ => {}
     }
+    // `mirror --help` asked for it: `help mirror` (help.txt is the one reference), on
+    // stdout, no error
+    if inv.args.iter().any(|a| a == "--help" || a == "-h") {
+        if let Some(text) = super::help::section_for("mirror") {
+            println!("{}", text.trim_end());
+        }
+        return Ok(());
+    }
     let args = MirrorArgs::try_parse_from(
         std::iter::once("mirror").chain(inv.args.iter().map(String::as_str)),
     )
@@ -163,8 +171,19 @@ fn stop(shell: &mut Shell, which: Option<&String>) -> Result<()> {
                 .map_err(|_| Error::usage(format!("mirror stop: {text:?} is not a job id")))?,
         ),
     };
-    let count = shell.jobs.stop(id)?;
-    println!("{count} mirror job(s) stopped");
+    let was_running: Vec<usize> = shell
+        .jobs
+        .list()
+        .iter()
+        .filter(|j| j.is_running() && id.is_none_or(|id| j.id == id))
+        .map(|j| j.id)
+        .collect();
+    shell.jobs.stop(id)?;
+    match (id, was_running.len()) {
+        (Some(id), 0) => println!("mirror job {id} had already stopped"),
+        (None, 0) => println!("no mirror job was running"),
+        (_, count) => println!("{count} mirror job(s) stopped"),
+    }
     Ok(())
 }
 

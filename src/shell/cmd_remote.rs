@@ -180,8 +180,25 @@ pub fn mkdir(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     for dir in &inv.args {
         if inv.has('p') {
             session.mkdir_all(dir)?;
-        } else {
-            session.mkdir(dir)?;
+        } else if let Err(err) = session.mkdir(dir) {
+            // Many servers refuse an existing name with a reply that says something else
+            // (libunftp: "550 File not found"): when the name is there, say that.
+            // The reply code stays (typed, and shown); its misleading words go.
+            if let Error::Reply { code, .. } = err
+                && let Ok(Some(entry)) = session.stat(dir)
+            {
+                let kind = if entry.kind == EntryKind::Dir {
+                    "folder"
+                } else {
+                    "file"
+                };
+                return Err(Error::Reply {
+                    what: format!("mkdir {dir}"),
+                    code,
+                    text: format!("{code} refused: there is already a {kind} named {dir}"),
+                });
+            }
+            return Err(err);
         }
     }
     Ok(())

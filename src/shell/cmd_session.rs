@@ -139,7 +139,7 @@ pub fn debug(_: &mut Shell, inv: &Invocation) -> Result<()> {
 
 pub fn help(_: &mut Shell, inv: &Invocation) -> Result<()> {
     let text = match inv.args.first() {
-        None => help::overview().to_string(),
+        None => format!("{}\n{}", help::overview().trim_end(), help::aliases()),
         Some(name) => help::section_for(name)
             .ok_or_else(|| Error::usage(format!("help: no command {name:?}")))?,
     };
@@ -147,7 +147,16 @@ pub fn help(_: &mut Shell, inv: &Invocation) -> Result<()> {
     Ok(())
 }
 
+/// `quit`: at a terminal the REPL asks first when mirror jobs run; a script or `-c` says
+/// that it stops them.
 pub fn quit(shell: &mut Shell, _: &Invocation) -> Result<()> {
     shell.quit_requested = true;
+    if !shell.interactive {
+        let running = shell.jobs.list().iter().filter(|j| j.is_running()).count();
+        if running > 0 {
+            eprintln!("quit: stopping {running} running mirror job(s) after their file in flight");
+            shell.jobs.stop(None)?;
+        }
+    }
     Ok(())
 }

@@ -9,6 +9,23 @@ pub fn overview() -> &'static str {
     HELP.split("\n## ").next().unwrap_or(HELP)
 }
 
+/// Every other name of a command, from the command table (so none the README promises is
+/// missing): `Other names: cwd (cd), list dir (ls), ...`, wrapped.
+pub fn aliases() -> String {
+    let mut out = String::from("Other names:");
+    let mut width = out.len();
+    for command in table::COMMANDS.iter().filter(|c| !c.aliases.is_empty()) {
+        let item = format!(" {} ({}),", command.aliases.join(" "), command.name);
+        if width + item.len() > 90 {
+            out.push_str("\n ");
+            width = 1;
+        }
+        out.push_str(&item);
+        width += item.len();
+    }
+    out.trim_end_matches(',').to_string()
+}
+
 /// The sections of help.txt as (command name, text).
 pub fn sections() -> impl Iterator<Item = (&'static str, &'static str)> {
     HELP.split("\n## ").skip(1).map(|section| {
@@ -29,6 +46,21 @@ pub fn section_for(word: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::shell::table::COMMANDS;
+
+    #[test]
+    fn help_lists_every_alias() {
+        let words: Vec<String> = aliases()
+            .split(|c: char| c.is_whitespace() || "(),".contains(c))
+            .map(str::to_string)
+            .collect();
+        for command in COMMANDS {
+            for alias in command.aliases {
+                assert!(words.iter().any(|w| w == alias), "help lacks {alias}");
+            }
+        }
+        assert!(words.iter().any(|w| w == "mdelete"));
+        assert!(!overview().contains("seed"), "help speaks of a seed");
+    }
 
     #[test]
     fn every_command_has_a_section_and_every_section_a_command() {

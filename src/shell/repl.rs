@@ -12,13 +12,15 @@ use super::complete::ShellHelper;
 use super::{Shell, is_secret_line, run_line, split};
 use crate::error::EXIT_OK;
 
-/// Quitting stops every mirror job after its file in flight; while a pass is running,
-/// ask first.
+/// Quitting stops every mirror job after its file in flight: with jobs running, ask first.
 fn confirm_quit(shell: &Shell, editor: &mut Editor<ShellHelper, DefaultHistory>) -> bool {
-    if !shell.jobs.any_syncing() {
+    let running = shell.jobs.list().iter().filter(|j| j.is_running()).count();
+    if running == 0 {
         return true;
     }
-    let answer = editor.readline("a mirror pass is in progress; stop it and quit? [y/N] ");
+    let answer = editor.readline(&format!(
+        "{running} mirror job(s) running; stop them and quit? [y/N] "
+    ));
     matches!(answer.as_deref().map(str::trim), Ok("y" | "Y" | "yes"))
 }
 
@@ -75,7 +77,7 @@ pub fn run(shell: &mut Shell) -> i32 {
                     let _ = editor.add_history_entry(line.as_str());
                 }
                 if let Err(err) = run_line(shell, &line) {
-                    eprintln!("{}", crate::escape::escape(&err.to_string()));
+                    eprintln!("{}", err.message());
                 }
                 if let (Ok(mut remote), Ok(commands)) = (remote.lock(), split::split_line(&line)) {
                     commands.iter().for_each(|words| remote.after_line(words));
