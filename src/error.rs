@@ -51,6 +51,10 @@ pub enum Error {
     /// the data ended mid-line. Nothing may be deleted on the strength of it.
     #[error("{what}: {reason}")]
     ListingCut { what: String, reason: String },
+    /// A transfer that both sides called complete moved fewer bytes than the file has: the
+    /// data connection ended early but cleanly. The control connection is still in step.
+    #[error("{what}: data connection cut short: {detail}")]
+    CutShort { what: String, detail: String },
     /// A name that would be unsafe to send or to write locally.
     #[error("{what}: {reason}")]
     BadName { what: String, reason: String },
@@ -127,6 +131,10 @@ impl Error {
                 what: new_what.to_string(),
                 reason,
             },
+            Error::CutShort { detail, .. } => Error::CutShort {
+                what: new_what.to_string(),
+                detail,
+            },
             other => other,
         }
     }
@@ -184,7 +192,7 @@ impl Error {
             Error::Reply { code, .. } | Error::LoginRefused { code, .. } => {
                 (400..500).contains(code)
             }
-            Error::Connection { .. } | Error::Connect(_) => true,
+            Error::Connection { .. } | Error::Connect(_) | Error::CutShort { .. } => true,
             _ => false,
         }
     }

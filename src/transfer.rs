@@ -224,9 +224,10 @@ fn check_stored_size(session: &mut Session, temp: &str, remote: &str, sent: u64)
     }
     let stored = session.size(temp)?;
     if stored != sent {
-        return Err(Error::Failed(format!(
-            "put {remote}: the server stored {stored} of {sent} bytes (data connection cut short)"
-        )));
+        return Err(Error::CutShort {
+            what: format!("put {remote}"),
+            detail: format!("the server stored {stored} of {sent} bytes"),
+        });
     }
     Ok(())
 }
@@ -339,11 +340,14 @@ pub fn download(
         .and_then(|bytes| {
             out.flush().map_err(local_error)?;
             match expected {
-                Some(size) if size != offset + bytes => Err(Error::Failed(format!(
-                    "{what}: received {} of {size} bytes (data connection cut short); the partial download is kept in {} (get -c resumes it)",
-                    offset + bytes,
-                    crate::escape::local_path(&partial)
-                ))),
+                Some(size) if size != offset + bytes => Err(Error::CutShort {
+                    what: what.clone(),
+                    detail: format!(
+                        "received {} of {size} bytes; the partial download is kept in {} (get -c resumes it)",
+                        offset + bytes,
+                        crate::escape::local_path(&partial)
+                    ),
+                }),
                 _ => Ok(offset + bytes),
             }
         });
