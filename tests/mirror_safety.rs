@@ -485,3 +485,49 @@ fn names_the_mirror_uploads_read_back_on_every_later_pass() {
     assert_eq!(terminate(&mut child), 0);
     assert!(!f.journal().contains("unsafe"), "{}", f.journal());
 }
+
+// ---- 6. transient errors never end a live mirror ----------------------------------------
+
+/// A libunftp server behind the fault proxy, in a fixture.
+fn proxied() -> (Fixture, std::sync::Arc<support::proxy::Proxy>) {
+    let server = TestServer::start();
+    let proxy = std::sync::Arc::new(support::proxy::Proxy::start(server.port));
+    let served = server.root().to_path_buf();
+    let keep: (TestServer, std::sync::Arc<support::proxy::Proxy>) = (server, proxy.clone());
+    (Fixture::over(proxy.url(), served, Box::new(keep)), proxy)
+}
+
+#[test]
+fn a_451_on_the_first_listing_and_a_452_on_stor_are_retried() {
+    let (f, proxy) = proxied();
+    f.write("a.txt", "a", a_second());
+    fs::create_dir_all(f.dst()).unwrap();
+    // The first listing of /dst is refused for now (451), whatever verb lists it.
+    proxy.refuse_next(
+        "MLSD",
+        "451 Requested action aborted: local error in processing",
+    );
+    proxy.refuse_next(
+        "LIST",
+        "451 Requested action aborted: local error in processing",
+    );
+    let mut child = f.spawn_mirror("");
+    wait_until("the first sync after the 451", DEADLINE, || {
+        tree(&f.src) == tree(&f.dst())
+    });
+    assert!(proxy.faults_fired() >= 1, "the 451 fired");
+
+    // A 452 on STOR, then a 451 on the re-list that follows the failed pass.
+    let fired = proxy.faults_fired();
+    proxy.refuse_next("STOR", "452 Insufficient storage space");
+    proxy.refuse_next("MLSD", "451 Try again later");
+    proxy.refuse_next("LIST", "451 Try again later");
+    f.write("b.txt", "b", a_second());
+    wait_until("b.txt after the 452 and the 451", DEADLINE, || {
+        tree(&f.src) == tree(&f.dst())
+    });
+    assert!(proxy.faults_fired() >= fired + 2, "the 452 and a 451 fired");
+    assert_eq!(terminate(&mut child), 0, "the job was still running");
+    let journal = f.journal();
+    assert!(!journal.contains("FAILED"), "{journal}");
+}

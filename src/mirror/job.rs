@@ -15,7 +15,7 @@ use super::scan;
 use super::state;
 use super::tree::{self, Kind, RemoteTree, Snapshot};
 use super::watch::ChangeWatch;
-use crate::error::{EXIT_CONNECT, Error, Result};
+use crate::error::{Error, Result};
 use crate::ftp::{ConnectParams, Session};
 use crate::journal::Journal;
 use crate::progress::Bar;
@@ -85,6 +85,10 @@ pub struct JobStatus {
     pub errors: u64,
     /// Local files that could not be read.
     pub skipped: u64,
+    /// The last error (a failed pass or action), kept after it healed.
+    pub last_error: Option<String>,
+    /// When the job checks again after an error.
+    pub next_check: Option<SystemTime>,
 }
 
 impl Default for JobStatus {
@@ -100,6 +104,8 @@ impl Default for JobStatus {
             deletes: 0,
             errors: 0,
             skipped: 0,
+            last_error: None,
+            next_check: None,
         }
     }
 }
@@ -292,6 +298,19 @@ fn young_temps(tree: &RemoteTree, now: i64) -> Vec<String> {
         .collect()
 }
 
+/// For an error that ends a job: what the user can do about it.
+fn what_to_do(err: &Error) -> &'static str {
+    match err {
+        Error::LoginRefused { .. } => {
+            "; check the user and password (FTPSH_PASSWORD, .netrc), then start the mirror again"
+        }
+        Error::Reply { .. } | Error::BadName { .. } | Error::IsDirectory { .. } => {
+            "; the server refuses this for good: fix what it names, then start the mirror again"
+        }
+        _ => "",
+    }
+}
+
 /// The device the local root is on (None where the OS gives none, or it cannot be read).
 fn root_device(root: &std::path::Path) -> Option<u64> {
     #[cfg(unix)]
@@ -449,6 +468,14 @@ impl Runner {
         (self.printer)(format!("{}: {message}", self.label()));
     }
 
+    /// Keeps the last error and when the next check is due, for `mirror status`.
+    fn note_error(&self, error: &str, wait: Duration) {
+        if let Ok(mut status) = self.status.lock() {
+            status.last_error = Some(error.to_string());
+            status.next_check = Some(SystemTime::now() + wait);
+        }
+    }
+
     fn set_state(&self, state: JobState) {
         if let Ok(mut status) = self.status.lock() {
             status.state = state;
@@ -502,6 +529,10 @@ impl Runner {
                             .max(Duration::from_secs(1 << n.min(5)))
                             .min(MAX_BACKOFF),
                     };
+                    if let Ok(mut status) = self.status.lock() {
+                        status.next_check =
+                            (self.failed_passes > 0).then(|| SystemTime::now() + wait);
+                    }
                     if self.stopper.sleep(wait) {
                         self.set_state(JobState::Stopped);
                         break;
@@ -509,17 +540,19 @@ impl Runner {
                 }
                 Err(err) => {
                     attempts += 1;
-                    // Worth another pass: the connection or a transient (4xx) refusal, and
-                    // a server that could not be reached or refused the login for now.
-                    let retryable = err.is_transient() || err.exit_code() == EXIT_CONNECT;
-                    if !retryable || (once && attempts >= ONCE_ATTEMPTS) {
-                        self.say(&err.to_string());
+                    // Worth another pass for as long as the job runs: a lost connection, a
+                    // server out of reach, a transient (4xx) refusal. What waiting cannot heal
+                    // (a refused login, a 5xx on the root) ends the job, saying what to do.
+                    if !err.is_transient() || (once && attempts >= ONCE_ATTEMPTS) {
+                        let message = format!("{err}{}", what_to_do(&err));
+                        self.say(&message);
                         self.journal
-                            .record(&format!("job={} FAILED {err}", self.id));
-                        self.set_state(JobState::Failed(err.to_string()));
+                            .record(&format!("job={} FAILED {message}", self.id));
+                        self.set_state(JobState::Failed(message));
                         break;
                     }
                     self.set_state(JobState::Retrying);
+                    self.note_error(&err.to_string(), backoff);
                     self.say(&format!("{err}; retrying in {}s", backoff.as_secs()));
                     self.drop_sessions();
                     self.tree = None;
@@ -888,6 +921,9 @@ impl Runner {
             status.deletes += report.deletes as u64;
             status.errors += report.errors.len() as u64;
             status.skipped += report.skipped.len() as u64;
+            if let Some(error) = report.errors.first() {
+                status.last_error = Some(error.clone());
+            }
         }
         if report.changed_anything() || !report.errors.is_empty() || !report.skipped.is_empty() {
             let summary = format!("{} in {:.2}s", report.summary(), took.as_secs_f64());

@@ -240,6 +240,14 @@ pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
         );
         if let JobState::Failed(reason) = &s.state {
             println!("    failed: {}", escape(reason));
+        } else if let Some(error) = &s.last_error {
+            let next = s
+                .next_check
+                .and_then(|t| t.duration_since(SystemTime::now()).ok())
+                .map_or_else(String::new, |d| {
+                    format!("; next check in {}s", d.as_secs_f64().ceil())
+                });
+            println!("    last error: {}{next}", escape(error));
         }
     }
     Ok(())

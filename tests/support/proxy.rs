@@ -19,6 +19,8 @@
 //!   20 ms), so a test can act while it runs (Ctrl-C);
 //! - [`Proxy::hold_command`]: hold the next command with a given verb until
 //!   [`Proxy::release`], so a test can act at an exact point of a conversation;
+//! - [`Proxy::refuse_next`]: answer the next command with a given verb with a given reply
+//!   instead of forwarding it (a 451 on a listing, a 452 on STOR), once per call;
 //! - [`Proxy::refuse_connections`] / [`Proxy::hold_connections`]: accept then close at once,
 //!   or accept and never say anything.
 //!
@@ -65,6 +67,8 @@ struct Faults {
     cut_control_on: Option<String>,
     /// Verb (upper case) of the next command to hold until released.
     hold: Option<String>,
+    /// (verb, reply line): the next command with that verb gets the reply, unforwarded.
+    refuse: Vec<(String, String)>,
     /// The next PORT/EPRT is rewritten to point at the hole.
     divert_active: bool,
     data: Option<DataFault>,
@@ -214,6 +218,14 @@ impl Proxy {
     /// data connection goes elsewhere and the client waits for one that never comes.
     pub fn divert_next_active_data(&self) {
         lock(&self.shared.faults).divert_active = true;
+    }
+
+    /// Answers the next command whose verb is `verb` with `reply` (e.g. "451 Try later")
+    /// instead of forwarding it; several calls queue, each fires once.
+    pub fn refuse_next(&self, verb: &str, reply: &str) {
+        lock(&self.shared.faults)
+            .refuse
+            .push((verb.to_ascii_uppercase(), reply.to_string()));
     }
 
     /// Holds the next command whose verb is `verb` (e.g. "MLSD") before it reaches the
@@ -370,6 +382,23 @@ fn control_client_to_server(pair: Arc<Pair>, shared: Arc<Shared>, last: Arc<Mute
                 pair.shutdown();
                 return;
             }
+        }
+        let refusal = {
+            let mut faults = lock(&shared.faults);
+            let hit = faults.refuse.iter().position(|(v, _)| *v == verb);
+            hit.map(|i| faults.refuse.remove(i).1)
+        };
+        if let Some(reply) = refusal {
+            shared.faults_fired.fetch_add(1, Ordering::SeqCst);
+            lock(&shared.log).push(format!("S: {reply}"));
+            if (&pair.client)
+                .write_all(format!("{reply}\r\n").as_bytes())
+                .is_err()
+            {
+                pair.shutdown();
+                return;
+            }
+            continue;
         }
         let hold = {
             let mut faults = lock(&shared.faults);
