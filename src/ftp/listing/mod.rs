@@ -102,7 +102,8 @@ pub struct Listing {
 
 /// Parses every line of an MLSD (`mlsd = true`) or LIST reply. Lines that parse to nothing
 /// ("total 12", ".", headers) are dropped; lines no format reads are kept in `unparsed`.
-/// A VMS entry too long for one line continues on the next, indented: such pairs are joined.
+/// A VMS entry too long for one line continues on the next: two lines that read as nothing
+/// alone but as an entry together are joined.
 pub fn parse_listing(lines: Vec<String>, mlsd: bool, now_unix: i64) -> Listing {
     let mut listing = Listing::default();
     let mut lines = lines.into_iter().peekable();
@@ -113,7 +114,15 @@ pub fn parse_listing(lines: Vec<String>, mlsd: bool, now_unix: i64) -> Listing {
             parse_list_line(&line, now_unix)
         };
         let parsed = match parsed {
-            Err(err) if !mlsd && lines.peek().is_some_and(|next| is_continuation(next)) => {
+            // A name alone on its line, whose columns follow on the next (VMS wraps a long
+            // name so): neither reads alone, together they make one entry.
+            Err(err)
+                if !mlsd
+                    && line.split_whitespace().count() == 1
+                    && lines
+                        .peek()
+                        .is_some_and(|next| parse_list_line(next, now_unix).is_err()) =>
+            {
                 let next = lines.peek().map(String::as_str).unwrap_or_default();
                 let joined = format!("{} {}", strip_eol(&line), next.trim_start());
                 match parse_list_line(&joined, now_unix) {
@@ -133,11 +142,6 @@ pub fn parse_listing(lines: Vec<String>, mlsd: bool, now_unix: i64) -> Listing {
         }
     }
     listing
-}
-
-/// A line that carries on the entry above it (VMS wraps long names so): indented, not blank.
-fn is_continuation(line: &str) -> bool {
-    line.starts_with([' ', '\t']) && !line.trim().is_empty()
 }
 
 /// What one format's parser makes of a line: `None` when the line does not have the format's

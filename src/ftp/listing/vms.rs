@@ -153,6 +153,9 @@ mod tests {
             "A_VERY_LONG_FILE_NAME_INDEED.TEXT;3",
             "                      5/6   14-MAR-2010 09:15:02  [STAFF,ALICE]  (RWED,RWED,RE,)",
             "SHORT.TXT;1          1/3   14-MAR-2010 09:15:02  [STAFF,ALICE]  (RWED,RWED,RE,)",
+            "ANOTHER_RATHER_LONG_NAME.DATA;12",
+            "7/9  14-MAR-2010 09:15:02  [STAFF,ALICE]  (RWED,RWED,RE,)",
+            "ORPHAN_NAME_WITHOUT_THE_REST.TXT;1",
             "",
             "Total of 2 files, 6/9 blocks.",
         ];
@@ -166,9 +169,12 @@ mod tests {
             got,
             [
                 ("A_VERY_LONG_FILE_NAME_INDEED.TEXT;3", 2560),
-                ("SHORT.TXT;1", 512)
+                ("SHORT.TXT;1", 512),
+                ("ANOTHER_RATHER_LONG_NAME.DATA;12", 3584),
             ]
         );
-        assert!(listing.unparsed.is_empty(), "{:?}", listing.unparsed);
+        // A name line whose rest never came is not joined to what follows: it stays unread.
+        let unread: Vec<&str> = listing.unparsed.iter().map(|e| e.line.as_str()).collect();
+        assert_eq!(unread, ["ORPHAN_NAME_WITHOUT_THE_REST.TXT;1"]);
     }
 }
