@@ -154,6 +154,12 @@ impl Error {
         }
     }
 
+    /// Prints the error on stderr after `prefix` (`ftpsh: `, `line 3: `): the one place a
+    /// command's error reaches the user.
+    pub fn report(&self, prefix: &str) {
+        eprintln!("{prefix}{}", self.message());
+    }
+
     pub fn local(what: impl Into<String>, source: io::Error) -> Error {
         Error::Local {
             what: what.into(),

@@ -33,7 +33,7 @@ fn main() {
     let args = match cli::parse_args() {
         Ok(args) => args,
         Err(err) => {
-            eprintln!("ftpsh: {}", err.message());
+            err.report("ftpsh: ");
             std::process::exit(err.exit_code());
         }
     };
@@ -44,7 +44,7 @@ fn run(args: &cli::Args) -> i32 {
     match start(args) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("ftpsh: {}", err.message());
+            err.report("ftpsh: ");
             err.exit_code()
         }
     }

@@ -349,10 +349,10 @@ fn refuses_empty_listings(code: u16) -> Fake {
         MODERN_FEAT,
         move |verb, arg, state| {
             let dir = arg.trim_start_matches("-a").trim();
-            let path = if dir.starts_with('/') {
-                dir.to_string()
-            } else {
-                format!("/{dir}")
+            let path = match dir {
+                "" | "." => state.cwd.clone(),
+                d if d.starts_with('/') => d.to_string(),
+                d => format!("{}/{d}", state.cwd.trim_end_matches('/')),
             };
             let prefix = format!("{}/", path.trim_end_matches('/'));
             let empty = !state.files.keys().any(|k| k.starts_with(&prefix));
@@ -375,7 +375,7 @@ fn an_empty_folder_refused_with_450_or_550_is_an_empty_listing() {
             &fake,
             dir.path(),
             &[],
-            "ls empty; ls --raw empty; nlst empty",
+            "ls empty; ls --raw empty; nlst empty; cd empty; ls; ls --raw; nlst",
         );
         assert_ok(&out);
         assert_eq!(out.stdout.trim(), "", "{code}: {out:?}");

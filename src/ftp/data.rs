@@ -60,7 +60,7 @@ impl Session {
         }
         match path {
             Some(p) => self.dir_lines(&what, &format!("LIST {p}"), p),
-            None => self.fetch_lines(&what, "LIST"),
+            None => self.dir_lines(&what, "LIST", "."),
         }
     }
 
@@ -71,7 +71,7 @@ impl Session {
         }
         match path {
             Some(p) => self.dir_lines(&what, &format!("NLST {p}"), p),
-            None => self.fetch_lines(&what, "NLST"),
+            None => self.dir_lines(&what, "NLST", "."),
         }
     }
 

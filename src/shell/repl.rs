@@ -77,7 +77,7 @@ pub fn run(shell: &mut Shell) -> i32 {
                     let _ = editor.add_history_entry(line.as_str());
                 }
                 if let Err(err) = run_line(shell, &line) {
-                    eprintln!("{}", err.message());
+                    err.report("");
                 }
                 if let (Ok(mut remote), Ok(commands)) = (remote.lock(), split::split_line(&line)) {
                     commands.iter().for_each(|words| remote.after_line(words));

@@ -10,7 +10,7 @@ pub fn run_commands(shell: &mut Shell, text: &str) -> i32 {
     match run_line(shell, text) {
         Ok(()) => EXIT_OK,
         Err(err) => {
-            eprintln!("ftpsh: {}", err.message());
+            err.report("ftpsh: ");
             err.exit_code()
         }
     }
@@ -32,7 +32,7 @@ pub fn run_script(shell: &mut Shell, input: impl BufRead) -> i32 {
             return EXIT_INTERRUPTED;
         }
         if let Err(err) = run_line(shell, &line) {
-            eprintln!("line {}: {}", index + 1, err.message());
+            err.report(&format!("line {}: ", index + 1));
             return err.exit_code();
         }
         if shell.quit_requested {
