@@ -476,4 +476,30 @@ mod terminal {
             "a name with controls is not offered"
         );
     }
+
+    #[test]
+    fn local_completion_holds_back_names_with_controls() {
+        // Local files may carry a server's names (a `get` of a hostile one).
+        let server = super::server(Place::Banner);
+        let local = TempDir::new().unwrap();
+        std::fs::write(local.path().join("ok-\x1b]0;pwned\x07"), "x").unwrap();
+        std::fs::write(local.path().join("ok-plain.txt"), "x").unwrap();
+        let mut pty = spawn(&server, local.path());
+        let mut seen = Vec::new();
+        expect(&mut pty, "ftpsh 127.0.0.1:/> ", &mut seen);
+        pty.send("lls ok\t").unwrap();
+        expect(&mut pty, "ok-plain.txt", &mut seen);
+        pty.send("\x15\x04").unwrap();
+        if let Err(e) = pty.expect(expectrl::Eof) {
+            panic!(
+                "ftpsh did not exit: {e}: {}",
+                String::from_utf8_lossy(&seen)
+            );
+        }
+        assert!(
+            !contains(&seen, b"\x1b]0;pwned"),
+            "{}",
+            String::from_utf8_lossy(&seen)
+        );
+    }
 }

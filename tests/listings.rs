@@ -184,3 +184,28 @@ fn mirror_uploads_into_a_folder_it_cannot_read_whole_but_deletes_nothing_there()
         "{said}"
     );
 }
+
+#[test]
+fn stat_uses_what_it_read_and_never_guesses_about_the_rest() {
+    let files: &[(&str, &[u8])] = &[("pub/sub/c.txt", b"ccc"), ("pub/old.txt", b"o")];
+    let fake = odd_server(files, "/pub");
+    let dir = TempDir::new().unwrap();
+    // Found among the entries read: `get -r` learns it is a folder and fetches it.
+    assert_ok(&run(&fake, dir.path(), "get -r /pub/sub"));
+    assert_eq!(fs::read(dir.path().join("sub/c.txt")).unwrap(), b"ccc");
+    // Not among them: the odd line may be that very file, so touch does not create (and
+    // overwrite) it.
+    let out = run(&fake, dir.path(), "touch /pub/new.txt");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("stat /pub/new.txt: unparseable listing line"),
+        "{}",
+        out.stderr
+    );
+    assert!(!fake.exists("/pub/new.txt"));
+    // rm -r deletes nothing in a folder it cannot read whole.
+    let out = run(&fake, dir.path(), "rm -r /pub");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(fake.exists("/pub/old.txt") && fake.exists("/pub/sub/c.txt"));
+}

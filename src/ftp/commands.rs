@@ -198,8 +198,18 @@ impl Session {
             "" => ".",
             dir => dir,
         };
-        match self.entries(parent) {
-            Ok(entries) => Ok(entries.into_iter().find(|e| e.name == name)),
+        match self.listing(parent) {
+            Ok(listing) => match listing.entries.into_iter().find(|e| e.name == name) {
+                Some(entry) => Ok(Some(entry)),
+                // Absent from what could be read: an unread line may be the very entry.
+                None => match listing.unparsed.first() {
+                    Some(e) => Err(Error::Protocol {
+                        what,
+                        message: e.to_string(),
+                    }),
+                    None => Ok(None),
+                },
+            },
             Err(err) if err.reply_code().is_some_and(|code| code >= 500) => Ok(None),
             Err(e) => Err(e),
         }

@@ -103,8 +103,8 @@ impl Walker<'_> {
             let name = name.as_str();
             if name.contains(['\r', '\n']) {
                 self.result.problems.push(format!(
-                    "{:?}: name holds CR or LF; skipped",
-                    tree::join(rel, name)
+                    "{}: name holds CR or LF; skipped",
+                    crate::escape::quoted(&tree::join(rel, name))
                 ));
                 continue;
             }

@@ -201,7 +201,17 @@ impl Completer for ShellHelper {
         }
         let operand = earlier[1..].iter().filter(|w| !w.starts_with('-')).count();
         match command.arg_kind(operand) {
-            ArgKind::Local => self.files.complete_path(line, pos),
+            ArgKind::Local => {
+                // Local names may come from a server (a `get` of a hostile name): the same
+                // rule as for remote ones.
+                let (start, found) = self.files.complete_path(line, pos)?;
+                let safe = found
+                    .into_iter()
+                    .filter(|p| !has_controls(&p.replacement))
+                    .map(|p| pair(&escape_text(&p.display), p.replacement))
+                    .collect();
+                Ok((start, safe))
+            }
             ArgKind::Command => Ok((
                 start,
                 table::COMMANDS

@@ -102,9 +102,10 @@ pub fn expand_remote(
     // (sending the pattern as a name, `RETR *`, would only fetch a 550).
     let listing = session.listing(folder)?;
     // A warning names the folder: "." says nothing, so ask where that is.
-    let named = match listing.unparsed.is_empty() || !dir.is_empty() {
-        true => folder.to_string(),
-        false => session.pwd().unwrap_or_else(|_| folder.to_string()),
+    let named = if listing.unparsed.is_empty() || !dir.is_empty() {
+        folder.to_string()
+    } else {
+        session.pwd().unwrap_or_else(|_| folder.to_string())
     };
     let listed = unread.entries(&named, listing);
     if let Some(exact) = listed.iter().find(|e| e.name == name) {
