@@ -28,7 +28,7 @@ pub enum Error {
         text: String,
     },
     /// A local file operation failed.
-    #[error("{what}: {source}")]
+    #[error("{what}: {}", without_os_error(&source.to_string()))]
     Local { what: String, source: io::Error },
     /// Could not reach the server or set up TLS.
     #[error("{0}")]
@@ -231,6 +231,8 @@ mod tests {
         );
         let missing = Error::local("put a.txt", io::Error::from_raw_os_error(2));
         assert_eq!(missing.message(), "put a.txt: No such file or directory");
+        // also where errors are turned into text on the way (mirror events, the journal)
+        assert_eq!(missing.to_string(), "put a.txt: No such file or directory");
         assert_eq!(without_os_error("x (os error 13) y"), "x y");
         assert_eq!(without_os_error("(os error x)"), "(os error x)");
         // a reply with a control character is still one escaped line

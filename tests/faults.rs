@@ -841,3 +841,45 @@ fn sigint_during_a_transfer_ends_a_run_with_130_and_cleans_up() {
         assert!(!server.path("big.bin").exists() && !server.path("m/big.bin").exists());
     }
 }
+
+/// SIGINT during `cat` (a download to stdout) stops it too: status 130, the next command
+/// never runs, and the control connection was still usable to end the transfer cleanly.
+#[test]
+fn sigint_during_cat_ends_the_run_with_130() {
+    let (server, proxy, local) = setup();
+    fs::write(server.path("big.bin"), pattern(8 << 20)).unwrap();
+    proxy.slow_next_data();
+    let mut child = support::ftpsh(local.path())
+        .args(["-c", "cat big.bin; mkdir /after", &proxy.url()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (first, got_first) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut buffer = [0u8; 64 * 1024];
+        let mut total = 0usize;
+        while let Ok(n) = stdout.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            total += n;
+            let _ = first.send(());
+        }
+        total
+    });
+    got_first
+        .recv_timeout(DEADLINE)
+        .expect("cat printed nothing");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = wait_out(child, DEADLINE);
+    let printed = reader.join().unwrap();
+    support::assert_fails(&out, 130, "cancelled");
+    assert!(printed < 8 << 20, "cat was not stopped: {printed} bytes");
+    assert!(!server.path("after").exists(), "the next command ran");
+}

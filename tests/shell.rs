@@ -563,3 +563,56 @@ fn a_closed_stdout_ends_output_quietly() {
         );
     }
 }
+
+/// Remote operands with `..` and `.` work end to end against a real server (libunftp; it
+/// resolves them in paths itself, so the next test proves what is sent).
+#[test]
+fn remote_paths_with_dotdot_work_where_the_server_does_not_resolve_them() {
+    let (server, local) = setup();
+    fs::create_dir_all(server.path("a/b")).unwrap();
+    fs::write(local.path().join("f.txt"), "dots").unwrap();
+    let out = run_c(
+        &server.url(),
+        "cd /a/b; put f.txt ../f.txt; ls ..; get ../f.txt g.txt; mkdir ../c; rename ../f.txt ./h.txt",
+        local.path(),
+    );
+    assert_ok(&out);
+    assert!(
+        out.stdout.contains("f.txt"),
+        "ls .. lists /a: {}",
+        out.stdout
+    );
+    assert_eq!(
+        fs::read_to_string(local.path().join("g.txt")).unwrap(),
+        "dots"
+    );
+    assert!(server.path("a/c").is_dir());
+    assert_eq!(
+        fs::read_to_string(server.path("a/b/h.txt")).unwrap(),
+        "dots"
+    );
+    assert!(!server.path("a/f.txt").exists());
+}
+
+/// ... and the server is sent the resolved path, never a `..` it may take for a name.
+#[test]
+fn dotted_remote_operands_are_sent_resolved() {
+    use support::fake::{Act, Fake, MODERN_FEAT};
+    let fake = Fake::start(
+        &[("a/b/x.txt", b"x"), ("a/f.txt", b"f")],
+        MODERN_FEAT,
+        |_, _, _| Act::Normal,
+    );
+    let local = TempDir::new().unwrap();
+    let out = run_c(
+        &fake.url(),
+        "cd /a/b; mkdir ../c; size ../f.txt; size ./x.txt",
+        local.path(),
+    );
+    assert_ok(&out);
+    let log = fake.log();
+    assert!(log.iter().any(|l| l == "MKD /a/c"), "{log:?}");
+    assert!(log.iter().any(|l| l == "SIZE /a/f.txt"), "{log:?}");
+    assert!(log.iter().any(|l| l == "SIZE /a/b/x.txt"), "{log:?}");
+    assert!(!log.iter().any(|l| l.contains("..")), "{log:?}");
+}

@@ -57,7 +57,7 @@ pub(super) fn io_message(err: &io::Error) -> String {
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
             "timed out: no answer within the --timeout (the per-read rule)".to_string()
         }
-        _ => err.to_string(),
+        _ => crate::error::without_os_error(&err.to_string()),
     }
 }
 

@@ -26,7 +26,8 @@ pub fn run_words(shell: &mut Shell, words: &[String]) -> Result<()> {
             words[0]
         ))
     })?;
-    let invocation = command.parse(&words[1..])?;
+    let mut invocation = command.parse(&words[1..])?;
+    resolve_dots(shell, command, &mut invocation);
     // Ctrl-C from here on cancels this command (see crate::cancel), never the shell.
     let running = crate::cancel::begin(shell.control_socket());
     let result = (command.run)(shell, &invocation);
@@ -46,6 +47,24 @@ pub fn run_words(shell: &mut Shell, words: &[String]) -> Result<()> {
         // At a prompt a command that finished anyway did its work; a script stops here.
         Ok(()) if shell.interactive => Ok(()),
         Ok(()) => Err(Error::cancelled(command.name)),
+    }
+}
+
+/// Remote operands with `.` or `..` components are resolved against the known folder, as
+/// `cd` does: some servers (libunftp) take `..` for a name. Only where operands are
+/// positional (the table parses the flags) and the folder is a known Unix path.
+fn resolve_dots(shell: &Shell, command: &table::Command, invocation: &mut table::Invocation) {
+    if command.flags.is_none() || command.name == "cd" {
+        return;
+    }
+    for (index, arg) in invocation.args.iter_mut().enumerate() {
+        let dotted = arg.split('/').any(|part| part == "." || part == "..");
+        if dotted
+            && command.arg_kind(index) == table::ArgKind::Remote
+            && let Some(resolved) = crate::ftp::path::cd_target(&shell.cwd, arg)
+        {
+            *arg = resolved;
+        }
     }
 }
 
