@@ -66,9 +66,9 @@ impl Shell {
             jobs: Jobs::default(),
             mirror_defaults: MirrorDefaults {
                 log: None,
-                interval: Duration::from_secs(1),
-                max_depth: 6,
-                parallel: 4,
+                interval: Duration::from_secs_f64(crate::mirror::DEFAULT_INTERVAL_SECS),
+                max_depth: crate::mirror::DEFAULT_MAX_DEPTH,
+                parallel: crate::mirror::DEFAULT_PARALLEL,
             },
         }
     }
