@@ -7,7 +7,9 @@
 //! reorder what is shown (U+202E makes `txt.exe` read as `exe.txt`). Each of them is shown
 //! as an escape instead:
 //!
-//! - `\t` `\r` `\n` for tab and line ends, `\xHH` for other C0 controls and DEL;
+//! - a space for a tab: the terminal does nothing worse with it than move to a column, and
+//!   it is what ftpsh's one-line messages always showed;
+//! - `\r` `\n` for line ends, `\xHH` for other C0 controls and DEL;
 //! - `\u{HH}` for C1 controls and bidi/line-separator format characters;
 //! - `\xHH` for a byte of a name that is not UTF-8 (see `crate::lossless`): `\xHH` always
 //!   means "the byte HH", whether a control or a Latin-1 letter.
@@ -57,7 +59,7 @@ pub fn escape(text: &str) -> Cow<'_, str> {
             continue;
         }
         match c {
-            '\t' => out.push_str("\\t"),
+            '\t' => out.push(' '),
             '\r' => out.push_str("\\r"),
             '\n' => out.push_str("\\n"),
             c if u32::from(c) < 0x20 || c == '\u{7f}' => {
@@ -104,7 +106,7 @@ mod tests {
             ("\u{1b}[2J", "\\x1b[2J"),
             ("fake\rreal", "fake\\rreal"),
             ("a\r\nDELE b", "a\\r\\nDELE b"),
-            ("tab\there", "tab\\there"),
+            ("tab\there", "tab here"),
             ("del\u{7f}", "del\\x7f"),
             ("csi\u{9b}2J", "csi\\u{9b}2J"),
             ("nel\u{85}", "nel\\u{85}"),

@@ -10,7 +10,8 @@ use suppaftp::{DataStream, FtpError, TlsStream};
 
 use super::ascii::{ToLocal, ToWire};
 use super::deadline::Paced;
-use super::listing::{self, Entry, Listing};
+use super::fetch::Lines;
+use super::listing::{self, Entry, Listing, ListingError};
 use super::path::check_sendable;
 use super::reply::{code_of, ftp_error, io_message, reply_text};
 use super::session::Session;
@@ -52,16 +53,17 @@ pub(super) fn open_passive(
 }
 
 impl Session {
-    /// Raw LIST lines, as the server sends them.
+    /// Raw LIST lines, as the server sends them (a last line without its line end included).
     pub fn list(&mut self, path: Option<&str>) -> Result<Vec<String>> {
         let what = format!("ls {}", path.unwrap_or("."));
         if let Some(p) = path {
             check_sendable(&what, p)?;
         }
-        match path {
+        let lines = match path {
             Some(p) => self.dir_lines(&what, &format!("LIST {p}"), p),
             None => self.dir_lines(&what, "LIST", "."),
-        }
+        }?;
+        Ok(lines.lines.into_iter().chain(lines.unterminated).collect())
     }
 
     pub fn nlst(&mut self, path: Option<&str>) -> Result<Vec<String>> {
@@ -69,10 +71,11 @@ impl Session {
         if let Some(p) = path {
             check_sendable(&what, p)?;
         }
-        match path {
+        let lines = match path {
             Some(p) => self.dir_lines(&what, &format!("NLST {p}"), p),
             None => self.dir_lines(&what, "NLST", "."),
-        }
+        }?;
+        Ok(lines.lines.into_iter().chain(lines.unterminated).collect())
     }
 
     /// A directory's entries, all of them: for callers that act on what is missing (stat)
@@ -101,17 +104,23 @@ impl Session {
         } else {
             self.list_all(&what, path)?
         };
-        Ok(listing::parse_listing(
-            lines,
-            mlsd,
-            crate::clock::now_unix(),
-        ))
+        let mut listing = listing::parse_listing(lines.lines, mlsd, crate::clock::now_unix());
+        // The data stopped in the middle of a line: whether the server merely left out the
+        // final line end or the listing was cut there cannot be told, so that line is not
+        // read as an entry and the folder is not taken as fully known (no deletes from it).
+        if let Some(rest) = lines.unterminated {
+            listing.unparsed.push(ListingError::new(
+                &rest,
+                "no line end after it: the listing may have been cut here",
+            ));
+        }
+        Ok(listing)
     }
 
     /// LIST with `-a`, so that servers hiding dot files (vsftpd, pure-ftpd) show them: a
     /// mirror must see `.htaccess` and its own stale temporaries. A server that takes `-a`
     /// for a file name gets a plain LIST.
-    fn list_all(&mut self, what: &str, path: &str) -> Result<Vec<String>> {
+    fn list_all(&mut self, what: &str, path: &str) -> Result<Lines> {
         match self.fetch_lines(what, &format!("LIST -a {path}")) {
             Err(err) if err.reply_code().is_some_and(|code| code >= 500) => {
                 self.dir_lines(what, &format!("LIST {path}"), path)
@@ -123,14 +132,14 @@ impl Session {
     /// A listing of folder `dir` (`fetch_lines`), where a 450/550 refusal of a folder that
     /// exists is its empty listing: IIS and others answer an empty folder's listing with
     /// `550 No files found`. Whether it exists is asked only then.
-    fn dir_lines(&mut self, what: &str, command: &str, dir: &str) -> Result<Vec<String>> {
+    fn dir_lines(&mut self, what: &str, command: &str, dir: &str) -> Result<Lines> {
         match self.fetch_lines(what, command) {
             Err(err) if matches!(err.reply_code(), Some(450 | 550)) => {
                 if self.is_existing_dir(dir)? {
                     crate::journal::trace_note(&format!(
                         "{dir} exists: the refusal stands for an empty listing"
                     ));
-                    Ok(Vec::new())
+                    Ok(Lines::default())
                 } else {
                     Err(err)
                 }

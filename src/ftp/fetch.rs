@@ -35,13 +35,22 @@ pub enum Stop {
     Io(io::Error),
     /// Over one of the limits: the words say which.
     Over(String),
-    /// The data ended in the middle of a line: the listing was cut.
-    MidLine(usize),
+}
+
+/// A listing's lines as read off the data connection.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Lines {
+    /// Every line that ended with a line end (decoded without loss, CR/LF dropped).
+    pub lines: Vec<String>,
+    /// What came after the last line end, when the data stopped in the middle of a line:
+    /// some servers leave out the final CRLF, but a listing cut short looks the same, so the
+    /// caller must not take the folder as fully known (no deletes are planned from it).
+    pub unterminated: Option<String>,
 }
 
 /// The lines of a listing (decoded without loss, empty ones and CR/LF dropped), within
-/// `limits`; the data must end with a line end.
-pub fn read_lines(input: &mut dyn Read, limits: &Limits) -> Result<Vec<String>, Stop> {
+/// `limits`.
+pub fn read_lines(input: &mut dyn Read, limits: &Limits) -> Result<Lines, Stop> {
     let mut lines = Vec::new();
     let mut line: Vec<u8> = Vec::new();
     let mut total = 0u64;
@@ -78,17 +87,18 @@ pub fn read_lines(input: &mut dyn Read, limits: &Limits) -> Result<Vec<String>, 
             line.clear();
         }
     }
-    if !line.is_empty() {
-        return Err(Stop::MidLine(line.len()));
-    }
-    Ok(lines)
+    let unterminated = (!line.is_empty()).then(|| crate::lossless::decode(&line));
+    Ok(Lines {
+        lines,
+        unterminated,
+    })
 }
 
 impl Session {
     /// Sends a listing command (`MLSD dir`, `LIST -a dir`...) and returns its lines, bounded
     /// by `LIMITS` and the stall rule, after a positive final reply that does not say the
     /// listing was truncated. `what` names it in errors ("list /www").
-    pub(super) fn fetch_lines(&mut self, what: &str, command: &str) -> Result<Vec<String>> {
+    pub(super) fn fetch_lines(&mut self, what: &str, command: &str) -> Result<Lines> {
         let expected = [Status::AboutToSend, Status::AlreadyOpen];
         let mut stream = super::data::data_retry(|| {
             self.stream
@@ -122,12 +132,6 @@ impl Session {
                     "the listing has {limit}; refusing to hold more (is the server sending without end?)"
                 )));
             }
-            Err(Stop::MidLine(bytes)) => {
-                drop(stream);
-                return Err(cut(format!(
-                    "the listing ended in the middle of a line ({bytes} bytes without a line end); it may be cut"
-                )));
-            }
         };
         // A refusal after the data (550 not found, 426/451 cut) is the server's reply, kept
         // with its code for the caller: an error either way, so nothing is decided from it.
@@ -137,6 +141,11 @@ impl Session {
             return Err(cut(format!(
                 "the server says it cut the listing ({text:?}); refusing to use it"
             )));
+        }
+        if lines.unterminated.is_some() {
+            crate::journal::trace_note(&format!(
+                "{what}: the listing's last line has no line end (cut, or a server that omits it)"
+            ));
         }
         Ok(lines)
     }
@@ -165,11 +174,19 @@ mod tests {
         }
     }
 
-    fn read(chunks: &[&[u8]], limits: &Limits) -> Result<Vec<String>, Stop> {
+    fn read_all(chunks: &[&[u8]], limits: &Limits) -> Result<Lines, Stop> {
         read_lines(
             &mut Chunks(chunks.iter().map(|c| c.to_vec()).collect()),
             limits,
         )
+    }
+
+    /// The complete lines, for data that ends with a line end.
+    fn read(chunks: &[&[u8]], limits: &Limits) -> Result<Vec<String>, Stop> {
+        read_all(chunks, limits).map(|got| {
+            assert_eq!(got.unterminated, None, "{chunks:?}");
+            got.lines
+        })
     }
 
     #[test]
@@ -190,12 +207,17 @@ mod tests {
     }
 
     #[test]
-    fn a_listing_ending_mid_line_is_cut() {
-        for chunks in [&[&b"a\r\nb"[..]][..], &[b"a\r\n", b"partial"], &[b"x\r"]] {
-            assert!(
-                matches!(read(chunks, &LIMITS), Err(Stop::MidLine(_))),
-                "{chunks:?}"
-            );
+    fn a_listing_ending_mid_line_keeps_the_rest_apart() {
+        for (chunks, lines, rest) in [
+            (&[&b"a\r\nb"[..]][..], &["a"][..], &b"b"[..]),
+            (&[b"a\r\n", b"part", b"ial"], &["a"], b"partial"),
+            (&[b"x\r"], &[], b"x\r"),
+            (&[b"r\xe4k"], &[], b"r\xe4k"),
+        ] {
+            let got = read_all(chunks, &LIMITS).unwrap();
+            assert_eq!(got.lines, lines, "{chunks:?}");
+            let got_rest = got.unterminated.expect("an unterminated rest");
+            assert_eq!(crate::lossless::encode(&got_rest), rest, "{chunks:?}");
         }
     }
 

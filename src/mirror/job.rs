@@ -664,7 +664,7 @@ impl Runner {
             .collect();
         notes.extend(listing.partial.iter().map(|(dir, lines)| {
             format!(
-                "remote folder {:?}: {lines} listing line(s) ftpsh cannot read; nothing in it is deleted",
+                "remote folder {:?}: {lines} listing line(s) ftpsh cannot read (or cut short); nothing in it is deleted",
                 crate::ftp::path::join(root, dir)
             )
         }));

@@ -88,12 +88,14 @@ pub fn ls(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     for bad in &unparsed {
         println!("? {}", escape(bad.line.trim_end_matches(['\r', '\n'])));
     }
-    if !unparsed.is_empty() {
+    if let Some(first) = unparsed.first() {
+        // The first line's reason: no format reads it, or the data stopped inside it.
         eprintln!(
             "{}",
             escape(&format!(
-                "ls {target}: {} line(s) marked ? are shown as the server sent them: no listing format reads them",
-                unparsed.len()
+                "ls {target}: {} line(s) marked ? are shown as the server sent them ({})",
+                unparsed.len(),
+                first.reason
             ))
         );
     }

@@ -64,7 +64,7 @@ pub struct ListingError {
 }
 
 impl ListingError {
-    fn new(line: &str, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(line: &str, reason: impl Into<String>) -> Self {
         ListingError {
             line: line.to_string(),
             reason: reason.into(),
