@@ -97,11 +97,11 @@ pub struct Args {
     pub log: Option<PathBuf>,
 
     /// Seconds between mirror checks (default for every mirror job).
-    #[arg(long, value_name = "SECS", default_value_t = 1.0)]
+    #[arg(long, value_name = "SECS", default_value_t = crate::mirror::DEFAULT_INTERVAL_SECS)]
     pub interval: f64,
 
     /// How many levels below LOCAL a mirror descends (default for every mirror job).
-    #[arg(long, value_name = "N", default_value_t = 6)]
+    #[arg(long, value_name = "N", default_value_t = crate::mirror::DEFAULT_MAX_DEPTH)]
     pub max_depth: usize,
 
     /// Show the protocol conversation (PASS masked); with --log, write it to the journal too.
@@ -114,7 +114,7 @@ pub struct Args {
 
     /// Connections each mirror job uses (set in the config file; `mirror --parallel N`
     /// overrides it per job).
-    #[arg(skip = 4usize)]
+    #[arg(skip = crate::mirror::DEFAULT_PARALLEL)]
     pub parallel: usize,
 
     /// No progress bars.

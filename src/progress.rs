@@ -10,6 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// Prints a line from another thread (a mirror job) without garbling the prompt or a bar:
+/// the output layer's, so that the mirror below the shell can take one from it.
+pub type Printer = std::sync::Arc<dyn Fn(String) + Send + Sync>;
+
 static ENABLED: AtomicBool = AtomicBool::new(false);
 /// The bar on screen, if any.
 static ACTIVE: Mutex<Option<ProgressBar>> = Mutex::new(None);

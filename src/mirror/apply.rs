@@ -13,7 +13,7 @@ use crate::escape::quoted;
 use crate::ftp::{Session, path};
 use crate::journal::Journal;
 use crate::lossless;
-use crate::shell::state::Printer;
+use crate::progress::Printer;
 use crate::transfer;
 
 /// What one pass did.

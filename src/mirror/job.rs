@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::ftp::{ConnectParams, Session};
 use crate::journal::Journal;
 use crate::progress::Bar;
-use crate::shell::state::Printer;
+use crate::progress::Printer;
 
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);

@@ -6,13 +6,14 @@ use std::time::{Duration, SystemTime};
 
 use clap::Parser;
 
-use super::state::{Printer, Shell};
+use super::state::Shell;
 use super::table::Invocation;
 use crate::cli::positive_seconds;
 use crate::error::{Error, Result};
 use crate::escape::escape;
 use crate::ftp::path;
 use crate::mirror::job::{self, JobSpec, JobState, MirrorOptions};
+use crate::progress::Printer;
 
 /// Options of `mirror LOCAL REMOTE`, parsed by clap like a command line of its own.
 #[derive(Debug, Parser)]

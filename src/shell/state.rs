@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::escape::{escape, escape_lines};
 use crate::ftp::{ConnectParams, Session};
 use crate::mirror::job::Jobs;
+use crate::progress::Printer;
 
 /// Defaults for every mirror job, from the seed-style command-line flags.
 #[derive(Debug, Clone)]
@@ -20,9 +21,6 @@ pub struct MirrorDefaults {
     pub max_depth: usize,
     pub parallel: usize,
 }
-
-/// Prints a line from another thread (a mirror job) without garbling the prompt.
-pub type Printer = Arc<dyn Fn(String) + Send + Sync>;
 
 pub struct Shell {
     session: Option<Session>,
@@ -68,9 +66,9 @@ impl Shell {
             jobs: Jobs::default(),
             mirror_defaults: MirrorDefaults {
                 log: None,
-                interval: Duration::from_secs(1),
-                max_depth: 6,
-                parallel: 4,
+                interval: Duration::from_secs_f64(crate::mirror::DEFAULT_INTERVAL_SECS),
+                max_depth: crate::mirror::DEFAULT_MAX_DEPTH,
+                parallel: crate::mirror::DEFAULT_PARALLEL,
             },
         }
     }
