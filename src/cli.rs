@@ -131,7 +131,9 @@ pub struct Args {
 }
 
 /// `--completions` / `--man`: writes the text to stdout. Returns false when neither was asked.
-pub fn print_generated(args: &Args) -> Result<bool> {
+/// `man_extra` (roff) follows the options in the man page: the shell's commands, which the
+/// layer above hands in (the command table lives there).
+pub fn print_generated(args: &Args, man_extra: impl FnOnce() -> String) -> Result<bool> {
     use clap::CommandFactory;
     let mut command = Args::command();
     if let Some(shell) = args.completions {
@@ -139,8 +141,19 @@ pub fn print_generated(args: &Args) -> Result<bool> {
         return Ok(true);
     }
     if args.man {
-        clap_mangen::Man::new(command)
-            .render(&mut std::io::stdout())
+        let man = clap_mangen::Man::new(command);
+        let mut page = Vec::new();
+        let rendered = (|| {
+            man.render_title(&mut page)?;
+            man.render_name_section(&mut page)?;
+            man.render_synopsis_section(&mut page)?;
+            man.render_description_section(&mut page)?;
+            man.render_options_section(&mut page)?;
+            page.extend_from_slice(man_extra().as_bytes());
+            man.render_version_section(&mut page)
+        })();
+        rendered
+            .and_then(|()| std::io::Write::write_all(&mut std::io::stdout(), &page))
             .map_err(|e| Error::local("--man", e))?;
         return Ok(true);
     }

@@ -51,7 +51,7 @@ fn run(args: &cli::Args) -> i32 {
 }
 
 fn start(args: &cli::Args) -> Result<i32, Error> {
-    if cli::print_generated(args)? {
+    if cli::print_generated(args, shell::help::man_section)? {
         return Ok(EXIT_OK);
     }
     let settings = args.settings()?;

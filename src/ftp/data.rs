@@ -55,25 +55,23 @@ pub(super) fn open_passive(
 impl Session {
     /// Raw LIST lines, as the server sends them (a last line without its line end included).
     pub fn list(&mut self, path: Option<&str>) -> Result<Vec<String>> {
-        let what = format!("ls {}", path.unwrap_or("."));
-        if let Some(p) = path {
-            check_sendable(&what, p)?;
-        }
-        let lines = match path {
-            Some(p) => self.dir_lines(&what, &format!("LIST {p}"), p),
-            None => self.dir_lines(&what, "LIST", "."),
-        }?;
-        Ok(lines.lines.into_iter().chain(lines.unterminated).collect())
+        self.raw_lines("ls", "LIST", path)
     }
 
+    /// NLST's names, as the server sends them (a last line without its line end included).
     pub fn nlst(&mut self, path: Option<&str>) -> Result<Vec<String>> {
-        let what = format!("nlst {}", path.unwrap_or("."));
-        if let Some(p) = path {
-            check_sendable(&what, p)?;
-        }
+        self.raw_lines("nlst", "NLST", path)
+    }
+
+    /// `verb [path]`'s lines, for showing as they came; `name` names it in errors.
+    fn raw_lines(&mut self, name: &str, verb: &str, path: Option<&str>) -> Result<Vec<String>> {
+        let what = format!("{name} {}", path.unwrap_or("."));
         let lines = match path {
-            Some(p) => self.dir_lines(&what, &format!("NLST {p}"), p),
-            None => self.dir_lines(&what, "NLST", "."),
+            Some(p) => {
+                check_sendable(&what, p)?;
+                self.dir_lines(&what, &format!("{verb} {p}"), p)
+            }
+            None => self.dir_lines(&what, verb, "."),
         }?;
         Ok(lines.lines.into_iter().chain(lines.unterminated).collect())
     }

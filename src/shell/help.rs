@@ -42,10 +42,61 @@ pub fn section_for(word: &str) -> Option<String> {
         .map(|(_, text)| text.to_string())
 }
 
+/// The man page's SHELL COMMANDS section (roff), one entry per command of the table: its
+/// usage line and its help.txt text, so `--man` documents what `help` does. The table's
+/// aliases reach it because each help.txt section names them (`sections_show_usage_and_aliases`).
+pub fn man_section() -> String {
+    let mut out = String::from(".SH \"SHELL COMMANDS\"\n");
+    for line in overview().lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        out.push_str(&format!("{}\n.br\n", roff(line.trim())));
+    }
+    for command in table::COMMANDS {
+        out.push_str(&format!(".TP\n\\fB{}\\fR\n", roff(command.usage)));
+        let text = section_for(command.name).unwrap_or_default();
+        // The section's first line repeats the usage; the rest is the description.
+        for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+            out.push_str(&roff(line));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Text as roff: backslashes escaped, a line starting with `.` or `'` kept from being read
+/// as a request.
+fn roff(text: &str) -> String {
+    let text = text.replace('\\', "\\e");
+    match text.starts_with(['.', '\'']) {
+        true => format!("\\&{text}"),
+        false => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::shell::table::COMMANDS;
+
+    #[test]
+    fn the_man_page_documents_every_command_of_the_table() {
+        let man = man_section();
+        for command in COMMANDS {
+            assert!(
+                man.contains(&format!(".TP\n\\fB{}\\fR\n", roff(command.usage))),
+                "man page lacks {}",
+                command.name
+            );
+            for alias in command.aliases {
+                assert!(man.contains(alias), "man page lacks alias {alias}");
+            }
+        }
+        // help.txt's words reach it (a line of put's section), as roff.
+        assert!(man.contains("Upload a file"), "{man}");
+        assert!(!man.lines().any(|l| l.starts_with('.')
+            && !l.starts_with(".TP")
+            && !l.starts_with(".SH")
+            && !l.starts_with(".br")));
+    }
 
     #[test]
     fn help_lists_every_alias() {
