@@ -883,3 +883,37 @@ fn sigint_during_cat_ends_the_run_with_130() {
     assert!(printed < 8 << 20, "cat was not stopped: {printed} bytes");
     assert!(!server.path("after").exists(), "the next command ran");
 }
+
+/// SIGINT during a listing that trickles in (a byte every 300 ms: no read ever times out)
+/// stops it within a second: its data connection is shut under it.
+#[test]
+fn sigint_during_a_trickling_listing_ends_the_run_with_130() {
+    let (server, proxy, local) = setup();
+    for i in 0..20 {
+        fs::write(server.path(&format!("file-{i:02}.txt")), "x").unwrap();
+    }
+    proxy.trickle_next_listing();
+    let child = support::ftpsh(local.path())
+        .args(["-c", "ls; mkdir /after", &proxy.url()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the listing to start", DEADLINE, || {
+        proxy.data_connections() > 0
+    });
+    let interrupted = Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = wait_out(child, DEADLINE);
+    assert!(
+        interrupted.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        interrupted.elapsed()
+    );
+    support::assert_fails(&out, 130, "ls: cancelled");
+    assert!(!server.path("after").exists(), "the next command ran");
+}
