@@ -599,3 +599,54 @@ fn a_server_listing_its_own_zone_is_not_sent_everything_again() {
     assert_ok(&f.once(""));
     assert_same_tree(&f.src, &f.dst());
 }
+
+// ---- 8. nothing left out in silence -----------------------------------------------------
+
+#[test]
+fn entries_below_the_depth_limit_are_counted_and_said() {
+    let f = Fixture::libunftp();
+    f.write("a/b/x.txt", "x", a_second());
+    f.write("a/b/c/deep.txt", "deep", a_second());
+    f.write("a/b/c/d/deeper.txt", "deeper", a_second());
+    let dry = f.once("--dry-run --max-depth 2");
+    assert!(
+        dry.stdout
+            .contains("5 entries below --max-depth 2 are not mirrored"),
+        "{dry:?}"
+    );
+    assert!(dry.stdout.contains("a/b"), "{dry:?}");
+    let out = f.once("--max-depth 2");
+    assert_ok(&out);
+    assert!(
+        out.stdout
+            .contains("entries below --max-depth 2 are not mirrored"),
+        "{out:?}"
+    );
+    assert!(
+        f.journal().contains("entries below --max-depth 2"),
+        "{}",
+        f.journal()
+    );
+    assert!(f.dst().join("a/b").is_dir());
+    assert!(!f.dst().join("a/b/x.txt").exists());
+}
+
+#[test]
+fn get_r_fails_when_it_leaves_folders_below_its_limit() {
+    let server = TestServer::start();
+    let mut deep = server.root().join("tree");
+    for level in 0..70 {
+        deep = deep.join(format!("l{level}"));
+    }
+    fs::create_dir_all(&deep).unwrap();
+    fs::write(deep.join("bottom.txt"), "bottom").unwrap();
+    fs::write(server.root().join("tree/top.txt"), "top").unwrap();
+    let local = TempDir::new().unwrap();
+    let out = support::run_c(&server.url(), "get -r tree", local.path());
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("below the depth limit"), "{out:?}");
+    assert!(
+        local.path().join("tree/top.txt").exists(),
+        "the rest is fetched"
+    );
+}
