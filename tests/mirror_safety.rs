@@ -531,3 +531,122 @@ fn a_451_on_the_first_listing_and_a_452_on_stor_are_retried() {
     let journal = f.journal();
     assert!(!journal.contains("FAILED"), "{journal}");
 }
+
+// ---- 5. the remote is checked, not assumed ----------------------------------------------
+
+fn pyftpd_fixture(quirk: Option<&str>) -> Option<Fixture> {
+    let server = match quirk {
+        Some(name) => PyFtpd::start_quirk(name)?,
+        None => PyFtpd::start()?,
+    };
+    let (url, served) = (server.url(), server.root().to_path_buf());
+    Some(Fixture::over(url, served, Box::new(server)))
+}
+
+#[test]
+fn a_remote_edit_of_the_same_size_is_sent_over_even_with_the_state_file() {
+    let Some(f) = pyftpd_fixture(None) else {
+        return;
+    };
+    f.write("style.css", "body{color:red}", a_second());
+    f.write("other.css", "p{}", a_second());
+    assert_ok(&f.once(""));
+    // Someone edits the served copy, same size; another touches a file to 2099.
+    let served = f.dst().join("style.css");
+    fs::write(&served, "body{color:RED}").unwrap();
+    let other = f.dst().join("other.css");
+    set_mtime(
+        &other,
+        SystemTime::UNIX_EPOCH + Duration::from_secs(4_070_908_800),
+    );
+    assert_ok(&f.once(""));
+    assert_same_tree(&f.src, &f.dst());
+    // And a restarted pass after that sends nothing.
+    let before = f.journal().matches(" STOR ").count();
+    assert_ok(&f.once(""));
+    assert_eq!(
+        f.journal().matches(" STOR ").count(),
+        before,
+        "{}",
+        f.journal()
+    );
+}
+
+#[test]
+fn a_server_listing_its_own_zone_is_not_sent_everything_again() {
+    let Some(f) = pyftpd_fixture(Some("zone")) else {
+        return;
+    };
+    for name in ["a.html", "b.html", "c.html"] {
+        f.write(name, name, a_second());
+    }
+    assert_ok(&f.once(""));
+    let sent = f.journal().matches(" STOR ").count();
+    assert_eq!(sent, 3, "{}", f.journal());
+    // With the state file: the times ftpsh set read back two hours off; nothing to send.
+    assert_ok(&f.once(""));
+    // Without it (a new machine): the uniform offset is seen and used.
+    fs::remove_dir_all(f.home.path().join(".data")).unwrap();
+    assert_ok(&f.once(""));
+    assert_eq!(
+        f.journal().matches(" STOR ").count(),
+        sent,
+        "{}",
+        f.journal()
+    );
+    // A real edit is still sent.
+    f.write("b.html", "b, edited", SystemTime::now());
+    assert_ok(&f.once(""));
+    assert_same_tree(&f.src, &f.dst());
+}
+
+// ---- 8. nothing left out in silence -----------------------------------------------------
+
+#[test]
+fn entries_below_the_depth_limit_are_counted_and_said() {
+    let f = Fixture::libunftp();
+    f.write("a/b/x.txt", "x", a_second());
+    f.write("a/b/c/deep.txt", "deep", a_second());
+    f.write("a/b/c/d/deeper.txt", "deeper", a_second());
+    let dry = f.once("--dry-run --max-depth 2");
+    assert!(
+        dry.stdout
+            .contains("5 entries below --max-depth 2 are not mirrored"),
+        "{dry:?}"
+    );
+    assert!(dry.stdout.contains("a/b"), "{dry:?}");
+    let out = f.once("--max-depth 2");
+    assert_ok(&out);
+    assert!(
+        out.stdout
+            .contains("entries below --max-depth 2 are not mirrored"),
+        "{out:?}"
+    );
+    assert!(
+        f.journal().contains("entries below --max-depth 2"),
+        "{}",
+        f.journal()
+    );
+    assert!(f.dst().join("a/b").is_dir());
+    assert!(!f.dst().join("a/b/x.txt").exists());
+}
+
+#[test]
+fn get_r_fails_when_it_leaves_folders_below_its_limit() {
+    let server = TestServer::start();
+    let mut deep = server.root().join("tree");
+    for level in 0..70 {
+        deep = deep.join(format!("l{level}"));
+    }
+    fs::create_dir_all(&deep).unwrap();
+    fs::write(deep.join("bottom.txt"), "bottom").unwrap();
+    fs::write(server.root().join("tree/top.txt"), "top").unwrap();
+    let local = TempDir::new().unwrap();
+    let out = support::run_c(&server.url(), "get -r tree", local.path());
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("below the depth limit"), "{out:?}");
+    assert!(
+        local.path().join("tree/top.txt").exists(),
+        "the rest is fetched"
+    );
+}

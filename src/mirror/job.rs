@@ -85,6 +85,8 @@ pub struct JobStatus {
     pub errors: u64,
     /// Local files that could not be read.
     pub skipped: u64,
+    /// Entries below --max-depth at the last walk: not mirrored.
+    pub below_depth: u64,
     /// The last error (a failed pass or action), kept after it healed.
     pub last_error: Option<String>,
     /// When the job checks again after an error.
@@ -106,6 +108,7 @@ impl Default for JobStatus {
             skipped: 0,
             last_error: None,
             next_check: None,
+            below_depth: 0,
         }
     }
 }
@@ -718,6 +721,20 @@ impl Runner {
         }
         self.report_problems(&scan.problems);
         self.report_problems(&scan.notes);
+        // The depth limit is never silent: said once per count (journal, terminal, dry run),
+        // and kept in the status.
+        if let Some(first) = &scan.first_below {
+            let line = format!(
+                "{} entries below --max-depth {} are not mirrored (the first folder holding some: {})",
+                scan.below_depth,
+                self.spec.options.max_depth,
+                crate::escape::quoted(first)
+            );
+            self.report_problems(&[line]);
+        }
+        if let Ok(mut status) = self.status.lock() {
+            status.below_depth = scan.below_depth as u64;
+        }
         // Taken, not borrowed: a pass that fails on the way (an early return) must leave
         // nothing settled, so the next tick walks and retries.
         let settled = self.settled.take();

@@ -165,6 +165,7 @@ pub fn plan(
         .any(|(path, entry)| entry.inode.is_some() && considered(filter, path));
 
     let mut planner = Planner {
+        offset: zone_offset(local, remote, filter),
         filter,
         opts,
         local,
@@ -260,12 +261,53 @@ fn is_stray_temp(filter: &Filter, path: &str) -> bool {
 /// both sides know it, the same identity (dev+ino). A path whose inode changed was replaced,
 /// even when size and second match: `mv a t; mv b a; mv t b` swaps two same-size files
 /// written in the same second and keeps every size and mtime.
-fn unchanged(remote: RemoteEntry, local: LocalEntry) -> bool {
+///
+/// `offset` is the server's uniform zone offset ([`zone_offset`]): it applies to times read
+/// from a listing (no recorded identity), not to those ftpsh recorded when it sent the file.
+fn unchanged(remote: RemoteEntry, local: LocalEntry, offset: i64) -> bool {
     let same_identity = match (remote.inode, local.inode) {
         (Some(was), Some(now)) => was == now,
         _ => true,
     };
-    remote.size == local.size && remote.mtime == Some(local.mtime) && same_identity
+    let mtime = match remote.inode {
+        None => remote.mtime.map(|m| m - offset),
+        Some(_) => remote.mtime,
+    };
+    remote.size == local.size && mtime == Some(local.mtime) && same_identity
+}
+
+/// A server that lists times in its own zone shows every file shifted by the same whole
+/// number of hours. Without the state file (a new machine, a lost data dir) that would send
+/// every file again. The offset is taken when every file listed with an exact time (not
+/// recorded by ftpsh) that has a same-size local twin is off by the same non-zero whole
+/// number of hours, up to a day, and there are at least two such files; else 0.
+pub fn zone_offset(local: &Snapshot, remote: &RemoteTree, filter: &Filter) -> i64 {
+    const HOUR: i64 = 3600;
+    let mut offset = None;
+    let mut samples = 0;
+    for (path, r) in remote {
+        let (Kind::File, None, Some(listed)) = (r.kind, r.inode, r.mtime) else {
+            continue;
+        };
+        let Some(l) = local
+            .get(path)
+            .filter(|l| l.kind == Kind::File && l.size == r.size)
+        else {
+            continue;
+        };
+        if !considered(filter, path) {
+            continue;
+        }
+        let drift = listed - l.mtime;
+        if drift == 0 || drift % HOUR != 0 || drift.abs() > 26 * HOUR {
+            return 0;
+        }
+        if *offset.get_or_insert(drift) != drift {
+            return 0;
+        }
+        samples += 1;
+    }
+    if samples >= 2 { offset.unwrap_or(0) } else { 0 }
 }
 
 /// Records `value` under `key`, or marks `key` ambiguous (None) when it was already present.
@@ -401,6 +443,8 @@ struct Inodes<'a> {
 }
 
 struct Planner<'a> {
+    /// The server's zone offset for listed times (see [`zone_offset`]).
+    offset: i64,
     filter: &'a Filter,
     opts: &'a PlanOptions,
     /// Only its considered entries count (`local_entry`).
@@ -448,7 +492,11 @@ impl<'a> Planner<'a> {
                     None => self.mkdir(path),
                 },
                 (Kind::File, Some(Kind::File)) => {
-                    let same = self.vt.get(path).is_some_and(|r| unchanged(r, entry));
+                    let offset = self.offset;
+                    let same = self
+                        .vt
+                        .get(path)
+                        .is_some_and(|r| unchanged(r, entry, offset));
                     if !same {
                         self.upload(path, entry);
                     }
@@ -1185,6 +1233,56 @@ mod tests {
                 local: &["f 0 5 100 i1", "f a 5 100 i2"],
                 remote: &["f a 5 100 i1"],
                 want: Ok(&["up 0 5 100", "up a 5 100"]),
+                ..BASE
+            },
+        ]);
+    }
+
+    // ---- rule 4c: listed times in the server's zone -------------------------------------
+
+    #[test]
+    fn rule4_zone_offset() {
+        check(&[
+            Case {
+                name: "every listed time an hour ahead: nothing to send",
+                local: &["f a 5 100", "f b 6 200", "f c 7 300"],
+                remote: &["f a 5 3700", "f b 6 3800", "f c 7 3900"],
+                want: Ok(&[]),
+                ..BASE
+            },
+            Case {
+                name: "two hours behind, and a changed file still sent",
+                local: &["f a 5 8000", "f b 6 9000", "f c 8 9999"],
+                remote: &["f a 5 800", "f b 6 1800", "f c 7 1"],
+                want: Ok(&["up c 8 9999"]),
+                ..BASE
+            },
+            Case {
+                name: "not uniform: no offset, the shifted file is sent",
+                local: &["f a 5 100", "f b 6 200", "f c 7 300"],
+                remote: &["f a 5 3700", "f b 6 200", "f c 7 300"],
+                want: Ok(&["up a 5 100"]),
+                ..BASE
+            },
+            Case {
+                name: "one sample proves nothing",
+                local: &["f a 5 100"],
+                remote: &["f a 5 3700"],
+                want: Ok(&["up a 5 100"]),
+                ..BASE
+            },
+            Case {
+                name: "not whole hours: no offset",
+                local: &["f a 5 100", "f b 6 200"],
+                remote: &["f a 5 160", "f b 6 260"],
+                want: Ok(&["up a 5 100", "up b 6 200"]),
+                ..BASE
+            },
+            Case {
+                name: "times ftpsh recorded (with identity) are not shifted",
+                local: &["f a 5 100", "f b 6 200", "f r 1 50 i4"],
+                remote: &["f a 5 3700", "f b 6 3800", "f r 1 3650 i4"],
+                want: Ok(&["up r 1 50"]),
                 ..BASE
             },
         ]);

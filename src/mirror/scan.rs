@@ -22,6 +22,11 @@ pub struct Scan {
     pub unreadable: Vec<String>,
     /// Things left alone on purpose (links, fifos): said once, not a failure.
     pub notes: Vec<String>,
+    /// Entries below the depth limit (inside folders at the limit): not mirrored, counted
+    /// so that the limit is never silent.
+    pub below_depth: usize,
+    /// The first folder at the limit that holds some.
+    pub first_below: Option<String>,
 }
 
 /// Walks `root`. Unreadable entries, names that are not UTF-8 or hold CR/LF, and symlink
@@ -161,7 +166,14 @@ impl Walker<'_> {
                     inode,
                 },
             );
-            if kind == Kind::Dir && self.recursive && self.filter.descend(&child) {
+            if kind == Kind::Dir && self.recursive && !self.filter.descend(&child) {
+                // Included but not descended into: a folder at the depth limit.
+                let below = count_below(&entry.path());
+                if below > 0 {
+                    self.result.below_depth += below;
+                    self.result.first_below.get_or_insert(child.clone());
+                }
+            } else if kind == Kind::Dir && self.recursive {
                 self.ancestors.extend(inode);
                 self.walk_dir(&entry.path(), &child);
                 if inode.is_some() {
@@ -170,6 +182,29 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// Counts every entry under `dir` (links not followed), up to a million: enough to say
+/// that something is left out, without walking a huge tree for a number.
+fn count_below(dir: &Path) -> usize {
+    const CAP: usize = 1_000_000;
+    let mut count = 0;
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            count += 1;
+            if count >= CAP {
+                return count;
+            }
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                pending.push(entry.path());
+            }
+        }
+    }
+    count
 }
 
 fn identity(path: &Path) -> Option<u64> {

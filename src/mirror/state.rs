@@ -74,7 +74,8 @@ pub fn list_remote(
                 subdirs.push(rel.clone());
             }
             // Taken out of the record as it is matched: the two trees never both hold it.
-            if let Some(believed) = merge_entry(&entry, recorded.remove(&rel)) {
+            let times_set = session.has_feature("MFMT");
+            if let Some(believed) = merge_entry(&entry, recorded.remove(&rel), times_set) {
                 tree.insert(rel, believed);
             }
         }
@@ -100,7 +101,16 @@ pub fn list_remote(
 ///   mtime; an inexact one (LIST) is unknown, so the file will be compared as changed.
 /// - Symlinks and specials on the server are left out: the mirror neither follows nor
 ///   deletes what it cannot reproduce.
-pub fn merge_entry(entry: &Entry, recorded: Option<RemoteEntry>) -> Option<RemoteEntry> {
+/// - The remote is checked, not assumed: where ftpsh set the time it sent (`times_set`:
+///   MFMT) and the server lists exact times, a file listed with another time than the
+///   recorded one was changed by someone else (an edit of the same size, a `touch` to
+///   2099): it is taken as unknown, so it is sent again. A difference of whole hours
+///   (up to a day) is a server listing in its own time zone, not an edit.
+pub fn merge_entry(
+    entry: &Entry,
+    recorded: Option<RemoteEntry>,
+    times_set: bool,
+) -> Option<RemoteEntry> {
     let kind = match entry.kind {
         EntryKind::File => Kind::File,
         EntryKind::Dir => Kind::Dir,
@@ -109,6 +119,9 @@ pub fn merge_entry(entry: &Entry, recorded: Option<RemoteEntry>) -> Option<Remot
     let size = if kind == Kind::File { entry.size } else { 0 };
     let known = recorded.filter(|r| r.kind == kind && r.size == size);
     Some(match known {
+        Some(r) if times_set && entry.mtime_exact && listed_time_moved(entry.mtime, r.mtime) => {
+            RemoteEntry { mtime: None, ..r }
+        }
         Some(r) => r,
         None => RemoteEntry {
             kind,
@@ -121,6 +134,19 @@ pub fn merge_entry(entry: &Entry, recorded: Option<RemoteEntry>) -> Option<Remot
             inode: None,
         },
     })
+}
+
+/// Whether a listed exact time says the file changed since ftpsh set `recorded`: any
+/// difference but a whole number of hours up to a day (a server listing in its own zone).
+pub fn listed_time_moved(listed: Option<i64>, recorded: Option<i64>) -> bool {
+    const HOUR: i64 = 3600;
+    match (listed, recorded) {
+        (Some(listed), Some(recorded)) => {
+            let drift = listed - recorded;
+            drift % HOUR != 0 || drift.abs() > 26 * HOUR
+        }
+        _ => false,
+    }
 }
 
 /// Where a job's state lives: one file per (server, user, remote root), under the user's
@@ -298,7 +324,7 @@ mod tests {
         recorded.insert("gone", remote(Kind::File, 1, Some(1), None));
         let merged: RemoteTree = listing
             .iter()
-            .filter_map(|(rel, e)| Some((rel.clone(), merge_entry(e, recorded.get(rel))?)))
+            .filter_map(|(rel, e)| Some((rel.clone(), merge_entry(e, recorded.get(rel), false)?)))
             .collect();
         let expected: RemoteTree = [
             ("dir", remote(Kind::Dir, 0, None, None)),
@@ -311,6 +337,41 @@ mod tests {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
         assert_eq!(merged, expected);
+    }
+
+    #[test]
+    fn a_listed_time_that_moved_means_someone_else_changed_the_file() {
+        let hour = 3600;
+        // (listed, recorded, moved)
+        let cases = [
+            (Some(1000), Some(1000), false),
+            (Some(1001), Some(1000), true),
+            (Some(4_070_908_800), Some(1000), true), // touched to 2099
+            (Some(1000 + hour), Some(1000), false),  // a server listing in its zone
+            (Some(1000 - 5 * hour), Some(1000), false),
+            (Some(1000 + 30 * hour), Some(1000), true),
+            (None, Some(1000), false),
+            (Some(1000), None, false),
+        ];
+        for (listed, recorded, moved) in cases {
+            assert_eq!(
+                listed_time_moved(listed, recorded),
+                moved,
+                "{listed:?} {recorded:?}"
+            );
+        }
+        let record = Some(remote(Kind::File, 5, Some(1000), Some(7)));
+        let edited = entry(EntryKind::File, 5, Some(2000), true);
+        // Where ftpsh set the time: an edit of the same size is sent again.
+        assert_eq!(
+            merge_entry(&edited, record, true),
+            Some(remote(Kind::File, 5, None, Some(7)))
+        );
+        // Where it could not (no MFMT), the listed time is the upload's: the record wins.
+        assert_eq!(merge_entry(&edited, record, false), record);
+        // LIST times are inexact: the record wins.
+        let inexact = entry(EntryKind::File, 5, Some(2000), false);
+        assert_eq!(merge_entry(&inexact, record, true), record);
     }
 
     #[test]

@@ -239,6 +239,12 @@ pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
             escape(&job.local),
             escape(&job.remote)
         );
+        if s.below_depth > 0 {
+            println!(
+                "    {} entries below --max-depth not mirrored",
+                s.below_depth
+            );
+        }
         if let JobState::Failed(reason) = &s.state {
             println!("    failed: {}", escape(reason));
         } else if let Some(error) = &s.last_error {

@@ -353,6 +353,8 @@ fn get_tree(
     unread: &mut Unread,
 ) -> Result<()> {
     let mut pending = vec![(remote.to_string(), local.to_path_buf(), 0usize)];
+    // Folders below the depth limit: left out, never in silence (the command fails).
+    let mut too_deep: Vec<String> = Vec::new();
     while let Some((dir, target, depth)) = pending.pop() {
         std::fs::create_dir_all(&target)
             .map_err(|e| Error::local(format!("get -r {remote}: {}", local_path(&target)), e))?;
@@ -367,6 +369,7 @@ fn get_tree(
                 EntryKind::Dir if depth + 1 < TREE_DEPTH => {
                     pending.push((child, child_local, depth + 1))
                 }
+                EntryKind::Dir => too_deep.push(child),
                 EntryKind::File => {
                     transfer::download(session, &child, &child_local, resume, &mut |_| {})?;
                 }
@@ -374,5 +377,13 @@ fn get_tree(
             }
         }
     }
-    Ok(())
+    too_deep.sort();
+    match too_deep.first() {
+        Some(first) => Err(Error::Failed(format!(
+            "get -r {remote}: {} folders below the depth limit ({TREE_DEPTH} levels) not fetched, the first: {}",
+            too_deep.len(),
+            crate::escape::quoted(first)
+        ))),
+        None => Ok(()),
+    }
 }

@@ -53,8 +53,9 @@ impl PyFtpd {
     /// `552 Quota exceeded ...`), `evil-listing` (listings of `/evil` add the hostile names
     /// `../escape.txt`, `/etc/passwd`, `a/b.txt`, `..` and `..\win.txt` after the real ones)
     /// `maxconn` (at most 2 control connections per IP, the next gets 421), `slow`
-    /// (uploads read at 256 KiB/s, to change a file while it is sent) or `latin1` (names
-    /// travel in Latin-1, no UTF8 in FEAT, UTF-8 on disk). See the
+    /// (uploads read at 256 KiB/s, to change a file while it is sent), `latin1` (names
+    /// travel in Latin-1, no UTF8 in FEAT, UTF-8 on disk) or `zone` (listed times two
+    /// hours east of UTC, as servers listing local times). See the
     /// script's doc. `None`, with a reason printed, when python3 or pyftpdlib is missing.
     pub fn start_quirk(name: &str) -> Option<PyFtpd> {
         Self::spawn(Mode::Quirk(name))

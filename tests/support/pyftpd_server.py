@@ -45,6 +45,9 @@ With --quirk (plain FTP), the server misbehaves in one way, NAME:
                 the file "r\u00e4ksm\u00f6rg\u00e5s.txt" is listed as the bytes
                 r\xe4ksm\xf6rg\xe5s.txt, and a command finds it only when it
                 sends exactly those bytes (its UTF-8 form reads as another name)
+  zone          listings (MLSD, LIST) give times in the server's own zone,
+                two hours east of UTC (use_gmt_times off, TZ=Etc/GMT-2), as
+                servers that list local times do; MFMT still sets UTC
   slow          uploads are read at most 256 KiB per second (pyftpdlib's
                 ThrottledDTPHandler), so a test can change a file while it
                 is being sent
@@ -66,7 +69,7 @@ except ImportError as exc:
 USER = "alice"
 PASS = "s3cret pw"
 TLS_KINDS = ("good", "wrong-name", "expired", "implicit")
-QUIRKS = ("quota", "evil-listing", "maxconn", "slow", "latin1")
+QUIRKS = ("quota", "evil-listing", "maxconn", "slow", "latin1", "zone")
 SLOW_BYTES_PER_SECOND = 256 * 1024
 QUOTA_BYTES = 64 * 1024
 EVIL_FOLDER = "/evil"
@@ -334,6 +337,16 @@ def main() -> None:
                 encoding = "latin-1"
 
             handler = Latin1Handler
+        elif args[2] == "zone":
+            import time
+
+            os.environ["TZ"] = "Etc/GMT-2"
+            time.tzset()
+
+            class ZoneHandler(FTPHandler):
+                use_gmt_times = False
+
+            handler = ZoneHandler
         elif args[2] == "slow":
             from pyftpdlib.handlers import ThrottledDTPHandler
 
@@ -354,7 +367,7 @@ def main() -> None:
     else:
         sys.exit(
             "usage: pyftpd_server.py FOLDER [--tls CERTDIR good|wrong-name|expired|implicit]\n"
-            "       pyftpd_server.py FOLDER --quirk quota|evil-listing|maxconn|slow|latin1"
+            "       pyftpd_server.py FOLDER --quirk quota|evil-listing|maxconn|slow|latin1|zone"
         )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     authorizer = DummyAuthorizer()
