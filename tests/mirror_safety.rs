@@ -246,6 +246,10 @@ fn mirror_never_renames_an_upload_whose_file_changed_while_sent() {
     let out = wait_out(child, DEADLINE);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stdout.contains("changed while being sent"), "{out:?}");
+    // Errors first, then the summary that counts them.
+    let error = out.stdout.find("changed while being sent").unwrap();
+    let summary = out.stdout.find("files skipped").expect("a summary");
+    assert!(error < summary, "{out:?}");
     assert_eq!(f.remote("big.bin").as_deref(), Some("version 1"));
     assert_eq!(temporaries(&f.dst()), Vec::<String>::new());
     let journal = f.journal();
@@ -649,4 +653,21 @@ fn get_r_fails_when_it_leaves_folders_below_its_limit() {
         local.path().join("tree/top.txt").exists(),
         "the rest is fetched"
     );
+}
+
+#[test]
+fn event_lines_name_what_moved() {
+    let f = Fixture::libunftp();
+    for name in ["a.txt", "b.txt", "c.txt", "d.txt", "e.txt"] {
+        f.write(name, name, a_second());
+    }
+    let out = f.once("");
+    assert_ok(&out);
+    assert!(
+        out.stdout
+            .contains("mirror: 5 uploaded (25 bytes), 0 renamed, 0 deleted, 0 dirs created in "),
+        "{out:?}"
+    );
+    assert!(out.stdout.contains(": sent \""), "{out:?}");
+    assert!(out.stdout.contains("\" and 2 more\n"), "{out:?}");
 }

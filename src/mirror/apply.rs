@@ -30,6 +30,8 @@ pub struct Report {
     pub skipped: Vec<String>,
     /// Their paths, so the job retries them when the tree changes.
     pub skipped_paths: Vec<String>,
+    /// The first few movements, as "verb path", so an event line says what moved.
+    pub named: Vec<String>,
     /// Files sent whose mtime is too recent to trust (FTP keeps whole seconds, and an edit
     /// in the same second keeps them), with their exact mtime when read: the job checks them
     /// again next tick.
@@ -365,10 +367,12 @@ fn commit(
             );
             report.uploads += 1;
             report.bytes += done.bytes;
+            name(report, "sent", rel);
         }
         (Action::Rename { from, to }, _) => {
             tree::move_subtree(tree, from, to);
             report.renames += 1;
+            name(report, "renamed", &format!("{from} -> {to}"));
         }
         (Action::RemoveTemp(rel), _) => {
             tree.remove(rel);
@@ -377,8 +381,33 @@ fn commit(
         (Action::DeleteFile(rel) | Action::RemoveDir(rel), _) => {
             tree.remove(rel);
             report.deletes += 1;
+            name(report, "deleted", rel);
         }
         (Action::Upload { .. }, Done::Plain) => {}
+    }
+}
+
+/// Movements an event line names before "and N more".
+pub const NAMED: usize = 3;
+
+fn name(report: &mut Report, verb: &str, rel: &str) {
+    if report.named.len() < NAMED {
+        report
+            .named
+            .push(format!("{verb} {}", crate::escape::quoted(rel)));
+    }
+}
+
+impl Report {
+    /// The movements this pass named, then how many more: "sent "a.txt", deleted "b" and 4 more".
+    pub fn names(&self) -> Option<String> {
+        let moved = self.uploads + self.renames + self.deletes;
+        let more = moved.saturating_sub(self.named.len());
+        let mut text = self.named.join(", ");
+        if more > 0 {
+            text.push_str(&format!(" and {more} more"));
+        }
+        (!self.named.is_empty()).then_some(text)
     }
 }
 

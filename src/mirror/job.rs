@@ -946,9 +946,13 @@ impl Runner {
             let summary = format!("{} in {:.2}s", report.summary(), took.as_secs_f64());
             self.journal
                 .record(&format!("job={} PASS {summary}", self.id));
-            self.say(&summary);
+            // Errors first, then the summary that counts them, naming what moved.
             for error in report.errors.iter().chain(&report.skipped) {
                 self.say(error);
+            }
+            match report.names() {
+                Some(names) => self.say(&format!("{summary}: {names}")),
+                None => self.say(&summary),
             }
         }
     }
