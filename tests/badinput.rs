@@ -172,7 +172,7 @@ fn put_into_a_missing_remote_folder_names_the_users_path() {
 #[test]
 fn read_only_server_folder_gives_550_and_keeps_its_files() {
     use std::os::unix::fs::PermissionsExt;
-    // Root ignores the mode: as root, this test runs again as `nobody`.
+    // Root ignores the mode: as root, this test runs again without CAP_DAC_OVERRIDE.
     if !support::skip::run_unprivileged("read_only_server_folder_gives_550_and_keeps_its_files") {
         return;
     }

@@ -273,7 +273,7 @@ fn a_file_replaced_by_a_folder_and_back() {
 #[test]
 fn unreadable_file_is_skipped_and_the_rest_goes_on() {
     use std::os::unix::fs::PermissionsExt;
-    // Root reads a mode-000 file: as root, this test runs again as `nobody`.
+    // Root reads a mode-000 file: as root, this test runs again without CAP_DAC_OVERRIDE.
     if !support::skip::run_unprivileged("unreadable_file_is_skipped_and_the_rest_goes_on") {
         return;
     }

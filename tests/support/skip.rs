@@ -75,16 +75,18 @@ pub fn is_root() -> bool {
     probe.metadata().expect("stat a temporary file").uid() == 0
 }
 
-/// The unprivileged user and group that root-only-passing tests run as (`nobody`).
-const NOBODY: &str = "65534";
-/// Set in the child run as `nobody`, so it runs the test itself.
+/// The capabilities that let root ignore file modes: dropped for tests that need the OS to
+/// refuse something. Staying uid 0 (rather than becoming `nobody`) keeps every path the
+/// test uses reachable, wherever the checkout is (a clone under /root is not `nobody`'s).
+const ROOT_OVERRIDES: &str = "-dac_override,-dac_read_search";
+/// Set in the child run without those capabilities, so it runs the test itself.
 const CHILD: &str = "FTPSH_TEST_UNPRIVILEGED";
 
 /// For a test whose check needs the OS to refuse something that root may do (write into a
 /// 0o555 folder, read a mode-000 file). Not root: returns true, the caller goes on. Root:
-/// runs this test (`test`: its name, as `--exact` wants it) again in a child process as
-/// `nobody` (`setpriv`), fails if that run fails or ran nothing, and returns false: the
-/// caller returns, the child did the testing.
+/// runs this test (`test`: its name, as `--exact` wants it) again in a child process whose
+/// capabilities no longer override file modes (`setpriv --bounding-set`), fails if that run
+/// fails or ran nothing, and returns false: the caller returns, the child did the testing.
 #[cfg(unix)]
 pub fn run_unprivileged(test: &str) -> bool {
     if std::env::var_os(CHILD).is_some() || !is_root() {
@@ -93,22 +95,19 @@ pub fn run_unprivileged(test: &str) -> bool {
     let exe = std::env::current_exe().expect("the test binary's path");
     let run = std::process::Command::new("setpriv")
         .args([
-            &format!("--reuid={NOBODY}"),
-            &format!("--regid={NOBODY}"),
-            "--clear-groups",
+            &format!("--bounding-set={ROOT_OVERRIDES}"),
+            &format!("--inh-caps={ROOT_OVERRIDES}"),
         ])
         .arg(&exe)
         .args(["--exact", test, "--test-threads=1"])
         .env(CHILD, "1")
-        // the child's temporary folders go where `nobody` may write
-        .env("TMPDIR", std::env::temp_dir())
         .output();
     let out = match run {
         Ok(out) => out,
         Err(e) => {
             missing(
                 "setpriv",
-                &format!("running as root, the test must run as nobody: {e}"),
+                &format!("running as root, the test must run without CAP_DAC_OVERRIDE: {e}"),
             );
             return false;
         }
@@ -117,7 +116,7 @@ pub fn run_unprivileged(test: &str) -> bool {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success() && stdout.contains("1 passed"),
-        "{test} as nobody (setpriv --reuid={NOBODY}) failed:\n{stdout}\n{stderr}"
+        "{test} without CAP_DAC_OVERRIDE (setpriv --bounding-set={ROOT_OVERRIDES}) failed:\n{stdout}\n{stderr}"
     );
     false
 }
