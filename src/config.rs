@@ -2,7 +2,7 @@
 //! never with a password). `$FTPSH_CONFIG_DIR` overrides the location.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::target;
@@ -120,7 +120,17 @@ fn write_bookmarks(all: &[(String, String)]) -> Result<()> {
         fs::create_dir_all(parent).map_err(|e| Error::local(what.as_str(), e))?;
     }
     let text: String = all.iter().map(|(n, u)| format!("{n} {u}\n")).collect();
-    fs::write(&path, text).map_err(|e| Error::local(what, e))
+    // Written beside and renamed over: a crash or a full disk never leaves half a file of
+    // the user's bookmarks.
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut temp =
+        tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::local(what.as_str(), e))?;
+    std::io::Write::write_all(&mut temp, text.as_bytes())
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(|e| Error::local(what.as_str(), e))?;
+    temp.persist(&path)
+        .map_err(|e| Error::local(what, e.error))?;
+    Ok(())
 }
 
 /// `ftp://user:pw@host/x` → `ftp://user@host/x`.

@@ -260,12 +260,15 @@ pub fn save(file: &Path, tree: &RemoteTree, device: Option<u64>) -> Result<()> {
     if let Some(dir) = file.parent() {
         fs::create_dir_all(dir).map_err(|e| Error::local(what.as_str(), e))?;
     }
-    // Per process: two ftpsh processes saving the same state never share a temporary.
-    let temp = file.with_extension(format!("tsv.{}.tmp", std::process::id()));
-    fs::File::create(&temp)
-        .and_then(|f| write(&mut BufWriter::new(f), tree, device))
+    // A temporary of its own (tempfile): two ftpsh processes saving the same state never
+    // share one, and one left by a crash is never mistaken for the record.
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::local(what.as_str(), e))?;
+    write(&mut BufWriter::new(temp.as_file()), tree, device)
         .map_err(|e| Error::local(what.as_str(), e))?;
-    fs::rename(&temp, file).map_err(|e| Error::local(what, e))
+    temp.persist(file)
+        .map_err(|e| Error::local(what, e.error))?;
+    Ok(())
 }
 
 #[cfg(test)]
