@@ -38,7 +38,7 @@ pub(super) fn parse_eplf(text: &str, _now_unix: i64) -> Attempt {
 #[cfg(test)]
 mod tests {
     use super::super::parse_list_line;
-    use super::super::tests::NOW;
+    use super::super::tests::{NOW, assert_reads};
     use super::*;
 
     #[test]
@@ -52,12 +52,8 @@ mod tests {
             ("+i1.2,\tunknown", "unknown", Other, 0, None),
         ];
         for &(line, name, kind, size, mtime) in cases {
-            let e = parse_list_line(line, NOW).unwrap().unwrap();
-            assert_eq!(
-                (e.name.as_str(), e.kind, e.size, e.mtime, e.mtime_exact),
-                (name, kind, size, mtime, mtime.is_some()),
-                "{line}"
-            );
+            let e = assert_reads(line, name, kind, size, mtime);
+            assert_eq!(e.mtime_exact, mtime.is_some(), "{line}");
         }
         for line in ["+r,sbig,\tx", "+r,m12x,\tx", "+r,s1,\t", "+r,s1, no tab"] {
             assert!(parse_list_line(line, NOW).is_err(), "{line}");

@@ -193,17 +193,12 @@ fn split_short_date(word: &str) -> Option<(u32, u32, i64, bool)> {
 #[cfg(test)]
 mod tests {
     use super::super::parse_list_line;
-    use super::super::tests::NOW;
+    use super::super::tests::{NOW, assert_reads};
     use super::*;
 
     fn check(cases: &[(&str, &str, EntryKind, u64, Option<i64>)]) {
         for &(line, name, kind, size, mtime) in cases {
-            let e = parse_list_line(line, NOW).unwrap().unwrap();
-            assert_eq!(
-                (e.name.as_str(), e.kind, e.size, e.mtime),
-                (name, kind, size, mtime),
-                "{line}"
-            );
+            assert_reads(line, name, kind, size, mtime);
         }
     }
 

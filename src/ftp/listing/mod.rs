@@ -243,6 +243,26 @@ mod tests {
     /// 2023-11-10 00:00:00 UTC, a fixed "now" so year inference is deterministic.
     pub(super) const NOW: i64 = 1_699_574_400;
 
+    /// Asserts that LIST `line` reads as one entry with these name, kind, size and mtime;
+    /// returns it for further checks. The one row check of every format's table test.
+    pub(super) fn assert_reads(
+        line: &str,
+        name: &str,
+        kind: EntryKind,
+        size: u64,
+        mtime: Option<i64>,
+    ) -> Entry {
+        let e = parse_list_line(line, NOW)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("{line:?} read as no entry"));
+        assert_eq!(
+            (e.name.as_str(), e.kind, e.size, e.mtime),
+            (name, kind, size, mtime),
+            "{line}"
+        );
+        e
+    }
+
     pub(super) fn entry(
         name: &str,
         kind: EntryKind,

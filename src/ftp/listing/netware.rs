@@ -38,7 +38,7 @@ pub(super) fn parse_netware(text: &str, now_unix: i64) -> Attempt {
 #[cfg(test)]
 mod tests {
     use super::super::parse_list_line;
-    use super::super::tests::NOW;
+    use super::super::tests::{NOW, assert_reads};
     use super::*;
 
     #[test]
@@ -53,12 +53,7 @@ mod tests {
             ("d [--------] sys 0 Jan  2  1999 SYSTEM", "SYSTEM", Dir, 0, 915_235_200),
         ];
         for &(line, name, kind, size, mtime) in cases {
-            let e = parse_list_line(line, NOW).unwrap().unwrap();
-            assert_eq!(
-                (e.name.as_str(), e.kind, e.size, e.mtime),
-                (name, kind, size, Some(mtime)),
-                "{line}"
-            );
+            assert_reads(line, name, kind, size, Some(mtime));
         }
         for line in [
             "d [RWCEAFMS] admin 512 Oct 20 12:30",

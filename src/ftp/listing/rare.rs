@@ -162,8 +162,7 @@ pub(super) fn parse_nortel(text: &str, now_unix: i64) -> Attempt {
 
 #[cfg(test)]
 mod tests {
-    use super::super::parse_list_line;
-    use super::super::tests::NOW;
+    use super::super::tests::assert_reads;
     use super::*;
 
     #[test]
@@ -186,14 +185,7 @@ mod tests {
             ("router.cfg       2048  04/11/23  Sat.   12:00:00", "router.cfg", File, 2048, 1_699_099_200),
         ];
         for &(line, name, kind, size, mtime) in cases {
-            let e = parse_list_line(line, NOW)
-                .unwrap_or_else(|e| panic!("{e}"))
-                .unwrap();
-            assert_eq!(
-                (e.name.as_str(), e.kind, e.size, e.mtime),
-                (name, kind, size, Some(mtime)),
-                "{line}"
-            );
+            assert_reads(line, name, kind, size, Some(mtime));
         }
     }
 }

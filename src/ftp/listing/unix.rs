@@ -190,7 +190,7 @@ pub(super) fn parse_numeric_mode(text: &str, _now_unix: i64) -> Attempt {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{NOW, entry};
+    use super::super::tests::{NOW, assert_reads, entry};
     use super::super::{parse_ftp_time, parse_list_line};
     use super::*;
 
@@ -299,14 +299,7 @@ mod tests {
             ("040755 0 0 4096 1699099200   dir mode", "dir mode", Dir, 4096, nov4),
         ];
         for &(line, name, kind, size, mtime) in cases {
-            let e = parse_list_line(line, NOW)
-                .unwrap_or_else(|e| panic!("{e}"))
-                .unwrap();
-            assert_eq!(
-                (e.name.as_str(), e.kind, e.size, e.mtime),
-                (name, kind, size, mtime),
-                "{line}"
-            );
+            assert_reads(line, name, kind, size, mtime);
         }
         for line in [
             "-rw-r--r-- 1 bob staff 12 11 4 12:00",

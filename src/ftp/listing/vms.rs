@@ -105,7 +105,7 @@ fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::NOW;
+    use super::super::tests::{NOW, assert_reads};
     use super::super::{parse_list_line, parse_listing};
     use super::*;
 
@@ -121,12 +121,7 @@ mod tests {
             ("NOTIME.DAT;2   2/8   14-MAR-2010   [X]   (RWED,RWED,,)", "NOTIME.DAT;2", File, 1024, 1_268_524_800),
         ];
         for &(line, name, kind, size, mtime) in cases {
-            let e = parse_list_line(line, NOW).unwrap().unwrap();
-            assert_eq!(
-                (e.name.as_str(), e.kind, e.size, e.mtime),
-                (name, kind, size, Some(mtime)),
-                "{line}"
-            );
+            assert_reads(line, name, kind, size, Some(mtime));
         }
         for line in [
             "Directory USERS:[ALICE]",
