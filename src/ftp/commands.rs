@@ -113,12 +113,7 @@ impl Session {
     /// use, a third of a megabyte of heap for one number.
     pub fn size(&mut self, path: &str) -> Result<u64> {
         let what = format!("size {path}");
-        check_sendable(&what, path)?;
-        let reply = self
-            .stream
-            .custom_command(format!("SIZE {path}"), &[Status::File])
-            .map_err(|e| ftp_error(what.as_str(), e))?;
-        let text = reply_text(&reply.body);
+        let text = self.file_status(&what, "SIZE", path)?;
         parse_size_reply(&text).ok_or_else(|| Error::Protocol {
             what,
             message: format!("unreadable SIZE reply: {text}"),
@@ -128,18 +123,24 @@ impl Session {
     /// The remote modification time, unix seconds UTC.
     pub fn mdtm(&mut self, path: &str) -> Result<i64> {
         let what = format!("mdtm {path}");
-        check_sendable(&what, path)?;
-        let reply = self
-            .stream
-            .custom_command(format!("MDTM {path}"), &[Status::File])
-            .map_err(|e| ftp_error(what.as_str(), e))?;
-        let text = reply_text(&reply.body);
+        let text = self.file_status(&what, "MDTM", path)?;
         text.get(4..)
             .and_then(|value| listing::parse_ftp_time(value.trim()))
             .ok_or_else(|| Error::Protocol {
                 what,
                 message: format!("unreadable MDTM reply: {text}"),
             })
+    }
+
+    /// `VERB path` answered with 213 (RFC 3659 SIZE and MDTM): the reply as one line of text,
+    /// or the refusal as an error about `what`.
+    fn file_status(&mut self, what: &str, verb: &str, path: &str) -> Result<String> {
+        check_sendable(what, path)?;
+        let reply = self
+            .stream
+            .custom_command(format!("{verb} {path}"), &[Status::File])
+            .map_err(|e| ftp_error(what, e))?;
+        Ok(reply_text(&reply.body))
     }
 
     /// Sets the remote mtime with MFMT where offered, else 2-arg MDTM (vsftpd). Returns
