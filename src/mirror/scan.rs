@@ -150,7 +150,7 @@ impl Walker<'_> {
                 self.result.unreadable.push(child);
                 continue;
             };
-            let inode = inode(&meta);
+            let inode = crate::transfer::identity(&meta);
             if kind == Kind::Dir && inode.is_some_and(|id| self.ancestors.contains(&id)) {
                 self.skip(&child, &entry.path(), "symlink loop");
                 continue;
@@ -207,15 +207,13 @@ fn count_below(dir: &Path) -> usize {
     count
 }
 
+/// The identity of what `path` names (see `transfer::identity`; None on Windows, where a
+/// moved file is uploaded again and the old one deleted).
 fn identity(path: &Path) -> Option<u64> {
-    fs::metadata(path).ok().as_ref().and_then(inode)
-}
-
-/// A rename keeps (dev, ino): the pair identifies a file across moves within one disk.
-/// None on Windows (std exposes no file id): no rename detection there; a moved file is
-/// uploaded again and the old one deleted.
-fn inode(meta: &std::fs::Metadata) -> Option<u64> {
-    crate::transfer::identity(meta)
+    fs::metadata(path)
+        .ok()
+        .as_ref()
+        .and_then(crate::transfer::identity)
 }
 
 #[cfg(test)]
