@@ -14,7 +14,6 @@ use std::fmt;
 use std::iter::Peekable;
 use std::ops::{Bound, Deref, DerefMut};
 
-
 /// Whether an entry is a regular file or a directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {

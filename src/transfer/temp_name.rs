@@ -89,7 +89,10 @@ pub fn aside(remote: &str, process: &str, serial: u64) -> String {
 }
 
 fn sibling(remote: &str, process: &str, serial: u64, marker: &str) -> String {
-    let temp = format!("{PREFIX}{process}-{serial}-{marker}-{}", path::file_name(remote));
+    let temp = format!(
+        "{PREFIX}{process}-{serial}-{marker}-{}",
+        path::file_name(remote)
+    );
     match path::parent(remote) {
         "" => temp,
         dir => path::join(dir, &temp),
@@ -135,7 +138,9 @@ fn all_digits(s: &str) -> bool {
 }
 
 fn all_hex(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 /// True when `path` is a temporary of another process (`ours` is this one's tag) that the
@@ -158,10 +163,16 @@ mod tests {
     #[test]
     fn formats_beside_the_final_name() {
         let table = [
-            ("/a/b.txt", "/a/.ftpsh-part-12x0000beef-3-0123456789abcdef-b.txt"),
+            (
+                "/a/b.txt",
+                "/a/.ftpsh-part-12x0000beef-3-0123456789abcdef-b.txt",
+            ),
             ("b.txt", ".ftpsh-part-12x0000beef-3-0123456789abcdef-b.txt"),
             ("/b", "/.ftpsh-part-12x0000beef-3-0123456789abcdef-b"),
-            ("a/b/c-d", "a/b/.ftpsh-part-12x0000beef-3-0123456789abcdef-c-d"),
+            (
+                "a/b/c-d",
+                "a/b/.ftpsh-part-12x0000beef-3-0123456789abcdef-c-d",
+            ),
         ];
         for (remote, want) in table {
             let got = upload(remote, "12x0000beef", 3, FP);
@@ -186,8 +197,14 @@ mod tests {
             })
         };
         let table: &[(&str, Option<TempName>)] = &[
-            (".ftpsh-part-12x0000beef-3-0123456789abcdef-b.txt", up("b.txt")),
-            ("d/.ftpsh-part-12x0000beef-3-0123456789abcdef-a-b-c", up("a-b-c")),
+            (
+                ".ftpsh-part-12x0000beef-3-0123456789abcdef-b.txt",
+                up("b.txt"),
+            ),
+            (
+                "d/.ftpsh-part-12x0000beef-3-0123456789abcdef-a-b-c",
+                up("a-b-c"),
+            ),
             (
                 ".ftpsh-part-12x0000beef-3-old-b.txt",
                 Some(TempName {
@@ -238,7 +255,10 @@ mod tests {
         assert_eq!(base, Fingerprint::of(100, at(1_700_000_000, 5), Some(7)));
         // A stable value: a temporary left by one build is resumed by the next.
         // (FNV-1a of 32 zero bytes, as any FNV implementation computes it.)
-        assert_eq!(Fingerprint::of(0, UNIX_EPOCH, None).0, 0x0c82_1078_4d8a_f5a5);
+        assert_eq!(
+            Fingerprint::of(0, UNIX_EPOCH, None).0,
+            0x0c82_1078_4d8a_f5a5
+        );
         for other in [
             Fingerprint::of(101, at(1_700_000_000, 5), Some(7)),
             Fingerprint::of(100, at(1_700_000_001, 5), Some(7)),
