@@ -283,6 +283,7 @@ mod tests {
             mtime,
             mtime_exact: exact,
             link_target: None,
+            mode: None,
             raw: String::new(),
         }
     }

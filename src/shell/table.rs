@@ -2,7 +2,7 @@
 //! Dispatch, arity errors, completion and `help` all read it.
 
 use super::state::Shell;
-use super::{cmd_local, cmd_mirror, cmd_remote, cmd_session, cmd_transfer};
+use super::{cmd_chmod, cmd_local, cmd_mirror, cmd_remote, cmd_session, cmd_transfer};
 use crate::error::{Error, Result};
 
 /// What the words after the command name are, for completion.
@@ -180,6 +180,16 @@ pub static COMMANDS: &[Command] = &[
         "rm [-r] [-f] PATH...",
         [Remote],
         cmd_remote::rm
+    ),
+    cmd!(
+        "chmod",
+        [],
+        Some("R"),
+        2,
+        None,
+        "chmod [-R] MODE PATH...",
+        [Other, Remote],
+        cmd_chmod::chmod
     ),
     cmd!(
         "rnfr",
