@@ -13,13 +13,14 @@ use super::plan::{self, PlanOptions};
 use super::pool::Pool;
 use super::scan;
 use super::state;
-use super::tree::{self, Kind, RemoteTree, Snapshot};
+use super::tree::{Kind, RemoteTree, Snapshot};
 use super::watch::ChangeWatch;
 use crate::error::{Error, Result};
 use crate::ftp::{ConnectParams, Session};
 use crate::journal::Journal;
 use crate::progress::Bar;
 use crate::progress::Printer;
+use crate::transfer::temp_name;
 
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -36,7 +37,7 @@ const TORN_WALK_RETRIES: usize = 3;
 /// A remote tree with this many folders is listed over every connection of the pool.
 const WIDE_LISTING_FOLDERS: usize = 8;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct MirrorOptions {
     pub once: bool,
     pub dry_run: bool,
@@ -277,26 +278,12 @@ impl Jobs {
     }
 }
 
-/// Upload temporaries younger than this may belong to an upload still running elsewhere
-/// (another ftpsh, another machine): they are left alone until they are older.
-const TEMP_MIN_AGE: i64 = 600;
-
-/// Other processes' temporaries that the server dates within the last `TEMP_MIN_AGE`
-/// seconds (LIST dates included: minutes are precise enough for this). Ours (the tag starts
-/// with this process's pid and nonce) are leftovers of our own failed attempts: always
-/// cleaned. Undated ones are taken as stale.
+/// Other processes' temporaries that may belong to an upload still running
+/// ([`temp_name::busy_elsewhere`]).
 fn young_temps(tree: &RemoteTree, now: i64) -> Vec<String> {
-    let ours = format!(
-        "{}{}-",
-        crate::ftp::path::TEMP_PREFIX,
-        crate::transfer::process_tag()
-    );
+    let ours = crate::transfer::process_tag();
     tree.iter()
-        .filter(|(rel, e)| {
-            tree::is_temp(rel)
-                && !tree::file_name(rel).starts_with(&ours)
-                && e.mtime.is_some_and(|t| t > now - TEMP_MIN_AGE)
-        })
+        .filter(|(rel, e)| temp_name::busy_elsewhere(rel, e.mtime, now, ours))
         .map(|(rel, _)| rel.to_string())
         .collect()
 }

@@ -34,6 +34,7 @@ use std::iter::Peekable;
 
 use super::filter::Filter;
 use super::tree::{self, Kind, LocalEntry, RelPath, RemoteEntry, RemoteTree, Snapshot};
+use crate::transfer::temp_name;
 
 /// One remote operation. Paths are relative to the mirror root (a [`RelPath`] rather than
 /// a `String`: a plan holds one action per file to send).
@@ -247,13 +248,13 @@ fn considered(filter: &Filter, path: &str) -> bool {
 
 /// `path` or one of its ancestors has a temp name.
 fn in_temp(path: &str) -> bool {
-    tree::is_temp(path) || tree::ancestors(path).any(tree::is_temp)
+    temp_name::is_temp(path) || tree::ancestors(path).any(temp_name::is_temp)
 }
 
 /// A temp upload leftover in a directory the walker descends into.
 fn is_stray_temp(filter: &Filter, path: &str) -> bool {
-    tree::is_temp(path)
-        && !tree::ancestors(path).any(tree::is_temp)
+    temp_name::is_temp(path)
+        && !tree::ancestors(path).any(temp_name::is_temp)
         && filter.descend(tree::parent(path).unwrap_or(""))
 }
 

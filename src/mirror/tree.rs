@@ -14,8 +14,6 @@ use std::fmt;
 use std::iter::Peekable;
 use std::ops::{Bound, Deref, DerefMut};
 
-use crate::ftp::path::TEMP_PREFIX;
-
 /// Whether an entry is a regular file or a directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -195,11 +193,6 @@ pub fn move_subtree<V: Compact>(tree: &mut PathMap<V>, from: &str, to: &str) {
             tree.insert(format!("{to}{}", &old[from.len()..]), entry);
         }
     }
-}
-
-/// True when the file name of `rel` is a temporary upload name.
-pub fn is_temp(rel: &str) -> bool {
-    file_name(rel).starts_with(TEMP_PREFIX)
 }
 
 /// Paths up to this many bytes live inside a [`RelPath`]; most do ("docs/img/logo.png").
@@ -773,30 +766,5 @@ mod tests {
         let copy: PathMap<i32> = model.iter().map(|(k, v)| (k, *v)).collect();
         assert_eq!(copy, map);
         assert!(!map.contains_key("nothing"));
-    }
-
-    #[test]
-    fn temp_names() {
-        let table = [
-            ("a/b.txt", "x1", "a/.ftpsh-part-x1-b.txt"),
-            ("b.txt", "7", ".ftpsh-part-7-b.txt"),
-            ("a/b/c", "t", "a/b/.ftpsh-part-t-c"),
-        ];
-        for (rel, tag, want) in table {
-            let got = crate::ftp::path::temp_sibling(rel, tag);
-            assert_eq!(got, want, "temp_sibling({rel:?}, {tag:?})");
-            assert!(is_temp(&got), "{got:?} must be a temp name");
-            assert_eq!(parent(&got), parent(rel), "temp stays in the target dir");
-        }
-        for (rel, want) in [
-            (".ftpsh-part-1-x", true),
-            ("a/.ftpsh-part-1-x", true),
-            (".ftpsh-part-", true),
-            ("a/x", false),
-            (".ftpsh-part-1-x/child", false),
-            ("x.ftpsh-part-1", false),
-        ] {
-            assert_eq!(is_temp(rel), want, "is_temp({rel:?})");
-        }
     }
 }
