@@ -291,7 +291,7 @@ fn spread_over_folders(uploads: Vec<&Action>) -> Vec<&Action> {
     let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for action in uploads {
         let folder = match action {
-            Action::Upload { path, .. } => tree::parent(path).unwrap_or(""),
+            Action::Upload { path, .. } => path::parent(path),
             _ => "",
         };
         let slot = *index.entry(folder).or_insert_with(|| {

@@ -294,7 +294,7 @@ fn young_temps(tree: &RemoteTree, now: i64) -> Vec<String> {
     tree.iter()
         .filter(|(rel, e)| {
             tree::is_temp(rel)
-                && !tree::file_name(rel).starts_with(&ours)
+                && !crate::ftp::path::file_name(rel).starts_with(&ours)
                 && e.mtime.is_some_and(|t| t > now - TEMP_MIN_AGE)
         })
         .map(|(rel, _)| rel.to_string())

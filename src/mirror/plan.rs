@@ -34,6 +34,7 @@ use std::iter::Peekable;
 
 use super::filter::Filter;
 use super::tree::{self, Kind, LocalEntry, RelPath, RemoteEntry, RemoteTree, Snapshot};
+use crate::ftp::path;
 
 /// One remote operation. Paths are relative to the mirror root (a [`RelPath`] rather than
 /// a `String`: a plan holds one action per file to send).
@@ -247,14 +248,14 @@ fn considered(filter: &Filter, path: &str) -> bool {
 
 /// `path` or one of its ancestors has a temp name.
 fn in_temp(path: &str) -> bool {
-    tree::is_temp(path) || tree::ancestors(path).any(tree::is_temp)
+    tree::is_temp(path) || path::ancestors(path).any(tree::is_temp)
 }
 
 /// A temp upload leftover in a directory the walker descends into.
 fn is_stray_temp(filter: &Filter, path: &str) -> bool {
     tree::is_temp(path)
-        && !tree::ancestors(path).any(tree::is_temp)
-        && filter.descend(tree::parent(path).unwrap_or(""))
+        && !path::ancestors(path).any(tree::is_temp)
+        && filter.descend(path::parent(path))
 }
 
 /// The remote file provably holds what the local one holds: same size and mtime, and, when
@@ -320,8 +321,8 @@ fn add_unique<V>(idx: &mut HashMap<(Kind, u64), Option<V>>, key: (Kind, u64), va
 /// Deepest first; files before directories at the same depth; then by path.
 fn sort_for_delete(doomed: &mut [(String, Kind)]) {
     doomed.sort_by(|(pa, ka), (pb, kb)| {
-        tree::depth(pb)
-            .cmp(&tree::depth(pa))
+        path::depth(pb)
+            .cmp(&path::depth(pa))
             .then_with(|| (*ka == Kind::Dir).cmp(&(*kb == Kind::Dir)))
             .then_with(|| pa.cmp(pb))
     });
@@ -472,7 +473,7 @@ impl<'a> Planner<'a> {
     fn walk_local(&mut self) {
         let (local, filter) = (self.local, self.filter);
         for (path, entry) in local.iter().filter(|(path, _)| considered(filter, path)) {
-            if tree::ancestors(path).any(|a| self.skipped.contains(a)) {
+            if path::ancestors(path).any(|a| self.skipped.contains(a)) {
                 continue;
             }
             let remote_kind = self.vt.get(path).map(|e| e.kind);
@@ -527,7 +528,7 @@ impl<'a> Planner<'a> {
         let mut blocked: HashSet<&str> = HashSet::new();
         for (path, _) in self.vt.iter() {
             if !considered(self.filter, path) {
-                blocked.extend(tree::ancestors(path));
+                blocked.extend(path::ancestors(path));
             }
         }
         let mut doomed: Vec<(String, Kind)> = self
@@ -538,7 +539,7 @@ impl<'a> Planner<'a> {
                 considered(self.filter, path)
                     && self.filter.may_delete(path)
                     && self.local_entry(path).is_none()
-                    && !tree::ancestors(path).any(|a| self.skipped.contains(a))
+                    && !path::ancestors(path).any(|a| self.skipped.contains(a))
                     && !holds_kept
             })
             .map(|(path, entry)| (path.to_owned(), entry.kind))
@@ -594,7 +595,7 @@ impl<'a> Planner<'a> {
         let targets: HashSet<(Kind, u64)> = local()
             .filter(|(path, _)| {
                 !self.vt.base.contains_key(path)
-                    || tree::ancestors(path)
+                    || path::ancestors(path)
                         .any(|a| self.local_entry(a).is_none_or(|l| l.kind == Kind::File))
             })
             .map(|(_, key)| key)
@@ -647,10 +648,10 @@ impl<'a> Planner<'a> {
             && from != path
             && self.local_entry(from).is_none()
             && considered(self.filter, from)
-            && !tree::ancestors(from)
+            && !path::ancestors(from)
                 .any(|a| self.local_entry(a).is_some_and(|l| l.kind == Kind::File))
-            && !tree::is_under(path, from)
-            && !tree::is_under(from, path);
+            && !path::is_under(path, from)
+            && !path::is_under(from, path);
         usable.then(|| from.clone())
     }
 

@@ -67,7 +67,7 @@ pub fn list_remote(
                     crate::escape::quoted(&entry.name)
                 ),
             })?;
-            let rel = tree::join(dir, name);
+            let rel = path::join(dir, name);
             if name.contains(char::REPLACEMENT_CHARACTER) {
                 undecodable.push(rel.clone());
             } else if entry.kind == EntryKind::Dir {
