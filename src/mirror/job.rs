@@ -1,6 +1,6 @@
 //! Job: a mirror running in its own thread with its own connection; status and stop.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -13,7 +13,7 @@ use super::plan::{self, PlanOptions};
 use super::pool::Pool;
 use super::scan;
 use super::state;
-use super::tree::{self, Kind, RemoteTree, Snapshot};
+use super::tree::{Kind, RemoteTree, Snapshot};
 use super::watch::ChangeWatch;
 use crate::error::{Error, Result};
 use crate::ftp::{ConnectParams, Session};
@@ -275,30 +275,6 @@ impl Jobs {
             .iter()
             .any(|j| matches!(j.status().state, JobState::Failed(_)))
     }
-}
-
-/// Upload temporaries younger than this may belong to an upload still running elsewhere
-/// (another ftpsh, another machine): they are left alone until they are older.
-const TEMP_MIN_AGE: i64 = 600;
-
-/// Other processes' temporaries that the server dates within the last `TEMP_MIN_AGE`
-/// seconds (LIST dates included: minutes are precise enough for this). Ours (the tag starts
-/// with this process's pid and nonce) are leftovers of our own failed attempts: always
-/// cleaned. Undated ones are taken as stale.
-fn young_temps(tree: &RemoteTree, now: i64) -> Vec<String> {
-    let ours = format!(
-        "{}{}-",
-        crate::ftp::path::TEMP_PREFIX,
-        crate::transfer::process_tag()
-    );
-    tree.iter()
-        .filter(|(rel, e)| {
-            tree::is_temp(rel)
-                && !crate::ftp::path::file_name(rel).starts_with(&ours)
-                && e.mtime.is_some_and(|t| t > now - TEMP_MIN_AGE)
-        })
-        .map(|(rel, _)| rel.to_string())
-        .collect()
 }
 
 /// For an error that ends a job: what the user can do about it.
@@ -757,27 +733,42 @@ impl Runner {
             allow_mass_delete: self.spec.options.allow_mass_delete,
             root_moved: matches!((self.accepted_device, device), (Some(was), Some(now)) if was != now),
         };
-        self.recheck_fresh(&mut tree, scan_started);
-        // Another upload's temporary is not ours to clean: out of sight until it is old.
-        for temp in young_temps(&tree, crate::clock::unix_seconds(scan_started)) {
-            tree.remove(&temp);
-        }
+        let untrusted = self.recheck_fresh(scan_started);
         let filter = self
             .filter
             .protecting(&scan.unreadable)
             .protecting(&self.undecodable)
             .keeping(&self.partial);
-        let plan::Plan { actions, held } =
-            match plan::plan(&scan.snapshot, &tree, &filter, &options) {
-                Ok(plan) => plan,
-                Err(err) => {
-                    // Refused (too many deletes): nothing to retry until the tree changes.
-                    self.tree = Some(tree);
-                    self.settled = Some(scan.snapshot);
-                    self.report_problems(&[err.to_string()]);
-                    return Ok(false);
+        let inputs = plan::Inputs {
+            local: &scan.snapshot,
+            remote: &tree,
+            filter: &filter,
+            options,
+            now: crate::clock::unix_seconds(scan_started),
+            own_tag: crate::transfer::process_tag(),
+            untrusted: &untrusted,
+        };
+        let plan = match plan::plan(&inputs) {
+            Ok(plan) => plan,
+            Err(err) => {
+                // Refused (too many deletes): nothing to retry until the tree changes. What
+                // was learnt about the times stays learnt.
+                for rel in &untrusted {
+                    if let Some(mut entry) = tree.get_mut(rel) {
+                        entry.mtime = None;
+                    }
                 }
-            };
+                self.tree = Some(tree);
+                self.settled = Some(scan.snapshot);
+                self.report_problems(&[err.to_string()]);
+                return Ok(false);
+            }
+        };
+        // Another upload's temporary is not ours to clean: out of sight until it is old.
+        for temp in &plan.foreign_temps {
+            tree.remove(temp);
+        }
+        let held = plan.held.clone();
         // Deletes held for a moved root keep the old device: the next pass holds them too,
         // until the user confirms or the mount is back.
         let device_changed = self.accepted_device != device;
@@ -791,23 +782,20 @@ impl Runner {
             self.hold(held);
         }
         if self.spec.options.dry_run {
-            for action in &actions {
+            for action in plan.actions() {
                 (self.printer)(describe_plan(action));
             }
             self.say(&format!(
                 "dry run: {} actions, nothing changed",
-                actions.len()
+                plan.actions().count()
             ));
             return Ok(true);
         }
         self.set_state(JobState::Syncing);
-        let report = if actions.is_empty() {
+        let report = if plan.is_empty() {
             Report::default()
         } else {
-            let uploads = actions
-                .iter()
-                .filter(|a| matches!(a, plan::Action::Upload { .. }))
-                .count();
+            let uploads = plan.uploads.len();
             self.connect(uploads.clamp(1, self.spec.options.parallel))?;
             // A job run in the foreground (--once) shows its uploads on a bar.
             let bar = (self.id == 0 && uploads > 1).then(|| Bar::files("mirror", uploads as u64));
@@ -827,7 +815,7 @@ impl Runner {
                 fresh_after: crate::clock::unix_seconds(scan_started) - 1,
                 follow_links: self.spec.options.follow_links,
             };
-            applier.apply(&mut self.pool.ready, &actions, &scan.snapshot, &mut tree)
+            applier.apply(&mut self.pool.ready, &plan, &scan.snapshot, &mut tree)
         };
         // Nothing is in flight any more: quitting now interrupts nothing.
         self.set_state(JobState::Idle);
@@ -905,26 +893,26 @@ impl Runner {
         true
     }
 
-    /// Files sent in the same second as they were last modified: if their exact mtime moved
-    /// since (an edit the seconds cannot show), mark them for sending again; once their
-    /// second is past, forget them.
-    fn recheck_fresh(&mut self, tree: &mut RemoteTree, now: SystemTime) {
+    /// Files sent in the same second as they were last modified: those whose exact mtime
+    /// moved since (an edit the seconds cannot show) are returned, for the plan to send
+    /// again; once their second is past, they are forgotten.
+    fn recheck_fresh(&mut self, now: SystemTime) -> HashSet<String> {
         let recent = crate::clock::unix_seconds(now) - 1;
         let root = self.spec.local.clone();
+        let mut moved = HashSet::new();
         self.fresh.retain(|rel, sent| {
             let current = std::fs::metadata(local_file(&root, rel)).and_then(|m| m.modified());
             match current {
                 Ok(modified) if modified == *sent => crate::clock::unix_seconds(modified) >= recent,
                 Ok(_) => {
-                    if let Some(mut entry) = tree.get_mut(rel.as_str()) {
-                        entry.mtime = None;
-                    }
+                    moved.insert(rel.clone());
                     false
                 }
                 // Gone or moved: the plan sees that by itself (a move stays a rename).
                 Err(_) => false,
             }
         });
+        moved
     }
 
     fn record_pass(&self, report: &Report, took: Duration) {
