@@ -109,20 +109,6 @@ pub fn ancestors(rel: &str) -> impl Iterator<Item = &str> {
     std::iter::successors(folder(rel), |p| folder(p))
 }
 
-/// Uploads are written under this prefix in the target directory, then renamed onto the
-/// final name, so no one ever sees a half-written file under its real name.
-pub const TEMP_PREFIX: &str = ".ftpsh-part-";
-
-/// The temporary sibling of `remote` used while uploading it; `tag` keeps concurrent
-/// uploads of the same name apart.
-pub fn temp_sibling(remote: &str, tag: &str) -> String {
-    let temp = format!("{TEMP_PREFIX}{tag}-{}", file_name(remote));
-    match parent(remote) {
-        "" => temp,
-        dir => join(dir, &temp),
-    }
-}
-
 /// Checks that a name from a server listing is one component of a remote path, as the
 /// mirror needs it: it joins the name to its folder and sends it back in commands, so `/`,
 /// `.`, `..`, an empty name or NUL could make it act outside that folder. A backslash or a
@@ -268,13 +254,6 @@ mod tests {
                 "ancestors({rel:?})"
             );
         }
-    }
-
-    #[test]
-    fn temp_siblings_stay_in_the_same_directory() {
-        assert_eq!(temp_sibling("/a/b.txt", "7"), "/a/.ftpsh-part-7-b.txt");
-        assert_eq!(temp_sibling("b.txt", "7"), ".ftpsh-part-7-b.txt");
-        assert_eq!(temp_sibling("/b", "x"), "/.ftpsh-part-x-b");
     }
 
     #[test]

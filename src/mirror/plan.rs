@@ -4,7 +4,7 @@
 //! filter. The plan is built by simulating the actions on a virtual copy of the remote tree:
 //!
 //! 0. What the remote listing shows is not all trusted: another process's temporary upload
-//!    younger than [`TEMP_MIN_AGE`] may be an upload still running elsewhere (another ftpsh,
+//!    younger than [`temp_name::MIN_AGE`] may be an upload still running elsewhere (another ftpsh,
 //!    another machine): it is left alone ([`Plan::foreign_temps`]) until it is older, and
 //!    its folder with it (it is not considered, like any temp-named entry). Files
 //!    the job sent within their own mtime second and whose exact mtime moved since
@@ -43,8 +43,9 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use super::filter::Filter;
-use super::tree::{self, Kind, LocalEntry, RelPath, RemoteEntry, RemoteTree, Snapshot};
-use crate::ftp::path::{self, TEMP_PREFIX};
+use super::tree::{Kind, LocalEntry, RelPath, RemoteEntry, RemoteTree, Snapshot};
+use crate::ftp::path;
+use crate::transfer::temp_name;
 use virtual_tree::Virtual;
 use walk::Planner;
 
@@ -94,10 +95,6 @@ pub struct PlanOptions {
 pub const MASS_DELETE_MIN_FILES: usize = 10;
 /// ...of which a pass would delete this share (percent) or more is a mass delete.
 pub const MASS_DELETE_PERCENT: usize = 90;
-
-/// Upload temporaries younger than this (seconds) may belong to an upload still running
-/// elsewhere (another ftpsh, another machine): they are left alone until they are older.
-pub const TEMP_MIN_AGE: i64 = 600;
 
 /// Everything a plan decides on.
 #[derive(Debug, Clone, Copy)]
@@ -222,14 +219,11 @@ pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
         own_tag,
         untrusted,
     } = *input;
-    let spare = Spare {
-        own: format!("{TEMP_PREFIX}{own_tag}-"),
-        now,
-    };
+    let spare = Spare { own_tag, now };
     let mut structure = Vec::new();
     let mut foreign_temps = Vec::new();
     for (path, entry) in remote {
-        if !tree::is_temp(path) {
+        if !temp_name::is_temp(path) {
             continue;
         }
         if spare.spares(path, entry) {
@@ -295,23 +289,19 @@ pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
     })
 }
 
-/// Which temporaries are someone else's upload in flight, to be left alone.
-struct Spare {
-    /// The start of our own temporaries' names: leftovers of our own failed attempts.
-    own: String,
+/// Which temporaries are someone else's upload in flight, to be left alone (see
+/// [`temp_name::busy_elsewhere`]): they stay where they are, and keep their folder.
+struct Spare<'a> {
+    /// This process's tag: our own temporaries are leftovers of our own failed attempts.
+    own_tag: &'a str,
     now: i64,
 }
 
-impl Spare {
-    /// A temporary of another process that the server dates within the last
-    /// [`TEMP_MIN_AGE`] seconds (LIST dates included: minutes are precise enough for this).
-    /// Undated ones are taken as stale. It stays where it is, and keeps its folder.
+impl Spare<'_> {
     fn spares(&self, path: &str, entry: RemoteEntry) -> bool {
-        !path::file_name(path).starts_with(&self.own)
-            && entry.mtime.is_some_and(|t| t > self.now - TEMP_MIN_AGE)
+        temp_name::busy_elsewhere(path, entry.mtime, self.now, self.own_tag)
     }
 }
-
 /// The mass-delete guard: the final deletes (`deletes`) are held unless confirmed when the
 /// local root moved to another device, when the local tree holds no file while the remote
 /// holds some, or when they remove every remote file, or `MASS_DELETE_PERCENT` % or more of
@@ -362,13 +352,13 @@ fn considered(filter: &Filter, path: &str) -> bool {
 
 /// `path` or one of its ancestors has a temp name.
 fn in_temp(path: &str) -> bool {
-    tree::is_temp(path) || path::ancestors(path).any(tree::is_temp)
+    temp_name::is_temp(path) || path::ancestors(path).any(temp_name::is_temp)
 }
 
 /// A temp upload leftover in a directory the walker descends into.
 fn is_stray_temp(filter: &Filter, path: &str) -> bool {
-    tree::is_temp(path)
-        && !path::ancestors(path).any(tree::is_temp)
+    temp_name::is_temp(path)
+        && !path::ancestors(path).any(temp_name::is_temp)
         && filter.descend(path::parent(path))
 }
 

@@ -25,7 +25,7 @@ pub(super) struct Planner<'a> {
     /// The server's zone offset for listed times (see [`zone_offset`]).
     pub(super) offset: i64,
     /// Other processes' young temporaries, left alone.
-    pub(super) spare: super::Spare,
+    pub(super) spare: super::Spare<'a>,
     pub(super) filter: &'a Filter,
     pub(super) opts: &'a PlanOptions,
     /// Only its considered entries count (`local_entry`).

@@ -73,15 +73,15 @@ fn rule5_temps() {
         },
         Case {
             name: "another process's young temp is left alone, and keeps its folder",
-            remote: &["d p", "f p/.ftpsh-part-9x1-a 1 100000", "f p/x 1 1"],
+            remote: &["d p", "f p/.ftpsh-part-9x1-1-old-a 1 100000", "f p/x 1 1"],
             want: Ok(&["rm p/x"]),
-            foreign: &["p/.ftpsh-part-9x1-a"],
+            foreign: &["p/.ftpsh-part-9x1-1-old-a"],
             ..BASE
         },
         Case {
             name: "our own young temp is a leftover of our own attempt: removed",
-            remote: &["f .ftpsh-part-own-a 1 100000"],
-            want: Ok(&["rmtemp .ftpsh-part-own-a"]),
+            remote: &["f .ftpsh-part-1x1-7-old-a 1 100000"],
+            want: Ok(&["rmtemp .ftpsh-part-1x1-7-old-a"]),
             ..BASE
         },
         Case {
@@ -89,6 +89,12 @@ fn rule5_temps() {
             remote: &["f .ftpsh-part-9-a 1 99400", "f .ftpsh-part-9-b 1 99401"],
             want: Ok(&["rmtemp .ftpsh-part-9-a"]),
             foreign: &[".ftpsh-part-9-b"],
+            ..BASE
+        },
+        Case {
+            name: "a young temp of a form this version does not parse is not ours: spared",
+            remote: &["f .ftpsh-part-1x1-a 1 100000"],
+            foreign: &[".ftpsh-part-1x1-a"],
             ..BASE
         },
         Case {

@@ -112,7 +112,7 @@ struct Case {
 /// "Now" for every table: remote temporaries dated 1 are old, those dated `NOW` young.
 const NOW: i64 = 100_000;
 /// This process's upload tag in the tables.
-const OWN_TAG: &str = "own";
+const OWN_TAG: &str = "1x1";
 
 /// The tables list a plan's actions in walk order: temps, then mkdir/rename/upload in path
 /// order, then the final deletes. A plan hands them over in phases: everything up to the
