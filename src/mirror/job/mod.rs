@@ -23,7 +23,7 @@ mod status;
 
 pub use status::{JobState, JobStatus};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct MirrorOptions {
     pub once: bool,
     pub dry_run: bool,
