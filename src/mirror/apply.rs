@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
+use super::download;
 use super::plan::{Action, Plan};
 use super::tree::{self, Kind, RemoteEntry, RemoteTree, Snapshot};
 use crate::error::{Error, Result};
@@ -42,6 +43,8 @@ pub struct Report {
     pub deletes_postponed: usize,
     /// The connection broke: the caller reconnects and re-lists.
     pub connection_lost: bool,
+    /// A download mirror's pass: files were fetched, not sent.
+    pub download: bool,
     /// `mirror stop` arrived; the pass ended after the action in flight.
     pub stopped: bool,
 }
@@ -52,8 +55,13 @@ impl Report {
     }
 
     pub fn summary(&self) -> String {
+        let moved = if self.download {
+            "downloaded"
+        } else {
+            "uploaded"
+        };
         let mut parts = vec![format!(
-            "{} uploaded ({} bytes), {} renamed, {} deleted, {} dirs created",
+            "{} {moved} ({} bytes), {} renamed, {} deleted, {} dirs created",
             self.uploads, self.bytes, self.renames, self.deletes, self.mkdirs
         )];
         if !self.errors.is_empty() {
@@ -87,12 +95,17 @@ pub struct Applier<'a> {
     pub fresh_after: i64,
     /// The walk followed symbolic links (`--follow-links`), so uploads follow them too.
     pub follow_links: bool,
+    /// A download mirror (`mirror --download`): the plan's source is the remote tree and
+    /// its actions write into LOCAL; this is LOCAL as the pass saw it, what a file must
+    /// still be for a fetch to replace it or a delete to remove it.
+    pub download: Option<&'a RemoteTree>,
 }
 
 /// What a successful action did, for the tree and the report.
 enum Done {
     Plain,
     Uploaded(transfer::Uploaded),
+    Fetched(download::local::Fetched),
 }
 
 type Outcome = Result<Done>;
@@ -114,7 +127,10 @@ impl Applier<'_> {
         local: &Snapshot,
         tree: &mut RemoteTree,
     ) -> Report {
-        let mut report = Report::default();
+        let mut report = Report {
+            download: self.download.is_some(),
+            ..Report::default()
+        };
         let phases = [
             (plan.structure.iter().collect(), false),
             (spread_over_folders(plan.uploads.iter().collect()), true),
@@ -211,11 +227,18 @@ impl Applier<'_> {
         if let (Some(tick), Action::Upload { .. }) = (self.on_upload, action) {
             tick();
         }
-        let (verb, rel) = describe(action);
+        let (verb, rel) = describe(action, self.download.is_some());
         let ms = started.elapsed().as_millis();
         let job = self.job;
         let line = match &outcome {
             Ok(Done::Uploaded(done)) => {
+                format!(
+                    "job={job} {verb} {} bytes={} ms={ms} ok",
+                    quoted(&rel),
+                    done.bytes
+                )
+            }
+            Ok(Done::Fetched(done)) => {
                 format!(
                     "job={job} {verb} {} bytes={} ms={ms} ok",
                     quoted(&rel),
@@ -242,6 +265,9 @@ impl Applier<'_> {
     }
 
     fn execute(&self, session: &mut Session, action: &Action, local: &Snapshot) -> Outcome {
+        if let Some(seen) = self.download {
+            return self.execute_download(session, action, local, seen);
+        }
         match action {
             Action::Mkdir(rel) => session.ensure_dir(&self.remote(rel))?,
             Action::Upload { path: rel, .. } => {
@@ -261,6 +287,37 @@ impl Applier<'_> {
                 session.delete(&self.remote(rel))?;
             }
             Action::RemoveDir(rel) => session.rmdir(&self.remote(rel))?,
+        }
+        Ok(Done::Plain)
+    }
+}
+
+impl Applier<'_> {
+    /// A download mirror's action: the same plan, carried out in LOCAL (see
+    /// `download::local`); `source` is the remote tree, `seen` LOCAL as the pass saw it.
+    fn execute_download(
+        &self,
+        session: &mut Session,
+        action: &Action,
+        source: &Snapshot,
+        seen: &RemoteTree,
+    ) -> Outcome {
+        use download::local;
+        let root = self.local_root;
+        match action {
+            Action::Mkdir(rel) => local::mkdir(root, rel)?,
+            Action::Upload {
+                path: rel, size, ..
+            } => {
+                let mtime = source.get(rel).map(|e| e.mtime).filter(|t| *t != i64::MIN);
+                let remote = self.remote(rel);
+                let done = local::fetch(session, &remote, root, rel, *size, mtime, seen.get(rel))?;
+                return Ok(Done::Fetched(done));
+            }
+            Action::Rename { from, to } => local::rename(root, from, to)?,
+            Action::DeleteFile(rel) => local::remove_file(root, rel, seen.get(rel))?,
+            Action::RemoveTemp(rel) => local::remove_temp(root, rel)?,
+            Action::RemoveDir(rel) => local::remove_dir(root, rel)?,
         }
         Ok(Done::Plain)
     }
@@ -368,6 +425,20 @@ fn commit(
             report.deletes += 1;
             name(report, "deleted", rel);
         }
+        (Action::Upload { path: rel, .. }, Done::Fetched(done)) => {
+            tree.insert(
+                rel.clone(),
+                RemoteEntry {
+                    kind: Kind::File,
+                    size: done.bytes,
+                    mtime: Some(done.mtime),
+                    inode: done.identity.or(Some(0)),
+                },
+            );
+            report.uploads += 1;
+            report.bytes += done.bytes;
+            name(report, "fetched", rel);
+        }
         (Action::Upload { .. }, Done::Plain) => {}
     }
 }
@@ -396,10 +467,11 @@ impl Report {
     }
 }
 
-/// The journal's verb and path for an action.
-fn describe(action: &Action) -> (&'static str, String) {
+/// The journal's verb and path for an action (a download mirror's transfer is a RETR).
+fn describe(action: &Action, download: bool) -> (&'static str, String) {
     match action {
         Action::Mkdir(rel) => ("MKD", rel.to_string()),
+        Action::Upload { path, .. } if download => ("RETR", path.to_string()),
         Action::Upload { path, .. } => ("STOR", path.to_string()),
         Action::Rename { from, to } => ("RENAME", format!("{from} -> {to}")),
         Action::DeleteFile(rel) => ("DELE", rel.to_string()),
@@ -416,8 +488,8 @@ pub fn local_file(root: &Path, rel: &str) -> std::path::PathBuf {
 }
 
 /// A one-line description of an action, for --dry-run.
-pub fn describe_plan(action: &Action) -> String {
-    let (verb, rel) = describe(action);
+pub fn describe_plan(action: &Action, download: bool) -> String {
+    let (verb, rel) = describe(action, download);
     match action {
         Action::Upload { size, .. } => format!("{verb} {rel} ({size} bytes)"),
         _ => format!("{verb} {rel}"),
@@ -449,7 +521,7 @@ mod tests {
             .map(upload)
             .collect();
         let spread = spread_over_folders(actions.iter().collect());
-        let order: Vec<String> = spread.iter().map(|a| describe(a).1).collect();
+        let order: Vec<String> = spread.iter().map(|a| describe(a, false).1).collect();
         assert_eq!(order, ["a/1", "b/1", "c/1", "top", "a/2", "c/2", "a/3"]);
     }
 

@@ -17,6 +17,7 @@ use crate::progress::Printer;
 use runner::{Runner, Stopper};
 
 mod changes;
+mod download_pass;
 mod pass;
 mod runner;
 mod status;
@@ -39,6 +40,8 @@ pub struct MirrorOptions {
     pub parallel: usize,
     pub log: Option<PathBuf>,
     pub verbose: bool,
+    /// `mirror --download REMOTE LOCAL`: LOCAL becomes a copy of the remote tree.
+    pub download: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +59,8 @@ pub struct Job {
     server: String,
     pub local: String,
     pub remote: String,
+    /// A download job (`mirror --download`): REMOTE is copied into LOCAL.
+    pub download: bool,
     status: Arc<Mutex<JobStatus>>,
     stopper: Arc<Stopper>,
     thread: Option<JoinHandle<()>>,
@@ -104,6 +109,7 @@ impl Jobs {
         let runner = Runner::new(id, spec, printer)?;
         let local = runner.spec.local.display().to_string();
         let remote = runner.spec.remote.clone();
+        let download = runner.spec.options.download;
         let status = Arc::clone(&runner.status);
         let stopper = Arc::clone(&runner.stopper);
         let thread = std::thread::Builder::new()
@@ -117,6 +123,7 @@ impl Jobs {
             server,
             local,
             remote,
+            download,
             status,
             stopper,
             thread: Some(thread),

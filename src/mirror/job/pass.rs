@@ -35,6 +35,9 @@ impl Runner {
     /// failed: the next pass re-lists and retries; or a local path could not be read); Err
     /// when the connection could not be (re)established.
     pub(super) fn pass(&mut self) -> Result<bool> {
+        if self.spec.options.download {
+            return self.download_pass();
+        }
         let started = Instant::now();
         let (root, interval) = (&self.spec.local, self.spec.options.interval);
         if self
@@ -160,7 +163,7 @@ impl Runner {
         }
         if self.spec.options.dry_run {
             for action in plan.actions() {
-                (self.printer)(describe_plan(action));
+                (self.printer)(describe_plan(action, false));
             }
             self.say(&format!(
                 "dry run: {} actions, nothing changed",
@@ -191,6 +194,7 @@ impl Runner {
                 on_upload: Some(&tick),
                 fresh_after: crate::clock::unix_seconds(scan_started) - 1,
                 follow_links: self.spec.options.follow_links,
+                download: None,
             };
             applier.apply(&mut self.pool.ready, &plan, &scan.snapshot, &mut tree)
         };
