@@ -12,6 +12,7 @@ use crate::cli::positive_seconds;
 use crate::error::{Error, Result};
 use crate::escape::escape;
 use crate::ftp::path;
+use crate::ftp::rate::{self, Limit};
 use crate::mirror::job::{self, JobSpec, JobState, MirrorOptions};
 use crate::progress::Printer;
 
@@ -44,6 +45,10 @@ struct MirrorArgs {
     /// Connections used to upload and delete (default 4, or the config file's).
     #[arg(long, value_name = "N")]
     parallel: Option<usize>,
+    /// Keep this job's transfers, all its connections together, under RATE bytes per
+    /// second (500K, 2M).
+    #[arg(long, value_name = "RATE")]
+    limit_rate: Option<String>,
     /// Follow symbolic links in the local tree.
     #[arg(long)]
     follow_links: bool,
@@ -109,9 +114,13 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     }
     let summary = format!("{} -> {}", spec.local.display(), spec.remote);
     let interval = spec.options.interval;
+    let limit = spec
+        .options
+        .limit_rate
+        .map_or_else(String::new, |r| format!(", at most {}/s", rate::display(r)));
     let id = shell.jobs.start(spec, Arc::clone(&shell.printer))?;
     println!(
-        "mirror {id} started: {} (every {}s)",
+        "mirror {id} started: {} (every {}s{limit})",
         escape(&summary),
         interval.as_secs_f64()
     );
@@ -119,7 +128,15 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
 }
 
 fn spec(shell: &mut Shell, args: MirrorArgs) -> Result<JobSpec> {
-    let params = shell.params().ok_or(Error::NotConnected)?.clone();
+    let mut params = shell.params().ok_or(Error::NotConnected)?.clone();
+    let limit_rate = match &args.limit_rate {
+        Some(text) => {
+            rate::parse(text).map_err(|e| Error::usage(format!("mirror --limit-rate: {e}")))?
+        }
+        None => None,
+    };
+    // One bucket for the job: every connection it opens (or borrows) shares it.
+    params.limits = params.limits.with(limit_rate.map(Limit::new));
     let what = format!("mirror {}", args.local);
     let local = std::fs::canonicalize(&args.local).map_err(|e| Error::local(what.as_str(), e))?;
     if !local.is_dir() {
@@ -160,6 +177,7 @@ fn spec(shell: &mut Shell, args: MirrorArgs) -> Result<JobSpec> {
             parallel: args.parallel.unwrap_or(defaults.parallel).max(1),
             log: args.log.or_else(|| defaults.log.clone()),
             verbose: shell.verbose,
+            limit_rate,
         },
     })
 }
