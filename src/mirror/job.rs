@@ -37,7 +37,7 @@ const TORN_WALK_RETRIES: usize = 3;
 /// A remote tree with this many folders is listed over every connection of the pool.
 const WIDE_LISTING_FOLDERS: usize = 8;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct MirrorOptions {
     pub once: bool,
     pub dry_run: bool,
