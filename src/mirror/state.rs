@@ -284,6 +284,7 @@ mod tests {
             mtime,
             mtime_exact: exact,
             link_target: None,
+            mode: None,
             raw: String::new(),
         }
     }

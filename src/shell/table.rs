@@ -2,7 +2,7 @@
 //! Dispatch, arity errors, completion and `help` all read it.
 
 use super::state::Shell;
-use super::{cmd_local, cmd_mirror, cmd_remote, cmd_session, cmd_transfer};
+use super::{cmd_chmod, cmd_local, cmd_mirror, cmd_remote, cmd_session, cmd_transfer};
 use crate::error::{Error, Result};
 
 /// What the words after the command name are, for completion.
@@ -166,6 +166,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("mkdir",    ["mkd"],                         Remote,   Changes, Some("p"),    1, None,     [Remote],        "mkdir [-p] DIR...",                              cmd_remote::mkdir),
     cmd!("rmdir",    ["rmd"],                         Remote,   Changes, Some(""),     1, None,     [Remote],        "rmdir DIR...",                                   cmd_remote::rmdir),
     cmd!("rm",       ["dele", "delete", "mdelete"],   Remote,   Changes, Some("rf"),   1, None,     [Remote],        "rm [-r] [-f] PATH...",                           cmd_remote::rm),
+    cmd!("chmod",    [],                              Remote,   Changes, Some("R"),    2, None,     [Other, Remote], "chmod [-R] MODE PATH...",                        cmd_chmod::chmod),
     cmd!("rnfr",     [],                              Remote,   Changes, Some(""),     1, Some(1),  [Remote],        "rnfr FROM",                                      cmd_remote::rnfr),
     cmd!("rnto",     [],                              Remote,   Changes, Some(""),     1, Some(1),  [Remote],        "rnto TO",                                        cmd_remote::rnto),
     cmd!("rename",   [],                              Remote,   Changes, Some(""),     2, Some(2),  [Remote],        "rename FROM TO",                                 cmd_remote::rename),
