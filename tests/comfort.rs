@@ -575,6 +575,7 @@ fn limit_rate_holds_every_kind_of_transfer_to_the_rate() {
         .args(["-c", "pwd", &server.url()]);
     let out = support::Out::from(command.output().unwrap());
     assert_fails(&out, 2, "config: limit-rate = \"lots\" is not valid");
+}
 
 /// The mode bits of a file on the server's disk.
 #[cfg(unix)]
