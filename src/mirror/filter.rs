@@ -12,7 +12,7 @@
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use super::tree;
+use crate::ftp::path;
 
 /// Depth limit plus exclude globs.
 #[derive(Debug, Clone)]
@@ -80,7 +80,7 @@ impl Filter {
         !self
             .kept
             .iter()
-            .any(|k| rel == k || tree::is_under(rel, k) || tree::is_under(k, rel))
+            .any(|k| rel == k || path::is_under(rel, k) || path::is_under(k, rel))
     }
 
     /// True when `rel` is inside the depth limit (`depth(rel) <= max_depth`) and neither it nor
@@ -89,13 +89,13 @@ impl Filter {
         if rel.is_empty() {
             return true;
         }
-        if tree::depth(rel) > self.max_depth {
+        if path::depth(rel) > self.max_depth {
             return false;
         }
         if self
             .protected
             .iter()
-            .any(|p| rel == p || tree::is_under(rel, p))
+            .any(|p| rel == p || path::is_under(rel, p))
         {
             return false;
         }
@@ -103,14 +103,14 @@ impl Filter {
             return true;
         }
         !std::iter::once(rel)
-            .chain(tree::ancestors(rel))
-            .any(|p| self.names.is_match(tree::file_name(p)) || self.paths.is_match(p))
+            .chain(path::ancestors(rel))
+            .any(|p| self.names.is_match(path::file_name(p)) || self.paths.is_match(p))
     }
 
     /// True when the walker should descend into directory `rel` (`depth(rel) < max_depth` and
     /// included). `descend("")` says whether the root itself is walked (`max_depth > 0`).
     pub fn descend(&self, rel: &str) -> bool {
-        tree::depth(rel) < self.max_depth && self.includes(rel)
+        path::depth(rel) < self.max_depth && self.includes(rel)
     }
 }
 

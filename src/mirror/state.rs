@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use super::filter::Filter;
 use super::pool::Pool;
 use super::remote_walk;
-use super::tree::{self, Kind, RemoteEntry, RemoteTree};
+use super::tree::{Kind, RemoteEntry, RemoteTree};
 use crate::error::{Error, Result};
 use crate::ftp::listing::{Entry, EntryKind};
 use crate::ftp::path;
@@ -68,7 +68,7 @@ pub fn list_remote(
                     crate::escape::quoted(&entry.name)
                 ),
             })?;
-            let rel = tree::join(dir, name);
+            let rel = path::join(dir, name);
             if name.contains(char::REPLACEMENT_CHARACTER) {
                 undecodable.push(rel.clone());
             } else if entry.kind == EntryKind::Dir {

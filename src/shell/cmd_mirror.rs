@@ -258,14 +258,7 @@ pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
     );
     for job in shell.jobs.list() {
         let s = job.status();
-        let state = match &s.state {
-            JobState::Starting => "starting",
-            JobState::Syncing => "syncing",
-            JobState::Idle => "idle",
-            JobState::Retrying => "retrying",
-            JobState::Stopped => "stopped",
-            JobState::Failed(_) => "failed",
-        };
+        let state = s.state.to_string();
         let ago = s
             .last_pass_end
             .and_then(|t| SystemTime::now().duration_since(t).ok())
