@@ -242,7 +242,7 @@ pub fn parse_args() -> Result<Args> {
         let bad = || Error::usage(format!("config: {key} = {value:?} is not valid"));
         match key.as_str() {
             "passive" if defaulted("active") && defaulted("passive") => {
-                args.active = !parse_bool(&value).ok_or_else(bad)?;
+                args.active = !crate::config::on_off(&value).ok_or_else(bad)?;
             }
             "tls" if defaulted("tls") && defaulted("implicit_tls") && defaulted("plain") => {
                 match value.as_str() {
@@ -268,14 +268,6 @@ pub fn parse_args() -> Result<Args> {
         }
     }
     Ok(args)
-}
-
-fn parse_bool(value: &str) -> Option<bool> {
-    match value.to_ascii_lowercase().as_str() {
-        "yes" | "on" | "true" | "1" => Some(true),
-        "no" | "off" | "false" | "0" => Some(false),
-        _ => None,
-    }
 }
 
 /// Where a session should go: the target merged with the seed-style flags.

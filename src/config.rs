@@ -62,6 +62,16 @@ fn parse_settings(text: &str) -> std::result::Result<Vec<(String, String)>, Stri
     Ok(settings)
 }
 
+/// `on`/`off` and their synonyms (yes/no, true/false, 1/0, any case): the config file's
+/// switches and the shell's `passive`/`debug` read them alike.
+pub fn on_off(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "on" | "yes" | "true" | "1" => Some(true),
+        "off" | "no" | "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
 fn bookmarks_file() -> Result<PathBuf> {
     dir()
         .map(|d| d.join("bookmarks"))
@@ -176,6 +186,25 @@ mod tests {
                 .contains("unknown setting")
         );
         assert!(parse_settings("just words").unwrap_err().contains("line 1"));
+    }
+
+    #[test]
+    fn switches_read_on_off_and_their_synonyms() {
+        for (text, want) in [
+            ("on", Some(true)),
+            ("YES", Some(true)),
+            ("true", Some(true)),
+            ("1", Some(true)),
+            ("Off", Some(false)),
+            ("no", Some(false)),
+            ("false", Some(false)),
+            ("0", Some(false)),
+            ("", None),
+            ("maybe", None),
+            ("2", None),
+        ] {
+            assert_eq!(on_off(text), want, "{text:?}");
+        }
     }
 
     #[test]

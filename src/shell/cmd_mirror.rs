@@ -135,16 +135,15 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     if spec.options.once || spec.options.dry_run {
         // The shell's connection does the job's work meanwhile (checked first, like any
         // command's): a foreground run then needs no login of its own.
-        let lent = if shell.session().is_ok() {
-            shell.lend_session()
-        } else {
-            None
-        };
+        let connected = shell.session().is_ok();
+        let mut lent = shell.lend();
+        let session = if connected { lent.take() } else { None };
         let printer: Printer = Arc::new(|line| crate::progress::print_out(&line));
-        let (result, returned) = job::run_in_foreground(spec, printer, lent);
+        let (result, returned) = job::run_in_foreground(spec, printer, session);
         if let Some((session, broken)) = returned {
-            shell.return_session(Some(session), broken);
+            lent.give_back(Some(session), broken);
         }
+        drop(lent);
         if crate::cancel::requested() {
             return Err(Error::cancelled("mirror"));
         }
