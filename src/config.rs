@@ -36,6 +36,7 @@ pub const KEYS: &[&str] = &[
     "interval",
     "max-depth",
     "parallel",
+    "limit-rate",
 ];
 
 fn parse_settings(text: &str) -> std::result::Result<Vec<(String, String)>, String> {

@@ -269,6 +269,7 @@ mod tests {
             passive: true,
             timeout: Duration::from_secs(1),
             tls: Default::default(),
+            limits: Default::default(),
         };
         Shell::new(settings, false, false)
     }
@@ -282,6 +283,7 @@ mod tests {
             passive: true,
             timeout: Duration::from_secs(1),
             tls: Default::default(),
+            limits: Default::default(),
         }
     }
 
