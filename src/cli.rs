@@ -2,11 +2,13 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
 
 use crate::error::{Error, Result};
+use crate::ftp::rate::{self, Limit, Limits};
 use crate::ftp::tls::{TlsMode, TlsOptions};
 use crate::ftp::{ConnectParams, Secret};
 use crate::target::{self, DEFAULT_PORT, Target};
@@ -92,6 +94,10 @@ pub struct Args {
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
 
+    /// Keep all transfers together under RATE bytes per second (500K, 2M; K = 1024).
+    #[arg(long, value_name = "RATE")]
+    pub limit_rate: Option<String>,
+
     /// The mirror journal: one line per movement (default for every mirror job).
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
@@ -161,6 +167,8 @@ pub struct Settings {
     pub passive: bool,
     pub timeout: Duration,
     pub tls: TlsOptions,
+    /// `--limit-rate`: one bucket for every transfer of the process.
+    pub limits: Limits,
 }
 
 impl Args {
@@ -179,8 +187,18 @@ impl Args {
                 ca_file: self.ca_file.clone(),
                 insecure: self.insecure,
             },
+            limits: Limits::default().with(limit_rate("--limit-rate", self.limit_rate.as_deref())?),
         })
     }
+}
+
+/// A `--limit-rate` (`name`) as a new bucket; `None` for no limit.
+pub fn limit_rate(name: &str, rate: Option<&str>) -> Result<Option<Arc<Limit>>> {
+    let Some(text) = rate else {
+        return Ok(None);
+    };
+    let rate = rate::parse(text).map_err(|e| Error::usage(format!("{name}: {e}")))?;
+    Ok(rate.map(Limit::new))
 }
 
 /// Seconds given by the user as a Duration, refusing zero, negatives and NaN.
@@ -287,5 +305,6 @@ pub fn connect_params(target: &Target, settings: &Settings) -> Result<ConnectPar
         passive: settings.passive,
         timeout: settings.timeout,
         tls,
+        limits: settings.limits.clone(),
     })
 }

@@ -8,9 +8,10 @@ use std::time::Duration;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
-use crate::cli::{Args, Settings, positive_seconds};
+use crate::cli::{Args, Settings, limit_rate, positive_seconds};
 use crate::config::on_off;
 use crate::error::{Error, Result};
+use crate::ftp::rate::Limits;
 use crate::ftp::tls::TlsMode;
 
 /// Everything the shell and its mirror jobs are configured with.
@@ -46,6 +47,7 @@ const KEYS: &[Key] = &[
     Key { name: "timeout", flags: &["timeout"], set: |c, v| { c.settings.timeout = seconds(v)?; Some(()) } },
     Key { name: "interval", flags: &["interval"], set: |c, v| { c.mirror.interval = seconds(v)?; Some(()) } },
     Key { name: "max-depth", flags: &["max_depth"], set: |c, v| { c.mirror.max_depth = v.parse().ok()?; Some(()) } },
+    Key { name: "limit-rate", flags: &["limit_rate"], set: |c, v| { c.settings.limits = Limits::default().with(limit_rate("", Some(v)).ok()?); Some(()) } },
     Key { name: "parallel", flags: &[], set: |c, v| { c.mirror.parallel = v.parse::<usize>().ok()?.max(1); Some(()) } },
 ];
 
@@ -143,8 +145,12 @@ mod tests {
             ("interval", "0.5"),
             ("max-depth", "2"),
             ("parallel", "0"),
+            ("limit-rate", "1K"),
         ];
+        let unlimited = |c: &Config| c.settings.limits.chunk(usize::MAX) == usize::MAX;
+        assert!(unlimited(&config(&[], &[]).unwrap()));
         let c = config(&[], &file).unwrap();
+        assert!(!unlimited(&c));
         assert!(!c.settings.passive);
         assert_eq!(c.settings.tls.mode, TlsMode::Implicit);
         assert_eq!(c.settings.timeout, Duration::from_secs(5));
@@ -182,6 +188,7 @@ mod tests {
             ("interval", "-1"),
             ("max-depth", "deep"),
             ("parallel", "-2"),
+            ("limit-rate", "fast"),
         ] {
             let err = config(&[], &[(key, value)]).unwrap_err();
             assert!(matches!(err, Error::Usage(_)), "{key}");

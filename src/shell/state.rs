@@ -256,6 +256,7 @@ mod tests {
             passive: true,
             timeout: Duration::from_secs(1),
             tls: Default::default(),
+            limits: Default::default(),
         };
         let mirror = MirrorDefaults {
             log: None,
@@ -275,6 +276,7 @@ mod tests {
             passive: true,
             timeout: Duration::from_secs(1),
             tls: Default::default(),
+            limits: Default::default(),
         }
     }
 
