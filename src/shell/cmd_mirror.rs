@@ -10,6 +10,7 @@ use super::table::{Does, Invocation, Opt};
 use crate::error::{Error, Result};
 use crate::escape::escape;
 use crate::ftp::path;
+use crate::ftp::rate::{self, Limit};
 use crate::mirror::job::{self, Compare, JobSpec, JobState, MirrorOptions};
 use crate::progress::Printer;
 
@@ -35,6 +36,7 @@ pub static OPTIONS: &[Opt] = &[
     switch("size-only", "replace a remote file only when its size differs (servers with unreliable times)", |o, _| compare(o, Compare::SizeOnly)),
     switch("update", "never replace a remote file newer than the local one (or of unknown time and not sent by ftpsh)", |o, _| compare(o, Compare::Update)),
     switch("ignore-existing", "send only files missing on the server, never replace one", |o, _| compare(o, Compare::IgnoreExisting)),
+    value("limit-rate", "RATE", "bytes per second for all the job's connections together (500K, 2M; K = 1024), within the --limit-rate flag's for the whole ftpsh", |o, v| { o.limit_rate = rate::parse(v)?; Ok(()) }),
     value("log", "FILE", "this job's journal (default: the --log flag)", |o, v| { o.log = Some(v.into()); Ok(()) }),
 ];
 
@@ -146,16 +148,15 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     if spec.options.once || spec.options.dry_run {
         // The shell's connection does the job's work meanwhile (checked first, like any
         // command's): a foreground run then needs no login of its own.
-        let lent = if shell.session().is_ok() {
-            shell.lend_session()
-        } else {
-            None
-        };
+        let connected = shell.session().is_ok();
+        let mut lent = shell.lend();
+        let session = if connected { lent.take() } else { None };
         let printer: Printer = Arc::new(|line| crate::progress::print_out(&line));
-        let (result, returned) = job::run_in_foreground(spec, printer, lent);
+        let (result, returned) = job::run_in_foreground(spec, printer, session);
         if let Some((session, broken)) = returned {
-            shell.return_session(Some(session), broken);
+            lent.give_back(Some(session), broken);
         }
+        drop(lent);
         if crate::cancel::requested() {
             return Err(Error::cancelled("mirror"));
         }
@@ -170,9 +171,13 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     }
     let summary = format!("{} -> {}", spec.local.display(), spec.remote);
     let interval = spec.options.interval;
+    let limit = spec
+        .options
+        .limit_rate
+        .map_or_else(String::new, |r| format!(", at most {}/s", rate::display(r)));
     let id = shell.jobs.start(spec, Arc::clone(&shell.printer))?;
     println!(
-        "mirror {id} started: {} (every {}s)",
+        "mirror {id} started: {} (every {}s{limit})",
         escape(&summary),
         interval.as_secs_f64()
     );
@@ -180,7 +185,7 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
 }
 
 fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
-    let params = shell.params().ok_or(Error::NotConnected)?.clone();
+    let mut params = shell.params().ok_or(Error::NotConnected)?.clone();
     let defaults = &shell.mirror_defaults;
     let defaults = MirrorOptions {
         delete: true,
@@ -193,6 +198,8 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
         ..MirrorOptions::default()
     };
     let (local, remote, options) = parse(words, defaults)?;
+    // One bucket for the job: every connection it opens (or borrows) shares it.
+    params.limits = params.limits.with(options.limit_rate.map(Limit::new));
     let what = format!("mirror {local}");
     let local = std::fs::canonicalize(&local).map_err(|e| Error::local(what.as_str(), e))?;
     if !local.is_dir() {
@@ -325,7 +332,7 @@ mod tests {
         let (local, remote, o) = parsed(
             "--once --dry-run --no-delete --max-delete 3 --allow-mass-delete --exclude *.tmp \
              --exclude=.git --max-depth 2 --interval 0.5 --parallel 0 --follow-links \
-             --log j.log src /dst",
+             --log j.log --limit-rate 1.5M src /dst",
         )
         .unwrap();
         assert_eq!((local.as_str(), remote.as_str()), ("src", "/dst"));
@@ -335,6 +342,7 @@ mod tests {
         assert_eq!((o.max_depth, o.parallel), (2, 1));
         assert_eq!(o.interval, std::time::Duration::from_millis(500));
         assert_eq!(o.log, Some("j.log".into()));
+        assert_eq!(o.limit_rate, Some(1_572_864));
         // options after the operands too, as any command line
         let (_, _, o) = parsed("src /dst --once").unwrap();
         assert!(o.once);
@@ -344,7 +352,8 @@ mod tests {
     fn every_option_of_the_table_is_parsed() {
         for option in OPTIONS {
             let given = match option.value {
-                Some(_) => format!("--{} 1 src /dst", option.long),
+                // 1024: a value every option takes (`--limit-rate` wants 1K at least).
+                Some(_) => format!("--{} 1024 src /dst", option.long),
                 None => format!("--{} src /dst", option.long),
             };
             assert!(parsed(&given).is_ok(), "{given}");
@@ -364,6 +373,10 @@ mod tests {
             ),
             ("--interval -1 src /dst", "-1"),
             ("--parallel x src /dst", "mirror --parallel"),
+            (
+                "--limit-rate 2MB src /dst",
+                "mirror --limit-rate: \"2MB\" is not a rate",
+            ),
             ("--max-delete 1 --max-delete 2 src /dst", "max-delete"),
             ("--bogus src /dst", "--bogus"),
             ("src", "REMOTE"),
