@@ -118,11 +118,6 @@ pub struct Args {
     #[arg(short = 'v', long)]
     pub verbose: bool,
 
-    /// Connections each mirror job uses (set in the config file; `mirror --parallel N`
-    /// overrides it per job).
-    #[arg(skip = crate::mirror::DEFAULT_PARALLEL)]
-    pub parallel: usize,
-
     /// No progress bars.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -223,51 +218,6 @@ pub fn resolve_bookmark(word: &str) -> Result<String> {
         return Ok(word.to_string());
     }
     Ok(crate::config::bookmark(word)?.unwrap_or_else(|| word.to_string()))
-}
-
-/// Parses the command line, then fills what it left at its defaults from the config file:
-/// a flag given on the command line always wins.
-pub fn parse_args() -> Result<Args> {
-    use clap::parser::ValueSource;
-    use clap::{CommandFactory, FromArgMatches};
-    let matches = Args::command().get_matches();
-    let mut args = Args::from_arg_matches(&matches).map_err(|e| Error::usage(e.to_string()))?;
-    let defaulted = |id: &str| {
-        matches!(
-            matches.value_source(id),
-            None | Some(ValueSource::DefaultValue)
-        )
-    };
-    for (key, value) in crate::config::read_settings()? {
-        let bad = || Error::usage(format!("config: {key} = {value:?} is not valid"));
-        match key.as_str() {
-            "passive" if defaulted("active") && defaulted("passive") => {
-                args.active = !crate::config::on_off(&value).ok_or_else(bad)?;
-            }
-            "tls" if defaulted("tls") && defaulted("implicit_tls") && defaulted("plain") => {
-                match value.as_str() {
-                    "off" | "no" => {}
-                    "explicit" | "yes" | "on" => args.tls = true,
-                    "implicit" => args.implicit_tls = true,
-                    _ => return Err(bad()),
-                }
-            }
-            "timeout" if defaulted("timeout") => args.timeout = value.parse().map_err(|_| bad())?,
-            "interval" if defaulted("interval") => {
-                args.interval = value.parse().map_err(|_| bad())?;
-            }
-            "max-depth" if defaulted("max_depth") => {
-                args.max_depth = value.parse().map_err(|_| bad())?;
-            }
-            "limit-rate" if defaulted("limit_rate") => {
-                rate::parse(&value).map_err(|_| bad())?;
-                args.limit_rate = Some(value);
-            }
-            "parallel" => args.parallel = value.parse().map_err(|_| bad())?,
-            _ => {}
-        }
-    }
-    Ok(args)
 }
 
 /// Where a session should go: the target merged with the seed-style flags.
