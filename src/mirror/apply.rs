@@ -269,7 +269,14 @@ impl Applier<'_> {
                     no_follow: !self.follow_links,
                 };
                 let remote = self.remote(rel);
-                let done = transfer::upload_seen(session, &local_path, &remote, seen, &mut |_| {})?;
+                let done = transfer::upload_seen(
+                    session,
+                    &local_path,
+                    &remote,
+                    seen,
+                    transfer::Resume::No,
+                    &mut |_| {},
+                )?;
                 // A new file has the server's mode for new files: the wanted bits follow.
                 let mode = match mode {
                     Some(mode) => {
