@@ -16,6 +16,7 @@ pub mod apply;
 pub mod download;
 pub mod filter;
 pub mod job;
+pub mod modes;
 pub mod plan;
 pub mod pool;
 pub mod remote_walk;

@@ -10,7 +10,8 @@ use super::table::{Does, Invocation, Opt};
 use crate::error::{Error, Result};
 use crate::escape::escape;
 use crate::ftp::path;
-use crate::mirror::job::{self, JobSpec, JobState, MirrorOptions};
+use crate::ftp::rate::{self, Limit};
+use crate::mirror::job::{self, Compare, JobSpec, JobState, MirrorOptions};
 use crate::progress::Printer;
 
 /// Sets a job's option from the value given (`""` for a switch); the message of an `Err`
@@ -32,6 +33,11 @@ pub static OPTIONS: &[Opt] = &[
     value("interval", "SECS", "seconds between checks (default 1, or the --interval flag)", |o, v| { o.interval = seconds(v)?; Ok(()) }),
     value("parallel", "N", "connections used to upload and delete (default 4)", |o, v| { o.parallel = number::<usize>(v)?.max(1); Ok(()) }),
     switch("follow-links", "follow symbolic links in LOCAL", |o, _| yes(&mut o.follow_links)),
+    switch("no-perms", "do not keep permission bits (kept by default: SITE CHMOD where the server's differ)", |o, _| { o.perms = false; Ok(()) }),
+    switch("size-only", "replace a remote file only when its size differs (servers with unreliable times)", |o, _| compare(o, Compare::SizeOnly)),
+    switch("update", "never replace a remote file newer than the local one (or of unknown time and not sent by ftpsh)", |o, _| compare(o, Compare::Update)),
+    switch("ignore-existing", "send only files missing on the server, never replace one", |o, _| compare(o, Compare::IgnoreExisting)),
+    value("limit-rate", "RATE", "bytes per second for all the job's connections together (500K, 2M; K = 1024), within the --limit-rate flag's for the whole ftpsh", |o, v| { o.limit_rate = rate::parse(v)?; Ok(()) }),
     value("log", "FILE", "this job's journal (default: the --log flag)", |o, v| { o.log = Some(v.into()); Ok(()) }),
 ];
 
@@ -50,6 +56,15 @@ const fn value(long: &'static str, name: &'static str, help: &'static str, set: 
         value: Some(name),
         ..switch(long, help, set)
     }
+}
+
+/// One comparison mode per job: two different ones would contradict each other.
+fn compare(options: &mut MirrorOptions, mode: Compare) -> std::result::Result<(), String> {
+    if options.compare != Compare::Exact && options.compare != mode {
+        return Err("--size-only, --update and --ignore-existing exclude each other".into());
+    }
+    options.compare = mode;
+    Ok(())
 }
 
 fn yes(flag: &mut bool) -> std::result::Result<(), String> {
@@ -189,9 +204,13 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         format!("{} -> {}", spec.local.display(), spec.remote)
     };
     let interval = spec.options.interval;
+    let limit = spec
+        .options
+        .limit_rate
+        .map_or_else(String::new, |r| format!(", at most {}/s", rate::display(r)));
     let id = shell.jobs.start(spec, Arc::clone(&shell.printer))?;
     println!(
-        "mirror {id} started: {} (every {}s)",
+        "mirror {id} started: {} (every {}s{limit})",
         escape(&summary),
         interval.as_secs_f64()
     );
@@ -199,7 +218,7 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
 }
 
 fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
-    let params = shell.params().ok_or(Error::NotConnected)?.clone();
+    let mut params = shell.params().ok_or(Error::NotConnected)?.clone();
     let defaults = &shell.mirror_defaults;
     let defaults = MirrorOptions {
         delete: true,
@@ -208,9 +227,12 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
         parallel: defaults.parallel,
         log: defaults.log.clone(),
         verbose: shell.verbose,
+        perms: true,
         ..MirrorOptions::default()
     };
     let (local, remote, mut options, interval_given) = parse(words, defaults)?;
+    // One bucket for the job: every connection it opens (or borrows) shares it.
+    params.limits = params.limits.with(options.limit_rate.map(Limit::new));
     let what = format!("mirror {local}");
     if options.download {
         // Polling lists the whole remote tree: not every second, unless asked (a changed
@@ -391,7 +413,7 @@ mod tests {
         let (local, remote, o) = parsed(
             "--once --dry-run --no-delete --max-delete 3 --allow-mass-delete --exclude *.tmp \
              --exclude=.git --max-depth 2 --interval 0.5 --parallel 0 --follow-links \
-             --log j.log src /dst",
+             --log j.log --limit-rate 1.5M src /dst",
         )
         .unwrap();
         assert_eq!((local.as_str(), remote.as_str()), ("src", "/dst"));
@@ -401,6 +423,7 @@ mod tests {
         assert_eq!((o.max_depth, o.parallel), (2, 1));
         assert_eq!(o.interval, std::time::Duration::from_millis(500));
         assert_eq!(o.log, Some("j.log".into()));
+        assert_eq!(o.limit_rate, Some(1_572_864));
         // options after the operands too, as any command line
         let (_, _, o) = parsed("src /dst --once").unwrap();
         assert!(o.once);
@@ -410,7 +433,8 @@ mod tests {
     fn every_option_of_the_table_is_parsed() {
         for option in OPTIONS {
             let given = match option.value {
-                Some(_) => format!("--{} 1 src /dst", option.long),
+                // 1024: a value every option takes (`--limit-rate` wants 1K at least).
+                Some(_) => format!("--{} 1024 src /dst", option.long),
                 None => format!("--{} src /dst", option.long),
             };
             assert!(parsed(&given).is_ok(), "{given}");
@@ -430,6 +454,10 @@ mod tests {
             ),
             ("--interval -1 src /dst", "-1"),
             ("--parallel x src /dst", "mirror --parallel"),
+            (
+                "--limit-rate 2MB src /dst",
+                "mirror --limit-rate: \"2MB\" is not a rate",
+            ),
             ("--max-delete 1 --max-delete 2 src /dst", "max-delete"),
             ("--bogus src /dst", "--bogus"),
             ("src", "REMOTE"),

@@ -12,15 +12,7 @@ use crate::escape::{escape, escape_lines};
 use crate::ftp::{ConnectParams, Session};
 use crate::mirror::job::Jobs;
 use crate::progress::Printer;
-
-/// Defaults for every mirror job, from the seed-style command-line flags.
-#[derive(Debug, Clone)]
-pub struct MirrorDefaults {
-    pub log: Option<std::path::PathBuf>,
-    pub interval: Duration,
-    pub max_depth: usize,
-    pub parallel: usize,
-}
+use crate::settings::{Config, MirrorDefaults};
 
 /// The shell's session on loan (see [`Shell::lend`]): the borrower takes it, gives it back
 /// with whether it broke, and dropping the guard returns it to the shell on every path.
@@ -81,13 +73,13 @@ pub struct Shell {
 }
 
 impl Shell {
-    pub fn new(settings: Settings, verbose: bool, interactive: bool) -> Shell {
+    pub fn new(config: Config, verbose: bool, interactive: bool) -> Shell {
         Shell {
             session: None,
             cwd: String::new(),
             previous_cwd: None,
             rename_from: None,
-            settings,
+            settings: config.settings,
             verbose,
             interactive,
             quit_requested: false,
@@ -96,12 +88,7 @@ impl Shell {
             lent_params: None,
             last_used: Instant::now(),
             jobs: Jobs::default(),
-            mirror_defaults: MirrorDefaults {
-                log: None,
-                interval: Duration::from_secs_f64(crate::mirror::DEFAULT_INTERVAL_SECS),
-                max_depth: crate::mirror::DEFAULT_MAX_DEPTH,
-                parallel: crate::mirror::DEFAULT_PARALLEL,
-            },
+            mirror_defaults: config.mirror,
         }
     }
 
@@ -269,8 +256,15 @@ mod tests {
             passive: true,
             timeout: Duration::from_secs(1),
             tls: Default::default(),
+            limits: Default::default(),
         };
-        Shell::new(settings, false, false)
+        let mirror = MirrorDefaults {
+            log: None,
+            interval: Duration::from_secs(1),
+            max_depth: 1,
+            parallel: 1,
+        };
+        Shell::new(Config { settings, mirror }, false, false)
     }
 
     fn params() -> ConnectParams {
@@ -282,6 +276,7 @@ mod tests {
             passive: true,
             timeout: Duration::from_secs(1),
             tls: Default::default(),
+            limits: Default::default(),
         }
     }
 

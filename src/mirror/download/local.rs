@@ -123,7 +123,7 @@ pub fn fetch(
             UNIX_EPOCH - Duration::from_secs(t.unsigned_abs())
         }
     });
-    let fingerprint = temp_name::Fingerprint::of(size, time.unwrap_or(UNIX_EPOCH), None);
+    let fingerprint = temp_name::Fingerprint::of(size, mtime.unwrap_or(0), None);
     let temp_rel = temp_name::download(
         path::file_name(rel),
         transfer::process_tag(),

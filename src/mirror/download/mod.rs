@@ -56,6 +56,8 @@ pub fn source_snapshot<'a>(
                 size: l.size,
                 mtime,
                 inode: None,
+                // Permission bits are not carried over by a download (see the pass).
+                mode: None,
             };
             (rel, entry)
         })
@@ -75,6 +77,7 @@ pub fn destination_tree(scan: &Snapshot, stale: &dyn Fn(&str) -> bool) -> Remote
                 size: e.size,
                 mtime: dated.then_some(e.mtime),
                 inode: e.inode.or(Some(0)),
+                mode: None,
             };
             (rel, entry)
         })

@@ -18,6 +18,7 @@ fn local(size: u64, mtime: i64, inode: u64) -> LocalEntry {
         size,
         mtime,
         inode: Some(inode),
+        mode: None,
     }
 }
 
@@ -27,6 +28,7 @@ fn recorded(size: u64, mtime: i64, inode: u64) -> RemoteEntry {
         size,
         mtime: Some(mtime),
         inode: Some(inode),
+        mode: None,
     }
 }
 

@@ -87,6 +87,9 @@ impl Runner {
             max_delete: self.spec.options.max_delete,
             allow_mass_delete: self.spec.options.allow_mass_delete,
             root_moved: false,
+            // LOCAL's permission bits are the user's (umask): not planned from the server's.
+            perms: false,
+            compare: self.spec.options.compare,
         };
         let untrusted = HashSet::new();
         let plan_for = |dest: &RemoteTree, kept: &[String]| {
@@ -235,6 +238,7 @@ impl Runner {
             on_upload: Some(&tick),
             fresh_after: i64::MAX,
             follow_links: false,
+            modes: &self.modes,
             download: Some(&seen),
         };
         applier.apply(&mut self.pool.ready, plan, source, dest)
