@@ -101,8 +101,9 @@ struct Conn {
     url: String,
     ca: Option<String>,
     password: String,
-    /// Remote folders of this run get this suffix, so plain and FTPS runs never meet.
-    tag: &'static str,
+    /// Remote folders of this run get this suffix, so plain and FTPS runs never meet, nor
+    /// two test runs on the same servers at once (the pid).
+    tag: String,
 }
 
 impl Conn {
@@ -560,14 +561,14 @@ fn check_server(
         url: server.url.clone(),
         ca: None,
         password: password.clone(),
-        tag: "plain",
+        tag: format!("plain-{}", std::process::id()),
     };
     let tls = match (&server.ftps, &ca) {
         (Some(url), Some(ca)) => Some(Conn {
             url: url.clone(),
             ca: Some(ca.clone()),
             password: password.clone(),
-            tag: "ftps",
+            tag: format!("ftps-{}", std::process::id()),
         }),
         // reported by servers()
         _ => None,
