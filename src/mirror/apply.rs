@@ -244,7 +244,9 @@ impl Applier<'_> {
     fn execute(&self, session: &mut Session, action: &Action, local: &Snapshot) -> Outcome {
         match action {
             Action::Mkdir(rel) => session.ensure_dir(&self.remote(rel))?,
-            Action::Upload { path: rel, .. } => {
+            Action::Upload {
+                path: rel, resume, ..
+            } => {
                 let local_path = local_file(self.local_root, rel);
                 // The file the walk saw, or nothing: a file swapped for a link or another
                 // file since is skipped, never sent under this name.
@@ -253,12 +255,17 @@ impl Applier<'_> {
                     no_follow: !self.follow_links,
                 };
                 let remote = self.remote(rel);
+                let temp = resume.as_ref().map(|t| self.remote(t));
+                let resume = match &temp {
+                    Some(temp) => transfer::Resume::Temp(temp),
+                    None => transfer::Resume::No,
+                };
                 let done = transfer::upload_seen(
                     session,
                     &local_path,
                     &remote,
                     seen,
-                    transfer::Resume::No,
+                    resume,
                     &mut |_| {},
                 )?;
                 return Ok(Done::Uploaded(done));
@@ -343,16 +350,25 @@ fn commit(
             );
             report.mkdirs += 1;
         }
-        (Action::Upload { path: rel, .. }, Done::Uploaded(done)) => {
+        (
+            Action::Upload {
+                path: rel, resume, ..
+            },
+            Done::Uploaded(done),
+        ) => {
             // The mtime read before sending: a file that changed meanwhile differs next pass.
             if done.mtime >= fresh_after {
                 report.fresh.push((rel.to_string(), done.modified));
+            }
+            // A continued temporary became the file.
+            if let Some(temp) = resume.as_ref().filter(|_| done.resumed_at.is_some()) {
+                tree.remove(temp);
             }
             tree.insert(
                 rel.clone(),
                 RemoteEntry {
                     kind: Kind::File,
-                    size: done.bytes,
+                    size: done.resumed_at.unwrap_or(0) + done.bytes,
                     mtime: Some(done.mtime),
                     inode: inode(rel),
                 },
@@ -426,7 +442,12 @@ pub fn local_file(root: &Path, rel: &str) -> std::path::PathBuf {
 pub fn describe_plan(action: &Action) -> String {
     let (verb, rel) = describe(action);
     match action {
-        Action::Upload { size, .. } => format!("{verb} {rel} ({size} bytes)"),
+        Action::Upload {
+            size, resume: None, ..
+        } => format!("{verb} {rel} ({size} bytes)"),
+        Action::Upload { size, .. } => {
+            format!("{verb} {rel} ({size} bytes, continuing an interrupted upload)")
+        }
         _ => format!("{verb} {rel}"),
     }
 }
@@ -446,6 +467,7 @@ mod tests {
             path: path.into(),
             size: 1,
             mtime: 0,
+            resume: None,
         }
     }
 

@@ -150,6 +150,7 @@ impl<'a> Planner<'a> {
             path: path.into(),
             size: entry.size,
             mtime: entry.mtime,
+            resume: None,
         });
         if self.renames_possible {
             let file = RemoteEntry {
