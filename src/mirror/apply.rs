@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
+use super::modes::{Keeper, Settled};
 use super::plan::{Action, Plan};
 use super::tree::{self, Kind, RemoteEntry, RemoteTree, Snapshot};
 use crate::error::{Error, Result};
@@ -24,6 +25,8 @@ pub struct Report {
     pub bytes: u64,
     pub renames: usize,
     pub deletes: usize,
+    /// Permission bits set on entries that were not sent (SITE CHMOD).
+    pub modes: usize,
     pub errors: Vec<String>,
     /// Local files that could not be read: logged and skipped, the pass goes on. They exist
     /// locally, so no delete depends on them.
@@ -48,7 +51,8 @@ pub struct Report {
 
 impl Report {
     pub fn changed_anything(&self) -> bool {
-        self.mkdirs + self.uploads + self.renames + self.deletes + self.temps_cleaned > 0
+        self.mkdirs + self.uploads + self.renames + self.deletes + self.modes + self.temps_cleaned
+            > 0
     }
 
     pub fn summary(&self) -> String {
@@ -61,6 +65,9 @@ impl Report {
         }
         if !self.skipped.is_empty() {
             parts.push(format!("{} unreadable files skipped", self.skipped.len()));
+        }
+        if self.modes > 0 {
+            parts.push(format!("{} modes set", self.modes));
         }
         if self.temps_cleaned > 0 {
             parts.push(format!("{} stale temporaries removed", self.temps_cleaned));
@@ -87,12 +94,16 @@ pub struct Applier<'a> {
     pub fresh_after: i64,
     /// The walk followed symbolic links (`--follow-links`), so uploads follow them too.
     pub follow_links: bool,
+    /// What the job knows about permission bits on its server (see `modes`).
+    pub modes: &'a Keeper,
 }
 
 /// What a successful action did, for the tree and the report.
 enum Done {
     Plain,
-    Uploaded(transfer::Uploaded),
+    /// Sent, and the mode it has after (when known).
+    Uploaded(transfer::Uploaded, Option<u32>),
+    Moded(Settled),
 }
 
 type Outcome = Result<Done>;
@@ -215,7 +226,10 @@ impl Applier<'_> {
         let ms = started.elapsed().as_millis();
         let job = self.job;
         let line = match &outcome {
-            Ok(Done::Uploaded(done)) => {
+            // A mode the server gave already: nothing happened, nothing to journal.
+            Ok(Done::Moded(settled)) if !settled.changed => return outcome,
+            Ok(Done::Moded(_)) => format!("job={job} {verb} {} bytes=0 ms={ms} ok", quoted(&rel)),
+            Ok(Done::Uploaded(done, _)) => {
                 format!(
                     "job={job} {verb} {} bytes={} ms={ms} ok",
                     quoted(&rel),
@@ -245,7 +259,10 @@ impl Applier<'_> {
         match action {
             Action::Mkdir(rel) => session.ensure_dir(&self.remote(rel))?,
             Action::Upload {
-                path: rel, resume, ..
+                path: rel,
+                resume,
+                mode,
+                ..
             } => {
                 let local_path = local_file(self.local_root, rel);
                 // The file the walk saw, or nothing: a file swapped for a link or another
@@ -268,7 +285,27 @@ impl Applier<'_> {
                     resume,
                     &mut |_| {},
                 )?;
-                return Ok(Done::Uploaded(done));
+                // A new file has the server's mode for new files: the wanted bits follow.
+                let mode = match mode {
+                    Some(mode) => {
+                        self.modes
+                            .settle(session, &remote, Kind::File, *mode, true)?
+                            .mode
+                    }
+                    None => None,
+                };
+                return Ok(Done::Uploaded(done, mode));
+            }
+            Action::Chmod {
+                path: rel,
+                mode,
+                created,
+            } => {
+                let kind = local.get(rel).map_or(Kind::File, |e| e.kind);
+                let settled =
+                    self.modes
+                        .settle(session, &self.remote(rel), kind, *mode, *created)?;
+                return Ok(Done::Moded(settled));
             }
             Action::Rename { from, to } => session.rename(&self.remote(from), &self.remote(to))?,
             Action::DeleteFile(rel) | Action::RemoveTemp(rel) => {
@@ -346,6 +383,7 @@ fn commit(
                     size: 0,
                     mtime: None,
                     inode: inode(rel),
+                    mode: None,
                 },
             );
             report.mkdirs += 1;
@@ -354,7 +392,7 @@ fn commit(
             Action::Upload {
                 path: rel, resume, ..
             },
-            Done::Uploaded(done),
+            Done::Uploaded(done, mode),
         ) => {
             // The mtime read before sending: a file that changed meanwhile differs next pass.
             if done.mtime >= fresh_after {
@@ -371,6 +409,7 @@ fn commit(
                     size: done.resumed_at.unwrap_or(0) + done.bytes,
                     mtime: Some(done.mtime),
                     inode: inode(rel),
+                    mode,
                 },
             );
             report.uploads += 1;
@@ -391,7 +430,13 @@ fn commit(
             report.deletes += 1;
             name(report, "deleted", rel);
         }
-        (Action::Upload { .. }, Done::Plain) => {}
+        (Action::Chmod { path: rel, .. }, Done::Moded(settled)) => {
+            if let Some(mut entry) = tree.get_mut(rel) {
+                entry.mode = settled.mode;
+            }
+            report.modes += usize::from(settled.changed);
+        }
+        (Action::Upload { .. } | Action::Chmod { .. }, _) => {}
     }
 }
 
@@ -428,6 +473,7 @@ fn describe(action: &Action) -> (&'static str, String) {
         Action::DeleteFile(rel) => ("DELE", rel.to_string()),
         Action::RemoveTemp(rel) => ("CLEAN", rel.to_string()),
         Action::RemoveDir(rel) => ("RMD", rel.to_string()),
+        Action::Chmod { path, .. } => ("CHMOD", path.to_string()),
     }
 }
 
@@ -448,6 +494,7 @@ pub fn describe_plan(action: &Action) -> String {
         Action::Upload { size, .. } => {
             format!("{verb} {rel} ({size} bytes, continuing an interrupted upload)")
         }
+        Action::Chmod { mode, .. } => format!("{verb} {rel} ({mode:o})"),
         _ => format!("{verb} {rel}"),
     }
 }
@@ -468,6 +515,7 @@ mod tests {
             size: 1,
             mtime: 0,
             resume: None,
+            mode: None,
         }
     }
 

@@ -5,14 +5,16 @@
 use super::*;
 
 mod cleanup;
+mod modes;
 mod renames;
 mod walk;
 
 // ---- tiny DSL -------------------------------------------------------------------------
-// local:  "d PATH [iN]"            | "f PATH SIZE MTIME [iN]"
-// remote: "d PATH [iN]"            | "f PATH SIZE MTIME|? [iN]"   ('?' = unknown mtime)
-// action: "mkdir P" | "up P SIZE MTIME [from TEMP]" | "mv FROM TO" | "rm P" | "rmdir P"
-//         | "rmtemp P"
+// local:  "d PATH [iN] [mOOO]"     | "f PATH SIZE MTIME [iN] [mOOO]"
+// remote: "d PATH [iN] [mOOO]"     | "f PATH SIZE MTIME|? [iN] [mOOO]"   ('?' = unknown mtime)
+//         (iN: inode N; mOOO: permission bits, octal)
+// action: "mkdir P" | "up P SIZE MTIME [mOOO] [from TEMP]" | "mv FROM TO" | "rm P" | "rmdir P"
+//         | "rmtemp P" | "chmod P OOO" | "chmod+ P OOO" (of an entry the pass creates)
 // In remote paths, `~` is the fingerprint (see `temp_name`) of the local file a temporary
 // is named for: `.ftpsh-part-9x1-0-~-a` is an upload of this very version of local `a`. In
 // actions and foreign temporaries, every fingerprint but 0000000000000000 shows as `~`.
@@ -23,6 +25,7 @@ struct Parsed {
     size: u64,
     mtime: Option<i64>,
     inode: Option<u64>,
+    mode: Option<u32>,
 }
 
 fn parse(spec: &str) -> Parsed {
@@ -39,15 +42,23 @@ fn parse(spec: &str) -> Parsed {
         mtime = (rest[1] != "?").then(|| rest[1].parse().expect("mtime"));
         rest = &rest[2..];
     }
-    let inode = rest
-        .first()
-        .map(|w| w.strip_prefix('i').expect("iN").parse().expect("inode"));
+    let (mut inode, mut mode) = (None, None);
+    for word in rest {
+        if let Some(n) = word.strip_prefix('i') {
+            inode = Some(n.parse().expect("inode"));
+        } else if let Some(bits) = word.strip_prefix('m') {
+            mode = Some(u32::from_str_radix(bits, 8).expect("octal mode"));
+        } else {
+            panic!("bad word {word:?} in {spec:?}");
+        }
+    }
     Parsed {
         kind,
         path: words[1].to_owned(),
         size,
         mtime,
         inode,
+        mode,
     }
 }
 
@@ -62,6 +73,7 @@ fn snap(specs: &[&str]) -> Snapshot {
                 size: p.size,
                 mtime,
                 inode: p.inode,
+                mode: p.mode,
             };
             (p.path, entry)
         })
@@ -104,6 +116,7 @@ fn rtree_beside(specs: &[&str], local: &Snapshot) -> RemoteTree {
                 size: p.size,
                 mtime: p.mtime,
                 inode: p.inode,
+                mode: p.mode,
             };
             (p.path, entry)
         })
@@ -117,14 +130,20 @@ fn show(a: &Action) -> String {
             path,
             size,
             mtime,
-            resume: None,
-        } => format!("up {path} {size} {mtime}"),
-        Action::Upload {
+            mode,
+            resume,
+        } => {
+            let mode = mode.map_or_else(String::new, |m| format!(" m{m:o}"));
+            let resume = resume
+                .as_ref()
+                .map_or_else(String::new, |t| format!(" from {}", abbreviate(t)));
+            format!("up {path} {size} {mtime}{mode}{resume}")
+        }
+        Action::Chmod {
             path,
-            size,
-            mtime,
-            resume: Some(temp),
-        } => format!("up {path} {size} {mtime} from {}", abbreviate(temp)),
+            mode,
+            created,
+        } => format!("chmod{} {path} {mode:o}", if *created { "+" } else { "" }),
         Action::Rename { from, to } => format!("mv {from} {to}"),
         Action::DeleteFile(p) => format!("rm {p}"),
         Action::RemoveDir(p) => format!("rmdir {p}"),
@@ -148,6 +167,9 @@ struct Case {
     want: Result<&'static [&'static str], (usize, usize)>,
     /// Other processes' young temporaries the plan leaves alone.
     foreign: &'static [&'static str],
+    /// Keep permission bits (`mirror` does by default; off here unless a row says).
+    perms: bool,
+    compare: Compare,
 }
 
 /// "Now" for every table: remote temporaries dated 1 are old, those dated `NOW` young.
@@ -206,6 +228,8 @@ const BASE: Case = Case {
     untrusted: &[],
     want: Ok(&[]),
     foreign: &[],
+    perms: false,
+    compare: Compare::Exact,
 };
 
 fn run(case: &Case) -> Result<Vec<String>, PlanError> {
@@ -223,6 +247,8 @@ fn run_plan(case: &Case) -> Result<Plan, PlanError> {
         max_delete: case.max_delete,
         allow_mass_delete: true,
         root_moved: false,
+        perms: case.perms,
+        compare: case.compare,
     };
     let untrusted = case.untrusted.iter().map(|s| s.to_string()).collect();
     let local = snap(case.local);
