@@ -38,12 +38,6 @@ fn names(tree: &BTreeMap<String, Option<Vec<u8>>>) -> Vec<&str> {
     tree.keys().map(String::as_str).collect()
 }
 
-fn write(root: &Path, rel: &str, body: &[u8]) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, body).unwrap();
-}
-
 /// `ftpsh ARGS` run in `dir`, killed and failed at the deadline rather than hanging.
 fn run(dir: &Path, args: &[&str]) -> Out {
     let child = support::ftpsh(dir)
@@ -131,11 +125,11 @@ fn mirror_over_the_quota_sends_the_rest_and_a_later_pass_completes() {
     let Some(server) = quirk("quota") else { return };
     let home = TempDir::new().unwrap();
     let src = home.path().join("src");
-    write(&src, "index.html", b"<h1>hi</h1>");
-    write(&src, "css/site.css", b"body{}");
-    write(&src, "img/a b.png", &pattern(10_000));
-    write(&src, "img/just-under.bin", &pattern(QUOTA));
-    write(&src, "media/big.bin", &pattern(200 * 1024));
+    support::write_file(&src, "index.html", b"<h1>hi</h1>");
+    support::write_file(&src, "css/site.css", b"body{}");
+    support::write_file(&src, "img/a b.png", pattern(10_000));
+    support::write_file(&src, "img/just-under.bin", pattern(QUOTA));
+    support::write_file(&src, "media/big.bin", pattern(200 * 1024));
     let once = || run_c(&server, "mirror --once src /dst", home.path());
 
     let out = once();
@@ -151,7 +145,7 @@ fn mirror_over_the_quota_sends_the_rest_and_a_later_pass_completes() {
     assert_eq!(tree(&dst), want, "everything but the big file arrived");
     assert_eq!(temporaries(server.root()), Vec::<String>::new());
 
-    write(&src, "media/big.bin", &pattern(QUOTA / 2));
+    support::write_file(&src, "media/big.bin", pattern(QUOTA / 2));
     let out = once();
     assert_ok(&out);
     assert_same_tree(&src, &dst);
@@ -165,12 +159,12 @@ fn mirror_over_the_quota_sends_the_rest_and_a_later_pass_completes() {
 /// real /evil with a file and a folder.
 fn seed_evil(server: &PyFtpd) -> BTreeMap<String, Option<Vec<u8>>> {
     let root = server.root();
-    write(root, "escape.txt", b"sentinel: escape");
-    write(root, "etc/passwd", b"sentinel: passwd");
-    write(root, "win.txt", b"sentinel: win");
-    write(root, "keep/inner.txt", b"sentinel: keep");
-    write(root, "evil/real.txt", b"real");
-    write(root, "evil/sub/inner.txt", b"real inner");
+    support::write_file(root, "escape.txt", b"sentinel: escape");
+    support::write_file(root, "etc/passwd", b"sentinel: passwd");
+    support::write_file(root, "win.txt", b"sentinel: win");
+    support::write_file(root, "keep/inner.txt", b"sentinel: keep");
+    support::write_file(root, "evil/real.txt", b"real");
+    support::write_file(root, "evil/sub/inner.txt", b"real inner");
     tree(root)
 }
 
@@ -265,7 +259,7 @@ fn mirror_onto_a_folder_with_hostile_names_fails_and_changes_nothing() {
     let before = seed_evil(&server);
     let home = TempDir::new().unwrap();
     // A successful pass would delete real.txt and sub/, and upload new.txt.
-    write(&home.path().join("src"), "new.txt", b"new");
+    support::write_file(&home.path().join("src"), "new.txt", b"new");
     let out = run_c(&server, "mirror --once src /evil", home.path());
     assert_eq!(out.code, 1, "{out:?}");
     let said = format!("{}{}", out.stdout, out.stderr);
@@ -296,7 +290,7 @@ fn mirror_above_a_folder_with_hostile_names_fails_and_deletes_nothing() {
     };
     let before = seed_evil(&server);
     let home = TempDir::new().unwrap();
-    write(&home.path().join("src"), "new.txt", b"new");
+    support::write_file(&home.path().join("src"), "new.txt", b"new");
     let out = run_c(&server, "mirror --once src /", home.path());
     assert_eq!(out.code, 1, "{out:?}");
     let said = format!("{}{}", out.stdout, out.stderr);
@@ -324,7 +318,7 @@ fn get_of_listed_hostile_names_never_writes_outside_the_local_folder() {
     };
     seed_evil(&server);
     // A real file by that name too, so its RETR succeeds and only ftpsh's check is left.
-    write(server.root(), "evil/..\\win.txt", b"real backslash");
+    support::write_file(server.root(), "evil/..\\win.txt", b"real backslash");
     let home = TempDir::new().unwrap();
     let work = home.path().join("work");
     fs::create_dir_all(work.join("dl")).unwrap();
@@ -387,9 +381,9 @@ fn get_of_listed_hostile_names_never_writes_outside_the_local_folder() {
 fn make_many(src: &Path, count: usize) {
     for i in 0..count {
         let rel = format!("d{}/f{i:02}.txt", i % 4);
-        write(src, &rel, format!("file {i}\n").repeat(i + 1).as_bytes());
+        support::write_file(src, &rel, format!("file {i}\n").repeat(i + 1));
     }
-    write(src, "top.bin", &pattern(300_000));
+    support::write_file(src, "top.bin", pattern(300_000));
 }
 
 #[test]
@@ -427,7 +421,7 @@ fn mirror_parallel_4_falls_back_to_the_connections_the_server_allows() {
     assert_same_tree(&src, &server.path("dst2"));
     assert_eq!(temporaries(server.root()), Vec::<String>::new());
     // A change, then a pass that deletes too.
-    write(&src, "d1/f01.txt", b"changed");
+    support::write_file(&src, "d1/f01.txt", b"changed");
     fs::remove_file(src.join("d2/f02.txt")).unwrap();
     let out = run_c(&server, "mirror --once --parallel 4 src /dst", home.path());
     assert_ok(&out);
@@ -568,4 +562,95 @@ fn put_c_resumes_with_appe_where_rest_is_refused() {
         return;
     };
     put_c_resumes_a_killed_upload(&server, "--> APPE .ftpsh-part-");
+}
+
+/// Starts `mirror --once src /dst` slowed by a rate limit and kills the ftpsh by its PID once
+/// the upload of big.bin holds some bytes; returns that temporary's name (under /dst).
+fn killed_mirror(server: &PyFtpd, local: &Path) -> String {
+    let mut child = support::ftpsh(local)
+        .args([
+            "--limit-rate",
+            "256K",
+            "-c",
+            "mirror --once src /dst",
+            &server.url(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ftpsh");
+    let dst = server.path("dst");
+    let mut temp = String::new();
+    support::wait_until("big.bin's temporary with 64 KiB", DEADLINE, || {
+        temporaries(&dst).into_iter().any(|t| {
+            let big = t.ends_with("-big.bin")
+                && fs::metadata(dst.join(&t)).is_ok_and(|m| m.len() >= 64 * 1024);
+            if big {
+                temp = t;
+            }
+            big
+        })
+    });
+    child.kill().expect("kill ftpsh");
+    let _ = child.wait();
+    assert!(
+        !dst.join("big.bin").exists(),
+        "nothing under the final name"
+    );
+    temp
+}
+
+/// A mirror killed during a large upload continues that upload's temporary on its next
+/// pass (REST at what the server holds) when the local file has not changed since; a file
+/// changed since is sent from byte 0, and the other version's temporary is left to age.
+#[test]
+fn a_killed_mirror_resumes_its_upload_on_the_next_pass() {
+    let Some(server) = PyFtpd::start() else {
+        return;
+    };
+    let local = TempDir::new().unwrap();
+    let src = local.path().join("src");
+    fs::create_dir(&src).unwrap();
+    fs::write(src.join("a.txt"), "small").unwrap();
+    let body = pattern(512 * 1024);
+    fs::write(src.join("big.bin"), &body).unwrap();
+    let mirror = |local: &Path| {
+        run(
+            local,
+            &["--debug", "-c", "mirror --once src /dst", &server.url()],
+        )
+    };
+
+    let temp = killed_mirror(&server, local.path());
+    let out = mirror(local.path());
+    assert_ok(&out);
+    let rest: Vec<u64> = out
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("--> REST ")?.trim().parse().ok())
+        .collect();
+    assert!(
+        matches!(rest[..], [at] if at >= 64 * 1024),
+        "one REST past what was there: {rest:?}\n{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!("--> STOR /dst/{temp}")),
+        "{}",
+        out.stderr
+    );
+    assert_same_tree(&src, &server.path("dst"));
+    assert_eq!(temporaries(&server.path("dst")), Vec::<String>::new());
+
+    // Changed since the kill: sent whole under a new temporary; the killed one's stays
+    // (young, another process's: maybe an upload still running) until it is old.
+    fs::remove_file(server.path("dst/big.bin")).unwrap();
+    let stale = killed_mirror(&server, local.path());
+    let changed: Vec<u8> = pattern(520 * 1024).into_iter().rev().collect();
+    fs::write(src.join("big.bin"), &changed).unwrap();
+    let out = mirror(local.path());
+    assert_ok(&out);
+    assert!(!out.stderr.contains("--> REST"), "{}", out.stderr);
+    assert_eq!(fs::read(server.path("dst/big.bin")).unwrap(), changed);
+    assert_eq!(temporaries(&server.path("dst")), [stale]);
 }
