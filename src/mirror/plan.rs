@@ -22,7 +22,8 @@
 //!    at or above a folder the filter keeps (its listing could not be read whole), type
 //!    conflicts there included; uploads into it go on.
 //!
-//! A path is *considered* when `filter.includes(path)` and no component of it is a temp name.
+//! A path is *considered* when `filter.includes(path, kind)` and no component of it is a temp
+//! name (the kind matters to an ignore file's folder-only patterns and to `--include`).
 //!
 //! Memory: the plan runs over trees of every file, so it copies neither. The virtual remote
 //! tree is an overlay holding only what the plan changed, and the inode indexes that find
@@ -162,7 +163,7 @@ pub fn plan(
     }
     let renames_possible = remote
         .iter()
-        .any(|(path, entry)| entry.inode.is_some() && considered(filter, path));
+        .any(|(path, entry)| entry.inode.is_some() && considered(filter, path, entry.kind));
 
     let mut planner = Planner {
         offset: zone_offset(local, remote, filter),
@@ -213,7 +214,7 @@ fn mass_delete(
     if opts.allow_mass_delete || deletes.is_empty() {
         return None;
     }
-    let files = |kind: Kind, path: &str| kind == Kind::File && considered(filter, path);
+    let files = |kind: Kind, path: &str| kind == Kind::File && considered(filter, path, kind);
     let remote_files = remote.iter().filter(|(p, e)| files(e.kind, p)).count();
     let doomed = deletes
         .iter()
@@ -241,8 +242,8 @@ fn mass_delete(
 }
 
 /// Inside the filter and not (inside) a temporary upload name.
-fn considered(filter: &Filter, path: &str) -> bool {
-    filter.includes(path) && !in_temp(path)
+fn considered(filter: &Filter, path: &str, kind: Kind) -> bool {
+    filter.includes(path, kind) && !in_temp(path)
 }
 
 /// `path` or one of its ancestors has a temp name.
@@ -295,7 +296,7 @@ pub fn zone_offset(local: &Snapshot, remote: &RemoteTree, filter: &Filter) -> i6
         else {
             continue;
         };
-        if !considered(filter, path) {
+        if !considered(filter, path, Kind::File) {
             continue;
         }
         let drift = listed - l.mtime;
@@ -466,12 +467,15 @@ impl<'a> Planner<'a> {
     fn local_entry(&self, path: &str) -> Option<LocalEntry> {
         self.local
             .get(path)
-            .filter(|_| considered(self.filter, path))
+            .filter(|entry| considered(self.filter, path, entry.kind))
     }
 
     fn walk_local(&mut self) {
         let (local, filter) = (self.local, self.filter);
-        for (path, entry) in local.iter().filter(|(path, _)| considered(filter, path)) {
+        for (path, entry) in local
+            .iter()
+            .filter(|(path, entry)| considered(filter, path, entry.kind))
+        {
             if tree::ancestors(path).any(|a| self.skipped.contains(a)) {
                 continue;
             }
@@ -525,8 +529,8 @@ impl<'a> Planner<'a> {
             return;
         }
         let mut blocked: HashSet<&str> = HashSet::new();
-        for (path, _) in self.vt.iter() {
-            if !considered(self.filter, path) {
+        for (path, entry) in self.vt.iter() {
+            if !considered(self.filter, path, entry.kind) {
                 blocked.extend(tree::ancestors(path));
             }
         }
@@ -535,7 +539,7 @@ impl<'a> Planner<'a> {
             .iter()
             .filter(|(path, entry)| {
                 let holds_kept = entry.kind == Kind::Dir && blocked.contains(path);
-                considered(self.filter, path)
+                considered(self.filter, path, entry.kind)
                     && self.filter.may_delete(path)
                     && self.local_entry(path).is_none()
                     && !tree::ancestors(path).any(|a| self.skipped.contains(a))
@@ -588,7 +592,7 @@ impl<'a> Planner<'a> {
         let local = || {
             self.local
                 .iter()
-                .filter(|(path, _)| considered(self.filter, path))
+                .filter(|(path, entry)| considered(self.filter, path, entry.kind))
                 .filter_map(|(path, entry)| Some((path, (entry.kind, entry.inode?))))
         };
         let targets: HashSet<(Kind, u64)> = local()
@@ -603,7 +607,7 @@ impl<'a> Planner<'a> {
         for (path, entry) in self.vt.base {
             if let Some(ino) = entry.inode
                 && targets.contains(&(entry.kind, ino))
-                && considered(self.filter, path)
+                && considered(self.filter, path, entry.kind)
             {
                 add_unique(&mut remote, (entry.kind, ino), path.to_owned());
             }
@@ -646,7 +650,7 @@ impl<'a> Planner<'a> {
             && same_content
             && from != path
             && self.local_entry(from).is_none()
-            && considered(self.filter, from)
+            && considered(self.filter, from, remote.kind)
             && !tree::ancestors(from)
                 .any(|a| self.local_entry(a).is_some_and(|l| l.kind == Kind::File))
             && !tree::is_under(path, from)
@@ -690,7 +694,9 @@ impl<'a> Planner<'a> {
 
     /// True when the remote subtree under `dir` holds anything not considered (which we may not delete).
     fn holds_unconsidered(&self, dir: &str) -> bool {
-        self.vt.under(dir).any(|(p, _)| !considered(self.filter, p))
+        self.vt
+            .under(dir)
+            .any(|(p, e)| !considered(self.filter, p, e.kind))
     }
 
     /// Deletes `dir` and everything under it (all considered), deepest first.
