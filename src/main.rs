@@ -56,7 +56,7 @@ fn start(args: &cli::Args) -> Result<i32, Error> {
     }
     let settings = args.settings()?;
     progress::init(args.quiet);
-    journal::init(args.log.as_deref(), args.debug)?;
+    journal::init(args.log.as_deref(), args.log_format, args.debug)?;
     let interactive = args.command.is_none() && std::io::stdin().is_terminal();
     let mut shell = Shell::new(settings, args.verbose, interactive);
     shell.mirror_defaults = shell::state::MirrorDefaults {

@@ -427,7 +427,7 @@ impl Runner {
     fn new(id: usize, spec: JobSpec, printer: Printer) -> Result<Runner> {
         let filter = Filter::new(spec.options.max_depth, &spec.options.excludes)
             .map_err(|e| Error::usage(format!("mirror --exclude: {e}")))?;
-        let journal = Journal::open(spec.options.log.as_deref())?;
+        let journal = Journal::open(spec.options.log.as_deref(), crate::journal::Format::Text)?;
         let p = &spec.params;
         let state_file = state::state_file(&p.host, p.port, &p.user, &spec.remote);
         let pool = Pool::new(p.clone());
