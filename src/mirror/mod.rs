@@ -8,8 +8,10 @@ pub const DEFAULT_MAX_DEPTH: usize = 6;
 pub const DEFAULT_PARALLEL: usize = 4;
 
 pub mod apply;
+pub mod backup;
 pub mod filter;
 pub mod job;
+pub mod on_change;
 pub mod plan;
 pub mod pool;
 pub mod remote_walk;
