@@ -2,6 +2,7 @@
 //! protocol trace, with PASS masked wherever a line goes.
 
 mod entry;
+mod json;
 
 use std::cell::Cell;
 use std::fs::{File, OpenOptions};
@@ -12,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 pub use entry::{Entry, Format, Outcome};
+pub use json::{JsonObject, text_value as json_text};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use simplelog::{Config, ConfigBuilder, WriteLogger};

@@ -17,5 +17,6 @@ pub mod pool;
 pub mod remote_walk;
 pub mod scan;
 pub mod state;
+pub mod status_json;
 pub mod tree;
 pub mod watch;
