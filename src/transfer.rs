@@ -10,6 +10,10 @@ use crate::error::{Error, Result};
 use crate::ftp::listing::EntryKind;
 use crate::ftp::{Session, path};
 
+pub mod temp_name;
+
+use temp_name::Fingerprint;
+
 /// What an upload did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Uploaded {
@@ -43,18 +47,14 @@ pub fn identity(_: &fs::Metadata) -> Option<u64> {
     None
 }
 
-/// A tag unique within this process, so two uploads never share a temporary name.
-fn next_tag() -> String {
+/// A serial unique within this process, so two uploads never share a temporary name.
+fn next_serial() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "{}-{}",
-        process_tag(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
+    COUNTER.fetch_add(1, Ordering::Relaxed)
 }
 
-/// This process's part of every temporary name: the pid plus a nonce, since pids repeat
-/// across machines and containers (ftpsh as pid 1).
+/// This process's part of every temporary name ([`temp_name`]): the pid plus a nonce, since
+/// pids repeat across machines and containers (ftpsh as pid 1).
 pub fn process_tag() -> &'static str {
     static TAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     TAG.get_or_init(|| {
@@ -119,7 +119,8 @@ pub fn upload_seen(
         .map_err(|e| Error::local(what.as_str(), e))?;
     let mtime = crate::clock::unix_seconds(modified);
     path::check_sendable(&what, remote)?;
-    let temp = path::temp_sibling(remote, &next_tag());
+    let fingerprint = Fingerprint::of(before.len(), modified, identity(&before));
+    let temp = temp_name::upload(remote, process_tag(), next_serial(), fingerprint);
     let what_remote = format!("put {remote}");
     // Ctrl-C makes the next read fail: the data connection closes, the temporary goes.
     let stored = session
@@ -257,7 +258,7 @@ fn rename_over(session: &mut Session, from: &str, to: &str) -> Result<()> {
     if !target_is_file {
         return Err(first);
     }
-    let aside = path::temp_sibling(to, &format!("{}-old", next_tag()));
+    let aside = temp_name::aside(to, process_tag(), next_serial());
     session.rename(to, &aside).map_err(|_| first)?;
     match session.rename(from, to) {
         Ok(()) => {

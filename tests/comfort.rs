@@ -462,3 +462,95 @@ fn bookmarks_percent_encode_the_folder() {
         Some(&*format!("/{odd}"))
     );
 }
+
+/// The mode bits of a file on the server's disk.
+#[cfg(unix)]
+fn disk_mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+/// `chmod` over SITE CHMOD (pyftpdlib has it): octal modes, globs as for rm, -R through a
+/// folder; `ls -l` shows the modes the server lists (pyftpdlib's MLSD gives UNIX.mode once
+/// asked with OPTS MLST). Every effect checked on the server's disk.
+#[cfg(unix)]
+#[test]
+fn chmod_sets_modes_and_ls_l_shows_them() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(py) = support::pyftpd::PyFtpd::start() else {
+        return;
+    };
+    let local = TempDir::new().unwrap();
+    for name in [
+        "deploy.sh",
+        "secrets.php",
+        "config.php",
+        "d/inner.txt",
+        "d/e/deep.txt",
+    ] {
+        let path = py.path(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, "x").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let out = run_c(
+        &py.url(),
+        "chmod 755 deploy.sh; chmod 0600 *.php; chmod -R 750 d; ls -l",
+        local.path(),
+    );
+    assert_ok(&out);
+    for (name, want) in [
+        ("deploy.sh", 0o755),
+        ("secrets.php", 0o600),
+        ("config.php", 0o600),
+        ("d", 0o750),
+        ("d/inner.txt", 0o750),
+        ("d/e", 0o750),
+        ("d/e/deep.txt", 0o750),
+    ] {
+        assert_eq!(disk_mode(&py.path(name)), want, "{name}: {out:?}");
+    }
+    for row in ["-rwxr-xr-x ", "-rw------- ", "drwxr-x--- "] {
+        assert!(
+            out.stdout.contains(row),
+            "ls -l should show {row:?}: {}",
+            out.stdout
+        );
+    }
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("-rwxr-xr-x") && l.ends_with("deploy.sh")),
+        "{}",
+        out.stdout
+    );
+
+    // Not an octal mode: a usage error naming it, nothing sent.
+    let out = run_c(&py.url(), "chmod u+x deploy.sh", local.path());
+    assert_fails(&out, 2, "chmod: \"u+x\": not an octal mode");
+    let out = run_c(&py.url(), "chmod 8 deploy.sh", local.path());
+    assert_fails(&out, 2, "not an octal mode");
+    // A path that is not there: the server's reply, named.
+    let out = run_c(&py.url(), "chmod 644 missing.txt", local.path());
+    assert_fails(&out, 1, "chmod 644 missing.txt: 550 ");
+    assert_eq!(disk_mode(&py.path("deploy.sh")), 0o755);
+}
+
+/// A server without SITE CHMOD (libunftp answers 502): one clear line naming the mode, the
+/// path and the reply, exit 1.
+#[test]
+fn chmod_on_a_server_without_site_chmod_says_so() {
+    let (server, local) = setup();
+    fs::write(server.path("run.sh"), "x").unwrap();
+    let out = run_c(&server.url(), "chmod 755 run.sh", local.path());
+    assert_fails(
+        &out,
+        1,
+        "chmod 755 run.sh: the server does not offer SITE CHMOD (502 ",
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    // ls -l on a server that lists no modes in MLSD: the plain type column.
+    let out = run_c(&server.url(), "ls -l", local.path());
+    assert_ok(&out);
+    assert!(out.stdout.starts_with("- "), "{}", out.stdout);
+}

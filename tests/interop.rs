@@ -285,6 +285,55 @@ fn shell_commands(server: &Server, conn: &Conn) {
     assert!(!disk.exists(), "rm -r removed the whole tree");
 }
 
+/// `chmod` (SITE CHMOD) and `ls -l` (modes from MLSD UNIX.mode or the LIST mode column):
+/// modes set on files and, with -R, through a folder, checked on the server's disk and in
+/// the listing.
+#[cfg(unix)]
+fn file_modes(server: &Server, conn: &Conn) {
+    use std::os::unix::fs::PermissionsExt;
+    let local = TempDir::new().unwrap();
+    let base = format!("it-modes-{}", conn.tag);
+    let disk = server.root.join(&base);
+    clear(&disk);
+    fs::write(local.path().join("deploy.sh"), "#!/bin/sh\n").unwrap();
+    let script = format!(
+        "mkdir -p /{base}/d/e; cd /{base}; put deploy.sh; put deploy.sh secrets.php; \
+         put deploy.sh d/e/x.txt; chmod 751 deploy.sh; chmod 600 *.php; chmod -R 700 d; ls -l"
+    );
+    let out = conn.c(local.path(), &script);
+    assert_ok(&out);
+    let mode = |rel: &str| {
+        fs::metadata(disk.join(rel))
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or_else(|e| panic!("{rel}: {e}"))
+    };
+    for (rel, want) in [
+        ("deploy.sh", 0o751),
+        ("secrets.php", 0o600),
+        ("d", 0o700),
+        ("d/e", 0o700),
+        ("d/e/x.txt", 0o700),
+    ] {
+        assert_eq!(mode(rel), want, "{rel} on disk ({})", out.stderr);
+    }
+    for row in ["-rwxr-x--x", "-rw-------", "drwx------"] {
+        assert_contains(&out, row);
+    }
+    // Clean up, then a path that is not there (the folder is gone): the server's reply.
+    let out = conn.c(
+        local.path(),
+        &format!("chmod -R 755 /{base}; rm -r /{base}; chmod 644 /{base}/missing.txt"),
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains(&format!("chmod 644 /{base}/missing.txt: 550")),
+        "{}",
+        out.stderr
+    );
+    assert!(!disk.exists(), "rm -r removed the tree");
+}
+
 /// Results of the mirror scenario worth a column.
 struct MirrorFacts {
     mtimes_kept: bool,
@@ -552,6 +601,10 @@ fn check_server(
             || latin1_names(server, conn),
         );
     }
+    #[cfg(unix)]
+    cell(failures, format!("{name} chmod and ls -l"), || {
+        file_modes(server, &plain)
+    });
     let mirror = cell(failures, format!("{name} mirror (plain)"), || {
         mirror_scenario(server, &plain, can_set_times)
     });

@@ -4,7 +4,7 @@ use suppaftp::{FtpError, Status};
 
 use super::listing::{self, Entry};
 use super::path::check_sendable;
-use super::reply::{code_of, ftp_error, parse_257, parse_size_reply, reply_text};
+use super::reply::{code_of, ftp_error, is_not_offered, parse_257, parse_size_reply, reply_text};
 use super::session::Session;
 use crate::error::{Error, Result};
 use crate::journal::mask_command;
@@ -213,6 +213,33 @@ impl Session {
             },
             Err(err) if err.reply_code().is_some_and(|code| code >= 500) => Ok(None),
             Err(e) => Err(e),
+        }
+    }
+
+    /// `SITE CHMOD MODE path` (octal, as every server that offers it reads it). Any 2xx is
+    /// success. A refusal stays a typed reply error naming the mode and path; one saying the
+    /// server has no such command (500, 502, 504: pure-ftpd built without it, libunftp, IIS)
+    /// says that before the reply, since "502 Unknown SITE command" alone reads like a typo.
+    pub fn chmod(&mut self, path: &str, mode: u32) -> Result<()> {
+        let what = format!("chmod {mode:o} {path}");
+        check_sendable(&what, path)?;
+        match self
+            .stream
+            .custom_command(format!("SITE CHMOD {mode:o} {path}"), &[Status::CommandOk])
+        {
+            Ok(_) => Ok(()),
+            Err(FtpError::UnexpectedResponse(r)) if (200..300).contains(&code_of(&r)) => Ok(()),
+            Err(FtpError::UnexpectedResponse(r)) if is_not_offered(code_of(&r)) => {
+                Err(Error::Reply {
+                    what,
+                    code: code_of(&r),
+                    text: format!(
+                        "the server does not offer SITE CHMOD ({})",
+                        reply_text(&r.body)
+                    ),
+                })
+            }
+            Err(e) => Err(ftp_error(what, e)),
         }
     }
 

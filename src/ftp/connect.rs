@@ -127,10 +127,43 @@ impl Session {
                 .stream
                 .custom_command("OPTS UTF8 ON", &[Status::CommandOk]);
         }
+        let facts = session.caps.features.get("MLST").cloned().flatten();
+        if let Some(wanted) = facts.as_deref().and_then(facts_with_mode) {
+            // Best effort: a refusal leaves the listing without modes, as before.
+            let _ = session
+                .stream
+                .custom_command(format!("OPTS MLST {wanted}"), &[Status::CommandOk]);
+        }
         session.set_binary(true)?;
         session.set_passive(params.passive);
         Ok(session)
     }
+}
+
+/// The facts to ask for with `OPTS MLST` (RFC 3659 7.9) when FEAT's MLST line offers
+/// `UNIX.mode` but leaves it off (pyftpdlib): the ones on already (marked `*`) plus the mode,
+/// so listings carry permission bits for `ls -l` and the mirror. `None` when the mode is on
+/// already (pure-ftpd, proftpd) or not offered: nothing to send.
+pub(super) fn facts_with_mode(offered: &str) -> Option<String> {
+    let facts: Vec<&str> = offered
+        .split(';')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .collect();
+    let mode = facts
+        .iter()
+        .find(|f| f.trim_end_matches('*').eq_ignore_ascii_case("unix.mode"))?;
+    if mode.ends_with('*') {
+        return None;
+    }
+    let mut wanted: String = facts
+        .iter()
+        .filter_map(|f| f.strip_suffix('*'))
+        .map(|f| format!("{f};"))
+        .collect();
+    wanted.push_str(mode);
+    wanted.push(';');
+    Some(wanted)
 }
 
 /// The control connection, secured as `params` asks, before login.
@@ -249,5 +282,36 @@ mod tests {
     fn secrets_do_not_debug_print() {
         let s = Secret::new("hunter2");
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    /// FEAT MLST lines as servers send them: the mode asked for only where offered and off.
+    #[test]
+    fn opts_mlst_asks_for_the_mode_only_when_it_is_off() {
+        for (offered, want) in [
+            // pyftpdlib 2.x
+            (
+                "type*;perm*;size*;modify*;unique;unix.mode;unix.uid;unix.gid;",
+                Some("type;perm;size;modify;unix.mode;"),
+            ),
+            // pure-ftpd, proftpd: on already
+            (
+                "type*;size*;sizd*;modify*;UNIX.mode*;UNIX.uid*;UNIX.gid*;unique*;",
+                None,
+            ),
+            (
+                "modify*;perm*;size*;type*;unique*;UNIX.group*;UNIX.mode*;UNIX.owner*;",
+                None,
+            ),
+            // libunftp: no mode at all
+            ("type*;size*;modify*;unix.uid*;unix.gid*;", None),
+            // spelling kept, no trailing ';'
+            (
+                "Type*;Size*;Modify*;UNIX.Mode",
+                Some("Type;Size;Modify;UNIX.Mode;"),
+            ),
+            ("", None),
+        ] {
+            assert_eq!(facts_with_mode(offered).as_deref(), want, "{offered}");
+        }
     }
 }

@@ -1,4 +1,8 @@
-//! Remote path arithmetic ('/' always, whatever the local OS) and the checks on names sent or received.
+//! Path arithmetic on '/'-separated paths (remote paths, absolute or not, and the mirror's
+//! paths relative to its root), whatever the local OS, and the checks on names sent or received.
+//!
+//! One meaning everywhere: the folder part of a name without one is `""`, which is also the
+//! mirror root; a relative path never holds "." or "..", nor a leading or trailing '/'.
 
 use crate::error::{Error, Result};
 
@@ -14,7 +18,8 @@ pub fn check_sendable(what: &str, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Joins a remote path onto a remote directory; an absolute `name` stands alone.
+/// Joins a path onto a folder ("" for none, or the mirror root); an absolute `name` stands
+/// alone. Exactly sized (`format!` guesses twice the length): the mirror keeps one per file.
 pub fn join(dir: &str, name: &str) -> String {
     if name.starts_with('/') || dir.is_empty() {
         return name.to_string();
@@ -22,7 +27,17 @@ pub fn join(dir: &str, name: &str) -> String {
     if name.is_empty() {
         return dir.to_string();
     }
-    format!("{}/{}", dir.trim_end_matches('/'), name)
+    let dir = match dir.trim_end_matches('/') {
+        "" => "/",
+        trimmed => trimmed,
+    };
+    let mut joined = String::with_capacity(dir.len() + 1 + name.len());
+    joined.push_str(dir);
+    if !dir.ends_with('/') {
+        joined.push('/');
+    }
+    joined.push_str(name);
+    joined
 }
 
 /// An absolute remote path with `.` and `..` resolved and no repeated or trailing '/':
@@ -52,13 +67,13 @@ pub fn cd_target(cwd: &str, arg: &str) -> Option<String> {
     Some(normalize(&join(cwd, arg)))
 }
 
-/// The last component of a remote path ("" for "/").
+/// The last component ("" for "/"): "a/b.txt" → "b.txt", "a" → "a", "a/b/" → "b".
 pub fn file_name(path: &str) -> &str {
     let trimmed = path.trim_end_matches('/');
     trimmed.rsplit('/').next().unwrap_or(trimmed)
 }
 
-/// The directory part of a remote path: "a/b" → "a", "/a" → "/", "a" → "".
+/// The folder part: "a/b" → "a", "/a" → "/", "a" → "" (for a relative path: the root).
 pub fn parent(path: &str) -> &str {
     let trimmed = path.trim_end_matches('/');
     match trimmed.rfind('/') {
@@ -68,18 +83,30 @@ pub fn parent(path: &str) -> &str {
     }
 }
 
-/// Uploads are written under this prefix in the target directory, then renamed onto the
-/// final name, so no one ever sees a half-written file under its real name.
-pub const TEMP_PREFIX: &str = ".ftpsh-part-";
-
-/// The temporary sibling of `remote` used while uploading it; `tag` keeps concurrent
-/// uploads of the same name apart.
-pub fn temp_sibling(remote: &str, tag: &str) -> String {
-    let temp = format!("{TEMP_PREFIX}{tag}-{}", file_name(remote));
-    match parent(remote) {
-        "" => temp,
-        dir => join(dir, &temp),
+/// Number of components of a relative path: "" → 0, "a" → 1, "a/b" → 2.
+pub fn depth(rel: &str) -> usize {
+    if rel.is_empty() {
+        0
+    } else {
+        rel.bytes().filter(|&b| b == b'/').count() + 1
     }
+}
+
+/// True when relative `path` lies strictly inside `dir` ("a/b" under "a"; not "ab", not "a"
+/// itself). Everything but the root is under the root "".
+pub fn is_under(path: &str, dir: &str) -> bool {
+    if dir.is_empty() {
+        return !path.is_empty();
+    }
+    path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/'
+}
+
+/// The proper ancestors of relative `rel`, deepest first, without the root: "a/b/c" → "a/b", "a".
+pub fn ancestors(rel: &str) -> impl Iterator<Item = &str> {
+    fn folder(p: &str) -> Option<&str> {
+        Some(parent(p)).filter(|p| !p.is_empty())
+    }
+    std::iter::successors(folder(rel), |p| folder(p))
 }
 
 /// Checks that a name from a server listing is one component of a remote path, as the
@@ -174,6 +201,9 @@ mod tests {
             ("/a", "a", "/"),
             ("a", "a", ""),
             ("a/b/", "b", "a"),
+            ("a/b", "b", "a"),
+            ("a/b/c.txt", "c.txt", "a/b"),
+            (".hidden", ".hidden", ""),
         ];
         for (path, name, dir) in cases {
             assert_eq!(file_name(path), name, "file_name({path:?})");
@@ -182,10 +212,48 @@ mod tests {
     }
 
     #[test]
-    fn temp_siblings_stay_in_the_same_directory() {
-        assert_eq!(temp_sibling("/a/b.txt", "7"), "/a/.ftpsh-part-7-b.txt");
-        assert_eq!(temp_sibling("b.txt", "7"), ".ftpsh-part-7-b.txt");
-        assert_eq!(temp_sibling("/b", "x"), "/.ftpsh-part-x-b");
+    fn depth_counts_components() {
+        for (rel, want) in [("", 0), ("a", 1), ("a/b", 2), ("a/b/c.txt", 3), ("a.b", 1)] {
+            assert_eq!(depth(rel), want, "depth({rel:?})");
+        }
+    }
+
+    #[test]
+    fn join_relative_paths() {
+        for (p, n, want) in [("", "x", "x"), ("a", "x", "a/x"), ("a/b", "c.d", "a/b/c.d")] {
+            assert_eq!(join(p, n), want, "join({p:?}, {n:?})");
+            assert_eq!(join(p, n).capacity(), want.len(), "exactly sized");
+        }
+    }
+
+    #[test]
+    fn is_under_table() {
+        let table = [
+            ("a/b", "a", true),
+            ("a/b/c", "a", true),
+            ("a/b/c", "a/b", true),
+            ("ab", "a", false),
+            ("a", "a", false),
+            ("a", "a/b", false),
+            ("a-b/c", "a", false),
+            ("a", "", true),
+            ("", "", false),
+        ];
+        for (path, dir, want) in table {
+            assert_eq!(is_under(path, dir), want, "is_under({path:?}, {dir:?})");
+        }
+    }
+
+    #[test]
+    fn ancestors_deepest_first() {
+        let table: [(&str, &[&str]); 3] = [("a", &[]), ("a/b", &["a"]), ("a/b/c", &["a/b", "a"])];
+        for (rel, want) in table {
+            assert_eq!(
+                ancestors(rel).collect::<Vec<_>>(),
+                want,
+                "ancestors({rel:?})"
+            );
+        }
     }
 
     #[test]

@@ -71,6 +71,12 @@ pub fn reply_code(body: &[u8]) -> Option<u16> {
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
+/// Reply codes that say a command is not there at all (RFC 959: 500 not understood, 502 not
+/// implemented, 504 not implemented for that parameter), rather than refused for this path.
+pub fn is_not_offered(code: u16) -> bool {
+    matches!(code, 500 | 502 | 504)
+}
+
 /// A reply's code, as the server sent it.
 pub fn code_of(response: &Response) -> u16 {
     reply_code(&response.body).unwrap_or(response.status.code() as u16)

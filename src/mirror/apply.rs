@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
-use super::plan::Action;
+use super::plan::{Action, Plan};
 use super::tree::{self, Kind, RemoteEntry, RemoteTree, Snapshot};
 use crate::error::{Error, Result};
 use crate::escape::quoted;
@@ -102,44 +102,28 @@ impl Applier<'_> {
         path::join(self.remote_root, rel)
     }
 
-    /// Runs a plan over `sessions` (at least one). Structure first, in plan order on one
-    /// connection (mkdirs, renames, the deletes a type change needs); then the uploads,
-    /// spread over every connection since each only needs its directory to exist; then the
-    /// final deletes, only if nothing failed before them: a half-done pass must never
-    /// remove data.
+    /// Runs a plan over `sessions` (at least one), phase by phase (see [`Plan`]): the
+    /// structure in order on one connection; the uploads spread over every connection, since
+    /// each only needs its folder to exist; then the final deletes, files over every
+    /// connection, folders on one. A delete runs only while nothing failed in the pass (see
+    /// `run_batch`): a half-done pass must never remove data.
     pub fn apply(
         &self,
         sessions: &mut [Session],
-        actions: &[Action],
+        plan: &Plan,
         local: &Snapshot,
         tree: &mut RemoteTree,
     ) -> Report {
         let mut report = Report::default();
-        let split = actions
-            .iter()
-            .rposition(|a| !is_delete(a))
-            .map_or(0, |i| i + 1);
-        let (build, finals) = actions.split_at(split);
-        let (uploads, structure): (Vec<&Action>, Vec<&Action>) = build
-            .iter()
-            .partition(|a| matches!(a, Action::Upload { .. }));
-        let uploads = spread_over_folders(uploads);
-        let (file_deletes, dir_deletes): (Vec<&Action>, Vec<&Action>) = finals
-            .iter()
-            .partition(|a| matches!(a, Action::DeleteFile(_)));
         let phases = [
-            (structure, false),
-            (uploads, true),
-            (file_deletes, true),
-            (dir_deletes, false),
+            (plan.structure.iter().collect(), false),
+            (spread_over_folders(plan.uploads.iter().collect()), true),
+            (plan.file_deletes.iter().collect(), true),
+            (plan.dir_deletes.iter().collect(), false),
         ];
         for (batch, parallel) in phases {
+            let batch: Vec<&Action> = batch;
             if batch.is_empty() {
-                continue;
-            }
-            let deletes = batch.iter().any(|a| is_delete(a));
-            if deletes && !report.errors.is_empty() && batch.iter().all(|a| is_delete(a)) {
-                report.deletes_postponed += batch.len();
                 continue;
             }
             let width = if parallel { sessions.len() } else { 1 };
@@ -154,8 +138,9 @@ impl Applier<'_> {
 
     /// Runs a batch over the given connections, one worker thread per connection, and
     /// commits each outcome as it arrives (20,000 outcomes kept to the end cost a megabyte).
-    /// Deletes left unrun (a stop, a lost connection, a failure before them) count as
-    /// postponed.
+    /// The one place of "no deletes after a failure": once an action of the pass failed
+    /// (in an earlier batch or this one), its deletes are not run. Deletes left unrun (that
+    /// rule, a stop, a lost connection) count as postponed.
     fn run_batch(
         &self,
         sessions: &mut [Session],
@@ -291,7 +276,7 @@ fn spread_over_folders(uploads: Vec<&Action>) -> Vec<&Action> {
     let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for action in uploads {
         let folder = match action {
-            Action::Upload { path, .. } => tree::parent(path).unwrap_or(""),
+            Action::Upload { path, .. } => path::parent(path),
             _ => "",
         };
         let slot = *index.entry(folder).or_insert_with(|| {

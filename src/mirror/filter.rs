@@ -28,7 +28,8 @@ use std::sync::Arc;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
-use super::tree::{self, Kind};
+use super::tree::Kind;
+use crate::ftp::path;
 
 /// A filter option the user gave that cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -130,13 +131,13 @@ impl Globs {
 
     /// `rel` itself matches (its name or its whole path).
     fn matches(&self, rel: &str) -> bool {
-        self.names.is_match(tree::file_name(rel)) || self.paths.is_match(rel)
+        self.names.is_match(path::file_name(rel)) || self.paths.is_match(rel)
     }
 
     /// `rel` or one of its folders matches.
     fn matches_or_above(&self, rel: &str) -> bool {
         std::iter::once(rel)
-            .chain(tree::ancestors(rel))
+            .chain(path::ancestors(rel))
             .any(|p| self.matches(p))
     }
 }
@@ -224,7 +225,7 @@ impl Filter {
         !self
             .kept
             .iter()
-            .any(|k| rel == k || tree::is_under(rel, k) || tree::is_under(k, rel))
+            .any(|k| rel == k || path::is_under(rel, k) || path::is_under(k, rel))
     }
 
     /// True when `rel`, an entry of `kind`, is inside the depth limit, neither it nor any
@@ -234,13 +235,13 @@ impl Filter {
         if rel.is_empty() {
             return true;
         }
-        if tree::depth(rel) > self.max_depth {
+        if path::depth(rel) > self.max_depth {
             return false;
         }
         if self
             .protected
             .iter()
-            .any(|p| rel == p || tree::is_under(rel, p))
+            .any(|p| rel == p || path::is_under(rel, p))
         {
             return false;
         }
@@ -251,7 +252,7 @@ impl Filter {
             // Git's rule: each folder above is looked at as a folder, top down in effect
             // (any ignored one hides everything below it), then the entry as what it is.
             let hidden = std::iter::once((rel, kind == Kind::Dir))
-                .chain(tree::ancestors(rel).map(|p| (p, true)))
+                .chain(path::ancestors(rel).map(|p| (p, true)))
                 .any(|(p, is_dir)| ignored.matched(Path::new(p), is_dir).is_ignore());
             if hidden {
                 return false;
@@ -263,7 +264,7 @@ impl Filter {
     /// True when the walker should descend into directory `rel` (`depth(rel) < max_depth` and
     /// included). `descend("")` says whether the root itself is walked (`max_depth > 0`).
     pub fn descend(&self, rel: &str) -> bool {
-        tree::depth(rel) < self.max_depth && self.includes(rel, Kind::Dir)
+        path::depth(rel) < self.max_depth && self.includes(rel, Kind::Dir)
     }
 }
 

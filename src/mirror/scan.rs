@@ -9,7 +9,8 @@ use std::fs;
 use std::path::Path;
 
 use super::filter::Filter;
-use super::tree::{self, Kind, LocalEntry, Snapshot};
+use super::tree::{Kind, LocalEntry, Snapshot};
+use crate::ftp::path;
 use crate::lossless;
 
 /// The local tree plus what could not be read (each a one-line reason naming the path).
@@ -109,11 +110,11 @@ impl Walker<'_> {
             if name.contains(['\r', '\n']) {
                 self.result.problems.push(format!(
                     "{}: name holds CR or LF; skipped",
-                    crate::escape::quoted(&tree::join(rel, name))
+                    crate::escape::quoted(&path::join(rel, name))
                 ));
                 continue;
             }
-            let child = tree::join(rel, name);
+            let child = path::join(rel, name);
             // The kind from the folder listing (no stat) for the filter's folder-only
             // patterns; a link or an unknown type is left out if either kind would be.
             let listed = entry.file_type().ok();

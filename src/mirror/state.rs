@@ -9,10 +9,11 @@ use std::sync::Mutex;
 use super::filter::Filter;
 use super::pool::Pool;
 use super::remote_walk;
-use super::tree::{self, Kind, RemoteEntry, RemoteTree};
+use super::tree::{Kind, RemoteEntry, RemoteTree};
 use crate::error::{Error, Result};
 use crate::ftp::listing::{Entry, EntryKind};
 use crate::ftp::path;
+use crate::transfer::temp_name;
 
 /// Lists `root` recursively within the filter and merges each entry with the record as it
 /// arrives, so raw listing lines never pile up. A name that is not one path component is
@@ -67,7 +68,7 @@ pub fn list_remote(
                     crate::escape::quoted(&entry.name)
                 ),
             })?;
-            let rel = tree::join(dir, name);
+            let rel = path::join(dir, name);
             if name.contains(char::REPLACEMENT_CHARACTER) {
                 undecodable.push(rel.clone());
             } else if entry.kind == EntryKind::Dir {
@@ -129,7 +130,7 @@ pub fn merge_entry(
             // An inexact (LIST) date says nothing about content, but is enough to tell a
             // temporary's age.
             mtime: entry.mtime.filter(|_| {
-                kind == Kind::File && (entry.mtime_exact || tree::is_temp(&entry.name))
+                kind == Kind::File && (entry.mtime_exact || temp_name::is_temp(&entry.name))
             }),
             inode: None,
         },
@@ -283,6 +284,7 @@ mod tests {
             mtime,
             mtime_exact: exact,
             link_target: None,
+            mode: None,
             raw: String::new(),
         }
     }

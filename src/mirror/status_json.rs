@@ -15,18 +15,6 @@ pub struct Row<'a> {
     pub status: &'a JobStatus,
 }
 
-/// The state's word, as the text table shows it.
-pub fn state_word(state: &JobState) -> &'static str {
-    match state {
-        JobState::Starting => "starting",
-        JobState::Syncing => "syncing",
-        JobState::Idle => "idle",
-        JobState::Retrying => "retrying",
-        JobState::Stopped => "stopped",
-        JobState::Failed(_) => "failed",
-    }
-}
-
 /// `[{...},\n{...}]`: keys `id`, `state`, `local`, `remote`, `passes`, `last_pass` (RFC 3339
 /// UTC or null), `last_pass_ms`, `files`, `bytes`, `renamed`, `deleted`, `backed_up`, `errors`,
 /// `skipped`, `below_depth`, `last_error` (or null), `next_check` (RFC 3339 UTC or null).
@@ -38,7 +26,7 @@ pub fn render(rows: &[Row]) -> String {
             let s = row.status;
             let mut object = JsonObject::new();
             object.field("id", row.id.into());
-            object.field("state", state_word(&s.state).into());
+            object.field("state", s.state.to_string().into());
             object.name("local", Some(row.local));
             object.name("remote", Some(row.remote));
             object.field("passes", s.passes.into());

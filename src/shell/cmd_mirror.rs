@@ -1,66 +1,118 @@
 //! The `mirror` and `jobs` commands: start, list and stop mirror jobs.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use clap::Parser;
+use clap::{Arg, ArgAction};
 
 use super::state::Shell;
-use super::table::Invocation;
-use crate::cli::positive_seconds;
+use super::table::{Does, Invocation, Opt};
 use crate::error::{Error, Result};
 use crate::escape::escape;
 use crate::ftp::path;
 use crate::mirror::job::{self, JobSpec, JobState, MirrorOptions};
 use crate::progress::Printer;
 
-/// Options of `mirror LOCAL REMOTE`, parsed by clap like a command line of its own.
-#[derive(Debug, Parser)]
-#[command(name = "mirror", no_binary_name = false, disable_help_flag = true)]
-struct MirrorArgs {
-    /// One pass, wait for it, report its result.
-    #[arg(long)]
-    once: bool,
-    /// Print the plan, change nothing.
-    #[arg(long)]
-    dry_run: bool,
-    /// Keep remote files that are gone locally.
-    #[arg(long)]
-    no_delete: bool,
-    /// Refuse a pass that would delete more than N entries.
-    #[arg(long, value_name = "N")]
-    max_delete: Option<usize>,
-    /// Run the deletes of a pass that the mass-delete guard would hold.
-    #[arg(long)]
-    allow_mass_delete: bool,
-    /// Leave matching names or paths alone (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    exclude: Vec<String>,
-    #[arg(long, value_name = "N")]
-    max_depth: Option<usize>,
-    #[arg(long, value_name = "SECS")]
-    interval: Option<f64>,
-    /// Connections used to upload and delete (default 4, or the config file's).
-    #[arg(long, value_name = "N")]
-    parallel: Option<usize>,
-    /// Follow symbolic links in the local tree.
-    #[arg(long)]
-    follow_links: bool,
-    /// This job's journal.
-    #[arg(long, value_name = "FILE")]
-    log: Option<PathBuf>,
-    local: String,
-    remote: String,
+/// Sets a job's option from the value given (`""` for a switch); the message of an `Err`
+/// follows `mirror --NAME: `.
+pub type Setter = fn(&mut MirrorOptions, &str) -> std::result::Result<(), String>;
+
+/// The options of `mirror LOCAL REMOTE`: parser, completion, `help mirror` and the man page
+/// all read this list, so a new option is one row here.
+#[rustfmt::skip]
+pub static OPTIONS: &[Opt] = &[
+    switch("once", "one pass in the foreground; fails if anything failed", |o, _| yes(&mut o.once)),
+    switch("dry-run", "print the plan, change nothing", |o, _| yes(&mut o.dry_run)),
+    switch("no-delete", "keep remote files that are gone locally", |o, _| { o.delete = false; Ok(()) }),
+    value("max-delete", "N", "refuse a pass that would delete more than N entries", |o, v| { o.max_delete = Some(number(v)?); Ok(()) }),
+    switch("allow-mass-delete", "run deletes the guard holds: when LOCAL holds no file, when a pass would delete every remote file (or 90 % of 10 or more), or when LOCAL is on another device than at the last pass (unmounted)", |o, _| yes(&mut o.allow_mass_delete)),
+    Opt { many: true, ..value("exclude", "GLOB", "leave matching names (*.tmp, .git) or paths (build/out/*) alone; repeatable", |o, v| { o.excludes.push(v.to_string()); Ok(()) }) },
+    value("max-depth", "N", "levels below LOCAL to mirror (default 6, or the --max-depth flag)", |o, v| { o.max_depth = number(v)?; Ok(()) }),
+    value("interval", "SECS", "seconds between checks (default 1, or the --interval flag)", |o, v| { o.interval = seconds(v)?; Ok(()) }),
+    value("parallel", "N", "connections used to upload and delete (default 4)", |o, v| { o.parallel = number::<usize>(v)?.max(1); Ok(()) }),
+    switch("follow-links", "follow symbolic links in LOCAL", |o, _| yes(&mut o.follow_links)),
+    value("log", "FILE", "this job's journal (default: the --log flag)", |o, v| { o.log = Some(v.into()); Ok(()) }),
+];
+
+const fn switch(long: &'static str, help: &'static str, set: Setter) -> Opt {
+    Opt {
+        long,
+        value: None,
+        many: false,
+        help,
+        does: Does::Mirror(set),
+    }
 }
 
-/// The mirror's option names (`--once`, ...), for completion.
-pub fn option_names() -> Vec<String> {
-    use clap::CommandFactory;
-    MirrorArgs::command()
-        .get_arguments()
-        .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
-        .collect()
+const fn value(long: &'static str, name: &'static str, help: &'static str, set: Setter) -> Opt {
+    Opt {
+        value: Some(name),
+        ..switch(long, help, set)
+    }
+}
+
+fn yes(flag: &mut bool) -> std::result::Result<(), String> {
+    *flag = true;
+    Ok(())
+}
+
+fn number<T: std::str::FromStr<Err: std::fmt::Display>>(
+    text: &str,
+) -> std::result::Result<T, String> {
+    text.parse()
+        .map_err(|e| format!("invalid value {text:?}: {e}"))
+}
+
+fn seconds(text: &str) -> std::result::Result<std::time::Duration, String> {
+    let secs: f64 = number(text)?;
+    crate::cli::positive_seconds("", secs)
+        .map_err(|_| "must be a positive number of seconds".into())
+}
+
+/// The parser of `mirror [OPTIONS] LOCAL REMOTE`, made from [`OPTIONS`].
+fn parser() -> clap::Command {
+    let options = OPTIONS.iter().map(|o| {
+        let arg = Arg::new(o.long).long(o.long);
+        match (o.value, o.many) {
+            (None, _) => arg.action(ArgAction::SetTrue),
+            (Some(name), false) => arg.value_name(name).action(ArgAction::Set),
+            (Some(name), true) => arg.value_name(name).action(ArgAction::Append),
+        }
+    });
+    clap::Command::new("mirror")
+        .disable_help_flag(true)
+        .args(options)
+        .arg(Arg::new("local").value_name("LOCAL").required(true))
+        .arg(Arg::new("remote").value_name("REMOTE").required(true))
+}
+
+/// `[OPTIONS] LOCAL REMOTE`: the two operands, and `options` with the options given set
+/// over it (in table order).
+fn parse(words: &[String], mut options: MirrorOptions) -> Result<(String, String, MirrorOptions)> {
+    let matches = parser()
+        .try_get_matches_from(std::iter::once("mirror").chain(words.iter().map(String::as_str)))
+        .map_err(|e| Error::usage(e.to_string().trim_end().to_string()))?;
+    for option in OPTIONS {
+        let Does::Mirror(set) = option.does else {
+            continue;
+        };
+        let values: Vec<&str> = match option.value {
+            None if matches.get_flag(option.long) => vec![""],
+            None => Vec::new(),
+            Some(_) => matches
+                .get_many::<String>(option.long)
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .collect(),
+        };
+        for value in values {
+            set(&mut options, value)
+                .map_err(|e| Error::usage(format!("mirror --{}: {e}", option.long)))?;
+        }
+    }
+    let operand = |id: &str| matches.get_one::<String>(id).cloned().unwrap_or_default();
+    Ok((operand("local"), operand("remote"), options))
 }
 
 pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
@@ -77,11 +129,7 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         }
         return Ok(());
     }
-    let args = MirrorArgs::try_parse_from(
-        std::iter::once("mirror").chain(inv.args.iter().map(String::as_str)),
-    )
-    .map_err(|e| Error::usage(e.to_string().trim_end().to_string()))?;
-    let spec = spec(shell, args)?;
+    let spec = spec(shell, &inv.args)?;
     if spec.options.once || spec.options.dry_run {
         // The shell's connection does the job's work meanwhile (checked first, like any
         // command's): a foreground run then needs no login of its own.
@@ -118,49 +166,42 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     Ok(())
 }
 
-fn spec(shell: &mut Shell, args: MirrorArgs) -> Result<JobSpec> {
+fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
     let params = shell.params().ok_or(Error::NotConnected)?.clone();
-    let what = format!("mirror {}", args.local);
-    let local = std::fs::canonicalize(&args.local).map_err(|e| Error::local(what.as_str(), e))?;
+    let defaults = &shell.mirror_defaults;
+    let defaults = MirrorOptions {
+        delete: true,
+        max_depth: defaults.max_depth,
+        interval: defaults.interval,
+        parallel: defaults.parallel,
+        log: defaults.log.clone(),
+        verbose: shell.verbose,
+        ..MirrorOptions::default()
+    };
+    let (local, remote, options) = parse(words, defaults)?;
+    let what = format!("mirror {local}");
+    let local = std::fs::canonicalize(&local).map_err(|e| Error::local(what.as_str(), e))?;
     if !local.is_dir() {
         return Err(Error::NotDirectory { what });
     }
-    path::check_sendable(&what, &args.remote)?;
-    let remote = if args.remote.starts_with('/') {
-        args.remote.clone()
+    path::check_sendable(&what, &remote)?;
+    let remote = if remote.starts_with('/') {
+        remote
     } else {
         let base = if shell.cwd.is_empty() {
             "/"
         } else {
             shell.cwd.as_str()
         };
-        path::join(base, &args.remote)
+        path::join(base, &remote)
     };
     // One spelling per folder, so that overlapping jobs are recognised as such.
     let remote = path::normalize(&remote);
-    let defaults = &shell.mirror_defaults;
-    let interval = match args.interval {
-        Some(secs) => positive_seconds("mirror --interval", secs)?,
-        None => defaults.interval,
-    };
     Ok(JobSpec {
         local,
         remote,
         params,
-        options: MirrorOptions {
-            once: args.once,
-            dry_run: args.dry_run,
-            delete: !args.no_delete,
-            max_delete: args.max_delete,
-            allow_mass_delete: args.allow_mass_delete,
-            excludes: args.exclude,
-            max_depth: args.max_depth.unwrap_or(defaults.max_depth),
-            interval,
-            follow_links: args.follow_links,
-            parallel: args.parallel.unwrap_or(defaults.parallel).max(1),
-            log: args.log.or_else(|| defaults.log.clone()),
-            verbose: shell.verbose,
-        },
+        options,
     })
 }
 
@@ -209,14 +250,7 @@ pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
     );
     for job in shell.jobs.list() {
         let s = job.status();
-        let state = match &s.state {
-            JobState::Starting => "starting",
-            JobState::Syncing => "syncing",
-            JobState::Idle => "idle",
-            JobState::Retrying => "retrying",
-            JobState::Stopped => "stopped",
-            JobState::Failed(_) => "failed",
-        };
+        let state = s.state.to_string();
         let ago = s
             .last_pass_end
             .and_then(|t| SystemTime::now().duration_since(t).ok())
@@ -258,4 +292,82 @@ pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        text.split_whitespace().map(String::from).collect()
+    }
+
+    fn parsed(text: &str) -> Result<(String, String, MirrorOptions)> {
+        parse(&words(text), MirrorOptions::default())
+    }
+
+    #[test]
+    fn each_option_of_the_table_sets_the_job() {
+        let (local, remote, o) = parsed(
+            "--once --dry-run --no-delete --max-delete 3 --allow-mass-delete --exclude *.tmp \
+             --exclude=.git --max-depth 2 --interval 0.5 --parallel 0 --follow-links \
+             --log j.log src /dst",
+        )
+        .unwrap();
+        assert_eq!((local.as_str(), remote.as_str()), ("src", "/dst"));
+        assert!(o.once && o.dry_run && !o.delete && o.allow_mass_delete && o.follow_links);
+        assert_eq!(o.max_delete, Some(3));
+        assert_eq!(o.excludes, ["*.tmp", ".git"]);
+        assert_eq!((o.max_depth, o.parallel), (2, 1));
+        assert_eq!(o.interval, std::time::Duration::from_millis(500));
+        assert_eq!(o.log, Some("j.log".into()));
+        // options after the operands too, as any command line
+        let (_, _, o) = parsed("src /dst --once").unwrap();
+        assert!(o.once);
+    }
+
+    #[test]
+    fn every_option_of_the_table_is_parsed() {
+        for option in OPTIONS {
+            let given = match option.value {
+                Some(_) => format!("--{} 1 src /dst", option.long),
+                None => format!("--{} src /dst", option.long),
+            };
+            assert!(parsed(&given).is_ok(), "{given}");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors_naming_the_option() {
+        for (text, names) in [
+            (
+                "--max-delete many src /dst",
+                "mirror --max-delete: invalid value \"many\"",
+            ),
+            (
+                "--interval 0 src /dst",
+                "mirror --interval: must be a positive number of seconds",
+            ),
+            ("--interval -1 src /dst", "-1"),
+            ("--parallel x src /dst", "mirror --parallel"),
+            ("--max-delete 1 --max-delete 2 src /dst", "max-delete"),
+            ("--bogus src /dst", "--bogus"),
+            ("src", "REMOTE"),
+        ] {
+            let err = parsed(text).unwrap_err();
+            assert!(matches!(err, Error::Usage(_)), "{text}: {err:?}");
+            assert!(err.to_string().contains(names), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_defaults_named_in_help_are_the_mirrors() {
+        let help = |long: &str| OPTIONS.iter().find(|o| o.long == long).unwrap().help;
+        let mirror = crate::mirror::DEFAULT_MAX_DEPTH;
+        assert!(help("max-depth").contains(&format!("default {mirror},")));
+        let interval = crate::mirror::DEFAULT_INTERVAL_SECS;
+        assert!(help("interval").contains(&format!("default {interval},")));
+        let parallel = crate::mirror::DEFAULT_PARALLEL;
+        assert!(help("parallel").contains(&format!("default {parallel})")));
+    }
 }

@@ -82,7 +82,7 @@ pub fn ls(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         Err(err) => return Err(err),
     };
     sort_entries(&mut entries, inv);
-    for line in format_listing(&entries, inv.has('h')) {
+    for line in format_listing(&entries, inv.has('h'), inv.has('l')) {
         println!("{line}");
     }
     for bad in &unparsed {
@@ -112,8 +112,12 @@ fn sort_entries(entries: &mut [Entry], inv: &Invocation) {
     }
 }
 
-/// Aligned rows: type, size, date (UTC), name; directories end with '/'.
-pub fn format_listing(entries: &[Entry], human: bool) -> Vec<String> {
+/// Aligned rows: type, size, date (UTC), name; directories end with '/'. `long` (`ls -l`):
+/// where the server gave modes, the type column becomes the mode column (`-rwxr-xr-x`), with
+/// `?` for the bits of an entry the server gave none for (as GNU ls shows what it could not
+/// read).
+pub fn format_listing(entries: &[Entry], human: bool, long: bool) -> Vec<String> {
+    let modes = long && entries.iter().any(|e| e.mode.is_some());
     let sizes: Vec<String> = entries
         .iter()
         .map(|e| {
@@ -140,6 +144,11 @@ pub fn format_listing(entries: &[Entry], human: bool) -> Vec<String> {
                 EntryKind::File => ('-', String::new()),
                 EntryKind::Other => ('?', String::new()),
             };
+            let kind = match (modes, e.mode) {
+                (false, _) => kind.to_string(),
+                (true, Some(mode)) => format!("{kind}{}", mode_string(mode)),
+                (true, None) => format!("{kind}?????????"),
+            };
             let date = e
                 .mtime
                 .map_or_else(|| "-".repeat(16), |t| human_time(t)[..16].to_string());
@@ -150,6 +159,28 @@ pub fn format_listing(entries: &[Entry], human: bool) -> Vec<String> {
             .into_owned()
         })
         .collect()
+}
+
+/// 0o755 → "rwxr-xr-x", 0o4755 → "rwsr-xr-x", 0o1777 → "rwxrwxrwt": the nine columns of
+/// `ls -l` after the type.
+pub fn mode_string(mode: u32) -> String {
+    let mut out = String::with_capacity(9);
+    for who in 0..3 {
+        let bits = mode >> (6 - 3 * who);
+        out.push(if bits & 0o4 != 0 { 'r' } else { '-' });
+        out.push(if bits & 0o2 != 0 { 'w' } else { '-' });
+        let special = mode & (0o4000 >> who) != 0;
+        let exec = bits & 0o1 != 0;
+        out.push(match (special, exec, who) {
+            (false, true, _) => 'x',
+            (false, false, _) => '-',
+            (true, true, 2) => 't',
+            (true, false, 2) => 'T',
+            (true, true, _) => 's',
+            (true, false, _) => 'S',
+        });
+    }
+    out
 }
 
 /// 1023 → "1023", 1536 → "1.5K", 5 MiB → "5.0M".
@@ -439,6 +470,7 @@ mod tests {
             mtime: Some(0),
             mtime_exact: true,
             link_target: None,
+            mode: None,
             raw: String::new(),
         };
         let rows = format_listing(
@@ -446,6 +478,7 @@ mod tests {
                 entry("dir", EntryKind::Dir, 0),
                 entry("big", EntryKind::File, 123456),
             ],
+            false,
             false,
         );
         assert_eq!(
@@ -455,6 +488,57 @@ mod tests {
                 "- 123456  1970-01-01 00:00  big"
             ]
         );
+    }
+
+    /// `ls -l`: the mode column where the server gave modes, `?` where it gave none for an
+    /// entry; without -l, or when no entry has a mode, the plain type column.
+    #[test]
+    fn long_listing_shows_modes() {
+        let entry = |name: &str, kind, mode| Entry {
+            name: name.into(),
+            kind,
+            size: 1,
+            mtime: Some(0),
+            mtime_exact: true,
+            link_target: None,
+            mode,
+            raw: String::new(),
+        };
+        let entries = [
+            entry("d", EntryKind::Dir, Some(0o2775)),
+            entry("run.sh", EntryKind::File, Some(0o755)),
+            entry("secret", EntryKind::File, Some(0o600)),
+            entry("odd", EntryKind::Other, None),
+        ];
+        assert_eq!(
+            format_listing(&entries, false, true),
+            [
+                "drwxrwsr-x 1  1970-01-01 00:00  d/",
+                "-rwxr-xr-x 1  1970-01-01 00:00  run.sh",
+                "-rw------- 1  1970-01-01 00:00  secret",
+                "?????????? 1  1970-01-01 00:00  odd",
+            ]
+        );
+        assert_eq!(
+            format_listing(&entries[1..2], false, false),
+            ["- 1  1970-01-01 00:00  run.sh"]
+        );
+        let no_modes = [entry("plain", EntryKind::File, None)];
+        assert_eq!(
+            format_listing(&no_modes, false, true),
+            ["- 1  1970-01-01 00:00  plain"]
+        );
+        for (mode, want) in [
+            (0o644, "rw-r--r--"),
+            (0, "---------"),
+            (0o4755, "rwsr-xr-x"),
+            (0o2640, "rw-r-S---"),
+            (0o1777, "rwxrwxrwt"),
+            (0o1776, "rwxrwxrwT"),
+            (0o7777, "rwsrwsrwt"),
+        ] {
+            assert_eq!(mode_string(mode), want, "{mode:o}");
+        }
     }
 
     #[test]

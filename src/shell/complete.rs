@@ -21,12 +21,6 @@ use crate::ftp::{Session, path};
 const LIST_WAIT: Duration = Duration::from_secs(2);
 /// A cached listing older than this is fetched again (a mirror job may change the server).
 const CACHE_TTL: Duration = Duration::from_secs(30);
-/// Commands that change nothing on the server: everything else empties the cache.
-const READ_ONLY: &[&str] = &[
-    "pwd", "cd", "cdup", "ls", "nlst", "size", "mdtm", "get", "mget", "cat", "lcd", "lpwd", "lls",
-    "help", "jobs", "debug", "passive", "binary", "ascii", "!",
-];
-
 /// What completion may use between two prompts: the shell lends its session while the
 /// line editor waits for keys, and takes it back before running the line.
 #[derive(Default)]
@@ -51,8 +45,7 @@ impl Remote {
 
     /// Forgets cached listings after a line that may have changed the server.
     pub fn after_line(&mut self, words: &[String]) {
-        let read_only = table::find(&words[0]).is_some_and(|c| READ_ONLY.contains(&c.name));
-        if !read_only {
+        if table::find(&words[0]).is_none_or(table::Command::changes_server) {
             self.cache.clear();
         }
     }
@@ -200,6 +193,29 @@ impl Completer for ShellHelper {
             return Ok((start, found));
         }
         let operand = earlier[1..].iter().filter(|w| !w.starts_with('-')).count();
+        let (found_start, mut found) = self.operand(command, operand, line, pos, start, &word)?;
+        // `mirror st` → status, stop; `bookmark ` → add, list, del: before any path.
+        let kind = command.arg_kind(operand);
+        if operand == 0 && found_start == start && (kind == ArgKind::Other || !word.is_empty()) {
+            let subcommands = command.subcommands.iter().filter(|s| s.starts_with(&word));
+            let subcommands: Vec<Pair> = subcommands.map(|s| pair(s, format!("{s} "))).collect();
+            found.splice(0..0, subcommands);
+        }
+        Ok((found_start, found))
+    }
+}
+
+impl ShellHelper {
+    /// Candidates for operand number `operand` of `command`, by its kind.
+    fn operand(
+        &self,
+        command: &table::Command,
+        operand: usize,
+        line: &str,
+        pos: usize,
+        start: usize,
+        word: &str,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
         match command.arg_kind(operand) {
             ArgKind::Local => {
                 // Local names may come from a server (a `get` of a hostile name): the same
@@ -216,14 +232,14 @@ impl Completer for ShellHelper {
                 start,
                 table::COMMANDS
                     .iter()
-                    .filter(|c| c.name.starts_with(word.as_str()))
+                    .filter(|c| c.name.starts_with(word))
                     .map(|c| pair(c.name, c.name.to_string()))
                     .collect(),
             )),
             ArgKind::Remote => {
                 let (dir, prefix) = match word.rfind('/') {
                     Some(i) => (&word[..=i], &word[i + 1..]),
-                    None => ("", word.as_str()),
+                    None => ("", word),
                 };
                 let names = match self.remote.lock() {
                     Ok(mut remote) => remote.names(dir),
@@ -248,7 +264,7 @@ impl Completer for ShellHelper {
                 found.sort_by(|a, b| a.display.cmp(&b.display));
                 Ok((start, found))
             }
-            ArgKind::Other => Ok((pos, Vec::new())),
+            ArgKind::Other => Ok((start, Vec::new())),
         }
     }
 }
@@ -260,16 +276,10 @@ fn pair(display: &str, replacement: String) -> Pair {
     }
 }
 
-/// The options a command takes, as typed: `-p`, `--raw`; the mirror's come from its parser.
+/// The options a command takes, as typed: `-p`, `--raw`, `--max-delete`.
 fn option_names(command: &table::Command) -> Vec<String> {
-    if command.name == "mirror" {
-        return super::cmd_mirror::option_names();
-    }
     let short = command.flags.unwrap_or("").chars().map(|c| format!("-{c}"));
-    let long = command
-        .long_flags
-        .iter()
-        .map(|(name, _)| format!("--{name}"));
+    let long = command.options.iter().map(|o| format!("--{}", o.long));
     short.chain(long).collect()
 }
 
@@ -295,6 +305,43 @@ mod tests {
         ];
         for (before, start, word) in cases {
             assert_eq!(current_word(before), (start, word.to_string()), "{before}");
+        }
+    }
+
+    /// The table says which commands change the server: after those, and after an unknown
+    /// word, cached listings are dropped; after the others they are kept.
+    #[test]
+    fn listings_are_forgotten_after_a_command_that_changes_the_server() {
+        let cached = |line: &str| {
+            let mut remote = Remote::default();
+            remote
+                .cache
+                .insert("/".into(), (Instant::now(), vec![("a".into(), false)]));
+            let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+            remote.after_line(&words);
+            !remote.cache.is_empty()
+        };
+        for line in [
+            "ls", "dir /x", "get a", "cd /", "cat a", "help", "jobs", "lls",
+        ] {
+            assert!(cached(line), "{line}");
+        }
+        let changing = [
+            "mkdir x",
+            "mkd x",
+            "put a",
+            "rm a",
+            "rename a b",
+            "rnto b",
+            "touch a",
+            "mirror a b",
+            "site chmod",
+            "quote DELE a",
+            "open h",
+            "frobnicate",
+        ];
+        for line in changing {
+            assert!(!cached(line), "{line}");
         }
     }
 

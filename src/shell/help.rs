@@ -1,12 +1,63 @@
-//! `help` reads help.txt (embedded in the binary): an overview, then one `## ` section per command.
+//! `help` reads help.txt (embedded in the binary) and the command table: an overview of the
+//! table's groups, then one `## ` section per command, its options listed from the table.
 
-use super::table;
+use super::table::{self, Group};
 
 const HELP: &str = include_str!("../../help.txt");
+/// Where an option's description starts in `help mirror`, and where lines end.
+const OPTION_COLUMN: usize = 21;
+const WIDTH: usize = 90;
 
-/// Everything before the first command section.
-pub fn overview() -> &'static str {
-    HELP.split("\n## ").next().unwrap_or(HELP)
+/// The text before the first command section, with the table's commands by group after its
+/// first paragraph.
+pub fn overview() -> String {
+    let intro = HELP.split("\n## ").next().unwrap_or(HELP);
+    let (head, rest) = intro.split_once("\n\n").unwrap_or((intro, ""));
+    format!("{head}\n\n{}\n{rest}", groups())
+}
+
+/// `  Session   open bookmark ...`: one line per group, commands in table order.
+fn groups() -> String {
+    let mut out = String::new();
+    for group in Group::ALL {
+        let names: Vec<&str> = table::COMMANDS
+            .iter()
+            .filter(|c| c.group == group)
+            .map(|c| c.name)
+            .collect();
+        out.push_str(&format!(
+            "  {:<10}{}\n",
+            format!("{group:?}"),
+            names.join(" ")
+        ));
+    }
+    out
+}
+
+/// A command's options from the table, one per line: `  --max-delete N     refuse ...`,
+/// descriptions wrapped at the option column.
+fn options_block(command: &table::Command) -> String {
+    let mut out = String::new();
+    for option in command.options {
+        let mut line = format!("  {:<width$} ", option.spelled(), width = OPTION_COLUMN - 3);
+        let mut fresh = true;
+        for word in option.help.split_whitespace() {
+            if !fresh && line.len() + 1 + word.len() > WIDTH {
+                out.push_str(&line);
+                out.push('\n');
+                line = " ".repeat(OPTION_COLUMN);
+                fresh = true;
+            }
+            if !fresh {
+                line.push(' ');
+            }
+            line.push_str(word);
+            fresh = false;
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 /// Every other name of a command, from the command table (so none the README promises is
@@ -34,12 +85,22 @@ pub fn sections() -> impl Iterator<Item = (&'static str, &'static str)> {
     })
 }
 
-/// The section of a command, found by name or alias.
+/// The section of a command, found by name or alias, its options (from the table) listed
+/// after its `Options:` line.
 pub fn section_for(word: &str) -> Option<String> {
-    let name = table::find(word).map_or(word, |c| c.name);
-    sections()
-        .find(|(n, _)| *n == name)
-        .map(|(_, text)| text.to_string())
+    let command = table::find(word);
+    let name = command.map_or(word, |c| c.name);
+    let text = sections().find(|(n, _)| *n == name).map(|(_, text)| text)?;
+    match command {
+        Some(command) if !command.options.is_empty() && text.contains("\nOptions:\n") => {
+            Some(text.replacen(
+                "\nOptions:\n",
+                &format!("\nOptions:\n{}", options_block(command)),
+                1,
+            ))
+        }
+        _ => Some(text.to_string()),
+    }
 }
 
 /// The man page's SHELL COMMANDS section (roff), one entry per command of the table: its
@@ -96,6 +157,55 @@ mod tests {
             && !l.starts_with(".TP")
             && !l.starts_with(".SH")
             && !l.starts_with(".br")));
+    }
+
+    /// The table is the one source: the overview's groups, each command's options and
+    /// sub-commands reach `help` and the man page from it, and help.txt lists no option
+    /// by hand.
+    #[test]
+    fn help_the_table_and_the_man_page_agree() {
+        let man = man_section();
+        let overview = overview();
+        for command in COMMANDS {
+            let group = format!("{:?}", command.group);
+            let line = overview
+                .lines()
+                .find(|l| l.split_whitespace().next() == Some(group.as_str()))
+                .unwrap_or_else(|| panic!("no {group} line in the overview"));
+            assert!(
+                line.split_whitespace().skip(1).any(|w| w == command.name),
+                "{} not under {group}: {line}",
+                command.name
+            );
+            assert!(man.contains(&roff(line.trim())), "man page lacks {line}");
+            let text = section_for(command.name).unwrap();
+            for option in command.options {
+                let spelled = option.spelled();
+                assert!(
+                    text.contains(&spelled),
+                    "help {} lacks {spelled}",
+                    command.name
+                );
+                assert!(man.contains(&roff(&spelled)), "man page lacks {spelled}");
+                let first = option.help.split_whitespace().next().unwrap_or("");
+                assert!(text.contains(&format!("{spelled} ")) && text.contains(first));
+            }
+            for sub in command.subcommands {
+                let typed = format!("{} {sub}", command.name);
+                assert!(command.usage.contains(&typed), "usage lacks {typed}");
+                assert!(man.contains(&typed), "man page lacks {typed}");
+            }
+        }
+        for (name, raw) in sections() {
+            assert!(
+                !raw.lines().any(|l| l.trim_start().starts_with("--")),
+                "help.txt lists an option of {name} by hand: the table has them"
+            );
+        }
+        // the mirror's options are listed once, under its `Options:` line
+        let mirror = section_for("mirror").unwrap();
+        assert_eq!(mirror.matches("\n  --once ").count(), 1, "{mirror}");
+        assert!(mirror.lines().all(|l| l.len() <= WIDTH), "{mirror}");
     }
 
     #[test]

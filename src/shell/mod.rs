@@ -1,5 +1,6 @@
 //! The shell: the command table, line splitting, the REPL and the script runner.
 
+pub mod cmd_chmod;
 pub mod cmd_local;
 pub mod cmd_mirror;
 pub mod cmd_remote;

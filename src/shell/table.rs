@@ -2,7 +2,7 @@
 //! Dispatch, arity errors, completion and `help` all read it.
 
 use super::state::Shell;
-use super::{cmd_local, cmd_mirror, cmd_remote, cmd_session, cmd_transfer};
+use super::{cmd_chmod, cmd_local, cmd_mirror, cmd_remote, cmd_session, cmd_transfer};
 use crate::error::{Error, Result};
 
 /// What the words after the command name are, for completion.
@@ -29,421 +29,171 @@ impl Invocation {
 
 pub type Handler = fn(&mut Shell, &Invocation) -> Result<()>;
 
+/// Where the help overview lists a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Session,
+    Remote,
+    Transfer,
+    Local,
+    Mirror,
+}
+
+impl Group {
+    /// In the order of the help overview.
+    pub const ALL: [Group; 5] = [
+        Group::Session,
+        Group::Remote,
+        Group::Transfer,
+        Group::Local,
+        Group::Mirror,
+    ];
+}
+
+/// Whether a command may change what the server holds (completion's cached listings are
+/// dropped after one that may).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Reads,
+    Changes,
+}
+
+/// A long option of a command: `--raw`, `--max-delete N`.
+pub struct Opt {
+    pub long: &'static str,
+    /// The value's name in usage and help (`N`, `GLOB`); `None` for a switch.
+    pub value: Option<&'static str>,
+    /// May be given more than once (each value counts).
+    pub many: bool,
+    /// One line for `help` and the man page (wrapped there).
+    pub help: &'static str,
+    pub does: Does,
+}
+
+/// What giving an option does.
+#[derive(Clone, Copy)]
+pub enum Does {
+    /// Stands for a single-letter flag of the command (`--raw` is `-R`).
+    Flag(char),
+    /// Sets a mirror job's option, from the value (`""` for a switch).
+    Mirror(cmd_mirror::Setter),
+}
+
+impl Opt {
+    /// A long name for one of the command's single-letter flags.
+    pub const fn flag(long: &'static str, flag: char, help: &'static str) -> Opt {
+        Opt {
+            long,
+            value: None,
+            many: false,
+            help,
+            does: Does::Flag(flag),
+        }
+    }
+
+    /// As typed in a usage line: `--max-delete N`.
+    pub fn spelled(&self) -> String {
+        match self.value {
+            Some(value) => format!("--{} {value}", self.long),
+            None => format!("--{}", self.long),
+        }
+    }
+}
+
 pub struct Command {
     pub name: &'static str,
     pub aliases: &'static [&'static str],
+    pub group: Group,
+    pub effect: Effect,
     /// Accepted single-letter flags; `None` hands every word to the handler untouched.
     pub flags: Option<&'static str>,
     pub min_args: usize,
     pub max_args: Option<usize>,
-    pub usage: &'static str,
     /// The completion kind of each operand; the last one repeats.
     pub completes: &'static [ArgKind],
+    pub usage: &'static str,
+    pub run: Handler,
+    /// Words that, first, make another command of it (`mirror status`, `bookmark add`).
+    pub subcommands: &'static [&'static str],
+    /// Long options (help lists them under `Options:` where its section has that line).
+    pub options: &'static [Opt],
     /// Lines with this command may carry a password: kept out of history.
     pub secret: bool,
-    /// Long options, each standing for one of the single-letter flags (`--raw` → 'R').
-    pub long_flags: &'static [(&'static str, char)],
-    pub run: Handler,
 }
 
+/// One table row: name, aliases, group, effect, flags, operand counts, completion kinds,
+/// usage, handler; then any of `subcommands`, `options`, `secret` as `field: value`.
 macro_rules! cmd {
-    ($name:expr, [$($alias:expr),*], $flags:expr, $min:expr, $max:expr, $usage:expr, [$($kind:ident),*], $run:expr) => {
+    ($name:expr, [$($alias:expr),*], $group:ident, $effect:ident, $flags:expr, $min:expr, $max:expr,
+     [$($kind:ident),*], $usage:expr, $run:expr $(, $field:ident: $value:expr)*) => {
         Command {
-            name: $name,
-            aliases: &[$($alias),*],
-            flags: $flags,
-            min_args: $min,
-            max_args: $max,
-            usage: $usage,
-            completes: &[$(ArgKind::$kind),*],
-            secret: false,
-            long_flags: &[],
-            run: $run,
+            $($field: $value,)*
+            ..Command {
+                name: $name,
+                aliases: &[$($alias),*],
+                group: Group::$group,
+                effect: Effect::$effect,
+                flags: $flags,
+                min_args: $min,
+                max_args: $max,
+                completes: &[$(ArgKind::$kind),*],
+                usage: $usage,
+                run: $run,
+                subcommands: &[],
+                options: &[],
+                secret: false,
+            }
         }
     };
 }
 
+/// Every command, in the order `help` lists them within their group. Adding a command is
+/// one row here and its section in help.txt (a test checks both agree).
+#[rustfmt::skip]
 pub static COMMANDS: &[Command] = &[
-    cmd!(
-        "open",
-        [],
-        Some(""),
-        1,
-        Some(1),
-        "open URL|HOST[:PORT]|BOOKMARK",
-        [Other],
-        cmd_session::open
-    ),
-    cmd!(
-        "bookmark",
-        [],
-        None,
-        1,
-        Some(3),
-        "bookmark add NAME [URL] | bookmark list | bookmark del NAME",
-        [Other],
-        cmd_session::bookmark
-    ),
-    cmd!(
-        "close",
-        ["disconnect"],
-        Some(""),
-        0,
-        Some(0),
-        "close",
-        [],
-        cmd_session::close
-    ),
-    Command {
-        secret: true,
-        ..cmd!(
-            "user",
-            [],
-            Some(""),
-            1,
-            Some(2),
-            "user NAME [PASSWORD]",
-            [Other],
-            cmd_session::user
-        )
-    },
-    cmd!("pwd", [], Some(""), 0, Some(0), "pwd", [], cmd_remote::pwd),
-    cmd!(
-        "cd",
-        ["cwd"],
-        Some(""),
-        1,
-        Some(1),
-        "cd DIR|-",
-        [Remote],
-        cmd_remote::cd
-    ),
-    cmd!(
-        "cdup",
-        [],
-        Some(""),
-        0,
-        Some(0),
-        "cdup",
-        [],
-        cmd_remote::cdup
-    ),
-    Command {
-        long_flags: &[("raw", 'R')],
-        ..cmd!(
-            "ls",
-            ["list", "dir"],
-            Some("lahtSR"),
-            0,
-            Some(1),
-            "ls [-l] [-a] [-h] [-t|-S] [--raw] [PATH]",
-            [Remote],
-            cmd_remote::ls
-        )
-    },
-    cmd!(
-        "nlst",
-        [],
-        Some(""),
-        0,
-        Some(1),
-        "nlst [PATH]",
-        [Remote],
-        cmd_remote::nlst
-    ),
-    cmd!(
-        "mkdir",
-        ["mkd"],
-        Some("p"),
-        1,
-        None,
-        "mkdir [-p] DIR...",
-        [Remote],
-        cmd_remote::mkdir
-    ),
-    cmd!(
-        "rmdir",
-        ["rmd"],
-        Some(""),
-        1,
-        None,
-        "rmdir DIR...",
-        [Remote],
-        cmd_remote::rmdir
-    ),
-    cmd!(
-        "rm",
-        ["dele", "delete", "mdelete"],
-        Some("rf"),
-        1,
-        None,
-        "rm [-r] [-f] PATH...",
-        [Remote],
-        cmd_remote::rm
-    ),
-    cmd!(
-        "rnfr",
-        [],
-        Some(""),
-        1,
-        Some(1),
-        "rnfr FROM",
-        [Remote],
-        cmd_remote::rnfr
-    ),
-    cmd!(
-        "rnto",
-        [],
-        Some(""),
-        1,
-        Some(1),
-        "rnto TO",
-        [Remote],
-        cmd_remote::rnto
-    ),
-    cmd!(
-        "rename",
-        [],
-        Some(""),
-        2,
-        Some(2),
-        "rename FROM TO",
-        [Remote],
-        cmd_remote::rename
-    ),
-    cmd!(
-        "mv",
-        ["move"],
-        Some(""),
-        2,
-        None,
-        "mv SRC... DEST",
-        [Remote],
-        cmd_remote::mv
-    ),
-    cmd!(
-        "size",
-        [],
-        Some(""),
-        1,
-        None,
-        "size FILE...",
-        [Remote],
-        cmd_remote::size
-    ),
-    cmd!(
-        "mdtm",
-        ["modtime"],
-        Some(""),
-        1,
-        None,
-        "mdtm FILE...",
-        [Remote],
-        cmd_remote::mdtm
-    ),
-    cmd!(
-        "touch",
-        [],
-        Some(""),
-        1,
-        None,
-        "touch FILE...",
-        [Remote],
-        cmd_remote::touch
-    ),
-    cmd!(
-        "put",
-        ["stor", "send"],
-        Some("r"),
-        1,
-        Some(2),
-        "put [-r] LOCAL [REMOTE]",
-        [Local, Remote],
-        cmd_transfer::put
-    ),
-    cmd!(
-        "mput",
-        [],
-        Some("r"),
-        1,
-        None,
-        "mput [-r] PATTERN...",
-        [Local],
-        cmd_transfer::mput
-    ),
-    cmd!(
-        "get",
-        ["retr", "recv"],
-        Some("rc"),
-        1,
-        Some(2),
-        "get [-r] [-c] REMOTE [LOCAL]",
-        [Remote, Local],
-        cmd_transfer::get
-    ),
-    cmd!(
-        "mget",
-        [],
-        Some("rc"),
-        1,
-        None,
-        "mget [-r] [-c] PATTERN...",
-        [Remote],
-        cmd_transfer::mget
-    ),
-    cmd!(
-        "cat",
-        [],
-        Some(""),
-        1,
-        None,
-        "cat FILE...",
-        [Remote],
-        cmd_transfer::cat
-    ),
-    cmd!(
-        "!",
-        ["shell"],
-        None,
-        0,
-        None,
-        "! [COMMAND]",
-        [Local],
-        cmd_local::shell_escape
-    ),
-    cmd!(
-        "lcd",
-        [],
-        Some(""),
-        0,
-        Some(1),
-        "lcd [DIR]",
-        [Local],
-        cmd_local::lcd
-    ),
-    cmd!(
-        "lpwd",
-        [],
-        Some(""),
-        0,
-        Some(0),
-        "lpwd",
-        [],
-        cmd_local::lpwd
-    ),
-    cmd!(
-        "lls",
-        [],
-        Some("la"),
-        0,
-        Some(1),
-        "lls [DIR]",
-        [Local],
-        cmd_local::lls
-    ),
-    cmd!(
-        "mirror",
-        [],
-        None,
-        1,
-        None,
-        "mirror [OPTIONS] LOCAL REMOTE | mirror status | mirror stop [ID|all]",
-        [Local, Remote],
-        cmd_mirror::mirror
-    ),
-    cmd!(
-        "jobs",
-        [],
-        Some(""),
-        0,
-        Some(0),
-        "jobs",
-        [],
-        cmd_mirror::jobs
-    ),
-    Command {
-        secret: true,
-        ..cmd!(
-            "quote",
-            ["raw"],
-            None,
-            1,
-            None,
-            "quote COMMAND [ARGS...]",
-            [Other],
-            cmd_session::quote
-        )
-    },
-    cmd!(
-        "site",
-        [],
-        None,
-        1,
-        None,
-        "site ARGS...",
-        [Other],
-        cmd_session::site
-    ),
-    cmd!(
-        "binary",
-        ["bin", "image"],
-        Some(""),
-        0,
-        Some(0),
-        "binary",
-        [],
-        cmd_session::binary
-    ),
-    cmd!(
-        "ascii",
-        [],
-        Some(""),
-        0,
-        Some(0),
-        "ascii",
-        [],
-        cmd_session::ascii
-    ),
-    cmd!(
-        "passive",
-        [],
-        Some(""),
-        0,
-        Some(1),
-        "passive [on|off]",
-        [Other],
-        cmd_session::passive
-    ),
-    cmd!(
-        "debug",
-        [],
-        Some(""),
-        0,
-        Some(1),
-        "debug [on|off]",
-        [Other],
-        cmd_session::debug
-    ),
-    cmd!(
-        "help",
-        ["?"],
-        Some(""),
-        0,
-        Some(1),
-        "help [COMMAND]",
-        [Command],
-        cmd_session::help
-    ),
-    cmd!(
-        "quit",
-        ["bye", "exit"],
-        Some(""),
-        0,
-        Some(0),
-        "quit",
-        [],
-        cmd_session::quit
-    ),
+    //   name        aliases                          group     effect   flags         args         operands         usage                                            handler
+    cmd!("open",     [],                              Session,  Changes, Some(""),     1, Some(1),  [Other],         "open URL|HOST[:PORT]|BOOKMARK",                  cmd_session::open),
+    cmd!("bookmark", [],                              Session,  Changes, None,         1, Some(3),  [Other],         "bookmark add NAME [URL] | bookmark list | bookmark del NAME", cmd_session::bookmark,
+         subcommands: &["add", "list", "del"]),
+    cmd!("close",    ["disconnect"],                  Session,  Changes, Some(""),     0, Some(0),  [],              "close",                                          cmd_session::close),
+    cmd!("user",     [],                              Session,  Changes, Some(""),     1, Some(2),  [Other],         "user NAME [PASSWORD]",                           cmd_session::user, secret: true),
+    cmd!("pwd",      [],                              Remote,   Reads,   Some(""),     0, Some(0),  [],              "pwd",                                            cmd_remote::pwd),
+    cmd!("cd",       ["cwd"],                         Remote,   Reads,   Some(""),     1, Some(1),  [Remote],        "cd DIR|-",                                       cmd_remote::cd),
+    cmd!("cdup",     [],                              Remote,   Reads,   Some(""),     0, Some(0),  [],              "cdup",                                           cmd_remote::cdup),
+    cmd!("ls",       ["list", "dir"],                 Remote,   Reads,   Some("lahtSR"), 0, Some(1), [Remote],       "ls [-l] [-a] [-h] [-t|-S] [--raw] [PATH]",       cmd_remote::ls,
+         options: &[Opt::flag("raw", 'R', "print the server's own LIST lines")]),
+    cmd!("nlst",     [],                              Remote,   Reads,   Some(""),     0, Some(1),  [Remote],        "nlst [PATH]",                                    cmd_remote::nlst),
+    cmd!("mkdir",    ["mkd"],                         Remote,   Changes, Some("p"),    1, None,     [Remote],        "mkdir [-p] DIR...",                              cmd_remote::mkdir),
+    cmd!("rmdir",    ["rmd"],                         Remote,   Changes, Some(""),     1, None,     [Remote],        "rmdir DIR...",                                   cmd_remote::rmdir),
+    cmd!("rm",       ["dele", "delete", "mdelete"],   Remote,   Changes, Some("rf"),   1, None,     [Remote],        "rm [-r] [-f] PATH...",                           cmd_remote::rm),
+    cmd!("chmod",    [],                              Remote,   Changes, Some("R"),    2, None,     [Other, Remote], "chmod [-R] MODE PATH...",                        cmd_chmod::chmod),
+    cmd!("rnfr",     [],                              Remote,   Changes, Some(""),     1, Some(1),  [Remote],        "rnfr FROM",                                      cmd_remote::rnfr),
+    cmd!("rnto",     [],                              Remote,   Changes, Some(""),     1, Some(1),  [Remote],        "rnto TO",                                        cmd_remote::rnto),
+    cmd!("rename",   [],                              Remote,   Changes, Some(""),     2, Some(2),  [Remote],        "rename FROM TO",                                 cmd_remote::rename),
+    cmd!("mv",       ["move"],                        Remote,   Changes, Some(""),     2, None,     [Remote],        "mv SRC... DEST",                                 cmd_remote::mv),
+    cmd!("size",     [],                              Remote,   Reads,   Some(""),     1, None,     [Remote],        "size FILE...",                                   cmd_remote::size),
+    cmd!("mdtm",     ["modtime"],                     Remote,   Reads,   Some(""),     1, None,     [Remote],        "mdtm FILE...",                                   cmd_remote::mdtm),
+    cmd!("touch",    [],                              Remote,   Changes, Some(""),     1, None,     [Remote],        "touch FILE...",                                  cmd_remote::touch),
+    cmd!("put",      ["stor", "send"],                Transfer, Changes, Some("r"),    1, Some(2),  [Local, Remote], "put [-r] LOCAL [REMOTE]",                        cmd_transfer::put),
+    cmd!("get",      ["retr", "recv"],                Transfer, Reads,   Some("rc"),   1, Some(2),  [Remote, Local], "get [-r] [-c] REMOTE [LOCAL]",                   cmd_transfer::get),
+    cmd!("mput",     [],                              Transfer, Changes, Some("r"),    1, None,     [Local],         "mput [-r] PATTERN...",                           cmd_transfer::mput),
+    cmd!("mget",     [],                              Transfer, Reads,   Some("rc"),   1, None,     [Remote],        "mget [-r] [-c] PATTERN...",                      cmd_transfer::mget),
+    cmd!("cat",      [],                              Transfer, Reads,   Some(""),     1, None,     [Remote],        "cat FILE...",                                    cmd_transfer::cat),
+    cmd!("lcd",      [],                              Local,    Reads,   Some(""),     0, Some(1),  [Local],         "lcd [DIR]",                                      cmd_local::lcd),
+    cmd!("lpwd",     [],                              Local,    Reads,   Some(""),     0, Some(0),  [],              "lpwd",                                           cmd_local::lpwd),
+    cmd!("lls",      [],                              Local,    Reads,   Some("la"),   0, Some(1),  [Local],         "lls [DIR]",                                      cmd_local::lls),
+    cmd!("!",        ["shell"],                       Local,    Reads,   None,         0, None,     [Local],         "! [COMMAND]",                                    cmd_local::shell_escape),
+    cmd!("mirror",   [],                              Mirror,   Changes, None,         1, None,     [Local, Remote], "mirror [OPTIONS] LOCAL REMOTE | mirror status | mirror stop [ID|all]", cmd_mirror::mirror,
+         subcommands: &["status", "stop"], options: cmd_mirror::OPTIONS),
+    cmd!("jobs",     [],                              Mirror,   Reads,   Some(""),     0, Some(0),  [],              "jobs",                                           cmd_mirror::jobs),
+    cmd!("quote",    ["raw"],                         Session,  Changes, None,         1, None,     [Other],         "quote COMMAND [ARGS...]",                        cmd_session::quote, secret: true),
+    cmd!("site",     [],                              Session,  Changes, None,         1, None,     [Other],         "site ARGS...",                                   cmd_session::site),
+    cmd!("binary",   ["bin", "image"],                Session,  Reads,   Some(""),     0, Some(0),  [],              "binary",                                         cmd_session::binary),
+    cmd!("ascii",    [],                              Session,  Reads,   Some(""),     0, Some(0),  [],              "ascii",                                          cmd_session::ascii),
+    cmd!("passive",  [],                              Session,  Reads,   Some(""),     0, Some(1),  [Other],         "passive [on|off]",                               cmd_session::passive),
+    cmd!("debug",    [],                              Session,  Reads,   Some(""),     0, Some(1),  [Other],         "debug [on|off]",                                 cmd_session::debug),
+    cmd!("help",     ["?"],                           Session,  Reads,   Some(""),     0, Some(1),  [Command],       "help [COMMAND]",                                 cmd_session::help),
+    cmd!("quit",     ["bye", "exit"],                 Session,  Changes, Some(""),     0, Some(0),  [],              "quit",                                           cmd_session::quit),
 ];
 
 /// Finds a command by name or alias.
@@ -482,10 +232,12 @@ impl Command {
             }
             if let Some(long) = word.strip_prefix("--") {
                 let flag = self
-                    .long_flags
+                    .options
                     .iter()
-                    .find(|(name, _)| *name == long)
-                    .map(|(_, flag)| *flag)
+                    .find_map(|o| match o.does {
+                        Does::Flag(flag) if o.long == long => Some(flag),
+                        _ => None,
+                    })
                     .ok_or_else(|| {
                         Error::usage(format!(
                             "{}: unknown option --{long}\nusage: {}",
@@ -525,6 +277,11 @@ impl Command {
             )));
         }
         Ok(invocation)
+    }
+
+    /// Whether it may change what the server holds.
+    pub fn changes_server(&self) -> bool {
+        self.effect == Effect::Changes
     }
 
     /// The completion kind of operand number `index` (0-based).

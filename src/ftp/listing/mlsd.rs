@@ -10,7 +10,7 @@ use super::{Entry, EntryKind, ListingError, strip_eol};
 /// type=cdir and type=pdir return Ok(None) (callers skip them); type=dir -> Dir; type=file -> File;
 /// type=OS.unix=symlink / os.unix=slink:... -> Link; anything else -> Other.
 /// size from size= (or sizd= for dirs); modify= parsed as UTC YYYYMMDDHHMMSS with optional
-/// .fraction (fraction dropped).
+/// .fraction (fraction dropped). UNIX.mode (octal) gives the permission bits.
 pub fn parse_mlsd_line(line: &str) -> Result<Option<Entry>, ListingError> {
     let text = strip_eol(line);
     // MLST replies on the control channel prefix the fact line with one space; RFC 3659 also
@@ -29,6 +29,7 @@ pub fn parse_mlsd_line(line: &str) -> Result<Option<Entry>, ListingError> {
                 mtime: None,
                 mtime_exact: false,
                 link_target: None,
+                mode: None,
                 raw: line.to_string(),
             }));
         }
@@ -43,6 +44,7 @@ pub fn parse_mlsd_line(line: &str) -> Result<Option<Entry>, ListingError> {
     let mut size = None;
     let mut sizd = None;
     let mut mtime = None;
+    let mut mode = None;
 
     for fact in facts.split(';').filter(|f| !f.is_empty()) {
         let Some((key, value)) = fact.split_once('=') else {
@@ -89,6 +91,10 @@ pub fn parse_mlsd_line(line: &str) -> Result<Option<Entry>, ListingError> {
                     ListingError::new(line, format!("bad modify value {value:?}"))
                 })?);
             }
+            // Octal, as `ls` and chmod write it ("0644", "755", "2775"). A value that does not
+            // read is dropped rather than failing the line: the mode is a detail, the entry is
+            // not.
+            "unix.mode" => mode = parse_octal_mode(value),
             _ => {}
         }
     }
@@ -111,8 +117,19 @@ pub fn parse_mlsd_line(line: &str) -> Result<Option<Entry>, ListingError> {
         mtime,
         mtime_exact: mtime.is_some(),
         link_target,
+        mode,
         raw: line.to_string(),
     }))
+}
+
+/// "0644", "755", "04755", and pyftpdlib's "0o644" (Python's `oct()`): permission bits (at
+/// most `0o7777`), or `None` for anything else.
+pub fn parse_octal_mode(value: &str) -> Option<u32> {
+    let value = value.strip_prefix("0o").unwrap_or(value);
+    if value.is_empty() || value.len() > 5 || !value.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        return None;
+    }
+    u32::from_str_radix(value, 8).ok().filter(|m| *m <= 0o7777)
 }
 
 /// Facts and name. Facts hold no spaces, so they end at the first space (RFC 3659) or tab (some
@@ -136,7 +153,7 @@ mod tests {
     use super::super::tests::entry;
     use super::*;
 
-    /// (line, name, kind, size, mtime, link target)
+    /// (line, name, kind, size, mtime, link target, mode)
     type MlsdCase<'a> = (
         &'a str,
         &'a str,
@@ -144,6 +161,7 @@ mod tests {
         u64,
         Option<i64>,
         Option<&'a str>,
+        Option<u32>,
     );
 
     #[test]
@@ -154,40 +172,55 @@ mod tests {
         let cases: &[MlsdCase] = &[
             // pure-ftpd
             ("type=file;size=1024;modify=20231104120000;UNIX.mode=0644;UNIX.uid=1000;UNIX.gid=1000;unique=803g1a2b; a.txt",
-             "a.txt", File, 1024, t, None),
+             "a.txt", File, 1024, t, None, Some(0o644)),
             // proftpd: facts in a different order, name with a space
             ("modify=20231104120000;perm=adfrw;size=3;type=file;unique=FD01U1234;UNIX.group=0;UNIX.mode=0644;UNIX.owner=0; b c.txt",
-             "b c.txt", File, 3, t, None),
+             "b c.txt", File, 3, t, None, Some(0o644)),
             // pyftpdlib directory without any size fact
-            ("type=dir;perm=flcdmpe;modify=20231104120000; sub", "sub", Dir, 0, t, None),
+            ("type=dir;perm=flcdmpe;modify=20231104120000; sub", "sub", Dir, 0, t, None, None),
             // libunftp (format_facts + " " + name): trailing ';', lowercase unix.* facts
             ("type=file;size=12;modify=20231104120000;unix.uid=1000;unix.gid=1000; a b.txt",
-             "a b.txt", File, 12, t, None),
-            ("type=dir;size=4096;modify=20231104120000; sub dir", "sub dir", Dir, 4096, t, None),
-            ("type=file;size=0;modify=20231104120000; empty", "empty", File, 0, t, None),
+             "a b.txt", File, 12, t, None, None),
+            ("type=dir;size=4096;modify=20231104120000; sub dir", "sub dir", Dir, 4096, t, None, None),
+            ("type=file;size=0;modify=20231104120000; empty", "empty", File, 0, t, None, None),
             // fraction dropped, case-insensitive facts and type value
-            ("Type=File;Size=5;Modify=20231104120000.123; x", "x", File, 5, t, None),
-            ("type=DIR;sizd=512;size=9; d", "d", Dir, 512, None, None),
+            ("Type=File;Size=5;Modify=20231104120000.123; x", "x", File, 5, t, None, None),
+            ("type=DIR;sizd=512;size=9; d", "d", Dir, 512, None, None, None),
             // names containing ';' and "; " after the separator are kept whole
-            ("type=file;size=1; a;b.txt", "a;b.txt", File, 1, None, None),
-            ("type=file;size=1; a; b.txt", "a; b.txt", File, 1, None, None),
+            ("type=file;size=1; a;b.txt", "a;b.txt", File, 1, None, None, None),
+            ("type=file;size=1; a; b.txt", "a; b.txt", File, 1, None, None, None),
             // pre-RFC forms: a tab after the last ';', or no ';' after the last fact
-            ("type=file;size=8;\tname; with tab", "name; with tab", File, 8, None, None),
-            ("type=dir;modify=20231104120000 old draft dir", "old draft dir", Dir, 0, t, None),
-            ("type=file;size=2 x; y", "x; y", File, 2, None, None),
+            ("type=file;size=8;\tname; with tab", "name; with tab", File, 8, None, None, None),
+            ("type=dir;modify=20231104120000 old draft dir", "old draft dir", Dir, 0, t, None, None),
+            ("type=file;size=2 x; y", "x; y", File, 2, None, None, None),
             // leading and trailing spaces belong to the name
-            ("type=file;size=1;  lead", " lead", File, 1, None, None),
-            ("type=file;size=1; trail  ", "trail  ", File, 1, None, None),
-            ("type=file;size=7;modify=20231104120000; é 文件.txt", "é 文件.txt", File, 7, t, None),
-            ("type=OS.unix=symlink;modify=20231104120000; ln", "ln", Link, 0, t, None),
-            ("type=OS.unix=slink:/Some/Target;size=4; ln2", "ln2", Link, 4, None, Some("/Some/Target")),
-            ("type=OS.unix=blockdev; sda", "sda", Other, 0, None, None),
-            ("size=3; nofacttype", "nofacttype", Other, 3, None, None),
+            ("type=file;size=1;  lead", " lead", File, 1, None, None, None),
+            ("type=file;size=1; trail  ", "trail  ", File, 1, None, None, None),
+            ("type=file;size=7;modify=20231104120000; é 文件.txt", "é 文件.txt", File, 7, t, None, None),
+            ("type=OS.unix=symlink;modify=20231104120000; ln", "ln", Link, 0, t, None, None),
+            ("type=OS.unix=slink:/Some/Target;size=4; ln2", "ln2", Link, 4, None, Some("/Some/Target"), None),
+            ("type=OS.unix=blockdev; sda", "sda", Other, 0, None, None, None),
+            ("size=3; nofacttype", "nofacttype", Other, 3, None, None, None),
             // MLST control-channel form has one leading space
-            (" type=file;size=2;modify=20231104120000; /pub/f", "/pub/f", File, 2, t, None),
+            (" type=file;size=2;modify=20231104120000; /pub/f", "/pub/f", File, 2, t, None, None),
+            // UNIX.mode in the forms servers write it; a value that is no mode is dropped
+            ("type=file;size=1;UNIX.mode=755; run.sh", "run.sh", File, 1, None, None, Some(0o755)),
+            ("type=dir;unix.mode=02775;sizd=4096; shared", "shared", Dir, 4096, None, None, Some(0o2775)),
+            // pyftpdlib writes Python's oct()
+            ("type=file;size=1;unix.mode=0o640; py", "py", File, 1, None, None, Some(0o640)),
+            ("type=file;size=1;unix.mode=0o; py empty", "py empty", File, 1, None, None, None),
+            ("type=file;size=1;UNIX.mode=0600; secret", "secret", File, 1, None, None, Some(0o600)),
+            ("type=file;size=1;UNIX.mode=0; none", "none", File, 1, None, None, Some(0)),
+            ("type=file;size=1;UNIX.mode=rw-r--r--; words", "words", File, 1, None, None, None),
+            ("type=file;size=1;UNIX.mode=0844; not octal", "not octal", File, 1, None, None, None),
+            ("type=file;size=1;UNIX.mode=177777; too big", "too big", File, 1, None, None, None),
+            ("type=file;size=1;UNIX.mode=; empty", "empty", File, 1, None, None, None),
         ];
-        for &(line, name, kind, size, mtime, target) in cases {
-            let want = entry(name, kind, size, mtime, mtime.is_some(), target, line);
+        for &(line, name, kind, size, mtime, target, mode) in cases {
+            let want = Entry {
+                mode,
+                ..entry(name, kind, size, mtime, mtime.is_some(), target, line)
+            };
             assert_eq!(parse_mlsd_line(line), Ok(Some(want)), "{line}");
         }
     }

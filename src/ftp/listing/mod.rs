@@ -28,7 +28,7 @@ mod words;
 
 use std::fmt;
 
-pub use mlsd::parse_mlsd_line;
+pub use mlsd::{parse_mlsd_line, parse_octal_mode};
 pub use time::{format_ftp_time, parse_ftp_time};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,6 +53,9 @@ pub struct Entry {
     pub mtime_exact: bool,
     /// Target of a symlink when the server reported one.
     pub link_target: Option<String>,
+    /// Permission bits (`0o7777`: rwx for owner, group and others, plus setuid, setgid and
+    /// sticky) when the server gave them: MLSD `UNIX.mode`, a Unix `ls -l` mode column.
+    pub mode: Option<u32>,
     /// The line as received.
     pub raw: String,
 }
@@ -232,6 +235,7 @@ fn listed(
         mtime,
         mtime_exact: false,
         link_target: None,
+        mode: None,
         raw: String::new(),
     }))
 }
@@ -279,6 +283,7 @@ mod tests {
             mtime,
             mtime_exact: exact,
             link_target: target.map(str::to_string),
+            mode: None,
             raw: raw.to_string(),
         }
     }

@@ -42,6 +42,47 @@ fn mode_kind(word: &str) -> Option<EntryKind> {
     (bits >= 8 && tail_ok).then_some(kind)
 }
 
+/// The permission bits of a mode word ("-rwxr-x---", "drwxrwsr-t+"), when its nine characters
+/// after the type are the usual `rwx` triplets (`s`/`S` setuid and setgid, `t`/`T` sticky),
+/// followed by nothing or an ACL/xattr mark or a glued link count. A vendor word
+/// ("-C--E-----FTP") or a short one ("drw-r--rw") gives no mode: a guess would be sent back
+/// by a mirror as a chmod.
+fn mode_bits(word: &str) -> Option<u32> {
+    let bits = word.get(1..10)?.as_bytes();
+    let tail = &word[10..];
+    if !tail
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'@' | b'.'))
+    {
+        return None;
+    }
+    let mut mode = 0;
+    for (who, triplet) in bits.chunks(3).enumerate() {
+        let shift = 6 - 3 * who as u32;
+        // The special bit each triplet's last column carries: setuid, setgid, sticky.
+        let special = 0o4000 >> who;
+        let (special_exec, special_only) = if who == 2 { (b't', b'T') } else { (b's', b'S') };
+        match triplet[0] {
+            b'r' => mode |= 0o4 << shift,
+            b'-' => {}
+            _ => return None,
+        }
+        match triplet[1] {
+            b'w' => mode |= 0o2 << shift,
+            b'-' => {}
+            _ => return None,
+        }
+        match triplet[2] {
+            b'x' => mode |= 0o1 << shift,
+            b'-' => {}
+            c if c == special_exec => mode |= special | (0o1 << shift),
+            c if c == special_only => mode |= special,
+            _ => return None,
+        }
+    }
+    Some(mode)
+}
+
 /// A size column: digits, "33.5k"-style sizes, "1, 3" (device numbers, size 0), and on the
 /// second pass a size glued to a long group name ("longgroup123456").
 fn size_word(word: &str, is_device: bool, glued: bool) -> Option<Result<u64, String>> {
@@ -115,14 +156,18 @@ pub(super) fn parse_unix(text: &str, now_unix: i64) -> Attempt {
                 w.name_after_one_space(last)
             };
             let Some(name) = name else { continue };
-            return Some(finish(kind, name, size, date.resolve(now_unix).map(Some)));
+            let parsed = finish(kind, name, size, date.resolve(now_unix).map(Some));
+            return Some(with_mode(parsed, mode_bits(w.get(0))));
         }
     }
     // Some servers leave out the date entirely: "drwxr-xr-x 3 user group 512 name".
     if w.len() >= 6 && all_digits(w.get(1)) && all_digits(w.get(4)) && !has_date_parts(&w, 5) {
         let name = w.name_after_one_space(4)?;
         let size = size_word(w.get(4), is_device, false)?;
-        return Some(finish(kind, name, size, Ok(None)));
+        return Some(with_mode(
+            finish(kind, name, size, Ok(None)),
+            mode_bits(w.get(0)),
+        ));
     }
     Some(Err(
         "truncated or unrecognised Unix listing line (no size and date)".into(),
@@ -133,6 +178,13 @@ pub(super) fn parse_unix(text: &str, now_unix: i64) -> Attempt {
 /// must not be taken for part of a name.
 fn has_date_parts(w: &Words, from: usize) -> bool {
     (from..w.len()).any(|i| clock(w.get(i)).is_some() || month_name(w.get(i)).is_some())
+}
+
+fn with_mode(
+    parsed: Result<Option<Entry>, String>,
+    mode: Option<u32>,
+) -> Result<Option<Entry>, String> {
+    parsed.map(|entry| entry.map(|e| Entry { mode, ..e }))
 }
 
 fn finish(
@@ -182,6 +234,7 @@ pub(super) fn parse_numeric_mode(text: &str, _now_unix: i64) -> Attempt {
         // Unix seconds have a zone (UTC) and second resolution.
         Ok(entry.map(|e| Entry {
             mtime_exact: true,
+            mode: Some(mode & 0o7777),
             ..e
         }))
     })();
@@ -194,7 +247,16 @@ mod tests {
     use super::super::{parse_ftp_time, parse_list_line};
     use super::*;
 
-    type UnixCase<'a> = (&'a str, &'a str, EntryKind, u64, i64, Option<&'a str>);
+    /// (line, name, kind, size, mtime, link target, mode)
+    type UnixCase<'a> = (
+        &'a str,
+        &'a str,
+        EntryKind,
+        u64,
+        i64,
+        Option<&'a str>,
+        Option<u32>,
+    );
 
     #[test]
     fn list_unix_lines() {
@@ -204,40 +266,43 @@ mod tests {
         #[rustfmt::skip]
         let cases: &[UnixCase] = &[
             // vsftpd (numeric ids, zero-padded day)
-            ("-rw-r--r--    1 1000     1000           12 Nov 04 12:00 a b.txt", "a b.txt", File, 12, nov4, None),
-            ("drwxr-xr-x    2 1000     1000         4096 Nov 04 12:00 sub", "sub", Dir, 4096, nov4, None),
+            ("-rw-r--r--    1 1000     1000           12 Nov 04 12:00 a b.txt", "a b.txt", File, 12, nov4, None, Some(0o644)),
+            ("drwxr-xr-x    2 1000     1000         4096 Nov 04 12:00 sub", "sub", Dir, 4096, nov4, None, Some(0o755)),
             // pure-ftpd
-            ("-rw-r--r--    1 1000       1000             12 Nov  4 12:00 a.txt", "a.txt", File, 12, nov4, None),
-            ("drwxr-xr-x    2 ftp        ftp            4096 Mar  3  2021 old dir", "old dir", Dir, 4096, mar3_2021, None),
+            ("-rw-r--r--    1 1000       1000             12 Nov  4 12:00 a.txt", "a.txt", File, 12, nov4, None, Some(0o644)),
+            ("drwxr-xr-x    2 ftp        ftp            4096 Mar  3  2021 old dir", "old dir", Dir, 4096, mar3_2021, None, Some(0o755)),
             // proftpd
-            ("-rw-r--r--   1 ftp      ftp            12 Nov  4 12:00 b c.txt", "b c.txt", File, 12, nov4, None),
-            ("-rw-r--r-- 1 0 0 12 Mar 3 2021 name with spaces", "name with spaces", File, 12, mar3_2021, None),
+            ("-rw-r--r--   1 ftp      ftp            12 Nov  4 12:00 b c.txt", "b c.txt", File, 12, nov4, None, Some(0o644)),
+            ("-rw-r--r-- 1 0 0 12 Mar 3 2021 name with spaces", "name with spaces", File, 12, mar3_2021, None, Some(0o644)),
             // libunftp: every column right-aligned, one space before the name
-            ("-rw-r--r--            1         1000         1000             12 Nov 04 12:00 a b.txt", "a b.txt", File, 12, nov4, None),
-            ("-rw-r--r--            1         1000         1000             12  Mar 03 2021 y.txt", "y.txt", File, 12, mar3_2021, None),
+            ("-rw-r--r--            1         1000         1000             12 Nov 04 12:00 a b.txt", "a b.txt", File, 12, nov4, None, Some(0o644)),
+            ("-rw-r--r--            1         1000         1000             12  Mar 03 2021 y.txt", "y.txt", File, 12, mar3_2021, None, Some(0o644)),
             // missing group column
-            ("-rw-r--r--   1 user      12 Nov  4 12:00 nogroup", "nogroup", File, 12, nov4, None),
+            ("-rw-r--r--   1 user      12 Nov  4 12:00 nogroup", "nogroup", File, 12, nov4, None, Some(0o644)),
             // ACL marker after the permissions
-            ("-rw-r--r--+  1 u g 5 Nov  4 12:00 acl", "acl", File, 5, nov4, None),
+            ("-rw-r--r--+  1 u g 5 Nov  4 12:00 acl", "acl", File, 5, nov4, None, Some(0o644)),
             // internal runs of spaces, trailing spaces and leading spaces are all kept
-            ("-rw-r--r-- 1 u g 1 Nov  4 12:00 a  b  ", "a  b  ", File, 1, nov4, None),
-            ("-rw-r--r-- 1 u g 1 Nov  4 12:00   lead", "  lead", File, 1, nov4, None),
+            ("-rw-r--r-- 1 u g 1 Nov  4 12:00 a  b  ", "a  b  ", File, 1, nov4, None, Some(0o644)),
+            ("-rw-r--r-- 1 u g 1 Nov  4 12:00   lead", "  lead", File, 1, nov4, None, Some(0o644)),
             // date-like text inside the name is not mistaken for the date
-            ("-rw-r--r-- 1 u g 1 Nov  4 12:00 Jan 1 2020 notes", "Jan 1 2020 notes", File, 1, nov4, None),
-            ("-rw-r--r-- 1 u g 9 Nov  4 12:00 é 文件.txt", "é 文件.txt", File, 9, nov4, None),
-            ("-rw-r--r-- 1 u g 9 Nov  4 12:00 x -> y", "x -> y", File, 9, nov4, None),
+            ("-rw-r--r-- 1 u g 1 Nov  4 12:00 Jan 1 2020 notes", "Jan 1 2020 notes", File, 1, nov4, None, Some(0o644)),
+            ("-rw-r--r-- 1 u g 9 Nov  4 12:00 é 文件.txt", "é 文件.txt", File, 9, nov4, None, Some(0o644)),
+            ("-rw-r--r-- 1 u g 9 Nov  4 12:00 x -> y", "x -> y", File, 9, nov4, None, Some(0o644)),
             // symlinks
-            ("lrwxrwxrwx    1 0        0              11 Nov 04 12:00 latest -> releases/1.2", "latest", Link, 11, nov4, Some("releases/1.2")),
-            ("lrwxrwxrwx    1 0        0              11 Nov 04 12:00 a b -> c d", "a b", Link, 11, nov4, Some("c d")),
-            ("lrwxrwxrwx    1 0        0              11 Nov 04 12:00 dangling", "dangling", Link, 11, nov4, None),
+            ("lrwxrwxrwx    1 0        0              11 Nov 04 12:00 latest -> releases/1.2", "latest", Link, 11, nov4, Some("releases/1.2"), Some(0o777)),
+            ("lrwxrwxrwx    1 0        0              11 Nov 04 12:00 a b -> c d", "a b", Link, 11, nov4, Some("c d"), Some(0o777)),
+            ("lrwxrwxrwx    1 0        0              11 Nov 04 12:00 dangling", "dangling", Link, 11, nov4, None, Some(0o777)),
             // devices and other special files
-            ("crw-rw-rw-    1 0        0          1,   3 Nov 04 12:00 null", "null", Other, 0, nov4, None),
-            ("brw-rw----    1 0        6          8,0 Nov 04 12:00 sda", "sda", Other, 0, nov4, None),
-            ("prw-r--r--    1 0        0               0 Nov 04 12:00 fifo", "fifo", Other, 0, nov4, None),
-            ("srwxrwxrwx    1 0        0               0 Nov 04 12:00 sock", "sock", Other, 0, nov4, None),
+            ("crw-rw-rw-    1 0        0          1,   3 Nov 04 12:00 null", "null", Other, 0, nov4, None, Some(0o666)),
+            ("brw-rw----    1 0        6          8,0 Nov 04 12:00 sda", "sda", Other, 0, nov4, None, Some(0o660)),
+            ("prw-r--r--    1 0        0               0 Nov 04 12:00 fifo", "fifo", Other, 0, nov4, None, Some(0o644)),
+            ("srwxrwxrwx    1 0        0               0 Nov 04 12:00 sock", "sock", Other, 0, nov4, None, Some(0o777)),
         ];
-        for &(line, name, kind, size, mtime, target) in cases {
-            let want = entry(name, kind, size, Some(mtime), false, target, line);
+        for &(line, name, kind, size, mtime, target, mode) in cases {
+            let want = Entry {
+                mode,
+                ..entry(name, kind, size, Some(mtime), false, target, line)
+            };
             assert_eq!(parse_list_line(line, NOW), Ok(Some(want)), "{line}");
         }
     }
@@ -310,6 +375,43 @@ mod tests {
         ] {
             assert!(parse_list_line(line, NOW).is_err(), "{line}");
         }
+    }
+
+    /// The mode column of a Unix line: special bits, ACL marks, glued link counts; forms
+    /// that are not the usual nine characters give no mode (never a guess).
+    #[test]
+    fn list_unix_modes() {
+        #[rustfmt::skip]
+        let cases: &[(&str, Option<u32>)] = &[
+            ("-rwxr-xr-x 1 u g 1 Nov  4 12:00 deploy.sh", Some(0o755)),
+            ("-rw------- 1 u g 1 Nov  4 12:00 secrets.php", Some(0o600)),
+            ("---------- 1 u g 1 Nov  4 12:00 locked", Some(0)),
+            ("-rwsr-xr-x 1 u g 1 Nov  4 12:00 setuid", Some(0o4755)),
+            ("-rwSr--r-- 1 u g 1 Nov  4 12:00 setuid no x", Some(0o4644)),
+            ("drwxrwsr-x 2 u g 1 Nov  4 12:00 setgid dir", Some(0o2775)),
+            ("drwxrwxrwt 2 u g 1 Nov  4 12:00 tmp", Some(0o1777)),
+            ("drwxrwxrwT 2 u g 1 Nov  4 12:00 sticky no x", Some(0o1776)),
+            ("-rw-r--r--@ 1 u g 1 Nov  4 12:00 xattr", Some(0o644)),
+            ("drwxr-x---+1464 u g 1 Nov  4 12:00 glued", Some(0o750)),
+            ("-rw-r--r--. 1 u g 1 Nov  4 12:00 selinux", Some(0o644)),
+            ("frw-r--r-- 1 u g 1 Nov  4 12:00 f-type", Some(0o644)),
+            ("drwxr-xr-x 3 bob staff 512 no date here", Some(0o755)),
+            ("0100640 1000 1000 12 1699099200 numeric", Some(0o640)),
+            ("0104755 1000 1000 12 1699099200 numeric setuid", Some(0o4755)),
+            // not the nine usual characters: no mode
+            ("drwxr-xr- 2 u g 1 Nov  4 12:00 short", None),
+            ("-A--E-----XYZ B OWNR 1234 5678 Nov  4 12:00 vendor", None),
+            ("-rwxr-xr-q 1 u g 1 Nov  4 12:00 odd letter", None),
+            ("-rwsr-xr-s 1 u g 1 Nov  4 12:00 s in others", None),
+            ("-rwxr-xr-xx 1 u g 1 Nov  4 12:00 ten", None),
+        ];
+        for &(line, mode) in cases {
+            let e = parse_list_line(line, NOW).unwrap().unwrap();
+            assert_eq!(e.mode, mode, "{line}");
+        }
+        // Formats without a mode column give none.
+        let dos = parse_list_line("01-02-24  03:04PM       <DIR>          d", NOW);
+        assert_eq!(dos.unwrap().unwrap().mode, None);
     }
 
     #[test]

@@ -1,0 +1,298 @@
+//! One pass of a job: walk the local tree (and list the remote when needed), plan, apply,
+//! and keep what the next pass starts from.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant, SystemTime};
+
+use super::JobState;
+use super::runner::Runner;
+use crate::error::{Error, Result};
+use crate::mirror::apply::{Applier, Report, describe_plan, local_file};
+use crate::mirror::plan::{self, PlanOptions};
+use crate::mirror::scan;
+use crate::mirror::state;
+use crate::progress::Bar;
+
+/// Walks made again when the tree changed during the walk, before planning anyway.
+const TORN_WALK_RETRIES: usize = 3;
+
+/// The device the local root is on (None where the OS gives none, or it cannot be read).
+fn root_device(root: &std::path::Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(root).ok().map(|m| m.dev())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = root;
+        None
+    }
+}
+
+impl Runner {
+    /// One pass: scan, plan, apply. Ok(false) when something was not mirrored (an action
+    /// failed: the next pass re-lists and retries; or a local path could not be read); Err
+    /// when the connection could not be (re)established.
+    pub(super) fn pass(&mut self) -> Result<bool> {
+        let started = Instant::now();
+        let (root, interval) = (&self.spec.local, self.spec.options.interval);
+        if self
+            .changes
+            .quiet(self.settled.as_ref(), root, &self.filter, interval)
+        {
+            // Nothing changed on disk: no walk, no FTP command.
+            return Ok(true);
+        }
+        self.changes.walking();
+        self.pool.retry_growth();
+        let scan_started = SystemTime::now();
+        let follow = self.spec.options.follow_links;
+        // A pass that has to list the server (the first, or after an error) walks the local
+        // tree meanwhile: both mostly wait, one on the server, the other on the disk.
+        let (mut scan, listed) = if self.tree.is_none() {
+            let (local, filter) = (self.spec.local.clone(), self.filter.clone());
+            std::thread::scope(|threads| {
+                let walker = threads.spawn(move || scan::scan(&local, &filter, follow));
+                let listed = self.remote_tree();
+                let scan = walker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (scan, Some(listed))
+            })
+        } else {
+            (scan::scan(&self.spec.local, &self.filter, follow), None)
+        };
+        // A walk is no snapshot: a move during it can hide the file from both places, and
+        // the plan would delete it and upload it again. A tree that changed while being
+        // walked is walked again (a few times at most: it may never hold still).
+        for _ in 0..TORN_WALK_RETRIES {
+            if !self.changes.changed_during_walk() {
+                break;
+            }
+            scan = scan::scan(&self.spec.local, &self.filter, follow);
+        }
+        self.report_problems(&scan.problems);
+        self.report_problems(&scan.notes);
+        // The depth limit is never silent: said once per count (journal, terminal, dry run),
+        // and kept in the status.
+        if let Some(first) = &scan.first_below {
+            let line = format!(
+                "{} entries below --max-depth {} are not mirrored (the first folder holding some: {})",
+                scan.below_depth,
+                self.spec.options.max_depth,
+                crate::escape::quoted(first)
+            );
+            self.report_problems(&[line]);
+        }
+        if let Ok(mut status) = self.status.lock() {
+            status.below_depth = scan.below_depth as u64;
+        }
+        // Taken, not borrowed: a pass that fails on the way (an early return) must leave
+        // nothing settled, so the next tick walks and retries.
+        let settled = self.settled.take();
+        if listed.is_none() && settled.as_ref() == Some(&scan.snapshot) {
+            self.settled = settled;
+            return Ok(scan.problems.is_empty());
+        }
+        let mut tree = match listed {
+            Some(listed) => listed?,
+            None => self.remote_tree()?,
+        };
+        // The device the local root is on: a folder whose mount went away is on another one.
+        let device = root_device(&self.spec.local);
+        if self.accepted_device.is_none() {
+            self.accepted_device = self.state_file.as_deref().and_then(state::load_device);
+        }
+        let options = PlanOptions {
+            delete: self.spec.options.delete,
+            max_delete: self.spec.options.max_delete,
+            allow_mass_delete: self.spec.options.allow_mass_delete,
+            root_moved: matches!((self.accepted_device, device), (Some(was), Some(now)) if was != now),
+        };
+        let untrusted = self.recheck_fresh(scan_started);
+        let filter = self
+            .filter
+            .protecting(&scan.unreadable)
+            .protecting(&self.undecodable)
+            .keeping(&self.partial);
+        let inputs = plan::Inputs {
+            local: &scan.snapshot,
+            remote: &tree,
+            filter: &filter,
+            options,
+            now: crate::clock::unix_seconds(scan_started),
+            own_tag: crate::transfer::process_tag(),
+            untrusted: &untrusted,
+        };
+        let plan = match plan::plan(&inputs) {
+            Ok(plan) => plan,
+            Err(err) => {
+                // Refused (too many deletes): nothing to retry until the tree changes. What
+                // was learnt about the times stays learnt.
+                for rel in &untrusted {
+                    if let Some(mut entry) = tree.get_mut(rel) {
+                        entry.mtime = None;
+                    }
+                }
+                self.tree = Some(tree);
+                self.settled = Some(scan.snapshot);
+                self.report_problems(&[err.to_string()]);
+                return Ok(false);
+            }
+        };
+        // Another upload's temporary is not ours to clean: out of sight until it is old.
+        for temp in &plan.foreign_temps {
+            tree.remove(temp);
+        }
+        let held = plan.held.clone();
+        // Deletes held for a moved root keep the old device: the next pass holds them too,
+        // until the user confirms or the mount is back.
+        let device_changed = self.accepted_device != device;
+        if held
+            .as_ref()
+            .is_none_or(|h| h.why != plan::HoldReason::RootMoved)
+        {
+            self.accepted_device = device;
+        }
+        if let Some(held) = &held {
+            self.hold(held);
+        }
+        if self.spec.options.dry_run {
+            for action in plan.actions() {
+                (self.printer)(describe_plan(action));
+            }
+            self.say(&format!(
+                "dry run: {} actions, nothing changed",
+                plan.actions().count()
+            ));
+            return Ok(true);
+        }
+        self.set_state(JobState::Syncing);
+        let report = if plan.is_empty() {
+            Report::default()
+        } else {
+            let uploads = plan.uploads.len();
+            self.connect(uploads.clamp(1, self.spec.options.parallel))?;
+            // A job run in the foreground (--once) shows its uploads on a bar.
+            let bar = (self.id == 0 && uploads > 1).then(|| Bar::files("mirror", uploads as u64));
+            let tick = || {
+                if let Some(bar) = &bar {
+                    bar.inc(1);
+                }
+            };
+            let applier = Applier {
+                local_root: &self.spec.local,
+                remote_root: &self.spec.remote,
+                journal: &self.journal,
+                job: self.id,
+                stop: &self.stopper.flag,
+                echo: self.spec.options.verbose.then_some(&self.printer),
+                on_upload: Some(&tick),
+                fresh_after: crate::clock::unix_seconds(scan_started) - 1,
+                follow_links: self.spec.options.follow_links,
+            };
+            applier.apply(&mut self.pool.ready, &plan, &scan.snapshot, &mut tree)
+        };
+        // Nothing is in flight any more: quitting now interrupts nothing.
+        self.set_state(JobState::Idle);
+        self.record_pass(&report, started.elapsed());
+        if (report.changed_anything() || device_changed)
+            && let Some(file) = &self.state_file
+            && let Err(err) = state::save(file, &tree, self.accepted_device)
+        {
+            self.report_problems(&[err.to_string()]);
+        }
+        let clean = report.errors.is_empty() && !report.stopped && report.deletes_postponed == 0;
+        self.failed_passes = if report.errors.is_empty() {
+            0
+        } else {
+            self.failed_passes + 1
+        };
+        // For --once, anything left behind (unreadable files, symlink loops, unsendable
+        // names) makes the run a failure even though the pass itself went through.
+        // So do folders whose listing could not be read whole: deletes may be owed there.
+        let deletes_owed = self.spec.options.delete && !self.partial.is_empty();
+        let complete = clean
+            && report.skipped.is_empty()
+            && scan.problems.is_empty()
+            && !deletes_owed
+            && held.is_none();
+        if report.connection_lost {
+            self.drop_sessions();
+            return Err(Error::Connection {
+                what: "connection lost".to_string(),
+                message: report.errors.last().cloned().unwrap_or_default(),
+            });
+        }
+        if clean {
+            // Files that could not be read are left out of the settled snapshot, so the next
+            // change of the tree (a chmod included) retries them. Files sent within their own
+            // mtime second are rechecked at the next ticks (see `recheck_fresh`).
+            for path in &report.skipped_paths {
+                scan.snapshot.remove(path);
+            }
+            self.fresh.extend(report.fresh.iter().cloned());
+            // While fresh files wait for their second to pass, every tick walks.
+            self.settled = self.fresh.is_empty().then_some(scan.snapshot);
+            self.tree = Some(tree);
+        } else {
+            // Re-list next pass: after a failure the remote may differ from what we believe.
+            self.settled = None;
+            self.tree = None;
+        }
+        Ok(complete)
+    }
+
+    /// Files sent in the same second as they were last modified: those whose exact mtime
+    /// moved since (an edit the seconds cannot show) are returned, for the plan to send
+    /// again; once their second is past, they are forgotten.
+    pub(super) fn recheck_fresh(&mut self, now: SystemTime) -> HashSet<String> {
+        let recent = crate::clock::unix_seconds(now) - 1;
+        let root = self.spec.local.clone();
+        let mut moved = HashSet::new();
+        self.fresh.retain(|rel, sent| {
+            let current = std::fs::metadata(local_file(&root, rel)).and_then(|m| m.modified());
+            match current {
+                Ok(modified) if modified == *sent => crate::clock::unix_seconds(modified) >= recent,
+                Ok(_) => {
+                    moved.insert(rel.clone());
+                    false
+                }
+                // Gone or moved: the plan sees that by itself (a move stays a rename).
+                Err(_) => false,
+            }
+        });
+        moved
+    }
+
+    pub(super) fn record_pass(&self, report: &Report, took: Duration) {
+        if let Ok(mut status) = self.status.lock() {
+            status.passes += 1;
+            status.last_pass_end = Some(SystemTime::now());
+            status.last_pass_duration = took;
+            status.files_sent += report.uploads as u64;
+            status.bytes_sent += report.bytes;
+            status.renames += report.renames as u64;
+            status.deletes += report.deletes as u64;
+            status.errors += report.errors.len() as u64;
+            status.skipped += report.skipped.len() as u64;
+            if let Some(error) = report.errors.first() {
+                status.last_error = Some(error.clone());
+            }
+        }
+        if report.changed_anything() || !report.errors.is_empty() || !report.skipped.is_empty() {
+            let summary = format!("{} in {:.2}s", report.summary(), took.as_secs_f64());
+            self.journal
+                .record(&format!("job={} PASS {summary}", self.id));
+            // Errors first, then the summary that counts them, naming what moved.
+            for error in report.errors.iter().chain(&report.skipped) {
+                self.say(error);
+            }
+            match report.names() {
+                Some(names) => self.say(&format!("{summary}: {names}")),
+                None => self.say(&summary),
+            }
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The planner's table tests: a tiny DSL for trees and actions, and the rules in files
+//! `walk` (filter, mkdir/upload, times, phases, kind changes), `renames` (moves, identity,
+//! zone offsets) and `cleanup` (temporaries, deletes, order, the mass-delete guard).
+
+use super::*;
+
+mod cleanup;
+mod renames;
+mod walk;
+
+// ---- tiny DSL -------------------------------------------------------------------------
+// local:  "d PATH [iN]"            | "f PATH SIZE MTIME [iN]"
+// remote: "d PATH [iN]"            | "f PATH SIZE MTIME|? [iN]"   ('?' = unknown mtime)
+// action: "mkdir P" | "up P SIZE MTIME" | "mv FROM TO" | "rm P" | "rmdir P" | "rmtemp P"
+
+struct Parsed {
+    kind: Kind,
+    path: String,
+    size: u64,
+    mtime: Option<i64>,
+    inode: Option<u64>,
+}
+
+fn parse(spec: &str) -> Parsed {
+    let words: Vec<&str> = spec.split_whitespace().collect();
+    let kind = match words[0] {
+        "f" => Kind::File,
+        "d" => Kind::Dir,
+        other => panic!("bad kind {other:?} in {spec:?}"),
+    };
+    let mut rest = &words[2..];
+    let (mut size, mut mtime) = (0, Some(0));
+    if kind == Kind::File {
+        size = rest[0].parse().expect("size");
+        mtime = (rest[1] != "?").then(|| rest[1].parse().expect("mtime"));
+        rest = &rest[2..];
+    }
+    let inode = rest
+        .first()
+        .map(|w| w.strip_prefix('i').expect("iN").parse().expect("inode"));
+    Parsed {
+        kind,
+        path: words[1].to_owned(),
+        size,
+        mtime,
+        inode,
+    }
+}
+
+fn snap(specs: &[&str]) -> Snapshot {
+    specs
+        .iter()
+        .map(|s| {
+            let p = parse(s);
+            let mtime = p.mtime.expect("local mtime is always known");
+            let entry = LocalEntry {
+                kind: p.kind,
+                size: p.size,
+                mtime,
+                inode: p.inode,
+            };
+            (p.path, entry)
+        })
+        .collect()
+}
+
+fn rtree(specs: &[&str]) -> RemoteTree {
+    specs
+        .iter()
+        .map(|s| {
+            let p = parse(s);
+            let entry = RemoteEntry {
+                kind: p.kind,
+                size: p.size,
+                mtime: p.mtime,
+                inode: p.inode,
+            };
+            (p.path, entry)
+        })
+        .collect()
+}
+
+fn show(a: &Action) -> String {
+    match a {
+        Action::Mkdir(p) => format!("mkdir {p}"),
+        Action::Upload { path, size, mtime } => format!("up {path} {size} {mtime}"),
+        Action::Rename { from, to } => format!("mv {from} {to}"),
+        Action::DeleteFile(p) => format!("rm {p}"),
+        Action::RemoveDir(p) => format!("rmdir {p}"),
+        Action::RemoveTemp(p) => format!("rmtemp {p}"),
+    }
+}
+
+struct Case {
+    name: &'static str,
+    local: &'static [&'static str],
+    remote: &'static [&'static str],
+    excludes: &'static [&'static str],
+    max_depth: usize,
+    delete: bool,
+    max_delete: Option<usize>,
+    /// Remote folders whose listing could not be read whole.
+    kept: &'static [&'static str],
+    /// Files sent within their mtime second whose exact mtime moved since.
+    untrusted: &'static [&'static str],
+    /// Ok(actions, in walk order: see `phased`) or Err((planned, limit)).
+    want: Result<&'static [&'static str], (usize, usize)>,
+    /// Other processes' young temporaries the plan leaves alone.
+    foreign: &'static [&'static str],
+}
+
+/// "Now" for every table: remote temporaries dated 1 are old, those dated `NOW` young.
+const NOW: i64 = 100_000;
+/// This process's upload tag in the tables.
+const OWN_TAG: &str = "1x1";
+
+/// The tables list a plan's actions in walk order: temps, then mkdir/rename/upload in path
+/// order, then the final deletes. A plan hands them over in phases: everything up to the
+/// last action that is not a delete is built (its structure in order, then its uploads in
+/// order), the rest are the final deletes (files, then folders).
+fn phased(flat: &[&str]) -> Vec<String> {
+    let is_delete = |a: &&str| a.starts_with("rm ") || a.starts_with("rmdir ");
+    let split = flat
+        .iter()
+        .rposition(|a| !is_delete(a))
+        .map_or(0, |i| i + 1);
+    let (built, finals) = flat.split_at(split);
+    let (uploads, structure): (Vec<&str>, Vec<&str>) =
+        built.iter().partition(|a| a.starts_with("up "));
+    let (files, dirs): (Vec<&str>, Vec<&str>) = finals.iter().partition(|a| a.starts_with("rm "));
+    [structure, uploads, files, dirs]
+        .concat()
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
+fn inputs<'a>(
+    local: &'a Snapshot,
+    remote: &'a RemoteTree,
+    filter: &'a Filter,
+    options: PlanOptions,
+    untrusted: &'a HashSet<String>,
+) -> Inputs<'a> {
+    Inputs {
+        local,
+        remote,
+        filter,
+        options,
+        now: NOW,
+        own_tag: OWN_TAG,
+        untrusted,
+    }
+}
+
+const BASE: Case = Case {
+    name: "",
+    local: &[],
+    remote: &[],
+    excludes: &[],
+    max_depth: 6,
+    delete: true,
+    max_delete: None,
+    kept: &[],
+    untrusted: &[],
+    want: Ok(&[]),
+    foreign: &[],
+};
+
+fn run(case: &Case) -> Result<Vec<String>, PlanError> {
+    run_plan(case).map(|plan| plan.actions().map(show).collect())
+}
+
+fn run_plan(case: &Case) -> Result<Plan, PlanError> {
+    let excludes: Vec<String> = case.excludes.iter().map(|s| s.to_string()).collect();
+    let kept: Vec<String> = case.kept.iter().map(|s| s.to_string()).collect();
+    let filter = Filter::new(case.max_depth, &excludes)
+        .expect("valid globs")
+        .keeping(&kept);
+    let opts = PlanOptions {
+        delete: case.delete,
+        max_delete: case.max_delete,
+        allow_mass_delete: true,
+        root_moved: false,
+    };
+    let untrusted = case.untrusted.iter().map(|s| s.to_string()).collect();
+    let (local, remote) = (snap(case.local), rtree(case.remote));
+    plan(&inputs(&local, &remote, &filter, opts, &untrusted))
+}
+
+fn check(cases: &[Case]) {
+    for case in cases {
+        let got = run_plan(case);
+        let want = match case.want {
+            Ok(actions) => Ok(phased(actions)),
+            Err((planned, limit)) => Err(PlanError::TooManyDeletes { planned, limit }),
+        };
+        let actions = got
+            .as_ref()
+            .map(|p| p.actions().map(show).collect())
+            .map_err(Clone::clone);
+        assert_eq!(actions, want, "case {:?}", case.name);
+        let foreign: Vec<&str> = got
+            .as_ref()
+            .map(|p| p.foreign_temps.iter().map(|t| t.as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            foreign, case.foreign,
+            "case {:?}: foreign temporaries",
+            case.name
+        );
+    }
+}
