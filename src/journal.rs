@@ -278,21 +278,6 @@ impl Journal {
             }
         }
     }
-
-    /// A line about the job as a whole (`job=N ACTION text`).
-    pub fn record(&self, line: &str) {
-        let line = escape(line);
-        match &self.own {
-            Some(sink) => {
-                sink.message(Level::Info, TARGET, &line);
-                sink.flush();
-            }
-            None => {
-                log::info!(target: TARGET, "{line}");
-                log::logger().flush();
-            }
-        }
-    }
 }
 
 #[cfg(test)]

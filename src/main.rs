@@ -61,6 +61,7 @@ fn start(args: &cli::Args) -> Result<i32, Error> {
     let mut shell = Shell::new(settings, args.verbose, interactive);
     shell.mirror_defaults = shell::state::MirrorDefaults {
         log: args.log.clone(),
+        log_format: args.log_format,
         interval: cli::positive_seconds("--interval", args.interval)?,
         max_depth: args.max_depth,
         parallel: args.parallel.max(1),

@@ -661,8 +661,14 @@ fn an_ignore_file_keeps_git_node_modules_and_env_off_the_server() {
     ] {
         assert!(!dst.join(left_out).exists(), "{left_out} was sent");
     }
-    assert_eq!(fs::read_to_string(dst.join(".env")).unwrap(), "SERVER SECRET");
-    assert!(dst.join("node_modules/old.js").is_file(), "excluded path deleted");
+    assert_eq!(
+        fs::read_to_string(dst.join(".env")).unwrap(),
+        "SERVER SECRET"
+    );
+    assert!(
+        dst.join("node_modules/old.js").is_file(),
+        "excluded path deleted"
+    );
     // A second pass over the same rules changes nothing.
     let stors = count(&f.journal_text(), " STOR ");
     assert_ok(&f.once("--exclude-from deploy.ignore"));
@@ -735,13 +741,16 @@ fn json_journal_lines_parse_and_carry_every_field() {
         )
     };
     assert_ok(&run(""));
-    let lines = json_lines(&fs::read_to_string(&global).unwrap());
-    let stor = lines
-        .iter()
-        .find(|l| l["action"] == "STOR" && l["path"] == "index.html")
+    let text = fs::read_to_string(&global).unwrap();
+    let lines = json_lines(&text);
+    let (raw, stor) = text
+        .lines()
+        .zip(&lines)
+        .find(|(_, l)| l["action"] == "STOR" && l["path"] == "index.html")
         .expect("a STOR line for index.html");
     // The README shows this line.
-    eprintln!("JSON journal line: {stor}");
+    eprintln!("JSON journal line: {raw}");
+    assert!(raw.starts_with("{\"time\":\""), "time first: {raw}");
     let time = stor["time"].as_str().unwrap();
     assert!(
         time.len() == 27 && time.ends_with('Z') && &time[10..11] == "T",
@@ -810,7 +819,7 @@ fn on_change_runs_after_changing_passes_and_its_failure_never_stops_the_mirror()
     wait_until("the hook after the first pass", DEADLINE, || {
         lines().len() == 1 && f.journal_text().contains("ON-CHANGE")
     });
-    assert_eq!(lines()[0], "1 5 22 0 /dst");
+    assert_eq!(lines()[0], "1 5 21 0 /dst");
     let journal = f.journal_text();
     assert!(
         journal.contains("ON-CHANGE sh: exit status 3: purge refused"),
@@ -826,7 +835,11 @@ fn on_change_runs_after_changing_passes_and_its_failure_never_stops_the_mirror()
     // A pass that changes nothing runs no hook.
     let out = f.once("--on-change 'sh hook.sh seen.txt'");
     assert_ok(&out);
-    assert_eq!(lines().len(), 2, "hook ran after a pass that changed nothing");
+    assert_eq!(
+        lines().len(),
+        2,
+        "hook ran after a pass that changed nothing"
+    );
 }
 
 #[test]
@@ -860,7 +873,7 @@ fn status_json_lists_the_jobs() {
     );
     assert!(job["passes"].as_u64().unwrap() >= 1, "{job}");
     assert_eq!(job["files"], 5);
-    assert_eq!(job["bytes"], 22);
+    assert_eq!(job["bytes"], 21);
     assert_eq!(job["errors"], 0);
     assert_eq!(job["remote"], "/dst");
     assert!(job["last_pass"].as_str().unwrap().ends_with('Z'), "{job}");
@@ -913,7 +926,11 @@ fn a_backup_dir_inside_the_mirror_is_left_alone() {
     assert!(!f.dst().join("empty.txt").exists());
     let old = f.dst().join(".old");
     let kept = tree(&old);
-    let files: Vec<&String> = kept.iter().filter(|(_, v)| v.is_some()).map(|(k, _)| k).collect();
+    let files: Vec<&String> = kept
+        .iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(k, _)| k)
+        .collect();
     assert_eq!(files.len(), 1, "{kept:?}");
     assert!(files[0].ends_with("/empty.txt"), "{kept:?}");
     // The next passes (with or without the option) neither delete it nor upload into it.
@@ -922,5 +939,9 @@ fn a_backup_dir_inside_the_mirror_is_left_alone() {
     assert_ok(&f.once("--backup-dir /dst/.old"));
     assert_eq!(tree(&old), kept);
     let out = f.once("--backup-dir /dst");
-    assert_eq!(out.code, 2, "the mirror's own folder is refused: {}", out.stderr);
+    assert_eq!(
+        out.code, 2,
+        "the mirror's own folder is refused: {}",
+        out.stderr
+    );
 }

@@ -61,8 +61,10 @@ pub struct Entry<'a> {
     pub action: &'a str,
     /// Mirror-relative path (lossless text); None for lines about the job.
     pub path: Option<&'a str>,
-    /// Where a rename or a backup came from.
+    /// Where a rename came from.
     pub from: Option<&'a str>,
+    /// Where a backup went (an absolute remote path).
+    pub to: Option<&'a str>,
     pub bytes: u64,
     pub ms: u128,
     /// None: a line that only says something (`SKIP` notes, `PASS` summaries in text).
@@ -83,9 +85,10 @@ impl Entry<'_> {
         let action = self.action;
         let line = match self.path {
             Some(path) => {
-                let shown = match self.from {
-                    Some(from) => quoted(&format!("{from} -> {path}")),
-                    None => quoted(path),
+                let shown = match (self.from, self.to) {
+                    (Some(from), _) => quoted(&format!("{from} -> {path}")),
+                    (None, Some(to)) => quoted(&format!("{path} -> {to}")),
+                    (None, None) => quoted(path),
                 };
                 let end = match (self.outcome, self.error) {
                     (Some(outcome), Some(error)) => format!("{}: {error}", outcome.word()),
@@ -109,7 +112,7 @@ impl Entry<'_> {
 
     /// One JSON object on one line, its keys always in this order: `time` (RFC 3339, UTC,
     /// microseconds), `job`, `action`, `path`, `bytes`, `ms`, `outcome`, `error`, then `from`,
-    /// `message`, the counts and `*_hex` where they apply.
+    /// `to`, `message`, the counts and `*_hex` where they apply.
     pub fn json(&self, time: SystemTime) -> String {
         let mut object = JsonObject::new();
         object.field("time", Value::from(crate::clock::rfc3339(time)));
@@ -128,6 +131,9 @@ impl Entry<'_> {
         object.field("error", self.error.map_or(Value::Null, text_value));
         if self.from.is_some() {
             object.name("from", self.from);
+        }
+        if self.to.is_some() {
+            object.name("to", self.to);
         }
         if let Some(message) = self.message {
             object.field("message", text_value(message));

@@ -6,12 +6,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
+use super::backup::{self, PassBackup};
 use super::plan::{Action, Plan};
 use super::tree::{self, Kind, RemoteEntry, RemoteTree, Snapshot};
 use crate::error::{Error, Result};
-use crate::escape::quoted;
 use crate::ftp::{Session, path};
-use crate::journal::Journal;
+use crate::journal::{Entry, Journal};
 use crate::lossless;
 use crate::progress::Printer;
 use crate::transfer;
@@ -24,6 +24,8 @@ pub struct Report {
     pub bytes: u64,
     pub renames: usize,
     pub deletes: usize,
+    /// Remote files moved to the backup folder (deleted or replaced ones).
+    pub backups: usize,
     pub errors: Vec<String>,
     /// Local files that could not be read: logged and skipped, the pass goes on. They exist
     /// locally, so no delete depends on them.
@@ -51,11 +53,19 @@ impl Report {
         self.mkdirs + self.uploads + self.renames + self.deletes + self.temps_cleaned > 0
     }
 
+    /// Something a user of the site sees changed: what `--on-change` runs after.
+    pub fn changed_the_site(&self) -> bool {
+        self.mkdirs + self.uploads + self.renames + self.deletes + self.backups > 0
+    }
+
     pub fn summary(&self) -> String {
         let mut parts = vec![format!(
             "{} uploaded ({} bytes), {} renamed, {} deleted, {} dirs created",
             self.uploads, self.bytes, self.renames, self.deletes, self.mkdirs
         )];
+        if self.backups > 0 {
+            parts.push(format!("{} backed up", self.backups));
+        }
         if !self.errors.is_empty() {
             parts.push(format!("{} errors", self.errors.len()));
         }
@@ -87,12 +97,17 @@ pub struct Applier<'a> {
     pub fresh_after: i64,
     /// The walk followed symbolic links (`--follow-links`), so uploads follow them too.
     pub follow_links: bool,
+    /// `--backup-dir`: where this pass moves the files it deletes or replaces.
+    pub backup: Option<&'a PassBackup>,
 }
 
 /// What a successful action did, for the tree and the report.
 enum Done {
     Plain,
-    Uploaded(transfer::Uploaded),
+    /// Sent; and where the file it replaced went, when it was kept.
+    Uploaded(transfer::Uploaded, Option<String>),
+    /// Moved to the backup folder, there.
+    Kept(String),
 }
 
 type Outcome = Result<Done>;
@@ -204,47 +219,81 @@ impl Applier<'_> {
         report.deletes_postponed += unrun.count();
     }
 
-    /// Runs one action and writes its journal line.
+    /// Runs one action and writes its journal line (two for an upload that kept the file it
+    /// replaced: the move, then the upload).
     fn run_one(&self, session: &mut Session, action: &Action, local: &Snapshot) -> Outcome {
         let started = Instant::now();
         let outcome = self.execute(session, action, local);
         if let (Some(tick), Action::Upload { .. }) = (self.on_upload, action) {
             tick();
         }
-        let (verb, rel) = describe(action);
-        let ms = started.elapsed().as_millis();
-        let job = self.job;
-        let line = match &outcome {
-            Ok(Done::Uploaded(done)) => {
-                format!(
-                    "job={job} {verb} {} bytes={} ms={ms} ok",
-                    quoted(&rel),
-                    done.bytes
-                )
-            }
-            Ok(Done::Plain) => format!("job={job} {verb} {} bytes=0 ms={ms} ok", quoted(&rel)),
-            Err(err @ Error::Local { .. }) => {
-                format!(
-                    "job={job} {verb} {} bytes=0 ms={ms} skipped: {err}",
-                    quoted(&rel)
-                )
-            }
-            Err(err) => format!(
-                "job={job} {verb} {} bytes=0 ms={ms} failed: {err}",
-                quoted(&rel)
-            ),
+        let (verb, path, from) = journal_parts(action);
+        let error = outcome.as_ref().err().map(ToString::to_string);
+        let mut entry = Entry {
+            job: self.job,
+            action: verb,
+            path: Some(path),
+            from,
+            ms: started.elapsed().as_millis(),
+            outcome: Some(crate::journal::Outcome::Ok),
+            error: error.as_deref(),
+            ..Entry::default()
         };
-        self.journal.record(&line);
-        if let Some(echo) = self.echo {
-            echo(line);
+        match &outcome {
+            Ok(Done::Uploaded(done, kept)) => {
+                if let Some(dest) = kept {
+                    self.write(&Entry {
+                        action: "BACKUP",
+                        to: Some(dest),
+                        ..entry.clone()
+                    });
+                }
+                entry.bytes = done.bytes;
+            }
+            Ok(Done::Kept(dest)) => entry.to = Some(dest),
+            Ok(Done::Plain) => {}
+            Err(Error::Local { .. }) => entry.outcome = Some(crate::journal::Outcome::Skipped),
+            Err(_) => entry.outcome = Some(crate::journal::Outcome::Failed),
         }
+        self.write(&entry);
         outcome
+    }
+
+    fn write(&self, entry: &Entry) {
+        self.journal.write(entry);
+        if let Some(echo) = self.echo {
+            echo(entry.text());
+        }
+    }
+
+    /// Moves the remote file at `rel` to the same relative path in the pass's backup folder
+    /// (making the folders it needs there once); returns where it went.
+    fn back_up(&self, session: &mut Session, rel: &str) -> Result<String> {
+        let Some(backup) = self.backup else {
+            return Err(Error::Failed(format!(
+                "backup {rel}: no backup folder for this pass"
+            )));
+        };
+        let dest = backup::destination(&backup.folder, rel);
+        let parent = path::parent(&dest);
+        if backup.to_make(parent)
+            && let Err(err) = session.mkdir_all(parent)
+        {
+            backup.unmade(parent);
+            return Err(err);
+        }
+        session.rename(&self.remote(rel), &dest)?;
+        Ok(dest)
     }
 
     fn execute(&self, session: &mut Session, action: &Action, local: &Snapshot) -> Outcome {
         match action {
             Action::Mkdir(rel) => session.ensure_dir(&self.remote(rel))?,
-            Action::Upload { path: rel, .. } => {
+            Action::Upload {
+                path: rel,
+                keep_old,
+                ..
+            } => {
                 let local_path = local_file(self.local_root, rel);
                 // The file the walk saw, or nothing: a file swapped for a link or another
                 // file since is skipped, never sent under this name.
@@ -253,9 +302,32 @@ impl Applier<'_> {
                     no_follow: !self.follow_links,
                 };
                 let remote = self.remote(rel);
-                let done = transfer::upload_seen(session, &local_path, &remote, seen, &mut |_| {})?;
-                return Ok(Done::Uploaded(done));
+                let mut kept = None;
+                // The file it replaces goes to the backup folder once the new content is
+                // stored whole, just before it takes the name. Gone already: nothing to keep.
+                let mut keep = |session: &mut Session| match self.back_up(session, rel) {
+                    Ok(dest) => {
+                        kept = Some(dest);
+                        Ok(())
+                    }
+                    Err(err) if !matches!(session.stat(&remote), Ok(None)) => Err(err),
+                    Err(_) => Ok(()),
+                };
+                let before: Option<transfer::BeforeRename> = match keep_old {
+                    true => Some(&mut keep),
+                    false => None,
+                };
+                let done = transfer::upload_replacing(
+                    session,
+                    &local_path,
+                    &remote,
+                    seen,
+                    &mut |_| {},
+                    before,
+                )?;
+                return Ok(Done::Uploaded(done, kept));
             }
+            Action::Backup(rel) => return Ok(Done::Kept(self.back_up(session, rel)?)),
             Action::Rename { from, to } => session.rename(&self.remote(from), &self.remote(to))?,
             Action::DeleteFile(rel) | Action::RemoveTemp(rel) => {
                 session.delete(&self.remote(rel))?;
@@ -294,8 +366,13 @@ fn spread_over_folders(uploads: Vec<&Action>) -> Vec<&Action> {
     spread
 }
 
+/// Under the rule "no deletes after a failure": a move to the backup folder takes a file
+/// off the site as a delete does.
 fn is_delete(action: &Action) -> bool {
-    matches!(action, Action::DeleteFile(_) | Action::RemoveDir(_))
+    matches!(
+        action,
+        Action::DeleteFile(_) | Action::RemoveDir(_) | Action::Backup(_)
+    )
 }
 
 /// Records an action's outcome in the believed tree and the report.
@@ -336,7 +413,10 @@ fn commit(
             );
             report.mkdirs += 1;
         }
-        (Action::Upload { path: rel, .. }, Done::Uploaded(done)) => {
+        (Action::Upload { path: rel, .. }, Done::Uploaded(done, kept)) => {
+            if kept.is_some() {
+                report.backups += 1;
+            }
             // The mtime read before sending: a file that changed meanwhile differs next pass.
             if done.mtime >= fresh_after {
                 report.fresh.push((rel.to_string(), done.modified));
@@ -368,7 +448,12 @@ fn commit(
             report.deletes += 1;
             name(report, "deleted", rel);
         }
-        (Action::Upload { .. }, Done::Plain) => {}
+        (Action::Backup(rel), _) => {
+            tree.remove(rel);
+            report.backups += 1;
+            name(report, "backed up", rel);
+        }
+        (Action::Upload { .. }, Done::Plain | Done::Kept(_)) => {}
     }
 }
 
@@ -386,7 +471,7 @@ fn name(report: &mut Report, verb: &str, rel: &str) {
 impl Report {
     /// The movements this pass named, then how many more: "sent "a.txt", deleted "b" and 4 more".
     pub fn names(&self) -> Option<String> {
-        let moved = self.uploads + self.renames + self.deletes;
+        let moved = self.uploads + self.renames + self.deletes + self.backups;
         let more = moved.saturating_sub(self.named.len());
         let mut text = self.named.join(", ");
         if more > 0 {
@@ -396,15 +481,24 @@ impl Report {
     }
 }
 
-/// The journal's verb and path for an action.
-fn describe(action: &Action) -> (&'static str, String) {
+/// The journal's verb, path and (for a rename) former path for an action.
+fn journal_parts(action: &Action) -> (&'static str, &str, Option<&str>) {
     match action {
-        Action::Mkdir(rel) => ("MKD", rel.to_string()),
-        Action::Upload { path, .. } => ("STOR", path.to_string()),
-        Action::Rename { from, to } => ("RENAME", format!("{from} -> {to}")),
-        Action::DeleteFile(rel) => ("DELE", rel.to_string()),
-        Action::RemoveTemp(rel) => ("CLEAN", rel.to_string()),
-        Action::RemoveDir(rel) => ("RMD", rel.to_string()),
+        Action::Mkdir(rel) => ("MKD", rel, None),
+        Action::Upload { path, .. } => ("STOR", path, None),
+        Action::Rename { from, to } => ("RENAME", to, Some(from)),
+        Action::DeleteFile(rel) => ("DELE", rel, None),
+        Action::Backup(rel) => ("BACKUP", rel, None),
+        Action::RemoveTemp(rel) => ("CLEAN", rel, None),
+        Action::RemoveDir(rel) => ("RMD", rel, None),
+    }
+}
+
+/// The verb and path of an action, as one text (`css -> styles` for a rename).
+fn describe(action: &Action) -> (&'static str, String) {
+    match journal_parts(action) {
+        (verb, to, Some(from)) => (verb, format!("{from} -> {to}")),
+        (verb, path, None) => (verb, path.to_string()),
     }
 }
 
@@ -419,6 +513,11 @@ pub fn local_file(root: &Path, rel: &str) -> std::path::PathBuf {
 pub fn describe_plan(action: &Action) -> String {
     let (verb, rel) = describe(action);
     match action {
+        Action::Upload {
+            size,
+            keep_old: true,
+            ..
+        } => format!("{verb} {rel} ({size} bytes; the old one to the backup folder)"),
         Action::Upload { size, .. } => format!("{verb} {rel} ({size} bytes)"),
         _ => format!("{verb} {rel}"),
     }
@@ -439,6 +538,7 @@ mod tests {
             path: path.into(),
             size: 1,
             mtime: 0,
+            keep_old: false,
         }
     }
 

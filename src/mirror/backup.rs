@@ -5,6 +5,8 @@
 //! actions become moves is the planner's (`plan::with_backups`); the moves themselves are
 //! apply's.
 
+use std::collections::HashSet;
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 use crate::ftp::path;
@@ -52,6 +54,35 @@ impl BackupDir {
     }
 }
 
+/// One pass's backup folder, and the folders in it that exist already (made once, whatever
+/// connection moves a file there first).
+#[derive(Debug)]
+pub struct PassBackup {
+    pub folder: String,
+    made: Mutex<HashSet<String>>,
+}
+
+impl PassBackup {
+    pub fn new(folder: String) -> PassBackup {
+        PassBackup {
+            folder,
+            made: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Whether `dir` (inside the backup folder) still has to be made; asking marks it made.
+    pub fn to_make(&self, dir: &str) -> bool {
+        let mut made = self.made.lock().unwrap_or_else(|p| p.into_inner());
+        made.insert(dir.to_string())
+    }
+
+    /// `dir` could not be made after all: the next move into it tries again.
+    pub fn unmade(&self, dir: &str) {
+        let mut made = self.made.lock().unwrap_or_else(|p| p.into_inner());
+        made.remove(dir);
+    }
+}
+
 /// The name of a pass's backup folder.
 pub fn pass_name(time: SystemTime) -> String {
     chrono::DateTime::<chrono::Utc>::from(time)
@@ -70,10 +101,12 @@ mod tests {
 
     use super::*;
 
+    /// (backup, remote, Ok(inside) or Err)
+    type PlaceRow = (&'static str, &'static str, Result<Option<&'static str>, ()>);
+
     #[test]
     fn backup_folder_places() {
-        // (backup, remote, Ok(inside) or Err)
-        let table: &[(&str, &str, Result<Option<&str>, ()>)] = &[
+        let table: &[PlaceRow] = &[
             ("/bak", "/www", Ok(None)),
             ("/www-old", "/www", Ok(None)),
             ("/www/.backup", "/www", Ok(Some(".backup"))),

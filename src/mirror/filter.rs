@@ -55,11 +55,8 @@ pub struct IgnoreFile {
 
 impl IgnoreFile {
     /// Reads `path` (the one I/O of the filter, done when a job starts).
-    pub fn read(path: &Path) -> Result<IgnoreFile, FilterError> {
-        let bytes = std::fs::read(path).map_err(|e| FilterError::IgnoreFile {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+    pub fn read(path: &Path) -> std::io::Result<IgnoreFile> {
+        let bytes = std::fs::read(path)?;
         Ok(IgnoreFile {
             path: path.to_path_buf(),
             text: crate::lossless::decode(&bytes),

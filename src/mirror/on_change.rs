@@ -48,10 +48,10 @@ impl OnChange {
     /// Splits `command` as a POSIX shell would split words (quotes, backslashes), without
     /// expanding anything.
     pub fn parse(command: &str) -> Result<OnChange, String> {
-        let argv = shlex::split(command)
-            .ok_or_else(|| format!("mirror --on-change {command:?}: unbalanced quotes"))?;
+        let argv =
+            shlex::split(command).ok_or_else(|| format!("{command:?}: unbalanced quotes"))?;
         if argv.is_empty() {
-            return Err("mirror --on-change: the command is empty".to_string());
+            return Err("the command is empty".to_string());
         }
         Ok(OnChange { argv })
     }

@@ -27,6 +27,9 @@
 //!    file in a directory the walker does not descend into) is kept. Nothing is deleted in,
 //!    at or above a folder the filter keeps (its listing could not be read whole), type
 //!    conflicts there included; uploads into it go on.
+//! 4. With `backup` (`--backup-dir`), every `DeleteFile` of steps 2 and 3 becomes a `Backup`
+//!    (a move to the pass's backup folder) and every `Upload` over a remote file keeps the
+//!    old one there (`keep_old`); the guards count them as deletes all the same.
 //!
 //! The result comes in the phases apply runs ([`Plan`]): the structure (temps, mkdirs,
 //! renames, type-conflict deletes, in walk order, on one connection), the uploads (in walk
@@ -65,6 +68,9 @@ pub enum Action {
         path: RelPath,
         size: u64,
         mtime: i64,
+        /// It replaces a remote file, which goes to the backup folder just before the new
+        /// content takes its name (`--backup-dir`).
+        keep_old: bool,
     },
     /// Local move detected: RNFR/RNTO instead of re-upload. `from` is the remote path at the
     /// moment this action runs (earlier renames in the same plan already applied).
@@ -73,6 +79,9 @@ pub enum Action {
         to: RelPath,
     },
     DeleteFile(RelPath),
+    /// With `--backup-dir`, instead of `DeleteFile`: the remote file is moved (RNFR/RNTO)
+    /// to the same relative path in the pass's backup folder.
+    Backup(RelPath),
     /// Emitted only after everything inside the directory is deleted.
     RemoveDir(RelPath),
     /// A leftover temporary upload (always cleaned, even with `delete == false`).
@@ -90,6 +99,9 @@ pub struct PlanOptions {
     pub allow_mass_delete: bool,
     /// The local root is on another device than at the last pass (a mount went away or came).
     pub root_moved: bool,
+    /// `--backup-dir`: remote files are moved to the backup folder instead of deleted, and
+    /// before being replaced. The guards still count them as deletes.
+    pub backup: bool,
 }
 
 /// A remote holding at least this many files...
@@ -274,12 +286,20 @@ pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
             return Err(PlanError::TooManyDeletes { planned, limit });
         }
     }
+    if options.backup {
+        // After the guards, which count what leaves the site either way.
+        for action in walked.iter_mut().chain(finals.iter_mut()) {
+            if let Action::DeleteFile(path) = action {
+                *action = Action::Backup(path.clone());
+            }
+        }
+    }
     let (uploads, structure) = walked
         .into_iter()
         .partition(|a| matches!(a, Action::Upload { .. }));
     let (file_deletes, dir_deletes) = finals
         .into_iter()
-        .partition(|a| matches!(a, Action::DeleteFile(_)));
+        .partition(|a| matches!(a, Action::DeleteFile(_) | Action::Backup(_)));
     Ok(Plan {
         structure,
         uploads,

@@ -17,6 +17,7 @@ use crate::progress::Printer;
 #[derive(Debug, Clone)]
 pub struct MirrorDefaults {
     pub log: Option<std::path::PathBuf>,
+    pub log_format: crate::journal::Format,
     pub interval: Duration,
     pub max_depth: usize,
     pub parallel: usize,
@@ -66,6 +67,7 @@ impl Shell {
             jobs: Jobs::default(),
             mirror_defaults: MirrorDefaults {
                 log: None,
+                log_format: crate::journal::Format::Text,
                 interval: Duration::from_secs_f64(crate::mirror::DEFAULT_INTERVAL_SECS),
                 max_depth: crate::mirror::DEFAULT_MAX_DEPTH,
                 parallel: crate::mirror::DEFAULT_PARALLEL,

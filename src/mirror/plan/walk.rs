@@ -82,21 +82,22 @@ impl<'a> Planner<'a> {
                         .get(path)
                         .is_some_and(|r| unchanged(r, entry, offset));
                     if !same {
-                        self.upload(path, entry);
+                        let keep_old = self.opts.backup;
+                        self.upload(path, entry, keep_old);
                     }
                 }
                 (Kind::File, Some(Kind::Dir)) => {
                     if self.opts.delete && filter.may_delete(path) && !self.holds_unconsidered(path)
                     {
                         self.delete_tree(path);
-                        self.upload(path, entry);
+                        self.upload(path, entry, false);
                     } else {
                         self.skipped.insert(path.to_owned());
                     }
                 }
                 (Kind::File, None) => match self.rename_source(path, entry) {
                     Some(from) => self.rename(from, path),
-                    None => self.upload(path, entry),
+                    None => self.upload(path, entry, false),
                 },
             }
         }
@@ -148,11 +149,13 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn upload(&mut self, path: &str, entry: LocalEntry) {
+    /// `keep_old`: it replaces a remote file that goes to the backup folder.
+    fn upload(&mut self, path: &str, entry: LocalEntry, keep_old: bool) {
         self.actions.push(Action::Upload {
             path: path.into(),
             size: entry.size,
             mtime: entry.mtime,
+            keep_old,
         });
         if self.renames_possible {
             let file = RemoteEntry {

@@ -3,7 +3,9 @@
 //! zone offsets) and `cleanup` (temporaries, deletes, order, the mass-delete guard).
 
 use super::*;
+use crate::mirror::filter::{IgnoreFile, Rules};
 
+mod backups;
 mod cleanup;
 mod renames;
 mod walk;
@@ -83,7 +85,19 @@ fn rtree(specs: &[&str]) -> RemoteTree {
 fn show(a: &Action) -> String {
     match a {
         Action::Mkdir(p) => format!("mkdir {p}"),
-        Action::Upload { path, size, mtime } => format!("up {path} {size} {mtime}"),
+        Action::Upload {
+            path,
+            size,
+            mtime,
+            keep_old: false,
+        } => format!("up {path} {size} {mtime}"),
+        Action::Upload {
+            path,
+            size,
+            mtime,
+            keep_old: true,
+        } => format!("up {path} {size} {mtime} keep"),
+        Action::Backup(p) => format!("bak {p}"),
         Action::Rename { from, to } => format!("mv {from} {to}"),
         Action::DeleteFile(p) => format!("rm {p}"),
         Action::RemoveDir(p) => format!("rmdir {p}"),
@@ -107,6 +121,14 @@ struct Case {
     want: Result<&'static [&'static str], (usize, usize)>,
     /// Other processes' young temporaries the plan leaves alone.
     foreign: &'static [&'static str],
+    /// `--exclude-from`: the ignore file's text.
+    ignore: &'static str,
+    /// `--include` globs.
+    includes: &'static [&'static str],
+    /// Paths left out with their subtree (a backup folder inside the mirror).
+    protected: &'static [&'static str],
+    /// `--backup-dir`.
+    backup: bool,
 }
 
 /// "Now" for every table: remote temporaries dated 1 are old, those dated `NOW` young.
@@ -119,7 +141,8 @@ const OWN_TAG: &str = "1x1";
 /// last action that is not a delete is built (its structure in order, then its uploads in
 /// order), the rest are the final deletes (files, then folders).
 fn phased(flat: &[&str]) -> Vec<String> {
-    let is_delete = |a: &&str| a.starts_with("rm ") || a.starts_with("rmdir ");
+    let is_file_delete = |a: &&str| a.starts_with("rm ") || a.starts_with("bak ");
+    let is_delete = |a: &&str| is_file_delete(a) || a.starts_with("rmdir ");
     let split = flat
         .iter()
         .rposition(|a| !is_delete(a))
@@ -127,7 +150,7 @@ fn phased(flat: &[&str]) -> Vec<String> {
     let (built, finals) = flat.split_at(split);
     let (uploads, structure): (Vec<&str>, Vec<&str>) =
         built.iter().partition(|a| a.starts_with("up "));
-    let (files, dirs): (Vec<&str>, Vec<&str>) = finals.iter().partition(|a| a.starts_with("rm "));
+    let (files, dirs): (Vec<&str>, Vec<&str>) = finals.iter().partition(|a| is_file_delete(a));
     [structure, uploads, files, dirs]
         .concat()
         .into_iter()
@@ -165,6 +188,10 @@ const BASE: Case = Case {
     untrusted: &[],
     want: Ok(&[]),
     foreign: &[],
+    ignore: "",
+    includes: &[],
+    protected: &[],
+    backup: false,
 };
 
 fn run(case: &Case) -> Result<Vec<String>, PlanError> {
@@ -174,14 +201,25 @@ fn run(case: &Case) -> Result<Vec<String>, PlanError> {
 fn run_plan(case: &Case) -> Result<Plan, PlanError> {
     let excludes: Vec<String> = case.excludes.iter().map(|s| s.to_string()).collect();
     let kept: Vec<String> = case.kept.iter().map(|s| s.to_string()).collect();
-    let filter = Filter::new(case.max_depth, &excludes)
+    let protected: Vec<String> = case.protected.iter().map(|s| s.to_string()).collect();
+    let rules = Rules {
+        excludes,
+        ignore_files: vec![IgnoreFile {
+            path: "test.ignore".into(),
+            text: case.ignore.to_string(),
+        }],
+        includes: case.includes.iter().map(|s| s.to_string()).collect(),
+    };
+    let filter = Filter::with_rules(case.max_depth, &rules)
         .expect("valid globs")
-        .keeping(&kept);
+        .keeping(&kept)
+        .protecting(&protected);
     let opts = PlanOptions {
         delete: case.delete,
         max_delete: case.max_delete,
         allow_mass_delete: true,
         root_moved: false,
+        backup: case.backup,
     };
     let untrusted = case.untrusted.iter().map(|s| s.to_string()).collect();
     let (local, remote) = (snap(case.local), rtree(case.remote));
