@@ -2,11 +2,13 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
 
 use crate::error::{Error, Result};
+use crate::ftp::rate::{self, Limit, Limits};
 use crate::ftp::tls::{TlsMode, TlsOptions};
 use crate::ftp::{ConnectParams, Secret};
 use crate::target::{self, DEFAULT_PORT, Target};
@@ -92,6 +94,10 @@ pub struct Args {
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub timeout: f64,
 
+    /// Keep all transfers together under RATE bytes per second (500K, 2M; K = 1024).
+    #[arg(long, value_name = "RATE")]
+    pub limit_rate: Option<String>,
+
     /// The mirror journal: one line per movement (default for every mirror job).
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
@@ -115,11 +121,6 @@ pub struct Args {
     /// Print more: the welcome banner in scripts, each mirror movement.
     #[arg(short = 'v', long)]
     pub verbose: bool,
-
-    /// Connections each mirror job uses (set in the config file; `mirror --parallel N`
-    /// overrides it per job).
-    #[arg(skip = crate::mirror::DEFAULT_PARALLEL)]
-    pub parallel: usize,
 
     /// No progress bars.
     #[arg(short = 'q', long)]
@@ -170,6 +171,8 @@ pub struct Settings {
     pub passive: bool,
     pub timeout: Duration,
     pub tls: TlsOptions,
+    /// `--limit-rate`: one bucket for every transfer of the process.
+    pub limits: Limits,
 }
 
 impl Args {
@@ -188,8 +191,18 @@ impl Args {
                 ca_file: self.ca_file.clone(),
                 insecure: self.insecure,
             },
+            limits: Limits::default().with(limit_rate("--limit-rate", self.limit_rate.as_deref())?),
         })
     }
+}
+
+/// A `--limit-rate` (`name`) as a new bucket; `None` for no limit.
+pub fn limit_rate(name: &str, rate: Option<&str>) -> Result<Option<Arc<Limit>>> {
+    let Some(text) = rate else {
+        return Ok(None);
+    };
+    let rate = rate::parse(text).map_err(|e| Error::usage(format!("{name}: {e}")))?;
+    Ok(rate.map(Limit::new))
 }
 
 /// Seconds given by the user as a Duration, refusing zero, negatives and NaN.
@@ -209,55 +222,6 @@ pub fn resolve_bookmark(word: &str) -> Result<String> {
         return Ok(word.to_string());
     }
     Ok(crate::config::bookmark(word)?.unwrap_or_else(|| word.to_string()))
-}
-
-/// Parses the command line, then fills what it left at its defaults from the config file:
-/// a flag given on the command line always wins.
-pub fn parse_args() -> Result<Args> {
-    use clap::parser::ValueSource;
-    use clap::{CommandFactory, FromArgMatches};
-    let matches = Args::command().get_matches();
-    let mut args = Args::from_arg_matches(&matches).map_err(|e| Error::usage(e.to_string()))?;
-    let defaulted = |id: &str| {
-        matches!(
-            matches.value_source(id),
-            None | Some(ValueSource::DefaultValue)
-        )
-    };
-    for (key, value) in crate::config::read_settings()? {
-        let bad = || Error::usage(format!("config: {key} = {value:?} is not valid"));
-        match key.as_str() {
-            "passive" if defaulted("active") && defaulted("passive") => {
-                args.active = !parse_bool(&value).ok_or_else(bad)?;
-            }
-            "tls" if defaulted("tls") && defaulted("implicit_tls") && defaulted("plain") => {
-                match value.as_str() {
-                    "off" | "no" => {}
-                    "explicit" | "yes" | "on" => args.tls = true,
-                    "implicit" => args.implicit_tls = true,
-                    _ => return Err(bad()),
-                }
-            }
-            "timeout" if defaulted("timeout") => args.timeout = value.parse().map_err(|_| bad())?,
-            "interval" if defaulted("interval") => {
-                args.interval = value.parse().map_err(|_| bad())?;
-            }
-            "max-depth" if defaulted("max_depth") => {
-                args.max_depth = value.parse().map_err(|_| bad())?;
-            }
-            "parallel" => args.parallel = value.parse().map_err(|_| bad())?,
-            _ => {}
-        }
-    }
-    Ok(args)
-}
-
-fn parse_bool(value: &str) -> Option<bool> {
-    match value.to_ascii_lowercase().as_str() {
-        "yes" | "on" | "true" | "1" => Some(true),
-        "no" | "off" | "false" | "0" => Some(false),
-        _ => None,
-    }
 }
 
 /// Where a session should go: the target merged with the seed-style flags.
@@ -345,5 +309,6 @@ pub fn connect_params(target: &Target, settings: &Settings) -> Result<ConnectPar
         passive: settings.passive,
         timeout: settings.timeout,
         tls,
+        limits: settings.limits.clone(),
     })
 }

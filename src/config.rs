@@ -14,9 +14,9 @@ pub fn dir() -> Option<PathBuf> {
     }
 }
 
-/// `key = value` lines; `#` starts a comment. Unknown keys are an error naming the line, so
-/// a typo does not silently do nothing.
-pub fn read_settings() -> Result<Vec<(String, String)>> {
+/// `key = value` lines; `#` starts a comment. A key not in `known` is an error naming the
+/// line, so a typo does not silently do nothing.
+pub fn read_settings(known: &[&str]) -> Result<Vec<(String, String)>> {
     let Some(path) = dir().map(|d| d.join("config")) else {
         return Ok(Vec::new());
     };
@@ -26,19 +26,13 @@ pub fn read_settings() -> Result<Vec<(String, String)>> {
         // An unreadable config must not be silently skipped: say so.
         Err(e) => return Err(Error::local(format!("config {}", path.display()), e)),
     };
-    parse_settings(&text).map_err(|e| Error::usage(format!("{}: {e}", path.display())))
+    parse_settings(&text, known).map_err(|e| Error::usage(format!("{}: {e}", path.display())))
 }
 
-pub const KEYS: &[&str] = &[
-    "passive",
-    "tls",
-    "timeout",
-    "interval",
-    "max-depth",
-    "parallel",
-];
-
-fn parse_settings(text: &str) -> std::result::Result<Vec<(String, String)>, String> {
+fn parse_settings(
+    text: &str,
+    known: &[&str],
+) -> std::result::Result<Vec<(String, String)>, String> {
     let mut settings = Vec::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();
@@ -49,16 +43,26 @@ fn parse_settings(text: &str) -> std::result::Result<Vec<(String, String)>, Stri
             .split_once('=')
             .ok_or_else(|| format!("line {}: expected `key = value`", number + 1))?;
         let key = key.trim().replace('_', "-");
-        if !KEYS.contains(&key.as_str()) {
+        if !known.contains(&key.as_str()) {
             return Err(format!(
                 "line {}: unknown setting {key:?} (known: {})",
                 number + 1,
-                KEYS.join(", ")
+                known.join(", ")
             ));
         }
         settings.push((key, value.trim().to_string()));
     }
     Ok(settings)
+}
+
+/// `on`/`off` and their synonyms (yes/no, true/false, 1/0, any case): the config file's
+/// switches and the shell's `passive`/`debug` read them alike.
+pub fn on_off(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "on" | "yes" | "true" | "1" => Some(true),
+        "off" | "no" | "false" | "0" => Some(false),
+        _ => None,
+    }
 }
 
 fn bookmarks_file() -> Result<PathBuf> {
@@ -160,8 +164,12 @@ mod tests {
 
     #[test]
     fn settings_parse_and_reject_unknown_keys() {
-        let parsed =
-            parse_settings("# defaults\npassive = no\nmax_depth=3  # deep enough\n\n").unwrap();
+        let known = ["passive", "max-depth"];
+        let parsed = parse_settings(
+            "# defaults\npassive = no\nmax_depth=3  # deep enough\n\n",
+            &known,
+        )
+        .unwrap();
         assert_eq!(
             parsed,
             [
@@ -170,11 +178,34 @@ mod tests {
             ]
         );
         assert!(
-            parse_settings("colour = red")
+            parse_settings("colour = red", &known)
                 .unwrap_err()
                 .contains("unknown setting")
         );
-        assert!(parse_settings("just words").unwrap_err().contains("line 1"));
+        assert!(
+            parse_settings("just words", &known)
+                .unwrap_err()
+                .contains("line 1")
+        );
+    }
+
+    #[test]
+    fn switches_read_on_off_and_their_synonyms() {
+        for (text, want) in [
+            ("on", Some(true)),
+            ("YES", Some(true)),
+            ("true", Some(true)),
+            ("1", Some(true)),
+            ("Off", Some(false)),
+            ("no", Some(false)),
+            ("false", Some(false)),
+            ("0", Some(false)),
+            ("", None),
+            ("maybe", None),
+            ("2", None),
+        ] {
+            assert_eq!(on_off(text), want, "{text:?}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod lossless;
 mod mirror;
 mod netrc;
 mod progress;
+mod settings;
 mod shell;
 mod target;
 mod transfer;
@@ -30,18 +31,18 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let args = match cli::parse_args() {
-        Ok(args) => args,
+    let (args, config) = match settings::load() {
+        Ok(loaded) => loaded,
         Err(err) => {
             err.report("ftpsh: ");
             std::process::exit(err.exit_code());
         }
     };
-    std::process::exit(run(&args));
+    std::process::exit(run(&args, config));
 }
 
-fn run(args: &cli::Args) -> i32 {
-    match start(args) {
+fn run(args: &cli::Args, config: settings::Config) -> i32 {
+    match start(args, config) {
         Ok(code) => code,
         Err(err) => {
             err.report("ftpsh: ");
@@ -50,22 +51,14 @@ fn run(args: &cli::Args) -> i32 {
     }
 }
 
-fn start(args: &cli::Args) -> Result<i32, Error> {
+fn start(args: &cli::Args, config: settings::Config) -> Result<i32, Error> {
     if cli::print_generated(args, shell::help::man_section)? {
         return Ok(EXIT_OK);
     }
-    let settings = args.settings()?;
     progress::init(args.quiet);
     journal::init(args.log.as_deref(), args.log_format, args.debug)?;
     let interactive = args.command.is_none() && std::io::stdin().is_terminal();
-    let mut shell = Shell::new(settings, args.verbose, interactive);
-    shell.mirror_defaults = shell::state::MirrorDefaults {
-        log: args.log.clone(),
-        log_format: args.log_format,
-        interval: cli::positive_seconds("--interval", args.interval)?,
-        max_depth: args.max_depth,
-        parallel: args.parallel.max(1),
-    };
+    let mut shell = Shell::new(config, args.verbose, interactive);
     if let Some(target) = cli::target_from_args(args)? {
         let params = cli::connect_params(&target, &shell.settings)?;
         shell.connect(&params, target.dir.as_deref())?;

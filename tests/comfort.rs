@@ -463,6 +463,120 @@ fn bookmarks_percent_encode_the_folder() {
     );
 }
 
+/// `--limit-rate`: 4 MiB at 2M take 2 s (± 10 %) whatever moves them: one `put`, one `get`,
+/// an `mput` over four connections (limit from the config file: one bucket for the
+/// process), a mirror job with four connections (`mirror --limit-rate`: one bucket for the
+/// job). The four run at once, each its own process, so the test takes 2 s, not 8.
+#[test]
+fn limit_rate_holds_every_kind_of_transfer_to_the_rate() {
+    use std::time::{Duration, Instant};
+    const MIB: usize = 1 << 20;
+    let (server, local) = setup();
+    let body = support::pattern(4 * MIB);
+    fs::write(local.path().join("up.bin"), &body).unwrap();
+    fs::write(server.path("down.bin"), &body).unwrap();
+    for dir in ["site", "many"] {
+        fs::create_dir(local.path().join(dir)).unwrap();
+        for i in 0..4 {
+            let part = &body[i * MIB..(i + 1) * MIB];
+            fs::write(local.path().join(format!("{dir}/f{i}")), part).unwrap();
+        }
+    }
+    fs::create_dir(server.path("many")).unwrap();
+    let config = local.path().join("config");
+    fs::create_dir(&config).unwrap();
+    fs::write(config.join("config"), "limit-rate = 2M\n").unwrap();
+    let spawn = |args: &[&str], commands: &str| {
+        let mut command = support::ftpsh(local.path());
+        command.env("FTPSH_CONFIG_DIR", local.path().join("no-config"));
+        command.args(args).args(["-c", commands, &server.url()]);
+        command.stdout(std::process::Stdio::piped());
+        command.stderr(std::process::Stdio::piped());
+        (Instant::now(), command.spawn().unwrap())
+    };
+    // What a run costs besides its transfer (start, connect, log in), to take off.
+    let (started, child) = spawn(&[], "pwd");
+    assert_ok(&support::wait_out(child, Duration::from_secs(10)));
+    let overhead = started.elapsed();
+    let mut runs = [
+        ("put", spawn(&["--limit-rate", "2M"], "put up.bin")),
+        ("get", spawn(&["--limit-rate", "2048K"], "get down.bin")),
+        (
+            "mirror",
+            spawn(&[], "mirror --once --parallel 4 --limit-rate 2M site /site"),
+        ),
+        ("mput", {
+            let mut command = support::ftpsh(local.path());
+            command.env("FTPSH_CONFIG_DIR", &config);
+            command.args(["-c", "cd many; lcd many; mput f0 f1 f2 f3", &server.url()]);
+            command.stdout(std::process::Stdio::piped());
+            command.stderr(std::process::Stdio::piped());
+            (Instant::now(), command.spawn().unwrap())
+        }),
+    ];
+    // Each run's end as it happens (not as it is waited for in turn).
+    let mut ended: Vec<Option<Instant>> = vec![None; runs.len()];
+    support::wait_until("the limited runs", Duration::from_secs(20), || {
+        for ((_, (_, child)), end) in runs.iter_mut().zip(&mut ended) {
+            if end.is_none() && child.try_wait().unwrap().is_some() {
+                *end = Some(Instant::now());
+            }
+        }
+        ended.iter().all(Option::is_some)
+    });
+    for ((what, (started, child)), end) in runs.into_iter().zip(ended) {
+        let out = support::Out::from(child.wait_with_output().unwrap());
+        let took = (end.unwrap() - started)
+            .saturating_sub(overhead)
+            .as_secs_f64();
+        assert_ok(&out);
+        eprintln!("limit-rate 2M: 4 MiB by {what} in {took:.3} s");
+        assert!(
+            (1.8..=2.2).contains(&took),
+            "{what}: {took:.3} s, not 2 s ± 10 %"
+        );
+    }
+    assert_eq!(fs::read(local.path().join("down.bin")).unwrap(), body);
+    assert_eq!(fs::read(server.path("up.bin")).unwrap(), body);
+    for i in 0..4 {
+        let part = &body[i * MIB..(i + 1) * MIB];
+        assert_eq!(fs::read(server.path(&format!("site/f{i}"))).unwrap(), part);
+        assert_eq!(fs::read(server.path(&format!("many/f{i}"))).unwrap(), part);
+    }
+    // Bad rates: a clear usage error, whichever way they come.
+    for (args, commands, needle) in [
+        (
+            &["--limit-rate", "fast"][..],
+            "pwd",
+            "--limit-rate: \"fast\" is not a rate",
+        ),
+        (
+            &[],
+            "mirror --limit-rate 2MB site /x",
+            "mirror --limit-rate: \"2MB\" is not a rate",
+        ),
+        (
+            &["--limit-rate", "512"],
+            "pwd",
+            "\"512\" is under the lowest rate, 1K",
+        ),
+    ] {
+        let (_, child) = spawn(args, commands);
+        assert_fails(
+            &support::wait_out(child, Duration::from_secs(10)),
+            2,
+            needle,
+        );
+    }
+    fs::write(config.join("config"), "limit-rate = lots\n").unwrap();
+    let mut command = support::ftpsh(local.path());
+    command
+        .env("FTPSH_CONFIG_DIR", &config)
+        .args(["-c", "pwd", &server.url()]);
+    let out = support::Out::from(command.output().unwrap());
+    assert_fails(&out, 2, "config: limit-rate = \"lots\" is not valid");
+}
+
 /// The mode bits of a file on the server's disk.
 #[cfg(unix)]
 fn disk_mode(path: &std::path::Path) -> u32 {

@@ -45,6 +45,9 @@ pub struct ConnectParams {
     pub passive: bool,
     pub timeout: Duration,
     pub tls: TlsOptions,
+    /// What its transfers are kept to (`--limit-rate`, `mirror --limit-rate`); the buckets
+    /// are shared with every clone, so with every connection made from these parameters.
+    pub limits: super::rate::Limits,
 }
 
 impl ConnectParams {

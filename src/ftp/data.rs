@@ -180,7 +180,7 @@ impl Session {
             .set_read_timeout(Some(self.params.timeout));
         let watch = crate::cancel::watch_data(data.get_ref().get_ref());
         // ASCII: the wire's CRLF become local line ends; the count is of bytes received.
-        let mut paced = Paced::new(&mut data, self.params.timeout);
+        let mut paced = Paced::limited(&mut data, self.params.timeout, self.params.limits.clone());
         let copied = if self.binary {
             pump(&mut paced, out, &mut self.buffer, progress)
         } else {
@@ -214,7 +214,7 @@ impl Session {
             .set_write_timeout(Some(self.params.timeout));
         let watch = crate::cancel::watch_data(data.get_ref().get_ref());
         // ASCII: local line ends go as CRLF; the count is of bytes sent.
-        let mut paced = Paced::new(&mut data, self.params.timeout);
+        let mut paced = Paced::limited(&mut data, self.params.timeout, self.params.limits.clone());
         let copied = if self.binary {
             pump(input, &mut paced, &mut self.buffer, progress)
         } else {

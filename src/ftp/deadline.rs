@@ -8,6 +8,8 @@
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
+use super::rate::Limits;
+
 /// A control reply may take this many --timeouts in all.
 pub const REPLY_DEADLINE_FACTOR: u32 = 3;
 /// The data stall rule's window, in --timeouts.
@@ -75,27 +77,44 @@ impl StallRule {
     }
 }
 
-/// A data connection under the stall rule, for reading or writing.
+/// A data connection under the stall rule and the rate limits, for reading or writing.
 pub struct Paced<'a, S: ?Sized> {
     inner: &'a mut S,
     rule: StallRule,
+    limits: Limits,
 }
 
 impl<'a, S: ?Sized> Paced<'a, S> {
     pub fn new(inner: &'a mut S, timeout: Duration) -> Paced<'a, S> {
+        Paced::limited(inner, timeout, Limits::default())
+    }
+
+    /// A transfer kept to `limits` (`--limit-rate`): it moves at most one small chunk at a
+    /// time and waits after each as long as the limits say. That wait is ours, not the
+    /// server's slowness: the stall rule does not count it.
+    pub fn limited(inner: &'a mut S, timeout: Duration, limits: Limits) -> Paced<'a, S> {
         Paced {
             inner,
             rule: StallRule::new(timeout),
+            limits,
         }
+    }
+
+    fn moved(&mut self, n: usize) -> io::Result<()> {
+        self.rule.check(n)?;
+        let waited = self.limits.pass(n);
+        self.rule.started += waited;
+        Ok(())
     }
 }
 
 impl<S: Read + ?Sized> Read for Paced<'_, S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        let at_most = self.limits.chunk(buf.len());
+        let n = self.inner.read(&mut buf[..at_most])?;
         // The end of the data is no stall, however slowly it came.
         if n > 0 {
-            self.rule.check(n)?;
+            self.moved(n)?;
         }
         Ok(n)
     }
@@ -103,8 +122,9 @@ impl<S: Read + ?Sized> Read for Paced<'_, S> {
 
 impl<S: Write + ?Sized> Write for Paced<'_, S> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.rule.check(n)?;
+        let at_most = self.limits.chunk(buf.len());
+        let n = self.inner.write(&buf[..at_most])?;
+        self.moved(n)?;
         Ok(n)
     }
 
@@ -147,5 +167,28 @@ mod tests {
             }
             assert_eq!(rule.moved(last.0, at(last.1)).is_err(), fires, "{steps:?}");
         }
+    }
+
+    #[test]
+    fn waiting_on_a_rate_limit_is_no_stall() {
+        use crate::ftp::rate::Limit;
+        // 2K/s shared with connections that already took half a second's worth: this one
+        // moves 102 bytes, then waits over half a second, far below the stall rule's
+        // 1 KiB/s over its 0.1 s window, yet not stalled: the wait was ours.
+        let limit = Limit::new(2048);
+        let _ = limit.take(1024);
+        let limits = super::Limits::default().with(Some(limit));
+        let data = vec![7u8; 204];
+        let mut source = &data[..];
+        let mut paced = Paced::limited(&mut source, Duration::from_millis(50), limits);
+        let mut got = Vec::new();
+        let started = Instant::now();
+        paced.read_to_end(&mut got).expect("no stall");
+        assert_eq!(got, data);
+        assert!(
+            started.elapsed() > Duration::from_millis(500),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }

@@ -9,6 +9,7 @@ pub mod encoding;
 mod fetch;
 pub mod listing;
 pub mod path;
+pub mod rate;
 pub mod reply;
 pub mod session;
 pub mod tls;

@@ -48,6 +48,12 @@ impl Session {
         &self.params
     }
 
+    /// Keeps this session's transfers to `limits` from now on (a connection lent to a mirror
+    /// job takes the job's); returns the ones it had.
+    pub fn set_limits(&mut self, limits: super::rate::Limits) -> super::rate::Limits {
+        std::mem::replace(&mut self.params.limits, limits)
+    }
+
     pub fn welcome(&self) -> Option<&str> {
         self.welcome.as_deref()
     }

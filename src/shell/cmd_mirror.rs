@@ -10,6 +10,7 @@ use super::table::{Does, Invocation, Opt};
 use crate::error::{Error, Result};
 use crate::escape::escape;
 use crate::ftp::path;
+use crate::ftp::rate::{self, Limit};
 use crate::mirror::filter::IgnoreFile;
 use crate::mirror::job::{self, JobSpec, JobState, JobStatus, MirrorOptions};
 use crate::mirror::status_json;
@@ -36,6 +37,7 @@ pub static OPTIONS: &[Opt] = &[
     value("interval", "SECS", "seconds between checks (default 1, or the --interval flag)", |o, v| { o.interval = seconds(v)?; Ok(()) }),
     value("parallel", "N", "connections used to upload and delete (default 4)", |o, v| { o.parallel = number::<usize>(v)?.max(1); Ok(()) }),
     switch("follow-links", "follow symbolic links in LOCAL", |o, _| yes(&mut o.follow_links)),
+    value("limit-rate", "RATE", "bytes per second for all the job's connections together (500K, 2M; K = 1024), within the --limit-rate flag's for the whole ftpsh", |o, v| { o.limit_rate = rate::parse(v)?; Ok(()) }),
     value("log", "FILE", "this job's journal (default: the --log flag)", |o, v| { o.log = Some(v.into()); Ok(()) }),
     value("log-format", "FORMAT", "this job's journal as `text` lines or as `json`, one object per line (default: the --log-format flag)", |o, v| { o.log_format = v.parse()?; Ok(()) }),
     value("on-change", "CMD", "after each pass that changed the remote, run CMD (split like a shell, run without one) with the pass in FTPSH_* variables; its failure is journaled, the mirror goes on", |o, v| { o.on_change = Some(crate::mirror::on_change::OnChange::parse(v)?); Ok(()) }),
@@ -141,16 +143,15 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     if spec.options.once || spec.options.dry_run {
         // The shell's connection does the job's work meanwhile (checked first, like any
         // command's): a foreground run then needs no login of its own.
-        let lent = if shell.session().is_ok() {
-            shell.lend_session()
-        } else {
-            None
-        };
+        let connected = shell.session().is_ok();
+        let mut lent = shell.lend();
+        let session = if connected { lent.take() } else { None };
         let printer: Printer = Arc::new(|line| crate::progress::print_out(&line));
-        let (result, returned) = job::run_in_foreground(spec, printer, lent);
+        let (result, returned) = job::run_in_foreground(spec, printer, session);
         if let Some((session, broken)) = returned {
-            shell.return_session(Some(session), broken);
+            lent.give_back(Some(session), broken);
         }
+        drop(lent);
         if crate::cancel::requested() {
             return Err(Error::cancelled("mirror"));
         }
@@ -165,9 +166,13 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     }
     let summary = format!("{} -> {}", spec.local.display(), spec.remote);
     let interval = spec.options.interval;
+    let limit = spec
+        .options
+        .limit_rate
+        .map_or_else(String::new, |r| format!(", at most {}/s", rate::display(r)));
     let id = shell.jobs.start(spec, Arc::clone(&shell.printer))?;
     println!(
-        "mirror {id} started: {} (every {}s)",
+        "mirror {id} started: {} (every {}s{limit})",
         escape(&summary),
         interval.as_secs_f64()
     );
@@ -175,7 +180,7 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
 }
 
 fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
-    let params = shell.params().ok_or(Error::NotConnected)?.clone();
+    let mut params = shell.params().ok_or(Error::NotConnected)?.clone();
     let defaults = &shell.mirror_defaults;
     let defaults = MirrorOptions {
         delete: true,
@@ -188,6 +193,8 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
         ..MirrorOptions::default()
     };
     let (local, remote, mut options) = parse(words, defaults)?;
+    // One bucket for the job: every connection it opens (or borrows) shares it.
+    params.limits = params.limits.with(options.limit_rate.map(Limit::new));
     for file in &options.exclude_from {
         let what = format!("mirror --exclude-from {}", file.display());
         let read = IgnoreFile::read(file).map_err(|e| Error::local(what.as_str(), e))?;
@@ -353,7 +360,7 @@ mod tests {
         let (local, remote, o) = parsed(
             "--once --dry-run --no-delete --max-delete 3 --allow-mass-delete --exclude *.tmp \
              --exclude=.git --max-depth 2 --interval 0.5 --parallel 0 --follow-links \
-             --log j.log src /dst",
+             --log j.log --limit-rate 1.5M src /dst",
         )
         .unwrap();
         assert_eq!((local.as_str(), remote.as_str()), ("src", "/dst"));
@@ -363,6 +370,7 @@ mod tests {
         assert_eq!((o.max_depth, o.parallel), (2, 1));
         assert_eq!(o.interval, std::time::Duration::from_millis(500));
         assert_eq!(o.log, Some("j.log".into()));
+        assert_eq!(o.limit_rate, Some(1_572_864));
         // options after the operands too, as any command line
         let (_, _, o) = parsed("src /dst --once").unwrap();
         assert!(o.once);
@@ -372,7 +380,8 @@ mod tests {
     fn every_option_of_the_table_is_parsed() {
         for option in OPTIONS {
             let given = match option.value {
-                Some(_) => format!("--{} 1 src /dst", option.long),
+                // 1024: a value every option takes (`--limit-rate` wants 1K at least).
+                Some(_) => format!("--{} 1024 src /dst", option.long),
                 None => format!("--{} src /dst", option.long),
             };
             assert!(parsed(&given).is_ok(), "{given}");
@@ -392,6 +401,10 @@ mod tests {
             ),
             ("--interval -1 src /dst", "-1"),
             ("--parallel x src /dst", "mirror --parallel"),
+            (
+                "--limit-rate 2MB src /dst",
+                "mirror --limit-rate: \"2MB\" is not a rate",
+            ),
             ("--max-delete 1 --max-delete 2 src /dst", "max-delete"),
             ("--bogus src /dst", "--bogus"),
             ("src", "REMOTE"),

@@ -110,14 +110,13 @@ pub fn ascii(shell: &mut Shell, _: &Invocation) -> Result<()> {
 
 /// Parses an optional on/off argument; no argument toggles `current`.
 fn on_off(name: &str, inv: &Invocation, current: bool) -> Result<bool> {
-    match inv.args.first().map(|a| a.to_ascii_lowercase()).as_deref() {
-        None => Ok(!current),
-        Some("on" | "yes" | "1" | "true") => Ok(true),
-        Some("off" | "no" | "0" | "false") => Ok(false),
-        Some(other) => Err(Error::usage(format!(
-            "{name}: expected on or off, got {other:?}"
-        ))),
-    }
+    let Some(word) = inv.args.first() else {
+        return Ok(!current);
+    };
+    config::on_off(word).ok_or_else(|| {
+        let other = word.to_ascii_lowercase();
+        Error::usage(format!("{name}: expected on or off, got {other:?}"))
+    })
 }
 
 pub fn passive(shell: &mut Shell, inv: &Invocation) -> Result<()> {

@@ -144,15 +144,17 @@ fn over_connections<T: Sync>(
     }
     let params = session.params().clone();
     let mut pool = Pool::new(params).starting_in(&shell.cwd);
-    let Some(lent) = shell.lend_session() else {
+    let mut lent = shell.lend();
+    pool.ready.extend(lent.take());
+    if pool.ready.is_empty() {
         return Err(Error::NotConnected);
-    };
-    pool.ready.push(lent);
+    }
     let outcomes = pool.run_each(parallel, items, task);
     // The shell's connection was the first one in, so it is the first one out.
     if !pool.ready.is_empty() {
-        shell.return_session(Some(pool.ready.remove(0)), false);
+        lent.give_back(Some(pool.ready.remove(0)), false);
     }
+    drop(lent);
     outcomes
         .into_iter()
         .flatten()

@@ -117,22 +117,10 @@ impl ShellHelper {
 
 /// The start and the text (unescaped, without an opening quote) of the word being typed.
 fn current_word(before: &str) -> (usize, String) {
-    let mut start = 0;
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for (i, c) in before.char_indices() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        match (c, quote) {
-            ('\\', q) if q != Some('\'') => escaped = true,
-            ('\'' | '"', None) => quote = Some(c),
-            (q, Some(open)) if q == open => quote = None,
-            (c, None) if c.is_whitespace() || c == ';' => start = i + c.len_utf8(),
-            _ => {}
-        }
-    }
+    let start = super::split::bare_chars(before)
+        .filter(|&(_, c)| c.is_whitespace() || c == ';')
+        .last()
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let raw = &before[start..];
     let mut word = String::new();
     let mut chars = raw.trim_start_matches(['\'', '"']).chars();

@@ -64,13 +64,16 @@ pub fn run(shell: &mut Shell) -> i32 {
     loop {
         let prompt = shell.prompt();
         // The session serves remote completion while the editor waits for keys.
+        let cwd = shell.cwd.clone();
+        let mut lent = shell.lend();
         if let Ok(mut remote) = remote.lock() {
-            remote.lend(shell.lend_session(), &shell.cwd);
+            remote.lend(lent.take(), &cwd);
         }
         let read = editor.readline(&prompt);
         if let Ok(mut remote) = remote.lock() {
-            shell.return_session(remote.take(), remote.broke);
+            lent.give_back(remote.take(), remote.broke);
         }
+        drop(lent);
         match read {
             Ok(line) => {
                 if !line.trim().is_empty() && !is_secret_line(&line) {

@@ -21,24 +21,14 @@ pub fn split_line(line: &str) -> Result<Vec<Vec<String>>> {
 fn split_semicolons(line: &str) -> Vec<&str> {
     let mut pieces = Vec::new();
     let mut start = 0;
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        match (c, quote) {
-            ('\\', Some('\'')) => {}
-            ('\\', _) => escaped = true,
-            ('\'' | '"', None) => quote = Some(c),
-            (q, Some(open)) if q == open => quote = None,
-            ('#', None) if line[..i].ends_with(char::is_whitespace) || i == start => {
+    for (i, c) in bare_chars(line) {
+        match c {
+            '#' if line[..i].ends_with(char::is_whitespace) || i == start => {
                 // A comment runs to the end of the line: nothing after it is a command.
                 pieces.push(&line[start..i]);
                 return pieces;
             }
-            (';', None) => {
+            ';' => {
                 pieces.push(&line[start..i]);
                 start = i + 1;
             }
@@ -47,6 +37,37 @@ fn split_semicolons(line: &str) -> Vec<&str> {
     }
     pieces.push(&line[start..]);
     pieces
+}
+
+/// The characters of `line` that mean something to the splitter (`;`, `#`, spaces), with
+/// their byte index: those outside quotes and not escaped by a backslash. A backslash
+/// escapes outside quotes and inside double quotes, not inside single quotes (as sh).
+/// The splitter and completion (which word is being typed) both read a line through this.
+pub fn bare_chars(line: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    line.char_indices().filter(move |&(_, c)| {
+        if escaped {
+            escaped = false;
+            return false;
+        }
+        match (c, quote) {
+            ('\\', Some('\'')) => false,
+            ('\\', _) => {
+                escaped = true;
+                false
+            }
+            ('\'' | '"', None) => {
+                quote = Some(c);
+                false
+            }
+            (q, Some(open)) if q == open => {
+                quote = None;
+                false
+            }
+            (_, open) => open.is_none(),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -86,6 +107,22 @@ mod tests {
         ];
         for (line, want) in cases {
             assert_eq!(&split(line), want, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn bare_characters_are_those_outside_quotes_and_escapes() {
+        let cases = [
+            ("a;b", "a;b"),
+            ("'a;b' c", " c"),
+            ("\"a\\\"b;\" c", " c"),
+            ("a\\;b", "ab"),
+            ("'a\\' ;", " ;"),
+            ("x 'é;' y", "x  y"),
+        ];
+        for (line, bare) in cases {
+            let found: String = bare_chars(line).map(|(_, c)| c).collect();
+            assert_eq!(found, bare, "{line}");
         }
     }
 

@@ -12,15 +12,38 @@ use crate::escape::{escape, escape_lines};
 use crate::ftp::{ConnectParams, Session};
 use crate::mirror::job::Jobs;
 use crate::progress::Printer;
+use crate::settings::{Config, MirrorDefaults};
 
-/// Defaults for every mirror job, from the seed-style command-line flags.
-#[derive(Debug, Clone)]
-pub struct MirrorDefaults {
-    pub log: Option<std::path::PathBuf>,
-    pub log_format: crate::journal::Format,
-    pub interval: Duration,
-    pub max_depth: usize,
-    pub parallel: usize,
+/// The shell's session on loan (see [`Shell::lend`]): the borrower takes it, gives it back
+/// with whether it broke, and dropping the guard returns it to the shell on every path.
+pub struct Lent<'a> {
+    shell: &'a mut Shell,
+    session: Option<Session>,
+    /// A session was lent: one that is not given back is taken as lost.
+    lent: bool,
+    broke: bool,
+}
+
+impl Lent<'_> {
+    /// The session, for the borrower to use (none if the shell had none to lend).
+    pub fn take(&mut self) -> Option<Session> {
+        self.session.take()
+    }
+
+    /// What the borrower hands back: the session, if it still has it, and whether it broke.
+    pub fn give_back(&mut self, session: Option<Session>, broke: bool) {
+        self.session = session;
+        self.broke |= broke;
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if self.lent {
+            let broke = self.broke || self.session.is_none();
+            self.shell.return_session(self.session.take(), broke);
+        }
+    }
 }
 
 pub struct Shell {
@@ -50,13 +73,13 @@ pub struct Shell {
 }
 
 impl Shell {
-    pub fn new(settings: Settings, verbose: bool, interactive: bool) -> Shell {
+    pub fn new(config: Config, verbose: bool, interactive: bool) -> Shell {
         Shell {
             session: None,
             cwd: String::new(),
             previous_cwd: None,
             rename_from: None,
-            settings,
+            settings: config.settings,
             verbose,
             interactive,
             quit_requested: false,
@@ -65,13 +88,7 @@ impl Shell {
             lent_params: None,
             last_used: Instant::now(),
             jobs: Jobs::default(),
-            mirror_defaults: MirrorDefaults {
-                log: None,
-                log_format: crate::journal::Format::Text,
-                interval: Duration::from_secs_f64(crate::mirror::DEFAULT_INTERVAL_SECS),
-                max_depth: crate::mirror::DEFAULT_MAX_DEPTH,
-                parallel: crate::mirror::DEFAULT_PARALLEL,
-            },
+            mirror_defaults: config.mirror,
         }
     }
 
@@ -108,19 +125,29 @@ impl Shell {
         self.session.as_mut().ok_or(Error::NotConnected)
     }
 
-    /// Hands the session to tab completion while the line editor waits (None if it is
-    /// known to be broken).
-    pub fn lend_session(&mut self) -> Option<Session> {
-        if self.broken {
-            return None;
+    /// Lends the session (none if it is known to be broken) to tab completion, a
+    /// foreground mirror or a multi-file command, until the guard is dropped: then it comes
+    /// back, or, lost meanwhile, the next command opens a new one where it was.
+    pub fn lend(&mut self) -> Lent<'_> {
+        let session = if self.broken {
+            None
+        } else {
+            self.session.take()
+        };
+        if let Some(session) = &session {
+            self.lent_params = Some(session.params().clone());
         }
-        self.lent_params = self.session.as_ref().map(|s| s.params().clone());
-        self.session.take()
+        Lent {
+            lent: session.is_some(),
+            session,
+            broke: false,
+            shell: self,
+        }
     }
 
-    /// Takes the session back; `broke` says it was lost meanwhile (then, if it did not come
-    /// back, the next command opens a new one where it was).
-    pub fn return_session(&mut self, session: Option<Session>, broke: bool) {
+    /// Takes a lent session back; `broke` says it was lost meanwhile (then, if it did not
+    /// come back, the next command opens a new one where it was).
+    fn return_session(&mut self, session: Option<Session>, broke: bool) {
         if session.is_some() {
             self.session = session;
         }
@@ -216,5 +243,58 @@ impl Shell {
             Some(p) => format!("ftpsh {}:{}> ", escape(&p.host), escape(&self.cwd)),
             None => "ftpsh> ".to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ftp::Secret;
+
+    fn shell() -> Shell {
+        let settings = Settings {
+            passive: true,
+            timeout: Duration::from_secs(1),
+            tls: Default::default(),
+            limits: Default::default(),
+        };
+        let mirror = MirrorDefaults {
+            log: None,
+            interval: Duration::from_secs(1),
+            max_depth: 1,
+            parallel: 1,
+        };
+        Shell::new(Config { settings, mirror }, false, false)
+    }
+
+    fn params() -> ConnectParams {
+        ConnectParams {
+            host: "h".into(),
+            port: 21,
+            user: "u".into(),
+            password: Secret::new(String::new()),
+            passive: true,
+            timeout: Duration::from_secs(1),
+            tls: Default::default(),
+            limits: Default::default(),
+        }
+    }
+
+    /// A loan of nothing (no session, or a broken one) gives nothing back and changes
+    /// nothing: the place to reconnect to after a loss survives it.
+    #[test]
+    fn lending_no_session_keeps_where_to_reconnect() {
+        let mut shell = shell();
+        drop(shell.lend());
+        assert!(shell.params().is_none() && !shell.broken);
+
+        shell.lent_params = Some(params());
+        shell.broken = true;
+        let mut lent = shell.lend();
+        assert!(lent.take().is_none());
+        lent.give_back(None, false);
+        drop(lent);
+        assert_eq!(shell.params().map(|p| p.host.as_str()), Some("h"));
+        assert!(shell.broken);
     }
 }

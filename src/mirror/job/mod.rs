@@ -54,6 +54,8 @@ pub struct MirrorOptions {
     /// `--backup-dir`, absolute and normalised: where deleted and replaced files go.
     pub backup_dir: Option<String>,
     pub verbose: bool,
+    /// Bytes per second for all the job's connections together (`--limit-rate`).
+    pub limit_rate: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -214,9 +216,23 @@ pub fn run_in_foreground(
     mut lent: Option<Session>,
 ) -> (Result<JobStatus>, Option<(Session, bool)>) {
     let shell_binary = lent.as_ref().map(Session::is_binary);
+    // The shell's connection keeps to the job's limits meanwhile, then to its own again.
+    let shell_limits = lent
+        .as_mut()
+        .map(|session| session.set_limits(spec.params.limits.clone()));
+    let give_back = |session: &mut Session| {
+        if let Some(limits) = &shell_limits {
+            session.set_limits(limits.clone());
+        }
+    };
     let mut runner = match Runner::new(0, spec, printer) {
         Ok(runner) => runner,
-        Err(err) => return (Err(err), lent.map(|session| (session, false))),
+        Err(err) => {
+            if let Some(session) = lent.as_mut() {
+                give_back(session);
+            }
+            return (Err(err), lent.map(|session| (session, false)));
+        }
     };
     if let Some(session) = lent.as_mut()
         && !session.is_binary()
@@ -232,6 +248,9 @@ pub fn run_in_foreground(
     let stopper = Arc::clone(&runner.stopper);
     let _on_ctrl_c = crate::cancel::on_interrupt(move || stopper.stop());
     let mut returned = runner.run();
+    if let Some((session, _)) = returned.as_mut() {
+        give_back(session);
+    }
     if let (Some((session, broken)), Some(false)) = (returned.as_mut(), shell_binary)
         && !*broken
     {
