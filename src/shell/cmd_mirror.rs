@@ -371,6 +371,19 @@ mod tests {
         assert_eq!(o.interval, std::time::Duration::from_millis(500));
         assert_eq!(o.log, Some("j.log".into()));
         assert_eq!(o.limit_rate, Some(1_572_864));
+        let (_, _, o) = parsed(
+            "--exclude-from a.ignore --exclude-from b.ignore --include *.html --include x/ \
+             --backup-dir .old --log-format json --on-change purge src /dst",
+        )
+        .unwrap();
+        assert_eq!(
+            o.exclude_from,
+            [std::path::PathBuf::from("a.ignore"), "b.ignore".into()]
+        );
+        assert_eq!(o.includes, ["*.html", "x/"]);
+        assert_eq!(o.backup_dir.as_deref(), Some(".old"));
+        assert_eq!(o.log_format, crate::journal::Format::Json);
+        assert_eq!(o.on_change.unwrap().program(), "purge");
         // options after the operands too, as any command line
         let (_, _, o) = parsed("src /dst --once").unwrap();
         assert!(o.once);
@@ -379,10 +392,11 @@ mod tests {
     #[test]
     fn every_option_of_the_table_is_parsed() {
         for option in OPTIONS {
-            let given = match option.value {
-                // 1024: a value every option takes (`--limit-rate` wants 1K at least).
-                Some(_) => format!("--{} 1024 src /dst", option.long),
-                None => format!("--{} src /dst", option.long),
+            let given = match (option.value, option.long) {
+                (Some(_), "log-format") => format!("--{} json src /dst", option.long),
+                // 1024: a value every other option takes (`--limit-rate` wants 1K at least).
+                (Some(_), _) => format!("--{} 1024 src /dst", option.long),
+                (None, _) => format!("--{} src /dst", option.long),
             };
             assert!(parsed(&given).is_ok(), "{given}");
         }
@@ -406,6 +420,14 @@ mod tests {
                 "mirror --limit-rate: \"2MB\" is not a rate",
             ),
             ("--max-delete 1 --max-delete 2 src /dst", "max-delete"),
+            (
+                "--log-format xml src /dst",
+                "mirror --log-format: \"xml\" is not a log format",
+            ),
+            (
+                "--on-change ' src /dst",
+                "mirror --on-change: \"'\": unbalanced quotes",
+            ),
             ("--bogus src /dst", "--bogus"),
             ("src", "REMOTE"),
         ] {
