@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use super::backup::{self, PassBackup};
+use super::modes::{Keeper, Settled};
 use super::plan::{Action, Plan};
 use super::tree::{self, Kind, RemoteEntry, RemoteTree, Snapshot};
 use crate::error::{Error, Result};
@@ -26,6 +27,8 @@ pub struct Report {
     pub deletes: usize,
     /// Remote files moved to the backup folder (deleted or replaced ones).
     pub backups: usize,
+    /// Permission bits set on entries that were not sent (SITE CHMOD).
+    pub modes: usize,
     pub errors: Vec<String>,
     /// Local files that could not be read: logged and skipped, the pass goes on. They exist
     /// locally, so no delete depends on them.
@@ -50,7 +53,8 @@ pub struct Report {
 
 impl Report {
     pub fn changed_anything(&self) -> bool {
-        self.mkdirs + self.uploads + self.renames + self.deletes + self.temps_cleaned > 0
+        self.mkdirs + self.uploads + self.renames + self.deletes + self.modes + self.temps_cleaned
+            > 0
     }
 
     /// Something a user of the site sees changed: what `--on-change` runs after.
@@ -71,6 +75,9 @@ impl Report {
         }
         if !self.skipped.is_empty() {
             parts.push(format!("{} unreadable files skipped", self.skipped.len()));
+        }
+        if self.modes > 0 {
+            parts.push(format!("{} modes set", self.modes));
         }
         if self.temps_cleaned > 0 {
             parts.push(format!("{} stale temporaries removed", self.temps_cleaned));
@@ -99,13 +106,17 @@ pub struct Applier<'a> {
     pub follow_links: bool,
     /// `--backup-dir`: where this pass moves the files it deletes or replaces.
     pub backup: Option<&'a PassBackup>,
+    /// What the job knows about permission bits on its server (see `modes`).
+    pub modes: &'a Keeper,
 }
 
 /// What a successful action did, for the tree and the report.
 enum Done {
     Plain,
-    /// Sent; and where the file it replaced went, when it was kept.
-    Uploaded(transfer::Uploaded, Option<String>),
+    /// Sent, the mode it has after (when known), and where the file it replaced went (when
+    /// it was kept in the backup folder).
+    Uploaded(transfer::Uploaded, Option<u32>, Option<String>),
+    Moded(Settled),
     /// Moved to the backup folder, there.
     Kept(String),
 }
@@ -240,7 +251,10 @@ impl Applier<'_> {
             ..Entry::default()
         };
         match &outcome {
-            Ok(Done::Uploaded(done, kept)) => {
+            // A mode the server gave already: nothing happened, nothing to journal.
+            Ok(Done::Moded(settled)) if !settled.changed => return outcome,
+            Ok(Done::Moded(_)) => {}
+            Ok(Done::Uploaded(done, _, kept)) => {
                 if let Some(dest) = kept {
                     self.write(&Entry {
                         action: "BACKUP",
@@ -291,6 +305,7 @@ impl Applier<'_> {
             Action::Mkdir(rel) => session.ensure_dir(&self.remote(rel))?,
             Action::Upload {
                 path: rel,
+                mode,
                 keep_old,
                 ..
             } => {
@@ -322,10 +337,31 @@ impl Applier<'_> {
                     &local_path,
                     &remote,
                     seen,
+                    transfer::Resume::No,
                     &mut |_| {},
                     before,
                 )?;
-                return Ok(Done::Uploaded(done, kept));
+                // A new file has the server's mode for new files: the wanted bits follow.
+                let mode = match mode {
+                    Some(mode) => {
+                        self.modes
+                            .settle(session, &remote, Kind::File, *mode, true)?
+                            .mode
+                    }
+                    None => None,
+                };
+                return Ok(Done::Uploaded(done, mode, kept));
+            }
+            Action::Chmod {
+                path: rel,
+                mode,
+                created,
+            } => {
+                let kind = local.get(rel).map_or(Kind::File, |e| e.kind);
+                let settled =
+                    self.modes
+                        .settle(session, &self.remote(rel), kind, *mode, *created)?;
+                return Ok(Done::Moded(settled));
             }
             Action::Backup(rel) => return Ok(Done::Kept(self.back_up(session, rel)?)),
             Action::Rename { from, to } => session.rename(&self.remote(from), &self.remote(to))?,
@@ -409,11 +445,12 @@ fn commit(
                     size: 0,
                     mtime: None,
                     inode: inode(rel),
+                    mode: None,
                 },
             );
             report.mkdirs += 1;
         }
-        (Action::Upload { path: rel, .. }, Done::Uploaded(done, kept)) => {
+        (Action::Upload { path: rel, .. }, Done::Uploaded(done, mode, kept)) => {
             if kept.is_some() {
                 report.backups += 1;
             }
@@ -428,6 +465,7 @@ fn commit(
                     size: done.bytes,
                     mtime: Some(done.mtime),
                     inode: inode(rel),
+                    mode,
                 },
             );
             report.uploads += 1;
@@ -453,7 +491,13 @@ fn commit(
             report.backups += 1;
             name(report, "backed up", rel);
         }
-        (Action::Upload { .. }, Done::Plain | Done::Kept(_)) => {}
+        (Action::Chmod { path: rel, .. }, Done::Moded(settled)) => {
+            if let Some(mut entry) = tree.get_mut(rel) {
+                entry.mode = settled.mode;
+            }
+            report.modes += usize::from(settled.changed);
+        }
+        (Action::Upload { .. } | Action::Chmod { .. }, _) => {}
     }
 }
 
@@ -491,6 +535,7 @@ fn journal_parts(action: &Action) -> (&'static str, &str, Option<&str>) {
         Action::Backup(rel) => ("BACKUP", rel, None),
         Action::RemoveTemp(rel) => ("CLEAN", rel, None),
         Action::RemoveDir(rel) => ("RMD", rel, None),
+        Action::Chmod { path, .. } => ("CHMOD", path, None),
     }
 }
 
@@ -519,6 +564,7 @@ pub fn describe_plan(action: &Action) -> String {
             ..
         } => format!("{verb} {rel} ({size} bytes; the old one to the backup folder)"),
         Action::Upload { size, .. } => format!("{verb} {rel} ({size} bytes)"),
+        Action::Chmod { mode, .. } => format!("{verb} {rel} ({mode:o})"),
         _ => format!("{verb} {rel}"),
     }
 }
@@ -539,6 +585,7 @@ mod tests {
             size: 1,
             mtime: 0,
             keep_old: false,
+            mode: None,
         }
     }
 

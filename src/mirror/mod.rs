@@ -11,6 +11,7 @@ pub mod apply;
 pub mod backup;
 pub mod filter;
 pub mod job;
+pub mod modes;
 pub mod on_change;
 pub mod plan;
 pub mod pool;

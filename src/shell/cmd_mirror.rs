@@ -12,7 +12,7 @@ use crate::escape::escape;
 use crate::ftp::path;
 use crate::ftp::rate::{self, Limit};
 use crate::mirror::filter::IgnoreFile;
-use crate::mirror::job::{self, JobSpec, JobState, JobStatus, MirrorOptions};
+use crate::mirror::job::{self, Compare, JobSpec, JobState, JobStatus, MirrorOptions};
 use crate::mirror::status_json;
 use crate::progress::Printer;
 
@@ -37,6 +37,10 @@ pub static OPTIONS: &[Opt] = &[
     value("interval", "SECS", "seconds between checks (default 1, or the --interval flag)", |o, v| { o.interval = seconds(v)?; Ok(()) }),
     value("parallel", "N", "connections used to upload and delete (default 4)", |o, v| { o.parallel = number::<usize>(v)?.max(1); Ok(()) }),
     switch("follow-links", "follow symbolic links in LOCAL", |o, _| yes(&mut o.follow_links)),
+    switch("no-perms", "do not keep permission bits (kept by default: SITE CHMOD where the server's differ)", |o, _| { o.perms = false; Ok(()) }),
+    switch("size-only", "replace a remote file only when its size differs (servers with unreliable times)", |o, _| compare(o, Compare::SizeOnly)),
+    switch("update", "never replace a remote file newer than the local one (or of unknown time and not sent by ftpsh)", |o, _| compare(o, Compare::Update)),
+    switch("ignore-existing", "send only files missing on the server, never replace one", |o, _| compare(o, Compare::IgnoreExisting)),
     value("limit-rate", "RATE", "bytes per second for all the job's connections together (500K, 2M; K = 1024), within the --limit-rate flag's for the whole ftpsh", |o, v| { o.limit_rate = rate::parse(v)?; Ok(()) }),
     value("log", "FILE", "this job's journal (default: the --log flag)", |o, v| { o.log = Some(v.into()); Ok(()) }),
     value("log-format", "FORMAT", "this job's journal as `text` lines or as `json`, one object per line (default: the --log-format flag)", |o, v| { o.log_format = v.parse()?; Ok(()) }),
@@ -58,6 +62,15 @@ const fn value(long: &'static str, name: &'static str, help: &'static str, set: 
         value: Some(name),
         ..switch(long, help, set)
     }
+}
+
+/// One comparison mode per job: two different ones would contradict each other.
+fn compare(options: &mut MirrorOptions, mode: Compare) -> std::result::Result<(), String> {
+    if options.compare != Compare::Exact && options.compare != mode {
+        return Err("--size-only, --update and --ignore-existing exclude each other".into());
+    }
+    options.compare = mode;
+    Ok(())
 }
 
 fn yes(flag: &mut bool) -> std::result::Result<(), String> {
@@ -190,6 +203,7 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
         log: defaults.log.clone(),
         log_format: defaults.log_format,
         verbose: shell.verbose,
+        perms: true,
         ..MirrorOptions::default()
     };
     let (local, remote, mut options) = parse(words, defaults)?;

@@ -48,6 +48,8 @@ With --quirk (plain FTP), the server misbehaves in one way, NAME:
   zone          listings (MLSD, LIST) give times in the server's own zone,
                 two hours east of UTC (use_gmt_times off, TZ=Etc/GMT-2), as
                 servers that list local times do; MFMT still sets UTC
+  no-rest       REST is not implemented ("502 Command not implemented."), as on
+                servers that resume only with APPE
   slow          uploads are read at most 256 KiB per second (pyftpdlib's
                 ThrottledDTPHandler), so a test can change a file while it
                 is being sent
@@ -69,7 +71,7 @@ except ImportError as exc:
 USER = "alice"
 PASS = "s3cret pw"
 TLS_KINDS = ("good", "wrong-name", "expired", "implicit")
-QUIRKS = ("quota", "evil-listing", "maxconn", "slow", "latin1", "zone")
+QUIRKS = ("quota", "evil-listing", "maxconn", "slow", "latin1", "zone", "no-rest")
 SLOW_BYTES_PER_SECOND = 256 * 1024
 QUOTA_BYTES = 64 * 1024
 EVIL_FOLDER = "/evil"
@@ -347,6 +349,13 @@ def main() -> None:
                 use_gmt_times = False
 
             handler = ZoneHandler
+        elif args[2] == "no-rest":
+
+            class NoRestHandler(FTPHandler):
+                def ftp_REST(self, line):
+                    self.respond("502 Command not implemented.")
+
+            handler = NoRestHandler
         elif args[2] == "slow":
             from pyftpdlib.handlers import ThrottledDTPHandler
 
@@ -367,7 +376,7 @@ def main() -> None:
     else:
         sys.exit(
             "usage: pyftpd_server.py FOLDER [--tls CERTDIR good|wrong-name|expired|implicit]\n"
-            "       pyftpd_server.py FOLDER --quirk quota|evil-listing|maxconn|slow|latin1|zone"
+            "       pyftpd_server.py FOLDER --quirk quota|evil-listing|maxconn|slow|latin1|zone|no-rest"
         )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     authorizer = DummyAuthorizer()

@@ -16,6 +16,7 @@ use super::on_change::OnChange;
 use crate::error::{Error, Result};
 use crate::ftp::{ConnectParams, Session};
 use crate::journal::Format;
+pub use crate::mirror::plan::Compare;
 use crate::progress::Printer;
 use runner::{Runner, Stopper};
 
@@ -54,6 +55,10 @@ pub struct MirrorOptions {
     /// `--backup-dir`, absolute and normalised: where deleted and replaced files go.
     pub backup_dir: Option<String>,
     pub verbose: bool,
+    /// Keep permission bits (on unless `--no-perms`; see `mirror::modes`).
+    pub perms: bool,
+    /// Which remote files are replaced (`--size-only`, `--update`, `--ignore-existing`).
+    pub compare: Compare,
     /// Bytes per second for all the job's connections together (`--limit-rate`).
     pub limit_rate: Option<u64>,
 }

@@ -113,6 +113,8 @@ impl Runner {
             allow_mass_delete: self.spec.options.allow_mass_delete,
             root_moved: matches!((self.accepted_device, device), (Some(was), Some(now)) if was != now),
             backup: self.backup.is_some(),
+            perms: self.spec.options.perms,
+            compare: self.spec.options.compare,
         };
         let untrusted = self.recheck_fresh(scan_started);
         let filter = self
@@ -197,10 +199,21 @@ impl Runner {
                 fresh_after: crate::clock::unix_seconds(scan_started) - 1,
                 follow_links: self.spec.options.follow_links,
                 backup: pass_backup.as_ref(),
+                modes: &self.modes,
             };
             let report = applier.apply(&mut self.pool.ready, &plan, &scan.snapshot, &mut tree);
             (report, pass_backup.map(|b| b.folder))
         };
+        // Modes that cannot be kept are said once per job, not once per file.
+        if let Some(warning) = self.modes.take_warning() {
+            self.journal.write(&Entry {
+                job: self.id,
+                action: "WARN",
+                message: Some(&warning),
+                ..Entry::default()
+            });
+            self.say(&format!("warning: {warning}"));
+        }
         let (report, backup_folder) = report;
         // Nothing is in flight any more: quitting now interrupts nothing.
         self.set_state(JobState::Idle);

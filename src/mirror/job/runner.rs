@@ -14,6 +14,7 @@ use crate::ftp::Session;
 use crate::journal::{Entry, Journal, Outcome};
 use crate::mirror::backup::BackupDir;
 use crate::mirror::filter::{Filter, Rules};
+use crate::mirror::modes::Keeper;
 use crate::mirror::plan;
 use crate::mirror::pool::Pool;
 use crate::mirror::state;
@@ -117,6 +118,8 @@ pub(super) struct Runner {
     pub(super) backup: Option<BackupDir>,
     /// The last pass's backup folder: the next one is named later, whatever the clock says.
     pub(super) last_backup_folder: String,
+    /// What the job learnt about permission bits on its server.
+    pub(super) modes: Keeper,
 }
 
 impl Runner {
@@ -166,6 +169,7 @@ impl Runner {
             accepted_device: None,
             backup,
             last_backup_folder: String::new(),
+            modes: Keeper::default(),
         })
     }
 

@@ -7,13 +7,16 @@ use crate::mirror::filter::{IgnoreFile, Rules};
 
 mod backups;
 mod cleanup;
+mod modes;
 mod renames;
 mod walk;
 
 // ---- tiny DSL -------------------------------------------------------------------------
-// local:  "d PATH [iN]"            | "f PATH SIZE MTIME [iN]"
-// remote: "d PATH [iN]"            | "f PATH SIZE MTIME|? [iN]"   ('?' = unknown mtime)
-// action: "mkdir P" | "up P SIZE MTIME" | "mv FROM TO" | "rm P" | "rmdir P" | "rmtemp P"
+// local:  "d PATH [iN] [mOOO]"     | "f PATH SIZE MTIME [iN] [mOOO]"
+// remote: "d PATH [iN] [mOOO]"     | "f PATH SIZE MTIME|? [iN] [mOOO]"   ('?' = unknown mtime)
+//         (iN: inode N; mOOO: permission bits, octal)
+// action: "mkdir P" | "up P SIZE MTIME [mOOO]" | "mv FROM TO" | "rm P" | "rmdir P"
+//         | "rmtemp P" | "chmod P OOO" | "chmod+ P OOO" (of an entry the pass creates)
 
 struct Parsed {
     kind: Kind,
@@ -21,6 +24,7 @@ struct Parsed {
     size: u64,
     mtime: Option<i64>,
     inode: Option<u64>,
+    mode: Option<u32>,
 }
 
 fn parse(spec: &str) -> Parsed {
@@ -37,15 +41,23 @@ fn parse(spec: &str) -> Parsed {
         mtime = (rest[1] != "?").then(|| rest[1].parse().expect("mtime"));
         rest = &rest[2..];
     }
-    let inode = rest
-        .first()
-        .map(|w| w.strip_prefix('i').expect("iN").parse().expect("inode"));
+    let (mut inode, mut mode) = (None, None);
+    for word in rest {
+        if let Some(n) = word.strip_prefix('i') {
+            inode = Some(n.parse().expect("inode"));
+        } else if let Some(bits) = word.strip_prefix('m') {
+            mode = Some(u32::from_str_radix(bits, 8).expect("octal mode"));
+        } else {
+            panic!("bad word {word:?} in {spec:?}");
+        }
+    }
     Parsed {
         kind,
         path: words[1].to_owned(),
         size,
         mtime,
         inode,
+        mode,
     }
 }
 
@@ -60,6 +72,7 @@ fn snap(specs: &[&str]) -> Snapshot {
                 size: p.size,
                 mtime,
                 inode: p.inode,
+                mode: p.mode,
             };
             (p.path, entry)
         })
@@ -76,6 +89,7 @@ fn rtree(specs: &[&str]) -> RemoteTree {
                 size: p.size,
                 mtime: p.mtime,
                 inode: p.inode,
+                mode: p.mode,
             };
             (p.path, entry)
         })
@@ -90,14 +104,31 @@ fn show(a: &Action) -> String {
             size,
             mtime,
             keep_old: false,
+            mode: None,
         } => format!("up {path} {size} {mtime}"),
         Action::Upload {
             path,
             size,
             mtime,
             keep_old: true,
+            mode: None,
         } => format!("up {path} {size} {mtime} keep"),
+        Action::Upload {
+            path,
+            size,
+            mtime,
+            keep_old,
+            mode: Some(mode),
+        } => format!(
+            "up {path} {size} {mtime} m{mode:o}{}",
+            if *keep_old { " keep" } else { "" }
+        ),
         Action::Backup(p) => format!("bak {p}"),
+        Action::Chmod {
+            path,
+            mode,
+            created,
+        } => format!("chmod{} {path} {mode:o}", if *created { "+" } else { "" }),
         Action::Rename { from, to } => format!("mv {from} {to}"),
         Action::DeleteFile(p) => format!("rm {p}"),
         Action::RemoveDir(p) => format!("rmdir {p}"),
@@ -129,6 +160,9 @@ struct Case {
     protected: &'static [&'static str],
     /// `--backup-dir`.
     backup: bool,
+    /// Keep permission bits (`mirror` does by default; off here unless a row says).
+    perms: bool,
+    compare: Compare,
 }
 
 /// "Now" for every table: remote temporaries dated 1 are old, those dated `NOW` young.
@@ -192,6 +226,8 @@ const BASE: Case = Case {
     includes: &[],
     protected: &[],
     backup: false,
+    perms: false,
+    compare: Compare::Exact,
 };
 
 fn run(case: &Case) -> Result<Vec<String>, PlanError> {
@@ -220,6 +256,8 @@ fn run_plan(case: &Case) -> Result<Plan, PlanError> {
         allow_mass_delete: true,
         root_moved: false,
         backup: case.backup,
+        perms: case.perms,
+        compare: case.compare,
     };
     let untrusted = case.untrusted.iter().map(|s| s.to_string()).collect();
     let (local, remote) = (snap(case.local), rtree(case.remote));
