@@ -305,6 +305,7 @@ impl Applier<'_> {
             Action::Mkdir(rel) => session.ensure_dir(&self.remote(rel))?,
             Action::Upload {
                 path: rel,
+                resume,
                 mode,
                 keep_old,
                 ..
@@ -317,6 +318,12 @@ impl Applier<'_> {
                     no_follow: !self.follow_links,
                 };
                 let remote = self.remote(rel);
+                let temp = resume.as_ref().map(|t| self.remote(t));
+                let resume = match &temp {
+                    Some(temp) => transfer::Resume::Temp(temp),
+                    None => transfer::Resume::No,
+                };
+
                 let mut kept = None;
                 // The file it replaces goes to the backup folder once the new content is
                 // stored whole, just before it takes the name. Gone already: nothing to keep.
@@ -337,7 +344,7 @@ impl Applier<'_> {
                     &local_path,
                     &remote,
                     seen,
-                    transfer::Resume::No,
+                    resume,
                     &mut |_| {},
                     before,
                 )?;
@@ -450,7 +457,12 @@ fn commit(
             );
             report.mkdirs += 1;
         }
-        (Action::Upload { path: rel, .. }, Done::Uploaded(done, mode, kept)) => {
+        (
+            Action::Upload {
+                path: rel, resume, ..
+            },
+            Done::Uploaded(done, mode, kept),
+        ) => {
             if kept.is_some() {
                 report.backups += 1;
             }
@@ -458,11 +470,15 @@ fn commit(
             if done.mtime >= fresh_after {
                 report.fresh.push((rel.to_string(), done.modified));
             }
+            // A continued temporary became the file.
+            if let Some(temp) = resume.as_ref().filter(|_| done.resumed_at.is_some()) {
+                tree.remove(temp);
+            }
             tree.insert(
                 rel.clone(),
                 RemoteEntry {
                     kind: Kind::File,
-                    size: done.bytes,
+                    size: done.resumed_at.unwrap_or(0) + done.bytes,
                     mtime: Some(done.mtime),
                     inode: inode(rel),
                     mode,
@@ -560,10 +576,19 @@ pub fn describe_plan(action: &Action) -> String {
     match action {
         Action::Upload {
             size,
-            keep_old: true,
+            resume,
+            keep_old,
             ..
-        } => format!("{verb} {rel} ({size} bytes; the old one to the backup folder)"),
-        Action::Upload { size, .. } => format!("{verb} {rel} ({size} bytes)"),
+        } => {
+            let mut notes = vec![format!("{size} bytes")];
+            if resume.is_some() {
+                notes.push("continuing an interrupted upload".to_string());
+            }
+            if *keep_old {
+                notes.push("the old one to the backup folder".to_string());
+            }
+            format!("{verb} {rel} ({})", notes.join(", "))
+        }
         Action::Chmod { mode, .. } => format!("{verb} {rel} ({mode:o})"),
         _ => format!("{verb} {rel}"),
     }
@@ -585,6 +610,7 @@ mod tests {
             size: 1,
             mtime: 0,
             keep_old: false,
+            resume: None,
             mode: None,
         }
     }

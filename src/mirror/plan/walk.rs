@@ -207,6 +207,7 @@ impl<'a> Planner<'a> {
             mtime: entry.mtime,
             mode,
             keep_old,
+            resume: None,
         });
         if self.renames_possible {
             let file = RemoteEntry {

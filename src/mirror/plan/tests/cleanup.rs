@@ -4,6 +4,111 @@ use super::*;
 
 // ---- rule 5: temporary uploads -------------------------------------------------------
 
+/// A temporary named for this very version of a local file (size, mtime and identity in its
+/// name) is what an interrupted upload of it left: the upload continues it.
+#[test]
+fn rule5_interrupted_uploads_resume() {
+    check(&[
+        Case {
+            name: "another process's young temp of this version (a killed ftpsh): resumed",
+            local: &["f a 100 5 i7"],
+            remote: &["f .ftpsh-part-9x1-0-~-a 40 100000"],
+            want: Ok(&["up a 100 5 from .ftpsh-part-9x1-0-~-a"]),
+            ..BASE
+        },
+        Case {
+            name: "an old one, or our own, too; the remote's old version is replaced",
+            local: &["f a 100 5 i7", "f b 100 5 i8"],
+            remote: &[
+                "f .ftpsh-part-9x1-0-~-a 40 1",
+                "f .ftpsh-part-1x1-3-~-b 40 100000",
+                "f b 90 3",
+            ],
+            want: Ok(&[
+                "up a 100 5 from .ftpsh-part-9x1-0-~-a",
+                "up b 100 5 from .ftpsh-part-1x1-3-~-b",
+            ]),
+            ..BASE
+        },
+        Case {
+            name: "in a folder, and complete (killed before its rename): continued by 0 bytes",
+            local: &["d d", "f d/a 100 5 i7"],
+            remote: &["d d", "f d/.ftpsh-part-9x1-0-~-a 100 1"],
+            want: Ok(&["up d/a 100 5 from d/.ftpsh-part-9x1-0-~-a"]),
+            ..BASE
+        },
+        Case {
+            name: "the local file changed since (another fingerprint): sent from byte 0",
+            local: &["f a 100 5 i7"],
+            remote: &[
+                "f .ftpsh-part-9x1-0-0000000000000000-a 40 1",
+                "f .ftpsh-part-9x1-1-0000000000000000-a 40 100000",
+            ],
+            want: Ok(&["rmtemp .ftpsh-part-9x1-0-0000000000000000-a", "up a 100 5"]),
+            foreign: &[".ftpsh-part-9x1-1-0000000000000000-a"],
+            ..BASE
+        },
+        Case {
+            name: "longer than the file, or empty: not a start of it",
+            local: &["f a 100 5 i7", "f b 100 5 i8"],
+            remote: &[
+                "f .ftpsh-part-9x1-0-~-a 101 1",
+                "f .ftpsh-part-9x1-1-~-b 0 1",
+            ],
+            want: Ok(&[
+                "rmtemp .ftpsh-part-9x1-0-~-a",
+                "rmtemp .ftpsh-part-9x1-1-~-b",
+                "up a 100 5",
+                "up b 100 5",
+            ]),
+            ..BASE
+        },
+        Case {
+            name: "several: the biggest is continued, the others cleaned as usual",
+            local: &["f a 100 5 i7"],
+            remote: &[
+                "f .ftpsh-part-1x1-0-~-a 10 1",
+                "f .ftpsh-part-7x1-0-~-a 60 100000",
+                "f .ftpsh-part-8x1-0-~-a 50 1",
+            ],
+            want: Ok(&[
+                "rmtemp .ftpsh-part-1x1-0-~-a",
+                "rmtemp .ftpsh-part-8x1-0-~-a",
+                "up a 100 5 from .ftpsh-part-7x1-0-~-a",
+            ]),
+            ..BASE
+        },
+        Case {
+            name: "nothing to send (the remote copy is right): a temp like any other",
+            local: &["f a 100 5", "f b 100 5"],
+            remote: &[
+                "f a 100 5",
+                "f b 100 5",
+                "f .ftpsh-part-9x1-0-~-a 40 1",
+                "f .ftpsh-part-9x1-1-~-b 40 100000",
+            ],
+            want: Ok(&["rmtemp .ftpsh-part-9x1-0-~-a"]),
+            foreign: &[".ftpsh-part-9x1-1-~-b"],
+            ..BASE
+        },
+        Case {
+            name: "an excluded file is not sent, so not resumed",
+            local: &["f a.tmp 100 5"],
+            remote: &["f .ftpsh-part-9x1-0-~-a.tmp 40 1"],
+            excludes: &["*.tmp"],
+            want: Ok(&["rmtemp .ftpsh-part-9x1-0-~-a.tmp"]),
+            ..BASE
+        },
+        Case {
+            name: "a file moved aside (old) is never continued",
+            local: &["f a 100 5"],
+            remote: &["f .ftpsh-part-9x1-0-old-a 40 1"],
+            want: Ok(&["rmtemp .ftpsh-part-9x1-0-old-a", "up a 100 5"]),
+            ..BASE
+        },
+    ]);
+}
+
 #[test]
 fn rule5_temps() {
     check(&[
