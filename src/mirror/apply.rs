@@ -589,7 +589,17 @@ pub fn describe_plan(action: &Action) -> String {
             }
             format!("{verb} {rel} ({})", notes.join(", "))
         }
-        Action::Chmod { mode, .. } => format!("{verb} {rel} ({mode:o})"),
+        Action::Chmod {
+            mode,
+            created: false,
+            ..
+        } => format!("{verb} {rel} ({mode:o})"),
+        // Sent only where the server gives new entries other bits.
+        Action::Chmod {
+            mode,
+            created: true,
+            ..
+        } => format!("{verb} {rel} ({mode:o}, unless new entries get it anyway)"),
         _ => format!("{verb} {rel}"),
     }
 }
