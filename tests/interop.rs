@@ -450,9 +450,7 @@ fn latin1_names(server: &Server, conn: &Conn) {
 }
 
 fn write_file(root: &Path, rel: &str, body: &str, mtime: u64) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(&path, body).unwrap();
+    let path = support::write_file(root, rel, body);
     set_mtime(&path, mtime);
 }
 
