@@ -105,6 +105,24 @@ pub fn upload_seen(
     resume: Resume<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Uploaded> {
+    upload_replacing(session, local, remote, seen, resume, progress, None)
+}
+
+/// Run once the new content is stored whole, just before it takes the final name: the
+/// mirror's `--backup-dir` moves the file it replaces away there, so the name is without
+/// a file only between two renames. An error leaves the final name as it was.
+pub type BeforeRename<'a> = &'a mut dyn FnMut(&mut Session) -> Result<()>;
+
+/// [`upload_seen`], with `before_rename` run just before the final rename.
+pub fn upload_replacing(
+    session: &mut Session,
+    local: &Path,
+    remote: &str,
+    seen: Seen,
+    resume: Resume<'_>,
+    progress: &mut dyn FnMut(u64),
+    before_rename: Option<BeforeRename>,
+) -> Result<Uploaded> {
     let what = format!("put {}", crate::escape::local_path(local));
     let skip = |why: &str| Error::local(what.as_str(), io::Error::other(why.to_string()));
     let mut file = open_source(local, seen.no_follow).map_err(|e| {
@@ -148,13 +166,17 @@ pub fn upload_seen(
             .map_err(|e| Error::local(what.as_str(), e))?;
     }
     let what_remote = format!("put {remote}");
+    let mut sent = 0;
     // Ctrl-C makes the next read fail: the data connection closes, the temporary goes.
     let stored = session
         .store_from(
             &temp,
             offset,
             &mut crate::cancel::Reader(&mut file),
-            &mut |n| progress(offset + n),
+            &mut |n| {
+                sent = n;
+                progress(offset + n)
+            },
         )
         .and_then(|bytes| check_stored_size(session, &temp, remote, offset + bytes).map(|()| bytes))
         .and_then(|bytes| match crate::cancel::requested() {
@@ -168,7 +190,25 @@ pub fn upload_seen(
             if crate::cancel::requested() {
                 return Err(Error::cancelled(&what_remote));
             }
-            return Err(err.about(&what_remote));
+            // A lost connection leaves the temporary (nothing could remove it): say how to
+            // go on from its bytes (the mirror does by itself on its next pass).
+            let err = err.about(&what_remote);
+            if !resumable_after(&err) || offset + sent == 0 {
+                return Err(err);
+            }
+            let kept = "what reached the server stays there for put -c or the next mirror \
+                        pass to continue";
+            return Err(match err {
+                Error::Connection { what, message } => Error::Connection {
+                    what,
+                    message: format!("{message}; {kept}"),
+                },
+                Error::CutShort { what, detail } => Error::CutShort {
+                    what,
+                    detail: format!("{detail}; {kept}"),
+                },
+                other => other,
+            });
         }
     };
     if !held_still(&file, local, seen.no_follow, &before) {
@@ -177,6 +217,12 @@ pub fn upload_seen(
             "changed while being sent; the upload was discarded and the server keeps its \
              previous version (it is sent again once it holds still)",
         ));
+    }
+    if let Some(before) = before_rename
+        && let Err(err) = before(session)
+    {
+        discard_temp(session, &temp, &err);
+        return Err(err.about(&what_remote));
     }
     if let Err(err) = rename_over(session, &temp, remote) {
         discard_temp(session, &temp, &err);
@@ -298,6 +344,10 @@ fn check_stored_size(session: &mut Session, temp: &str, remote: &str, sent: u64)
         return Ok(());
     }
     let stored = session.size(temp)?;
+    if stored > sent {
+        // Not a prefix of what was sent: nothing to continue from.
+        let _ = session.delete(temp);
+    }
     if stored != sent {
         return Err(Error::CutShort {
             what: format!("put {remote}"),
@@ -307,14 +357,22 @@ fn check_stored_size(session: &mut Session, temp: &str, remote: &str, sent: u64)
     Ok(())
 }
 
-/// Removing the temporary after a failed upload is best effort; the connection may be gone,
-/// and the next mirror pass cleans stale temporaries anyway.
+/// Removes the temporary after a failed upload, but where the connection was lost or cut
+/// short: then it holds the start of the file, for `put -c` or the mirror's next pass to
+/// continue (a lost connection could not remove it anyway). Best effort; the next mirror
+/// pass cleans stale temporaries.
 fn discard_temp(session: &mut Session, temp: &str, cause: &Error) {
     // A cancelled upload may have had its data connection shut down under it: the control
     // connection is still worth a try.
-    if !cause.is_connection_lost() || crate::cancel::requested() {
+    if !resumable_after(cause) || crate::cancel::requested() {
         let _ = session.delete(temp);
     }
+}
+
+/// A failure after which the temporary holds a prefix of the file (the connection lost, or
+/// the server holding less than was sent: [`check_stored_size`] removes one holding more).
+fn resumable_after(cause: &Error) -> bool {
+    cause.is_connection_lost() || matches!(cause, Error::CutShort { .. })
 }
 
 /// RNTO onto an existing file is refused by some servers (Windows-backed ones). Then the old

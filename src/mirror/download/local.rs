@@ -19,10 +19,25 @@ use crate::transfer::{self, temp_name};
 /// What a fetch left in place.
 #[derive(Debug, Clone, Copy)]
 pub struct Fetched {
+    /// Bytes received by this transfer (the file holds `resumed_at` more).
     pub bytes: u64,
     /// The local file's mtime now (the server's, when it gave one).
     pub mtime: i64,
     pub identity: Option<u64>,
+    /// Where the transfer began, when it continued an interrupted one's temporary.
+    pub resumed_at: Option<u64>,
+}
+
+/// One file to fetch: `remote`, listed with `size` bytes and the server's `mtime`, into
+/// LOCAL at `rel`, where the pass saw `seen`; `resume`: the temporary an interrupted fetch
+/// of this very version left beside it (the planner matched its name's fingerprint).
+pub struct Fetch<'a> {
+    pub remote: &'a str,
+    pub rel: &'a str,
+    pub size: u64,
+    pub mtime: Option<i64>,
+    pub seen: Option<RemoteEntry>,
+    pub resume: Option<&'a str>,
 }
 
 fn local_error(what: String, err: io::Error) -> Error {
@@ -101,88 +116,114 @@ fn unchanged_since_scan(target: &Path, seen: Option<RemoteEntry>) -> Result<()> 
     }
 }
 
-/// Fetches `remote` (listed with `size` bytes and the server's `mtime`) into LOCAL at `rel`,
-/// through a temporary beside it. `seen` is what the pass saw at `rel`. Only a complete
-/// copy (the listed size, the transfer confirmed) replaces anything; otherwise the
-/// temporary is removed and the next pass tries again.
-pub fn fetch(
-    session: &mut Session,
-    remote: &str,
-    root: &Path,
-    rel: &str,
-    size: u64,
-    mtime: Option<i64>,
-    seen: Option<RemoteEntry>,
-) -> Result<Fetched> {
-    let target = checked(root, rel)?;
-    let what = format!("get {remote}");
-    let time = mtime.map(|t| {
+/// Fetches one file (see [`Fetch`]) through a temporary beside it: the interrupted one
+/// named in `resume`, continued with REST, or a new one. Only a complete copy (the listed
+/// size, the transfer confirmed) replaces anything. A transfer cut short keeps its
+/// temporary for the next pass to continue; any other failure removes it.
+pub fn fetch(session: &mut Session, root: &Path, f: &Fetch<'_>) -> Result<Fetched> {
+    let target = checked(root, f.rel)?;
+    let what = format!("get {}", f.remote);
+    let time = f.mtime.map(|t| {
         if t >= 0 {
             UNIX_EPOCH + Duration::from_secs(t as u64)
         } else {
             UNIX_EPOCH - Duration::from_secs(t.unsigned_abs())
         }
     });
-    let fingerprint = temp_name::Fingerprint::of(size, mtime.unwrap_or(0), None);
-    let temp_rel = temp_name::download(
-        path::file_name(rel),
-        transfer::process_tag(),
-        transfer::next_serial(),
-        fingerprint,
-    );
-    let temp = target.with_file_name(lossless::to_os(&temp_rel));
-    let temp_error = |e| local_error(format!("{what}: {}", local_path(&temp)), e);
-    // create_new: never opens what is there, a link included.
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temp)
-        .map_err(temp_error)?;
-    let written = write_into(session, remote, &file, size, &what, &temp).and_then(|bytes| {
-        if let Some(time) = time {
-            file.set_modified(time).map_err(temp_error)?;
+    let (temp, file, offset) = match continued(root, f) {
+        Some(found) => found,
+        None => {
+            let fingerprint = temp_name::Fingerprint::of(f.size, f.mtime.unwrap_or(0), None);
+            let temp_rel = temp_name::download(
+                path::file_name(f.rel),
+                transfer::process_tag(),
+                transfer::next_serial(),
+                fingerprint,
+            );
+            let temp = target.with_file_name(lossless::to_os(&temp_rel));
+            // create_new: never opens what is there, a link included.
+            let file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&temp)
+                .map_err(|e| local_error(format!("{what}: {}", local_path(&temp)), e))?;
+            (temp, file, 0)
         }
-        unchanged_since_scan(&target, seen)?;
-        let meta = file.metadata().map_err(temp_error)?;
-        fs::rename(&temp, &target)
-            .map_err(|e| local_error(format!("{what}: {}", local_path(&target)), e))?;
-        Ok(Fetched {
-            bytes,
-            mtime: mtime_of(&meta),
-            identity: transfer::identity(&meta),
-        })
-    });
+    };
+    let temp_error = |e| local_error(format!("{what}: {}", local_path(&temp)), e);
+    let written =
+        write_into(session, f.remote, &file, offset, f.size, &what, &temp).and_then(|()| {
+            if let Some(time) = time {
+                file.set_modified(time).map_err(temp_error)?;
+            }
+            unchanged_since_scan(&target, f.seen)?;
+            let meta = file.metadata().map_err(temp_error)?;
+            fs::rename(&temp, &target)
+                .map_err(|e| local_error(format!("{what}: {}", local_path(&target)), e))?;
+            Ok(Fetched {
+                bytes: f.size - offset,
+                mtime: mtime_of(&meta),
+                identity: transfer::identity(&meta),
+                resumed_at: (offset > 0).then_some(offset),
+            })
+        });
     drop(file);
-    if written.is_err() {
+    if let Err(err) = &written
+        && !(err.is_connection_lost() || matches!(err, Error::Cancelled(_)))
+    {
         let _ = fs::remove_file(&temp);
     }
     written
 }
 
-/// RETR into `file`, flushed to the disk before it may be renamed onto a real name.
+/// The temporary `f.resume` names, opened to be continued, with its length: only a plain
+/// file in the target's folder, no longer than the listed size.
+fn continued(root: &Path, f: &Fetch<'_>) -> Option<(PathBuf, File, u64)> {
+    let rel = f
+        .resume
+        .filter(|t| path::parent(t) == path::parent(f.rel))?;
+    let temp = checked(root, rel).ok()?;
+    let meta = fs::symlink_metadata(&temp).ok()?;
+    if !meta.is_file() || meta.len() > f.size {
+        return None;
+    }
+    let mut options = OpenOptions::new();
+    options.append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    let file = options.open(&temp).ok()?;
+    Some((temp, file, meta.len()))
+}
+
+/// RETR (from `offset`, with REST) into `file`, flushed to the disk before it may be
+/// renamed onto a real name.
 fn write_into(
     session: &mut Session,
     remote: &str,
     file: &File,
+    offset: u64,
     size: u64,
     what: &str,
     temp: &Path,
-) -> Result<u64> {
+) -> Result<()> {
     let temp_error = |e| local_error(format!("{what}: {}", local_path(temp)), e);
-    let mut out = crate::cancel::Writer(BufWriter::new(file));
-    let bytes = session.retrieve(remote, &mut out, &mut |_| {})?;
-    out.flush().map_err(temp_error)?;
-    drop(out);
-    if bytes != size {
-        return Err(Error::CutShort {
-            what: what.to_string(),
-            detail: format!(
-                "received {bytes} bytes where the listing said {size} (changed on the server meanwhile?); nothing replaced, fetched again next pass"
-            ),
-        });
+    let mut received = 0;
+    if offset < size || size == 0 {
+        let mut out = crate::cancel::Writer(BufWriter::new(file));
+        received = session.retrieve_from(remote, offset, &mut out, &mut |_| {})?;
+        out.flush().map_err(temp_error)?;
+    }
+    if offset + received != size {
+        return Err(Error::Failed(format!(
+            "{what}: received {} bytes where the listing said {size} (changed on the server meanwhile?); nothing replaced, fetched again next pass",
+            offset + received
+        )));
     }
     file.sync_all().map_err(temp_error)?;
-    Ok(bytes)
+    Ok(())
 }
 
 pub fn mkdir(root: &Path, rel: &str) -> Result<()> {

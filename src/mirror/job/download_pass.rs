@@ -14,6 +14,7 @@ use super::runner::Runner;
 use crate::error::{Error, Result};
 use crate::escape::quoted;
 use crate::ftp::path;
+use crate::journal::{Entry, Outcome};
 use crate::mirror::apply::{Applier, Report, describe_plan};
 use crate::mirror::download::{self, list, local};
 use crate::mirror::plan::{self, Plan, PlanOptions};
@@ -90,6 +91,8 @@ impl Runner {
             // LOCAL's permission bits are the user's (umask): not planned from the server's.
             perms: false,
             compare: self.spec.options.compare,
+            // --backup-dir is refused with --download (it names a remote folder).
+            backup: false,
         };
         let untrusted = HashSet::new();
         let plan_for = |dest: &RemoteTree, kept: &[String]| {
@@ -130,18 +133,22 @@ impl Runner {
                 (self.printer)(format!("KEEP {line}"));
             } else {
                 let moved = local::rename(&self.spec.local, rel, &aside);
-                let outcome = match &moved {
-                    Ok(()) => "ok".to_string(),
-                    Err(err) => format!("failed: {err}"),
-                };
-                self.journal.record(&format!(
-                    "job={} CONFLICT {} bytes=0 ms=0 {outcome}",
-                    self.id,
-                    quoted(&format!("{rel} -> {aside}"))
-                ));
-                if let Err(err) = moved {
+                let error = moved.as_ref().err().map(ToString::to_string);
+                self.journal.write(&Entry {
+                    job: self.id,
+                    action: "CONFLICT",
+                    path: Some(rel),
+                    to: Some(&aside),
+                    outcome: Some(match moved {
+                        Ok(()) => Outcome::Ok,
+                        Err(_) => Outcome::Failed,
+                    }),
+                    error: error.as_deref(),
+                    ..Entry::default()
+                });
+                if let Some(err) = error {
                     // Neither overwritten nor deleted: the pass stops before touching it.
-                    self.say(&err.to_string());
+                    self.say(&err);
                     self.tree = None;
                     return Ok(false);
                 }
@@ -175,6 +182,9 @@ impl Runner {
         let report = self.apply_download(&plan, &source, &mut dest);
         self.set_state(JobState::Idle);
         self.record_pass(&report, started.elapsed());
+        if report.changed_the_site() {
+            self.on_change(&report, None);
+        }
         let settled = download::record(&source, &dest);
         if (settled != record || kept_aside > 0)
             && let Some(file) = &self.state_file
@@ -239,6 +249,7 @@ impl Runner {
             fresh_after: i64::MAX,
             follow_links: false,
             modes: &self.modes,
+            backup: None,
             download: Some(&seen),
         };
         applier.apply(&mut self.pool.ready, plan, source, dest)
