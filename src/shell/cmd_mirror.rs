@@ -447,7 +447,9 @@ mod tests {
         .unwrap();
         assert!(given);
         for (long, _) in NOT_FOR_DOWNLOAD {
-            let err = parsed(&format!("--download --{long} /www site")).unwrap_err();
+            let takes_value = OPTIONS.iter().any(|o| o.long == *long && o.value.is_some());
+            let given = if takes_value { " x" } else { "" };
+            let err = parsed(&format!("--download --{long}{given} /www site")).unwrap_err();
             assert!(matches!(err, Error::Usage(_)), "{err:?}");
             assert!(
                 err.to_string().contains(&format!("--{long} is refused")),
