@@ -206,7 +206,20 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
         perms: true,
         ..MirrorOptions::default()
     };
+    let (global_log, global_format) = (defaults.log.clone(), defaults.log_format);
     let (local, remote, mut options) = parse(words, defaults)?;
+    // One format per file: a job writing to the global journal writes it as it is written.
+    if let Some(file) = &options.log
+        && options.log == global_log
+        && options.log_format != global_format
+    {
+        return Err(Error::usage(format!(
+            "mirror --log-format: {} is the --log journal, written as {}; give this job \
+             its own --log FILE",
+            file.display(),
+            global_format
+        )));
+    }
     // One bucket for the job: every connection it opens (or borrows) shares it.
     params.limits = params.limits.with(options.limit_rate.map(Limit::new));
     for file in &options.exclude_from {
