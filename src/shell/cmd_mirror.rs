@@ -416,6 +416,33 @@ mod tests {
         assert!(o.once);
     }
 
+    /// The comparison modes: each sets its choice, two of them are a usage error naming
+    /// them; modes are kept unless --no-perms.
+    #[test]
+    fn comparison_modes_exclude_each_other() {
+        let defaults = || MirrorOptions {
+            perms: true,
+            ..MirrorOptions::default()
+        };
+        for (given, want) in [
+            ("", Compare::Exact),
+            ("--size-only", Compare::SizeOnly),
+            ("--update", Compare::Update),
+            ("--ignore-existing", Compare::IgnoreExisting),
+        ] {
+            let (_, _, o) = parse(&words(&format!("{given} src /dst")), defaults()).unwrap();
+            assert_eq!(o.compare, want, "{given}");
+            assert!(o.perms, "{given}");
+        }
+        let (_, _, o) = parse(&words("--no-perms src /dst"), defaults()).unwrap();
+        assert!(!o.perms);
+        for given in ["--update --size-only", "--ignore-existing --update"] {
+            let err = parsed(&format!("{given} src /dst")).unwrap_err();
+            assert!(err.to_string().contains("exclude each other"), "{err}");
+            assert_eq!(err.exit_code(), crate::error::EXIT_USAGE);
+        }
+    }
+
     #[test]
     fn every_option_of_the_table_is_parsed() {
         for option in OPTIONS {
