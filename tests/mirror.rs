@@ -1023,6 +1023,19 @@ fn json_journal_lines_parse_and_carry_every_field() {
 }
 
 #[test]
+fn a_job_cannot_write_json_into_the_text_journal() {
+    let f = Fixture::new();
+    let out = f.once("--log-format json");
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("give this job its own --log"),
+        "{}",
+        out.stderr
+    );
+    assert!(!f.dst().exists(), "nothing sent");
+}
+
+#[test]
 fn on_change_runs_after_changing_passes_and_its_failure_never_stops_the_mirror() {
     let f = Fixture::new();
     let seen = f.home.path().join("seen.txt");
@@ -1107,10 +1120,16 @@ fn status_json_lists_the_jobs() {
 #[test]
 fn backup_dir_keeps_what_a_pass_deletes_or_replaces() {
     let f = Fixture::new();
+    // Several files of one folder: moved there over several connections at once.
+    write_files(
+        &f.src,
+        &[("css/b.css", "b"), ("css/c.css", "c"), ("css/d.css", "d")],
+    );
     assert_ok(&f.once(""));
     let before = tree(&f.dst());
     // A local `rm -r` and an edit, mirrored with backups on.
     fs::remove_dir_all(f.src.join("docs")).unwrap();
+    fs::remove_dir_all(f.src.join("css")).unwrap();
     fs::remove_file(f.src.join("img/a b.png")).unwrap();
     fs::write(f.src.join("index.html"), "<h1>new</h1>").unwrap();
     assert_ok(&f.once("--backup-dir /bak"));
@@ -1126,7 +1145,15 @@ fn backup_dir_keeps_what_a_pass_deletes_or_replaces() {
         "named by UTC time: {name}"
     );
     let kept = tree(&passes[0]);
-    for rel in ["docs/é 文件/deep/deeper/x.txt", "img/a b.png", "index.html"] {
+    for rel in [
+        "docs/é 文件/deep/deeper/x.txt",
+        "img/a b.png",
+        "index.html",
+        "css/site.css",
+        "css/b.css",
+        "css/c.css",
+        "css/d.css",
+    ] {
         assert_eq!(
             kept.get(rel),
             before.get(rel),
@@ -1134,11 +1161,11 @@ fn backup_dir_keeps_what_a_pass_deletes_or_replaces() {
         );
     }
     assert!(
-        !kept.contains_key("css/site.css"),
+        !kept.contains_key("empty.txt"),
         "unchanged files stay where they are"
     );
     let journal = f.journal_text();
-    assert!(count(&journal, " BACKUP ") >= 3, "{journal}");
+    assert_eq!(count(&journal, " BACKUP "), 7, "{journal}");
     assert!(!journal.contains(" DELE "), "{journal}");
 }
 
