@@ -38,6 +38,8 @@ pub struct Report {
     pub fresh: Vec<(String, std::time::SystemTime)>,
     /// Leftover temporaries removed.
     pub temps_cleaned: usize,
+    /// Names an interrupted upload had left missing, given their old file back.
+    pub restored: usize,
     /// Deletes not run because something failed earlier in the pass.
     pub deletes_postponed: usize,
     /// The connection broke: the caller reconnects and re-lists.
@@ -48,7 +50,13 @@ pub struct Report {
 
 impl Report {
     pub fn changed_anything(&self) -> bool {
-        self.mkdirs + self.uploads + self.renames + self.deletes + self.temps_cleaned > 0
+        self.mkdirs
+            + self.uploads
+            + self.renames
+            + self.deletes
+            + self.temps_cleaned
+            + self.restored
+            > 0
     }
 
     pub fn summary(&self) -> String {
@@ -61,6 +69,12 @@ impl Report {
         }
         if !self.skipped.is_empty() {
             parts.push(format!("{} unreadable files skipped", self.skipped.len()));
+        }
+        if self.restored > 0 {
+            parts.push(format!(
+                "{} restored from an interrupted upload's copy",
+                self.restored
+            ));
         }
         if self.temps_cleaned > 0 {
             parts.push(format!("{} stale temporaries removed", self.temps_cleaned));
@@ -256,7 +270,9 @@ impl Applier<'_> {
                 let done = transfer::upload_seen(session, &local_path, &remote, seen, &mut |_| {})?;
                 return Ok(Done::Uploaded(done));
             }
-            Action::Rename { from, to } => session.rename(&self.remote(from), &self.remote(to))?,
+            Action::Rename { from, to } | Action::Restore { from, to } => {
+                session.rename(&self.remote(from), &self.remote(to))?;
+            }
             Action::DeleteFile(rel) | Action::RemoveTemp(rel) => {
                 session.delete(&self.remote(rel))?;
             }
@@ -359,6 +375,20 @@ fn commit(
             report.renames += 1;
             name(report, "renamed", &format!("{from} -> {to}"));
         }
+        (Action::Restore { from, to }, _) => {
+            tree.remove(to);
+            if let Some(entry) = tree.remove(from) {
+                // As the plan took it: the copy's listed time says nothing of the local file.
+                let unknown_time = RemoteEntry {
+                    mtime: None,
+                    inode: None,
+                    ..entry
+                };
+                tree.insert(to.as_str(), unknown_time);
+            }
+            report.restored += 1;
+            name(report, "restored", to);
+        }
         (Action::RemoveTemp(rel), _) => {
             tree.remove(rel);
             report.temps_cleaned += 1;
@@ -386,7 +416,7 @@ fn name(report: &mut Report, verb: &str, rel: &str) {
 impl Report {
     /// The movements this pass named, then how many more: "sent "a.txt", deleted "b" and 4 more".
     pub fn names(&self) -> Option<String> {
-        let moved = self.uploads + self.renames + self.deletes;
+        let moved = self.uploads + self.renames + self.deletes + self.restored;
         let more = moved.saturating_sub(self.named.len());
         let mut text = self.named.join(", ");
         if more > 0 {
@@ -404,6 +434,7 @@ fn describe(action: &Action) -> (&'static str, String) {
         Action::Rename { from, to } => ("RENAME", format!("{from} -> {to}")),
         Action::DeleteFile(rel) => ("DELE", rel.to_string()),
         Action::RemoveTemp(rel) => ("CLEAN", rel.to_string()),
+        Action::Restore { from, to } => ("RESTORE", format!("{from} -> {to}")),
         Action::RemoveDir(rel) => ("RMD", rel.to_string()),
     }
 }
