@@ -320,7 +320,8 @@ mod tests {
         let (a, b, c) = (old("1x1", 1), old("2x2", 7), old("1x1", 2));
         let up = upload("d/x.txt", "1x1", 3, FP);
         let other = aside("d/y.txt", "1x1", 4);
-        let table: &[(&[(&str, Option<i64>)], Option<&str>)] = &[
+        type Listed<'a> = &'a [(&'a str, Option<i64>)];
+        let table: &[(Listed, Option<&str>)] = &[
             (&[(a.as_str(), Some(5))], Some(a.as_str())),
             // The newest by listed time, whatever the process or serial.
             (
