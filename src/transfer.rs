@@ -2,7 +2,7 @@
 //! downloads that never leave a partial file under the final name.
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -17,7 +17,10 @@ use temp_name::Fingerprint;
 /// What an upload did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Uploaded {
+    /// Bytes sent (the rest of the file, when an earlier upload was resumed).
     pub bytes: u64,
+    /// Where the upload continued an earlier one's temporary (0: from the start).
+    pub resumed_at: u64,
     /// The local mtime (unix seconds) the content corresponds to, read before sending.
     pub mtime: i64,
     /// The same, to the OS's precision.
@@ -32,6 +35,21 @@ pub struct Seen {
     pub identity: Option<u64>,
     /// The walk did not follow links: a link put in the file's place is not opened.
     pub no_follow: bool,
+}
+
+/// Where an upload starts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Resume<'a> {
+    /// From byte 0, under a new temporary.
+    #[default]
+    No,
+    /// Continues the temporary of this very version of the file (size, mtime, identity) that
+    /// the target folder holds, if any (`put -c`: the folder is listed to find it).
+    Search,
+    /// Continues this temporary (a path beside the target, found by the mirror's plan) if it
+    /// still is one of this version of the file.
+    #[allow(dead_code)] // the mirror's next commit
+    Temp(&'a str),
 }
 
 /// A file's identity across renames: (device, inode) folded into one number. `None` where
@@ -65,17 +83,6 @@ pub fn process_tag() -> &'static str {
     })
 }
 
-/// Uploads `local` to `remote` (a file the user named: whatever is there now, links
-/// followed). See [`upload_seen`].
-pub fn upload_atomic(
-    session: &mut Session,
-    local: &Path,
-    remote: &str,
-    progress: &mut dyn FnMut(u64),
-) -> Result<Uploaded> {
-    upload_seen(session, local, remote, Seen::default(), progress)
-}
-
 /// Uploads `local` to `remote`: STOR to a temporary sibling, RNFR/RNTO onto the final name,
 /// then set the remote mtime where the server can. On failure the temporary is removed.
 ///
@@ -84,11 +91,18 @@ pub fn upload_atomic(
 /// temporary is removed, the server keeps its previous version, and the error (a local one:
 /// the file is skipped) says so. A file that is not what the walk saw (`seen`: replaced, or
 /// a link put in its place) is not sent at all.
+///
+/// With `resume`, a temporary of an earlier attempt is continued from where it stops
+/// (REST + STOR, or APPE) when its name says it holds this version of the file (see
+/// [`temp_name`]) and it is no longer than the file; otherwise the upload starts over.
+/// The file's size, mtime and identity are all in that name, and a file that changed in
+/// place keeps none of the three.
 pub fn upload_seen(
     session: &mut Session,
     local: &Path,
     remote: &str,
     seen: Seen,
+    resume: Resume<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Uploaded> {
     let what = format!("put {}", crate::escape::local_path(local));
@@ -119,18 +133,28 @@ pub fn upload_seen(
         .map_err(|e| Error::local(what.as_str(), e))?;
     let mtime = crate::clock::unix_seconds(modified);
     path::check_sendable(&what, remote)?;
-    let fingerprint = Fingerprint::of(before.len(), modified, identity(&before));
-    let temp = temp_name::upload(remote, process_tag(), next_serial(), fingerprint);
+    let fingerprint = Fingerprint::of(before.len(), mtime, identity(&before));
+    let (temp, offset) = match resumable(session, remote, fingerprint, before.len(), resume)? {
+        Some(found) => found,
+        None => (
+            temp_name::upload(remote, process_tag(), next_serial(), fingerprint),
+            0,
+        ),
+    };
+    if offset > 0 {
+        file.seek(SeekFrom::Start(offset))
+            .map_err(|e| Error::local(what.as_str(), e))?;
+    }
     let what_remote = format!("put {remote}");
     // Ctrl-C makes the next read fail: the data connection closes, the temporary goes.
     let stored = session
-        .store(
+        .store_from(
             &temp,
+            offset,
             &mut crate::cancel::Reader(&mut file),
-            false,
-            progress,
+            &mut |n| progress(offset + n),
         )
-        .and_then(|bytes| check_stored_size(session, &temp, remote, bytes).map(|()| bytes))
+        .and_then(|bytes| check_stored_size(session, &temp, remote, offset + bytes).map(|()| bytes))
         .and_then(|bytes| match crate::cancel::requested() {
             true => Err(Error::cancelled(&what_remote)),
             false => Ok(bytes),
@@ -164,8 +188,56 @@ pub fn upload_seen(
     let _ = session.set_mtime(remote, mtime);
     Ok(Uploaded {
         bytes,
+        resumed_at: offset,
         mtime,
         modified,
+    })
+}
+
+/// The temporary an upload continues, and how much of the file it holds already: one named
+/// for this version of the file (`fingerprint`) and no longer than it (`size`). Binary mode
+/// only, and only where SIZE says what the server holds (an offset counts bytes).
+fn resumable(
+    session: &mut Session,
+    remote: &str,
+    fingerprint: Fingerprint,
+    size: u64,
+    resume: Resume<'_>,
+) -> Result<Option<(String, u64)>> {
+    if resume == Resume::No || !session.is_binary() || !session.has_feature("SIZE") {
+        return Ok(None);
+    }
+    let final_name = path::file_name(remote);
+    let temp = match resume {
+        Resume::Temp(temp) => Some(temp.to_string()),
+        _ => {
+            let dir = path::parent(remote);
+            let listing = session.listing(if dir.is_empty() { "." } else { dir })?;
+            listing
+                .entries
+                .into_iter()
+                .filter(|e| {
+                    e.kind == EntryKind::File
+                        && temp_name::resumes(&e.name, final_name, fingerprint)
+                })
+                .max_by_key(|e| e.size)
+                .map(|e| match dir {
+                    "" => e.name,
+                    dir => path::join(dir, &e.name),
+                })
+        }
+    };
+    let Some(temp) = temp.filter(|t| temp_name::resumes(t, final_name, fingerprint)) else {
+        return Ok(None);
+    };
+    Ok(match session.size(&temp) {
+        Ok(held) if held <= size => Some((temp, held)),
+        // Longer than the file: not a prefix of it, whatever its name says.
+        Ok(_) => {
+            let _ = session.delete(&temp);
+            None
+        }
+        Err(_) => None,
     })
 }
 

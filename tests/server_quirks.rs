@@ -465,3 +465,107 @@ fn scripts_work_under_the_connection_cap() {
         assert_ok(&out);
     }
 }
+
+// ---- put -c: resuming the upload of an ftpsh that was killed ------------------------------
+
+/// Starts `put big.bin` slowed by a rate limit, kills the ftpsh by its PID (SIGKILL: no
+/// clean-up at all) once its temporary holds some bytes, and returns that temporary's name.
+fn killed_upload(server: &PyFtpd, local: &Path) -> String {
+    let mut child = support::ftpsh(local)
+        .args(["--limit-rate", "256K", "-c", "put big.bin", &server.url()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ftpsh");
+    let mut temp = String::new();
+    support::wait_until("a temporary with 64 KiB", DEADLINE, || {
+        temporaries(server.root()).into_iter().any(|t| {
+            let big = fs::metadata(server.root().join(&t)).is_ok_and(|m| m.len() >= 64 * 1024);
+            if big {
+                temp = t;
+            }
+            big
+        })
+    });
+    child.kill().expect("kill ftpsh");
+    let _ = child.wait();
+    assert!(
+        !server.path("big.bin").exists(),
+        "nothing under the final name"
+    );
+    temp
+}
+
+/// `put -c` after a killed upload: what the temporary holds is kept, the rest is sent
+/// (REST + STOR, or APPE where REST is refused), and the final file is the local one, byte
+/// for byte. A local file changed since (size, mtime) is sent from byte 0 instead.
+fn put_c_resumes_a_killed_upload(server: &PyFtpd, continues_with: &str) {
+    let local = TempDir::new().unwrap();
+    let old = pattern(512 * 1024);
+    fs::write(local.path().join("big.bin"), &old).unwrap();
+    let stale = killed_upload(server, local.path());
+
+    // Changed since: another content of another size, so neither size nor time matches.
+    let new: Vec<u8> = pattern(600 * 1024).into_iter().rev().collect();
+    fs::write(local.path().join("big.bin"), &new).unwrap();
+    let out = run(
+        local.path(),
+        &["-v", "--debug", "-c", "put -c big.bin", &server.url()],
+    );
+    assert_ok(&out);
+    assert!(
+        !out.stderr.contains("--> REST") && !out.stderr.contains("--> APPE"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("resumed"), "{}", out.stdout);
+    assert_eq!(
+        fs::read(server.path("big.bin")).unwrap(),
+        new,
+        "sent from byte 0"
+    );
+    // The other version's temporary is not this upload's to take or remove.
+    assert!(server.root().join(&stale).exists(), "{stale} left alone");
+    fs::remove_file(server.root().join(&stale)).unwrap();
+    fs::remove_file(server.path("big.bin")).unwrap();
+
+    // Unchanged since: resumed where the killed one stopped.
+    let temp = killed_upload(server, local.path());
+    let held = fs::metadata(server.root().join(&temp)).unwrap().len();
+    let out = run(
+        local.path(),
+        &["-v", "--debug", "-c", "put -c big.bin", &server.url()],
+    );
+    assert_ok(&out);
+    assert!(out.stderr.contains(continues_with), "{}", out.stderr);
+    let sent = new.len() as u64 - held;
+    assert!(
+        out.stdout.contains(&format!(
+            "{sent} bytes sent to big.bin (resumed at byte {held})"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        fs::read(server.path("big.bin")).unwrap(),
+        new,
+        "identical bytes"
+    );
+    assert_eq!(temporaries(server.root()), Vec::<String>::new());
+}
+
+#[test]
+fn put_c_resumes_a_killed_upload_with_rest() {
+    let Some(server) = PyFtpd::start() else {
+        return;
+    };
+    put_c_resumes_a_killed_upload(&server, "--> REST ");
+}
+
+#[test]
+fn put_c_resumes_with_appe_where_rest_is_refused() {
+    let Some(server) = quirk("no-rest") else {
+        return;
+    };
+    put_c_resumes_a_killed_upload(&server, "--> APPE .ftpsh-part-");
+}

@@ -207,7 +207,53 @@ impl Session {
         } else {
             data_retry(|| self.stream.put_with_stream(path))
         };
-        let mut data = opened.map_err(|e| ftp_error(what.as_str(), e))?;
+        let data = opened.map_err(|e| ftp_error(what.as_str(), e))?;
+        self.send(what, data, input, progress)
+    }
+
+    /// Continues the upload of `path`, which holds `offset` bytes already, with `input` (the
+    /// rest): REST `offset` + STOR, or APPE where the server refuses REST (500-504: not
+    /// understood or not implemented; APPE adds at the end, which is `offset`). Returns the
+    /// byte count sent.
+    pub fn store_from(
+        &mut self,
+        path: &str,
+        offset: u64,
+        input: &mut dyn Read,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64> {
+        if offset == 0 {
+            return self.store(path, input, false, progress);
+        }
+        let what = format!("put {path}");
+        check_sendable(&what, path)?;
+        let opened = data_retry(|| {
+            self.stream.resume_transfer(offset as usize)?;
+            self.stream.put_with_stream(path)
+        })
+        .map_err(|e| ftp_error(what.as_str(), e));
+        let data = match opened {
+            Err(err) if err.reply_code().is_some_and(|c| (500..=504).contains(&c)) => {
+                log::debug!("{err}; appending instead (APPE)");
+                data_retry(|| self.stream.append_with_stream(path))
+                    .map_err(|e| ftp_error(what.as_str(), e))?
+            }
+            other => other?,
+        };
+        self.send(what, data, input, progress)
+    }
+
+    /// Streams `input` into an upload's data connection and reads the final reply.
+    fn send<T>(
+        &mut self,
+        what: String,
+        mut data: suppaftp::TransferStream<T>,
+        input: &mut dyn Read,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64>
+    where
+        T: TlsStream<InnerStream = StreamOwned<ClientConnection, TcpStream>>,
+    {
         let _ = data
             .get_ref()
             .get_ref()

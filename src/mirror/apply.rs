@@ -267,7 +267,14 @@ impl Applier<'_> {
                     no_follow: !self.follow_links,
                 };
                 let remote = self.remote(rel);
-                let done = transfer::upload_seen(session, &local_path, &remote, seen, &mut |_| {})?;
+                let done = transfer::upload_seen(
+                    session,
+                    &local_path,
+                    &remote,
+                    seen,
+                    transfer::Resume::No,
+                    &mut |_| {},
+                )?;
                 return Ok(Done::Uploaded(done));
             }
             Action::Rename { from, to } | Action::Restore { from, to } => {

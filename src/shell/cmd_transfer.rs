@@ -44,6 +44,7 @@ pub fn put(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         inv.args.get(1).map(String::as_str),
         into_dir,
         inv.has('r'),
+        inv.has('c'),
     )
 }
 
@@ -53,7 +54,7 @@ pub fn mput(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     for pattern in &inv.args {
         sources.extend(glob::expand_local(pattern)?);
     }
-    put_all(shell, &sources, None, true, inv.has('r'))
+    put_all(shell, &sources, None, true, inv.has('r'), inv.has('c'))
 }
 
 fn put_all(
@@ -62,8 +63,15 @@ fn put_all(
     dest: Option<&str>,
     into_dir: bool,
     recursive: bool,
+    resume: bool,
 ) -> Result<()> {
     let verbose = shell.verbose || shell.interactive;
+    // -c: each file continues its temporary from an interrupted upload, if one is there.
+    let resume = if resume {
+        transfer::Resume::Search
+    } else {
+        transfer::Resume::No
+    };
     let mut files = Vec::new();
     for source in sources {
         let name = source
@@ -86,7 +94,7 @@ fn put_all(
                     hint: " (put -r sends a whole tree)",
                 });
             }
-            put_tree(shell.session()?, source, &remote)?;
+            put_tree(shell.session()?, source, &remote, resume)?;
         } else {
             files.push((source.clone(), remote));
         }
@@ -96,7 +104,8 @@ fn put_all(
     over_connections(shell, &files, distinct, |session, (source, remote)| {
         let size = std::fs::metadata(source).ok().map(|m| m.len());
         let bar = batch.is_none().then(|| Bar::bytes(remote, size));
-        let done = transfer::upload_atomic(session, source, remote, &mut |n| {
+        let seen = transfer::Seen::default();
+        let done = transfer::upload_seen(session, source, remote, seen, resume, &mut |n| {
             if let Some(bar) = &bar {
                 bar.set(n);
             }
@@ -106,7 +115,11 @@ fn put_all(
             batch.inc(1);
         }
         if verbose {
-            crate::progress::print_out(&format!("{} bytes sent to {remote}", done.bytes));
+            let resumed = match done.resumed_at {
+                0 => String::new(),
+                at => format!(" (resumed at byte {at})"),
+            };
+            crate::progress::print_out(&format!("{} bytes sent to {remote}{resumed}", done.bytes));
         }
         Ok(())
     })
@@ -164,7 +177,12 @@ fn over_connections<T: Sync>(
 
 /// Sends a local tree: directories first (parents before children), then each file.
 /// Unreadable parts are reported and make the command fail after the rest was sent.
-fn put_tree(session: &mut Session, local: &Path, remote: &str) -> Result<()> {
+fn put_tree(
+    session: &mut Session,
+    local: &Path,
+    remote: &str,
+    resume: transfer::Resume<'_>,
+) -> Result<()> {
     let filter = Filter::new(TREE_DEPTH, &[]).map_err(|e| Error::Failed(e.to_string()))?;
     let mut found = scan::scan(local, &filter, false);
     session.mkdir_all(remote)?;
@@ -183,7 +201,7 @@ fn put_tree(session: &mut Session, local: &Path, remote: &str) -> Result<()> {
                     no_follow: true,
                 };
                 let source = local_file(local, rel);
-                match transfer::upload_seen(session, &source, &target, seen, &mut |_| {}) {
+                match transfer::upload_seen(session, &source, &target, seen, resume, &mut |_| {}) {
                     Ok(_) => {}
                     Err(err @ Error::Local { .. }) => {
                         crate::progress::print_line(&crate::escape::escape(&err.to_string()));

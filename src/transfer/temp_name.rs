@@ -5,17 +5,15 @@
 //! to `.ftpsh-part-PROCESS-SERIAL-old-NAME`. PROCESS (pid `x` nonce) and SERIAL keep
 //! concurrent uploads apart; FINGERPRINT says which version of the local file the temporary
 //! holds, so a later `put -c` or mirror pass, in this process or after a crash, can resume
-//! it knowing the local file has not changed since (size, mtime to the nanosecond and
-//! identity all go into it).
+//! it knowing the local file has not changed since (size, mtime and identity all go into
+//! it: what the mirror takes for "unchanged" everywhere).
 //!
 //! Why a hash in the name, not the size and mtime spelt out, nor a note on the server: the
 //! name is the one thing every server keeps with the file and a listing returns, so finding a
 //! resumable temporary costs no command beyond the listing; a hash keeps the name short
-//! (16 characters, where size, nanosecond mtime and identity spelt out take about 45), and
+//! (16 characters, where size, mtime and identity spelt out take about 45), and
 //! names are limited (255 bytes on most servers). The check needs no more than equality: the
 //! local file is at hand to be fingerprinted again.
-
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::ftp::path;
 
@@ -36,20 +34,18 @@ pub const MIN_AGE: i64 = 600;
 pub struct Fingerprint(pub u64);
 
 impl Fingerprint {
-    /// The fingerprint of a file of `size` bytes, modified at `modified` (to the OS's
-    /// precision), with `identity` (device + inode, where the OS gives one).
-    pub fn of(size: u64, modified: SystemTime, identity: Option<u64>) -> Fingerprint {
-        let nanos: i128 = match modified.duration_since(UNIX_EPOCH) {
-            Ok(d) => d.as_nanos() as i128,
-            Err(e) => -(e.duration().as_nanos() as i128),
-        };
+    /// The fingerprint of a file of `size` bytes, modified at `mtime` (unix seconds), with
+    /// `identity` (device + inode, where the OS gives one): what the mirror takes for
+    /// "unchanged" everywhere else (its snapshot keeps whole seconds), so the planner can
+    /// tell from its snapshot alone which temporary a file may resume.
+    pub fn of(size: u64, mtime: i64, identity: Option<u64>) -> Fingerprint {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         let bytes = [
-            &size.to_le_bytes()[..],
-            &nanos.to_le_bytes(),
-            &identity.unwrap_or(0).to_le_bytes(),
+            size.to_le_bytes(),
+            mtime.to_le_bytes(),
+            identity.unwrap_or(0).to_le_bytes(),
         ];
-        for byte in bytes.into_iter().flatten() {
+        for byte in bytes.iter().flatten() {
             hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
         }
         Fingerprint(hash)
@@ -143,6 +139,14 @@ fn all_hex(s: &str) -> bool {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
+/// True when `path` is an upload temporary of the local version `fingerprint` of a file to
+/// be named `final_name`: its content so far is a prefix of that file's, so an upload of the
+/// file may continue it instead of starting over.
+pub fn resumes(path: &str, final_name: &str, fingerprint: Fingerprint) -> bool {
+    parse(path)
+        .is_some_and(|t| t.final_name == final_name && t.purpose == Purpose::Upload(fingerprint))
+}
+
 /// True when `path` is a temporary of another process (`ours` is this one's tag) that the
 /// server dated (`listed`, unix seconds; a LIST date's minutes are precise enough) less than
 /// [`MIN_AGE`] before `now`: maybe an upload still running, not ours to clean. Ours are
@@ -174,8 +178,8 @@ pub fn restorable<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
+    const FNV_24_ZEROS: u64 = 0x81d2_3fd7_003c_2305;
     const FP: Fingerprint = Fingerprint(0x0123_4567_89ab_cdef);
 
     #[test]
@@ -268,24 +272,39 @@ mod tests {
 
     #[test]
     fn fingerprint_changes_with_each_field() {
-        let at = |secs, nanos| UNIX_EPOCH + Duration::new(secs, nanos);
-        let base = Fingerprint::of(100, at(1_700_000_000, 5), Some(7));
-        assert_eq!(base, Fingerprint::of(100, at(1_700_000_000, 5), Some(7)));
+        let base = Fingerprint::of(100, 1_700_000_000, Some(7));
+        assert_eq!(base, Fingerprint::of(100, 1_700_000_000, Some(7)));
         // A stable value: a temporary left by one build is resumed by the next.
-        // (FNV-1a of 32 zero bytes, as any FNV implementation computes it.)
-        assert_eq!(
-            Fingerprint::of(0, UNIX_EPOCH, None).0,
-            0x0c82_1078_4d8a_f5a5
-        );
+        // (FNV-1a of 24 zero bytes, as any FNV implementation computes it.)
+        assert_eq!(Fingerprint::of(0, 0, None).0, FNV_24_ZEROS);
         for other in [
-            Fingerprint::of(101, at(1_700_000_000, 5), Some(7)),
-            Fingerprint::of(100, at(1_700_000_001, 5), Some(7)),
-            Fingerprint::of(100, at(1_700_000_000, 6), Some(7)),
-            Fingerprint::of(100, at(1_700_000_000, 5), Some(8)),
-            Fingerprint::of(100, at(1_700_000_000, 5), None),
-            Fingerprint::of(100, UNIX_EPOCH - Duration::new(1_700_000_000, 5), Some(7)),
+            Fingerprint::of(101, 1_700_000_000, Some(7)),
+            Fingerprint::of(100, 1_700_000_001, Some(7)),
+            Fingerprint::of(100, -1_700_000_000, Some(7)),
+            Fingerprint::of(100, 1_700_000_000, Some(8)),
+            Fingerprint::of(100, 1_700_000_000, None),
         ] {
             assert_ne!(base, other, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn resumes_only_the_same_name_and_version() {
+        let temp = upload("d/b.txt", "1x00000001", 0, FP);
+        let table = [
+            (temp.as_str(), "b.txt", FP, true),
+            (temp.as_str(), "c.txt", FP, false),
+            (temp.as_str(), "b.txt", Fingerprint(1), false),
+            (".ftpsh-part-1x00000001-0-old-b.txt", "b.txt", FP, false),
+            (".ftpsh-part-1-b.txt", "b.txt", FP, false),
+            ("b.txt", "b.txt", FP, false),
+        ];
+        for (path, final_name, fp, want) in table {
+            assert_eq!(
+                resumes(path, final_name, fp),
+                want,
+                "{path:?} for {final_name:?}"
+            );
         }
     }
 

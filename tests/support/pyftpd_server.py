@@ -51,6 +51,8 @@ With --quirk (plain FTP), the server misbehaves in one way, NAME:
   no-overwrite  RNTO onto a name that exists is refused ("550 Cannot create a
                 file when that file already exists."), as Windows-backed servers
                 do: an upload over a file has to move the old one aside first
+  no-rest       REST is not implemented ("502 Command not implemented."), as on
+                servers that resume only with APPE
   slow          uploads are read at most 256 KiB per second (pyftpdlib's
                 ThrottledDTPHandler), so a test can change a file while it
                 is being sent
@@ -72,7 +74,16 @@ except ImportError as exc:
 USER = "alice"
 PASS = "s3cret pw"
 TLS_KINDS = ("good", "wrong-name", "expired", "implicit")
-QUIRKS = ("quota", "evil-listing", "maxconn", "slow", "latin1", "zone", "no-overwrite")
+QUIRKS = (
+    "quota",
+    "evil-listing",
+    "maxconn",
+    "slow",
+    "latin1",
+    "zone",
+    "no-rest",
+    "no-overwrite",
+)
 SLOW_BYTES_PER_SECOND = 256 * 1024
 QUOTA_BYTES = 64 * 1024
 EVIL_FOLDER = "/evil"
@@ -361,6 +372,13 @@ def main() -> None:
                     return super().ftp_RNTO(path)
 
             handler = NoOverwriteHandler
+        elif args[2] == "no-rest":
+
+            class NoRestHandler(FTPHandler):
+                def ftp_REST(self, line):
+                    self.respond("502 Command not implemented.")
+
+            handler = NoRestHandler
         elif args[2] == "slow":
             from pyftpdlib.handlers import ThrottledDTPHandler
 
@@ -381,7 +399,8 @@ def main() -> None:
     else:
         sys.exit(
             "usage: pyftpd_server.py FOLDER [--tls CERTDIR good|wrong-name|expired|implicit]\n"
-            "       pyftpd_server.py FOLDER --quirk quota|evil-listing|maxconn|slow|latin1|zone|no-overwrite"
+            "       pyftpd_server.py FOLDER --quirk "
+            "quota|evil-listing|maxconn|slow|latin1|zone|no-rest|no-overwrite"
         )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     authorizer = DummyAuthorizer()
