@@ -335,6 +335,64 @@ fn file_modes(server: &Server, conn: &Conn) {
     assert!(!disk.exists(), "rm -r removed the tree");
 }
 
+/// The mirror keeps permission bits: a first sync gives every file and folder its local
+/// bits, a local chmod reaches the server as a chmod, and a pass with nothing to do sends
+/// no SITE command.
+#[cfg(unix)]
+fn mirror_modes(server: &Server, conn: &Conn) {
+    use std::os::unix::fs::PermissionsExt;
+    let local = TempDir::new().unwrap();
+    let base = format!("it-mirror-modes-{}", conn.tag);
+    let disk = server.root.join(&base);
+    clear(&disk);
+    let src = local.path().join("site");
+    fs::create_dir_all(src.join("priv")).unwrap();
+    let entries = [
+        ("deploy.sh", 0o755),
+        ("secrets.php", 0o600),
+        ("index.html", 0o644),
+        ("priv/key", 0o640),
+        ("priv", 0o750),
+    ];
+    for (rel, mode) in entries {
+        let path = src.join(rel);
+        if !path.exists() {
+            fs::write(&path, rel).unwrap();
+        }
+        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let mode = |rel: &str| {
+        fs::metadata(disk.join(rel))
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or_else(|e| panic!("{rel}: {e}"))
+    };
+    let journal = local.path().join("j.log");
+    let once = || {
+        let _ = fs::remove_file(&journal);
+        let command = format!("mirror --once site /{base}");
+        let log = journal.to_str().unwrap();
+        let out = conn.run(
+            local.path(),
+            &["--debug", "--log", log, "-c", &command],
+            &[],
+        );
+        assert_ok(&out);
+        fs::read_to_string(&journal).unwrap_or_default()
+    };
+    let trace = once();
+    for (rel, want) in entries {
+        assert_eq!(mode(rel), want, "{rel} after the first sync: {trace}");
+    }
+    fs::set_permissions(src.join("secrets.php"), fs::Permissions::from_mode(0o640)).unwrap();
+    let trace = once();
+    assert_eq!(mode("secrets.php"), 0o640, "after a local chmod: {trace}");
+    assert_eq!(count(&trace, "--> STOR "), 0, "{trace}");
+    let trace = once();
+    assert_eq!(count(&trace, "--> SITE "), 0, "a no-op pass: {trace}");
+    assert_eq!(count(&trace, "--> STOR "), 0, "a no-op pass: {trace}");
+    clear(&disk);
+}
+
 /// Results of the mirror scenario worth a column.
 struct MirrorFacts {
     mtimes_kept: bool,
@@ -605,6 +663,10 @@ fn check_server(
     #[cfg(unix)]
     cell(failures, format!("{name} chmod and ls -l"), || {
         file_modes(server, &plain)
+    });
+    #[cfg(unix)]
+    cell(failures, format!("{name} mirror keeps modes"), || {
+        mirror_modes(server, &plain)
     });
     let mirror = cell(failures, format!("{name} mirror (plain)"), || {
         mirror_scenario(server, &plain, can_set_times)

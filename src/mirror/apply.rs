@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
+use super::modes::{Keeper, Settled};
 use super::plan::{Action, Plan};
 use super::tree::{self, Kind, RemoteEntry, RemoteTree, Snapshot};
 use crate::error::{Error, Result};
@@ -24,6 +25,8 @@ pub struct Report {
     pub bytes: u64,
     pub renames: usize,
     pub deletes: usize,
+    /// Permission bits set on entries that were not sent (SITE CHMOD).
+    pub modes: usize,
     pub errors: Vec<String>,
     /// Local files that could not be read: logged and skipped, the pass goes on. They exist
     /// locally, so no delete depends on them.
@@ -54,6 +57,7 @@ impl Report {
             + self.uploads
             + self.renames
             + self.deletes
+            + self.modes
             + self.temps_cleaned
             + self.restored
             > 0
@@ -69,6 +73,9 @@ impl Report {
         }
         if !self.skipped.is_empty() {
             parts.push(format!("{} unreadable files skipped", self.skipped.len()));
+        }
+        if self.modes > 0 {
+            parts.push(format!("{} modes set", self.modes));
         }
         if self.restored > 0 {
             parts.push(format!(
@@ -101,12 +108,16 @@ pub struct Applier<'a> {
     pub fresh_after: i64,
     /// The walk followed symbolic links (`--follow-links`), so uploads follow them too.
     pub follow_links: bool,
+    /// What the job knows about permission bits on its server (see `modes`).
+    pub modes: &'a Keeper,
 }
 
 /// What a successful action did, for the tree and the report.
 enum Done {
     Plain,
-    Uploaded(transfer::Uploaded),
+    /// Sent, and the mode it has after (when known).
+    Uploaded(transfer::Uploaded, Option<u32>),
+    Moded(Settled),
 }
 
 type Outcome = Result<Done>;
@@ -229,7 +240,10 @@ impl Applier<'_> {
         let ms = started.elapsed().as_millis();
         let job = self.job;
         let line = match &outcome {
-            Ok(Done::Uploaded(done)) => {
+            // A mode the server gave already: nothing happened, nothing to journal.
+            Ok(Done::Moded(settled)) if !settled.changed => return outcome,
+            Ok(Done::Moded(_)) => format!("job={job} {verb} {} bytes=0 ms={ms} ok", quoted(&rel)),
+            Ok(Done::Uploaded(done, _)) => {
                 format!(
                     "job={job} {verb} {} bytes={} ms={ms} ok",
                     quoted(&rel),
@@ -258,7 +272,9 @@ impl Applier<'_> {
     fn execute(&self, session: &mut Session, action: &Action, local: &Snapshot) -> Outcome {
         match action {
             Action::Mkdir(rel) => session.ensure_dir(&self.remote(rel))?,
-            Action::Upload { path: rel, .. } => {
+            Action::Upload {
+                path: rel, mode, ..
+            } => {
                 let local_path = local_file(self.local_root, rel);
                 // The file the walk saw, or nothing: a file swapped for a link or another
                 // file since is skipped, never sent under this name.
@@ -275,7 +291,27 @@ impl Applier<'_> {
                     transfer::Resume::No,
                     &mut |_| {},
                 )?;
-                return Ok(Done::Uploaded(done));
+                // A new file has the server's mode for new files: the wanted bits follow.
+                let mode = match mode {
+                    Some(mode) => {
+                        self.modes
+                            .settle(session, &remote, Kind::File, *mode, true)?
+                            .mode
+                    }
+                    None => None,
+                };
+                return Ok(Done::Uploaded(done, mode));
+            }
+            Action::Chmod {
+                path: rel,
+                mode,
+                created,
+            } => {
+                let kind = local.get(rel).map_or(Kind::File, |e| e.kind);
+                let settled =
+                    self.modes
+                        .settle(session, &self.remote(rel), kind, *mode, *created)?;
+                return Ok(Done::Moded(settled));
             }
             Action::Rename { from, to } | Action::Restore { from, to } => {
                 session.rename(&self.remote(from), &self.remote(to))?;
@@ -355,11 +391,12 @@ fn commit(
                     size: 0,
                     mtime: None,
                     inode: inode(rel),
+                    mode: None,
                 },
             );
             report.mkdirs += 1;
         }
-        (Action::Upload { path: rel, .. }, Done::Uploaded(done)) => {
+        (Action::Upload { path: rel, .. }, Done::Uploaded(done, mode)) => {
             // The mtime read before sending: a file that changed meanwhile differs next pass.
             if done.mtime >= fresh_after {
                 report.fresh.push((rel.to_string(), done.modified));
@@ -371,6 +408,7 @@ fn commit(
                     size: done.bytes,
                     mtime: Some(done.mtime),
                     inode: inode(rel),
+                    mode,
                 },
             );
             report.uploads += 1;
@@ -405,7 +443,13 @@ fn commit(
             report.deletes += 1;
             name(report, "deleted", rel);
         }
-        (Action::Upload { .. }, Done::Plain) => {}
+        (Action::Chmod { path: rel, .. }, Done::Moded(settled)) => {
+            if let Some(mut entry) = tree.get_mut(rel) {
+                entry.mode = settled.mode;
+            }
+            report.modes += usize::from(settled.changed);
+        }
+        (Action::Upload { .. } | Action::Chmod { .. }, _) => {}
     }
 }
 
@@ -443,6 +487,7 @@ fn describe(action: &Action) -> (&'static str, String) {
         Action::RemoveTemp(rel) => ("CLEAN", rel.to_string()),
         Action::Restore { from, to } => ("RESTORE", format!("{from} -> {to}")),
         Action::RemoveDir(rel) => ("RMD", rel.to_string()),
+        Action::Chmod { path, .. } => ("CHMOD", path.to_string()),
     }
 }
 
@@ -458,6 +503,7 @@ pub fn describe_plan(action: &Action) -> String {
     let (verb, rel) = describe(action);
     match action {
         Action::Upload { size, .. } => format!("{verb} {rel} ({size} bytes)"),
+        Action::Chmod { mode, .. } => format!("{verb} {rel} ({mode:o})"),
         _ => format!("{verb} {rel}"),
     }
 }
@@ -477,6 +523,7 @@ mod tests {
             path: path.into(),
             size: 1,
             mtime: 0,
+            mode: None,
         }
     }
 

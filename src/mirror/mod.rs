@@ -10,6 +10,7 @@ pub const DEFAULT_PARALLEL: usize = 4;
 pub mod apply;
 pub mod filter;
 pub mod job;
+pub mod modes;
 pub mod plan;
 pub mod pool;
 pub mod remote_walk;

@@ -65,11 +65,21 @@ mod walk;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Mkdir(RelPath),
-    /// Upload the local file (also replaces a changed remote file).
+    /// Upload the local file (also replaces a changed remote file). `mode`: the permission
+    /// bits it gets after the upload (`--no-perms`: none).
     Upload {
         path: RelPath,
         size: u64,
         mtime: i64,
+        mode: Option<u32>,
+    },
+    /// Set the permission bits (SITE CHMOD): of an entry listed with other bits than the
+    /// local one has, or of a folder this pass creates (`created`: apply sends nothing when
+    /// the server gives new folders these bits anyway, see `modes::Keeper`).
+    Chmod {
+        path: RelPath,
+        mode: u32,
+        created: bool,
     },
     /// Local move detected: RNFR/RNTO instead of re-upload. `from` is the remote path at the
     /// moment this action runs (earlier renames in the same plan already applied).
@@ -101,6 +111,28 @@ pub struct PlanOptions {
     pub allow_mass_delete: bool,
     /// The local root is on another device than at the last pass (a mount went away or came).
     pub root_moved: bool,
+    /// Keep permission bits (see `modes`): new entries get the local mode, listed ones whose
+    /// mode differs get a chmod. Off with `--no-perms`.
+    pub perms: bool,
+    /// How a remote file is told unchanged, and which changed ones are replaced.
+    pub compare: Compare,
+}
+
+/// Which remote files a pass replaces (`mirror --size-only`, `--update`,
+/// `--ignore-existing`); missing files are sent whatever the choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Compare {
+    /// Replaced unless size, mtime and identity all match (see `unchanged`).
+    #[default]
+    Exact,
+    /// Replaced when the size differs: for servers whose times cannot be trusted.
+    SizeOnly,
+    /// As `Exact`, but never a remote file newer than the local one, or one whose time is
+    /// unknown that ftpsh did not send (it may be someone else's newer upload): for folders
+    /// shared with other uploaders.
+    Update,
+    /// Never replaced: only what is missing is sent.
+    IgnoreExisting,
 }
 
 /// A remote holding at least this many files...
@@ -445,6 +477,31 @@ fn unchanged(remote: RemoteEntry, local: LocalEntry, offset: i64) -> bool {
         Some(_) => remote.mtime,
     };
     remote.size == local.size && mtime == Some(local.mtime) && same_identity
+}
+
+/// Whether the file at a path both sides hold is replaced, by the `compare` rule.
+fn replaced(compare: Compare, remote: RemoteEntry, local: LocalEntry, offset: i64) -> bool {
+    match compare {
+        Compare::Exact => !unchanged(remote, local, offset),
+        Compare::SizeOnly => remote.size != local.size,
+        Compare::Update => {
+            !unchanged(remote, local, offset) && !remote_may_be_newer(remote, local, offset)
+        }
+        Compare::IgnoreExisting => false,
+    }
+}
+
+/// `--update`'s guard: the remote file is newer than the local one (times as `unchanged`
+/// reads them), or its time is unknown and ftpsh did not send it (no recorded identity).
+fn remote_may_be_newer(remote: RemoteEntry, local: LocalEntry, offset: i64) -> bool {
+    let mtime = match remote.inode {
+        None => remote.mtime.map(|m| m - offset),
+        Some(_) => remote.mtime,
+    };
+    match mtime {
+        Some(remote_mtime) => remote_mtime > local.mtime,
+        None => remote.inode.is_none(),
+    }
 }
 
 /// A server that lists times in its own zone shows every file shifted by the same whole

@@ -165,6 +165,7 @@ impl Walker<'_> {
                     size,
                     mtime,
                     inode,
+                    mode: permission_bits(&meta),
                 },
             );
             if kind == Kind::Dir && self.recursive && !self.filter.descend(&child) {
@@ -215,6 +216,20 @@ fn identity(path: &Path) -> Option<u64> {
         .ok()
         .as_ref()
         .and_then(crate::transfer::identity)
+}
+
+/// The permission bits of a local entry (`0o7777`); `None` where the OS has none.
+fn permission_bits(meta: &fs::Metadata) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Some(meta.permissions().mode() & 0o7777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
 }
 
 #[cfg(test)]

@@ -119,12 +119,19 @@ pub fn merge_entry(
     };
     let size = if kind == Kind::File { entry.size } else { 0 };
     let known = recorded.filter(|r| r.kind == kind && r.size == size);
+    // The mode is the server's word alone: the state file keeps none.
+    let mode = entry.mode;
     Some(match known {
         Some(r) if times_set && entry.mtime_exact && listed_time_moved(entry.mtime, r.mtime) => {
-            RemoteEntry { mtime: None, ..r }
+            RemoteEntry {
+                mtime: None,
+                mode,
+                ..r
+            }
         }
-        Some(r) => r,
+        Some(r) => RemoteEntry { mode, ..r },
         None => RemoteEntry {
+            mode,
             kind,
             size,
             // An inexact (LIST) date says nothing about content, but is enough to tell a
@@ -236,6 +243,7 @@ fn parse_line(line: &str) -> Option<(&str, RemoteEntry)> {
         size,
         mtime: (mtime != i64::MIN).then_some(mtime),
         inode: (inode != 0).then_some(inode),
+        mode: None,
     };
     Some((rel, entry))
 }
@@ -295,6 +303,7 @@ mod tests {
             size,
             mtime,
             inode,
+            mode: None,
         }
     }
 

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::escape::escape;
 use crate::ftp::path;
 use crate::ftp::rate::{self, Limit};
-use crate::mirror::job::{self, JobSpec, JobState, MirrorOptions};
+use crate::mirror::job::{self, Compare, JobSpec, JobState, MirrorOptions};
 use crate::progress::Printer;
 
 /// Sets a job's option from the value given (`""` for a switch); the message of an `Err`
@@ -32,6 +32,10 @@ pub static OPTIONS: &[Opt] = &[
     value("interval", "SECS", "seconds between checks (default 1, or the --interval flag)", |o, v| { o.interval = seconds(v)?; Ok(()) }),
     value("parallel", "N", "connections used to upload and delete (default 4)", |o, v| { o.parallel = number::<usize>(v)?.max(1); Ok(()) }),
     switch("follow-links", "follow symbolic links in LOCAL", |o, _| yes(&mut o.follow_links)),
+    switch("no-perms", "do not keep permission bits (kept by default: SITE CHMOD where the server's differ)", |o, _| { o.perms = false; Ok(()) }),
+    switch("size-only", "replace a remote file only when its size differs (servers with unreliable times)", |o, _| compare(o, Compare::SizeOnly)),
+    switch("update", "never replace a remote file newer than the local one (or of unknown time and not sent by ftpsh)", |o, _| compare(o, Compare::Update)),
+    switch("ignore-existing", "send only files missing on the server, never replace one", |o, _| compare(o, Compare::IgnoreExisting)),
     value("limit-rate", "RATE", "bytes per second for all the job's connections together (500K, 2M; K = 1024), within the --limit-rate flag's for the whole ftpsh", |o, v| { o.limit_rate = rate::parse(v)?; Ok(()) }),
     value("log", "FILE", "this job's journal (default: the --log flag)", |o, v| { o.log = Some(v.into()); Ok(()) }),
 ];
@@ -51,6 +55,15 @@ const fn value(long: &'static str, name: &'static str, help: &'static str, set: 
         value: Some(name),
         ..switch(long, help, set)
     }
+}
+
+/// One comparison mode per job: two different ones would contradict each other.
+fn compare(options: &mut MirrorOptions, mode: Compare) -> std::result::Result<(), String> {
+    if options.compare != Compare::Exact && options.compare != mode {
+        return Err("--size-only, --update and --ignore-existing exclude each other".into());
+    }
+    options.compare = mode;
+    Ok(())
 }
 
 fn yes(flag: &mut bool) -> std::result::Result<(), String> {
@@ -181,6 +194,7 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
         parallel: defaults.parallel,
         log: defaults.log.clone(),
         verbose: shell.verbose,
+        perms: true,
         ..MirrorOptions::default()
     };
     let (local, remote, options) = parse(words, defaults)?;

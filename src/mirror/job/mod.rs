@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::ftp::{ConnectParams, Session};
+pub use crate::mirror::plan::Compare;
 use crate::progress::Printer;
 use runner::{Runner, Stopper};
 
@@ -39,6 +40,10 @@ pub struct MirrorOptions {
     pub parallel: usize,
     pub log: Option<PathBuf>,
     pub verbose: bool,
+    /// Keep permission bits (on unless `--no-perms`; see `mirror::modes`).
+    pub perms: bool,
+    /// Which remote files are replaced (`--size-only`, `--update`, `--ignore-existing`).
+    pub compare: Compare,
     /// Bytes per second for all the job's connections together (`--limit-rate`).
     pub limit_rate: Option<u64>,
 }

@@ -109,6 +109,8 @@ impl Runner {
             max_delete: self.spec.options.max_delete,
             allow_mass_delete: self.spec.options.allow_mass_delete,
             root_moved: matches!((self.accepted_device, device), (Some(was), Some(now)) if was != now),
+            perms: self.spec.options.perms,
+            compare: self.spec.options.compare,
         };
         let untrusted = self.recheck_fresh(scan_started);
         let filter = self
@@ -191,9 +193,16 @@ impl Runner {
                 on_upload: Some(&tick),
                 fresh_after: crate::clock::unix_seconds(scan_started) - 1,
                 follow_links: self.spec.options.follow_links,
+                modes: &self.modes,
             };
             applier.apply(&mut self.pool.ready, &plan, &scan.snapshot, &mut tree)
         };
+        // Modes that cannot be kept are said once per job, not once per file.
+        if let Some(warning) = self.modes.take_warning() {
+            self.journal
+                .record(&format!("job={} WARN {warning}", self.id));
+            self.say(&format!("warning: {warning}"));
+        }
         // Nothing is in flight any more: quitting now interrupts nothing.
         self.set_state(JobState::Idle);
         self.record_pass(&report, started.elapsed());

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::ftp::Session;
 use crate::journal::Journal;
 use crate::mirror::filter::Filter;
+use crate::mirror::modes::Keeper;
 use crate::mirror::plan;
 use crate::mirror::pool::Pool;
 use crate::mirror::state;
@@ -112,6 +113,8 @@ pub(super) struct Runner {
     pub(super) accepted_device: Option<u64>,
     /// Problems already reported, so a persistent one is said once, not every second.
     pub(super) reported: Vec<String>,
+    /// What the job learnt about permission bits on its server.
+    pub(super) modes: Keeper,
 }
 
 impl Runner {
@@ -144,6 +147,7 @@ impl Runner {
             partial: Vec::new(),
             reported: Vec::new(),
             accepted_device: None,
+            modes: Keeper::default(),
         })
     }
 

@@ -5,11 +5,12 @@ use std::collections::{HashMap, HashSet};
 
 use super::virtual_tree::Virtual;
 use super::{
-    Action, PlanOptions, add_unique, considered, delete_action, is_stray_temp, sort_for_delete,
-    unchanged,
+    Action, PlanOptions, add_unique, considered, delete_action, is_stray_temp, replaced,
+    sort_for_delete,
 };
 use crate::ftp::path;
 use crate::mirror::filter::Filter;
+use crate::mirror::modes;
 use crate::mirror::tree::{Kind, LocalEntry, RemoteEntry, Snapshot};
 
 /// (kind, inode) -> the only considered path with it on each side (None: ambiguous, e.g.
@@ -58,28 +59,33 @@ impl<'a> Planner<'a> {
             }
             let remote_kind = self.vt.get(path).map(|e| e.kind);
             match (entry.kind, remote_kind) {
-                (Kind::Dir, Some(Kind::Dir)) => {}
+                (Kind::Dir, Some(Kind::Dir)) => self.keep_mode(path, entry),
                 (Kind::Dir, Some(Kind::File)) => {
                     if self.opts.delete && filter.may_delete(path) {
                         self.vt.remove(path);
                         self.actions.push(Action::DeleteFile(path.into()));
-                        self.mkdir(path);
+                        self.mkdir(path, entry);
                     } else {
                         self.skipped.insert(path.to_owned());
                     }
                 }
                 (Kind::Dir, None) => match self.rename_source(path, entry) {
-                    Some(from) => self.rename(from, path),
-                    None => self.mkdir(path),
+                    Some(from) => {
+                        self.rename(from, path);
+                        self.keep_mode(path, entry);
+                    }
+                    None => self.mkdir(path, entry),
                 },
                 (Kind::File, Some(Kind::File)) => {
-                    let offset = self.offset;
-                    let same = self
+                    let (offset, compare) = (self.offset, self.opts.compare);
+                    let replace = self
                         .vt
                         .get(path)
-                        .is_some_and(|r| unchanged(r, entry, offset));
-                    if !same {
+                        .is_none_or(|r| replaced(compare, r, entry, offset));
+                    if replace {
                         self.upload(path, entry);
+                    } else {
+                        self.keep_mode(path, entry);
                     }
                 }
                 (Kind::File, Some(Kind::Dir)) => {
@@ -92,7 +98,10 @@ impl<'a> Planner<'a> {
                     }
                 }
                 (Kind::File, None) => match self.rename_source(path, entry) {
-                    Some(from) => self.rename(from, path),
+                    Some(from) => {
+                        self.rename(from, path);
+                        self.keep_mode(path, entry);
+                    }
                     None => self.upload(path, entry),
                 },
             }
@@ -132,24 +141,67 @@ impl<'a> Planner<'a> {
         );
     }
 
-    fn mkdir(&mut self, path: &str) {
+    /// The mode the remote copy of `entry` gets, when the mirror keeps modes and the local
+    /// side has them.
+    fn wanted_mode(&self, entry: LocalEntry) -> Option<u32> {
+        let local = entry.mode.filter(|_| self.opts.perms)?;
+        Some(modes::wanted(entry.kind, local))
+    }
+
+    /// A remote entry that stays (same content, or moved here) but is listed with other
+    /// permission bits than the local one gets a chmod; one listed without bits is left
+    /// alone (see `modes::differs`).
+    fn keep_mode(&mut self, path: &str, entry: LocalEntry) {
+        let Some(mode) = self.wanted_mode(entry) else {
+            return;
+        };
+        if let Some(remote) = self.vt.get(path)
+            && modes::differs(remote.mode, mode)
+        {
+            self.actions.push(Action::Chmod {
+                path: path.into(),
+                mode,
+                created: false,
+            });
+            self.vt.insert(
+                path,
+                RemoteEntry {
+                    mode: Some(mode),
+                    ..remote
+                },
+            );
+        }
+    }
+
+    fn mkdir(&mut self, path: &str, entry: LocalEntry) {
         self.actions.push(Action::Mkdir(path.into()));
+        let mode = self.wanted_mode(entry);
+        if let Some(mode) = mode {
+            self.actions.push(Action::Chmod {
+                path: path.into(),
+                mode,
+                created: true,
+            });
+        }
         if self.renames_possible {
             let dir = RemoteEntry {
                 kind: Kind::Dir,
                 size: 0,
                 mtime: None,
                 inode: None,
+                mode,
             };
             self.vt.insert(path, dir);
         }
     }
 
     fn upload(&mut self, path: &str, entry: LocalEntry) {
+        let mode = self.wanted_mode(entry);
         self.actions.push(Action::Upload {
             path: path.into(),
             size: entry.size,
             mtime: entry.mtime,
+            mode,
         });
         if self.renames_possible {
             let file = RemoteEntry {
@@ -157,6 +209,7 @@ impl<'a> Planner<'a> {
                 size: entry.size,
                 mtime: Some(entry.mtime),
                 inode: entry.inode,
+                mode,
             };
             self.vt.insert(path, file);
         }

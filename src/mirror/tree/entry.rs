@@ -17,6 +17,8 @@ pub struct LocalEntry {
     pub mtime: i64,
     /// (dev, ino) folded into one number; `None` where the OS gives none (Windows).
     pub inode: Option<u64>,
+    /// Permission bits (`0o7777`); `None` where the OS has none (Windows).
+    pub mode: Option<u32>,
 }
 
 /// What we believe the remote holds, for one path.
@@ -29,6 +31,8 @@ pub struct RemoteEntry {
     pub mtime: Option<i64>,
     /// Inode of the local file it was uploaded from, when we uploaded it.
     pub inode: Option<u64>,
+    /// Permission bits as the server listed them, or as ftpsh set them; `None` = unknown.
+    pub mode: Option<u32>,
 }
 
 /// How a [`PathMap`] stores its values: the same facts in fewer bytes. A B-tree node holds
@@ -39,28 +43,39 @@ pub trait Compact: Copy {
     fn unpack(packed: Self::Packed) -> Self;
 }
 
-/// An entry's kind, size, mtime and inode in 25 bytes (a `LocalEntry` takes 40, a
-/// `RemoteEntry` 48): no padding, and flag bits in place of the `Option` tags.
+/// An entry's kind, size, mtime, inode and mode in 27 bytes (a `LocalEntry` takes 48, a
+/// `RemoteEntry` 56): no padding, and flag bits in place of the `Option` tags.
 #[derive(Clone, Copy)]
 #[repr(C, packed)]
 pub struct PackedEntry {
     size: u64,
     mtime: i64,
     inode: u64,
+    /// The 12 permission bits, and `HAS_MODE` above them.
+    mode: u16,
     flags: u8,
 }
+
+const HAS_MODE: u16 = 0x8000;
 
 const IS_DIR: u8 = 1;
 const HAS_MTIME: u8 = 2;
 const HAS_INODE: u8 = 4;
 
 impl PackedEntry {
-    fn new(kind: Kind, size: u64, mtime: Option<i64>, inode: Option<u64>) -> PackedEntry {
+    fn new(
+        kind: Kind,
+        size: u64,
+        mtime: Option<i64>,
+        inode: Option<u64>,
+        mode: Option<u32>,
+    ) -> PackedEntry {
         let flag = |set: bool, bit: u8| if set { bit } else { 0 };
         PackedEntry {
             size,
             mtime: mtime.unwrap_or(0),
             inode: inode.unwrap_or(0),
+            mode: mode.map_or(0, |m| HAS_MODE | (m & 0o7777) as u16),
             flags: flag(kind == Kind::Dir, IS_DIR)
                 | flag(mtime.is_some(), HAS_MTIME)
                 | flag(inode.is_some(), HAS_INODE),
@@ -82,13 +97,24 @@ impl PackedEntry {
     fn inode(self) -> Option<u64> {
         (self.flags & HAS_INODE != 0).then_some(self.inode)
     }
+
+    fn mode(self) -> Option<u32> {
+        let mode = self.mode;
+        (mode & HAS_MODE != 0).then_some(u32::from(mode & 0o7777))
+    }
 }
 
 impl Compact for LocalEntry {
     type Packed = PackedEntry;
 
     fn pack(self) -> PackedEntry {
-        PackedEntry::new(self.kind, self.size, Some(self.mtime), self.inode)
+        PackedEntry::new(
+            self.kind,
+            self.size,
+            Some(self.mtime),
+            self.inode,
+            self.mode,
+        )
     }
 
     fn unpack(p: PackedEntry) -> LocalEntry {
@@ -97,6 +123,7 @@ impl Compact for LocalEntry {
             size: p.size,
             mtime: p.mtime,
             inode: p.inode(),
+            mode: p.mode(),
         }
     }
 }
@@ -105,7 +132,7 @@ impl Compact for RemoteEntry {
     type Packed = PackedEntry;
 
     fn pack(self) -> PackedEntry {
-        PackedEntry::new(self.kind, self.size, self.mtime, self.inode)
+        PackedEntry::new(self.kind, self.size, self.mtime, self.inode, self.mode)
     }
 
     fn unpack(p: PackedEntry) -> RemoteEntry {
@@ -114,6 +141,7 @@ impl Compact for RemoteEntry {
             size: p.size,
             mtime: p.mtime(),
             inode: p.inode(),
+            mode: p.mode(),
         }
     }
 }
@@ -131,28 +159,38 @@ mod tests {
                 size: u64::MAX,
                 mtime: i64::MIN,
                 inode: Some(0),
+                mode: Some(0o4755),
             },
             LocalEntry {
                 kind: Kind::Dir,
                 size: 0,
                 mtime: -1,
                 inode: None,
+                mode: None,
+            },
+            LocalEntry {
+                kind: Kind::File,
+                size: 1,
+                mtime: 0,
+                inode: None,
+                mode: Some(0),
             },
         ];
         for entry in locals {
             assert_eq!(LocalEntry::unpack(entry.pack()), entry);
         }
-        for (kind, mtime, inode) in [
-            (Kind::File, Some(0), Some(u64::MAX)),
-            (Kind::File, None, Some(0)),
-            (Kind::Dir, Some(i64::MAX), None),
-            (Kind::Dir, None, None),
+        for (kind, mtime, inode, mode) in [
+            (Kind::File, Some(0), Some(u64::MAX), Some(0o7777)),
+            (Kind::File, None, Some(0), Some(0)),
+            (Kind::Dir, Some(i64::MAX), None, Some(0o755)),
+            (Kind::Dir, None, None, None),
         ] {
             let entry = RemoteEntry {
                 kind,
                 size: 7,
                 mtime,
                 inode,
+                mode,
             };
             assert_eq!(RemoteEntry::unpack(entry.pack()), entry);
         }
@@ -164,13 +202,14 @@ mod tests {
                 size: 1,
                 mtime: Some(5),
                 inode: None,
+                mode: None,
             },
         );
         if let Some(mut entry) = tree.get_mut("a") {
             entry.mtime = None;
         }
         assert_eq!(tree.get("a").and_then(|e| e.mtime), None);
-        assert_eq!(std::mem::size_of::<PackedEntry>(), 25);
+        assert_eq!(std::mem::size_of::<PackedEntry>(), 27);
         assert_eq!(std::mem::size_of::<RelPath>(), 24);
     }
 }

@@ -470,6 +470,7 @@ fn rule9_mass_delete_guard() {
             max_delete: None,
             allow_mass_delete: false,
             root_moved: case.root_moved,
+            ..PlanOptions::default()
         };
         let (local, remote, none) = (snap(case.local), rtree(case.remote), HashSet::new());
         let got = plan(&inputs(&local, &remote, &filter, opts, &none)).unwrap();

@@ -5,13 +5,16 @@
 use super::*;
 
 mod cleanup;
+mod modes;
 mod renames;
 mod walk;
 
 // ---- tiny DSL -------------------------------------------------------------------------
-// local:  "d PATH [iN]"            | "f PATH SIZE MTIME [iN]"
-// remote: "d PATH [iN]"            | "f PATH SIZE MTIME|? [iN]"   ('?' = unknown mtime)
-// action: "mkdir P" | "up P SIZE MTIME" | "mv FROM TO" | "rm P" | "rmdir P" | "rmtemp P"
+// local:  "d PATH [iN] [mOOO]"     | "f PATH SIZE MTIME [iN] [mOOO]"
+// remote: "d PATH [iN] [mOOO]"     | "f PATH SIZE MTIME|? [iN] [mOOO]"   ('?' = unknown mtime)
+//         (iN: inode N; mOOO: permission bits, octal)
+// action: "mkdir P" | "up P SIZE MTIME [mOOO]" | "mv FROM TO" | "rm P" | "rmdir P"
+//         | "rmtemp P" | "chmod P OOO" | "chmod+ P OOO" (of an entry the pass creates)
 
 struct Parsed {
     kind: Kind,
@@ -19,6 +22,7 @@ struct Parsed {
     size: u64,
     mtime: Option<i64>,
     inode: Option<u64>,
+    mode: Option<u32>,
 }
 
 fn parse(spec: &str) -> Parsed {
@@ -35,15 +39,23 @@ fn parse(spec: &str) -> Parsed {
         mtime = (rest[1] != "?").then(|| rest[1].parse().expect("mtime"));
         rest = &rest[2..];
     }
-    let inode = rest
-        .first()
-        .map(|w| w.strip_prefix('i').expect("iN").parse().expect("inode"));
+    let (mut inode, mut mode) = (None, None);
+    for word in rest {
+        if let Some(n) = word.strip_prefix('i') {
+            inode = Some(n.parse().expect("inode"));
+        } else if let Some(bits) = word.strip_prefix('m') {
+            mode = Some(u32::from_str_radix(bits, 8).expect("octal mode"));
+        } else {
+            panic!("bad word {word:?} in {spec:?}");
+        }
+    }
     Parsed {
         kind,
         path: words[1].to_owned(),
         size,
         mtime,
         inode,
+        mode,
     }
 }
 
@@ -58,6 +70,7 @@ fn snap(specs: &[&str]) -> Snapshot {
                 size: p.size,
                 mtime,
                 inode: p.inode,
+                mode: p.mode,
             };
             (p.path, entry)
         })
@@ -74,6 +87,7 @@ fn rtree(specs: &[&str]) -> RemoteTree {
                 size: p.size,
                 mtime: p.mtime,
                 inode: p.inode,
+                mode: p.mode,
             };
             (p.path, entry)
         })
@@ -83,7 +97,23 @@ fn rtree(specs: &[&str]) -> RemoteTree {
 fn show(a: &Action) -> String {
     match a {
         Action::Mkdir(p) => format!("mkdir {p}"),
-        Action::Upload { path, size, mtime } => format!("up {path} {size} {mtime}"),
+        Action::Upload {
+            path,
+            size,
+            mtime,
+            mode: None,
+        } => format!("up {path} {size} {mtime}"),
+        Action::Upload {
+            path,
+            size,
+            mtime,
+            mode: Some(mode),
+        } => format!("up {path} {size} {mtime} m{mode:o}"),
+        Action::Chmod {
+            path,
+            mode,
+            created,
+        } => format!("chmod{} {path} {mode:o}", if *created { "+" } else { "" }),
         Action::Rename { from, to } => format!("mv {from} {to}"),
         Action::DeleteFile(p) => format!("rm {p}"),
         Action::RemoveDir(p) => format!("rmdir {p}"),
@@ -108,6 +138,9 @@ struct Case {
     want: Result<&'static [&'static str], (usize, usize)>,
     /// Other processes' young temporaries the plan leaves alone.
     foreign: &'static [&'static str],
+    /// Keep permission bits (`mirror` does by default; off here unless a row says).
+    perms: bool,
+    compare: Compare,
 }
 
 /// "Now" for every table: remote temporaries dated 1 are old, those dated `NOW` young.
@@ -166,6 +199,8 @@ const BASE: Case = Case {
     untrusted: &[],
     want: Ok(&[]),
     foreign: &[],
+    perms: false,
+    compare: Compare::Exact,
 };
 
 fn run(case: &Case) -> Result<Vec<String>, PlanError> {
@@ -183,6 +218,8 @@ fn run_plan(case: &Case) -> Result<Plan, PlanError> {
         max_delete: case.max_delete,
         allow_mass_delete: true,
         root_moved: false,
+        perms: case.perms,
+        compare: case.compare,
     };
     let untrusted = case.untrusted.iter().map(|s| s.to_string()).collect();
     let (local, remote) = (snap(case.local), rtree(case.remote));
