@@ -692,7 +692,8 @@ fn mirror_keeps_permission_bits_and_a_no_op_pass_costs_nothing_more() {
         fs::read_to_string(&journal).unwrap()
     };
 
-    let trace = run("");
+    let first = run("");
+    let trace = first.clone();
     for (rel, _, mode) in entries {
         assert_eq!(
             mode_of(&py.path(&format!("dst/{rel}"))),
@@ -731,11 +732,36 @@ fn mirror_keeps_permission_bits_and_a_no_op_pass_costs_nothing_more() {
         "{kept}\n---\n{off}"
     );
     assert_eq!(count(&kept, "--> STOR "), 0, "{kept}");
+    // The server's mode for new entries was read once per kind (file, folder), whatever
+    // the number of connections: two MLSTs more than a pass that creates nothing.
+    assert_eq!(
+        count(&first, "--> MLST "),
+        count(&off, "--> MLST ") + 2,
+        "{first}"
+    );
 
     // --no-perms changes no bits.
     set_mode(&src.join("deploy.sh"), 0o700);
     run("--no-perms");
     assert_eq!(mode_of(&py.path("dst/deploy.sh")), 0o755);
+
+    // A live mirror: its first pass sets what --no-perms left, then a local chmod (an
+    // inotify attribute event) reaches the server within its ticks.
+    let mut live = support::ftpsh(home.path())
+        .env("FTPSH_STATE_DIR", home.path().join("state"))
+        .args(["-c", "mirror --interval 0.1 src /dst", &py.url()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("deploy.sh at 700 on the server", DEADLINE, || {
+        mode_of(&py.path("dst/deploy.sh")) == 0o700
+    });
+    set_mode(&src.join("index.html"), 0o640);
+    wait_until("index.html at 640 on the server", DEADLINE, || {
+        mode_of(&py.path("dst/index.html")) == 0o640
+    });
+    assert_eq!(terminate(&mut live), 0);
 }
 
 /// `--size-only`: a local edit that keeps the size is not sent (times are not trusted); one

@@ -40,6 +40,22 @@ pub fn differs(remote: Option<u32>, wanted: u32) -> bool {
     remote.is_some_and(|mode| mode & KEPT != wanted & KEPT)
 }
 
+/// Reads the mode the server gave a new entry (MLST). A connection that broke is an error;
+/// a server that does not say is `Unknowable`.
+fn learn(session: &mut Session, remote: &str) -> Result<Learned> {
+    if !session.has_feature("MLST") {
+        return Ok(Learned::Unknowable);
+    }
+    match session.stat(remote) {
+        Ok(Some(entry)) => Ok(entry
+            .mode
+            .map_or(Learned::Unknowable, |m| Learned::Known(m & KEPT))),
+        Ok(None) => Ok(Learned::Unknowable),
+        Err(err) if err.is_connection_lost() => Err(err),
+        Err(_) => Ok(Learned::Unknowable),
+    }
+}
+
 /// What [`Keeper::settle`] did: the mode the entry has now, when known, and whether a
 /// SITE CHMOD went out and was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,15 +125,8 @@ impl Keeper {
         if self.refused.load(Ordering::Relaxed) {
             return Ok(kept(None));
         }
-        if created {
-            let learned = self.learned.lock().map(|l| l[slot(kind)]);
-            let learned = match learned.unwrap_or(Learned::Unknowable) {
-                Learned::NotYet => self.learn(session, remote, kind)?,
-                other => other,
-            };
-            if learned == Learned::Known(wanted) {
-                return Ok(kept(Some(wanted)));
-            }
+        if created && self.new_entries_mode(session, remote, kind)? == Learned::Known(wanted) {
+            return Ok(kept(Some(wanted)));
         }
         match session.chmod(remote, wanted) {
             Ok(()) => Ok(Settled {
@@ -144,24 +153,15 @@ impl Keeper {
         }
     }
 
-    /// Reads the mode the server gave a new entry (MLST), for every later one of its kind.
-    fn learn(&self, session: &mut Session, remote: &str, kind: Kind) -> Result<Learned> {
-        let learned = if session.has_feature("MLST") {
-            match session.stat(remote) {
-                Ok(Some(entry)) => entry
-                    .mode
-                    .map_or(Learned::Unknowable, |m| Learned::Known(m & KEPT)),
-                Ok(None) => Learned::Unknowable,
-                Err(err) if err.is_connection_lost() => return Err(err),
-                Err(_) => Learned::Unknowable,
-            }
-        } else {
-            Learned::Unknowable
-        };
-        if let Ok(mut all) = self.learned.lock() {
-            all[slot(kind)] = learned;
+    /// The server's mode for new entries of `kind`; the first time, read from `remote`, the
+    /// one just made. The lock is held meanwhile: the job's other connections wait for the
+    /// answer instead of asking too (one MLST per kind and job).
+    fn new_entries_mode(&self, session: &mut Session, remote: &str, kind: Kind) -> Result<Learned> {
+        let mut all = self.learned.lock().unwrap_or_else(|p| p.into_inner());
+        if all[slot(kind)] == Learned::NotYet {
+            all[slot(kind)] = learn(session, remote)?;
         }
-        Ok(learned)
+        Ok(all[slot(kind)])
     }
 
     fn warn(&self, why: String) {
