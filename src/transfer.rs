@@ -19,8 +19,9 @@ use temp_name::Fingerprint;
 pub struct Uploaded {
     /// Bytes sent (the rest of the file, when an earlier upload was resumed).
     pub bytes: u64,
-    /// Where the upload continued an earlier one's temporary (0: from the start).
-    pub resumed_at: u64,
+    /// Where the upload continued an earlier one's temporary (`None`: a new one, from the
+    /// start).
+    pub resumed_at: Option<u64>,
     /// The local mtime (unix seconds) the content corresponds to, read before sending.
     pub mtime: i64,
     /// The same, to the OS's precision.
@@ -48,7 +49,6 @@ pub enum Resume<'a> {
     Search,
     /// Continues this temporary (a path beside the target, found by the mirror's plan) if it
     /// still is one of this version of the file.
-    #[allow(dead_code)] // the mirror's next commit
     Temp(&'a str),
 }
 
@@ -134,13 +134,15 @@ pub fn upload_seen(
     let mtime = crate::clock::unix_seconds(modified);
     path::check_sendable(&what, remote)?;
     let fingerprint = Fingerprint::of(before.len(), mtime, identity(&before));
-    let (temp, offset) = match resumable(session, remote, fingerprint, before.len(), resume)? {
-        Some(found) => found,
-        None => (
-            temp_name::upload(remote, process_tag(), next_serial(), fingerprint),
+    let found = resumable(session, remote, fingerprint, before.len(), resume)?;
+    let resumed = found.is_some();
+    let (temp, offset) = found.unwrap_or_else(|| {
+        let serial = next_serial();
+        (
+            temp_name::upload(remote, process_tag(), serial, fingerprint),
             0,
-        ),
-    };
+        )
+    });
     if offset > 0 {
         file.seek(SeekFrom::Start(offset))
             .map_err(|e| Error::local(what.as_str(), e))?;
@@ -188,7 +190,7 @@ pub fn upload_seen(
     let _ = session.set_mtime(remote, mtime);
     Ok(Uploaded {
         bytes,
-        resumed_at: offset,
+        resumed_at: resumed.then_some(offset),
         mtime,
         modified,
     })

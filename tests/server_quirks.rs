@@ -569,3 +569,94 @@ fn put_c_resumes_with_appe_where_rest_is_refused() {
     };
     put_c_resumes_a_killed_upload(&server, "--> APPE .ftpsh-part-");
 }
+
+/// Starts `mirror --once src /dst` slowed by a rate limit and kills the ftpsh by its PID once
+/// the upload of big.bin holds some bytes; returns that temporary's name (under /dst).
+fn killed_mirror(server: &PyFtpd, local: &Path) -> String {
+    let mut child = support::ftpsh(local)
+        .args([
+            "--limit-rate",
+            "256K",
+            "-c",
+            "mirror --once src /dst",
+            &server.url(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ftpsh");
+    let dst = server.path("dst");
+    let mut temp = String::new();
+    support::wait_until("big.bin's temporary with 64 KiB", DEADLINE, || {
+        temporaries(&dst).into_iter().any(|t| {
+            let big = t.ends_with("-big.bin")
+                && fs::metadata(dst.join(&t)).is_ok_and(|m| m.len() >= 64 * 1024);
+            if big {
+                temp = t;
+            }
+            big
+        })
+    });
+    child.kill().expect("kill ftpsh");
+    let _ = child.wait();
+    assert!(
+        !dst.join("big.bin").exists(),
+        "nothing under the final name"
+    );
+    temp
+}
+
+/// A mirror killed during a large upload continues that upload's temporary on its next
+/// pass (REST at what the server holds) when the local file has not changed since; a file
+/// changed since is sent from byte 0, and the other version's temporary is left to age.
+#[test]
+fn a_killed_mirror_resumes_its_upload_on_the_next_pass() {
+    let Some(server) = PyFtpd::start() else {
+        return;
+    };
+    let local = TempDir::new().unwrap();
+    let src = local.path().join("src");
+    fs::create_dir(&src).unwrap();
+    fs::write(src.join("a.txt"), "small").unwrap();
+    let body = pattern(512 * 1024);
+    fs::write(src.join("big.bin"), &body).unwrap();
+    let mirror = |local: &Path| {
+        run(
+            local,
+            &["--debug", "-c", "mirror --once src /dst", &server.url()],
+        )
+    };
+
+    let temp = killed_mirror(&server, local.path());
+    let out = mirror(local.path());
+    assert_ok(&out);
+    let rest: Vec<u64> = out
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("--> REST ")?.trim().parse().ok())
+        .collect();
+    assert!(
+        matches!(rest[..], [at] if at >= 64 * 1024),
+        "one REST past what was there: {rest:?}\n{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!("--> STOR /dst/{temp}")),
+        "{}",
+        out.stderr
+    );
+    assert_same_tree(&src, &server.path("dst"));
+    assert_eq!(temporaries(&server.path("dst")), Vec::<String>::new());
+
+    // Changed since the kill: sent whole under a new temporary; the killed one's stays
+    // (young, another process's: maybe an upload still running) until it is old.
+    fs::remove_file(server.path("dst/big.bin")).unwrap();
+    let stale = killed_mirror(&server, local.path());
+    let changed: Vec<u8> = pattern(520 * 1024).into_iter().rev().collect();
+    fs::write(src.join("big.bin"), &changed).unwrap();
+    let out = mirror(local.path());
+    assert_ok(&out);
+    assert!(!out.stderr.contains("--> REST"), "{}", out.stderr);
+    assert_eq!(fs::read(server.path("dst/big.bin")).unwrap(), changed);
+    assert_eq!(temporaries(&server.path("dst")), [stale]);
+}

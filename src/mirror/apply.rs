@@ -273,7 +273,10 @@ impl Applier<'_> {
         match action {
             Action::Mkdir(rel) => session.ensure_dir(&self.remote(rel))?,
             Action::Upload {
-                path: rel, mode, ..
+                path: rel,
+                resume,
+                mode,
+                ..
             } => {
                 let local_path = local_file(self.local_root, rel);
                 // The file the walk saw, or nothing: a file swapped for a link or another
@@ -283,12 +286,17 @@ impl Applier<'_> {
                     no_follow: !self.follow_links,
                 };
                 let remote = self.remote(rel);
+                let temp = resume.as_ref().map(|t| self.remote(t));
+                let resume = match &temp {
+                    Some(temp) => transfer::Resume::Temp(temp),
+                    None => transfer::Resume::No,
+                };
                 let done = transfer::upload_seen(
                     session,
                     &local_path,
                     &remote,
                     seen,
-                    transfer::Resume::No,
+                    resume,
                     &mut |_| {},
                 )?;
                 // A new file has the server's mode for new files: the wanted bits follow.
@@ -396,16 +404,25 @@ fn commit(
             );
             report.mkdirs += 1;
         }
-        (Action::Upload { path: rel, .. }, Done::Uploaded(done, mode)) => {
+        (
+            Action::Upload {
+                path: rel, resume, ..
+            },
+            Done::Uploaded(done, mode),
+        ) => {
             // The mtime read before sending: a file that changed meanwhile differs next pass.
             if done.mtime >= fresh_after {
                 report.fresh.push((rel.to_string(), done.modified));
+            }
+            // A continued temporary became the file.
+            if let Some(temp) = resume.as_ref().filter(|_| done.resumed_at.is_some()) {
+                tree.remove(temp);
             }
             tree.insert(
                 rel.clone(),
                 RemoteEntry {
                     kind: Kind::File,
-                    size: done.bytes,
+                    size: done.resumed_at.unwrap_or(0) + done.bytes,
                     mtime: Some(done.mtime),
                     inode: inode(rel),
                     mode,
@@ -502,7 +519,12 @@ pub fn local_file(root: &Path, rel: &str) -> std::path::PathBuf {
 pub fn describe_plan(action: &Action) -> String {
     let (verb, rel) = describe(action);
     match action {
-        Action::Upload { size, .. } => format!("{verb} {rel} ({size} bytes)"),
+        Action::Upload {
+            size, resume: None, ..
+        } => format!("{verb} {rel} ({size} bytes)"),
+        Action::Upload { size, .. } => {
+            format!("{verb} {rel} ({size} bytes, continuing an interrupted upload)")
+        }
         Action::Chmod { mode, .. } => format!("{verb} {rel} ({mode:o})"),
         _ => format!("{verb} {rel}"),
     }
@@ -523,6 +545,7 @@ mod tests {
             path: path.into(),
             size: 1,
             mtime: 0,
+            resume: None,
             mode: None,
         }
     }

@@ -16,7 +16,10 @@
 //!    sends the local file again if there is one, and the delete rules apply if there is none.
 //!    Never deleted as a stale temporary, never spared as someone else's: it is the only copy.
 //! 1. `RemoveTemp` for every other leftover temporary upload in a directory the mirror walks
-//!    (always, even with `delete == false`, and even if the temp name matches an exclude).
+//!    (always, even with `delete == false`, and even if the temp name matches an exclude),
+//!    but one named for the very version of a local file that is to be uploaded (an upload
+//!    that was interrupted, its ftpsh maybe killed: [`resumable_temps`]): that upload
+//!    continues it (`Upload::resume`), whoever left it and however young it is.
 //!    The one exception to "temps first": a temp carried by a directory `Rename` from a place
 //!    the walker does not reach (too deep) into one it does is removed right after that rename.
 //! 2. A walk over the considered local paths in sorted order (so parents come before children):
@@ -71,6 +74,9 @@ pub enum Action {
         path: RelPath,
         size: u64,
         mtime: i64,
+        /// The temporary of an interrupted upload of this very version of the file (its
+        /// name says so: [`temp_name::resumes`]) that this upload continues.
+        resume: Option<RelPath>,
         mode: Option<u32>,
     },
     /// Set the permission bits (SITE CHMOD): of an entry listed with other bits than the
@@ -273,8 +279,10 @@ pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
         })
         .collect();
     let mut foreign_temps = Vec::new();
+    let mut resumable = resumable_temps(local, remote, filter);
+    let is_candidate = |path: &str| resumable.values().any(|t| t.as_str() == path);
     for (path, entry) in remote {
-        if !temp_name::is_temp(path) || restored.contains(path) {
+        if !temp_name::is_temp(path) || restored.contains(path) || is_candidate(path) {
             continue;
         }
         if spare.spares(path, entry) {
@@ -283,6 +291,7 @@ pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
             structure.push(Action::RemoveTemp(path.into()));
         }
     }
+    let cleaned = structure.len();
     let mut vt = Virtual::new(remote, untrusted);
     for action in &structure {
         match action {
@@ -319,6 +328,24 @@ pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
         actions: structure,
     };
     planner.walk_local();
+    // Each upload continues its file's interrupted one, where there is one; a temporary no
+    // upload continues (the remote copy is already right) is what any other temporary is.
+    for action in &mut planner.actions {
+        if let Action::Upload { path, resume, .. } = action {
+            *resume = resumable.remove(path.as_str());
+        }
+    }
+    let mut unused: Vec<RelPath> = resumable.into_values().collect();
+    unused.sort();
+    for temp in unused {
+        match remote.get(temp.as_str()) {
+            Some(entry) if planner.spare.spares(&temp, entry) => foreign_temps.push(temp),
+            _ => {
+                planner.vt.remove(&temp);
+                planner.actions.insert(cleaned, Action::RemoveTemp(temp));
+            }
+        }
+    }
     let building = planner.actions.len();
     planner.delete_extras();
     let mut walked = planner.actions;
@@ -385,6 +412,46 @@ fn restores(remote: &RemoteTree, filter: &Filter) -> Vec<Action> {
             to: to.into(),
         })
         .collect()
+}
+
+/// For each local file that has one, the temporary of an interrupted upload of this very
+/// version of it (same size, mtime and identity, as its name records), in the file's remote
+/// folder, holding no more than the file: the biggest, where there are several. It may be
+/// another process's, young or old: the name proves it holds a prefix of this file (an
+/// ftpsh that was killed mid-upload left it), so continuing it is sending the rest.
+fn resumable_temps(
+    local: &Snapshot,
+    remote: &RemoteTree,
+    filter: &Filter,
+) -> HashMap<String, RelPath> {
+    let mut found: HashMap<String, (u64, RelPath)> = HashMap::new();
+    for (temp, entry) in remote {
+        let Some(name) = temp_name::parse(temp) else {
+            continue;
+        };
+        let temp_name::Purpose::Upload(fingerprint) = name.purpose else {
+            continue;
+        };
+        if entry.kind != Kind::File || entry.size == 0 || !is_stray_temp(filter, temp) {
+            continue;
+        }
+        let target = path::join(path::parent(temp), name.final_name);
+        let fits = local.get(&target).is_some_and(|l| {
+            l.kind == Kind::File
+                && entry.size <= l.size
+                && temp_name::Fingerprint::of(l.size, l.mtime, l.inode) == fingerprint
+        });
+        if !fits || !considered(filter, &target) {
+            continue;
+        }
+        let better = found
+            .get(&target)
+            .is_none_or(|(size, _)| entry.size > *size);
+        if better {
+            found.insert(target, (entry.size, temp.into()));
+        }
+    }
+    found.into_iter().map(|(k, (_, t))| (k, t)).collect()
 }
 
 /// Which temporaries are someone else's upload in flight, to be left alone (see

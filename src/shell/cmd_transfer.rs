@@ -116,8 +116,8 @@ fn put_all(
         }
         if verbose {
             let resumed = match done.resumed_at {
-                0 => String::new(),
-                at => format!(" (resumed at byte {at})"),
+                None => String::new(),
+                Some(at) => format!(" (resumed at byte {at})"),
             };
             crate::progress::print_out(&format!("{} bytes sent to {remote}{resumed}", done.bytes));
         }

@@ -202,6 +202,7 @@ impl<'a> Planner<'a> {
             size: entry.size,
             mtime: entry.mtime,
             mode,
+            resume: None,
         });
         if self.renames_possible {
             let file = RemoteEntry {

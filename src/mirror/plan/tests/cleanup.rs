@@ -4,6 +4,111 @@ use super::*;
 
 // ---- rule 5: temporary uploads -------------------------------------------------------
 
+/// A temporary named for this very version of a local file (size, mtime and identity in its
+/// name) is what an interrupted upload of it left: the upload continues it.
+#[test]
+fn rule5_interrupted_uploads_resume() {
+    check(&[
+        Case {
+            name: "another process's young temp of this version (a killed ftpsh): resumed",
+            local: &["f a 100 5 i7"],
+            remote: &["f .ftpsh-part-9x1-0-~-a 40 100000"],
+            want: Ok(&["up a 100 5 from .ftpsh-part-9x1-0-~-a"]),
+            ..BASE
+        },
+        Case {
+            name: "an old one, or our own, too; the remote's old version is replaced",
+            local: &["f a 100 5 i7", "f b 100 5 i8"],
+            remote: &[
+                "f .ftpsh-part-9x1-0-~-a 40 1",
+                "f .ftpsh-part-1x1-3-~-b 40 100000",
+                "f b 90 3",
+            ],
+            want: Ok(&[
+                "up a 100 5 from .ftpsh-part-9x1-0-~-a",
+                "up b 100 5 from .ftpsh-part-1x1-3-~-b",
+            ]),
+            ..BASE
+        },
+        Case {
+            name: "in a folder, and complete (killed before its rename): continued by 0 bytes",
+            local: &["d d", "f d/a 100 5 i7"],
+            remote: &["d d", "f d/.ftpsh-part-9x1-0-~-a 100 1"],
+            want: Ok(&["up d/a 100 5 from d/.ftpsh-part-9x1-0-~-a"]),
+            ..BASE
+        },
+        Case {
+            name: "the local file changed since (another fingerprint): sent from byte 0",
+            local: &["f a 100 5 i7"],
+            remote: &[
+                "f .ftpsh-part-9x1-0-0000000000000000-a 40 1",
+                "f .ftpsh-part-9x1-1-0000000000000000-a 40 100000",
+            ],
+            want: Ok(&["rmtemp .ftpsh-part-9x1-0-0000000000000000-a", "up a 100 5"]),
+            foreign: &[".ftpsh-part-9x1-1-0000000000000000-a"],
+            ..BASE
+        },
+        Case {
+            name: "longer than the file, or empty: not a start of it",
+            local: &["f a 100 5 i7", "f b 100 5 i8"],
+            remote: &[
+                "f .ftpsh-part-9x1-0-~-a 101 1",
+                "f .ftpsh-part-9x1-1-~-b 0 1",
+            ],
+            want: Ok(&[
+                "rmtemp .ftpsh-part-9x1-0-~-a",
+                "rmtemp .ftpsh-part-9x1-1-~-b",
+                "up a 100 5",
+                "up b 100 5",
+            ]),
+            ..BASE
+        },
+        Case {
+            name: "several: the biggest is continued, the others cleaned as usual",
+            local: &["f a 100 5 i7"],
+            remote: &[
+                "f .ftpsh-part-1x1-0-~-a 10 1",
+                "f .ftpsh-part-7x1-0-~-a 60 100000",
+                "f .ftpsh-part-8x1-0-~-a 50 1",
+            ],
+            want: Ok(&[
+                "rmtemp .ftpsh-part-1x1-0-~-a",
+                "rmtemp .ftpsh-part-8x1-0-~-a",
+                "up a 100 5 from .ftpsh-part-7x1-0-~-a",
+            ]),
+            ..BASE
+        },
+        Case {
+            name: "nothing to send (the remote copy is right): a temp like any other",
+            local: &["f a 100 5", "f b 100 5"],
+            remote: &[
+                "f a 100 5",
+                "f b 100 5",
+                "f .ftpsh-part-9x1-0-~-a 40 1",
+                "f .ftpsh-part-9x1-1-~-b 40 100000",
+            ],
+            want: Ok(&["rmtemp .ftpsh-part-9x1-0-~-a"]),
+            foreign: &[".ftpsh-part-9x1-1-~-b"],
+            ..BASE
+        },
+        Case {
+            name: "an excluded file is not sent, so not resumed",
+            local: &["f a.tmp 100 5"],
+            remote: &["f .ftpsh-part-9x1-0-~-a.tmp 40 1"],
+            excludes: &["*.tmp"],
+            want: Ok(&["rmtemp .ftpsh-part-9x1-0-~-a.tmp"]),
+            ..BASE
+        },
+        Case {
+            name: "a file moved aside (old) is never continued",
+            local: &["f a 100 5"],
+            remote: &["f .ftpsh-part-9x1-0-old-a 40 1", "f a 30 1"],
+            want: Ok(&["rmtemp .ftpsh-part-9x1-0-old-a", "up a 100 5"]),
+            ..BASE
+        },
+    ]);
+}
+
 #[test]
 fn rule5_temps() {
     check(&[
@@ -79,13 +184,13 @@ fn rule5_temps() {
                 "f p/x 1 1",
             ],
             want: Ok(&["rm p/x"]),
-            foreign: &["p/.ftpsh-part-9x1-1-0123456789abcdef-a"],
+            foreign: &["p/.ftpsh-part-9x1-1-~-a"],
             ..BASE
         },
         Case {
             name: "our own young temp is a leftover of our own attempt: removed",
             remote: &["f .ftpsh-part-1x1-7-0123456789abcdef-a 1 100000"],
-            want: Ok(&["rmtemp .ftpsh-part-1x1-7-0123456789abcdef-a"]),
+            want: Ok(&["rmtemp .ftpsh-part-1x1-7-~-a"]),
             ..BASE
         },
         Case {
@@ -140,7 +245,7 @@ fn rule5b_restore_what_an_interrupted_upload_moved_aside() {
                 "f d/.ftpsh-part-9x9-2-0123456789abcdef-x 3 100000",
             ],
             want: Ok(&["restore d/.ftpsh-part-9x9-1-old-x d/x", "up d/x 3 100"]),
-            foreign: &["d/.ftpsh-part-9x9-2-0123456789abcdef-x"],
+            foreign: &["d/.ftpsh-part-9x9-2-~-x"],
             ..BASE
         },
         Case {
@@ -195,7 +300,7 @@ fn rule5b_restore_what_an_interrupted_upload_moved_aside() {
             name: "an upload's temporary is never restored, however complete",
             remote: &["f .ftpsh-part-1x1-2-0123456789abcdef-x 3 5"],
             delete: false,
-            want: Ok(&["rmtemp .ftpsh-part-1x1-2-0123456789abcdef-x"]),
+            want: Ok(&["rmtemp .ftpsh-part-1x1-2-~-x"]),
             ..BASE
         },
     ]);

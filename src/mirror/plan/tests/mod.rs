@@ -13,8 +13,11 @@ mod walk;
 // local:  "d PATH [iN] [mOOO]"     | "f PATH SIZE MTIME [iN] [mOOO]"
 // remote: "d PATH [iN] [mOOO]"     | "f PATH SIZE MTIME|? [iN] [mOOO]"   ('?' = unknown mtime)
 //         (iN: inode N; mOOO: permission bits, octal)
-// action: "mkdir P" | "up P SIZE MTIME [mOOO]" | "mv FROM TO" | "rm P" | "rmdir P"
+// action: "mkdir P" | "up P SIZE MTIME [mOOO] [from TEMP]" | "mv FROM TO" | "rm P" | "rmdir P"
 //         | "rmtemp P" | "chmod P OOO" | "chmod+ P OOO" (of an entry the pass creates)
+// In remote paths, `~` is the fingerprint (see `temp_name`) of the local file a temporary
+// is named for: `.ftpsh-part-9x1-0-~-a` is an upload of this very version of local `a`. In
+// actions and foreign temporaries, every fingerprint but 0000000000000000 shows as `~`.
 
 struct Parsed {
     kind: Kind,
@@ -77,11 +80,37 @@ fn snap(specs: &[&str]) -> Snapshot {
         .collect()
 }
 
+/// A remote path with `~` replaced by the fingerprint of the local file it names.
+fn expand(path: &str, local: &Snapshot) -> String {
+    let Some((_, name)) = path::file_name(path).split_once("~-") else {
+        return path.to_string();
+    };
+    let target = path::join(path::parent(path), name);
+    let l = local.get(&target).expect("a local twin for ~");
+    let fingerprint = temp_name::Fingerprint::of(l.size, l.mtime, l.inode);
+    path.replace('~', &format!("{:016x}", fingerprint.0))
+}
+
+/// A path as the tables show it: fingerprints but 0 as `~`.
+fn abbreviate(path: &str) -> String {
+    match temp_name::parse(path).map(|t| t.purpose) {
+        Some(temp_name::Purpose::Upload(fp)) if fp.0 != 0 => {
+            path.replace(&format!("{:016x}", fp.0), "~")
+        }
+        _ => path.to_string(),
+    }
+}
+
 fn rtree(specs: &[&str]) -> RemoteTree {
+    rtree_beside(specs, &Snapshot::default())
+}
+
+fn rtree_beside(specs: &[&str], local: &Snapshot) -> RemoteTree {
     specs
         .iter()
         .map(|s| {
-            let p = parse(s);
+            let mut p = parse(s);
+            p.path = expand(&p.path, local);
             let entry = RemoteEntry {
                 kind: p.kind,
                 size: p.size,
@@ -101,14 +130,15 @@ fn show(a: &Action) -> String {
             path,
             size,
             mtime,
-            mode: None,
-        } => format!("up {path} {size} {mtime}"),
-        Action::Upload {
-            path,
-            size,
-            mtime,
-            mode: Some(mode),
-        } => format!("up {path} {size} {mtime} m{mode:o}"),
+            mode,
+            resume,
+        } => {
+            let mode = mode.map_or_else(String::new, |m| format!(" m{m:o}"));
+            let resume = resume
+                .as_ref()
+                .map_or_else(String::new, |t| format!(" from {}", abbreviate(t)));
+            format!("up {path} {size} {mtime}{mode}{resume}")
+        }
         Action::Chmod {
             path,
             mode,
@@ -117,7 +147,7 @@ fn show(a: &Action) -> String {
         Action::Rename { from, to } => format!("mv {from} {to}"),
         Action::DeleteFile(p) => format!("rm {p}"),
         Action::RemoveDir(p) => format!("rmdir {p}"),
-        Action::RemoveTemp(p) => format!("rmtemp {p}"),
+        Action::RemoveTemp(p) => format!("rmtemp {}", abbreviate(p)),
         Action::Restore { from, to } => format!("restore {from} {to}"),
     }
 }
@@ -222,7 +252,8 @@ fn run_plan(case: &Case) -> Result<Plan, PlanError> {
         compare: case.compare,
     };
     let untrusted = case.untrusted.iter().map(|s| s.to_string()).collect();
-    let (local, remote) = (snap(case.local), rtree(case.remote));
+    let local = snap(case.local);
+    let remote = rtree_beside(case.remote, &local);
     plan(&inputs(&local, &remote, &filter, opts, &untrusted))
 }
 
@@ -238,9 +269,9 @@ fn check(cases: &[Case]) {
             .map(|p| p.actions().map(show).collect())
             .map_err(Clone::clone);
         assert_eq!(actions, want, "case {:?}", case.name);
-        let foreign: Vec<&str> = got
+        let foreign: Vec<String> = got
             .as_ref()
-            .map(|p| p.foreign_temps.iter().map(|t| t.as_str()).collect())
+            .map(|p| p.foreign_temps.iter().map(|t| abbreviate(t)).collect())
             .unwrap_or_default();
         assert_eq!(
             foreign, case.foreign,
