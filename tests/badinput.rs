@@ -14,12 +14,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use support::proxy::Proxy;
-use support::{Out, TestServer, assert_fails, assert_ok, run_c, run_script};
+use support::{Out, TestServer, assert_fails, assert_ok, run_c, run_script, setup};
 use tempfile::TempDir;
-
-fn setup() -> (TestServer, TempDir) {
-    (TestServer::start(), TempDir::new().unwrap())
-}
 
 /// Asserts stderr is exactly one non-empty line.
 #[track_caller]

@@ -4,12 +4,8 @@ mod support;
 
 use std::fs;
 
-use support::{TestServer, assert_fails, assert_ok, run_c};
+use support::{assert_fails, assert_ok, run_c, setup};
 use tempfile::TempDir;
-
-fn setup() -> (TestServer, TempDir) {
-    (TestServer::start(), TempDir::new().unwrap())
-}
 
 #[test]
 fn ls_shows_aligned_columns_sorted_and_marks_directories() {

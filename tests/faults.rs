@@ -187,14 +187,8 @@ fn replied(proxy: &Proxy, line: &str) -> bool {
 #[test]
 fn script_stops_cleanly_at_the_command_that_finds_the_connection_cut() {
     let (server, proxy, local) = setup();
-    let mut child = support::ftpsh(local.path())
-        .arg(proxy.url())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
+    let (child, mut stdin) =
+        support::spawn_with_stdin(support::ftpsh(local.path()).arg(proxy.url()));
     writeln!(stdin, "mkdir /d\ncd /d").unwrap();
     wait_until("cd /d done", DEADLINE, || replied(&proxy, "257 \"/d\""));
     proxy.cut_control_after(0);
@@ -229,7 +223,7 @@ fn script_stops_cleanly_at_the_command_that_finds_the_connection_cut() {
 #[cfg(unix)]
 mod repl {
     use super::*;
-    use expectrl::{Expect, Session};
+    use expectrl::Expect;
 
     type Pty = expectrl::session::OsSession;
 
@@ -239,17 +233,7 @@ mod repl {
 
     /// `ftpsh URL` in a pty (as tests/interactive.rs), once the first prompt is on screen.
     fn spawn(url: &str, local: &Path) -> Pty {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ftpsh"));
-        command
-            .args(["--timeout", "5", url])
-            .current_dir(local)
-            .env("FTPSH_PASSWORD", PASS)
-            .env("NETRC", local.join(".no-netrc"))
-            .env("XDG_DATA_HOME", local.join(".data"))
-            .env("HOME", local)
-            .env("TERM", "xterm");
-        let mut pty = Session::spawn(command).expect("spawn ftpsh in a pty");
-        pty.set_expect_timeout(Some(Duration::from_secs(10)));
+        let mut pty = support::pty(&["--timeout", "5", url], local);
         pty.expect(prompt("/").as_str()).expect("first prompt");
         pty
     }
@@ -331,16 +315,15 @@ mod repl {
 
 /// A site with one big file among small ones.
 fn make_site(src: &Path, big: usize) {
-    for (rel, body) in [
-        ("index.html", b"<h1>hi</h1>".to_vec()),
-        ("css/site.css", b"body{}".to_vec()),
-        ("img/a b.png", pattern(10_000)),
-        ("media/big.bin", pattern(big)),
-    ] {
-        let path = src.join(rel);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, body).unwrap();
-    }
+    support::write_site(
+        src,
+        [
+            ("index.html", b"<h1>hi</h1>".to_vec()),
+            ("css/site.css", b"body{}".to_vec()),
+            ("img/a b.png", pattern(10_000)),
+            ("media/big.bin", pattern(big)),
+        ],
+    );
 }
 
 /// `ftpsh --log JOURNAL -c "mirror --once src /dst" URL`, spawned in `home`.
@@ -805,15 +788,8 @@ fn sigint_during_a_transfer_ends_a_run_with_130_and_cleans_up() {
     ];
     for (args, script, says) in runs {
         proxy.slow_next_data();
-        let mut child = support::ftpsh(local.path())
-            .args(args)
-            .arg(proxy.url())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
+        let (child, mut stdin) =
+            support::spawn_with_stdin(support::ftpsh(local.path()).args(args).arg(proxy.url()));
         stdin.write_all(script.as_bytes()).unwrap();
         drop(stdin);
         wait_until("an upload in flight", DEADLINE, || {

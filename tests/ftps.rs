@@ -134,20 +134,19 @@ fn mirror_once_over_tls_copies_the_tree() {
     };
     let home = TempDir::new().unwrap();
     let src = home.path().join("src");
-    for (rel, body) in [
-        ("index.html", b"<h1>hi</h1>".to_vec()),
-        ("css/site.css", b"body{}".to_vec()),
-        ("img/a b.png", payload()),
-        (
-            "docs/\u{e9} \u{6587}\u{4ef6}/deep/x.txt",
-            b"x\r\ny\n".to_vec(),
-        ),
-        ("empty.txt", Vec::new()),
-    ] {
-        let path = src.join(rel);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, body).unwrap();
-    }
+    support::write_site(
+        &src,
+        [
+            ("index.html", b"<h1>hi</h1>".to_vec()),
+            ("css/site.css", b"body{}".to_vec()),
+            ("img/a b.png", payload()),
+            (
+                "docs/\u{e9} \u{6587}\u{4ef6}/deep/x.txt",
+                b"x\r\ny\n".to_vec(),
+            ),
+            ("empty.txt", Vec::new()),
+        ],
+    );
     let ca = server.ca_file();
     let out = run(
         home.path(),

@@ -215,18 +215,13 @@ fn server_replies_in_error_messages_are_escaped() {
     assert_safe(&out);
     assert_escaped("stderr", &out.stderr);
     // The same through a script on stdin (`line N: ...`).
-    let mut child = support::ftpsh(local.path())
-        .args(["--timeout", "5", &server.url()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(b"cd nowhere\n").unwrap();
-    }
+    let (child, mut stdin) = support::spawn_with_stdin(support::ftpsh(local.path()).args([
+        "--timeout",
+        "5",
+        &server.url(),
+    ]));
+    std::io::Write::write_all(&mut stdin, b"cd nowhere\n").unwrap();
+    drop(stdin);
     let (code, stdout, stderr) = support::wait_out_raw(child, Duration::from_secs(30));
     assert_eq!(code, 1);
     assert_clean("stdout", &stdout);
@@ -345,25 +340,12 @@ fn hostile_strings_show_nowhere_raw_in_a_session_of_every_command() {
 mod terminal {
     use super::*;
 
-    use std::process::Command;
-
-    use expectrl::{Expect, Session};
+    use expectrl::Expect;
 
     type Pty = expectrl::session::OsSession;
 
     fn spawn(server: &ScriptedServer, local: &Path) -> Pty {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_ftpsh"));
-        command
-            .args(["--timeout", "5", &server.url()])
-            .current_dir(local)
-            .env("FTPSH_PASSWORD", support::PASS)
-            .env("NETRC", local.join(".no-netrc"))
-            .env("XDG_DATA_HOME", local.join(".data"))
-            .env("HOME", local)
-            .env("TERM", "xterm");
-        let mut pty = Session::spawn(command).expect("spawn ftpsh in a pty");
-        pty.set_expect_timeout(Some(Duration::from_secs(10)));
-        pty
+        support::pty(&["--timeout", "5", &server.url()], local)
     }
 
     /// Waits for `needle`, adding everything read on the way to `seen`.

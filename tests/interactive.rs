@@ -5,13 +5,11 @@ mod support;
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use expectrl::process::unix::WaitStatus;
-use expectrl::{ControlCode, Eof, Expect, Session};
-use support::{PASS, TestServer};
-use tempfile::TempDir;
+use expectrl::{ControlCode, Eof, Expect};
+use support::{TestServer, setup};
 
 type Pty = expectrl::session::OsSession;
 
@@ -24,17 +22,7 @@ fn spawn(server: &TestServer, local: &Path) -> Pty {
 }
 
 fn spawn_url(url: &str, local: &Path) -> Pty {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ftpsh"));
-    command
-        .arg(url)
-        .current_dir(local)
-        .env("FTPSH_PASSWORD", PASS)
-        .env("NETRC", local.join(".no-netrc"))
-        .env("XDG_DATA_HOME", local.join(".data"))
-        .env("HOME", local)
-        .env("TERM", "xterm");
-    let mut pty = Session::spawn(command).expect("spawn ftpsh in a pty");
-    pty.set_expect_timeout(Some(Duration::from_secs(10)));
+    let mut pty = support::pty(&[url], local);
     pty.expect("Welcome to the libunftp FTP server")
         .expect("welcome banner");
     pty.expect(PROMPT).expect("first prompt");
@@ -56,10 +44,6 @@ fn assert_exits_ok(mut pty: Pty) {
         matches!(status, WaitStatus::Exited(_, 0)),
         "exit status: {status:?}"
     );
-}
-
-fn setup() -> (TestServer, TempDir) {
-    (TestServer::start(), TempDir::new().unwrap())
 }
 
 #[test]

@@ -220,6 +220,7 @@ fn shell_commands(server: &Server, conn: &Conn) {
          rename data.bin renamed.bin; mkdir moved 'dir 文件'; \
          mv renamed.bin 'deep/my file é.txt' moved; get moved/renamed.bin back.bin; \
          nlst moved; put data.bin gone.bin; rm gone.bin; touch 'dir 文件/new.txt'; \
+         chmod 600 'dir 文件/new.txt'; chmod -R 750 deep; ls -l; \
          rmdir deep/er/est; quote SYST; \
          ascii; put notes.txt; get notes.txt notes-back.txt; binary; rm notes.txt; pwd"
     );
@@ -244,6 +245,19 @@ fn shell_commands(server: &Server, conn: &Conn) {
         "touch made an empty file"
     );
     assert!(disk.join("deep/er").is_dir(), "mkdir -p made deep/er");
+    // chmod (SITE CHMOD) and -R through a folder; ls -l shows the bits the server lists.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let bits = |rel: &str| fs::metadata(disk.join(rel)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(bits("dir 文件/new.txt"), 0o600, "chmod 600");
+        assert_eq!(
+            (bits("deep"), bits("deep/er")),
+            (0o750, 0o750),
+            "chmod -R 750"
+        );
+        assert_contains(&out, "drwxr-x--- ");
+    }
     assert!(!disk.join("deep/er/est").exists(), "rmdir removed est");
     for gone in ["data.bin", "gone.bin", "deep/my file é.txt"] {
         assert!(!disk.join(gone).exists(), "{gone} should be gone");
@@ -281,116 +295,36 @@ fn shell_commands(server: &Server, conn: &Conn) {
     assert_ok(&out);
     assert!(!disk.join("moved").exists(), "rm -r removed moved/");
     assert!(disk.join("deep/er").is_dir(), "rm -r left deep/ alone");
-    let out = conn.c(local.path(), &format!("rm -r /{base}"));
-    assert_ok(&out);
-    assert!(!disk.exists(), "rm -r removed the whole tree");
-}
-
-/// `chmod` (SITE CHMOD) and `ls -l` (modes from MLSD UNIX.mode or the LIST mode column):
-/// modes set on files and, with -R, through a folder, checked on the server's disk and in
-/// the listing.
-#[cfg(unix)]
-fn file_modes(server: &Server, conn: &Conn) {
-    use std::os::unix::fs::PermissionsExt;
-    let local = TempDir::new().unwrap();
-    let base = format!("it-modes-{}", conn.tag);
-    let disk = server.root.join(&base);
-    clear(&disk);
-    fs::write(local.path().join("deploy.sh"), "#!/bin/sh\n").unwrap();
-    let script = format!(
-        "mkdir -p /{base}/d/e; cd /{base}; put deploy.sh; put deploy.sh secrets.php; \
-         put deploy.sh d/e/x.txt; chmod 751 deploy.sh; chmod 600 *.php; chmod -R 700 d; ls -l"
-    );
-    let out = conn.c(local.path(), &script);
-    assert_ok(&out);
-    let mode = |rel: &str| {
-        fs::metadata(disk.join(rel))
-            .map(|m| m.permissions().mode() & 0o7777)
-            .unwrap_or_else(|e| panic!("{rel}: {e}"))
-    };
-    for (rel, want) in [
-        ("deploy.sh", 0o751),
-        ("secrets.php", 0o600),
-        ("d", 0o700),
-        ("d/e", 0o700),
-        ("d/e/x.txt", 0o700),
-    ] {
-        assert_eq!(mode(rel), want, "{rel} on disk ({})", out.stderr);
-    }
-    for row in ["-rwxr-x--x", "-rw-------", "drwx------"] {
-        assert_contains(&out, row);
-    }
-    // Clean up, then a path that is not there (the folder is gone): the server's reply.
+    // Then a chmod of what is gone: the server's refusal, named.
     let out = conn.c(
         local.path(),
-        &format!("chmod -R 755 /{base}; rm -r /{base}; chmod 644 /{base}/missing.txt"),
+        &format!("rm -r /{base}; chmod 644 /{base}/gone.txt"),
     );
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
         out.stderr
-            .contains(&format!("chmod 644 /{base}/missing.txt: 550")),
+            .contains(&format!("chmod 644 /{base}/gone.txt: 550")),
         "{}",
         out.stderr
     );
-    assert!(!disk.exists(), "rm -r removed the tree");
+    assert!(!disk.exists(), "rm -r removed the whole tree");
 }
 
-/// The mirror keeps permission bits: a first sync gives every file and folder its local
-/// bits, a local chmod reaches the server as a chmod, and a pass with nothing to do sends
-/// no SITE command.
+/// A local file's or folder's permission bits (rwx only: what the mirror keeps).
 #[cfg(unix)]
-fn mirror_modes(server: &Server, conn: &Conn) {
+fn bits(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
-    let local = TempDir::new().unwrap();
-    let base = format!("it-mirror-modes-{}", conn.tag);
-    let disk = server.root.join(&base);
-    clear(&disk);
-    let src = local.path().join("site");
-    fs::create_dir_all(src.join("priv")).unwrap();
-    let entries = [
-        ("deploy.sh", 0o755),
-        ("secrets.php", 0o600),
-        ("index.html", 0o644),
-        ("priv/key", 0o640),
-        ("priv", 0o750),
-    ];
-    for (rel, mode) in entries {
-        let path = src.join(rel);
-        if !path.exists() {
-            fs::write(&path, rel).unwrap();
-        }
-        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
-    }
-    let mode = |rel: &str| {
-        fs::metadata(disk.join(rel))
-            .map(|m| m.permissions().mode() & 0o777)
-            .unwrap_or_else(|e| panic!("{rel}: {e}"))
-    };
-    let journal = local.path().join("j.log");
-    let once = || {
-        let _ = fs::remove_file(&journal);
-        let command = format!("mirror --once site /{base}");
-        let log = journal.to_str().unwrap();
-        let out = conn.run(
-            local.path(),
-            &["--debug", "--log", log, "-c", &command],
-            &[],
-        );
-        assert_ok(&out);
-        fs::read_to_string(&journal).unwrap_or_default()
-    };
-    let trace = once();
-    for (rel, want) in entries {
-        assert_eq!(mode(rel), want, "{rel} after the first sync: {trace}");
-    }
-    fs::set_permissions(src.join("secrets.php"), fs::Permissions::from_mode(0o640)).unwrap();
-    let trace = once();
-    assert_eq!(mode("secrets.php"), 0o640, "after a local chmod: {trace}");
-    assert_eq!(count(&trace, "--> STOR "), 0, "{trace}");
-    let trace = once();
-    assert_eq!(count(&trace, "--> SITE "), 0, "a no-op pass: {trace}");
-    assert_eq!(count(&trace, "--> STOR "), 0, "a no-op pass: {trace}");
-    clear(&disk);
+    fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+fn set_bits(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
 }
 
 /// Results of the mirror scenario worth a column.
@@ -450,9 +384,7 @@ fn latin1_names(server: &Server, conn: &Conn) {
 }
 
 fn write_file(root: &Path, rel: &str, body: &str, mtime: u64) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(&path, body).unwrap();
+    let path = support::write_file(root, rel, body);
     set_mtime(&path, mtime);
 }
 
@@ -503,6 +435,17 @@ fn mirror_scenario(server: &Server, conn: &Conn, can_set_times: bool) -> MirrorF
     }
     let total = files.len() + MANY;
     fs::create_dir_all(src.join("emptydir")).unwrap();
+    // Permission bits the mirror keeps: a script, a secret, a private folder.
+    #[cfg(unix)]
+    let modes = [
+        ("many/f00.txt", 0o755),
+        (".htaccess", 0o600),
+        ("docs", 0o750),
+    ];
+    #[cfg(unix)]
+    for (rel, mode) in modes {
+        set_bits(&src.join(rel), mode);
+    }
 
     let command = format!("mirror --once src {remote}");
     let once = |state: Option<&Path>| -> (Out, String) {
@@ -527,6 +470,14 @@ fn mirror_scenario(server: &Server, conn: &Conn, can_set_times: bool) -> MirrorF
     assert_ok(&out);
     same_tree("first pass");
     assert_eq!(count(&new, " STOR "), total, "first pass journal:\n{new}");
+    #[cfg(unix)]
+    for (rel, mode) in modes {
+        assert_eq!(
+            bits(&disk.join(rel)),
+            mode,
+            "{rel} after the first pass:\n{new}"
+        );
+    }
     let mismatched = mtime_mismatches(&src, &disk);
     let mtimes_kept = mismatched.is_empty();
     if can_set_times {
@@ -542,6 +493,9 @@ fn mirror_scenario(server: &Server, conn: &Conn, can_set_times: bool) -> MirrorF
     fs::remove_file(src.join("css/site.css")).unwrap();
     fs::rename(src.join("img/a b.png"), src.join("img/c d.png")).unwrap();
     fs::rename(src.join("docs/é 文件"), src.join("docs/ü folder")).unwrap();
+    // and a local chmod: a chmod on the server, not an upload
+    #[cfg(unix)]
+    set_bits(&src.join("empty.txt"), 0o640);
     let (out, new) = once(None);
     assert_ok(&out);
     same_tree("second pass");
@@ -556,6 +510,15 @@ fn mirror_scenario(server: &Server, conn: &Conn, can_set_times: bool) -> MirrorF
         "renames sent as renames:\n{new}"
     );
     assert_eq!(count(&new, " DELE "), 1, "one delete:\n{new}");
+    #[cfg(unix)]
+    {
+        assert_eq!(count(&new, " CHMOD "), 1, "the local chmod:\n{new}");
+        assert_eq!(
+            bits(&disk.join("empty.txt")),
+            0o640,
+            "after the local chmod"
+        );
+    }
     if can_set_times {
         let mismatched = mtime_mismatches(&src, &disk);
         assert!(
@@ -569,6 +532,8 @@ fn mirror_scenario(server: &Server, conn: &Conn, can_set_times: bool) -> MirrorF
     assert_ok(&out);
     same_tree("third pass");
     assert_eq!(count(&new, " STOR "), 0, "third pass uploaded:\n{new}");
+    assert_eq!(count(&new, " CHMOD "), 0, "third pass set modes:\n{new}");
+    assert_eq!(count(&new, " WARN "), 0, "third pass warned:\n{new}");
 
     // 4. the same with no saved state: only what the server tells (informational)
     let state = home.path().join("fresh-state");
@@ -577,6 +542,12 @@ fn mirror_scenario(server: &Server, conn: &Conn, can_set_times: bool) -> MirrorF
     assert_ok(&out);
     same_tree("pass without state");
     let stateless_uploads = count(&new, " STOR ");
+    // The bits are read from the listing, not from the state: none to set.
+    assert_eq!(
+        count(&new, " CHMOD "),
+        0,
+        "pass without state set modes:\n{new}"
+    );
 
     clear(&disk);
     MirrorFacts {
@@ -660,14 +631,6 @@ fn check_server(
             || latin1_names(server, conn),
         );
     }
-    #[cfg(unix)]
-    cell(failures, format!("{name} chmod and ls -l"), || {
-        file_modes(server, &plain)
-    });
-    #[cfg(unix)]
-    cell(failures, format!("{name} mirror keeps modes"), || {
-        mirror_modes(server, &plain)
-    });
     let mirror = cell(failures, format!("{name} mirror (plain)"), || {
         mirror_scenario(server, &plain, can_set_times)
     });

@@ -21,17 +21,16 @@ fn same_tree(a: &Path, b: &Path) -> bool {
 
 /// A nested tree with spaces and unicode in names.
 fn make_site(root: &Path) {
-    for (rel, body) in [
-        ("index.html", "<h1>hi</h1>"),
-        ("css/site.css", "body{}"),
-        ("img/a b.png", "PNG"),
-        ("docs/é 文件/deep/deeper/x.txt", "x"),
-        ("empty.txt", ""),
-    ] {
-        let path = root.join(rel);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, body).unwrap();
-    }
+    support::write_site(
+        root,
+        [
+            ("index.html", "<h1>hi</h1>"),
+            ("css/site.css", "body{}"),
+            ("img/a b.png", "PNG"),
+            ("docs/é 文件/deep/deeper/x.txt", "x"),
+            ("empty.txt", ""),
+        ],
+    );
     fs::create_dir_all(root.join("emptydir")).unwrap();
 }
 
@@ -404,14 +403,8 @@ fn idle_ticks_send_no_ftp_command() {
 #[test]
 fn shell_stays_usable_while_a_mirror_runs_and_stop_works() {
     let f = Fixture::new();
-    let mut child = support::ftpsh(f.home.path())
-        .arg(f.server.url())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
+    let (child, mut stdin) =
+        support::spawn_with_stdin(support::ftpsh(f.home.path()).arg(f.server.url()));
     writeln!(stdin, "mirror --interval 0.1 src /dst").unwrap();
     wait_until("background sync", DEADLINE, || same_tree(&f.src, &f.dst()));
     writeln!(
@@ -593,9 +586,8 @@ fn a_wide_tree_is_listed_over_several_connections_completely() {
     let f = Fixture::new();
     for d in 0..30 {
         for name in ["a.txt", "b.txt"] {
-            let path = f.src.join(format!("wide/d{d:02}/{name}"));
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(path, format!("{d} {name}")).unwrap();
+            let rel = format!("wide/d{d:02}/{name}");
+            support::write_file(&f.src, &rel, format!("{d} {name}"));
         }
     }
     assert_ok(&f.once(""));

@@ -83,9 +83,7 @@ impl Fixture {
 
     /// Writes `body` to `src/rel` with the given mtime.
     fn write(&self, rel: &str, body: &str, mtime: SystemTime) {
-        let path = self.src.join(rel);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, body).unwrap();
+        let path = support::write_file(&self.src, rel, body);
         set_mtime(&path, mtime);
     }
 

@@ -41,12 +41,6 @@ fn run(server: &PyFtpd, commands: &str, dir: &Path) -> Out {
     support::wait_out(child, Duration::from_secs(30))
 }
 
-fn write(root: &Path, rel: &str, body: &[u8]) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, body).unwrap();
-}
-
 /// Names in a local folder, as raw bytes.
 fn local_names(dir: &Path) -> Vec<Vec<u8>> {
     let mut names: Vec<Vec<u8>> = fs::read_dir(dir)
@@ -61,7 +55,7 @@ fn local_names(dir: &Path) -> Vec<Vec<u8>> {
 #[test]
 fn ls_and_nlst_show_a_latin1_name_readably() {
     let Some(server) = latin1() else { return };
-    write(server.root(), DISK, b"smorgas");
+    support::write_file(server.root(), DISK, b"smorgas");
     let local = TempDir::new().unwrap();
     for command in ["ls", "nlst", "ls --raw"] {
         let out = run(&server, command, local.path());
@@ -78,8 +72,8 @@ fn ls_and_nlst_show_a_latin1_name_readably() {
 #[test]
 fn get_and_mget_fetch_it_under_the_servers_bytes() {
     let Some(server) = latin1() else { return };
-    write(server.root(), DISK, b"smorgas");
-    write(server.root(), "plain.txt", b"plain");
+    support::write_file(server.root(), DISK, b"smorgas");
+    support::write_file(server.root(), "plain.txt", b"plain");
     let local = TempDir::new().unwrap();
     let out = run(&server, "get r?ksm*", local.path());
     assert_ok(&out);
@@ -100,10 +94,10 @@ fn get_and_mget_fetch_it_under_the_servers_bytes() {
 fn rm_rename_mv_and_cd_reach_latin1_names() {
     let Some(server) = latin1() else { return };
     let root = server.root();
-    write(root, DISK, b"smorgas");
-    write(root, "öl/inne.txt", b"inne");
-    write(root, "öl/kvar.txt", b"kvar");
-    write(root, "gå bort.txt", b"bort");
+    support::write_file(root, DISK, b"smorgas");
+    support::write_file(root, "öl/inne.txt", b"inne");
+    support::write_file(root, "öl/kvar.txt", b"kvar");
+    support::write_file(root, "gå bort.txt", b"bort");
     fs::create_dir(root.join("sub")).unwrap();
     let local = TempDir::new().unwrap();
     // rename with a glob for the source; the new name is typed.
@@ -116,7 +110,7 @@ fn rm_rename_mv_and_cd_reach_latin1_names() {
         "rename macka.txt sub/macka.txt",
         local.path(),
     ));
-    write(root, DISK, b"again");
+    support::write_file(root, DISK, b"again");
     assert_ok(&run(&server, "mv r?ksm* sub/", local.path()));
     assert_eq!(fs::read(root.join("sub").join(DISK)).unwrap(), b"again");
     // cd into a folder whose name is not UTF-8, then rm there; rm of a glob at the root.
@@ -154,8 +148,8 @@ fn put_sends_a_local_name_that_is_not_utf8_as_its_bytes() {
 #[test]
 fn get_r_writes_the_servers_bytes_as_local_names() {
     let Some(server) = latin1() else { return };
-    write(server.root(), &format!("mapp/{DISK}"), b"smorgas");
-    write(server.root(), "mapp/ö/x.txt", b"x");
+    support::write_file(server.root(), &format!("mapp/{DISK}"), b"smorgas");
+    support::write_file(server.root(), "mapp/ö/x.txt", b"x");
     let local = TempDir::new().unwrap();
     assert_ok(&run(&server, "get -r mapp", local.path()));
     let mapp = local.path().join("mapp");
@@ -174,8 +168,8 @@ fn get_r_writes_the_servers_bytes_as_local_names() {
 fn the_mirror_deletes_and_uploads_names_that_are_not_utf8_byte_for_byte() {
     let Some(server) = latin1() else { return };
     let root = server.root();
-    write(root, "dst/gammal-ä.txt", b"old");
-    write(root, "dst/kvar.txt", b"same");
+    support::write_file(root, "dst/gammal-ä.txt", b"old");
+    support::write_file(root, "dst/kvar.txt", b"same");
     let home = TempDir::new().unwrap();
     let src = home.path().join("src");
     fs::create_dir(&src).unwrap();

@@ -38,12 +38,6 @@ fn names(tree: &BTreeMap<String, Option<Vec<u8>>>) -> Vec<&str> {
     tree.keys().map(String::as_str).collect()
 }
 
-fn write(root: &Path, rel: &str, body: &[u8]) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, body).unwrap();
-}
-
 /// `ftpsh ARGS` run in `dir`, killed and failed at the deadline rather than hanging.
 fn run(dir: &Path, args: &[&str]) -> Out {
     let child = support::ftpsh(dir)
@@ -131,11 +125,11 @@ fn mirror_over_the_quota_sends_the_rest_and_a_later_pass_completes() {
     let Some(server) = quirk("quota") else { return };
     let home = TempDir::new().unwrap();
     let src = home.path().join("src");
-    write(&src, "index.html", b"<h1>hi</h1>");
-    write(&src, "css/site.css", b"body{}");
-    write(&src, "img/a b.png", &pattern(10_000));
-    write(&src, "img/just-under.bin", &pattern(QUOTA));
-    write(&src, "media/big.bin", &pattern(200 * 1024));
+    support::write_file(&src, "index.html", b"<h1>hi</h1>");
+    support::write_file(&src, "css/site.css", b"body{}");
+    support::write_file(&src, "img/a b.png", pattern(10_000));
+    support::write_file(&src, "img/just-under.bin", pattern(QUOTA));
+    support::write_file(&src, "media/big.bin", pattern(200 * 1024));
     let once = || run_c(&server, "mirror --once src /dst", home.path());
 
     let out = once();
@@ -151,7 +145,7 @@ fn mirror_over_the_quota_sends_the_rest_and_a_later_pass_completes() {
     assert_eq!(tree(&dst), want, "everything but the big file arrived");
     assert_eq!(temporaries(server.root()), Vec::<String>::new());
 
-    write(&src, "media/big.bin", &pattern(QUOTA / 2));
+    support::write_file(&src, "media/big.bin", pattern(QUOTA / 2));
     let out = once();
     assert_ok(&out);
     assert_same_tree(&src, &dst);
@@ -165,12 +159,12 @@ fn mirror_over_the_quota_sends_the_rest_and_a_later_pass_completes() {
 /// real /evil with a file and a folder.
 fn seed_evil(server: &PyFtpd) -> BTreeMap<String, Option<Vec<u8>>> {
     let root = server.root();
-    write(root, "escape.txt", b"sentinel: escape");
-    write(root, "etc/passwd", b"sentinel: passwd");
-    write(root, "win.txt", b"sentinel: win");
-    write(root, "keep/inner.txt", b"sentinel: keep");
-    write(root, "evil/real.txt", b"real");
-    write(root, "evil/sub/inner.txt", b"real inner");
+    support::write_file(root, "escape.txt", b"sentinel: escape");
+    support::write_file(root, "etc/passwd", b"sentinel: passwd");
+    support::write_file(root, "win.txt", b"sentinel: win");
+    support::write_file(root, "keep/inner.txt", b"sentinel: keep");
+    support::write_file(root, "evil/real.txt", b"real");
+    support::write_file(root, "evil/sub/inner.txt", b"real inner");
     tree(root)
 }
 
@@ -265,7 +259,7 @@ fn mirror_onto_a_folder_with_hostile_names_fails_and_changes_nothing() {
     let before = seed_evil(&server);
     let home = TempDir::new().unwrap();
     // A successful pass would delete real.txt and sub/, and upload new.txt.
-    write(&home.path().join("src"), "new.txt", b"new");
+    support::write_file(&home.path().join("src"), "new.txt", b"new");
     let out = run_c(&server, "mirror --once src /evil", home.path());
     assert_eq!(out.code, 1, "{out:?}");
     let said = format!("{}{}", out.stdout, out.stderr);
@@ -296,7 +290,7 @@ fn mirror_above_a_folder_with_hostile_names_fails_and_deletes_nothing() {
     };
     let before = seed_evil(&server);
     let home = TempDir::new().unwrap();
-    write(&home.path().join("src"), "new.txt", b"new");
+    support::write_file(&home.path().join("src"), "new.txt", b"new");
     let out = run_c(&server, "mirror --once src /", home.path());
     assert_eq!(out.code, 1, "{out:?}");
     let said = format!("{}{}", out.stdout, out.stderr);
@@ -324,7 +318,7 @@ fn get_of_listed_hostile_names_never_writes_outside_the_local_folder() {
     };
     seed_evil(&server);
     // A real file by that name too, so its RETR succeeds and only ftpsh's check is left.
-    write(server.root(), "evil/..\\win.txt", b"real backslash");
+    support::write_file(server.root(), "evil/..\\win.txt", b"real backslash");
     let home = TempDir::new().unwrap();
     let work = home.path().join("work");
     fs::create_dir_all(work.join("dl")).unwrap();
@@ -387,9 +381,9 @@ fn get_of_listed_hostile_names_never_writes_outside_the_local_folder() {
 fn make_many(src: &Path, count: usize) {
     for i in 0..count {
         let rel = format!("d{}/f{i:02}.txt", i % 4);
-        write(src, &rel, format!("file {i}\n").repeat(i + 1).as_bytes());
+        support::write_file(src, &rel, format!("file {i}\n").repeat(i + 1));
     }
-    write(src, "top.bin", &pattern(300_000));
+    support::write_file(src, "top.bin", pattern(300_000));
 }
 
 #[test]
@@ -427,7 +421,7 @@ fn mirror_parallel_4_falls_back_to_the_connections_the_server_allows() {
     assert_same_tree(&src, &server.path("dst2"));
     assert_eq!(temporaries(server.root()), Vec::<String>::new());
     // A change, then a pass that deletes too.
-    write(&src, "d1/f01.txt", b"changed");
+    support::write_file(&src, "d1/f01.txt", b"changed");
     fs::remove_file(src.join("d2/f02.txt")).unwrap();
     let out = run_c(&server, "mirror --once --parallel 4 src /dst", home.path());
     assert_ok(&out);

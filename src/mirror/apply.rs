@@ -525,7 +525,17 @@ pub fn describe_plan(action: &Action) -> String {
         Action::Upload { size, .. } => {
             format!("{verb} {rel} ({size} bytes, continuing an interrupted upload)")
         }
-        Action::Chmod { mode, .. } => format!("{verb} {rel} ({mode:o})"),
+        Action::Chmod {
+            mode,
+            created: false,
+            ..
+        } => format!("{verb} {rel} ({mode:o})"),
+        // Sent only where the server gives new entries other bits.
+        Action::Chmod {
+            mode,
+            created: true,
+            ..
+        } => format!("{verb} {rel} ({mode:o}, unless new entries get it anyway)"),
         _ => format!("{verb} {rel}"),
     }
 }

@@ -25,18 +25,69 @@ pub struct Out {
     pub stderr: String,
 }
 
-/// The ftpsh binary with an environment that cannot leak the developer's own settings in:
-/// no ~/.netrc, the test password in FTPSH_PASSWORD, data dirs under `local`.
-pub fn ftpsh(local: &Path) -> Command {
+/// A fresh libunftp server and an empty local folder to run ftpsh in.
+pub fn setup() -> (TestServer, tempfile::TempDir) {
+    (TestServer::start(), tempfile::TempDir::new().unwrap())
+}
+
+/// The ftpsh binary run in `local`, with an environment that cannot leak the developer's
+/// own settings in: no ~/.netrc, the test password in FTPSH_PASSWORD, home and data dirs
+/// under `local`.
+fn isolated(local: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ftpsh"));
     command
         .current_dir(local)
         .env("FTPSH_PASSWORD", PASS)
         .env("NETRC", local.join(".no-netrc"))
         .env("XDG_DATA_HOME", local.join(".data"))
-        .env("HOME", local)
-        .stdin(Stdio::null());
+        .env("HOME", local);
     command
+}
+
+/// ftpsh in the isolated environment, reading nothing from stdin.
+pub fn ftpsh(local: &Path) -> Command {
+    let mut command = isolated(local);
+    command.stdin(Stdio::null());
+    command
+}
+
+/// `ftpsh ARGS` in a pseudo-terminal (TERM=xterm), in the isolated environment; expect
+/// calls wait 10 s at most.
+#[cfg(unix)]
+pub fn pty(args: &[&str], local: &Path) -> expectrl::session::OsSession {
+    let mut command = isolated(local);
+    command.args(args).env("TERM", "xterm");
+    let mut pty = expectrl::Session::spawn(command).expect("spawn ftpsh in a pty");
+    pty.set_expect_timeout(Some(Duration::from_secs(10)));
+    pty
+}
+
+/// Spawns `command` with its output piped and its stdin open for the test to write a
+/// script into, line by line if it likes (dropping the stdin ends the script).
+pub fn spawn_with_stdin(command: &mut Command) -> (std::process::Child, std::process::ChildStdin) {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ftpsh");
+    let stdin = child.stdin.take().expect("piped stdin");
+    (child, stdin)
+}
+
+/// Writes `body` to `root/rel`, creating the folders on the way; returns the path.
+pub fn write_file(root: &Path, rel: &str, body: impl AsRef<[u8]>) -> std::path::PathBuf {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("a file under root")).unwrap();
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+/// Writes a site: each `(rel, body)` as a file under `root`.
+pub fn write_site<B: AsRef<[u8]>>(root: &Path, files: impl IntoIterator<Item = (&'static str, B)>) {
+    for (rel, body) in files {
+        write_file(root, rel, body);
+    }
 }
 
 impl From<std::process::Output> for Out {
@@ -65,19 +116,9 @@ pub fn run_script(url: &str, script: &str, local: &Path) -> Out {
 
 /// `ftpsh ARGS < script`, run in `local`.
 pub fn run_script_args(args: &[&str], script: &str, local: &Path) -> Out {
-    let mut child = ftpsh(local)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn ftpsh");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .expect("write script");
+    let (child, mut stdin) = spawn_with_stdin(ftpsh(local).args(args));
+    stdin.write_all(script.as_bytes()).expect("write script");
+    drop(stdin);
     Out::from(child.wait_with_output().expect("wait ftpsh"))
 }
 

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::virtual_tree::Virtual;
 use super::{
-    Action, PlanOptions, add_unique, considered, delete_action, is_stray_temp, replaced,
+    Action, Compare, PlanOptions, add_unique, considered, delete_action, is_stray_temp, replaced,
     sort_for_delete,
 };
 use crate::ftp::path;
@@ -61,7 +61,7 @@ impl<'a> Planner<'a> {
             match (entry.kind, remote_kind) {
                 (Kind::Dir, Some(Kind::Dir)) => self.keep_mode(path, entry),
                 (Kind::Dir, Some(Kind::File)) => {
-                    if self.opts.delete && filter.may_delete(path) {
+                    if self.opts.delete && filter.may_delete(path) && self.may_replace() {
                         self.vt.remove(path);
                         self.actions.push(Action::DeleteFile(path.into()));
                         self.mkdir(path, entry);
@@ -89,7 +89,10 @@ impl<'a> Planner<'a> {
                     }
                 }
                 (Kind::File, Some(Kind::Dir)) => {
-                    if self.opts.delete && filter.may_delete(path) && !self.holds_unconsidered(path)
+                    if self.opts.delete
+                        && filter.may_delete(path)
+                        && self.may_replace()
+                        && !self.holds_unconsidered(path)
                     {
                         self.delete_tree(path);
                         self.upload(path, entry);
@@ -139,6 +142,13 @@ impl<'a> Planner<'a> {
                 .into_iter()
                 .map(|(path, kind)| delete_action(&path, kind)),
         );
+    }
+
+    /// Whether an existing remote entry may be replaced at all: not with
+    /// `--ignore-existing`, which only adds what is missing (a folder where a file goes, or
+    /// the reverse, is left alone with everything under it).
+    fn may_replace(&self) -> bool {
+        self.opts.compare != Compare::IgnoreExisting
     }
 
     /// The mode the remote copy of `entry` gets, when the mirror keeps modes and the local

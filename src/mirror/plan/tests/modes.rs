@@ -201,6 +201,13 @@ fn compare_ignore_existing() {
             ..ignore
         },
         Case {
+            name: "a kind change is a replacement too: left alone with what is under it",
+            local: &["d a", "f a/x 1 1", "f b 1 1"],
+            remote: &["f a 1 1", "d b", "f b/y 1 1"],
+            want: Ok(&[]),
+            ..ignore
+        },
+        Case {
             name: "with modes kept, an existing file still gets its bits",
             local: &["f a 9 100 m600"],
             remote: &["f a 1 1 m644"],
