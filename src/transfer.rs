@@ -148,13 +148,17 @@ pub fn upload_seen(
             .map_err(|e| Error::local(what.as_str(), e))?;
     }
     let what_remote = format!("put {remote}");
+    let mut sent = 0;
     // Ctrl-C makes the next read fail: the data connection closes, the temporary goes.
     let stored = session
         .store_from(
             &temp,
             offset,
             &mut crate::cancel::Reader(&mut file),
-            &mut |n| progress(offset + n),
+            &mut |n| {
+                sent = n;
+                progress(offset + n)
+            },
         )
         .and_then(|bytes| check_stored_size(session, &temp, remote, offset + bytes).map(|()| bytes))
         .and_then(|bytes| match crate::cancel::requested() {
@@ -169,7 +173,25 @@ pub fn upload_seen(
             if crate::cancel::requested() {
                 return Err(Error::cancelled(&what_remote));
             }
-            return Err(err.about(&what_remote));
+            // A lost connection leaves the temporary (nothing could remove it): say how to
+            // go on from its bytes (the mirror does by itself on its next pass).
+            let err = err.about(&what_remote);
+            if !resumable_after(&err) || offset + sent == 0 {
+                return Err(err);
+            }
+            let kept = "what reached the server stays there for put -c or the next mirror \
+                        pass to continue";
+            return Err(match err {
+                Error::Connection { what, message } => Error::Connection {
+                    what,
+                    message: format!("{message}; {kept}"),
+                },
+                Error::CutShort { what, detail } => Error::CutShort {
+                    what,
+                    detail: format!("{detail}; {kept}"),
+                },
+                other => other,
+            });
         }
     };
     if !held_still(&file, local, seen.no_follow, &before) {
@@ -302,6 +324,10 @@ fn check_stored_size(session: &mut Session, temp: &str, remote: &str, sent: u64)
         return Ok(());
     }
     let stored = session.size(temp)?;
+    if stored > sent {
+        // Not a prefix of what was sent: nothing to continue from.
+        let _ = session.delete(temp);
+    }
     if stored != sent {
         return Err(Error::CutShort {
             what: format!("put {remote}"),
@@ -311,12 +337,14 @@ fn check_stored_size(session: &mut Session, temp: &str, remote: &str, sent: u64)
     Ok(())
 }
 
-/// Removing the temporary after a failed upload is best effort; the connection may be gone,
-/// and the next mirror pass cleans stale temporaries anyway.
+/// Removes the temporary after a failed upload, but where the connection was lost or cut
+/// short: then it holds the start of the file, for `put -c` or the mirror's next pass to
+/// continue (a lost connection could not remove it anyway). Best effort; the next mirror
+/// pass cleans stale temporaries.
 fn discard_temp(session: &mut Session, temp: &str, cause: &Error) {
     // A cancelled upload may have had its data connection shut down under it: the control
     // connection is still worth a try.
-    if !cause.is_connection_lost() || crate::cancel::requested() {
+    if !resumable_after(cause) || crate::cancel::requested() {
         let _ = session.delete(temp);
     }
 }
@@ -346,6 +374,12 @@ fn restore_missing(session: &mut Session, remote: &str, cause: &Error) {
             log::info!("put {remote}: restored from {copy}, left by an interrupted upload");
         }
     }
+}
+
+/// A failure after which the temporary holds a prefix of the file (the connection lost, or
+/// the server holding less than was sent: [`check_stored_size`] removes one holding more).
+fn resumable_after(cause: &Error) -> bool {
+    cause.is_connection_lost() || matches!(cause, Error::CutShort { .. })
 }
 
 /// RNTO onto an existing file is refused by some servers (Windows-backed ones). Then the old

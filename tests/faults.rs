@@ -375,6 +375,12 @@ fn mirror_once_retries_a_data_connection_cut_mid_upload() {
     assert_eq!(proxy.faults_fired(), 1, "the cut happened");
     assert!(out.stdout.contains("retrying in 1s"), "{}", out.stdout);
     assert!(proxy.control_connections() >= 2, "the job reconnected");
+    // The retry continued what the cut upload had stored, rather than start over.
+    let log = proxy.control_log();
+    assert!(
+        log.iter().any(|l| l.starts_with("C: REST ")),
+        "no REST: {log:?}"
+    );
     assert_same_tree(&src, &server.path("dst"));
     assert_eq!(temporaries(server.root()), Vec::<String>::new());
     assert_ok(&out);
@@ -424,6 +430,44 @@ fn mirror_once_recovers_from_a_control_cut_before_the_rename() {
     assert_same_tree(&src, &server.path("dst"));
     assert_eq!(temporaries(server.root()), Vec::<String>::new());
     assert_ok(&out);
+}
+
+/// The data connection is cut after 256 KiB of a 1 MiB upload: `put` fails and says that
+/// what reached the server stays there; `put -c` then sends only the rest (REST), and the
+/// file is whole under its name.
+#[test]
+fn put_c_continues_an_upload_whose_data_connection_was_cut() {
+    let (server, proxy, local) = setup();
+    let body = pattern(1 << 20);
+    fs::write(local.path().join("big.bin"), &body).unwrap();
+    proxy.cut_next_data_after(256 * 1024);
+    let out = support::run_c(&proxy.url(), "put big.bin", local.path());
+    assert_eq!(proxy.faults_fired(), 1);
+    support::assert_fails(&out, 1, "stays there for put -c or the next mirror pass");
+    assert!(!server.path("big.bin").exists());
+    let [temp] = &temporaries(server.root())[..] else {
+        panic!("one temporary: {:?}", temporaries(server.root()));
+    };
+    let held = fs::metadata(server.root().join(temp)).unwrap().len();
+    assert!(held > 0 && held < body.len() as u64, "{held}");
+    let out = support::ftpsh(local.path())
+        .args(["-v", "--debug", "-c", "put -c big.bin", &proxy.url()])
+        .output()
+        .unwrap();
+    let out = support::Out::from(out);
+    support::assert_ok(&out);
+    assert!(
+        out.stderr.contains(&format!("--> REST {held}")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains(&format!("(resumed at byte {held})")),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(fs::read(server.path("big.bin")).unwrap(), body);
+    assert_eq!(temporaries(server.root()), Vec::<String>::new());
 }
 
 /// The data connection ends cleanly after 100 KiB of a 1 MiB upload: ftpsh's writes all

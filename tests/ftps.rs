@@ -33,12 +33,7 @@ fn run(home: &Path, args: &[&str]) -> Out {
 }
 
 fn finish(command: &mut Command) -> Out {
-    let output = command.output().expect("run ftpsh");
-    Out {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    Out::from(command.output().expect("run ftpsh"))
 }
 
 fn path_arg(path: &Path) -> &str {

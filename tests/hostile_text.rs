@@ -7,7 +7,6 @@
 mod support;
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 use support::scripted::{Answer, Request, ScriptedServer};
@@ -105,14 +104,12 @@ struct Raw {
 }
 
 fn run(server: &ScriptedServer, dir: &Path, args: &[&str]) -> Raw {
-    let child = support::ftpsh(dir)
+    let mut command = support::ftpsh(dir);
+    command
         .args(["--timeout", "5"])
         .args(args)
-        .arg(server.url())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn ftpsh");
+        .arg(server.url());
+    let child = support::spawn_piped(&mut command);
     let out = support::wait_out_raw(child, Duration::from_secs(30));
     Raw {
         code: out.0,

@@ -7,7 +7,6 @@ mod support;
 
 use std::fs;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 use support::fake::{Act, Fake, State};
@@ -21,13 +20,11 @@ const LIST_FEAT: &[&str] = &["EPSV", "SIZE", "MDTM", "UTF8"];
 const ODD: &str = "?? \x1b]0;owned\x07 no format reads this ??";
 
 fn run(fake: &Fake, dir: &Path, commands: &str) -> Out {
-    let child = support::ftpsh(dir)
-        .args(["--timeout", "2", "-c", commands, &fake.url()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn ftpsh");
-    support::wait_out(child, DEADLINE)
+    let url = fake.url();
+    support::run_within(
+        support::ftpsh(dir).args(["--timeout", "2", "-c", commands, &url]),
+        DEADLINE,
+    )
 }
 
 /// A server whose LIST of `odd_dir` holds, besides its real entries (in `ls -l` form), one

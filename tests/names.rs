@@ -32,13 +32,10 @@ fn latin1() -> Option<PyFtpd> {
 }
 
 fn run(server: &PyFtpd, commands: &str, dir: &Path) -> Out {
-    let child = support::ftpsh(dir)
-        .args(["--timeout", "5", "-c", commands, &server.url()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn ftpsh");
-    support::wait_out(child, Duration::from_secs(30))
+    let url = server.url();
+    let mut command = support::ftpsh(dir);
+    command.args(["--timeout", "5", "-c", commands, &url]);
+    support::run_within(&mut command, Duration::from_secs(30))
 }
 
 /// Names in a local folder, as raw bytes.

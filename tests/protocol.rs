@@ -18,15 +18,9 @@ const DEADLINE: Duration = Duration::from_secs(30);
 
 /// `ftpsh --timeout 2 ARGS... -c COMMANDS URL` in `dir`, killed at the deadline.
 fn run(fake: &Fake, dir: &Path, args: &[&str], commands: &str) -> Out {
-    let child = support::ftpsh(dir)
-        .args(["--timeout", "2"])
-        .args(args)
-        .args(["-c", commands, &fake.url()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn ftpsh");
-    support::wait_out(child, DEADLINE)
+    let mut command = support::ftpsh(dir);
+    command.args(["--timeout", "2"]).args(args);
+    support::run_within(command.args(["-c", commands, &fake.url()]), DEADLINE)
 }
 
 fn sent(fake: &Fake, prefix: &str) -> Vec<String> {

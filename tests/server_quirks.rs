@@ -6,7 +6,7 @@
 
 mod support;
 
-use support::{assert_same_tree, pattern, temporaries, tree, wait_out};
+use support::{assert_same_tree, pattern, temporaries, tree};
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -40,13 +40,7 @@ fn names(tree: &BTreeMap<String, Option<Vec<u8>>>) -> Vec<&str> {
 
 /// `ftpsh ARGS` run in `dir`, killed and failed at the deadline rather than hanging.
 fn run(dir: &Path, args: &[&str]) -> Out {
-    let child = support::ftpsh(dir)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn ftpsh");
-    wait_out(child, DEADLINE)
+    support::run_within(support::ftpsh(dir).args(args), DEADLINE)
 }
 
 /// `ftpsh -c COMMANDS URL` run in `dir`.

@@ -396,5 +396,12 @@ mod tests {
         assert!(help("interval").contains(&format!("default {interval},")));
         let parallel = crate::mirror::DEFAULT_PARALLEL;
         assert!(help("parallel").contains(&format!("default {parallel})")));
+        // help.txt's prose names the parallel default too
+        for command in ["mput", "mget"] {
+            let text = crate::shell::help::section_for(command).unwrap();
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let says = format!("up to {parallel} connections");
+            assert!(text.contains(&says), "help {command} should say {says}");
+        }
     }
 }

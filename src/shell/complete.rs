@@ -180,7 +180,7 @@ impl Completer for ShellHelper {
                 .collect();
             return Ok((start, found));
         }
-        let operand = earlier[1..].iter().filter(|w| !w.starts_with('-')).count();
+        let operand = operand_index(command, &earlier[1..]);
         let (found_start, mut found) = self.operand(command, operand, line, pos, start, &word)?;
         // `mirror st` → status, stop; `bookmark ` → add, list, del: before any path.
         let kind = command.arg_kind(operand);
@@ -264,6 +264,27 @@ fn pair(display: &str, replacement: String) -> Pair {
     }
 }
 
+/// Which operand the next word is, after `words`: options are no operands, and neither is
+/// the value of an option that takes one (`mirror --max-delete 3 sr` completes LOCAL).
+fn operand_index(command: &table::Command, words: &[&str]) -> usize {
+    let mut operands = 0;
+    let mut words = words.iter();
+    while let Some(word) = words.next() {
+        let Some(long) = word.strip_prefix("--") else {
+            operands += usize::from(!word.starts_with('-'));
+            continue;
+        };
+        let takes_value = command
+            .options
+            .iter()
+            .any(|o| o.long == long && o.value.is_some());
+        if takes_value {
+            words.next();
+        }
+    }
+    operands
+}
+
 /// The options a command takes, as typed: `-p`, `--raw`, `--max-delete`.
 fn option_names(command: &table::Command) -> Vec<String> {
     let short = command.flags.unwrap_or("").chars().map(|c| format!("-{c}"));
@@ -331,6 +352,26 @@ mod tests {
         for line in changing {
             assert!(!cached(line), "{line}");
         }
+    }
+
+    #[test]
+    fn option_values_are_no_operands() {
+        let mirror = table::find("mirror").unwrap();
+        let cases: &[(&[&str], usize)] = &[
+            (&[], 0),
+            (&["--once"], 0),
+            (&["--max-delete", "3"], 0),
+            (&["--max-delete=3"], 0),
+            (&["--exclude", "a", "--exclude", "b", "src"], 1),
+            (&["src", "--interval", "0.5"], 1),
+            (&["--once", "src", "/dst"], 2),
+        ];
+        for (words, want) in cases {
+            assert_eq!(operand_index(mirror, words), *want, "{words:?}");
+        }
+        let mkdir = table::find("mkdir").unwrap();
+        assert_eq!(operand_index(mkdir, &["-p", "a", "b"]), 2);
+        assert_eq!(operand_index(table::find("ls").unwrap(), &["--raw"]), 0);
     }
 
     #[test]

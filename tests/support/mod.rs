@@ -62,6 +62,20 @@ pub fn pty(args: &[&str], local: &Path) -> expectrl::session::OsSession {
     pty
 }
 
+/// Spawns `command` with stdout and stderr piped.
+pub fn spawn_piped(command: &mut Command) -> std::process::Child {
+    command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ftpsh")
+}
+
+/// Runs `command` to its end, killing it and failing the test at `deadline`.
+pub fn run_within(command: &mut Command, deadline: Duration) -> Out {
+    wait_out(spawn_piped(command), deadline)
+}
+
 /// Spawns `command` with its output piped and its stdin open for the test to write a
 /// script into, line by line if it likes (dropping the stdin ends the script).
 pub fn spawn_with_stdin(command: &mut Command) -> (std::process::Child, std::process::ChildStdin) {
