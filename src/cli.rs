@@ -102,6 +102,10 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
 
+    /// How the journal's lines are written: `text`, or `json` (one object per line).
+    #[arg(long, value_name = "text|json", default_value = "text")]
+    pub log_format: crate::journal::Format,
+
     /// Seconds between mirror checks (default for every mirror job).
     #[arg(long, value_name = "SECS", default_value_t = crate::mirror::DEFAULT_INTERVAL_SECS)]
     pub interval: f64,

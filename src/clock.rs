@@ -13,3 +13,9 @@ pub fn unix_seconds(t: SystemTime) -> i64 {
 pub fn now_unix() -> i64 {
     unix_seconds(SystemTime::now())
 }
+
+/// RFC 3339 in UTC with microseconds (`2026-11-22T10:00:01.123456Z`), as journal lines and
+/// `mirror status --json` write times.
+pub fn rfc3339(t: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}

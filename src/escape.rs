@@ -44,7 +44,12 @@ fn needs_escape(c: char) -> bool {
 /// Whether `text` holds a character the terminal would act on (a control, a bidi
 /// control); bytes that are not UTF-8 do not count, they only look odd.
 pub fn has_controls(text: &str) -> bool {
-    text.chars().any(|c| c.is_control() || is_format_control(c))
+    text.chars().any(is_terminal_control)
+}
+
+/// A character the terminal would act on: a C0 or C1 control, DEL, a bidi control.
+pub fn is_terminal_control(c: char) -> bool {
+    c.is_control() || is_format_control(c)
 }
 
 /// Server text as one safe line: every control, bidi control and non-UTF-8 byte escaped.

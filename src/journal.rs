@@ -1,10 +1,19 @@
-//! Logging: the journal file (mirror movements, via simplelog) and the protocol trace, with
-//! PASS masked wherever a line goes.
+//! Logging: the journal file (mirror movements; text via simplelog, or JSON lines) and the
+//! protocol trace, with PASS masked wherever a line goes.
+
+mod entry;
+mod json;
 
 use std::cell::Cell;
 use std::fs::{File, OpenOptions};
+use std::io::Write;
 use std::path::Path;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
+
+pub use entry::{Entry, Format, Outcome};
+pub use json::{JsonObject, text_value as json_text};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use simplelog::{Config, ConfigBuilder, WriteLogger};
@@ -40,19 +49,72 @@ fn open_append(path: &Path) -> Result<File> {
         .map_err(|e| Error::local(format!("journal {}", path.display()), e))
 }
 
-struct Dispatch {
-    file: Option<Box<WriteLogger<File>>>,
+/// A journal file in its format.
+enum Sink {
+    Text(Box<WriteLogger<File>>),
+    /// One JSON object per line, each written with one `write` on an O_APPEND file, so
+    /// lines from several jobs never interleave.
+    Json(Mutex<File>),
 }
 
-/// Installs the global logger. `log_file` is the default journal; `debug` also writes the
-/// protocol conversation there and on the terminal.
-pub fn init(log_file: Option<&Path>, debug: bool) -> Result<()> {
+impl Sink {
+    fn open(path: &Path, format: Format, level: LevelFilter) -> Result<Sink> {
+        let file = open_append(path)?;
+        Ok(match format {
+            Format::Text => Sink::Text(WriteLogger::new(level, file_config(), file)),
+            Format::Json => Sink::Json(Mutex::new(file)),
+        })
+    }
+
+    /// A log record's message (already escaped).
+    fn message(&self, level: Level, target: &str, message: &str) {
+        match self {
+            Sink::Text(logger) => logger.log(
+                &Record::builder()
+                    .args(format_args!("{message}"))
+                    .level(level)
+                    .target(target)
+                    .build(),
+            ),
+            Sink::Json(_) => {
+                self.write_json(&entry::json_message(SystemTime::now(), level, message));
+            }
+        }
+    }
+
+    fn entry(&self, entry: &Entry) {
+        match self {
+            Sink::Text(_) => self.message(Level::Info, TARGET, &entry.text()),
+            Sink::Json(_) => self.write_json(&entry.json(SystemTime::now())),
+        }
+        self.flush();
+    }
+
+    fn write_json(&self, line: &str) {
+        if let Sink::Json(file) = self {
+            let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
+            // A journal that cannot be written must not stop a mirror: the line is lost,
+            // as simplelog loses it.
+            let _ = file.write_all(format!("{line}\n").as_bytes());
+        }
+    }
+
+    fn flush(&self) {
+        if let Sink::Text(logger) = self {
+            logger.flush();
+        }
+    }
+}
+
+struct Dispatch {
+    file: Option<Sink>,
+}
+
+/// Installs the global logger. `log_file` is the default journal, written in `format`;
+/// `debug` also writes the protocol conversation there and on the terminal.
+pub fn init(log_file: Option<&Path>, format: Format, debug: bool) -> Result<()> {
     let file = match log_file {
-        Some(path) => Some(WriteLogger::new(
-            LevelFilter::Trace,
-            file_config(),
-            open_append(path)?,
-        )),
+        Some(path) => Some(Sink::open(path, format, LevelFilter::Trace)?),
         None => None,
     };
     TRACE_TO_FILE.store(debug && log_file.is_some(), Ordering::Relaxed);
@@ -153,15 +215,9 @@ fn thread_prefixed(message: &str) -> String {
 
 /// Every line reaches the file escaped: a journal read with `cat` or `tail -f` is a
 /// terminal too.
-fn with_message(record: &Record, message: &str, sink: &dyn Log) {
+fn with_message(record: &Record, message: &str, sink: &Sink) {
     let prefixed = thread_prefixed(&escape(message));
-    sink.log(
-        &Record::builder()
-            .args(format_args!("{prefixed}"))
-            .level(record.level())
-            .target(record.target())
-            .build(),
-    );
+    sink.message(record.level(), record.target(), &prefixed);
 }
 
 impl Log for Dispatch {
@@ -177,7 +233,7 @@ impl Log for Dispatch {
             if let Some(file) = &self.file
                 && TRACE_TO_FILE.load(Ordering::Relaxed)
             {
-                with_message(record, &line, file.as_ref());
+                with_message(record, &line, file);
             }
             return;
         }
@@ -186,7 +242,7 @@ impl Log for Dispatch {
         if let Some(file) = &self.file
             && keep
         {
-            with_message(record, &record.args().to_string(), file.as_ref());
+            with_message(record, &record.args().to_string(), file);
         }
     }
 
@@ -197,39 +253,27 @@ impl Log for Dispatch {
     }
 }
 
-/// One mirror job's journal: its own file when the job was given `--log`, else the global one.
+/// One mirror job's journal: its own file when the job was given `--log` (or the global
+/// `--log`, which is its default), else the global logger (which then has no file).
 pub struct Journal {
-    own: Option<Box<WriteLogger<File>>>,
+    own: Option<Sink>,
 }
 
 impl Journal {
-    pub fn open(own_file: Option<&Path>) -> Result<Journal> {
+    pub fn open(own_file: Option<&Path>, format: Format) -> Result<Journal> {
         let own = match own_file {
-            Some(path) => Some(WriteLogger::new(
-                LevelFilter::Info,
-                file_config(),
-                open_append(path)?,
-            )),
+            Some(path) => Some(Sink::open(path, format, LevelFilter::Info)?),
             None => None,
         };
         Ok(Journal { own })
     }
 
-    pub fn record(&self, line: &str) {
-        let line = escape(line);
+    /// Writes one entry in the file's format.
+    pub fn write(&self, entry: &Entry) {
         match &self.own {
-            Some(logger) => {
-                logger.log(
-                    &Record::builder()
-                        .args(format_args!("{line}"))
-                        .level(Level::Info)
-                        .target(TARGET)
-                        .build(),
-                );
-                logger.flush();
-            }
+            Some(sink) => sink.entry(entry),
             None => {
-                log::info!(target: TARGET, "{line}");
+                log::info!(target: TARGET, "{}", entry.text());
                 log::logger().flush();
             }
         }

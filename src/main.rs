@@ -56,7 +56,7 @@ fn start(args: &cli::Args, config: settings::Config) -> Result<i32, Error> {
         return Ok(EXIT_OK);
     }
     progress::init(args.quiet);
-    journal::init(args.log.as_deref(), args.debug)?;
+    journal::init(args.log.as_deref(), args.log_format, args.debug)?;
     let interactive = args.command.is_none() && std::io::stdin().is_terminal();
     let mut shell = Shell::new(config, args.verbose, interactive);
     if let Some(target) = cli::target_from_args(args)? {

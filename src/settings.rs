@@ -26,6 +26,8 @@ pub struct Config {
 #[derive(Debug, Clone)]
 pub struct MirrorDefaults {
     pub log: Option<PathBuf>,
+    /// How the journal's lines are written (`--log-format`).
+    pub log_format: crate::journal::Format,
     pub interval: Duration,
     pub max_depth: usize,
     /// Connections a job (and a multi-file command) uses.
@@ -91,6 +93,7 @@ fn construct(args: &Args, matches: &ArgMatches, file: &[(String, String)]) -> Re
         settings: args.settings()?,
         mirror: MirrorDefaults {
             log: args.log.clone(),
+            log_format: args.log_format,
             interval: positive_seconds("--interval", args.interval)?,
             max_depth: args.max_depth,
             parallel: crate::mirror::DEFAULT_PARALLEL,

@@ -105,6 +105,24 @@ pub fn upload_seen(
     resume: Resume<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Uploaded> {
+    upload_replacing(session, local, remote, seen, resume, progress, None)
+}
+
+/// Run once the new content is stored whole, just before it takes the final name: the
+/// mirror's `--backup-dir` moves the file it replaces away there, so the name is without
+/// a file only between two renames. An error leaves the final name as it was.
+pub type BeforeRename<'a> = &'a mut dyn FnMut(&mut Session) -> Result<()>;
+
+/// [`upload_seen`], with `before_rename` run just before the final rename.
+pub fn upload_replacing(
+    session: &mut Session,
+    local: &Path,
+    remote: &str,
+    seen: Seen,
+    resume: Resume<'_>,
+    progress: &mut dyn FnMut(u64),
+    before_rename: Option<BeforeRename>,
+) -> Result<Uploaded> {
     let what = format!("put {}", crate::escape::local_path(local));
     let skip = |why: &str| Error::local(what.as_str(), io::Error::other(why.to_string()));
     let mut file = open_source(local, seen.no_follow).map_err(|e| {
@@ -202,6 +220,12 @@ pub fn upload_seen(
             "changed while being sent; the upload was discarded and the server keeps its \
              previous version (it is sent again once it holds still)",
         ));
+    }
+    if let Some(before) = before_rename
+        && let Err(err) = before(session)
+    {
+        discard_temp(session, &temp, &err);
+        return Err(err.about(&what_remote));
     }
     if let Err(err) = rename_over(session, &temp, remote) {
         discard_temp(session, &temp, &err);

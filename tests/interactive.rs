@@ -212,7 +212,8 @@ fn tab_completes_remote_paths_quoted_and_option_names() {
     // libunftp answers PWD with a trailing slash: "/zebra/".
     pty.expect("ftpsh 127.0.0.1:/zebra").expect("moved into it");
 
-    pty.send("mirror --on\t").unwrap();
+    // (`--on` alone is ambiguous since `--on-change`.)
+    pty.send("mirror --onc\t").unwrap();
     pty.expect("--once").expect("mirror option completed");
     pty.send("\x03").unwrap();
     pty.expect("ftpsh 127.0.0.1:/zebra")

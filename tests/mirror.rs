@@ -836,3 +836,346 @@ fn ignore_existing_sends_only_missing_files() {
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("exclude each other"), "{out:?}");
 }
+
+/// Writes `files` (relative path, content) under `root`.
+fn write_files(root: &Path, files: &[(&str, &str)]) {
+    for (rel, body) in files {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, body).unwrap();
+    }
+}
+
+#[test]
+fn an_ignore_file_keeps_git_node_modules_and_env_off_the_server() {
+    let f = Fixture::new();
+    write_files(
+        &f.src,
+        &[
+            (".git/HEAD", "ref: refs/heads/main"),
+            (".git/objects/ab/cdef", "blob"),
+            ("node_modules/react/index.js", "module"),
+            (".env", "SECRET=1"),
+            (".env.local", "SECRET=2"),
+            (".env.example", "SECRET="),
+            ("logs/debug.log", "noise"),
+            ("logs/keep.log", "kept by a negation"),
+            // A file (not a folder) named like a folder-only pattern is sent.
+            ("docs/build", "a file called build"),
+            ("build/out.js", "built"),
+        ],
+    );
+    fs::write(
+        f.home.path().join("deploy.ignore"),
+        "# deploy rules\n.git/\nnode_modules/\n.env*\n!.env.example\n*.log\n!keep.log\nbuild/\n",
+    )
+    .unwrap();
+    // Remote-only files the rules exclude are the server's own: never deleted.
+    write_files(
+        &f.dst(),
+        &[(".env", "SERVER SECRET"), ("node_modules/old.js", "old")],
+    );
+    assert_ok(&f.once("--exclude-from deploy.ignore"));
+    let dst = f.dst();
+    for sent in [
+        "index.html",
+        ".env.example",
+        "logs/keep.log",
+        "docs/build",
+        "img/a b.png",
+    ] {
+        assert!(dst.join(sent).is_file(), "{sent} not sent");
+    }
+    for left_out in [
+        ".git",
+        "node_modules/react",
+        ".env.local",
+        "logs/debug.log",
+        "build",
+    ] {
+        assert!(!dst.join(left_out).exists(), "{left_out} was sent");
+    }
+    assert_eq!(
+        fs::read_to_string(dst.join(".env")).unwrap(),
+        "SERVER SECRET"
+    );
+    assert!(
+        dst.join("node_modules/old.js").is_file(),
+        "excluded path deleted"
+    );
+    // A second pass over the same rules changes nothing.
+    let stors = count(&f.journal_text(), " STOR ");
+    assert_ok(&f.once("--exclude-from deploy.ignore"));
+    assert_eq!(count(&f.journal_text(), " STOR "), stors);
+    assert!(dst.join("node_modules/old.js").is_file());
+}
+
+#[test]
+fn include_globs_send_only_matching_files_and_delete_nothing_else() {
+    let f = Fixture::new();
+    write_files(&f.dst(), &[("remote-only.txt", "keep me")]);
+    assert_ok(&f.once("--include '*.html' --include '*.css'"));
+    let dst = f.dst();
+    assert!(dst.join("index.html").is_file());
+    assert!(dst.join("css/site.css").is_file());
+    assert!(!dst.join("img/a b.png").exists(), "not included, sent");
+    assert!(!dst.join("empty.txt").exists(), "not included, sent");
+    assert_eq!(
+        fs::read_to_string(dst.join("remote-only.txt")).unwrap(),
+        "keep me",
+        "a file outside the includes was deleted"
+    );
+}
+
+#[test]
+fn a_missing_ignore_file_is_a_clear_error() {
+    let f = Fixture::new();
+    let out = f.once("--exclude-from no-such.ignore");
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--exclude-from") && out.stderr.contains("no-such.ignore"),
+        "{}",
+        out.stderr
+    );
+    assert!(!f.dst().exists(), "nothing sent");
+}
+
+/// The JSON objects of a JSON journal, every line parsed (a line that is not one fails).
+fn json_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+#[test]
+fn json_journal_lines_parse_and_carry_every_field() {
+    let Some(py) = support::pyftpd::PyFtpd::start() else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    let src = home.path().join("src");
+    make_site(&src);
+    fs::write(src.join("say \"hi\" \\ there.txt"), "quoted").unwrap();
+    let global = home.path().join("all.json");
+    let own = home.path().join("job.json");
+    let run = |args: &str| {
+        support::Out::from(
+            support::ftpsh(home.path())
+                .args([
+                    "--log",
+                    global.to_str().unwrap(),
+                    "--log-format",
+                    "json",
+                    "-c",
+                    &format!("mirror --once {args} src /dst"),
+                    &py.url(),
+                ])
+                .output()
+                .unwrap(),
+        )
+    };
+    assert_ok(&run(""));
+    let text = fs::read_to_string(&global).unwrap();
+    let lines = json_lines(&text);
+    let (raw, stor) = text
+        .lines()
+        .zip(&lines)
+        .find(|(_, l)| l["action"] == "STOR" && l["path"] == "index.html")
+        .expect("a STOR line for index.html");
+    // The README shows this line.
+    eprintln!("JSON journal line: {raw}");
+    assert!(raw.starts_with("{\"time\":\""), "time first: {raw}");
+    let time = stor["time"].as_str().unwrap();
+    assert!(
+        time.len() == 27 && time.ends_with('Z') && &time[10..11] == "T",
+        "RFC 3339 UTC: {time}"
+    );
+    assert_eq!(stor["job"], 0);
+    assert_eq!(stor["bytes"], 11);
+    assert!(stor["ms"].is_u64());
+    assert_eq!(stor["outcome"], "ok");
+    assert_eq!(stor["error"], serde_json::Value::Null);
+    assert!(
+        lines.iter().any(|l| l["path"] == "say \"hi\" \\ there.txt"),
+        "a name with quotes and a backslash comes back whole"
+    );
+    let pass = lines
+        .iter()
+        .find(|l| l["action"] == "PASS")
+        .expect("a PASS line");
+    assert_eq!(pass["uploaded"], 6);
+    assert_eq!(pass["outcome"], "ok");
+    // `mirror --log-format json --log FILE`: the job's own journal, JSON too, under a
+    // text global one.
+    fs::write(src.join("index.html"), "<h1>changed</h1>").unwrap();
+    let out = support::Out::from(
+        support::ftpsh(home.path())
+            .args([
+                "-c",
+                &format!(
+                    "mirror --once --log-format json --log {} src /dst",
+                    own.display()
+                ),
+                &py.url(),
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert_ok(&out);
+    let lines = json_lines(&fs::read_to_string(&own).unwrap());
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["action"] == "STOR" && l["path"] == "index.html" && l["bytes"] == 16),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn on_change_runs_after_changing_passes_and_its_failure_never_stops_the_mirror() {
+    let f = Fixture::new();
+    let seen = f.home.path().join("seen.txt");
+    // Appends what it was told, then fails: the mirror must go on.
+    fs::write(
+        f.home.path().join("hook.sh"),
+        "echo \"$FTPSH_JOB $FTPSH_UPLOADED $FTPSH_BYTES $FTPSH_DELETED $FTPSH_REMOTE\" >> \"$1\"\n\
+         echo 'purge refused' >&2\nexit 3\n",
+    )
+    .unwrap();
+    let mut child = f.spawn_mirror("--on-change 'sh hook.sh seen.txt'");
+    let lines = || {
+        fs::read_to_string(&seen)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    wait_until("the hook after the first pass", DEADLINE, || {
+        lines().len() == 1 && f.journal_text().contains("ON-CHANGE")
+    });
+    assert_eq!(lines()[0], "1 5 21 0 /dst");
+    let journal = f.journal_text();
+    assert!(
+        journal.contains("ON-CHANGE sh: exit status 3: purge refused"),
+        "{journal}"
+    );
+    fs::remove_file(f.src.join("empty.txt")).unwrap();
+    fs::write(f.src.join("new.txt"), "1234").unwrap();
+    wait_until("a pass after the failed hook", DEADLINE, || {
+        same_tree(&f.src, &f.dst()) && lines().len() == 2
+    });
+    assert_eq!(lines()[1], "1 1 4 1 /dst");
+    assert_eq!(terminate(&mut child), 0);
+    // A pass that changes nothing runs no hook.
+    let out = f.once("--on-change 'sh hook.sh seen.txt'");
+    assert_ok(&out);
+    assert_eq!(
+        lines().len(),
+        2,
+        "hook ran after a pass that changed nothing"
+    );
+}
+
+#[test]
+fn status_json_lists_the_jobs() {
+    let f = Fixture::new();
+    let mut child = support::ftpsh(f.home.path())
+        .arg(f.server.url())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "mirror --interval 0.1 src /dst").unwrap();
+    wait_until("background sync", DEADLINE, || same_tree(&f.src, &f.dst()));
+    writeln!(stdin, "mirror status --json\nmirror stop 1").unwrap();
+    drop(stdin);
+    let out = support::Out::from(child.wait_with_output().unwrap());
+    assert_ok(&out);
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with('['))
+        .unwrap_or_else(|| panic!("no JSON array: {}", out.stdout));
+    let jobs: serde_json::Value = serde_json::from_str(line).unwrap();
+    let job = &jobs[0];
+    assert_eq!(job["id"], 1);
+    assert!(
+        ["idle", "syncing"].contains(&job["state"].as_str().unwrap()),
+        "{job}"
+    );
+    assert!(job["passes"].as_u64().unwrap() >= 1, "{job}");
+    assert_eq!(job["files"], 5);
+    assert_eq!(job["bytes"], 21);
+    assert_eq!(job["errors"], 0);
+    assert_eq!(job["remote"], "/dst");
+    assert!(job["last_pass"].as_str().unwrap().ends_with('Z'), "{job}");
+}
+
+#[test]
+fn backup_dir_keeps_what_a_pass_deletes_or_replaces() {
+    let f = Fixture::new();
+    assert_ok(&f.once(""));
+    let before = tree(&f.dst());
+    // A local `rm -r` and an edit, mirrored with backups on.
+    fs::remove_dir_all(f.src.join("docs")).unwrap();
+    fs::remove_file(f.src.join("img/a b.png")).unwrap();
+    fs::write(f.src.join("index.html"), "<h1>new</h1>").unwrap();
+    assert_ok(&f.once("--backup-dir /bak"));
+    assert_same_tree(&f.src, &f.dst());
+    let passes: Vec<_> = fs::read_dir(f.server.path("bak"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(passes.len(), 1, "one folder per pass: {passes:?}");
+    let name = passes[0].file_name().unwrap().to_str().unwrap().to_string();
+    assert!(
+        name.len() == 24 && name.ends_with('Z') && !name.contains(':'),
+        "named by UTC time: {name}"
+    );
+    let kept = tree(&passes[0]);
+    for rel in ["docs/é 文件/deep/deeper/x.txt", "img/a b.png", "index.html"] {
+        assert_eq!(
+            kept.get(rel),
+            before.get(rel),
+            "{rel}: not kept byte for byte in {name}"
+        );
+    }
+    assert!(
+        !kept.contains_key("css/site.css"),
+        "unchanged files stay where they are"
+    );
+    let journal = f.journal_text();
+    assert!(count(&journal, " BACKUP ") >= 3, "{journal}");
+    assert!(!journal.contains(" DELE "), "{journal}");
+}
+
+#[test]
+fn a_backup_dir_inside_the_mirror_is_left_alone() {
+    let f = Fixture::new();
+    assert_ok(&f.once("--backup-dir /dst/.old"));
+    fs::remove_file(f.src.join("empty.txt")).unwrap();
+    assert_ok(&f.once("--backup-dir /dst/.old"));
+    assert!(!f.dst().join("empty.txt").exists());
+    let old = f.dst().join(".old");
+    let kept = tree(&old);
+    let files: Vec<&String> = kept
+        .iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(files.len(), 1, "{kept:?}");
+    assert!(files[0].ends_with("/empty.txt"), "{kept:?}");
+    // The next passes (with or without the option) neither delete it nor upload into it.
+    fs::create_dir_all(f.src.join(".old")).unwrap();
+    fs::write(f.src.join(".old/local.txt"), "local").unwrap();
+    assert_ok(&f.once("--backup-dir /dst/.old"));
+    assert_eq!(tree(&old), kept);
+    let out = f.once("--backup-dir /dst");
+    assert_eq!(
+        out.code, 2,
+        "the mirror's own folder is refused: {}",
+        out.stderr
+    );
+}

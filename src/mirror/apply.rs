@@ -6,13 +6,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
+use super::backup::{self, PassBackup};
 use super::modes::{Keeper, Settled};
 use super::plan::{Action, Plan};
 use super::tree::{self, Kind, RemoteEntry, RemoteTree, Snapshot};
 use crate::error::{Error, Result};
-use crate::escape::quoted;
 use crate::ftp::{Session, path};
-use crate::journal::Journal;
+use crate::journal::{Entry, Journal};
 use crate::lossless;
 use crate::progress::Printer;
 use crate::transfer;
@@ -25,6 +25,8 @@ pub struct Report {
     pub bytes: u64,
     pub renames: usize,
     pub deletes: usize,
+    /// Remote files moved to the backup folder (deleted or replaced ones).
+    pub backups: usize,
     /// Permission bits set on entries that were not sent (SITE CHMOD).
     pub modes: usize,
     pub errors: Vec<String>,
@@ -63,11 +65,19 @@ impl Report {
             > 0
     }
 
+    /// Something a user of the site sees changed: what `--on-change` runs after.
+    pub fn changed_the_site(&self) -> bool {
+        self.mkdirs + self.uploads + self.renames + self.deletes + self.backups > 0
+    }
+
     pub fn summary(&self) -> String {
         let mut parts = vec![format!(
             "{} uploaded ({} bytes), {} renamed, {} deleted, {} dirs created",
             self.uploads, self.bytes, self.renames, self.deletes, self.mkdirs
         )];
+        if self.backups > 0 {
+            parts.push(format!("{} backed up", self.backups));
+        }
         if !self.errors.is_empty() {
             parts.push(format!("{} errors", self.errors.len()));
         }
@@ -108,6 +118,8 @@ pub struct Applier<'a> {
     pub fresh_after: i64,
     /// The walk followed symbolic links (`--follow-links`), so uploads follow them too.
     pub follow_links: bool,
+    /// `--backup-dir`: where this pass moves the files it deletes or replaces.
+    pub backup: Option<&'a PassBackup>,
     /// What the job knows about permission bits on its server (see `modes`).
     pub modes: &'a Keeper,
 }
@@ -115,9 +127,12 @@ pub struct Applier<'a> {
 /// What a successful action did, for the tree and the report.
 enum Done {
     Plain,
-    /// Sent, and the mode it has after (when known).
-    Uploaded(transfer::Uploaded, Option<u32>),
+    /// Sent, the mode it has after (when known), and where the file it replaced went (when
+    /// it was kept in the backup folder).
+    Uploaded(transfer::Uploaded, Option<u32>, Option<String>),
     Moded(Settled),
+    /// Moved to the backup folder, there.
+    Kept(String),
 }
 
 type Outcome = Result<Done>;
@@ -229,44 +244,74 @@ impl Applier<'_> {
         report.deletes_postponed += unrun.count();
     }
 
-    /// Runs one action and writes its journal line.
+    /// Runs one action and writes its journal line (two for an upload that kept the file it
+    /// replaced: the move, then the upload).
     fn run_one(&self, session: &mut Session, action: &Action, local: &Snapshot) -> Outcome {
         let started = Instant::now();
         let outcome = self.execute(session, action, local);
         if let (Some(tick), Action::Upload { .. }) = (self.on_upload, action) {
             tick();
         }
-        let (verb, rel) = describe(action);
-        let ms = started.elapsed().as_millis();
-        let job = self.job;
-        let line = match &outcome {
+        let (verb, path, from) = journal_parts(action);
+        let error = outcome.as_ref().err().map(ToString::to_string);
+        let mut entry = Entry {
+            job: self.job,
+            action: verb,
+            path: Some(path),
+            from,
+            ms: started.elapsed().as_millis(),
+            outcome: Some(crate::journal::Outcome::Ok),
+            error: error.as_deref(),
+            ..Entry::default()
+        };
+        match &outcome {
             // A mode the server gave already: nothing happened, nothing to journal.
             Ok(Done::Moded(settled)) if !settled.changed => return outcome,
-            Ok(Done::Moded(_)) => format!("job={job} {verb} {} bytes=0 ms={ms} ok", quoted(&rel)),
-            Ok(Done::Uploaded(done, _)) => {
-                format!(
-                    "job={job} {verb} {} bytes={} ms={ms} ok",
-                    quoted(&rel),
-                    done.bytes
-                )
+            Ok(Done::Moded(_)) => {}
+            Ok(Done::Uploaded(done, _, kept)) => {
+                if let Some(dest) = kept {
+                    self.write(&Entry {
+                        action: "BACKUP",
+                        to: Some(dest),
+                        ..entry.clone()
+                    });
+                }
+                entry.bytes = done.bytes;
             }
-            Ok(Done::Plain) => format!("job={job} {verb} {} bytes=0 ms={ms} ok", quoted(&rel)),
-            Err(err @ Error::Local { .. }) => {
-                format!(
-                    "job={job} {verb} {} bytes=0 ms={ms} skipped: {err}",
-                    quoted(&rel)
-                )
-            }
-            Err(err) => format!(
-                "job={job} {verb} {} bytes=0 ms={ms} failed: {err}",
-                quoted(&rel)
-            ),
-        };
-        self.journal.record(&line);
-        if let Some(echo) = self.echo {
-            echo(line);
+            Ok(Done::Kept(dest)) => entry.to = Some(dest),
+            Ok(Done::Plain) => {}
+            Err(Error::Local { .. }) => entry.outcome = Some(crate::journal::Outcome::Skipped),
+            Err(_) => entry.outcome = Some(crate::journal::Outcome::Failed),
         }
+        self.write(&entry);
         outcome
+    }
+
+    fn write(&self, entry: &Entry) {
+        self.journal.write(entry);
+        if let Some(echo) = self.echo {
+            echo(entry.text());
+        }
+    }
+
+    /// Moves the remote file at `rel` to the same relative path in the pass's backup folder
+    /// (making the folders it needs there once); returns where it went.
+    fn back_up(&self, session: &mut Session, rel: &str) -> Result<String> {
+        let Some(backup) = self.backup else {
+            return Err(Error::Failed(format!(
+                "backup {rel}: no backup folder for this pass"
+            )));
+        };
+        let dest = backup::destination(&backup.folder, rel);
+        let parent = path::parent(&dest);
+        if backup.to_make(parent)
+            && let Err(err) = session.mkdir_all(parent)
+        {
+            backup.unmade(parent);
+            return Err(err);
+        }
+        session.rename(&self.remote(rel), &dest)?;
+        Ok(dest)
     }
 
     fn execute(&self, session: &mut Session, action: &Action, local: &Snapshot) -> Outcome {
@@ -276,6 +321,7 @@ impl Applier<'_> {
                 path: rel,
                 resume,
                 mode,
+                keep_old,
                 ..
             } => {
                 let local_path = local_file(self.local_root, rel);
@@ -291,13 +337,30 @@ impl Applier<'_> {
                     Some(temp) => transfer::Resume::Temp(temp),
                     None => transfer::Resume::No,
                 };
-                let done = transfer::upload_seen(
+
+                let mut kept = None;
+                // The file it replaces goes to the backup folder once the new content is
+                // stored whole, just before it takes the name. Gone already: nothing to keep.
+                let mut keep = |session: &mut Session| match self.back_up(session, rel) {
+                    Ok(dest) => {
+                        kept = Some(dest);
+                        Ok(())
+                    }
+                    Err(err) if !matches!(session.stat(&remote), Ok(None)) => Err(err),
+                    Err(_) => Ok(()),
+                };
+                let before: Option<transfer::BeforeRename> = match keep_old {
+                    true => Some(&mut keep),
+                    false => None,
+                };
+                let done = transfer::upload_replacing(
                     session,
                     &local_path,
                     &remote,
                     seen,
                     resume,
                     &mut |_| {},
+                    before,
                 )?;
                 // A new file has the server's mode for new files: the wanted bits follow.
                 let mode = match mode {
@@ -308,7 +371,7 @@ impl Applier<'_> {
                     }
                     None => None,
                 };
-                return Ok(Done::Uploaded(done, mode));
+                return Ok(Done::Uploaded(done, mode, kept));
             }
             Action::Chmod {
                 path: rel,
@@ -321,6 +384,7 @@ impl Applier<'_> {
                         .settle(session, &self.remote(rel), kind, *mode, *created)?;
                 return Ok(Done::Moded(settled));
             }
+            Action::Backup(rel) => return Ok(Done::Kept(self.back_up(session, rel)?)),
             Action::Rename { from, to } | Action::Restore { from, to } => {
                 session.rename(&self.remote(from), &self.remote(to))?;
             }
@@ -361,8 +425,13 @@ fn spread_over_folders(uploads: Vec<&Action>) -> Vec<&Action> {
     spread
 }
 
+/// Under the rule "no deletes after a failure": a move to the backup folder takes a file
+/// off the site as a delete does.
 fn is_delete(action: &Action) -> bool {
-    matches!(action, Action::DeleteFile(_) | Action::RemoveDir(_))
+    matches!(
+        action,
+        Action::DeleteFile(_) | Action::RemoveDir(_) | Action::Backup(_)
+    )
 }
 
 /// Records an action's outcome in the believed tree and the report.
@@ -408,8 +477,11 @@ fn commit(
             Action::Upload {
                 path: rel, resume, ..
             },
-            Done::Uploaded(done, mode),
+            Done::Uploaded(done, mode, kept),
         ) => {
+            if kept.is_some() {
+                report.backups += 1;
+            }
             // The mtime read before sending: a file that changed meanwhile differs next pass.
             if done.mtime >= fresh_after {
                 report.fresh.push((rel.to_string(), done.modified));
@@ -460,6 +532,11 @@ fn commit(
             report.deletes += 1;
             name(report, "deleted", rel);
         }
+        (Action::Backup(rel), _) => {
+            tree.remove(rel);
+            report.backups += 1;
+            name(report, "backed up", rel);
+        }
         (Action::Chmod { path: rel, .. }, Done::Moded(settled)) => {
             if let Some(mut entry) = tree.get_mut(rel) {
                 entry.mode = settled.mode;
@@ -484,7 +561,7 @@ fn name(report: &mut Report, verb: &str, rel: &str) {
 impl Report {
     /// The movements this pass named, then how many more: "sent "a.txt", deleted "b" and 4 more".
     pub fn names(&self) -> Option<String> {
-        let moved = self.uploads + self.renames + self.deletes + self.restored;
+        let moved = self.uploads + self.renames + self.deletes + self.backups + self.restored;
         let more = moved.saturating_sub(self.named.len());
         let mut text = self.named.join(", ");
         if more > 0 {
@@ -494,17 +571,26 @@ impl Report {
     }
 }
 
-/// The journal's verb and path for an action.
-fn describe(action: &Action) -> (&'static str, String) {
+/// The journal's verb, path and (for a rename) former path for an action.
+fn journal_parts(action: &Action) -> (&'static str, &str, Option<&str>) {
     match action {
-        Action::Mkdir(rel) => ("MKD", rel.to_string()),
-        Action::Upload { path, .. } => ("STOR", path.to_string()),
-        Action::Rename { from, to } => ("RENAME", format!("{from} -> {to}")),
-        Action::DeleteFile(rel) => ("DELE", rel.to_string()),
-        Action::RemoveTemp(rel) => ("CLEAN", rel.to_string()),
-        Action::Restore { from, to } => ("RESTORE", format!("{from} -> {to}")),
-        Action::RemoveDir(rel) => ("RMD", rel.to_string()),
-        Action::Chmod { path, .. } => ("CHMOD", path.to_string()),
+        Action::Mkdir(rel) => ("MKD", rel, None),
+        Action::Upload { path, .. } => ("STOR", path, None),
+        Action::Rename { from, to } => ("RENAME", to, Some(from)),
+        Action::DeleteFile(rel) => ("DELE", rel, None),
+        Action::Backup(rel) => ("BACKUP", rel, None),
+        Action::RemoveTemp(rel) => ("CLEAN", rel, None),
+        Action::Restore { from, to } => ("RESTORE", to, Some(from)),
+        Action::RemoveDir(rel) => ("RMD", rel, None),
+        Action::Chmod { path, .. } => ("CHMOD", path, None),
+    }
+}
+
+/// The verb and path of an action, as one text (`css -> styles` for a rename).
+fn describe(action: &Action) -> (&'static str, String) {
+    match journal_parts(action) {
+        (verb, to, Some(from)) => (verb, format!("{from} -> {to}")),
+        (verb, path, None) => (verb, path.to_string()),
     }
 }
 
@@ -520,10 +606,19 @@ pub fn describe_plan(action: &Action) -> String {
     let (verb, rel) = describe(action);
     match action {
         Action::Upload {
-            size, resume: None, ..
-        } => format!("{verb} {rel} ({size} bytes)"),
-        Action::Upload { size, .. } => {
-            format!("{verb} {rel} ({size} bytes, continuing an interrupted upload)")
+            size,
+            resume,
+            keep_old,
+            ..
+        } => {
+            let mut notes = vec![format!("{size} bytes")];
+            if resume.is_some() {
+                notes.push("continuing an interrupted upload".to_string());
+            }
+            if *keep_old {
+                notes.push("the old one to the backup folder".to_string());
+            }
+            format!("{verb} {rel} ({})", notes.join(", "))
         }
         Action::Chmod {
             mode,
@@ -555,6 +650,7 @@ mod tests {
             path: path.into(),
             size: 1,
             mtime: 0,
+            keep_old: false,
             resume: None,
             mode: None,
         }

@@ -8,13 +8,16 @@ pub const DEFAULT_MAX_DEPTH: usize = 6;
 pub const DEFAULT_PARALLEL: usize = 4;
 
 pub mod apply;
+pub mod backup;
 pub mod filter;
 pub mod job;
 pub mod modes;
+pub mod on_change;
 pub mod plan;
 pub mod pool;
 pub mod remote_walk;
 pub mod scan;
 pub mod state;
+pub mod status_json;
 pub mod tree;
 pub mod watch;

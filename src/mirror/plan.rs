@@ -36,13 +36,17 @@
 //!    file in a directory the walker does not descend into) is kept. Nothing is deleted in,
 //!    at or above a folder the filter keeps (its listing could not be read whole), type
 //!    conflicts there included; uploads into it go on.
+//! 4. With `backup` (`--backup-dir`), every `DeleteFile` of steps 2 and 3 becomes a `Backup`
+//!    (a move to the pass's backup folder) and every `Upload` over a remote file keeps the
+//!    old one there (`keep_old`); the guards count them as deletes all the same.
 //!
 //! The result comes in the phases apply runs ([`Plan`]): the structure (restores, temps, mkdirs,
 //! renames, type-conflict deletes, in walk order, on one connection), the uploads (in walk
 //! order, over every connection), then the final deletes: files, then folders. Deletes run
 //! only while nothing failed in the pass.
 //!
-//! A path is *considered* when `filter.includes(path)` and no component of it is a temp name.
+//! A path is *considered* when `filter.includes(path, kind)` and no component of it is a temp
+//! name (the kind matters to an ignore file's folder-only patterns and to `--include`).
 //!
 //! Memory: the plan runs over trees of every file, so it copies neither. The virtual remote
 //! tree is an overlay holding only what the plan changed, and the inode indexes that find
@@ -74,6 +78,9 @@ pub enum Action {
         path: RelPath,
         size: u64,
         mtime: i64,
+        /// It replaces a remote file, which goes to the backup folder just before the new
+        /// content takes its name (`--backup-dir`).
+        keep_old: bool,
         /// The temporary of an interrupted upload of this very version of the file (its
         /// name says so: [`temp_name::resumes`]) that this upload continues.
         resume: Option<RelPath>,
@@ -94,6 +101,9 @@ pub enum Action {
         to: RelPath,
     },
     DeleteFile(RelPath),
+    /// With `--backup-dir`, instead of `DeleteFile`: the remote file is moved (RNFR/RNTO)
+    /// to the same relative path in the pass's backup folder.
+    Backup(RelPath),
     /// Emitted only after everything inside the directory is deleted.
     RemoveDir(RelPath),
     /// A leftover temporary upload (always cleaned, even with `delete == false`).
@@ -117,6 +127,9 @@ pub struct PlanOptions {
     pub allow_mass_delete: bool,
     /// The local root is on another device than at the last pass (a mount went away or came).
     pub root_moved: bool,
+    /// `--backup-dir`: remote files are moved to the backup folder instead of deleted, and
+    /// before being replaced. The guards still count them as deletes.
+    pub backup: bool,
     /// Keep permission bits (see `modes`): new entries get the local mode, listed ones whose
     /// mode differs get a chmod. Off with `--no-perms`.
     pub perms: bool,
@@ -313,7 +326,7 @@ pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
     }
     let renames_possible = remote
         .iter()
-        .any(|(path, entry)| entry.inode.is_some() && considered(filter, path));
+        .any(|(path, entry)| entry.inode.is_some() && considered(filter, path, entry.kind));
 
     let mut planner = Planner {
         offset: zone_offset(local, remote, filter),
@@ -364,12 +377,20 @@ pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
             return Err(PlanError::TooManyDeletes { planned, limit });
         }
     }
+    if options.backup {
+        // After the guards, which count what leaves the site either way.
+        for action in walked.iter_mut().chain(finals.iter_mut()) {
+            if let Action::DeleteFile(path) = action {
+                *action = Action::Backup(path.clone());
+            }
+        }
+    }
     let (uploads, structure) = walked
         .into_iter()
         .partition(|a| matches!(a, Action::Upload { .. }));
     let (file_deletes, dir_deletes) = finals
         .into_iter()
-        .partition(|a| matches!(a, Action::DeleteFile(_)));
+        .partition(|a| matches!(a, Action::DeleteFile(_) | Action::Backup(_)));
     Ok(Plan {
         structure,
         uploads,
@@ -441,7 +462,7 @@ fn resumable_temps(
                 && entry.size <= l.size
                 && temp_name::Fingerprint::of(l.size, l.mtime, l.inode) == fingerprint
         });
-        if !fits || !considered(filter, &target) {
+        if !fits || !considered(filter, &target, Kind::File) {
             continue;
         }
         let better = found
@@ -483,7 +504,7 @@ fn mass_delete(
     if opts.allow_mass_delete || deletes.is_empty() {
         return None;
     }
-    let files = |kind: Kind, path: &str| kind == Kind::File && considered(filter, path);
+    let files = |kind: Kind, path: &str| kind == Kind::File && considered(filter, path, kind);
     let remote_files = remote.iter().filter(|(p, e)| files(e.kind, p)).count();
     let doomed = deletes
         .iter()
@@ -511,8 +532,8 @@ fn mass_delete(
 }
 
 /// Inside the filter and not (inside) a temporary upload name.
-fn considered(filter: &Filter, path: &str) -> bool {
-    filter.includes(path) && !in_temp(path)
+fn considered(filter: &Filter, path: &str, kind: Kind) -> bool {
+    filter.includes(path, kind) && !in_temp(path)
 }
 
 /// `path` or one of its ancestors has a temp name.
@@ -590,7 +611,7 @@ pub fn zone_offset(local: &Snapshot, remote: &RemoteTree, filter: &Filter) -> i6
         else {
             continue;
         };
-        if !considered(filter, path) {
+        if !considered(filter, path, Kind::File) {
             continue;
         }
         let drift = listed - l.mtime;

@@ -115,10 +115,25 @@ impl Walker<'_> {
                 continue;
             }
             let child = path::join(rel, name);
-            if !self.filter.includes(&child) {
+            // The kind from the folder listing (no stat) for the filter's folder-only
+            // patterns; a link or an unknown type is left out if either kind would be.
+            let listed = entry.file_type().ok();
+            let known = match listed {
+                Some(t) if t.is_dir() => Some(Kind::Dir),
+                Some(t) if t.is_file() => Some(Kind::File),
+                _ => None,
+            };
+            let excluded = match known {
+                Some(kind) => !self.filter.includes(&child, kind),
+                None => {
+                    !self.filter.includes(&child, Kind::File)
+                        || !self.filter.includes(&child, Kind::Dir)
+                }
+            };
+            if excluded {
                 continue;
             }
-            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+            let is_link = listed.is_some_and(|t| t.is_symlink());
             let meta = if is_link && self.follow_links {
                 fs::metadata(entry.path())
             } else {

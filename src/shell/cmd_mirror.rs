@@ -11,7 +11,9 @@ use crate::error::{Error, Result};
 use crate::escape::escape;
 use crate::ftp::path;
 use crate::ftp::rate::{self, Limit};
-use crate::mirror::job::{self, Compare, JobSpec, JobState, MirrorOptions};
+use crate::mirror::filter::IgnoreFile;
+use crate::mirror::job::{self, Compare, JobSpec, JobState, JobStatus, MirrorOptions};
+use crate::mirror::status_json;
 use crate::progress::Printer;
 
 /// Sets a job's option from the value given (`""` for a switch); the message of an `Err`
@@ -28,6 +30,9 @@ pub static OPTIONS: &[Opt] = &[
     value("max-delete", "N", "refuse a pass that would delete more than N entries", |o, v| { o.max_delete = Some(number(v)?); Ok(()) }),
     switch("allow-mass-delete", "run deletes the guard holds: when LOCAL holds no file, when a pass would delete every remote file (or 90 % of 10 or more), or when LOCAL is on another device than at the last pass (unmounted)", |o, _| yes(&mut o.allow_mass_delete)),
     Opt { many: true, ..value("exclude", "GLOB", "leave matching names (*.tmp, .git) or paths (build/out/*) alone; repeatable", |o, v| { o.excludes.push(v.to_string()); Ok(()) }) },
+    Opt { many: true, ..value("exclude-from", "FILE", "leave alone what FILE's patterns match, in .gitignore syntax (!negation, dir/, /anchored, **), relative to LOCAL; read at start; repeatable", |o, v| { o.exclude_from.push(v.into()); Ok(()) }) },
+    Opt { many: true, ..value("include", "GLOB", "mirror only the files matching GLOB (names or paths, as --exclude) or inside a matching folder; folders are always walked; excludes win; repeatable", |o, v| { o.includes.push(v.to_string()); Ok(()) }) },
+    value("backup-dir", "DIR", "move remote files a pass would delete or replace to DIR/<UTC time of the pass>/<their path> (RNFR/RNTO) instead; DIR is never mirrored into", |o, v| { o.backup_dir = Some(v.to_string()); Ok(()) }),
     value("max-depth", "N", "levels below LOCAL to mirror (default 6, or the --max-depth flag)", |o, v| { o.max_depth = number(v)?; Ok(()) }),
     value("interval", "SECS", "seconds between checks (default 1, or the --interval flag)", |o, v| { o.interval = seconds(v)?; Ok(()) }),
     value("parallel", "N", "connections used to upload and delete (default 4)", |o, v| { o.parallel = number::<usize>(v)?.max(1); Ok(()) }),
@@ -38,6 +43,8 @@ pub static OPTIONS: &[Opt] = &[
     switch("ignore-existing", "send only files missing on the server, never replace one", |o, _| compare(o, Compare::IgnoreExisting)),
     value("limit-rate", "RATE", "bytes per second for all the job's connections together (500K, 2M; K = 1024), within the --limit-rate flag's for the whole ftpsh", |o, v| { o.limit_rate = rate::parse(v)?; Ok(()) }),
     value("log", "FILE", "this job's journal (default: the --log flag)", |o, v| { o.log = Some(v.into()); Ok(()) }),
+    value("log-format", "FORMAT", "this job's journal as `text` lines or as `json`, one object per line (default: the --log-format flag)", |o, v| { o.log_format = v.parse()?; Ok(()) }),
+    value("on-change", "CMD", "after each pass that changed the remote, run CMD (split like a shell, run without one) with the pass in FTPSH_* variables; its failure is journaled, the mirror goes on", |o, v| { o.on_change = Some(crate::mirror::on_change::OnChange::parse(v)?); Ok(()) }),
 ];
 
 const fn switch(long: &'static str, help: &'static str, set: Setter) -> Opt {
@@ -133,6 +140,7 @@ fn parse(words: &[String], mut options: MirrorOptions) -> Result<(String, String
 pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     match inv.args[0].as_str() {
         "status" if inv.args.len() == 1 => return jobs(shell, inv),
+        "status" if inv.args[1..] == ["--json"] => return jobs_json(shell),
         "stop" if inv.args.len() <= 2 => return stop(shell, inv.args.get(1)),
         _ => {}
     }
@@ -193,37 +201,50 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
         interval: defaults.interval,
         parallel: defaults.parallel,
         log: defaults.log.clone(),
+        log_format: defaults.log_format,
         verbose: shell.verbose,
         perms: true,
         ..MirrorOptions::default()
     };
-    let (local, remote, options) = parse(words, defaults)?;
+    let (local, remote, mut options) = parse(words, defaults)?;
     // One bucket for the job: every connection it opens (or borrows) shares it.
     params.limits = params.limits.with(options.limit_rate.map(Limit::new));
+    for file in &options.exclude_from {
+        let what = format!("mirror --exclude-from {}", file.display());
+        let read = IgnoreFile::read(file).map_err(|e| Error::local(what.as_str(), e))?;
+        options.ignore_files.push(read);
+    }
+    if let Some(dir) = &options.backup_dir {
+        path::check_sendable("mirror --backup-dir", dir)?;
+        options.backup_dir = Some(path::normalize(&absolute(shell, dir)));
+    }
     let what = format!("mirror {local}");
     let local = std::fs::canonicalize(&local).map_err(|e| Error::local(what.as_str(), e))?;
     if !local.is_dir() {
         return Err(Error::NotDirectory { what });
     }
     path::check_sendable(&what, &remote)?;
-    let remote = if remote.starts_with('/') {
-        remote
-    } else {
-        let base = if shell.cwd.is_empty() {
-            "/"
-        } else {
-            shell.cwd.as_str()
-        };
-        path::join(base, &remote)
-    };
     // One spelling per folder, so that overlapping jobs are recognised as such.
-    let remote = path::normalize(&remote);
+    let remote = path::normalize(&absolute(shell, &remote));
     Ok(JobSpec {
         local,
         remote,
         params,
         options,
     })
+}
+
+/// A remote path as given, made absolute from the shell's remote folder.
+fn absolute(shell: &Shell, remote: &str) -> String {
+    if remote.starts_with('/') {
+        return remote.to_string();
+    }
+    let base = if shell.cwd.is_empty() {
+        "/"
+    } else {
+        shell.cwd.as_str()
+    };
+    path::join(base, remote)
 }
 
 fn stop(shell: &mut Shell, which: Option<&String>) -> Result<()> {
@@ -247,6 +268,27 @@ fn stop(shell: &mut Shell, which: Option<&String>) -> Result<()> {
         (None, 0) => println!("no mirror job was running"),
         (_, count) => println!("{count} mirror job(s) stopped"),
     }
+    Ok(())
+}
+
+/// `mirror status --json`: the jobs as a JSON array (`[]` when there are none).
+fn jobs_json(shell: &mut Shell) -> Result<()> {
+    let statuses: Vec<(usize, &str, &str, JobStatus)> = shell
+        .jobs
+        .list()
+        .iter()
+        .map(|j| (j.id, j.local.as_str(), j.remote.as_str(), j.status()))
+        .collect();
+    let rows: Vec<status_json::Row> = statuses
+        .iter()
+        .map(|(id, local, remote, status)| status_json::Row {
+            id: *id,
+            local,
+            remote,
+            status,
+        })
+        .collect();
+    println!("{}", status_json::render(&rows));
     Ok(())
 }
 
@@ -343,6 +385,19 @@ mod tests {
         assert_eq!(o.interval, std::time::Duration::from_millis(500));
         assert_eq!(o.log, Some("j.log".into()));
         assert_eq!(o.limit_rate, Some(1_572_864));
+        let (_, _, o) = parsed(
+            "--exclude-from a.ignore --exclude-from b.ignore --include *.html --include x/ \
+             --backup-dir .old --log-format json --on-change purge src /dst",
+        )
+        .unwrap();
+        assert_eq!(
+            o.exclude_from,
+            [std::path::PathBuf::from("a.ignore"), "b.ignore".into()]
+        );
+        assert_eq!(o.includes, ["*.html", "x/"]);
+        assert_eq!(o.backup_dir.as_deref(), Some(".old"));
+        assert_eq!(o.log_format, crate::journal::Format::Json);
+        assert_eq!(o.on_change.unwrap().program(), "purge");
         // options after the operands too, as any command line
         let (_, _, o) = parsed("src /dst --once").unwrap();
         assert!(o.once);
@@ -351,10 +406,11 @@ mod tests {
     #[test]
     fn every_option_of_the_table_is_parsed() {
         for option in OPTIONS {
-            let given = match option.value {
-                // 1024: a value every option takes (`--limit-rate` wants 1K at least).
-                Some(_) => format!("--{} 1024 src /dst", option.long),
-                None => format!("--{} src /dst", option.long),
+            let given = match (option.value, option.long) {
+                (Some(_), "log-format") => format!("--{} json src /dst", option.long),
+                // 1024: a value every other option takes (`--limit-rate` wants 1K at least).
+                (Some(_), _) => format!("--{} 1024 src /dst", option.long),
+                (None, _) => format!("--{} src /dst", option.long),
             };
             assert!(parsed(&given).is_ok(), "{given}");
         }
@@ -378,6 +434,14 @@ mod tests {
                 "mirror --limit-rate: \"2MB\" is not a rate",
             ),
             ("--max-delete 1 --max-delete 2 src /dst", "max-delete"),
+            (
+                "--log-format xml src /dst",
+                "mirror --log-format: \"xml\" is not a log format",
+            ),
+            (
+                "--on-change ' src /dst",
+                "mirror --on-change: \"'\": unbalanced quotes",
+            ),
             ("--bogus src /dst", "--bogus"),
             ("src", "REMOTE"),
         ] {

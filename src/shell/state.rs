@@ -260,6 +260,7 @@ mod tests {
         };
         let mirror = MirrorDefaults {
             log: None,
+            log_format: Default::default(),
             interval: Duration::from_secs(1),
             max_depth: 1,
             parallel: 1,

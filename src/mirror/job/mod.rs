@@ -11,8 +11,11 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::filter::IgnoreFile;
+use super::on_change::OnChange;
 use crate::error::{Error, Result};
 use crate::ftp::{ConnectParams, Session};
+use crate::journal::Format;
 pub use crate::mirror::plan::Compare;
 use crate::progress::Printer;
 use runner::{Runner, Stopper};
@@ -33,12 +36,24 @@ pub struct MirrorOptions {
     /// Confirms a pass the mass-delete guard would hold (see `plan::Held`).
     pub allow_mass_delete: bool,
     pub excludes: Vec<String>,
+    /// `--exclude-from` files, as given...
+    pub exclude_from: Vec<PathBuf>,
+    /// ...and as read when the job is started.
+    pub ignore_files: Vec<IgnoreFile>,
+    /// `--include` globs: only matching files are mirrored.
+    pub includes: Vec<String>,
     pub max_depth: usize,
     pub interval: Duration,
     pub follow_links: bool,
     /// Connections used for uploads and deletes.
     pub parallel: usize,
     pub log: Option<PathBuf>,
+    /// How the journal's lines are written.
+    pub log_format: Format,
+    /// Run after each pass that changed the remote.
+    pub on_change: Option<OnChange>,
+    /// `--backup-dir`, absolute and normalised: where deleted and replaced files go.
+    pub backup_dir: Option<String>,
     pub verbose: bool,
     /// Keep permission bits (on unless `--no-perms`; see `mirror::modes`).
     pub perms: bool,

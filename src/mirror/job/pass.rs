@@ -7,8 +7,11 @@ use std::time::{Duration, Instant, SystemTime};
 use super::JobState;
 use super::runner::Runner;
 use crate::error::{Error, Result};
+use crate::journal::{Entry, Outcome};
 use crate::mirror::apply::{Applier, Report, describe_plan, local_file};
-use crate::mirror::plan::{self, PlanOptions};
+use crate::mirror::backup::PassBackup;
+use crate::mirror::on_change::PassSummary;
+use crate::mirror::plan::{self, Action, PlanOptions};
 use crate::mirror::scan;
 use crate::mirror::state;
 use crate::progress::Bar;
@@ -109,6 +112,7 @@ impl Runner {
             max_delete: self.spec.options.max_delete,
             allow_mass_delete: self.spec.options.allow_mass_delete,
             root_moved: matches!((self.accepted_device, device), (Some(was), Some(now)) if was != now),
+            backup: self.backup.is_some(),
             perms: self.spec.options.perms,
             compare: self.spec.options.compare,
         };
@@ -172,7 +176,7 @@ impl Runner {
         }
         self.set_state(JobState::Syncing);
         let report = if plan.is_empty() {
-            Report::default()
+            (Report::default(), None)
         } else {
             let uploads = plan.uploads.len();
             self.connect(uploads.clamp(1, self.spec.options.parallel))?;
@@ -183,6 +187,7 @@ impl Runner {
                     bar.inc(1);
                 }
             };
+            let pass_backup = self.pass_backup(&plan);
             let applier = Applier {
                 local_root: &self.spec.local,
                 remote_root: &self.spec.remote,
@@ -193,19 +198,29 @@ impl Runner {
                 on_upload: Some(&tick),
                 fresh_after: crate::clock::unix_seconds(scan_started) - 1,
                 follow_links: self.spec.options.follow_links,
+                backup: pass_backup.as_ref(),
                 modes: &self.modes,
             };
-            applier.apply(&mut self.pool.ready, &plan, &scan.snapshot, &mut tree)
+            let report = applier.apply(&mut self.pool.ready, &plan, &scan.snapshot, &mut tree);
+            (report, pass_backup.map(|b| b.folder))
         };
         // Modes that cannot be kept are said once per job, not once per file.
         if let Some(warning) = self.modes.take_warning() {
-            self.journal
-                .record(&format!("job={} WARN {warning}", self.id));
+            self.journal.write(&Entry {
+                job: self.id,
+                action: "WARN",
+                message: Some(&warning),
+                ..Entry::default()
+            });
             self.say(&format!("warning: {warning}"));
         }
+        let (report, backup_folder) = report;
         // Nothing is in flight any more: quitting now interrupts nothing.
         self.set_state(JobState::Idle);
         self.record_pass(&report, started.elapsed());
+        if report.changed_the_site() {
+            self.on_change(&report, backup_folder.filter(|_| report.backups > 0));
+        }
         if (report.changed_anything() || device_changed)
             && let Some(file) = &self.state_file
             && let Err(err) = state::save(file, &tree, self.accepted_device)
@@ -284,6 +299,7 @@ impl Runner {
             status.bytes_sent += report.bytes;
             status.renames += report.renames as u64;
             status.deletes += report.deletes as u64;
+            status.backed_up += report.backups as u64;
             status.errors += report.errors.len() as u64;
             status.skipped += report.skipped.len() as u64;
             if let Some(error) = report.errors.first() {
@@ -292,8 +308,30 @@ impl Runner {
         }
         if report.changed_anything() || !report.errors.is_empty() || !report.skipped.is_empty() {
             let summary = format!("{} in {:.2}s", report.summary(), took.as_secs_f64());
-            self.journal
-                .record(&format!("job={} PASS {summary}", self.id));
+            let count = |n: usize| n as u64;
+            self.journal.write(&Entry {
+                job: self.id,
+                action: "PASS",
+                bytes: report.bytes,
+                ms: took.as_millis(),
+                outcome: Some(if report.errors.is_empty() {
+                    Outcome::Ok
+                } else {
+                    Outcome::Failed
+                }),
+                error: report.errors.first().map(String::as_str),
+                message: Some(&summary),
+                counts: &[
+                    ("uploaded", count(report.uploads)),
+                    ("renamed", count(report.renames)),
+                    ("deleted", count(report.deletes)),
+                    ("backed_up", count(report.backups)),
+                    ("dirs_created", count(report.mkdirs)),
+                    ("errors", count(report.errors.len())),
+                    ("skipped", count(report.skipped.len())),
+                ],
+                ..Entry::default()
+            });
             // Errors first, then the summary that counts them, naming what moved.
             for error in report.errors.iter().chain(&report.skipped) {
                 self.say(error);
@@ -302,6 +340,79 @@ impl Runner {
                 Some(names) => self.say(&format!("{summary}: {names}")),
                 None => self.say(&summary),
             }
+        }
+    }
+
+    /// The backup folder of this pass, when it moves anything there; named by the time,
+    /// always after the last one.
+    fn pass_backup(&mut self, plan: &plan::Plan) -> Option<PassBackup> {
+        let dir = self.backup.as_ref()?;
+        let moves = plan
+            .actions()
+            .any(|a| matches!(a, Action::Backup(_) | Action::Upload { keep_old: true, .. }));
+        if !moves {
+            return None;
+        }
+        let mut at = SystemTime::now();
+        let mut folder = dir.pass_folder(at);
+        while folder <= self.last_backup_folder {
+            at += Duration::from_millis(1);
+            folder = dir.pass_folder(at);
+        }
+        self.last_backup_folder = folder.clone();
+        Some(PassBackup::new(folder))
+    }
+
+    /// `--on-change`: runs the command after a pass that changed the remote; its failure is
+    /// journaled and said, and the job goes on.
+    fn on_change(&self, report: &Report, backup_dir: Option<String>) {
+        let Some(command) = &self.spec.options.on_change else {
+            return;
+        };
+        let summary = PassSummary {
+            job: self.id,
+            uploaded: report.uploads,
+            bytes: report.bytes,
+            renamed: report.renames,
+            deleted: report.deletes,
+            backed_up: report.backups,
+            dirs_created: report.mkdirs,
+            errors: report.errors.len(),
+            backup_dir,
+        };
+        let stopper = &self.stopper;
+        let ran = command.run(&summary, &self.spec.local, &self.spec.remote, &|| {
+            stopper.is_stopped()
+        });
+        let (outcome, error, message, took) = match &ran {
+            Ok(took) => (
+                Outcome::Ok,
+                None,
+                Some(format!(
+                    "{} ran in {:.2}s",
+                    command.program(),
+                    took.as_secs_f64()
+                )),
+                *took,
+            ),
+            Err(failed) => (
+                Outcome::Failed,
+                Some(failed.0.as_str()),
+                None,
+                Duration::ZERO,
+            ),
+        };
+        self.journal.write(&Entry {
+            job: self.id,
+            action: "ON-CHANGE",
+            ms: took.as_millis(),
+            outcome: Some(outcome),
+            error,
+            message: message.as_deref(),
+            ..Entry::default()
+        });
+        if let Some(error) = error {
+            self.say(&format!("--on-change: {error}"));
         }
     }
 }

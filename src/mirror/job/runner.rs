@@ -11,8 +11,9 @@ use super::changes::Changes;
 use super::{JobSpec, JobState, JobStatus};
 use crate::error::{Error, Result};
 use crate::ftp::Session;
-use crate::journal::Journal;
-use crate::mirror::filter::Filter;
+use crate::journal::{Entry, Journal, Outcome};
+use crate::mirror::backup::BackupDir;
+use crate::mirror::filter::{Filter, Rules};
 use crate::mirror::modes::Keeper;
 use crate::mirror::plan;
 use crate::mirror::pool::Pool;
@@ -113,15 +114,34 @@ pub(super) struct Runner {
     pub(super) accepted_device: Option<u64>,
     /// Problems already reported, so a persistent one is said once, not every second.
     pub(super) reported: Vec<String>,
+    /// `--backup-dir`: where deleted and replaced files go.
+    pub(super) backup: Option<BackupDir>,
+    /// The last pass's backup folder: the next one is named later, whatever the clock says.
+    pub(super) last_backup_folder: String,
     /// What the job learnt about permission bits on its server.
     pub(super) modes: Keeper,
 }
 
 impl Runner {
     pub(super) fn new(id: usize, spec: JobSpec, printer: Printer) -> Result<Runner> {
-        let filter = Filter::new(spec.options.max_depth, &spec.options.excludes)
-            .map_err(|e| Error::usage(format!("mirror --exclude: {e}")))?;
-        let journal = Journal::open(spec.options.log.as_deref())?;
+        let options = &spec.options;
+        let rules = Rules {
+            excludes: options.excludes.clone(),
+            ignore_files: options.ignore_files.clone(),
+            includes: options.includes.clone(),
+        };
+        let mut filter = Filter::with_rules(options.max_depth, &rules)
+            .map_err(|e| Error::usage(format!("mirror {e}")))?;
+        let backup = match &options.backup_dir {
+            Some(dir) => Some(BackupDir::new(dir, &spec.remote).map_err(Error::usage)?),
+            None => None,
+        };
+        // A backup folder inside the mirror is not part of it: nothing is sent there, and
+        // nothing there is deleted.
+        if let Some(inside) = backup.as_ref().and_then(|b| b.inside.clone()) {
+            filter = filter.protecting(&[inside]);
+        }
+        let journal = Journal::open(options.log.as_deref(), options.log_format)?;
         let p = &spec.params;
         let state_file = state::state_file(&p.host, p.port, &p.user, &spec.remote);
         let pool = Pool::new(p.clone());
@@ -147,6 +167,8 @@ impl Runner {
             partial: Vec::new(),
             reported: Vec::new(),
             accepted_device: None,
+            backup,
+            last_backup_folder: String::new(),
             modes: Keeper::default(),
         })
     }
@@ -242,8 +264,13 @@ impl Runner {
                     if !err.is_transient() || (once && attempts >= ONCE_ATTEMPTS) {
                         let message = format!("{err}{}", what_to_do(&err));
                         self.say(&message);
-                        self.journal
-                            .record(&format!("job={} FAILED {message}", self.id));
+                        self.journal.write(&Entry {
+                            job: self.id,
+                            action: "FAILED",
+                            outcome: Some(Outcome::Failed),
+                            error: Some(&message),
+                            ..Entry::default()
+                        });
                         self.set_state(JobState::Failed(message));
                         break;
                     }
@@ -373,7 +400,13 @@ impl Runner {
     pub(super) fn hold(&mut self, held: &plan::Held) {
         let line = held.to_string();
         if !self.reported.contains(&line) {
-            self.journal.record(&format!("job={} HOLD {line}", self.id));
+            self.journal.write(&Entry {
+                job: self.id,
+                action: "HOLD",
+                outcome: Some(Outcome::Held),
+                message: Some(&line),
+                ..Entry::default()
+            });
             self.say(&line);
             self.reported.push(line);
         }
@@ -383,8 +416,13 @@ impl Runner {
     pub(super) fn report_problems(&mut self, problems: &[String]) {
         for problem in problems {
             if !self.reported.contains(problem) {
-                self.journal
-                    .record(&format!("job={} SKIP {problem}", self.id));
+                self.journal.write(&Entry {
+                    job: self.id,
+                    action: "SKIP",
+                    outcome: Some(Outcome::Skipped),
+                    message: Some(problem),
+                    ..Entry::default()
+                });
                 self.say(problem);
                 self.reported.push(problem.clone());
             }

@@ -37,6 +37,8 @@ pub struct JobStatus {
     pub bytes_sent: u64,
     pub renames: u64,
     pub deletes: u64,
+    /// Remote files moved to `--backup-dir` instead of deleted or replaced.
+    pub backed_up: u64,
     pub errors: u64,
     /// Local files that could not be read.
     pub skipped: u64,
@@ -59,6 +61,7 @@ impl Default for JobStatus {
             bytes_sent: 0,
             renames: 0,
             deletes: 0,
+            backed_up: 0,
             errors: 0,
             skipped: 0,
             last_error: None,

@@ -48,12 +48,15 @@ impl<'a> Planner<'a> {
     fn local_entry(&self, path: &str) -> Option<LocalEntry> {
         self.local
             .get(path)
-            .filter(|_| considered(self.filter, path))
+            .filter(|entry| considered(self.filter, path, entry.kind))
     }
 
     pub(super) fn walk_local(&mut self) {
         let (local, filter) = (self.local, self.filter);
-        for (path, entry) in local.iter().filter(|(path, _)| considered(filter, path)) {
+        for (path, entry) in local
+            .iter()
+            .filter(|(path, entry)| considered(filter, path, entry.kind))
+        {
             if path::ancestors(path).any(|a| self.skipped.contains(a)) {
                 continue;
             }
@@ -83,7 +86,7 @@ impl<'a> Planner<'a> {
                         .get(path)
                         .is_none_or(|r| replaced(compare, r, entry, offset));
                     if replace {
-                        self.upload(path, entry);
+                        self.upload(path, entry, self.opts.backup);
                     } else {
                         self.keep_mode(path, entry);
                     }
@@ -95,7 +98,7 @@ impl<'a> Planner<'a> {
                         && !self.holds_unconsidered(path)
                     {
                         self.delete_tree(path);
-                        self.upload(path, entry);
+                        self.upload(path, entry, false);
                     } else {
                         self.skipped.insert(path.to_owned());
                     }
@@ -105,7 +108,7 @@ impl<'a> Planner<'a> {
                         self.rename(from, path);
                         self.keep_mode(path, entry);
                     }
-                    None => self.upload(path, entry),
+                    None => self.upload(path, entry, false),
                 },
             }
         }
@@ -118,8 +121,8 @@ impl<'a> Planner<'a> {
             return;
         }
         let mut blocked: HashSet<&str> = HashSet::new();
-        for (path, _) in self.vt.iter() {
-            if !considered(self.filter, path) {
+        for (path, entry) in self.vt.iter() {
+            if !considered(self.filter, path, entry.kind) {
                 blocked.extend(path::ancestors(path));
             }
         }
@@ -128,7 +131,7 @@ impl<'a> Planner<'a> {
             .iter()
             .filter(|(path, entry)| {
                 let holds_kept = entry.kind == Kind::Dir && blocked.contains(path);
-                considered(self.filter, path)
+                considered(self.filter, path, entry.kind)
                     && self.filter.may_delete(path)
                     && self.local_entry(path).is_none()
                     && !path::ancestors(path).any(|a| self.skipped.contains(a))
@@ -205,13 +208,15 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn upload(&mut self, path: &str, entry: LocalEntry) {
+    /// `keep_old`: it replaces a remote file that goes to the backup folder.
+    fn upload(&mut self, path: &str, entry: LocalEntry, keep_old: bool) {
         let mode = self.wanted_mode(entry);
         self.actions.push(Action::Upload {
             path: path.into(),
             size: entry.size,
             mtime: entry.mtime,
             mode,
+            keep_old,
             resume: None,
         });
         if self.renames_possible {
@@ -233,7 +238,7 @@ impl<'a> Planner<'a> {
         let local = || {
             self.local
                 .iter()
-                .filter(|(path, _)| considered(self.filter, path))
+                .filter(|(path, entry)| considered(self.filter, path, entry.kind))
                 .filter_map(|(path, entry)| Some((path, (entry.kind, entry.inode?))))
         };
         let targets: HashSet<(Kind, u64)> = local()
@@ -248,7 +253,7 @@ impl<'a> Planner<'a> {
         for (path, entry) in self.vt.base {
             if let Some(ino) = entry.inode
                 && targets.contains(&(entry.kind, ino))
-                && considered(self.filter, path)
+                && considered(self.filter, path, entry.kind)
             {
                 add_unique(&mut remote, (entry.kind, ino), path.to_owned());
             }
@@ -291,7 +296,7 @@ impl<'a> Planner<'a> {
             && same_content
             && from != path
             && self.local_entry(from).is_none()
-            && considered(self.filter, from)
+            && considered(self.filter, from, remote.kind)
             && !path::ancestors(from)
                 .any(|a| self.local_entry(a).is_some_and(|l| l.kind == Kind::File))
             && !path::is_under(path, from)
@@ -338,7 +343,9 @@ impl<'a> Planner<'a> {
 
     /// True when the remote subtree under `dir` holds anything not considered (which we may not delete).
     fn holds_unconsidered(&self, dir: &str) -> bool {
-        self.vt.under(dir).any(|(p, _)| !considered(self.filter, p))
+        self.vt
+            .under(dir)
+            .any(|(p, e)| !considered(self.filter, p, e.kind))
     }
 
     /// Deletes `dir` and everything under it (all considered), deepest first.

@@ -3,7 +3,9 @@
 //! zone offsets) and `cleanup` (temporaries, deletes, order, the mass-delete guard).
 
 use super::*;
+use crate::mirror::filter::{IgnoreFile, Rules};
 
+mod backups;
 mod cleanup;
 mod modes;
 mod renames;
@@ -132,13 +134,16 @@ fn show(a: &Action) -> String {
             mtime,
             mode,
             resume,
+            keep_old,
         } => {
             let mode = mode.map_or_else(String::new, |m| format!(" m{m:o}"));
             let resume = resume
                 .as_ref()
                 .map_or_else(String::new, |t| format!(" from {}", abbreviate(t)));
-            format!("up {path} {size} {mtime}{mode}{resume}")
+            let keep = if *keep_old { " keep" } else { "" };
+            format!("up {path} {size} {mtime}{mode}{resume}{keep}")
         }
+        Action::Backup(p) => format!("bak {p}"),
         Action::Chmod {
             path,
             mode,
@@ -168,6 +173,14 @@ struct Case {
     want: Result<&'static [&'static str], (usize, usize)>,
     /// Other processes' young temporaries the plan leaves alone.
     foreign: &'static [&'static str],
+    /// `--exclude-from`: the ignore file's text.
+    ignore: &'static str,
+    /// `--include` globs.
+    includes: &'static [&'static str],
+    /// Paths left out with their subtree (a backup folder inside the mirror).
+    protected: &'static [&'static str],
+    /// `--backup-dir`.
+    backup: bool,
     /// Keep permission bits (`mirror` does by default; off here unless a row says).
     perms: bool,
     compare: Compare,
@@ -183,7 +196,8 @@ const OWN_TAG: &str = "1x1";
 /// last action that is not a delete is built (its structure in order, then its uploads in
 /// order), the rest are the final deletes (files, then folders).
 fn phased(flat: &[&str]) -> Vec<String> {
-    let is_delete = |a: &&str| a.starts_with("rm ") || a.starts_with("rmdir ");
+    let is_file_delete = |a: &&str| a.starts_with("rm ") || a.starts_with("bak ");
+    let is_delete = |a: &&str| is_file_delete(a) || a.starts_with("rmdir ");
     let split = flat
         .iter()
         .rposition(|a| !is_delete(a))
@@ -191,7 +205,7 @@ fn phased(flat: &[&str]) -> Vec<String> {
     let (built, finals) = flat.split_at(split);
     let (uploads, structure): (Vec<&str>, Vec<&str>) =
         built.iter().partition(|a| a.starts_with("up "));
-    let (files, dirs): (Vec<&str>, Vec<&str>) = finals.iter().partition(|a| a.starts_with("rm "));
+    let (files, dirs): (Vec<&str>, Vec<&str>) = finals.iter().partition(|a| is_file_delete(a));
     [structure, uploads, files, dirs]
         .concat()
         .into_iter()
@@ -229,6 +243,10 @@ const BASE: Case = Case {
     untrusted: &[],
     want: Ok(&[]),
     foreign: &[],
+    ignore: "",
+    includes: &[],
+    protected: &[],
+    backup: false,
     perms: false,
     compare: Compare::Exact,
 };
@@ -240,14 +258,25 @@ fn run(case: &Case) -> Result<Vec<String>, PlanError> {
 fn run_plan(case: &Case) -> Result<Plan, PlanError> {
     let excludes: Vec<String> = case.excludes.iter().map(|s| s.to_string()).collect();
     let kept: Vec<String> = case.kept.iter().map(|s| s.to_string()).collect();
-    let filter = Filter::new(case.max_depth, &excludes)
+    let protected: Vec<String> = case.protected.iter().map(|s| s.to_string()).collect();
+    let rules = Rules {
+        excludes,
+        ignore_files: vec![IgnoreFile {
+            path: "test.ignore".into(),
+            text: case.ignore.to_string(),
+        }],
+        includes: case.includes.iter().map(|s| s.to_string()).collect(),
+    };
+    let filter = Filter::with_rules(case.max_depth, &rules)
         .expect("valid globs")
-        .keeping(&kept);
+        .keeping(&kept)
+        .protecting(&protected);
     let opts = PlanOptions {
         delete: case.delete,
         max_delete: case.max_delete,
         allow_mass_delete: true,
         root_moved: false,
+        backup: case.backup,
         perms: case.perms,
         compare: case.compare,
     };

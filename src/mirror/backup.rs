@@ -1,0 +1,145 @@
+//! `mirror --backup-dir REMOTE_DIR`: remote files a pass would delete or replace are moved
+//! (RNFR/RNTO, no transfer) to `REMOTE_DIR/<pass time>/<their relative path>` instead.
+//!
+//! The folder names and where the backup folder may lie are decided here (pure); which
+//! actions become moves is the planner's (`plan::with_backups`); the moves themselves are
+//! apply's.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use crate::ftp::path;
+
+/// Where a job's backups go, and what that means for its filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupDir {
+    /// Absolute, normalised remote folder.
+    pub root: String,
+    /// The backup folder relative to the mirror's remote root when it lies inside it: the
+    /// mirror then neither uploads to it nor deletes in it (the filter protects it).
+    pub inside: Option<String>,
+}
+
+impl BackupDir {
+    /// Checks `backup` (absolute, normalised) against the mirror's remote root `remote`
+    /// (absolute, normalised). The backup folder may lie inside the root (left out of the
+    /// mirror), beside it or above it, but may not be the root itself: the pass folders
+    /// would then be extras of the mirror.
+    pub fn new(backup: &str, remote: &str) -> Result<BackupDir, String> {
+        if backup == remote {
+            return Err(format!(
+                "mirror --backup-dir {backup}: is the mirror's own folder; choose a folder \
+                 beside it or inside it"
+            ));
+        }
+        let inside = if remote == "/" {
+            Some(backup.trim_start_matches('/').to_string())
+        } else {
+            backup
+                .strip_prefix(remote)
+                .and_then(|rest| rest.strip_prefix('/'))
+                .map(str::to_string)
+        };
+        Ok(BackupDir {
+            root: backup.to_string(),
+            inside,
+        })
+    }
+
+    /// The folder of one pass: `ROOT/2026-11-22T10.00.01.123Z` (UTC; no ':' since Windows
+    /// servers refuse it in names; sorts by time).
+    pub fn pass_folder(&self, time: SystemTime) -> String {
+        path::join(&self.root, &pass_name(time))
+    }
+}
+
+/// One pass's backup folder, and the folders in it that exist already (made once, whatever
+/// connection moves a file there first).
+#[derive(Debug)]
+pub struct PassBackup {
+    pub folder: String,
+    made: Mutex<HashSet<String>>,
+}
+
+impl PassBackup {
+    pub fn new(folder: String) -> PassBackup {
+        PassBackup {
+            folder,
+            made: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Whether `dir` (inside the backup folder) still has to be made; asking marks it made.
+    pub fn to_make(&self, dir: &str) -> bool {
+        let mut made = self.made.lock().unwrap_or_else(|p| p.into_inner());
+        made.insert(dir.to_string())
+    }
+
+    /// `dir` could not be made after all: the next move into it tries again.
+    pub fn unmade(&self, dir: &str) {
+        let mut made = self.made.lock().unwrap_or_else(|p| p.into_inner());
+        made.remove(dir);
+    }
+}
+
+/// The name of a pass's backup folder.
+pub fn pass_name(time: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(time)
+        .format("%Y-%m-%dT%H.%M.%S%.3fZ")
+        .to_string()
+}
+
+/// Where the remote file at mirror-relative `rel` goes in a pass's backup folder.
+pub fn destination(pass_folder: &str, rel: &str) -> String {
+    path::join(pass_folder, rel)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+
+    /// (backup, remote, Ok(inside) or Err)
+    type PlaceRow = (&'static str, &'static str, Result<Option<&'static str>, ()>);
+
+    #[test]
+    fn backup_folder_places() {
+        let table: &[PlaceRow] = &[
+            ("/bak", "/www", Ok(None)),
+            ("/www-old", "/www", Ok(None)),
+            ("/www/.backup", "/www", Ok(Some(".backup"))),
+            ("/www/a/b", "/www", Ok(Some("a/b"))),
+            ("/", "/www", Ok(None)),
+            ("/backups", "/", Ok(Some("backups"))),
+            ("/www", "/www", Err(())),
+            ("/", "/", Err(())),
+        ];
+        for (backup, remote, want) in table {
+            let got = BackupDir::new(backup, remote);
+            match want {
+                Ok(inside) => assert_eq!(
+                    got.as_ref().map(|b| b.inside.as_deref()),
+                    Ok(*inside),
+                    "{backup} {remote}"
+                ),
+                Err(()) => assert!(got.is_err(), "{backup} {remote}"),
+            }
+        }
+    }
+
+    #[test]
+    fn pass_folders_are_named_by_utc_time() {
+        let dir = BackupDir::new("/bak", "/www").unwrap();
+        let at = UNIX_EPOCH + Duration::from_millis(1_795_341_601_123);
+        assert_eq!(dir.pass_folder(at), "/bak/2026-11-22T10.00.01.123Z");
+        assert_eq!(
+            destination("/bak/2026-11-22T10.00.01.123Z", "img/a b.png"),
+            "/bak/2026-11-22T10.00.01.123Z/img/a b.png"
+        );
+        // Later passes sort after earlier ones.
+        let later = pass_name(at + Duration::from_millis(1));
+        assert!(later > pass_name(at));
+    }
+}

@@ -1,0 +1,275 @@
+//! `mirror --on-change CMD`: a command run after each pass that changed the remote (a cache
+//! purge, a notification), with the pass's summary in its environment.
+//!
+//! CMD is split into words once, with shell quoting rules (shlex), and run directly: no shell
+//! sees it, and no file name is ever put into its words, so a name cannot inject anything.
+//! Its failure (a non-zero exit, a missing program, the time limit) is the caller's to
+//! journal; it never stops the mirror.
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long the command may run before it is killed: the next pass waits for it.
+pub const TIME_LIMIT: Duration = Duration::from_secs(60);
+
+/// The most of the command's stderr kept for the journal.
+const STDERR_KEPT: usize = 4096;
+
+/// The command, split into its words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnChange {
+    argv: Vec<String>,
+}
+
+/// What a pass did, for the command's environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassSummary {
+    pub job: usize,
+    pub uploaded: usize,
+    pub bytes: u64,
+    pub renamed: usize,
+    pub deleted: usize,
+    pub backed_up: usize,
+    pub dirs_created: usize,
+    pub errors: usize,
+    /// The pass's backup folder (remote), when it moved files there.
+    pub backup_dir: Option<String>,
+}
+
+/// Why the command did not succeed (one line, for the journal and the terminal).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Failed(pub String);
+
+impl OnChange {
+    /// Splits `command` as a POSIX shell would split words (quotes, backslashes), without
+    /// expanding anything.
+    pub fn parse(command: &str) -> Result<OnChange, String> {
+        let argv =
+            shlex::split(command).ok_or_else(|| format!("{command:?}: unbalanced quotes"))?;
+        if argv.is_empty() {
+            return Err("the command is empty".to_string());
+        }
+        Ok(OnChange { argv })
+    }
+
+    pub fn program(&self) -> &str {
+        &self.argv[0]
+    }
+
+    /// Runs the command with the summary in `FTPSH_*` variables, stdin closed, its stdout
+    /// discarded, and waits for it (up to [`TIME_LIMIT`], or until `stop` says the job is
+    /// stopping: then it is killed). Returns how long it took.
+    pub fn run(
+        &self,
+        summary: &PassSummary,
+        local: &Path,
+        remote: &str,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Duration, Failed> {
+        self.run_within(summary, local, remote, stop, TIME_LIMIT)
+    }
+
+    fn run_within(
+        &self,
+        summary: &PassSummary,
+        local: &Path,
+        remote: &str,
+        stop: &dyn Fn() -> bool,
+        limit: Duration,
+    ) -> Result<Duration, Failed> {
+        let started = Instant::now();
+        let mut command = Command::new(&self.argv[0]);
+        command
+            .args(&self.argv[1..])
+            .envs(environment(summary, local, remote))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = command
+            .spawn()
+            .map_err(|e| Failed(format!("{}: {e}", self.program())))?;
+        // Read on a thread of its own: a command writing much to stderr must not block on
+        // a full pipe while we wait for it.
+        let stderr = child.stderr.take().map(|mut pipe| {
+            let (done, said) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let mut kept = Vec::new();
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    // Keep the end: the last lines say why a command failed.
+                    kept.extend_from_slice(&buf[..n]);
+                    if kept.len() > STDERR_KEPT {
+                        kept.drain(..kept.len() - STDERR_KEPT);
+                    }
+                }
+                let _ = done.send(kept);
+            });
+            said
+        });
+        let mut pause = Duration::from_millis(1);
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Ok(status),
+                Ok(None) => {}
+                Err(e) => break Err(format!("{}: {e}", self.program())),
+            }
+            let why = if stop() {
+                Some("killed: the mirror job is stopping".to_string())
+            } else if started.elapsed() >= limit {
+                Some(format!("killed after {}s", limit.as_secs_f64()))
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                let _ = child.kill();
+                let _ = child.wait();
+                break Err(format!("{}: {why}", self.program()));
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(50));
+        };
+        // A program it started in the background may hold the pipe open: its end is not
+        // waited for.
+        let said = stderr
+            .and_then(|said| said.recv_timeout(Duration::from_millis(200)).ok())
+            .map(|bytes| last_line(&bytes))
+            .unwrap_or_default();
+        let status = status.map_err(Failed)?;
+        if status.success() {
+            return Ok(started.elapsed());
+        }
+        let how = match status.code() {
+            Some(code) => format!("exit status {code}"),
+            None => "killed by a signal".to_string(),
+        };
+        Err(Failed(if said.is_empty() {
+            format!("{}: {how}", self.program())
+        } else {
+            format!("{}: {how}: {said}", self.program())
+        }))
+    }
+}
+
+/// The last non-empty line of what the command wrote to stderr, safe to show.
+fn last_line(bytes: &[u8]) -> String {
+    let text = crate::lossless::decode(bytes);
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    crate::escape::escape(line.trim()).into_owned()
+}
+
+/// The command's `FTPSH_*` variables. Paths go as the bytes they are (an environment
+/// variable holds bytes on Unix), counts as decimal numbers.
+pub fn environment(summary: &PassSummary, local: &Path, remote: &str) -> Vec<(String, OsString)> {
+    let count = |n: u64| OsString::from(n.to_string());
+    let mut env = vec![
+        ("FTPSH_JOB".to_string(), count(summary.job as u64)),
+        ("FTPSH_LOCAL".to_string(), local.as_os_str().to_os_string()),
+        ("FTPSH_REMOTE".to_string(), crate::lossless::to_os(remote)),
+        ("FTPSH_UPLOADED".to_string(), count(summary.uploaded as u64)),
+        ("FTPSH_BYTES".to_string(), count(summary.bytes)),
+        ("FTPSH_RENAMED".to_string(), count(summary.renamed as u64)),
+        ("FTPSH_DELETED".to_string(), count(summary.deleted as u64)),
+        (
+            "FTPSH_BACKED_UP".to_string(),
+            count(summary.backed_up as u64),
+        ),
+        (
+            "FTPSH_DIRS_CREATED".to_string(),
+            count(summary.dirs_created as u64),
+        ),
+        ("FTPSH_ERRORS".to_string(), count(summary.errors as u64)),
+    ];
+    if let Some(dir) = &summary.backup_dir {
+        env.push(("FTPSH_BACKUP_DIR".to_string(), crate::lossless::to_os(dir)));
+    }
+    env
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn never() -> bool {
+        false
+    }
+
+    #[test]
+    fn words_are_split_like_a_shell_but_nothing_is_expanded() {
+        let parsed = OnChange::parse(r#"curl -X PURGE "https://cdn/a b" '$HOME' \*"#).unwrap();
+        assert_eq!(
+            parsed.argv,
+            ["curl", "-X", "PURGE", "https://cdn/a b", "$HOME", "*"]
+        );
+        assert!(OnChange::parse("echo 'unbalanced").is_err());
+        assert!(OnChange::parse("   ").is_err());
+    }
+
+    #[test]
+    fn the_summary_is_in_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("env.txt");
+        let script = format!(
+            "printf '%s %s %s %s %s %s' \"$FTPSH_JOB\" \"$FTPSH_UPLOADED\" \"$FTPSH_BYTES\" \
+             \"$FTPSH_DELETED\" \"$FTPSH_REMOTE\" \"$FTPSH_BACKUP_DIR\" > {}",
+            out.display()
+        );
+        let command = OnChange {
+            argv: vec!["sh".into(), "-c".into(), script],
+        };
+        let summary = PassSummary {
+            job: 3,
+            uploaded: 2,
+            bytes: 12,
+            deleted: 1,
+            backup_dir: Some("/bak/2026-11-22T10-00-01Z".into()),
+            ..PassSummary::default()
+        };
+        command
+            .run(&summary, dir.path(), "/www/a b", &never)
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out).unwrap(),
+            "3 2 12 1 /www/a b /bak/2026-11-22T10-00-01Z"
+        );
+    }
+
+    #[test]
+    fn failures_say_why_in_one_line() {
+        let summary = PassSummary::default();
+        let dir = Path::new("/");
+        let fails = OnChange::parse("sh -c 'echo first >&2; echo \"no \x1b[31mcdn\" >&2; exit 7'")
+            .unwrap()
+            .run(&summary, dir, "/", &never)
+            .unwrap_err();
+        assert_eq!(fails.0, r"sh: exit status 7: no \x1b[31mcdn");
+        let missing = OnChange::parse("/nonexistent/ftpsh-hook")
+            .unwrap()
+            .run(&summary, dir, "/", &never)
+            .unwrap_err();
+        assert!(
+            missing.0.starts_with("/nonexistent/ftpsh-hook: "),
+            "{missing}"
+        );
+        let slow = OnChange::parse("sleep 5")
+            .unwrap()
+            .run_within(&summary, dir, "/", &never, Duration::from_millis(100))
+            .unwrap_err();
+        assert_eq!(slow.0, "sleep: killed after 0.1s");
+        let stopping = OnChange::parse("sleep 5")
+            .unwrap()
+            .run(&summary, dir, "/", &|| true)
+            .unwrap_err();
+        assert!(stopping.0.contains("stopping"), "{stopping}");
+    }
+}
