@@ -211,6 +211,30 @@ fn the_mirror_deletes_and_uploads_names_that_are_not_utf8_byte_for_byte() {
     let new = &after[before.len()..];
     assert!(!new.contains(" STOR "), "sent again:\n{new}");
     assert!(!new.contains(" DELE "), "deleted:\n{new}");
+    // A JSON journal gives such a name back exactly: shown as the text journal shows it,
+    // its bytes in path_hex.
+    fs::write(src.join(OsStr::from_bytes(b"mer-\xf6.txt")), b"more").unwrap();
+    let json = home.path().join("journal.json");
+    let command = format!(
+        "mirror --once --log-format json --log {} src /dst",
+        json.display()
+    );
+    let child = support::ftpsh(home.path())
+        .args(["--timeout", "5", "-c", &command, &server.url()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert_ok(&support::wait_out(child, Duration::from_secs(30)));
+    let text = fs::read_to_string(&json).unwrap();
+    let stor: serde_json::Value = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect(l))
+        .find(|l| l["action"] == "STOR")
+        .unwrap_or_else(|| panic!("no STOR line: {text}"));
+    assert_eq!(stor["path"], "mer-\\xf6.txt", "{stor}");
+    assert_eq!(stor["path_hex"], "6d65722df62e747874", "{stor}");
+    assert_eq!(stor["bytes"], 4, "{stor}");
 }
 
 /// A server whose FEAT lists UTF8, yet whose listing holds Latin-1 bytes (vsftpd and

@@ -304,12 +304,7 @@ impl Applier<'_> {
         };
         let dest = backup::destination(&backup.folder, rel);
         let parent = path::parent(&dest);
-        if backup.to_make(parent)
-            && let Err(err) = session.mkdir_all(parent)
-        {
-            backup.unmade(parent);
-            return Err(err);
-        }
+        backup.ensure(parent, || session.mkdir_all(parent))?;
         session.rename(&self.remote(rel), &dest)?;
         Ok(dest)
     }

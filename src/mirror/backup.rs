@@ -70,16 +70,16 @@ impl PassBackup {
         }
     }
 
-    /// Whether `dir` (inside the backup folder) still has to be made; asking marks it made.
-    pub fn to_make(&self, dir: &str) -> bool {
+    /// Makes `dir` (inside the backup folder) with `make` unless it was made already. The
+    /// lock is held while making, so a move on another connection never finds the folder
+    /// half made; moves are few (what a pass deletes or replaces).
+    pub fn ensure<E>(&self, dir: &str, make: impl FnOnce() -> Result<(), E>) -> Result<(), E> {
         let mut made = self.made.lock().unwrap_or_else(|p| p.into_inner());
-        made.insert(dir.to_string())
-    }
-
-    /// `dir` could not be made after all: the next move into it tries again.
-    pub fn unmade(&self, dir: &str) {
-        let mut made = self.made.lock().unwrap_or_else(|p| p.into_inner());
-        made.remove(dir);
+        if !made.contains(dir) {
+            make()?;
+            made.insert(dir.to_string());
+        }
+        Ok(())
     }
 }
 
@@ -127,6 +127,25 @@ mod tests {
                 Err(()) => assert!(got.is_err(), "{backup} {remote}"),
             }
         }
+    }
+
+    #[test]
+    fn a_folder_is_made_once_and_again_after_a_failure() {
+        let pass = PassBackup::new("/bak/t".into());
+        let mut calls = 0;
+        let failed: Result<(), &str> = pass.ensure("/bak/t/a", || {
+            calls += 1;
+            Err("550")
+        });
+        assert!(failed.is_err());
+        for _ in 0..2 {
+            pass.ensure("/bak/t/a", || {
+                calls += 1;
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        }
+        assert_eq!(calls, 2, "made again after the failure, then never again");
     }
 
     #[test]

@@ -206,7 +206,20 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
         perms: true,
         ..MirrorOptions::default()
     };
+    let (global_log, global_format) = (defaults.log.clone(), defaults.log_format);
     let (local, remote, mut options) = parse(words, defaults)?;
+    // One format per file: a job writing to the global journal writes it as it is written.
+    if let Some(file) = &options.log
+        && options.log == global_log
+        && options.log_format != global_format
+    {
+        return Err(Error::usage(format!(
+            "mirror --log-format: {} is the --log journal, written as {}; give this job \
+             its own --log FILE",
+            file.display(),
+            global_format
+        )));
+    }
     // One bucket for the job: every connection it opens (or borrows) shares it.
     params.limits = params.limits.with(options.limit_rate.map(Limit::new));
     for file in &options.exclude_from {
@@ -401,6 +414,33 @@ mod tests {
         // options after the operands too, as any command line
         let (_, _, o) = parsed("src /dst --once").unwrap();
         assert!(o.once);
+    }
+
+    /// The comparison modes: each sets its choice, two of them are a usage error naming
+    /// them; modes are kept unless --no-perms.
+    #[test]
+    fn comparison_modes_exclude_each_other() {
+        let defaults = || MirrorOptions {
+            perms: true,
+            ..MirrorOptions::default()
+        };
+        for (given, want) in [
+            ("", Compare::Exact),
+            ("--size-only", Compare::SizeOnly),
+            ("--update", Compare::Update),
+            ("--ignore-existing", Compare::IgnoreExisting),
+        ] {
+            let (_, _, o) = parse(&words(&format!("{given} src /dst")), defaults()).unwrap();
+            assert_eq!(o.compare, want, "{given}");
+            assert!(o.perms, "{given}");
+        }
+        let (_, _, o) = parse(&words("--no-perms src /dst"), defaults()).unwrap();
+        assert!(!o.perms);
+        for given in ["--update --size-only", "--ignore-existing --update"] {
+            let err = parsed(&format!("{given} src /dst")).unwrap_err();
+            assert!(err.to_string().contains("exclude each other"), "{err}");
+            assert_eq!(err.exit_code(), crate::error::EXIT_USAGE);
+        }
     }
 
     #[test]
