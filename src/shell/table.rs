@@ -119,6 +119,9 @@ pub struct Command {
     pub options: &'static [Opt],
     /// Lines with this command may carry a password: kept out of history.
     pub secret: bool,
+    /// A line starting with the name (no space needed) hands the rest of it, `;` and quotes
+    /// included, to the command as its one operand (`!ls; pwd`).
+    pub rest_of_line: bool,
 }
 
 /// One table row: name, aliases, group, effect, flags, operand counts, completion kinds,
@@ -142,6 +145,7 @@ macro_rules! cmd {
                 subcommands: &[],
                 options: &[],
                 secret: false,
+                rest_of_line: false,
             }
         }
     };
@@ -182,7 +186,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("lcd",      [],                              Local,    Reads,   Some(""),     0, Some(1),  [Local],         "lcd [DIR]",                                      cmd_local::lcd),
     cmd!("lpwd",     [],                              Local,    Reads,   Some(""),     0, Some(0),  [],              "lpwd",                                           cmd_local::lpwd),
     cmd!("lls",      [],                              Local,    Reads,   Some("la"),   0, Some(1),  [Local],         "lls [DIR]",                                      cmd_local::lls),
-    cmd!("!",        ["shell"],                       Local,    Reads,   None,         0, None,     [Local],         "! [COMMAND]",                                    cmd_local::shell_escape),
+    cmd!("!",        ["shell"],                       Local,    Reads,   None,         0, None,     [Local],         "! [COMMAND]",                                    cmd_local::shell_escape, rest_of_line: true),
     cmd!("mirror",   [],                              Mirror,   Changes, None,         1, None,     [Local, Remote], "mirror [OPTIONS] LOCAL REMOTE | mirror status [--json] | mirror stop [ID|all]", cmd_mirror::mirror,
          subcommands: &["status", "stop"], options: cmd_mirror::OPTIONS),
     cmd!("jobs",     [],                              Mirror,   Reads,   Some(""),     0, Some(0),  [],              "jobs",                                           cmd_mirror::jobs),
@@ -201,6 +205,15 @@ pub fn find(word: &str) -> Option<&'static Command> {
     COMMANDS
         .iter()
         .find(|c| c.name == word || c.aliases.contains(&word))
+}
+
+/// The command that takes the rest of `line` whole (`!`), and that rest, trimmed.
+pub fn rest_of_line(line: &str) -> Option<(&'static Command, &str)> {
+    let line = line.trim_start();
+    COMMANDS
+        .iter()
+        .filter(|c| c.rest_of_line)
+        .find_map(|c| Some((c, line.strip_prefix(c.name)?.trim())))
 }
 
 /// Every name and alias, for completion.
@@ -360,6 +373,15 @@ mod tests {
         let quote = find("quote").unwrap();
         let inv = quote.parse(&words("SITE -x a")).unwrap();
         assert_eq!(inv.args, words("SITE -x a"));
+    }
+
+    #[test]
+    fn the_rest_of_a_bang_line_is_one_operand() {
+        let (command, rest) = rest_of_line("  !ls -l; echo 'a b'").unwrap();
+        assert_eq!((command.name, rest), ("!", "ls -l; echo 'a b'"));
+        assert_eq!(rest_of_line("!").map(|(_, r)| r), Some(""));
+        assert!(rest_of_line("ls; !x").is_none());
+        assert!(rest_of_line("shell ls").is_none());
     }
 
     #[test]
