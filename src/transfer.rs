@@ -66,7 +66,7 @@ pub fn identity(_: &fs::Metadata) -> Option<u64> {
 }
 
 /// A serial unique within this process, so two uploads never share a temporary name.
-fn next_serial() -> u64 {
+pub fn next_serial() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     COUNTER.fetch_add(1, Ordering::Relaxed)
 }

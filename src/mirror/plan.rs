@@ -230,26 +230,39 @@ pub enum HoldReason {
     NearlyAll { doomed: usize, remote_files: usize },
 }
 
-impl fmt::Display for Held {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Held {
+    /// Says what is held and why; `download`: the plan's source is the remote tree and its
+    /// destination LOCAL (`mirror --download`), so the sides swap names.
+    pub fn describe(&self, download: bool) -> String {
+        let (source, dest) = if download {
+            ("remote", "local")
+        } else {
+            ("local", "remote")
+        };
         let why = match self.why {
             HoldReason::RootMoved => {
                 "the local folder is on another device than at the last pass (unmounted?)"
                     .to_string()
             }
             HoldReason::LocalEmpty { remote_files } => {
-                format!("the local folder holds no file while the remote holds {remote_files}")
+                format!("the {source} folder holds no file while the {dest} holds {remote_files}")
             }
             HoldReason::NearlyAll {
                 doomed,
                 remote_files,
-            } => format!("the pass would delete {doomed} of the remote's {remote_files} files"),
+            } => format!("the pass would delete {doomed} of the {dest}'s {remote_files} files"),
         };
-        write!(
-            f,
-            "{} remote deletes held: {why}; uploads go on (mirror --allow-mass-delete confirms)",
+        let goes_on = if download { "downloads" } else { "uploads" };
+        format!(
+            "{} {dest} deletes held: {why}; {goes_on} go on (mirror --allow-mass-delete confirms)",
             self.deletes
         )
+    }
+}
+
+impl fmt::Display for Held {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(false))
     }
 }
 

@@ -24,6 +24,7 @@ pub type Setter = fn(&mut MirrorOptions, &str) -> std::result::Result<(), String
 /// all read this list, so a new option is one row here.
 #[rustfmt::skip]
 pub static OPTIONS: &[Opt] = &[
+    switch("download", "the other way: mirror --download REMOTE LOCAL makes LOCAL a copy of REMOTE (polls every 60 s by default)", |o, _| yes(&mut o.download)),
     switch("once", "one pass in the foreground; fails if anything failed", |o, _| yes(&mut o.once)),
     switch("dry-run", "print the plan, change nothing", |o, _| yes(&mut o.dry_run)),
     switch("no-delete", "keep remote files that are gone locally", |o, _| { o.delete = false; Ok(()) }),
@@ -108,9 +109,25 @@ fn parser() -> clap::Command {
         .arg(Arg::new("remote").value_name("REMOTE").required(true))
 }
 
-/// `[OPTIONS] LOCAL REMOTE`: the two operands, and `options` with the options given set
-/// over it (in table order).
-fn parse(words: &[String], mut options: MirrorOptions) -> Result<(String, String, MirrorOptions)> {
+/// Options that make no sense for a download mirror, and why: refused rather than ignored.
+const NOT_FOR_DOWNLOAD: &[(&str, &str)] = &[
+    (
+        "follow-links",
+        "a download mirror never follows nor creates links in LOCAL",
+    ),
+    (
+        "backup-dir",
+        "it names a folder on the server, which a download never changes (a local file ftpsh did not write is kept aside as NAME.ftpsh-conflict-TIME anyway)",
+    ),
+];
+
+/// `[OPTIONS] LOCAL REMOTE` (or `--download [OPTIONS] REMOTE LOCAL`): the two operands
+/// (local, remote), `options` with the options given set over it (in table order), and
+/// whether `--interval` was given.
+fn parse(
+    words: &[String],
+    mut options: MirrorOptions,
+) -> Result<(String, String, MirrorOptions, bool)> {
     let matches = parser()
         .try_get_matches_from(std::iter::once("mirror").chain(words.iter().map(String::as_str)))
         .map_err(|e| Error::usage(e.to_string().trim_end().to_string()))?;
@@ -133,8 +150,24 @@ fn parse(words: &[String], mut options: MirrorOptions) -> Result<(String, String
                 .map_err(|e| Error::usage(format!("mirror --{}: {e}", option.long)))?;
         }
     }
+    if options.download
+        && let Some((long, why)) = NOT_FOR_DOWNLOAD.iter().find(|(long, _)| {
+            matches.value_source(long) == Some(clap::parser::ValueSource::CommandLine)
+        })
+    {
+        return Err(Error::usage(format!(
+            "mirror --download: --{long} is refused: {why}"
+        )));
+    }
     let operand = |id: &str| matches.get_one::<String>(id).cloned().unwrap_or_default();
-    Ok((operand("local"), operand("remote"), options))
+    let (first, second) = (operand("local"), operand("remote"));
+    let interval_given =
+        matches.value_source("interval") == Some(clap::parser::ValueSource::CommandLine);
+    if options.download {
+        Ok((second, first, options, interval_given))
+    } else {
+        Ok((first, second, options, interval_given))
+    }
 }
 
 pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
@@ -153,6 +186,7 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         return Ok(());
     }
     let spec = spec(shell, &inv.args)?;
+    let download = spec.options.download;
     if spec.options.once || spec.options.dry_run {
         // The shell's connection does the job's work meanwhile (checked first, like any
         // command's): a foreground run then needs no login of its own.
@@ -170,14 +204,19 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         }
         let status = result?;
         if shell.verbose || shell.interactive {
+            let moved = if download { "received" } else { "sent" };
             println!(
-                "mirror done: {} files ({} bytes) sent, {} renamed, {} deleted",
+                "mirror done: {} files ({} bytes) {moved}, {} renamed, {} deleted",
                 status.files_sent, status.bytes_sent, status.renames, status.deletes
             );
         }
         return Ok(());
     }
-    let summary = format!("{} -> {}", spec.local.display(), spec.remote);
+    let summary = if download {
+        format!("{} <- {}", spec.local.display(), spec.remote)
+    } else {
+        format!("{} -> {}", spec.local.display(), spec.remote)
+    };
     let interval = spec.options.interval;
     let limit = spec
         .options
@@ -207,7 +246,7 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
         ..MirrorOptions::default()
     };
     let (global_log, global_format) = (defaults.log.clone(), defaults.log_format);
-    let (local, remote, mut options) = parse(words, defaults)?;
+    let (local, remote, mut options, interval_given) = parse(words, defaults)?;
     // One format per file: a job writing to the global journal writes it as it is written.
     if let Some(file) = &options.log
         && options.log == global_log
@@ -232,8 +271,31 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
         options.backup_dir = Some(path::normalize(&absolute(shell, dir)));
     }
     let what = format!("mirror {local}");
-    let local = std::fs::canonicalize(&local).map_err(|e| Error::local(what.as_str(), e))?;
-    if !local.is_dir() {
+    if options.download {
+        // Polling lists the whole remote tree: not every second, unless asked (a changed
+        // --interval flag or config value counts as asked).
+        let default = std::time::Duration::from_secs_f64(crate::mirror::DEFAULT_INTERVAL_SECS);
+        if !interval_given && options.interval == default {
+            options.interval =
+                std::time::Duration::from_secs_f64(crate::mirror::DEFAULT_DOWNLOAD_INTERVAL_SECS);
+        }
+        // LOCAL is the copy: made when missing (not by a dry run, which changes nothing).
+        if !options.dry_run {
+            std::fs::create_dir_all(&local).map_err(|e| Error::local(what.as_str(), e))?;
+        }
+    }
+    let local = match std::fs::canonicalize(&local) {
+        // A download's dry run into a LOCAL not made yet: everything would be fetched.
+        Err(e)
+            if options.download && options.dry_run && e.kind() == std::io::ErrorKind::NotFound =>
+        {
+            std::path::absolute(&local).map_err(|e| Error::local(what.as_str(), e))?
+        }
+        canonical => canonical.map_err(|e| Error::local(what.as_str(), e))?,
+    };
+    // (a download's dry run into a LOCAL not made yet: nothing there)
+    let not_yet = options.download && options.dry_run && !local.exists();
+    if !(local.is_dir() || not_yet) {
         return Err(Error::NotDirectory { what });
     }
     path::check_sendable(&what, &remote)?;
@@ -335,7 +397,7 @@ pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
                 |d: Duration| format!("{}s ago", d.as_secs()),
             );
         println!(
-            "{:<3} {:<9} {:>6} {:>10} {:>7.2}s {:>7} {:>12} {:>7} {:>7} {:>6}  {} -> {}",
+            "{:<3} {:<9} {:>6} {:>10} {:>7.2}s {:>7} {:>12} {:>7} {:>7} {:>6}  {} {} {}",
             job.id,
             state,
             s.passes,
@@ -347,6 +409,7 @@ pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
             s.deletes,
             s.errors + s.skipped,
             escape(&job.local),
+            if job.download { "<-" } else { "->" },
             escape(&job.remote)
         );
         if s.below_depth > 0 {
@@ -379,7 +442,33 @@ mod tests {
     }
 
     fn parsed(text: &str) -> Result<(String, String, MirrorOptions)> {
-        parse(&words(text), MirrorOptions::default())
+        parse(&words(text), MirrorOptions::default()).map(|(l, r, o, _)| (l, r, o))
+    }
+
+    #[test]
+    fn download_takes_remote_first_and_refuses_what_makes_no_sense() {
+        let (local, remote, o) = parsed("--download /www site").unwrap();
+        assert!(o.download);
+        assert_eq!((local.as_str(), remote.as_str()), ("site", "/www"));
+        let (_, _, _, given) =
+            parse(&words("--download /www site"), MirrorOptions::default()).unwrap();
+        assert!(!given, "no --interval given");
+        let (_, _, _, given) = parse(
+            &words("--download --interval 5 /www site"),
+            MirrorOptions::default(),
+        )
+        .unwrap();
+        assert!(given);
+        for (long, _) in NOT_FOR_DOWNLOAD {
+            let takes_value = OPTIONS.iter().any(|o| o.long == *long && o.value.is_some());
+            let given = if takes_value { " x" } else { "" };
+            let err = parsed(&format!("--download --{long}{given} /www site")).unwrap_err();
+            assert!(matches!(err, Error::Usage(_)), "{err:?}");
+            assert!(
+                err.to_string().contains(&format!("--{long} is refused")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

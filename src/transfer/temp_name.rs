@@ -79,6 +79,13 @@ pub fn upload(remote: &str, process: &str, serial: u64, fingerprint: Fingerprint
     sibling(remote, process, serial, &format!("{:016x}", fingerprint.0))
 }
 
+/// The temporary beside local `name` that a download mirror writes the server's version
+/// `fingerprint` (its size and time) into: the uploads' form, so one rule recognises,
+/// spares and cleans temporaries on either side.
+pub fn download(name: &str, process: &str, serial: u64, fingerprint: Fingerprint) -> String {
+    sibling(name, process, serial, &format!("{:016x}", fingerprint.0))
+}
+
 /// The name beside `remote` that its current file is moved to while a new one takes its place.
 pub fn aside(remote: &str, process: &str, serial: u64) -> String {
     sibling(remote, process, serial, ASIDE)
