@@ -519,11 +519,11 @@ mod tests {
             ("--update", Compare::Update),
             ("--ignore-existing", Compare::IgnoreExisting),
         ] {
-            let (_, _, o) = parse(&words(&format!("{given} src /dst")), defaults()).unwrap();
+            let (_, _, o, _) = parse(&words(&format!("{given} src /dst")), defaults()).unwrap();
             assert_eq!(o.compare, want, "{given}");
             assert!(o.perms, "{given}");
         }
-        let (_, _, o) = parse(&words("--no-perms src /dst"), defaults()).unwrap();
+        let (_, _, o, _) = parse(&words("--no-perms src /dst"), defaults()).unwrap();
         assert!(!o.perms);
         for given in ["--update --size-only", "--ignore-existing --update"] {
             let err = parsed(&format!("{given} src /dst")).unwrap_err();
