@@ -445,7 +445,9 @@ impl Applier<'_> {
                 };
                 return Ok(Done::Fetched(local::fetch(session, root, &fetch)?));
             }
-            Action::Rename { from, to } => local::rename(root, from, to)?,
+            Action::Rename { from, to } | Action::Restore { from, to } => {
+                local::rename(root, from, to)?;
+            }
             Action::DeleteFile(rel) => local::remove_file(root, rel, seen.get(rel))?,
             Action::RemoveTemp(rel) => local::remove_temp(root, rel)?,
             Action::RemoveDir(rel) => local::remove_dir(root, rel)?,
