@@ -323,6 +323,25 @@ mod tests {
         }
     }
 
+    /// A long option standing for a flag stands for one the command accepts; an option
+    /// setting a mirror job's belongs to a command whose words go to its handler whole.
+    #[test]
+    fn long_options_fit_their_command() {
+        for command in COMMANDS {
+            for option in command.options {
+                match option.does {
+                    Does::Flag(flag) => assert!(
+                        command.flags.is_some_and(|f| f.contains(flag)),
+                        "{} --{} stands for -{flag}, which it does not take",
+                        command.name,
+                        option.long
+                    ),
+                    Does::Mirror(_) => assert!(command.flags.is_none(), "{}", command.name),
+                }
+            }
+        }
+    }
+
     #[test]
     fn seed_verbs_and_everyday_words_both_resolve() {
         let pairs = [
