@@ -557,6 +557,82 @@ fn mirror_scenario(server: &Server, conn: &Conn, can_set_times: bool) -> MirrorF
     }
 }
 
+/// `mirror --download --once` from a folder written on the server's disk: the initial copy
+/// (with the server's times where it lists exact ones), a no-op, a change, a delete and a
+/// rename on the server, and a local edit kept aside rather than overwritten.
+fn download_scenario(server: &Server, conn: &Conn, exact_times: bool) {
+    let home = TempDir::new().unwrap();
+    let remote = format!("/down-{}", conn.tag);
+    let disk = server.root.join(&remote[1..]);
+    clear(&disk);
+    let files = [
+        ("index.html", "<h1>hi</h1>"),
+        ("css/site.css", "body{}"),
+        ("img/a b.png", "PNG"),
+        ("docs/é 文件/x.txt", "x"),
+        (".htaccess", "deny"),
+    ];
+    for (i, (rel, body)) in files.iter().enumerate() {
+        write_file(&disk, rel, body, BASE_MTIME + i as u64);
+    }
+    let site = home.path().join("site");
+    let journal = home.path().join("journal.log");
+    let command = format!("mirror --download --once {remote} site");
+    let once = || -> (Out, String) {
+        let before = fs::read_to_string(&journal).unwrap_or_default();
+        let log = journal.to_str().unwrap();
+        let out = conn.run(home.path(), &["--log", log, "-c", &command], &[]);
+        let after = fs::read_to_string(&journal).unwrap_or_default();
+        (
+            out,
+            after.get(before.len()..).unwrap_or_default().to_string(),
+        )
+    };
+    // 1. the initial copy
+    let (out, new) = once();
+    assert_ok(&out);
+    assert_eq!(tree(&site), tree(&disk), "download: first pass");
+    assert_eq!(count(&new, " RETR "), files.len(), "{new}");
+    if exact_times {
+        let mismatched = mtime_mismatches(&disk, &site);
+        assert!(
+            mismatched.is_empty(),
+            "local times not the server's: {mismatched:?}"
+        );
+    }
+    // 2. nothing changed: nothing done
+    let (out, new) = once();
+    assert_ok(&out);
+    assert_eq!(new, "", "download: a no-op pass did something");
+    // 3. a change, a delete and a rename on the server
+    write_file(
+        &disk,
+        "index.html",
+        "<h1>hello again</h1>",
+        BASE_MTIME + 100,
+    );
+    fs::remove_file(disk.join("css/site.css")).unwrap();
+    fs::rename(disk.join("img"), disk.join("images")).unwrap();
+    let (out, new) = once();
+    assert_ok(&out);
+    assert_eq!(tree(&site), tree(&disk), "download: after changes\n{new}");
+    // 4. a local edit is kept aside, the server's version fetched
+    fs::write(site.join("index.html"), "my edit").unwrap();
+    let (out, new) = once();
+    assert_ok(&out);
+    assert_eq!(count(&new, " CONFLICT "), 1, "{new}");
+    let mut local = tree(&site);
+    let kept: Vec<String> = local
+        .keys()
+        .filter(|k| k.contains(".ftpsh-conflict-"))
+        .cloned()
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(local.remove(&kept[0]), Some(Some(b"my edit".to_vec())));
+    assert_eq!(local, tree(&disk), "download: after the local edit");
+    clear(&disk);
+}
+
 /// Runs `check`, turning a panic into a FAIL cell (its message went to stderr already).
 fn cell<T>(failures: &mut Vec<String>, what: String, check: impl FnOnce() -> T) -> Option<T> {
     match catch_unwind(AssertUnwindSafe(check)) {
@@ -631,6 +707,10 @@ fn check_server(
             || latin1_names(server, conn),
         );
     }
+    // Not a column of its own: a failure shows in the failures list.
+    cell(failures, format!("{name} mirror --download"), || {
+        download_scenario(server, &plain, mlsd)
+    });
     let mirror = cell(failures, format!("{name} mirror (plain)"), || {
         mirror_scenario(server, &plain, can_set_times)
     });

@@ -1093,6 +1093,11 @@ fn status_json_lists_the_jobs() {
     let mut stdin = child.stdin.take().unwrap();
     writeln!(stdin, "mirror --interval 0.1 src /dst").unwrap();
     wait_until("background sync", DEADLINE, || same_tree(&f.src, &f.dst()));
+    // The tree is whole before the pass is counted: the state file is saved after that.
+    let state = f.home.path().join(".data/ftpsh/mirror-state");
+    wait_until("the pass recorded", DEADLINE, || {
+        fs::read_dir(&state).is_ok_and(|mut d| d.next().is_some())
+    });
     writeln!(stdin, "mirror status --json\nmirror stop 1").unwrap();
     drop(stdin);
     let out = support::Out::from(child.wait_with_output().unwrap());
@@ -1195,5 +1200,279 @@ fn a_backup_dir_inside_the_mirror_is_left_alone() {
         out.code, 2,
         "the mirror's own folder is refused: {}",
         out.stderr
+    );
+}
+
+// ---- mirror --download: the same rules, the other way ----
+
+/// 2024-01-01T00:00:00Z plus `n` seconds: a fixed remote time, so a local mtime equal to it
+/// proves ftpsh set it (a download "now" would not match).
+fn remote_time(n: u64) -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + Duration::from_secs(1_704_067_200 + n)
+}
+
+fn write_at(path: &Path, body: &str, time: std::time::SystemTime) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, body).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(time)
+        .unwrap();
+}
+
+fn mtime(path: &Path) -> std::time::SystemTime {
+    fs::metadata(path).unwrap().modified().unwrap()
+}
+
+/// `ftpsh --log JOURNAL -c "mirror --download --once ARGS /www site" URL` in `home`; the
+/// journal lines this run added.
+fn download_once(home: &Path, url: &str, args: &str) -> (support::Out, String) {
+    let journal = home.join("journal.log");
+    let before = fs::read_to_string(&journal).unwrap_or_default();
+    let out = support::ftpsh(home)
+        .args([
+            "--log",
+            journal.to_str().unwrap(),
+            "-c",
+            &format!("mirror --download --once {args} /www site"),
+            url,
+        ])
+        .output()
+        .unwrap();
+    let after = fs::read_to_string(&journal).unwrap_or_default();
+    let new = after.get(before.len()..).unwrap_or_default().to_string();
+    (support::Out::from(out), new)
+}
+
+/// The local tree less the conflict copies kept aside.
+fn without_conflicts(root: &Path) -> std::collections::BTreeMap<String, Option<Vec<u8>>> {
+    let mut t = tree(root);
+    t.retain(|k, _| !k.contains(".ftpsh-conflict-"));
+    t
+}
+
+/// Against pyftpdlib (MLSD times): initial copy with the server's times, a no-op, a change,
+/// a delete, a rename, a local edit kept aside, an interrupted run's temporary cleaned and
+/// its file fetched, a dry run, --no-delete, and the guard against emptying LOCAL.
+#[test]
+fn download_mirror_keeps_local_an_exact_copy_and_never_loses_a_local_edit() {
+    let Some(py) = support::pyftpd::PyFtpd::start() else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    let www = py.path("www");
+    let site = home.path().join("site");
+    make_site(&www);
+    for (i, rel) in ["index.html", "css/site.css", "img/a b.png", "empty.txt"]
+        .iter()
+        .enumerate()
+    {
+        let path = www.join(rel);
+        let body = fs::read_to_string(&path).unwrap();
+        write_at(&path, &body, remote_time(i as u64));
+    }
+    let url = py.url();
+    let run = |args: &str| download_once(home.path(), &url, args);
+
+    // A dry run changes nothing, not even LOCAL's creation.
+    let (out, _) = run("--dry-run");
+    assert_ok(&out);
+    assert!(out.stdout.contains("RETR index.html"), "{}", out.stdout);
+    assert!(!site.exists(), "a dry run created LOCAL");
+
+    // 1. initial: LOCAL made, every file fetched with the server's time, one line each.
+    let (out, new) = run("");
+    assert_ok(&out);
+    assert_same_tree(&www, &site);
+    assert_eq!(count(&new, " RETR "), 5, "{new}");
+    assert_eq!(mtime(&site.join("img/a b.png")), remote_time(2));
+    assert!(support::temporaries(&site).is_empty());
+
+    // 2. no-op: nothing transferred, nothing journaled.
+    let (out, new) = run("");
+    assert_ok(&out);
+    assert_eq!(new, "", "a no-op pass journaled something");
+
+    // 3. a change (same size, new time), a delete, a rename on the server.
+    write_at(&www.join("index.html"), "<h1>HI</h1>", remote_time(100));
+    fs::remove_file(www.join("empty.txt")).unwrap();
+    fs::rename(www.join("css"), www.join("styles")).unwrap();
+    let (out, new) = run("");
+    assert_ok(&out);
+    assert_same_tree(&www, &site);
+    assert_eq!(
+        count(&new, " RETR "),
+        2,
+        "the change and the renamed file:\n{new}"
+    );
+    assert_eq!(count(&new, " DELE "), 2, "{new}");
+    assert_eq!(count(&new, " RMD "), 1, "{new}");
+
+    // 4. the user edits a file ftpsh wrote, and adds one where the server has none: both
+    // are kept aside, never overwritten nor deleted; the server's version comes back.
+    fs::write(site.join("index.html"), "my own edit").unwrap();
+    fs::write(site.join("img/mine.txt"), "mine").unwrap();
+    let (out, new) = run("");
+    assert_ok(&out);
+    assert_eq!(without_conflicts(&site), tree(&www));
+    assert_eq!(count(&new, " CONFLICT "), 2, "{new}");
+    let kept: Vec<(String, Option<Vec<u8>>)> = tree(&site)
+        .into_iter()
+        .filter(|(k, _)| k.contains(".ftpsh-conflict-"))
+        .collect();
+    let bodies: Vec<&[u8]> = kept.iter().filter_map(|(_, b)| b.as_deref()).collect();
+    assert!(bodies.contains(&&b"my own edit"[..]), "{kept:?}");
+    assert!(bodies.contains(&&b"mine"[..]), "{kept:?}");
+    // The copies kept aside are left alone from then on.
+    let (out, new) = run("");
+    assert_ok(&out);
+    assert_eq!(new, "", "{new}");
+
+    // 5. interrupted runs, their ftpsh killed: a temporary of the version the server holds
+    // is continued (REST: one byte fetched), one of another version is cleaned and its
+    // file fetched whole.
+    let fingerprint = {
+        // temp_name::Fingerprint::of(size, mtime, no identity): FNV-1a of the three.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let secs = remote_time(2)
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let fields = [3u64.to_le_bytes(), secs.to_le_bytes(), 0u64.to_le_bytes()];
+        for byte in fields.iter().flatten() {
+            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        hash
+    };
+    let partial = site.join(format!(
+        "img/.ftpsh-part-4194303x1-0-{fingerprint:016x}-a b.png"
+    ));
+    fs::write(&partial, "PN").unwrap();
+    fs::remove_file(site.join("img/a b.png")).unwrap();
+    let stale = site.join("styles/.ftpsh-part-4194303x1-1-0123456789abcdef-site.css");
+    fs::write(&stale, "bo").unwrap();
+    fs::remove_file(site.join("styles/site.css")).unwrap();
+    let (out, new) = run("");
+    assert_ok(&out);
+    assert!(
+        !partial.exists() && !stale.exists(),
+        "temporaries left: {new}"
+    );
+    assert_eq!(without_conflicts(&site), tree(&www));
+    assert_eq!(count(&new, " CLEAN "), 1, "{new}");
+    assert!(
+        new.contains(r#"RETR "img/a b.png" bytes=1 "#),
+        "not continued: {new}"
+    );
+    assert!(new.contains(r#"RETR "styles/site.css" bytes=6 "#), "{new}");
+
+    // 6. --no-delete keeps what the server dropped.
+    fs::remove_file(www.join("styles/site.css")).unwrap();
+    let (out, _) = run("--no-delete");
+    assert_ok(&out);
+    assert!(site.join("styles/site.css").exists());
+
+    // 7. a server folder emptied (a vanished source): LOCAL's files are held, not deleted.
+    for entry in fs::read_dir(&www).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            fs::remove_dir_all(path).unwrap();
+        } else {
+            fs::remove_file(path).unwrap();
+        }
+    }
+    let (out, new) = run("");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(new.contains(" HOLD "), "{new}");
+    assert!(site.join("index.html").exists(), "LOCAL emptied");
+}
+
+/// Names from the server become local paths: one that is not a plain file name stops the
+/// pass, as in `get -r`; nothing is written outside LOCAL and nothing is deleted.
+#[test]
+fn download_mirror_refuses_hostile_names() {
+    let Some(py) = support::pyftpd::PyFtpd::start_quirk("evil-listing") else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    write_at(&py.path("evil/fine.txt"), "fine", remote_time(0));
+    let site = home.path().join("site");
+    write_at(&site.join("kept.txt"), "local", remote_time(1));
+    let out = support::Out::from(
+        support::ftpsh(home.path())
+            .args(["-c", "mirror --download --once /evil site", &py.url()])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("../escape.txt") && out.stderr.contains("not a plain file name"),
+        "{}",
+        out.stderr
+    );
+    assert!(site.join("kept.txt").exists(), "a local file deleted");
+    assert!(!home.path().join("escape.txt").exists());
+    let names: Vec<String> = tree(home.path()).into_keys().collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.contains("escape") && !n.contains("passwd") && !n.contains("win.txt")),
+        "{names:?}"
+    );
+}
+
+/// A live download mirror polls: it follows the server's changes, a check that finds
+/// nothing sends nothing but the listing (no RETR, no NOOP), and `mirror status` / `mirror
+/// stop` work on it as on any job.
+#[test]
+fn live_download_mirror_follows_the_server_and_only_lists_when_idle() {
+    let f = Fixture::new();
+    let www = f.server.path("www");
+    make_site(&www);
+    let site = f.home.path().join("site");
+    let mut child = support::ftpsh(f.home.path())
+        .args([
+            "--debug",
+            "--log",
+            f.journal().to_str().unwrap(),
+            &f.server.url(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "mirror --download --interval 0.1 /www site").unwrap();
+    wait_until("initial download", DEADLINE, || {
+        same_tree(&www, &site) && f.journal_text().contains("PASS ")
+    });
+    let sent = |verb: &str| count(&f.journal_text(), &format!("--> {verb}"));
+    let (lists, retrs) = (sent("MLSD"), sent("RETR"));
+    // make_site has 8 folders: three more checks list each once more.
+    wait_until("a few idle checks", DEADLINE, || {
+        sent("MLSD") >= lists + 3 * 8
+    });
+    assert_eq!(sent("RETR"), retrs, "an idle check fetched something");
+    assert_eq!(sent("NOOP") + sent("STOR") + sent("DELE"), 0);
+    fs::write(www.join("new.txt"), "new").unwrap();
+    fs::remove_file(www.join("css/site.css")).unwrap();
+    wait_until("changes followed", DEADLINE, || same_tree(&www, &site));
+    writeln!(stdin, "mirror status\nmirror stop 1").unwrap();
+    drop(stdin);
+    let out = support::wait_out(child, DEADLINE);
+    assert_ok(&out);
+    assert!(out.stdout.contains("mirror 1 started"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(" <- /www"),
+        "status shows the direction: {}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("1 mirror job(s) stopped"),
+        "{}",
+        out.stdout
     );
 }

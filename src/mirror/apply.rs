@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use super::backup::{self, PassBackup};
+use super::download;
 use super::modes::{Keeper, Settled};
 use super::plan::{Action, Plan};
 use super::tree::{self, Kind, RemoteEntry, RemoteTree, Snapshot};
@@ -43,17 +44,27 @@ pub struct Report {
     pub fresh: Vec<(String, std::time::SystemTime)>,
     /// Leftover temporaries removed.
     pub temps_cleaned: usize,
+    /// Names an interrupted upload had left missing, given their old file back.
+    pub restored: usize,
     /// Deletes not run because something failed earlier in the pass.
     pub deletes_postponed: usize,
     /// The connection broke: the caller reconnects and re-lists.
     pub connection_lost: bool,
+    /// A download mirror's pass: files were fetched, not sent.
+    pub download: bool,
     /// `mirror stop` arrived; the pass ended after the action in flight.
     pub stopped: bool,
 }
 
 impl Report {
     pub fn changed_anything(&self) -> bool {
-        self.mkdirs + self.uploads + self.renames + self.deletes + self.modes + self.temps_cleaned
+        self.mkdirs
+            + self.uploads
+            + self.renames
+            + self.deletes
+            + self.modes
+            + self.temps_cleaned
+            + self.restored
             > 0
     }
 
@@ -63,8 +74,13 @@ impl Report {
     }
 
     pub fn summary(&self) -> String {
+        let moved = if self.download {
+            "downloaded"
+        } else {
+            "uploaded"
+        };
         let mut parts = vec![format!(
-            "{} uploaded ({} bytes), {} renamed, {} deleted, {} dirs created",
+            "{} {moved} ({} bytes), {} renamed, {} deleted, {} dirs created",
             self.uploads, self.bytes, self.renames, self.deletes, self.mkdirs
         )];
         if self.backups > 0 {
@@ -78,6 +94,12 @@ impl Report {
         }
         if self.modes > 0 {
             parts.push(format!("{} modes set", self.modes));
+        }
+        if self.restored > 0 {
+            parts.push(format!(
+                "{} restored from an interrupted upload's copy",
+                self.restored
+            ));
         }
         if self.temps_cleaned > 0 {
             parts.push(format!("{} stale temporaries removed", self.temps_cleaned));
@@ -108,6 +130,10 @@ pub struct Applier<'a> {
     pub backup: Option<&'a PassBackup>,
     /// What the job knows about permission bits on its server (see `modes`).
     pub modes: &'a Keeper,
+    /// A download mirror (`mirror --download`): the plan's source is the remote tree and
+    /// its actions write into LOCAL; this is LOCAL as the pass saw it, what a file must
+    /// still be for a fetch to replace it or a delete to remove it.
+    pub download: Option<&'a RemoteTree>,
 }
 
 /// What a successful action did, for the tree and the report.
@@ -119,6 +145,8 @@ enum Done {
     Moded(Settled),
     /// Moved to the backup folder, there.
     Kept(String),
+    /// Fetched into LOCAL (a download mirror).
+    Fetched(download::local::Fetched),
 }
 
 type Outcome = Result<Done>;
@@ -140,7 +168,10 @@ impl Applier<'_> {
         local: &Snapshot,
         tree: &mut RemoteTree,
     ) -> Report {
-        let mut report = Report::default();
+        let mut report = Report {
+            download: self.download.is_some(),
+            ..Report::default()
+        };
         let phases = [
             (plan.structure.iter().collect(), false),
             (spread_over_folders(plan.uploads.iter().collect()), true),
@@ -238,7 +269,7 @@ impl Applier<'_> {
         if let (Some(tick), Action::Upload { .. }) = (self.on_upload, action) {
             tick();
         }
-        let (verb, path, from) = journal_parts(action);
+        let (verb, path, from) = journal_parts(action, self.download.is_some());
         let error = outcome.as_ref().err().map(ToString::to_string);
         let mut entry = Entry {
             job: self.job,
@@ -265,6 +296,7 @@ impl Applier<'_> {
                 entry.bytes = done.bytes;
             }
             Ok(Done::Kept(dest)) => entry.to = Some(dest),
+            Ok(Done::Fetched(done)) => entry.bytes = done.bytes,
             Ok(Done::Plain) => {}
             Err(Error::Local { .. }) => entry.outcome = Some(crate::journal::Outcome::Skipped),
             Err(_) => entry.outcome = Some(crate::journal::Outcome::Failed),
@@ -296,6 +328,9 @@ impl Applier<'_> {
     }
 
     fn execute(&self, session: &mut Session, action: &Action, local: &Snapshot) -> Outcome {
+        if let Some(seen) = self.download {
+            return self.execute_download(session, action, local, seen);
+        }
         match action {
             Action::Mkdir(rel) => session.ensure_dir(&self.remote(rel))?,
             Action::Upload {
@@ -366,11 +401,61 @@ impl Applier<'_> {
                 return Ok(Done::Moded(settled));
             }
             Action::Backup(rel) => return Ok(Done::Kept(self.back_up(session, rel)?)),
-            Action::Rename { from, to } => session.rename(&self.remote(from), &self.remote(to))?,
+            Action::Rename { from, to } | Action::Restore { from, to } => {
+                session.rename(&self.remote(from), &self.remote(to))?;
+            }
             Action::DeleteFile(rel) | Action::RemoveTemp(rel) => {
                 session.delete(&self.remote(rel))?;
             }
             Action::RemoveDir(rel) => session.rmdir(&self.remote(rel))?,
+        }
+        Ok(Done::Plain)
+    }
+}
+
+impl Applier<'_> {
+    /// A download mirror's action: the same plan, carried out in LOCAL (see
+    /// `download::local`); `source` is the remote tree, `seen` LOCAL as the pass saw it.
+    /// Permission bits and backups are not planned for a download: refused if asked.
+    fn execute_download(
+        &self,
+        session: &mut Session,
+        action: &Action,
+        source: &Snapshot,
+        seen: &RemoteTree,
+    ) -> Outcome {
+        use download::local;
+        let root = self.local_root;
+        match action {
+            Action::Mkdir(rel) => local::mkdir(root, rel)?,
+            Action::Upload {
+                path: rel,
+                size,
+                resume,
+                ..
+            } => {
+                let mtime = source.get(rel).map(|e| e.mtime).filter(|t| *t != i64::MIN);
+                let fetch = local::Fetch {
+                    remote: &self.remote(rel),
+                    rel,
+                    size: *size,
+                    mtime,
+                    seen: seen.get(rel),
+                    resume: resume.as_deref(),
+                };
+                return Ok(Done::Fetched(local::fetch(session, root, &fetch)?));
+            }
+            Action::Rename { from, to } | Action::Restore { from, to } => {
+                local::rename(root, from, to)?;
+            }
+            Action::DeleteFile(rel) => local::remove_file(root, rel, seen.get(rel))?,
+            Action::RemoveTemp(rel) => local::remove_temp(root, rel)?,
+            Action::RemoveDir(rel) => local::remove_dir(root, rel)?,
+            Action::Chmod { path, .. } | Action::Backup(path) => {
+                return Err(Error::Failed(format!(
+                    "mirror --download: neither modes nor backups are kept locally ({path})"
+                )));
+            }
         }
         Ok(Done::Plain)
     }
@@ -488,6 +573,20 @@ fn commit(
             report.renames += 1;
             name(report, "renamed", &format!("{from} -> {to}"));
         }
+        (Action::Restore { from, to }, _) => {
+            tree.remove(to);
+            if let Some(entry) = tree.remove(from) {
+                // As the plan took it: the copy's listed time says nothing of the local file.
+                let unknown_time = RemoteEntry {
+                    mtime: None,
+                    inode: None,
+                    ..entry
+                };
+                tree.insert(to.as_str(), unknown_time);
+            }
+            report.restored += 1;
+            name(report, "restored", to);
+        }
         (Action::RemoveTemp(rel), _) => {
             tree.remove(rel);
             report.temps_cleaned += 1;
@@ -508,6 +607,30 @@ fn commit(
             }
             report.modes += usize::from(settled.changed);
         }
+        (
+            Action::Upload {
+                path: rel, resume, ..
+            },
+            Done::Fetched(done),
+        ) => {
+            // A continued temporary became the file.
+            if let Some(temp) = resume.as_ref().filter(|_| done.resumed_at.is_some()) {
+                tree.remove(temp);
+            }
+            tree.insert(
+                rel.clone(),
+                RemoteEntry {
+                    kind: Kind::File,
+                    size: done.resumed_at.unwrap_or(0) + done.bytes,
+                    mtime: Some(done.mtime),
+                    inode: done.identity.or(Some(0)),
+                    mode: None,
+                },
+            );
+            report.uploads += 1;
+            report.bytes += done.bytes;
+            name(report, "fetched", rel);
+        }
         (Action::Upload { .. } | Action::Chmod { .. }, _) => {}
     }
 }
@@ -526,7 +649,7 @@ fn name(report: &mut Report, verb: &str, rel: &str) {
 impl Report {
     /// The movements this pass named, then how many more: "sent "a.txt", deleted "b" and 4 more".
     pub fn names(&self) -> Option<String> {
-        let moved = self.uploads + self.renames + self.deletes + self.backups;
+        let moved = self.uploads + self.renames + self.deletes + self.backups + self.restored;
         let more = moved.saturating_sub(self.named.len());
         let mut text = self.named.join(", ");
         if more > 0 {
@@ -536,23 +659,26 @@ impl Report {
     }
 }
 
-/// The journal's verb, path and (for a rename) former path for an action.
-fn journal_parts(action: &Action) -> (&'static str, &str, Option<&str>) {
+/// The journal's verb, path and (for a rename) former path for an action (a download
+/// mirror's transfer is a RETR).
+fn journal_parts(action: &Action, download: bool) -> (&'static str, &str, Option<&str>) {
     match action {
         Action::Mkdir(rel) => ("MKD", rel, None),
+        Action::Upload { path, .. } if download => ("RETR", path, None),
         Action::Upload { path, .. } => ("STOR", path, None),
         Action::Rename { from, to } => ("RENAME", to, Some(from)),
         Action::DeleteFile(rel) => ("DELE", rel, None),
         Action::Backup(rel) => ("BACKUP", rel, None),
         Action::RemoveTemp(rel) => ("CLEAN", rel, None),
+        Action::Restore { from, to } => ("RESTORE", to, Some(from)),
         Action::RemoveDir(rel) => ("RMD", rel, None),
         Action::Chmod { path, .. } => ("CHMOD", path, None),
     }
 }
 
 /// The verb and path of an action, as one text (`css -> styles` for a rename).
-fn describe(action: &Action) -> (&'static str, String) {
-    match journal_parts(action) {
+fn describe(action: &Action, download: bool) -> (&'static str, String) {
+    match journal_parts(action, download) {
         (verb, to, Some(from)) => (verb, format!("{from} -> {to}")),
         (verb, path, None) => (verb, path.to_string()),
     }
@@ -566,8 +692,8 @@ pub fn local_file(root: &Path, rel: &str) -> std::path::PathBuf {
 }
 
 /// A one-line description of an action, for --dry-run.
-pub fn describe_plan(action: &Action) -> String {
-    let (verb, rel) = describe(action);
+pub fn describe_plan(action: &Action, download: bool) -> String {
+    let (verb, rel) = describe(action, download);
     match action {
         Action::Upload {
             size,
@@ -577,7 +703,7 @@ pub fn describe_plan(action: &Action) -> String {
         } => {
             let mut notes = vec![format!("{size} bytes")];
             if resume.is_some() {
-                notes.push("continuing an interrupted upload".to_string());
+                notes.push("continuing an interrupted transfer".to_string());
             }
             if *keep_old {
                 notes.push("the old one to the backup folder".to_string());
@@ -627,7 +753,7 @@ mod tests {
             .map(upload)
             .collect();
         let spread = spread_over_folders(actions.iter().collect());
-        let order: Vec<String> = spread.iter().map(|a| describe(a).1).collect();
+        let order: Vec<String> = spread.iter().map(|a| describe(a, false).1).collect();
         assert_eq!(order, ["a/1", "b/1", "c/1", "top", "a/2", "c/2", "a/3"]);
     }
 

@@ -2,6 +2,11 @@
 
 /// Seconds between a live mirror's checks, unless `--interval` says otherwise.
 pub const DEFAULT_INTERVAL_SECS: f64 = 1.0;
+/// Seconds between a live download mirror's checks (`mirror --download`), unless
+/// `mirror --interval` says otherwise. Each check lists the whole remote tree (a server
+/// tells no one of its changes), one LIST/MLSD per folder: every second would be a
+/// listing storm on a shared server, a minute is what polling tools commonly use.
+pub const DEFAULT_DOWNLOAD_INTERVAL_SECS: f64 = 60.0;
 /// Levels below LOCAL a mirror descends, unless `--max-depth` says otherwise.
 pub const DEFAULT_MAX_DEPTH: usize = 6;
 /// Connections a mirror job (or a multi-file command) uses, unless `--parallel` says otherwise.
@@ -9,6 +14,7 @@ pub const DEFAULT_PARALLEL: usize = 4;
 
 pub mod apply;
 pub mod backup;
+pub mod download;
 pub mod filter;
 pub mod job;
 pub mod modes;

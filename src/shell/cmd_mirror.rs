@@ -24,14 +24,15 @@ pub type Setter = fn(&mut MirrorOptions, &str) -> std::result::Result<(), String
 /// all read this list, so a new option is one row here.
 #[rustfmt::skip]
 pub static OPTIONS: &[Opt] = &[
+    switch("download", "the other way: mirror --download REMOTE LOCAL makes LOCAL a copy of REMOTE (polls every 60 s by default)", |o, _| yes(&mut o.download)),
     switch("once", "one pass in the foreground; fails if anything failed", |o, _| yes(&mut o.once)),
     switch("dry-run", "print the plan, change nothing", |o, _| yes(&mut o.dry_run)),
     switch("no-delete", "keep remote files that are gone locally", |o, _| { o.delete = false; Ok(()) }),
     value("max-delete", "N", "refuse a pass that would delete more than N entries", |o, v| { o.max_delete = Some(number(v)?); Ok(()) }),
     switch("allow-mass-delete", "run deletes the guard holds: when LOCAL holds no file, when a pass would delete every remote file (or 90 % of 10 or more), or when LOCAL is on another device than at the last pass (unmounted)", |o, _| yes(&mut o.allow_mass_delete)),
-    Opt { many: true, ..value("exclude", "GLOB", "leave matching names (*.tmp, .git) or paths (build/out/*) alone; repeatable", |o, v| { o.excludes.push(v.to_string()); Ok(()) }) },
-    Opt { many: true, ..value("exclude-from", "FILE", "leave alone what FILE's patterns match, in .gitignore syntax (!negation, dir/, /anchored, **), relative to LOCAL; read at start; repeatable", |o, v| { o.exclude_from.push(v.into()); Ok(()) }) },
-    Opt { many: true, ..value("include", "GLOB", "mirror only the files matching GLOB (names or paths, as --exclude) or inside a matching folder; folders are always walked; excludes win; repeatable", |o, v| { o.includes.push(v.to_string()); Ok(()) }) },
+    list("exclude", "GLOB", "leave matching names (*.tmp, .git) or paths (build/out/*) alone; repeatable", |o, v| { o.excludes.push(v.to_string()); Ok(()) }),
+    list("exclude-from", "FILE", "leave alone what FILE's patterns match, in .gitignore syntax (!negation, dir/, /anchored, **), relative to LOCAL; read at start; repeatable", |o, v| { o.exclude_from.push(v.into()); Ok(()) }),
+    list("include", "GLOB", "mirror only the files matching GLOB (names or paths, as --exclude) or inside a matching folder; folders are always walked; excludes win; repeatable", |o, v| { o.includes.push(v.to_string()); Ok(()) }),
     value("backup-dir", "DIR", "move remote files a pass would delete or replace to DIR/<UTC time of the pass>/<their path> (RNFR/RNTO) instead; DIR is never mirrored into", |o, v| { o.backup_dir = Some(v.to_string()); Ok(()) }),
     value("max-depth", "N", "levels below LOCAL to mirror (default 6, or the --max-depth flag)", |o, v| { o.max_depth = number(v)?; Ok(()) }),
     value("interval", "SECS", "seconds between checks (default 1, or the --interval flag)", |o, v| { o.interval = seconds(v)?; Ok(()) }),
@@ -61,6 +62,14 @@ const fn value(long: &'static str, name: &'static str, help: &'static str, set: 
     Opt {
         value: Some(name),
         ..switch(long, help, set)
+    }
+}
+
+/// An option that may be given more than once, each value counting.
+const fn list(long: &'static str, name: &'static str, help: &'static str, set: Setter) -> Opt {
+    Opt {
+        many: true,
+        ..value(long, name, help, set)
     }
 }
 
@@ -108,9 +117,25 @@ fn parser() -> clap::Command {
         .arg(Arg::new("remote").value_name("REMOTE").required(true))
 }
 
-/// `[OPTIONS] LOCAL REMOTE`: the two operands, and `options` with the options given set
-/// over it (in table order).
-fn parse(words: &[String], mut options: MirrorOptions) -> Result<(String, String, MirrorOptions)> {
+/// Options that make no sense for a download mirror, and why: refused rather than ignored.
+const NOT_FOR_DOWNLOAD: &[(&str, &str)] = &[
+    (
+        "follow-links",
+        "a download mirror never follows nor creates links in LOCAL",
+    ),
+    (
+        "backup-dir",
+        "it names a folder on the server, which a download never changes (a local file ftpsh did not write is kept aside as NAME.ftpsh-conflict-TIME anyway)",
+    ),
+];
+
+/// `[OPTIONS] LOCAL REMOTE` (or `--download [OPTIONS] REMOTE LOCAL`): the two operands
+/// (local, remote), `options` with the options given set over it (in table order), and
+/// whether `--interval` was given.
+fn parse(
+    words: &[String],
+    mut options: MirrorOptions,
+) -> Result<(String, String, MirrorOptions, bool)> {
     let matches = parser()
         .try_get_matches_from(std::iter::once("mirror").chain(words.iter().map(String::as_str)))
         .map_err(|e| Error::usage(e.to_string().trim_end().to_string()))?;
@@ -133,8 +158,24 @@ fn parse(words: &[String], mut options: MirrorOptions) -> Result<(String, String
                 .map_err(|e| Error::usage(format!("mirror --{}: {e}", option.long)))?;
         }
     }
+    if options.download
+        && let Some((long, why)) = NOT_FOR_DOWNLOAD.iter().find(|(long, _)| {
+            matches.value_source(long) == Some(clap::parser::ValueSource::CommandLine)
+        })
+    {
+        return Err(Error::usage(format!(
+            "mirror --download: --{long} is refused: {why}"
+        )));
+    }
     let operand = |id: &str| matches.get_one::<String>(id).cloned().unwrap_or_default();
-    Ok((operand("local"), operand("remote"), options))
+    let (first, second) = (operand("local"), operand("remote"));
+    let interval_given =
+        matches.value_source("interval") == Some(clap::parser::ValueSource::CommandLine);
+    if options.download {
+        Ok((second, first, options, interval_given))
+    } else {
+        Ok((first, second, options, interval_given))
+    }
 }
 
 pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
@@ -153,6 +194,7 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         return Ok(());
     }
     let spec = spec(shell, &inv.args)?;
+    let download = spec.options.download;
     if spec.options.once || spec.options.dry_run {
         // The shell's connection does the job's work meanwhile (checked first, like any
         // command's): a foreground run then needs no login of its own.
@@ -170,14 +212,19 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         }
         let status = result?;
         if shell.verbose || shell.interactive {
+            let moved = if download { "received" } else { "sent" };
             println!(
-                "mirror done: {} files ({} bytes) sent, {} renamed, {} deleted",
+                "mirror done: {} files ({} bytes) {moved}, {} renamed, {} deleted",
                 status.files_sent, status.bytes_sent, status.renames, status.deletes
             );
         }
         return Ok(());
     }
-    let summary = format!("{} -> {}", spec.local.display(), spec.remote);
+    let summary = if download {
+        format!("{} <- {}", spec.local.display(), spec.remote)
+    } else {
+        format!("{} -> {}", spec.local.display(), spec.remote)
+    };
     let interval = spec.options.interval;
     let limit = spec
         .options
@@ -207,7 +254,7 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
         ..MirrorOptions::default()
     };
     let (global_log, global_format) = (defaults.log.clone(), defaults.log_format);
-    let (local, remote, mut options) = parse(words, defaults)?;
+    let (local, remote, mut options, interval_given) = parse(words, defaults)?;
     // One format per file: a job writing to the global journal writes it as it is written.
     if let Some(file) = &options.log
         && options.log == global_log
@@ -232,8 +279,31 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
         options.backup_dir = Some(path::normalize(&absolute(shell, dir)));
     }
     let what = format!("mirror {local}");
-    let local = std::fs::canonicalize(&local).map_err(|e| Error::local(what.as_str(), e))?;
-    if !local.is_dir() {
+    if options.download {
+        // Polling lists the whole remote tree: not every second, unless asked (a changed
+        // --interval flag or config value counts as asked).
+        let default = std::time::Duration::from_secs_f64(crate::mirror::DEFAULT_INTERVAL_SECS);
+        if !interval_given && options.interval == default {
+            options.interval =
+                std::time::Duration::from_secs_f64(crate::mirror::DEFAULT_DOWNLOAD_INTERVAL_SECS);
+        }
+        // LOCAL is the copy: made when missing (not by a dry run, which changes nothing).
+        if !options.dry_run {
+            std::fs::create_dir_all(&local).map_err(|e| Error::local(what.as_str(), e))?;
+        }
+    }
+    let local = match std::fs::canonicalize(&local) {
+        // A download's dry run into a LOCAL not made yet: everything would be fetched.
+        Err(e)
+            if options.download && options.dry_run && e.kind() == std::io::ErrorKind::NotFound =>
+        {
+            std::path::absolute(&local).map_err(|e| Error::local(what.as_str(), e))?
+        }
+        canonical => canonical.map_err(|e| Error::local(what.as_str(), e))?,
+    };
+    // (a download's dry run into a LOCAL not made yet: nothing there)
+    let not_yet = options.download && options.dry_run && !local.exists();
+    if !(local.is_dir() || not_yet) {
         return Err(Error::NotDirectory { what });
     }
     path::check_sendable(&what, &remote)?;
@@ -335,7 +405,7 @@ pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
                 |d: Duration| format!("{}s ago", d.as_secs()),
             );
         println!(
-            "{:<3} {:<9} {:>6} {:>10} {:>7.2}s {:>7} {:>12} {:>7} {:>7} {:>6}  {} -> {}",
+            "{:<3} {:<9} {:>6} {:>10} {:>7.2}s {:>7} {:>12} {:>7} {:>7} {:>6}  {} {} {}",
             job.id,
             state,
             s.passes,
@@ -347,6 +417,7 @@ pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
             s.deletes,
             s.errors + s.skipped,
             escape(&job.local),
+            if job.download { "<-" } else { "->" },
             escape(&job.remote)
         );
         if s.below_depth > 0 {
@@ -379,7 +450,33 @@ mod tests {
     }
 
     fn parsed(text: &str) -> Result<(String, String, MirrorOptions)> {
-        parse(&words(text), MirrorOptions::default())
+        parse(&words(text), MirrorOptions::default()).map(|(l, r, o, _)| (l, r, o))
+    }
+
+    #[test]
+    fn download_takes_remote_first_and_refuses_what_makes_no_sense() {
+        let (local, remote, o) = parsed("--download /www site").unwrap();
+        assert!(o.download);
+        assert_eq!((local.as_str(), remote.as_str()), ("site", "/www"));
+        let (_, _, _, given) =
+            parse(&words("--download /www site"), MirrorOptions::default()).unwrap();
+        assert!(!given, "no --interval given");
+        let (_, _, _, given) = parse(
+            &words("--download --interval 5 /www site"),
+            MirrorOptions::default(),
+        )
+        .unwrap();
+        assert!(given);
+        for (long, _) in NOT_FOR_DOWNLOAD {
+            let takes_value = OPTIONS.iter().any(|o| o.long == *long && o.value.is_some());
+            let given = if takes_value { " x" } else { "" };
+            let err = parsed(&format!("--download --{long}{given} /www site")).unwrap_err();
+            assert!(matches!(err, Error::Usage(_)), "{err:?}");
+            assert!(
+                err.to_string().contains(&format!("--{long} is refused")),
+                "{err}"
+            );
+        }
     }
 
     #[test]
@@ -430,11 +527,11 @@ mod tests {
             ("--update", Compare::Update),
             ("--ignore-existing", Compare::IgnoreExisting),
         ] {
-            let (_, _, o) = parse(&words(&format!("{given} src /dst")), defaults()).unwrap();
+            let (_, _, o, _) = parse(&words(&format!("{given} src /dst")), defaults()).unwrap();
             assert_eq!(o.compare, want, "{given}");
             assert!(o.perms, "{given}");
         }
-        let (_, _, o) = parse(&words("--no-perms src /dst"), defaults()).unwrap();
+        let (_, _, o, _) = parse(&words("--no-perms src /dst"), defaults()).unwrap();
         assert!(!o.perms);
         for given in ["--update --size-only", "--ignore-existing --update"] {
             let err = parsed(&format!("{given} src /dst")).unwrap_err();

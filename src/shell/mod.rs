@@ -72,8 +72,8 @@ fn resolve_dots(shell: &Shell, command: &table::Command, invocation: &mut table:
 /// Runs every command of one line, stopping at the first failure.
 pub fn run_line(shell: &mut Shell, line: &str) -> Result<()> {
     // `!` hands the rest of the line, `;` and quotes included, to the local shell.
-    if let Some(command) = line.trim_start().strip_prefix('!') {
-        return run_words(shell, &["!".to_string(), command.trim().to_string()]);
+    if let Some((command, rest)) = table::rest_of_line(line) {
+        return run_words(shell, &[command.name.to_string(), rest.to_string()]);
     }
     for words in split::split_line(line)? {
         run_words(shell, &words)?;

@@ -119,6 +119,9 @@ pub struct Command {
     pub options: &'static [Opt],
     /// Lines with this command may carry a password: kept out of history.
     pub secret: bool,
+    /// A line starting with the name (no space needed) hands the rest of it, `;` and quotes
+    /// included, to the command as its one operand (`!ls; pwd`).
+    pub rest_of_line: bool,
 }
 
 /// One table row: name, aliases, group, effect, flags, operand counts, completion kinds,
@@ -142,6 +145,7 @@ macro_rules! cmd {
                 subcommands: &[],
                 options: &[],
                 secret: false,
+                rest_of_line: false,
             }
         }
     };
@@ -181,8 +185,8 @@ pub static COMMANDS: &[Command] = &[
     cmd!("cat",      [],                              Transfer, Reads,   Some(""),     1, None,     [Remote],        "cat FILE...",                                    cmd_transfer::cat),
     cmd!("lcd",      [],                              Local,    Reads,   Some(""),     0, Some(1),  [Local],         "lcd [DIR]",                                      cmd_local::lcd),
     cmd!("lpwd",     [],                              Local,    Reads,   Some(""),     0, Some(0),  [],              "lpwd",                                           cmd_local::lpwd),
-    cmd!("lls",      [],                              Local,    Reads,   Some("la"),   0, Some(1),  [Local],         "lls [DIR]",                                      cmd_local::lls),
-    cmd!("!",        ["shell"],                       Local,    Reads,   None,         0, None,     [Local],         "! [COMMAND]",                                    cmd_local::shell_escape),
+    cmd!("lls",      [],                              Local,    Reads,   Some("la"),   0, Some(1),  [Local],         "lls [-l] [-a] [DIR]",                            cmd_local::lls),
+    cmd!("!",        ["shell"],                       Local,    Reads,   None,         0, None,     [Local],         "! [COMMAND]",                                    cmd_local::shell_escape, rest_of_line: true),
     cmd!("mirror",   [],                              Mirror,   Changes, None,         1, None,     [Local, Remote], "mirror [OPTIONS] LOCAL REMOTE | mirror status [--json] | mirror stop [ID|all]", cmd_mirror::mirror,
          subcommands: &["status", "stop"], options: cmd_mirror::OPTIONS),
     cmd!("jobs",     [],                              Mirror,   Reads,   Some(""),     0, Some(0),  [],              "jobs",                                           cmd_mirror::jobs),
@@ -201,6 +205,15 @@ pub fn find(word: &str) -> Option<&'static Command> {
     COMMANDS
         .iter()
         .find(|c| c.name == word || c.aliases.contains(&word))
+}
+
+/// The command that takes the rest of `line` whole (`!`), and that rest, trimmed.
+pub fn rest_of_line(line: &str) -> Option<(&'static Command, &str)> {
+    let line = line.trim_start();
+    COMMANDS
+        .iter()
+        .filter(|c| c.rest_of_line)
+        .find_map(|c| Some((c, line.strip_prefix(c.name)?.trim())))
 }
 
 /// Every name and alias, for completion.
@@ -310,6 +323,25 @@ mod tests {
         }
     }
 
+    /// A long option standing for a flag stands for one the command accepts; an option
+    /// setting a mirror job's belongs to a command whose words go to its handler whole.
+    #[test]
+    fn long_options_fit_their_command() {
+        for command in COMMANDS {
+            for option in command.options {
+                match option.does {
+                    Does::Flag(flag) => assert!(
+                        command.flags.is_some_and(|f| f.contains(flag)),
+                        "{} --{} stands for -{flag}, which it does not take",
+                        command.name,
+                        option.long
+                    ),
+                    Does::Mirror(_) => assert!(command.flags.is_none(), "{}", command.name),
+                }
+            }
+        }
+    }
+
     #[test]
     fn seed_verbs_and_everyday_words_both_resolve() {
         let pairs = [
@@ -330,6 +362,33 @@ mod tests {
             assert_eq!(find(alias).map(|c| c.name), Some(name), "{alias}");
         }
         assert!(find("frobnicate").is_none());
+    }
+
+    /// A flag the table accepts is one the usage line (and so help.txt, whose section starts
+    /// with it, and the man page) shows, as `-x` or by its long name: `put -c` cannot be
+    /// added in silence.
+    #[test]
+    fn every_flag_is_in_the_usage_line() {
+        for command in COMMANDS {
+            for flag in command.flags.unwrap_or("").chars() {
+                let long = command.options.iter().find_map(|o| match o.does {
+                    Does::Flag(f) if f == flag => Some(o.spelled()),
+                    _ => None,
+                });
+                let shown = command
+                    .usage
+                    .split(|c: char| c == '[' || c == ']' || c == '|' || c.is_whitespace())
+                    .any(|w| match w.strip_prefix("--") {
+                        Some(_) => long.as_deref() == Some(w),
+                        None => w.strip_prefix('-').is_some_and(|f| f.contains(flag)),
+                    });
+                assert!(
+                    shown,
+                    "{}: -{flag} is not in {:?}",
+                    command.name, command.usage
+                );
+            }
+        }
     }
 
     #[test]
@@ -360,6 +419,15 @@ mod tests {
         let quote = find("quote").unwrap();
         let inv = quote.parse(&words("SITE -x a")).unwrap();
         assert_eq!(inv.args, words("SITE -x a"));
+    }
+
+    #[test]
+    fn the_rest_of_a_bang_line_is_one_operand() {
+        let (command, rest) = rest_of_line("  !ls -l; echo 'a b'").unwrap();
+        assert_eq!((command.name, rest), ("!", "ls -l; echo 'a b'"));
+        assert_eq!(rest_of_line("!").map(|(_, r)| r), Some(""));
+        assert!(rest_of_line("ls; !x").is_none());
+        assert!(rest_of_line("shell ls").is_none());
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::progress::Printer;
 use runner::{Runner, Stopper};
 
 mod changes;
+mod download_pass;
 mod pass;
 mod runner;
 mod status;
@@ -61,6 +62,8 @@ pub struct MirrorOptions {
     pub compare: Compare,
     /// Bytes per second for all the job's connections together (`--limit-rate`).
     pub limit_rate: Option<u64>,
+    /// `mirror --download REMOTE LOCAL`: LOCAL becomes a copy of the remote tree.
+    pub download: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +81,8 @@ pub struct Job {
     server: String,
     pub local: String,
     pub remote: String,
+    /// A download job (`mirror --download`): REMOTE is copied into LOCAL.
+    pub download: bool,
     status: Arc<Mutex<JobStatus>>,
     stopper: Arc<Stopper>,
     thread: Option<JoinHandle<()>>,
@@ -126,6 +131,7 @@ impl Jobs {
         let runner = Runner::new(id, spec, printer)?;
         let local = runner.spec.local.display().to_string();
         let remote = runner.spec.remote.clone();
+        let download = runner.spec.options.download;
         let status = Arc::clone(&runner.status);
         let stopper = Arc::clone(&runner.stopper);
         let thread = std::thread::Builder::new()
@@ -139,6 +145,7 @@ impl Jobs {
             server,
             local,
             remote,
+            download,
             status,
             stopper,
             thread: Some(thread),

@@ -38,6 +38,9 @@ impl Runner {
     /// failed: the next pass re-lists and retries; or a local path could not be read); Err
     /// when the connection could not be (re)established.
     pub(super) fn pass(&mut self) -> Result<bool> {
+        if self.spec.options.download {
+            return self.download_pass();
+        }
         let started = Instant::now();
         let (root, interval) = (&self.spec.local, self.spec.options.interval);
         if self
@@ -166,7 +169,7 @@ impl Runner {
         }
         if self.spec.options.dry_run {
             for action in plan.actions() {
-                (self.printer)(describe_plan(action));
+                (self.printer)(describe_plan(action, false));
             }
             self.say(&format!(
                 "dry run: {} actions, nothing changed",
@@ -198,6 +201,7 @@ impl Runner {
                 on_upload: Some(&tick),
                 fresh_after: crate::clock::unix_seconds(scan_started) - 1,
                 follow_links: self.spec.options.follow_links,
+                download: None,
                 backup: pass_backup.as_ref(),
                 modes: &self.modes,
             };
@@ -365,7 +369,7 @@ impl Runner {
 
     /// `--on-change`: runs the command after a pass that changed the remote; its failure is
     /// journaled and said, and the job goes on.
-    fn on_change(&self, report: &Report, backup_dir: Option<String>) {
+    pub(super) fn on_change(&self, report: &Report, backup_dir: Option<String>) {
         let Some(command) = &self.spec.options.on_change else {
             return;
         };

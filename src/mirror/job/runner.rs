@@ -143,7 +143,13 @@ impl Runner {
         }
         let journal = Journal::open(options.log.as_deref(), options.log_format)?;
         let p = &spec.params;
-        let state_file = state::state_file(&p.host, p.port, &p.user, &spec.remote);
+        // A download job's record (what it wrote into LOCAL) is its own, per LOCAL.
+        let state_file = if spec.options.download {
+            let key = format!("{}\0download\0{}", spec.remote, spec.local.display());
+            state::state_file(&p.host, p.port, &p.user, &key)
+        } else {
+            state::state_file(&p.host, p.port, &p.user, &spec.remote)
+        };
         let pool = Pool::new(p.clone());
         Ok(Runner {
             id,
@@ -205,7 +211,8 @@ impl Runner {
     pub(super) fn run(mut self) -> Option<(Session, bool)> {
         let once = self.spec.options.once || self.spec.options.dry_run;
         // inotify does not follow symlinked folders: with --follow-links, walk every tick.
-        if !once && !self.spec.options.follow_links {
+        // A download job polls the server; LOCAL's changes are found by each pass's walk.
+        if !once && !self.spec.options.follow_links && !self.spec.options.download {
             match Changes::watch(&self.spec.local) {
                 Ok(changes) => self.changes = changes,
                 Err(err) => self.report_problems(&[format!(
@@ -398,7 +405,7 @@ impl Runner {
 
     /// Says once (journal and terminal) that deletes are held, and why.
     pub(super) fn hold(&mut self, held: &plan::Held) {
-        let line = held.to_string();
+        let line = held.describe(self.spec.options.download);
         if !self.reported.contains(&line) {
             self.journal.write(&Entry {
                 job: self.id,

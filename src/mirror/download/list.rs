@@ -1,0 +1,84 @@
+//! Lists the remote tree a download mirror copies, over the job's connections, checking
+//! every name as `get -r` does: it becomes a local path.
+
+use std::sync::Mutex;
+
+use super::Listed;
+use crate::error::Result;
+use crate::ftp::listing::EntryKind;
+use crate::ftp::path;
+use crate::mirror::filter::Filter;
+use crate::mirror::pool::Pool;
+use crate::mirror::remote_walk;
+use crate::mirror::tree::{Kind, RelPath};
+
+/// The remote tree within the filter, and what it does not show in full: the folders whose
+/// listing held lines no format reads, or names the server could not encode (U+FFFD): no
+/// local file is deleted in them, since the source is not known whole there.
+pub struct Source {
+    pub tree: Vec<(RelPath, Listed)>,
+    pub partial: Vec<String>,
+    /// One-line notes to say once (journal and terminal).
+    pub notes: Vec<String>,
+}
+
+/// Lists `root` recursively over up to `width` connections. A name that is not a plain
+/// local file name (`..`, a separator, a drive) is an error, as in `get -r`: the pass
+/// stops and deletes nothing. Links and special files on the server are left out: a
+/// download mirror never creates a link.
+pub fn list_source(pool: &mut Pool, width: usize, root: &str, filter: &Filter) -> Result<Source> {
+    let found = Mutex::new(Source {
+        tree: Vec::new(),
+        partial: Vec::new(),
+        notes: Vec::new(),
+    });
+    remote_walk::walk(pool, width, String::new(), |session, dir| {
+        if !filter.descend(dir) {
+            return Ok(Vec::new());
+        }
+        let remote_dir = path::join(root, dir);
+        let listing = session.listing(&remote_dir)?;
+        let mut subdirs = Vec::new();
+        let mut entries = Vec::with_capacity(listing.entries.len());
+        let mut incomplete = !listing.unparsed.is_empty();
+        for entry in &listing.entries {
+            let name = path::safe_local_component(&entry.name)?;
+            let rel = path::join(dir, name);
+            if name.contains(char::REPLACEMENT_CHARACTER) {
+                incomplete = true;
+                continue;
+            }
+            let kind = match entry.kind {
+                EntryKind::File => Kind::File,
+                EntryKind::Dir => Kind::Dir,
+                EntryKind::Link | EntryKind::Other => continue,
+            };
+            if kind == Kind::Dir {
+                subdirs.push(rel.clone());
+            }
+            let size = if kind == Kind::File { entry.size } else { 0 };
+            entries.push((
+                RelPath::from(rel),
+                Listed {
+                    kind,
+                    size,
+                    mtime: entry.mtime,
+                },
+            ));
+        }
+        let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
+        found.tree.extend(entries);
+        if incomplete {
+            found.partial.push(dir.to_string());
+            found.notes.push(format!(
+                "remote folder {}: not every entry could be read (listing lines ftpsh cannot read, or names the server cannot encode); no local file is deleted there",
+                crate::escape::quoted(&remote_dir)
+            ));
+        }
+        Ok(subdirs)
+    })?;
+    let mut source = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    source.partial.sort();
+    source.notes.sort();
+    Ok(source)
+}

@@ -1,0 +1,157 @@
+//! The download mirror's rules (pure): the same planner with the roles swapped. The remote
+//! listing is the source ([`source_snapshot`]), the local scan the destination
+//! ([`destination_tree`]); a local file the user changed since ftpsh wrote it is a
+//! conflict ([`conflicts`]), kept under a [`conflict_name`] rather than overwritten or
+//! deleted.
+//!
+//! Why the same planner: every rule of the upload mirror (depth limit, excludes, temporaries
+//! cleaned, deletes last and only after a clean pass, `--no-delete`, `--max-delete`, the
+//! mass-delete guard) then holds for downloads without a second copy of it. What differs is
+//! only what an action does (`apply` with `Direction::Download`) and the local safety rules
+//! here. The source has no inodes (a server gives none), so no rename is planned: a file
+//! renamed on the server is fetched under its new name and the old one deleted.
+//!
+//! I/O lives in [`list`] (the remote tree) and [`local`] (writing into LOCAL).
+
+use std::collections::HashSet;
+
+use super::plan::{Action, Plan};
+use super::tree::{Kind, LocalEntry, RemoteEntry, RemoteTree, Snapshot};
+use crate::ftp::path;
+
+pub mod list;
+pub mod local;
+
+/// What the listing says of one remote entry: the source side of a download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listed {
+    pub kind: Kind,
+    pub size: u64,
+    /// The server's time (MLSD exact, or a LIST date); None when it gives none.
+    pub mtime: Option<i64>,
+}
+
+/// The remote tree as the planner's source. A file the server gives no time for is
+/// compared by size alone: it takes the time of the local copy ftpsh recorded writing at
+/// that size (else it is fetched, having no time to match).
+pub fn source_snapshot<'a>(
+    listed: impl IntoIterator<Item = (&'a str, Listed)>,
+    record: &RemoteTree,
+) -> Snapshot {
+    listed
+        .into_iter()
+        .map(|(rel, l)| {
+            let recorded = record
+                .get(rel)
+                .filter(|r| r.kind == l.kind && r.size == l.size)
+                .and_then(|r| r.mtime);
+            let mtime = match (l.kind, l.mtime, recorded) {
+                (Kind::Dir, _, _) => 0,
+                (_, Some(t), _) => t,
+                (_, None, Some(t)) => t,
+                (_, None, None) => i64::MIN,
+            };
+            let entry = LocalEntry {
+                kind: l.kind,
+                size: l.size,
+                mtime,
+                inode: None,
+                // Permission bits are not carried over by a download (see the pass).
+                mode: None,
+            };
+            (rel, entry)
+        })
+        .collect()
+}
+
+/// The local scan as the planner's destination. Each entry keeps its identity, which also
+/// tells the planner its time is exact (never shifted by a zone offset). A temporary whose
+/// process is gone (`stale`) is undated, so it is cleaned at once rather than spared as
+/// another download in flight.
+pub fn destination_tree(scan: &Snapshot, stale: &dyn Fn(&str) -> bool) -> RemoteTree {
+    scan.iter()
+        .map(|(rel, e)| {
+            let dated = !(crate::transfer::temp_name::is_temp(rel) && stale(rel));
+            let entry = RemoteEntry {
+                kind: e.kind,
+                size: e.size,
+                mtime: dated.then_some(e.mtime),
+                inode: e.inode.or(Some(0)),
+                mode: None,
+            };
+            (rel, entry)
+        })
+        .collect()
+}
+
+/// What ftpsh records of the local files it leaves: those that hold the server's content
+/// (same size and time as the source), with their identity. Nothing else is ftpsh's to
+/// overwrite or delete without a conflict.
+pub fn record(source: &Snapshot, dest: &RemoteTree) -> RemoteTree {
+    dest.iter()
+        .filter(|(rel, d)| {
+            d.kind == Kind::File
+                && source.get(rel).is_some_and(|s| {
+                    s.kind == Kind::File && s.size == d.size && same_time(s.mtime, d.mtime)
+                })
+        })
+        .collect()
+}
+
+/// A source time equals the local one; a server that gives none (`i64::MIN`, see
+/// [`source_snapshot`]) is compared by size alone.
+fn same_time(source: i64, local: Option<i64>) -> bool {
+    source == i64::MIN || local == Some(source)
+}
+
+/// The local file at `rel` is as ftpsh left it: recorded, same size, time and identity.
+fn as_written(record: &RemoteTree, rel: &str, now: RemoteEntry) -> bool {
+    record.get(rel).is_some_and(|r| {
+        r.kind == Kind::File
+            && r.size == now.size
+            && r.mtime.is_some()
+            && r.mtime == now.mtime
+            && (r.inode.is_none() || now.inode.is_none() || r.inode == now.inode)
+    })
+}
+
+/// The local files `plan` would overwrite or delete that are not as ftpsh left them (the
+/// user edited, replaced or created them): each is kept aside before the pass goes on.
+pub fn conflicts(plan: &Plan, dest: &RemoteTree, record: &RemoteTree) -> Vec<String> {
+    let mut found: Vec<String> = plan
+        .actions()
+        .filter_map(|action| match action {
+            Action::Upload { path, .. } | Action::DeleteFile(path) => Some(path.as_str()),
+            _ => None,
+        })
+        .filter(|rel| {
+            dest.get(rel)
+                .is_some_and(|now| now.kind == Kind::File && !as_written(record, rel, now))
+        })
+        .map(str::to_owned)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    found.sort();
+    found
+}
+
+/// Marks a kept local file: `NAME.ftpsh-conflict-TIME`, beside it.
+pub const CONFLICT_MARK: &str = ".ftpsh-conflict-";
+
+/// The name a conflicting local file is kept under: beside it, the time in UTC (seconds,
+/// RFC 3339 basic form, so names sort by time), never one the mirror acts on.
+pub fn conflict_name(rel: &str, now: i64) -> String {
+    let time = chrono::DateTime::from_timestamp(now, 0)
+        .map(|t| t.format("%Y%m%dT%H%M%SZ").to_string())
+        .unwrap_or_else(|| now.to_string());
+    format!("{rel}{CONFLICT_MARK}{time}")
+}
+
+/// A kept conflict copy: left alone by the mirror on both sides.
+pub fn is_conflict(rel: &str) -> bool {
+    path::file_name(rel).contains(CONFLICT_MARK)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,245 @@
+//! Table tests of the download mirror's rules.
+
+use super::*;
+use crate::mirror::filter::Filter;
+use crate::mirror::plan::{self, Inputs, PlanOptions};
+
+fn file(size: u64, mtime: i64) -> Listed {
+    Listed {
+        kind: Kind::File,
+        size,
+        mtime: Some(mtime),
+    }
+}
+
+fn local(size: u64, mtime: i64, inode: u64) -> LocalEntry {
+    LocalEntry {
+        kind: Kind::File,
+        size,
+        mtime,
+        inode: Some(inode),
+        mode: None,
+    }
+}
+
+fn recorded(size: u64, mtime: i64, inode: u64) -> RemoteEntry {
+    RemoteEntry {
+        kind: Kind::File,
+        size,
+        mtime: Some(mtime),
+        inode: Some(inode),
+        mode: None,
+    }
+}
+
+/// Plans a download: `remote` listed, `scan` of LOCAL, with the record of what ftpsh wrote.
+fn plan_download(
+    remote: &[(&str, Listed)],
+    scan: &[(&str, LocalEntry)],
+    record: &RemoteTree,
+    delete: bool,
+) -> (Plan, RemoteTree) {
+    let source = source_snapshot(remote.iter().copied(), record);
+    let scan: Snapshot = scan.iter().copied().collect();
+    let dest = destination_tree(&scan, &|_| false);
+    let filter = Filter::new(6, &[]).unwrap();
+    let inputs = Inputs {
+        local: &source,
+        remote: &dest,
+        filter: &filter,
+        options: PlanOptions {
+            delete,
+            allow_mass_delete: true,
+            ..PlanOptions::default()
+        },
+        now: 1_000_000,
+        own_tag: "1x1",
+        untrusted: &HashSet::new(),
+    };
+    (plan::plan(&inputs).unwrap(), dest)
+}
+
+fn verbs(plan: &Plan) -> Vec<String> {
+    plan.actions()
+        .map(|a| crate::mirror::apply::describe_plan(a, true))
+        .collect()
+}
+
+#[test]
+fn the_planner_run_the_other_way() {
+    let rec = |rows: &[(&str, RemoteEntry)]| -> RemoteTree { rows.iter().copied().collect() };
+    // (what, remote listing, local scan, record, delete, actions, conflicts)
+    type Row<'a> = (
+        &'a str,
+        Vec<(&'a str, Listed)>,
+        Vec<(&'a str, LocalEntry)>,
+        RemoteTree,
+        bool,
+        Vec<&'a str>,
+        Vec<&'a str>,
+    );
+    let table: Vec<Row> = vec![
+        (
+            "new file fetched",
+            vec![("a", file(3, 100))],
+            vec![],
+            rec(&[]),
+            true,
+            vec!["RETR a (3 bytes)"],
+            vec![],
+        ),
+        (
+            "same size and time: nothing",
+            vec![("a", file(3, 100))],
+            vec![("a", local(3, 100, 7))],
+            rec(&[("a", recorded(3, 100, 7))]),
+            true,
+            vec![],
+            vec![],
+        ),
+        (
+            "same size and time, no record (adopted): nothing",
+            vec![("a", file(3, 100))],
+            vec![("a", local(3, 100, 7))],
+            rec(&[]),
+            true,
+            vec![],
+            vec![],
+        ),
+        (
+            "changed remotely, local as written: fetched",
+            vec![("a", file(4, 200))],
+            vec![("a", local(3, 100, 7))],
+            rec(&[("a", recorded(3, 100, 7))]),
+            true,
+            vec!["RETR a (4 bytes)"],
+            vec![],
+        ),
+        (
+            "edited locally (time): conflict",
+            vec![("a", file(3, 100))],
+            vec![("a", local(3, 150, 7))],
+            rec(&[("a", recorded(3, 100, 7))]),
+            true,
+            vec!["RETR a (3 bytes)"],
+            vec!["a"],
+        ),
+        (
+            "replaced locally (inode): conflict",
+            vec![("a", file(4, 200))],
+            vec![("a", local(3, 100, 8))],
+            rec(&[("a", recorded(3, 100, 7))]),
+            true,
+            vec!["RETR a (4 bytes)"],
+            vec!["a"],
+        ),
+        (
+            "not written by ftpsh, differs: conflict",
+            vec![("a", file(4, 200))],
+            vec![("a", local(3, 100, 7))],
+            rec(&[]),
+            true,
+            vec!["RETR a (4 bytes)"],
+            vec!["a"],
+        ),
+        (
+            "gone remotely, as written: deleted",
+            vec![],
+            vec![("a", local(3, 100, 7)), ("b", local(1, 1, 9))],
+            rec(&[("a", recorded(3, 100, 7))]),
+            true,
+            vec!["DELE a", "DELE b"],
+            vec!["b"],
+        ),
+        (
+            "gone remotely, --no-delete: kept, no conflict",
+            vec![],
+            vec![("a", local(3, 100, 7))],
+            rec(&[]),
+            false,
+            vec![],
+            vec![],
+        ),
+        (
+            "renamed remotely: fetched anew, old deleted",
+            vec![("new", file(3, 100))],
+            vec![("old", local(3, 100, 7))],
+            rec(&[("old", recorded(3, 100, 7))]),
+            true,
+            vec!["RETR new (3 bytes)", "DELE old"],
+            vec![],
+        ),
+        (
+            "remote temporaries are no source",
+            vec![(".ftpsh-part-1x2-0-0123456789abcdef-a", file(3, 100))],
+            vec![],
+            rec(&[]),
+            true,
+            vec![],
+            vec![],
+        ),
+        (
+            "local stale temporary cleaned",
+            vec![],
+            vec![(".ftpsh-part-9x2-0-0123456789abcdef-a", local(3, 100, 7))],
+            rec(&[]),
+            false,
+            vec!["CLEAN .ftpsh-part-9x2-0-0123456789abcdef-a"],
+            vec![],
+        ),
+    ];
+    for (what, remote, scan, record, delete, want, want_conflicts) in table {
+        let (plan, dest) = plan_download(&remote, &scan, &record, delete);
+        assert_eq!(verbs(&plan), want, "{what}");
+        assert_eq!(conflicts(&plan, &dest, &record), want_conflicts, "{what}");
+    }
+}
+
+#[test]
+fn a_server_without_times_is_compared_by_size_once_recorded() {
+    let untimed = Listed {
+        kind: Kind::File,
+        size: 3,
+        mtime: None,
+    };
+    let record: RemoteTree = [("a", recorded(3, 100, 7))].into_iter().collect();
+    let source = source_snapshot([("a", untimed)], &record);
+    assert_eq!(source.get("a").unwrap().mtime, 100);
+    let source = source_snapshot([("a", untimed)], &RemoteTree::new());
+    assert_eq!(source.get("a").unwrap().mtime, i64::MIN);
+    // Fetched without a time: recorded at whatever time it got, by size.
+    let dest: RemoteTree = [("a", recorded(3, 555, 7))].into_iter().collect();
+    assert_eq!(record_of(&source, &dest), ["a"]);
+}
+
+fn record_of(source: &Snapshot, dest: &RemoteTree) -> Vec<String> {
+    record(source, dest).keys().map(str::to_owned).collect()
+}
+
+#[test]
+fn only_files_holding_the_servers_content_are_recorded() {
+    let source: Snapshot = [("a", local(3, 100, 0)), ("b", local(3, 100, 0))]
+        .into_iter()
+        .collect();
+    let dest: RemoteTree = [
+        ("a", recorded(3, 100, 7)),
+        ("b", recorded(3, 101, 8)),
+        ("c", recorded(3, 100, 9)),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(record_of(&source, &dest), ["a"]);
+}
+
+#[test]
+fn conflict_names_sort_by_time_and_are_recognised() {
+    let table = [
+        ("a.txt", 0, "a.txt.ftpsh-conflict-19700101T000000Z"),
+        ("d/b", 1_704_067_200, "d/b.ftpsh-conflict-20240101T000000Z"),
+    ];
+    for (rel, now, want) in table {
+        assert_eq!(conflict_name(rel, now), want);
+        assert!(is_conflict(want));
+        assert!(!is_conflict(rel));
+    }
+}

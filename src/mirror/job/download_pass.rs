@@ -1,0 +1,274 @@
+//! One pass of a download mirror (`mirror --download REMOTE LOCAL`): list the remote while
+//! LOCAL is walked, keep aside what the user changed, plan with the upload mirror's planner
+//! (sides swapped, see `mirror::download`), apply into LOCAL, record what ftpsh left there.
+//!
+//! A pass sends nothing but the listing when nothing changed: the connection is not
+//! checked with NOOP first (a dead one fails the listing, and the job's backoff
+//! reconnects), and the plan is then empty.
+
+use std::collections::HashSet;
+use std::time::{Instant, SystemTime};
+
+use super::JobState;
+use super::runner::Runner;
+use crate::error::{Error, Result};
+use crate::escape::quoted;
+use crate::ftp::path;
+use crate::journal::{Entry, Outcome};
+use crate::mirror::apply::{Applier, Report, describe_plan};
+use crate::mirror::download::{self, list, local};
+use crate::mirror::plan::{self, Plan, PlanOptions};
+use crate::mirror::scan;
+use crate::mirror::state;
+use crate::mirror::tree::{Kind, RemoteTree, Snapshot};
+use crate::progress::Bar;
+
+/// A record with this many folders (or none: a first pass) is listed over every connection.
+const WIDE_LISTING_FOLDERS: usize = 8;
+
+impl Runner {
+    /// One download pass; Ok(false) when something was not mirrored (see [`Runner::pass`]).
+    pub(super) fn download_pass(&mut self) -> Result<bool> {
+        let started = Instant::now();
+        let scan_started = SystemTime::now();
+        let now = crate::clock::unix_seconds(scan_started);
+        let record = self
+            .state_file
+            .as_deref()
+            .map(state::load)
+            .unwrap_or_default();
+        let folders = record.values().filter(|e| e.kind == Kind::Dir).count();
+        let width = if record.is_empty() || folders >= WIDE_LISTING_FOLDERS {
+            self.spec.options.parallel
+        } else {
+            1
+        };
+        self.pool.retry_growth();
+        self.pool.first()?;
+        // The remote is listed while LOCAL is walked: both mostly wait.
+        let (local_root, filter) = (self.spec.local.clone(), self.filter.clone());
+        let root = self.spec.remote.clone();
+        let (scan, listed) = std::thread::scope(|threads| {
+            // A dry run's LOCAL may not exist yet: then it holds nothing.
+            let walker = threads.spawn(move || match local_root.exists() {
+                true => scan::scan(&local_root, &filter, false),
+                false => scan::Scan::default(),
+            });
+            let listed = list::list_source(&mut self.pool, width, &root, &self.filter);
+            let scan = walker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (scan, listed)
+        });
+        let listed = listed?;
+        self.last_used = Instant::now();
+        self.report_problems(&listed.notes);
+        self.report_problems(&scan.problems);
+        self.report_problems(&scan.notes);
+        self.note_depth_limit(&listed.tree);
+
+        let source = download::source_snapshot(
+            listed.tree.iter().map(|(rel, l)| (rel.as_str(), *l)),
+            &record,
+        );
+        let mut dest = download::destination_tree(&scan.snapshot, &local::owner_gone);
+        // Conflict copies are the user's: left alone on both sides.
+        let mut kept: Vec<String> = dest
+            .keys()
+            .chain(source.keys())
+            .filter(|rel| download::is_conflict(rel))
+            .map(str::to_owned)
+            .collect();
+        let base_filter = self
+            .filter
+            .protecting(&scan.unreadable)
+            .keeping(&listed.partial);
+        let options = PlanOptions {
+            delete: self.spec.options.delete,
+            max_delete: self.spec.options.max_delete,
+            allow_mass_delete: self.spec.options.allow_mass_delete,
+            root_moved: false,
+            // LOCAL's permission bits are the user's (umask): not planned from the server's.
+            perms: false,
+            compare: self.spec.options.compare,
+            // --backup-dir is refused with --download (it names a remote folder).
+            backup: false,
+        };
+        let untrusted = HashSet::new();
+        let plan_for = |dest: &RemoteTree, kept: &[String]| {
+            let filter = base_filter.protecting(kept);
+            plan::plan(&plan::Inputs {
+                local: &source,
+                remote: dest,
+                filter: &filter,
+                options,
+                now,
+                own_tag: crate::transfer::process_tag(),
+                untrusted: &untrusted,
+            })
+        };
+        let refused = |runner: &mut Runner, err: plan::PlanError| {
+            let plan::PlanError::TooManyDeletes { planned, limit } = err;
+            runner.report_problems(&[format!(
+                "refusing to delete {planned} local entries (limit is {limit})"
+            )]);
+            Ok(false)
+        };
+        let mut plan = match plan_for(&dest, &kept) {
+            Ok(plan) => plan,
+            Err(err) => return refused(self, err),
+        };
+        // Local files the user changed since ftpsh wrote them are never overwritten nor
+        // deleted: each is renamed aside first, then the pass is planned again.
+        let conflicts = download::conflicts(&plan, &dest, &record);
+        let mut kept_aside = 0;
+        for rel in &conflicts {
+            let aside = download::conflict_name(rel, now);
+            let line = format!(
+                "{} -> {}: changed locally since ftpsh wrote it (or not written by ftpsh); kept aside",
+                quoted(rel),
+                quoted(path::file_name(&aside))
+            );
+            if self.spec.options.dry_run {
+                (self.printer)(format!("KEEP {line}"));
+            } else {
+                let moved = local::rename(&self.spec.local, rel, &aside);
+                let error = moved.as_ref().err().map(ToString::to_string);
+                self.journal.write(&Entry {
+                    job: self.id,
+                    action: "CONFLICT",
+                    path: Some(rel),
+                    to: Some(&aside),
+                    outcome: Some(match moved {
+                        Ok(()) => Outcome::Ok,
+                        Err(_) => Outcome::Failed,
+                    }),
+                    error: error.as_deref(),
+                    ..Entry::default()
+                });
+                if let Some(err) = error {
+                    // Neither overwritten nor deleted: the pass stops before touching it.
+                    self.say(&err);
+                    self.tree = None;
+                    return Ok(false);
+                }
+                self.say(&line);
+                kept_aside += 1;
+            }
+            if let Some(entry) = dest.remove(rel) {
+                dest.insert(&aside, entry);
+            }
+            kept.push(aside);
+        }
+        if !conflicts.is_empty() {
+            plan = match plan_for(&dest, &kept) {
+                Ok(plan) => plan,
+                Err(err) => return refused(self, err),
+            };
+        }
+        if let Some(held) = &plan.held {
+            self.hold(held);
+        }
+        if self.spec.options.dry_run {
+            for action in plan.actions() {
+                (self.printer)(describe_plan(action, true));
+            }
+            self.say(&format!(
+                "dry run: {} actions, nothing changed",
+                plan.actions().count() + conflicts.len()
+            ));
+            return Ok(true);
+        }
+        let report = self.apply_download(&plan, &source, &mut dest);
+        self.set_state(JobState::Idle);
+        self.record_pass(&report, started.elapsed());
+        if report.changed_the_site() {
+            self.on_change(&report, None);
+        }
+        let settled = download::record(&source, &dest);
+        if (settled != record || kept_aside > 0)
+            && let Some(file) = &self.state_file
+            && let Err(err) = state::save(file, &settled, None)
+        {
+            self.report_problems(&[err.to_string()]);
+        }
+        let clean = report.errors.is_empty() && !report.stopped && report.deletes_postponed == 0;
+        self.failed_passes = if report.errors.is_empty() {
+            0
+        } else {
+            self.failed_passes + 1
+        };
+        if report.connection_lost {
+            self.drop_sessions();
+            return Err(Error::Connection {
+                what: "connection lost".to_string(),
+                message: report.errors.last().cloned().unwrap_or_default(),
+            });
+        }
+        let deletes_owed = self.spec.options.delete && !listed.partial.is_empty();
+        Ok(clean
+            && report.skipped.is_empty()
+            && scan.problems.is_empty()
+            && !deletes_owed
+            && plan.held.is_none())
+    }
+
+    /// Runs the plan into LOCAL; `dest` (LOCAL as the pass saw it) follows each action.
+    fn apply_download(&mut self, plan: &Plan, source: &Snapshot, dest: &mut RemoteTree) -> Report {
+        if plan.is_empty() {
+            return Report {
+                download: true,
+                ..Report::default()
+            };
+        }
+        self.set_state(JobState::Syncing);
+        let fetches = plan.uploads.len();
+        if let Err(err) = self.connect(fetches.clamp(1, self.spec.options.parallel)) {
+            return Report {
+                download: true,
+                connection_lost: true,
+                errors: vec![err.to_string()],
+                ..Report::default()
+            };
+        }
+        let bar = (self.id == 0 && fetches > 1).then(|| Bar::files("mirror", fetches as u64));
+        let tick = || {
+            if let Some(bar) = &bar {
+                bar.inc(1);
+            }
+        };
+        let seen = dest.clone();
+        let applier = Applier {
+            local_root: &self.spec.local,
+            remote_root: &self.spec.remote,
+            journal: &self.journal,
+            job: self.id,
+            stop: &self.stopper.flag,
+            echo: self.spec.options.verbose.then_some(&self.printer),
+            on_upload: Some(&tick),
+            fresh_after: i64::MAX,
+            follow_links: false,
+            modes: &self.modes,
+            backup: None,
+            download: Some(&seen),
+        };
+        applier.apply(&mut self.pool.ready, plan, source, dest)
+    }
+
+    /// Remote folders at the depth limit are not listed: said once, as the upload mirror
+    /// says what it leaves below the limit.
+    fn note_depth_limit(&mut self, listed: &[(crate::mirror::tree::RelPath, download::Listed)]) {
+        let max = self.spec.options.max_depth;
+        let mut at_limit = listed
+            .iter()
+            .filter(|(rel, l)| l.kind == Kind::Dir && path::depth(rel) == max)
+            .map(|(rel, _)| rel.as_str());
+        if let Some(first) = at_limit.clone().min() {
+            let count = at_limit.by_ref().count();
+            self.report_problems(&[format!(
+                "{count} remote folders at --max-depth {max} are not mirrored below (the first: {})",
+                quoted(first)
+            )]);
+        }
+    }
+}
