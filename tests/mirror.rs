@@ -1093,6 +1093,11 @@ fn status_json_lists_the_jobs() {
     let mut stdin = child.stdin.take().unwrap();
     writeln!(stdin, "mirror --interval 0.1 src /dst").unwrap();
     wait_until("background sync", DEADLINE, || same_tree(&f.src, &f.dst()));
+    // The tree is whole before the pass is counted: the state file is saved after that.
+    let state = f.home.path().join(".data/ftpsh/mirror-state");
+    wait_until("the pass recorded", DEADLINE, || {
+        fs::read_dir(&state).is_ok_and(|mut d| d.next().is_some())
+    });
     writeln!(stdin, "mirror status --json\nmirror stop 1").unwrap();
     drop(stdin);
     let out = support::Out::from(child.wait_with_output().unwrap());
@@ -1185,7 +1190,7 @@ fn a_backup_dir_inside_the_mirror_is_left_alone() {
         .collect();
     assert_eq!(files.len(), 1, "{kept:?}");
     assert!(files[0].ends_with("/empty.txt"), "{kept:?}");
-    // The next passes (with or without the option) neither delete it nor upload into it.
+    // The next pass neither deletes it nor uploads into it.
     fs::create_dir_all(f.src.join(".old")).unwrap();
     fs::write(f.src.join(".old/local.txt"), "local").unwrap();
     assert_ok(&f.once("--backup-dir /dst/.old"));
@@ -1290,6 +1295,23 @@ fn download_mirror_keeps_local_an_exact_copy_and_never_loses_a_local_edit() {
     assert_ok(&out);
     assert_eq!(new, "", "a no-op pass journaled something");
 
+    // 2b. the depth limit and excludes: a change below the limit and an excluded one are
+    // left alone, and the limit is said.
+    write_at(
+        &www.join("docs/é 文件/deep/deeper/x.txt"),
+        "xx",
+        remote_time(50),
+    );
+    write_at(&www.join("index.html"), "<h1>HI</h1>", remote_time(100));
+    let (out, new) = run("--max-depth 2 --exclude index.html");
+    assert_ok(&out);
+    assert_eq!(count(&new, " RETR "), 0, "{new}");
+    assert!(
+        new.contains("--max-depth 2"),
+        "the limit is not silent: {new}"
+    );
+    assert_eq!(fs::read(site.join("index.html")).unwrap(), b"<h1>hi</h1>");
+
     // 3. a change (same size, new time), a delete, a rename on the server.
     write_at(&www.join("index.html"), "<h1>HI</h1>", remote_time(100));
     fs::remove_file(www.join("empty.txt")).unwrap();
@@ -1299,8 +1321,8 @@ fn download_mirror_keeps_local_an_exact_copy_and_never_loses_a_local_edit() {
     assert_same_tree(&www, &site);
     assert_eq!(
         count(&new, " RETR "),
-        2,
-        "the change and the renamed file:\n{new}"
+        3,
+        "the changes and the renamed file:\n{new}"
     );
     assert_eq!(count(&new, " DELE "), 2, "{new}");
     assert_eq!(count(&new, " RMD "), 1, "{new}");
@@ -1363,8 +1385,16 @@ fn download_mirror_keeps_local_an_exact_copy_and_never_loses_a_local_edit() {
     );
     assert!(new.contains(r#"RETR "styles/site.css" bytes=6 "#), "{new}");
 
-    // 6. --no-delete keeps what the server dropped.
+    // 6. --max-delete refuses a pass deleting more; --no-delete keeps what the server dropped.
     fs::remove_file(www.join("styles/site.css")).unwrap();
+    let (out, _) = run("--max-delete 0");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("refusing to delete 1 local entries (limit is 0)"),
+        "{out:?}"
+    );
+    assert!(site.join("styles/site.css").exists());
     let (out, _) = run("--no-delete");
     assert_ok(&out);
     assert!(site.join("styles/site.css").exists());

@@ -30,9 +30,9 @@ pub static OPTIONS: &[Opt] = &[
     switch("no-delete", "keep remote files that are gone locally", |o, _| { o.delete = false; Ok(()) }),
     value("max-delete", "N", "refuse a pass that would delete more than N entries", |o, v| { o.max_delete = Some(number(v)?); Ok(()) }),
     switch("allow-mass-delete", "run deletes the guard holds: when LOCAL holds no file, when a pass would delete every remote file (or 90 % of 10 or more), or when LOCAL is on another device than at the last pass (unmounted)", |o, _| yes(&mut o.allow_mass_delete)),
-    Opt { many: true, ..value("exclude", "GLOB", "leave matching names (*.tmp, .git) or paths (build/out/*) alone; repeatable", |o, v| { o.excludes.push(v.to_string()); Ok(()) }) },
-    Opt { many: true, ..value("exclude-from", "FILE", "leave alone what FILE's patterns match, in .gitignore syntax (!negation, dir/, /anchored, **), relative to LOCAL; read at start; repeatable", |o, v| { o.exclude_from.push(v.into()); Ok(()) }) },
-    Opt { many: true, ..value("include", "GLOB", "mirror only the files matching GLOB (names or paths, as --exclude) or inside a matching folder; folders are always walked; excludes win; repeatable", |o, v| { o.includes.push(v.to_string()); Ok(()) }) },
+    list("exclude", "GLOB", "leave matching names (*.tmp, .git) or paths (build/out/*) alone; repeatable", |o, v| { o.excludes.push(v.to_string()); Ok(()) }),
+    list("exclude-from", "FILE", "leave alone what FILE's patterns match, in .gitignore syntax (!negation, dir/, /anchored, **), relative to LOCAL; read at start; repeatable", |o, v| { o.exclude_from.push(v.into()); Ok(()) }),
+    list("include", "GLOB", "mirror only the files matching GLOB (names or paths, as --exclude) or inside a matching folder; folders are always walked; excludes win; repeatable", |o, v| { o.includes.push(v.to_string()); Ok(()) }),
     value("backup-dir", "DIR", "move remote files a pass would delete or replace to DIR/<UTC time of the pass>/<their path> (RNFR/RNTO) instead; DIR is never mirrored into", |o, v| { o.backup_dir = Some(v.to_string()); Ok(()) }),
     value("max-depth", "N", "levels below LOCAL to mirror (default 6, or the --max-depth flag)", |o, v| { o.max_depth = number(v)?; Ok(()) }),
     value("interval", "SECS", "seconds between checks (default 1, or the --interval flag)", |o, v| { o.interval = seconds(v)?; Ok(()) }),
@@ -62,6 +62,14 @@ const fn value(long: &'static str, name: &'static str, help: &'static str, set: 
     Opt {
         value: Some(name),
         ..switch(long, help, set)
+    }
+}
+
+/// An option that may be given more than once, each value counting.
+const fn list(long: &'static str, name: &'static str, help: &'static str, set: Setter) -> Opt {
+    Opt {
+        many: true,
+        ..value(long, name, help, set)
     }
 }
 
@@ -519,11 +527,11 @@ mod tests {
             ("--update", Compare::Update),
             ("--ignore-existing", Compare::IgnoreExisting),
         ] {
-            let (_, _, o) = parse(&words(&format!("{given} src /dst")), defaults()).unwrap();
+            let (_, _, o, _) = parse(&words(&format!("{given} src /dst")), defaults()).unwrap();
             assert_eq!(o.compare, want, "{given}");
             assert!(o.perms, "{given}");
         }
-        let (_, _, o) = parse(&words("--no-perms src /dst"), defaults()).unwrap();
+        let (_, _, o, _) = parse(&words("--no-perms src /dst"), defaults()).unwrap();
         assert!(!o.perms);
         for given in ["--update --size-only", "--ignore-existing --update"] {
             let err = parsed(&format!("{given} src /dst")).unwrap_err();
