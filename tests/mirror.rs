@@ -1399,6 +1399,16 @@ fn download_mirror_keeps_local_an_exact_copy_and_never_loses_a_local_edit() {
     assert_ok(&out);
     assert!(site.join("styles/site.css").exists());
 
+    // 6b. a job journal written inside LOCAL is the job's, not a stray local file.
+    let (out, _) = run("--log site/own.log");
+    assert_ok(&out);
+    let names: Vec<String> = tree(&site).into_keys().collect();
+    assert!(names.iter().any(|k| k == "own.log"), "{names:?}");
+    assert!(
+        !names.iter().any(|k| k.starts_with("own.log.")),
+        "{names:?}"
+    );
+
     // 7. a server folder emptied (a vanished source): LOCAL's files are held, not deleted.
     for entry in fs::read_dir(&www).unwrap() {
         let path = entry.unwrap().path();
