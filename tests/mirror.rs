@@ -1495,11 +1495,16 @@ fn live_download_mirror_follows_the_server_and_only_lists_when_idle() {
     fs::write(www.join("new.txt"), "new").unwrap();
     fs::remove_file(www.join("css/site.css")).unwrap();
     wait_until("changes followed", DEADLINE, || same_tree(&www, &site));
-    writeln!(stdin, "mirror status\nmirror stop 1").unwrap();
+    writeln!(stdin, "mirror status\nmirror status --json\nmirror stop 1").unwrap();
     drop(stdin);
     let out = support::wait_out(child, DEADLINE);
     assert_ok(&out);
     assert!(out.stdout.contains("mirror 1 started"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(r#""direction":"download""#),
+        "{}",
+        out.stdout
+    );
     assert!(
         out.stdout.contains(" <- /www"),
         "status shows the direction: {}",

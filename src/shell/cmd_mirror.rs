@@ -356,18 +356,27 @@ fn stop(shell: &mut Shell, which: Option<&String>) -> Result<()> {
 
 /// `mirror status --json`: the jobs as a JSON array (`[]` when there are none).
 fn jobs_json(shell: &mut Shell) -> Result<()> {
-    let statuses: Vec<(usize, &str, &str, JobStatus)> = shell
+    let statuses: Vec<(usize, &str, &str, bool, JobStatus)> = shell
         .jobs
         .list()
         .iter()
-        .map(|j| (j.id, j.local.as_str(), j.remote.as_str(), j.status()))
+        .map(|j| {
+            (
+                j.id,
+                j.local.as_str(),
+                j.remote.as_str(),
+                j.download,
+                j.status(),
+            )
+        })
         .collect();
     let rows: Vec<status_json::Row> = statuses
         .iter()
-        .map(|(id, local, remote, status)| status_json::Row {
+        .map(|(id, local, remote, download, status)| status_json::Row {
             id: *id,
             local,
             remote,
+            download: *download,
             status,
         })
         .collect();
