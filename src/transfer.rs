@@ -187,6 +187,7 @@ pub fn upload_replacing(
         Ok(bytes) => bytes,
         Err(err) => {
             discard_temp(session, &temp, &err);
+            restore_missing(session, remote, &err);
             if crate::cancel::requested() {
                 return Err(Error::cancelled(&what_remote));
             }
@@ -213,6 +214,8 @@ pub fn upload_replacing(
     };
     if !held_still(&file, local, seen.no_follow, &before) {
         let _ = session.delete(&temp);
+        let changed = skip("changed while being sent");
+        restore_missing(session, remote, &changed);
         return Err(skip(
             "changed while being sent; the upload was discarded and the server keeps its \
              previous version (it is sent again once it holds still)",
@@ -226,6 +229,7 @@ pub fn upload_replacing(
     }
     if let Err(err) = rename_over(session, &temp, remote) {
         discard_temp(session, &temp, &err);
+        restore_missing(session, remote, &err);
         return Err(err.about(&what_remote));
     }
     // Best effort: where the server cannot set times, the mirror's state file remembers.
@@ -366,6 +370,33 @@ fn discard_temp(session: &mut Session, temp: &str, cause: &Error) {
     // connection is still worth a try.
     if !resumable_after(cause) || crate::cancel::requested() {
         let _ = session.delete(temp);
+    }
+}
+
+/// After an upload that did not put its file in place: if the final name is missing and an
+/// earlier upload, stopped between the two renames of [`rename_over`], left the file that had
+/// the name aside, that file gets the name back ([`temp_name::restorable`] picks the copy).
+/// A failed upload never leaves the name missing while its old file is at hand. Costs a
+/// STAT (and a listing when the name is missing) on failures only; best effort.
+fn restore_missing(session: &mut Session, remote: &str, cause: &Error) {
+    if cause.is_connection_lost() || !matches!(session.stat(remote), Ok(None)) {
+        return;
+    }
+    let dir = path::parent(remote);
+    let Ok(listing) = session.listing(if dir.is_empty() { "." } else { dir }) else {
+        return;
+    };
+    // Names from the server: only plain files named by one component are candidates.
+    let listed = listing
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::File && path::safe_remote_component(&e.name).is_ok())
+        .map(|e| (e.name.as_str(), e.mtime));
+    if let Some(copy) = temp_name::restorable(listed, path::file_name(remote)) {
+        let copy = path::join(dir, copy);
+        if session.rename(&copy, remote).is_ok() {
+            log::info!("put {remote}: restored from {copy}, left by an interrupted upload");
+        }
     }
 }
 

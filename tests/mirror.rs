@@ -1093,6 +1093,11 @@ fn status_json_lists_the_jobs() {
     let mut stdin = child.stdin.take().unwrap();
     writeln!(stdin, "mirror --interval 0.1 src /dst").unwrap();
     wait_until("background sync", DEADLINE, || same_tree(&f.src, &f.dst()));
+    // The tree is whole before the pass is counted: the state file is saved after that.
+    let state = f.home.path().join(".data/ftpsh/mirror-state");
+    wait_until("the pass recorded", DEADLINE, || {
+        fs::read_dir(&state).is_ok_and(|mut d| d.next().is_some())
+    });
     writeln!(stdin, "mirror status --json\nmirror stop 1").unwrap();
     drop(stdin);
     let out = support::Out::from(child.wait_with_output().unwrap());

@@ -653,6 +653,62 @@ fn get_r_fails_when_it_leaves_folders_below_its_limit() {
     );
 }
 
+/// What a `put` of `name` stopped between its two renames leaves in `dir` on a server that
+/// will not rename onto an existing name: the old file moved aside under an `-old-` name, the
+/// new one complete under its upload temporary (dated an hour ago: stale), the name missing.
+fn leave_an_interrupted_put(dir: &Path, name: &str, old: &str) {
+    fs::create_dir_all(dir).unwrap();
+    let aside = dir.join(format!(".ftpsh-part-77x0000abcd-1-old-{name}"));
+    fs::write(&aside, old).unwrap();
+    let upload = dir.join(format!(".ftpsh-part-77x0000abcd-2-0123456789abcdef-{name}"));
+    fs::write(&upload, "the new version, never renamed").unwrap();
+    set_mtime(&upload, SystemTime::now() - Duration::from_secs(3600));
+}
+
+#[test]
+fn a_failed_put_gives_back_the_name_an_interrupted_put_left_missing() {
+    // quota: an upload over 64 KiB is refused (552) once its data arrived.
+    let Some(server) = PyFtpd::start_quirk("quota") else {
+        return;
+    };
+    leave_an_interrupted_put(&server.path("site"), "x.txt", "the old version");
+    let local = TempDir::new().unwrap();
+    fs::write(local.path().join("big.bin"), pattern(100 * 1024)).unwrap();
+    let out = support::run_c(&server.url(), "put big.bin /site/x.txt", local.path());
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        fs::read_to_string(server.path("site/x.txt"))
+            .ok()
+            .as_deref(),
+        Some("the old version"),
+        "{out:?}"
+    );
+    let left = temporaries(&server.path("site"));
+    assert!(left.iter().all(|t| !t.contains("-old-")), "{left:?}");
+}
+
+#[test]
+fn a_mirror_pass_gives_back_the_name_an_interrupted_put_left_missing() {
+    let Some(f) = pyftpd_fixture(Some("no-overwrite")) else {
+        return;
+    };
+    f.write("x.txt", "the local version", a_second());
+    f.write("y.txt", "y", a_second());
+    // Kept on the server only: --no-delete leaves it, restored, under its name.
+    leave_an_interrupted_put(&f.dst(), "x.txt", "the old version");
+    leave_an_interrupted_put(&f.dst(), "kept.txt", "kept on the server");
+    let out = f.once("--no-delete");
+    assert_ok(&out);
+    let journal = f.journal();
+    assert_eq!(journal.matches(" RESTORE ").count(), 2, "{journal}");
+    assert_eq!(f.remote("kept.txt").as_deref(), Some("kept on the server"));
+    // x.txt went back under its name, then the local version was sent over it, through
+    // the server's refusal to rename onto an existing name.
+    assert_eq!(f.remote("x.txt").as_deref(), Some("the local version"));
+    assert_eq!(f.remote("y.txt").as_deref(), Some("y"));
+    assert_eq!(temporaries(&f.dst()), Vec::<String>::new(), "{journal}");
+}
+
 #[test]
 fn event_lines_name_what_moved() {
     let f = Fixture::libunftp();

@@ -44,6 +44,8 @@ pub struct Report {
     pub fresh: Vec<(String, std::time::SystemTime)>,
     /// Leftover temporaries removed.
     pub temps_cleaned: usize,
+    /// Names an interrupted upload had left missing, given their old file back.
+    pub restored: usize,
     /// Deletes not run because something failed earlier in the pass.
     pub deletes_postponed: usize,
     /// The connection broke: the caller reconnects and re-lists.
@@ -56,7 +58,13 @@ pub struct Report {
 
 impl Report {
     pub fn changed_anything(&self) -> bool {
-        self.mkdirs + self.uploads + self.renames + self.deletes + self.modes + self.temps_cleaned
+        self.mkdirs
+            + self.uploads
+            + self.renames
+            + self.deletes
+            + self.modes
+            + self.temps_cleaned
+            + self.restored
             > 0
     }
 
@@ -86,6 +94,12 @@ impl Report {
         }
         if self.modes > 0 {
             parts.push(format!("{} modes set", self.modes));
+        }
+        if self.restored > 0 {
+            parts.push(format!(
+                "{} restored from an interrupted upload's copy",
+                self.restored
+            ));
         }
         if self.temps_cleaned > 0 {
             parts.push(format!("{} stale temporaries removed", self.temps_cleaned));
@@ -387,7 +401,9 @@ impl Applier<'_> {
                 return Ok(Done::Moded(settled));
             }
             Action::Backup(rel) => return Ok(Done::Kept(self.back_up(session, rel)?)),
-            Action::Rename { from, to } => session.rename(&self.remote(from), &self.remote(to))?,
+            Action::Rename { from, to } | Action::Restore { from, to } => {
+                session.rename(&self.remote(from), &self.remote(to))?;
+            }
             Action::DeleteFile(rel) | Action::RemoveTemp(rel) => {
                 session.delete(&self.remote(rel))?;
             }
@@ -429,7 +445,9 @@ impl Applier<'_> {
                 };
                 return Ok(Done::Fetched(local::fetch(session, root, &fetch)?));
             }
-            Action::Rename { from, to } => local::rename(root, from, to)?,
+            Action::Rename { from, to } | Action::Restore { from, to } => {
+                local::rename(root, from, to)?;
+            }
             Action::DeleteFile(rel) => local::remove_file(root, rel, seen.get(rel))?,
             Action::RemoveTemp(rel) => local::remove_temp(root, rel)?,
             Action::RemoveDir(rel) => local::remove_dir(root, rel)?,
@@ -555,6 +573,20 @@ fn commit(
             report.renames += 1;
             name(report, "renamed", &format!("{from} -> {to}"));
         }
+        (Action::Restore { from, to }, _) => {
+            tree.remove(to);
+            if let Some(entry) = tree.remove(from) {
+                // As the plan took it: the copy's listed time says nothing of the local file.
+                let unknown_time = RemoteEntry {
+                    mtime: None,
+                    inode: None,
+                    ..entry
+                };
+                tree.insert(to.as_str(), unknown_time);
+            }
+            report.restored += 1;
+            name(report, "restored", to);
+        }
         (Action::RemoveTemp(rel), _) => {
             tree.remove(rel);
             report.temps_cleaned += 1;
@@ -617,7 +649,7 @@ fn name(report: &mut Report, verb: &str, rel: &str) {
 impl Report {
     /// The movements this pass named, then how many more: "sent "a.txt", deleted "b" and 4 more".
     pub fn names(&self) -> Option<String> {
-        let moved = self.uploads + self.renames + self.deletes + self.backups;
+        let moved = self.uploads + self.renames + self.deletes + self.backups + self.restored;
         let more = moved.saturating_sub(self.named.len());
         let mut text = self.named.join(", ");
         if more > 0 {
@@ -638,6 +670,7 @@ fn journal_parts(action: &Action, download: bool) -> (&'static str, &str, Option
         Action::DeleteFile(rel) => ("DELE", rel, None),
         Action::Backup(rel) => ("BACKUP", rel, None),
         Action::RemoveTemp(rel) => ("CLEAN", rel, None),
+        Action::Restore { from, to } => ("RESTORE", to, Some(from)),
         Action::RemoveDir(rel) => ("RMD", rel, None),
         Action::Chmod { path, .. } => ("CHMOD", path, None),
     }

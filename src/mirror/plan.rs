@@ -9,7 +9,13 @@
 //!    its folder with it (it is not considered, like any temp-named entry). Files
 //!    the job sent within their own mtime second and whose exact mtime moved since
 //!    ([`Inputs::untrusted`]) are taken as of unknown time, so they are sent again.
-//! 1. `RemoveTemp` for every leftover temporary upload in a directory the mirror walks
+//! 1. `Restore` where an upload was stopped between its two renames (a server that will not
+//!    rename onto an existing name has the old file moved aside first): the name is missing
+//!    and an `-old-` copy of it lies beside it, so the copy gets the name back before anything
+//!    else ([`temp_name::restorable`] picks it). Its time is then taken as unknown: the walk
+//!    sends the local file again if there is one, and the delete rules apply if there is none.
+//!    Never deleted as a stale temporary, never spared as someone else's: it is the only copy.
+//! 1. `RemoveTemp` for every other leftover temporary upload in a directory the mirror walks
 //!    (always, even with `delete == false`, and even if the temp name matches an exclude),
 //!    but one named for the very version of a local file that is to be uploaded (an upload
 //!    that was interrupted, its ftpsh maybe killed: [`resumable_temps`]): that upload
@@ -34,7 +40,7 @@
 //!    (a move to the pass's backup folder) and every `Upload` over a remote file keeps the
 //!    old one there (`keep_old`); the guards count them as deletes all the same.
 //!
-//! The result comes in the phases apply runs ([`Plan`]): the structure (temps, mkdirs,
+//! The result comes in the phases apply runs ([`Plan`]): the structure (restores, temps, mkdirs,
 //! renames, type-conflict deletes, in walk order, on one connection), the uploads (in walk
 //! order, over every connection), then the final deletes: files, then folders. Deletes run
 //! only while nothing failed in the pass.
@@ -52,7 +58,7 @@ use std::fmt;
 use super::filter::Filter;
 use super::tree::{Kind, LocalEntry, RelPath, RemoteEntry, RemoteTree, Snapshot};
 use crate::ftp::path;
-use crate::transfer::temp_name;
+use crate::transfer::temp_name::{self, Purpose};
 use virtual_tree::Virtual;
 use walk::Planner;
 
@@ -102,6 +108,12 @@ pub enum Action {
     RemoveDir(RelPath),
     /// A leftover temporary upload (always cleaned, even with `delete == false`).
     RemoveTemp(RelPath),
+    /// Puts back under `to`, which is missing, the file an interrupted upload moved aside
+    /// to `from` (`.ftpsh-part-…-old-NAME`).
+    Restore {
+        from: RelPath,
+        to: RelPath,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -284,12 +296,19 @@ pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
         untrusted,
     } = *input;
     let spare = Spare { own_tag, now };
-    let mut structure = Vec::new();
+    let mut structure = restores(remote, filter);
+    let restored: HashSet<String> = structure
+        .iter()
+        .filter_map(|a| match a {
+            Action::Restore { from, .. } => Some(from.to_string()),
+            _ => None,
+        })
+        .collect();
     let mut foreign_temps = Vec::new();
     let mut resumable = resumable_temps(local, remote, filter);
     let is_candidate = |path: &str| resumable.values().any(|t| t.as_str() == path);
     for (path, entry) in remote {
-        if !temp_name::is_temp(path) || is_candidate(path) {
+        if !temp_name::is_temp(path) || restored.contains(path) || is_candidate(path) {
             continue;
         }
         if spare.spares(path, entry) {
@@ -301,8 +320,21 @@ pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
     let cleaned = structure.len();
     let mut vt = Virtual::new(remote, untrusted);
     for action in &structure {
-        if let Action::RemoveTemp(path) = action {
-            vt.remove(path);
+        match action {
+            Action::RemoveTemp(path) => {
+                vt.remove(path);
+            }
+            Action::Restore { from, to } => {
+                if let Some(entry) = vt.remove(from) {
+                    let unknown_time = RemoteEntry {
+                        mtime: None,
+                        inode: None,
+                        ..entry
+                    };
+                    vt.insert(to, unknown_time);
+                }
+            }
+            _ => {}
         }
     }
     let renames_possible = remote
@@ -380,6 +412,40 @@ pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
         held,
         foreign_temps,
     })
+}
+
+/// The restores due (see step 1 of the module's rules): for each name missing from the
+/// remote whose `-old-` copies lie beside it, in a folder the walk reaches, the newest copy
+/// goes back under the name. In path order of the names.
+fn restores(remote: &RemoteTree, filter: &Filter) -> Vec<Action> {
+    let mut copies: HashMap<String, Vec<(&str, Option<i64>)>> = HashMap::new();
+    for (path, entry) in remote {
+        if entry.kind != Kind::File || !is_stray_temp(filter, path) {
+            continue;
+        }
+        let Some(name) = temp_name::parse(path).filter(|t| t.purpose == Purpose::Aside) else {
+            continue;
+        };
+        let to = path::join(path::parent(path), name.final_name);
+        if !remote.contains_key(&to) {
+            copies.entry(to).or_default().push((path, entry.mtime));
+        }
+    }
+    let mut restores: Vec<(String, &str)> = copies
+        .into_iter()
+        .filter_map(|(to, listed)| {
+            let from = temp_name::restorable(listed, path::file_name(&to))?;
+            Some((to, from))
+        })
+        .collect();
+    restores.sort();
+    restores
+        .into_iter()
+        .map(|(to, from)| Action::Restore {
+            from: from.into(),
+            to: to.into(),
+        })
+        .collect()
 }
 
 /// For each local file that has one, the temporary of an interrupted upload of this very

@@ -164,6 +164,24 @@ pub fn busy_elsewhere(path: &str, listed: Option<i64>, now: i64, ours: &str) -> 
         && listed.is_some_and(|t| t > now - MIN_AGE)
 }
 
+/// The copy to put back under `final_name` when that name is missing, that is when an upload
+/// moved the file it had aside (see [`aside`]) and was stopped before its replacement took
+/// the name: of the temporaries `listed` in that folder (paths or names, with their listed
+/// times), the `-old-` copies of `final_name`, the newest by listed time (then by name):
+/// each later attempt moved aside what had the name after the one before.
+pub fn restorable<'a>(
+    listed: impl IntoIterator<Item = (&'a str, Option<i64>)>,
+    final_name: &str,
+) -> Option<&'a str> {
+    listed
+        .into_iter()
+        .filter(|(path, _)| {
+            parse(path).is_some_and(|t| t.purpose == Purpose::Aside && t.final_name == final_name)
+        })
+        .max_by(|(a, at), (b, bt)| at.cmp(bt).then_with(|| a.cmp(b)))
+        .map(|(path, _)| path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,6 +336,50 @@ mod tests {
                 busy_elsewhere(path, listed, now, ours),
                 want,
                 "{path:?} dated {listed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn restores_the_newest_copy_moved_aside() {
+        let old = |process, serial| aside("d/x.txt", process, serial);
+        let (a, b, c) = (old("1x1", 1), old("2x2", 7), old("1x1", 2));
+        let up = upload("d/x.txt", "1x1", 3, FP);
+        let other = aside("d/y.txt", "1x1", 4);
+        type Listed<'a> = &'a [(&'a str, Option<i64>)];
+        let table: &[(Listed, Option<&str>)] = &[
+            (&[(a.as_str(), Some(5))], Some(a.as_str())),
+            // The newest by listed time, whatever the process or serial.
+            (
+                &[(a.as_str(), Some(9)), (b.as_str(), Some(5))],
+                Some(a.as_str()),
+            ),
+            (
+                &[(a.as_str(), Some(5)), (b.as_str(), Some(9))],
+                Some(b.as_str()),
+            ),
+            // Same time: the last by name; an undated copy is the oldest.
+            (
+                &[(c.as_str(), Some(5)), (a.as_str(), Some(5))],
+                Some(c.as_str()),
+            ),
+            (
+                &[(a.as_str(), None), (c.as_str(), Some(1))],
+                Some(c.as_str()),
+            ),
+            // An upload's temporary or another name's copy never is.
+            (&[(up.as_str(), Some(9)), (other.as_str(), Some(9))], None),
+            (
+                &[(".ftpsh-part-1-old-x.txt", Some(9)), ("x.txt", Some(9))],
+                None,
+            ),
+            (&[], None),
+        ];
+        for (listed, want) in table {
+            assert_eq!(
+                restorable(listed.iter().copied(), "x.txt"),
+                *want,
+                "{listed:?}"
             );
         }
     }

@@ -48,6 +48,9 @@ With --quirk (plain FTP), the server misbehaves in one way, NAME:
   zone          listings (MLSD, LIST) give times in the server's own zone,
                 two hours east of UTC (use_gmt_times off, TZ=Etc/GMT-2), as
                 servers that list local times do; MFMT still sets UTC
+  no-overwrite  RNTO onto a name that exists is refused ("550 Cannot create a
+                file when that file already exists."), as Windows-backed servers
+                do: an upload over a file has to move the old one aside first
   no-rest       REST is not implemented ("502 Command not implemented."), as on
                 servers that resume only with APPE
   slow          uploads are read at most 256 KiB per second (pyftpdlib's
@@ -71,7 +74,16 @@ except ImportError as exc:
 USER = "alice"
 PASS = "s3cret pw"
 TLS_KINDS = ("good", "wrong-name", "expired", "implicit")
-QUIRKS = ("quota", "evil-listing", "maxconn", "slow", "latin1", "zone", "no-rest")
+QUIRKS = (
+    "quota",
+    "evil-listing",
+    "maxconn",
+    "slow",
+    "latin1",
+    "zone",
+    "no-rest",
+    "no-overwrite",
+)
 SLOW_BYTES_PER_SECOND = 256 * 1024
 QUOTA_BYTES = 64 * 1024
 EVIL_FOLDER = "/evil"
@@ -349,6 +361,17 @@ def main() -> None:
                 use_gmt_times = False
 
             handler = ZoneHandler
+        elif args[2] == "no-overwrite":
+
+            class NoOverwriteHandler(FTPHandler):
+                def ftp_RNTO(self, path):
+                    if self._rnfr and os.path.lexists(path):
+                        self._rnfr = None
+                        self.respond("550 Cannot create a file when that file already exists.")
+                        return
+                    return super().ftp_RNTO(path)
+
+            handler = NoOverwriteHandler
         elif args[2] == "no-rest":
 
             class NoRestHandler(FTPHandler):
@@ -376,7 +399,8 @@ def main() -> None:
     else:
         sys.exit(
             "usage: pyftpd_server.py FOLDER [--tls CERTDIR good|wrong-name|expired|implicit]\n"
-            "       pyftpd_server.py FOLDER --quirk quota|evil-listing|maxconn|slow|latin1|zone|no-rest"
+            "       pyftpd_server.py FOLDER --quirk "
+            "quota|evil-listing|maxconn|slow|latin1|zone|no-rest|no-overwrite"
         )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     authorizer = DummyAuthorizer()

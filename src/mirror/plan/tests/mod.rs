@@ -153,6 +153,7 @@ fn show(a: &Action) -> String {
         Action::DeleteFile(p) => format!("rm {p}"),
         Action::RemoveDir(p) => format!("rmdir {p}"),
         Action::RemoveTemp(p) => format!("rmtemp {}", abbreviate(p)),
+        Action::Restore { from, to } => format!("restore {from} {to}"),
     }
 }
 
