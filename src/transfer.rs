@@ -260,19 +260,36 @@ fn resumable(
         Resume::Temp(temp) => Some(temp.to_string()),
         _ => {
             let dir = path::parent(remote);
+            let in_dir = |name: &str| match dir {
+                "" => name.to_string(),
+                dir => path::join(dir, name),
+            };
             let listing = session.listing(if dir.is_empty() { "." } else { dir })?;
-            listing
+            let (ours, others): (Vec<_>, Vec<_>) = listing
                 .entries
                 .into_iter()
                 .filter(|e| {
+                    // Uploads only: a file moved aside (`-old-`) may be the one copy left
+                    // of the previous version.
                     e.kind == EntryKind::File
-                        && temp_name::resumes(&e.name, final_name, fingerprint)
+                        && temp_name::parse(&e.name).is_some_and(|t| {
+                            t.final_name == final_name
+                                && matches!(t.purpose, temp_name::Purpose::Upload(_))
+                        })
                 })
+                .partition(|e| temp_name::resumes(&e.name, final_name, fingerprint));
+            // Upload temporaries of other versions of the file are of no use to anyone once
+            // no upload is running into them (ours, or old): removed, as the mirror would
+            // (best effort).
+            let now = crate::clock::now_unix();
+            for stale in &others {
+                if !temp_name::busy_elsewhere(&stale.name, stale.mtime, now, process_tag()) {
+                    let _ = session.delete(&in_dir(&stale.name));
+                }
+            }
+            ours.into_iter()
                 .max_by_key(|e| e.size)
-                .map(|e| match dir {
-                    "" => e.name,
-                    dir => path::join(dir, &e.name),
-                })
+                .map(|e| in_dir(&e.name))
         }
     };
     let Some(temp) = temp.filter(|t| temp_name::resumes(t, final_name, fingerprint)) else {

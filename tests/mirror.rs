@@ -1190,7 +1190,7 @@ fn a_backup_dir_inside_the_mirror_is_left_alone() {
         .collect();
     assert_eq!(files.len(), 1, "{kept:?}");
     assert!(files[0].ends_with("/empty.txt"), "{kept:?}");
-    // The next passes (with or without the option) neither delete it nor upload into it.
+    // The next pass neither deletes it nor uploads into it.
     fs::create_dir_all(f.src.join(".old")).unwrap();
     fs::write(f.src.join(".old/local.txt"), "local").unwrap();
     assert_ok(&f.once("--backup-dir /dst/.old"));

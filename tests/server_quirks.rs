@@ -512,9 +512,19 @@ fn put_c_resumes_a_killed_upload(server: &PyFtpd, continues_with: &str) {
         new,
         "sent from byte 0"
     );
-    // The other version's temporary is not this upload's to take or remove.
+    // The other version's temporary is not this upload's to take, nor to remove while an
+    // upload may still be running into it (young); once old, put -c removes it.
     assert!(server.root().join(&stale).exists(), "{stale} left alone");
-    fs::remove_file(server.root().join(&stale)).unwrap();
+    let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+    let file = fs::File::options()
+        .write(true)
+        .open(server.root().join(&stale));
+    file.unwrap().set_modified(old).unwrap();
+    assert_ok(&run_c(server, "put -c big.bin", local.path()));
+    assert!(
+        !server.root().join(&stale).exists(),
+        "{stale} removed once old"
+    );
     fs::remove_file(server.path("big.bin")).unwrap();
 
     // Unchanged since: resumed where the killed one stopped.

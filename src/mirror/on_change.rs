@@ -62,14 +62,14 @@ impl OnChange {
 
     /// Runs the command with the summary in `FTPSH_*` variables, stdin closed, its stdout
     /// discarded, and waits for it (up to [`TIME_LIMIT`], or until `stop` says the job is
-    /// stopping: then it is killed). Returns how long it took.
+    /// stopping: then it is killed).
     pub fn run(
         &self,
         summary: &PassSummary,
         local: &Path,
         remote: &str,
         stop: &dyn Fn() -> bool,
-    ) -> Result<Duration, Failed> {
+    ) -> Result<(), Failed> {
         self.run_within(summary, local, remote, stop, TIME_LIMIT)
     }
 
@@ -80,7 +80,7 @@ impl OnChange {
         remote: &str,
         stop: &dyn Fn() -> bool,
         limit: Duration,
-    ) -> Result<Duration, Failed> {
+    ) -> Result<(), Failed> {
         let started = Instant::now();
         let mut command = Command::new(&self.argv[0]);
         command
@@ -143,7 +143,7 @@ impl OnChange {
             .unwrap_or_default();
         let status = status.map_err(Failed)?;
         if status.success() {
-            return Ok(started.elapsed());
+            return Ok(());
         }
         let how = match status.code() {
             Some(code) => format!("exit status {code}"),

@@ -187,7 +187,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("cat",      [],                              Transfer, Reads,   Some(""),     1, None,     [Remote],        "cat FILE...",                                    cmd_transfer::cat),
     cmd!("lcd",      [],                              Local,    Reads,   Some(""),     0, Some(1),  [Local],         "lcd [DIR]",                                      cmd_local::lcd),
     cmd!("lpwd",     [],                              Local,    Reads,   Some(""),     0, Some(0),  [],              "lpwd",                                           cmd_local::lpwd),
-    cmd!("lls",      [],                              Local,    Reads,   Some("la"),   0, Some(1),  [Local],         "lls [DIR]",                                      cmd_local::lls),
+    cmd!("lls",      [],                              Local,    Reads,   Some("la"),   0, Some(1),  [Local],         "lls [-l] [-a] [DIR]",                            cmd_local::lls),
     cmd!("!",        ["shell"],                       Local,    Reads,   None,         0, None,     [Local],         "! [COMMAND]",                                    cmd_local::shell_escape, rest_of_line: true),
     cmd!("mirror",   [],                              Mirror,   Changes, None,         1, None,     [Local, Remote], "mirror [OPTIONS] LOCAL REMOTE | mirror status [--json] | mirror stop [ID|all]", cmd_mirror::mirror,
          subcommands: &["status", "stop"], options: mirror_options::OPTIONS),
@@ -364,6 +364,33 @@ mod tests {
             assert_eq!(find(alias).map(|c| c.name), Some(name), "{alias}");
         }
         assert!(find("frobnicate").is_none());
+    }
+
+    /// A flag the table accepts is one the usage line (and so help.txt, whose section starts
+    /// with it, and the man page) shows, as `-x` or by its long name: `put -c` cannot be
+    /// added in silence.
+    #[test]
+    fn every_flag_is_in_the_usage_line() {
+        for command in COMMANDS {
+            for flag in command.flags.unwrap_or("").chars() {
+                let long = command.options.iter().find_map(|o| match o.does {
+                    Does::Flag(f) if f == flag => Some(o.spelled()),
+                    _ => None,
+                });
+                let shown = command
+                    .usage
+                    .split(|c: char| c == '[' || c == ']' || c == '|' || c.is_whitespace())
+                    .any(|w| match w.strip_prefix("--") {
+                        Some(_) => long.as_deref() == Some(w),
+                        None => w.strip_prefix('-').is_some_and(|f| f.contains(flag)),
+                    });
+                assert!(
+                    shown,
+                    "{}: -{flag} is not in {:?}",
+                    command.name, command.usage
+                );
+            }
+        }
     }
 
     #[test]

@@ -385,11 +385,13 @@ impl Runner {
             backup_dir,
         };
         let stopper = &self.stopper;
+        let started = Instant::now();
         let ran = command.run(&summary, &self.spec.local, &self.spec.remote, &|| {
             stopper.is_stopped()
         });
-        let (outcome, error, message, took) = match &ran {
-            Ok(took) => (
+        let took = started.elapsed();
+        let (outcome, error, message) = match &ran {
+            Ok(_) => (
                 Outcome::Ok,
                 None,
                 Some(format!(
@@ -397,14 +399,8 @@ impl Runner {
                     command.program(),
                     took.as_secs_f64()
                 )),
-                *took,
             ),
-            Err(failed) => (
-                Outcome::Failed,
-                Some(failed.0.as_str()),
-                None,
-                Duration::ZERO,
-            ),
+            Err(failed) => (Outcome::Failed, Some(failed.0.as_str()), None),
         };
         self.journal.write(&Entry {
             job: self.id,
