@@ -129,7 +129,10 @@ impl Jobs {
         }
         let id = self.jobs.iter().map(|j| j.id).max().unwrap_or(0) + 1;
         let runner = Runner::new(id, spec, printer)?;
-        let local = runner.spec.local.display().to_string();
+        // Lossless (see `crate::lossless`): a folder whose name is not UTF-8 shows as
+        // `\xHH` in `mirror status`, and its bytes reach `mirror status --json`.
+        let local = crate::lossless::from_os(runner.spec.local.as_os_str())
+            .unwrap_or_else(|| runner.spec.local.display().to_string());
         let remote = runner.spec.remote.clone();
         let download = runner.spec.options.download;
         let status = Arc::clone(&runner.status);
