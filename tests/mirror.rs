@@ -1295,6 +1295,23 @@ fn download_mirror_keeps_local_an_exact_copy_and_never_loses_a_local_edit() {
     assert_ok(&out);
     assert_eq!(new, "", "a no-op pass journaled something");
 
+    // 2b. the depth limit and excludes: a change below the limit and an excluded one are
+    // left alone, and the limit is said.
+    write_at(
+        &www.join("docs/é 文件/deep/deeper/x.txt"),
+        "xx",
+        remote_time(50),
+    );
+    write_at(&www.join("index.html"), "<h1>HI</h1>", remote_time(100));
+    let (out, new) = run("--max-depth 2 --exclude index.html");
+    assert_ok(&out);
+    assert_eq!(count(&new, " RETR "), 0, "{new}");
+    assert!(
+        new.contains("--max-depth 2"),
+        "the limit is not silent: {new}"
+    );
+    assert_eq!(fs::read(site.join("index.html")).unwrap(), b"<h1>hi</h1>");
+
     // 3. a change (same size, new time), a delete, a rename on the server.
     write_at(&www.join("index.html"), "<h1>HI</h1>", remote_time(100));
     fs::remove_file(www.join("empty.txt")).unwrap();
@@ -1304,8 +1321,8 @@ fn download_mirror_keeps_local_an_exact_copy_and_never_loses_a_local_edit() {
     assert_same_tree(&www, &site);
     assert_eq!(
         count(&new, " RETR "),
-        2,
-        "the change and the renamed file:\n{new}"
+        3,
+        "the changes and the renamed file:\n{new}"
     );
     assert_eq!(count(&new, " DELE "), 2, "{new}");
     assert_eq!(count(&new, " RMD "), 1, "{new}");
@@ -1368,8 +1385,16 @@ fn download_mirror_keeps_local_an_exact_copy_and_never_loses_a_local_edit() {
     );
     assert!(new.contains(r#"RETR "styles/site.css" bytes=6 "#), "{new}");
 
-    // 6. --no-delete keeps what the server dropped.
+    // 6. --max-delete refuses a pass deleting more; --no-delete keeps what the server dropped.
     fs::remove_file(www.join("styles/site.css")).unwrap();
+    let (out, _) = run("--max-delete 0");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("refusing to delete 1 local entries (limit is 0)"),
+        "{out:?}"
+    );
+    assert!(site.join("styles/site.css").exists());
     let (out, _) = run("--no-delete");
     assert_ok(&out);
     assert!(site.join("styles/site.css").exists());

@@ -85,17 +85,22 @@ pub fn destination_tree(scan: &Snapshot, stale: &dyn Fn(&str) -> bool) -> Remote
 }
 
 /// What ftpsh records of the local files it leaves: those that hold the server's content
-/// (same size and time as the source), with their identity. Nothing else is ftpsh's to
-/// overwrite or delete without a conflict.
-pub fn record(source: &Snapshot, dest: &RemoteTree) -> RemoteTree {
-    dest.iter()
-        .filter(|(rel, d)| {
-            d.kind == Kind::File
-                && source.get(rel).is_some_and(|s| {
-                    s.kind == Kind::File && s.size == d.size && same_time(s.mtime, d.mtime)
-                })
-        })
-        .collect()
+/// (same size and time as the source), with their identity; those the last record had
+/// that are still as ftpsh left them (--no-delete kept them); and the last record's entries
+/// the pass did not see (an exclude, the depth limit, a file gone: each is checked against
+/// the file when a later pass would act on it). Nothing else is ftpsh's to overwrite or
+/// delete without a conflict.
+pub fn record(source: &Snapshot, dest: &RemoteTree, last: &RemoteTree) -> RemoteTree {
+    let seen = dest.iter().filter(|(rel, d)| {
+        let fetched = source.get(rel).is_some_and(|s| {
+            s.kind == Kind::File && s.size == d.size && same_time(s.mtime, d.mtime)
+        });
+        d.kind == Kind::File && (fetched || as_written(last, rel, *d))
+    });
+    let unseen = last.iter().filter(|(rel, _)| !dest.contains_key(rel));
+    let mut all: Vec<(&str, RemoteEntry)> = seen.chain(unseen).collect();
+    all.sort_by(|a, b| a.0.cmp(b.0));
+    all.into_iter().collect()
 }
 
 /// A source time equals the local one; a server that gives none (`i64::MIN`, see

@@ -213,7 +213,10 @@ fn a_server_without_times_is_compared_by_size_once_recorded() {
 }
 
 fn record_of(source: &Snapshot, dest: &RemoteTree) -> Vec<String> {
-    record(source, dest).keys().map(str::to_owned).collect()
+    record(source, dest, &RemoteTree::new())
+        .keys()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[test]
@@ -229,6 +232,15 @@ fn only_files_holding_the_servers_content_are_recorded() {
     .into_iter()
     .collect();
     assert_eq!(record_of(&source, &dest), ["a"]);
+    let keys = |t: RemoteTree| -> Vec<String> { t.keys().map(str::to_owned).collect() };
+    // Still as ftpsh left them (--no-delete kept c): still recorded; b changed: not.
+    let last: RemoteTree = [("b", recorded(3, 100, 8)), ("c", recorded(3, 100, 9))]
+        .into_iter()
+        .collect();
+    assert_eq!(keys(record(&source, &dest, &last)), ["a", "c"]);
+    // What the pass did not see (an exclude, the depth limit) stays recorded.
+    let unseen: RemoteTree = [("deep/x", recorded(1, 1, 1))].into_iter().collect();
+    assert_eq!(keys(record(&source, &dest, &unseen)), ["a", "deep/x"]);
 }
 
 #[test]

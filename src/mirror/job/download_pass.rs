@@ -185,7 +185,7 @@ impl Runner {
         if report.changed_the_site() {
             self.on_change(&report, None);
         }
-        let settled = download::record(&source, &dest);
+        let settled = download::record(&source, &dest, &record);
         if (settled != record || kept_aside > 0)
             && let Some(file) = &self.state_file
             && let Err(err) = state::save(file, &settled, None)
