@@ -4,6 +4,7 @@
 mod support;
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, SystemTime};
@@ -532,6 +533,61 @@ fn a_451_on_the_first_listing_and_a_452_on_stor_are_retried() {
     assert_eq!(terminate(&mut child), 0, "the job was still running");
     let journal = f.journal();
     assert!(!journal.contains("FAILED"), "{journal}");
+}
+
+#[test]
+fn a_refused_login_ends_a_job_saying_what_to_do_while_a_421_is_retried() {
+    let (f, proxy) = proxied();
+    f.write("a.txt", "a", a_second());
+    let journal = f.home.path().join("journal.log");
+    let (child, mut stdin) = support::spawn_with_stdin(
+        support::ftpsh(f.home.path())
+            .args(["--log", journal.to_str().unwrap()])
+            .arg(&f.url),
+    );
+    // The shell's own login is through: what is refused next is a job's.
+    wait_until("the shell's login", DEADLINE, || {
+        proxy.control_log().iter().any(|l| l.starts_with("S: 230"))
+    });
+    // A 421 at a job's login can heal by waiting: retried until the job is in.
+    proxy.refuse_next("PASS", "421 Too many users, try again later");
+    writeln!(stdin, "mirror --interval 0.1 src /dst").unwrap();
+    wait_until("the sync after the 421", DEADLINE, || {
+        tree(&f.src) == tree(&f.dst())
+    });
+    assert!(proxy.faults_fired() >= 1, "the 421 fired");
+    // A 530 cannot: that job ends, saying what to do; the other one runs on.
+    proxy.refuse_next("PASS", "530 Login incorrect.");
+    writeln!(stdin, "mirror --interval 0.1 src /other").unwrap();
+    wait_until("the refused job's end", DEADLINE, || {
+        fs::read_to_string(&journal).is_ok_and(|j| j.contains("FAILED"))
+    });
+    writeln!(stdin, "mirror status\nmirror stop").unwrap();
+    drop(stdin);
+    let out = support::Out::from(child.wait_with_output().unwrap());
+    let said = format!("{}{}", out.stdout, out.stderr);
+    assert!(said.contains("530 Login incorrect"), "{out:?}");
+    assert!(
+        said.contains("check the user and password"),
+        "says what to do: {out:?}"
+    );
+    let status = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" -> "))
+        .collect::<Vec<_>>();
+    assert!(
+        status
+            .iter()
+            .any(|l| l.contains("failed") && l.contains("/other")),
+        "{status:?}"
+    );
+    assert!(
+        status
+            .iter()
+            .any(|l| !l.contains("failed") && l.contains("/dst")),
+        "the first job still ran: {status:?}"
+    );
 }
 
 // ---- 5. the remote is checked, not assumed ----------------------------------------------

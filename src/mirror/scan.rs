@@ -5,6 +5,7 @@
 //! and relative paths are built once per entry from names. An idle mirror tick is exactly
 //! this walk, so its cost is the mirror's idle cost.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
@@ -26,19 +27,36 @@ pub struct Scan {
     /// Entries below the depth limit (inside folders at the limit): not mirrored, counted
     /// so that the limit is never silent.
     pub below_depth: usize,
-    /// The first folder at the limit that holds some.
+    /// The first folder (in path order) at the limit that holds some.
     pub first_below: Option<String>,
+    /// Each folder at the limit with the count of entries below it, for the next walk to
+    /// reuse (see [`scan_reusing`]).
+    pub below_counts: HashMap<String, usize>,
 }
 
 /// Walks `root`. Unreadable entries, names that are not UTF-8 or hold CR/LF, and symlink
 /// loops are reported in `problems` and skipped; the rest of the tree is still scanned.
 pub fn scan(root: &Path, filter: &Filter, follow_links: bool) -> Scan {
+    scan_reusing(root, filter, follow_links, &HashMap::new())
+}
+
+/// [`scan`], taking the count of entries below each folder at the depth limit from `known`
+/// where it has one (the caller knows nothing changed below the limit since it was made):
+/// counting reads every folder below the limit, which can cost more than the walk itself
+/// (20,000 entries below depth 6 under a 100-file site: 10 to 28 ms a walk, all of it).
+pub fn scan_reusing(
+    root: &Path,
+    filter: &Filter,
+    follow_links: bool,
+    known: &HashMap<String, usize>,
+) -> Scan {
     let mut walker = Walker {
         filter,
         follow_links,
         recursive: true,
         result: Scan::default(),
         ancestors: identity(root).into_iter().collect(),
+        known,
     };
     if filter.descend("") {
         walker.walk_dir(root, "");
@@ -58,6 +76,7 @@ pub fn scan_folder(root: &Path, rel: &str, filter: &Filter) -> Scan {
         recursive: false,
         result: Scan::default(),
         ancestors: Vec::new(),
+        known: &HashMap::new(),
     };
     let dir = if rel.is_empty() {
         root.to_path_buf()
@@ -76,6 +95,8 @@ struct Walker<'a> {
     result: Scan,
     /// Identities of the directories being walked, to stop at symlink loops.
     ancestors: Vec<u64>,
+    /// Counts below folders at the depth limit that are still right.
+    known: &'a HashMap<String, usize>,
 }
 
 impl Walker<'_> {
@@ -185,10 +206,19 @@ impl Walker<'_> {
             );
             if kind == Kind::Dir && self.recursive && !self.filter.descend(&child) {
                 // Included but not descended into: a folder at the depth limit.
-                let below = count_below(&entry.path());
+                let below = match self.known.get(&child) {
+                    Some(&known) => known,
+                    None => count_below(&entry.path()),
+                };
+                self.result.below_counts.insert(child.clone(), below);
                 if below > 0 {
                     self.result.below_depth += below;
-                    self.result.first_below.get_or_insert(child.clone());
+                    // The first in path order, whatever order the OS lists them in: the
+                    // line that names it is said once, so it must not change by itself.
+                    let first = &mut self.result.first_below;
+                    if first.as_ref().is_none_or(|f| child < *f) {
+                        *first = Some(child.clone());
+                    }
                 }
             } else if kind == Kind::Dir && self.recursive {
                 self.ancestors.extend(inode);
@@ -312,6 +342,61 @@ mod tests {
         assert_eq!(paths, ["a", "a/b", "a/b/c", "top.txt"]);
         assert_eq!(scan.snapshot.get("top.txt").map(|e| e.size), Some(1));
         assert!(scan.problems.is_empty(), "{:?}", scan.problems);
+    }
+
+    #[test]
+    fn entries_below_the_depth_limit_are_counted() {
+        // (files in the tree, depth limit, excludes, count below, first folder holding some)
+        type Row<'a> = (&'a [&'a str], usize, &'a [&'a str], usize, Option<&'a str>);
+        let table: &[Row] = &[
+            (&["a/x", "a/b/y"], 6, &[], 0, None),
+            // At the limit: a/b is mirrored (a folder), what it holds is not.
+            (&["a/x", "a/b/y", "a/b/c/z"], 2, &[], 3, Some("a/b")),
+            (&["a/b/y", "q/r/s"], 2, &[], 2, Some("a/b")),
+            (&["top", "a/x"], 1, &[], 1, Some("a")),
+            (&["a/b/y"], 0, &[], 0, None),
+            // An excluded folder is not "left out by the depth": not counted.
+            (&["a/b/y", "k/l/m"], 2, &["k"], 1, Some("a/b")),
+        ];
+        for (files, limit, excludes, want, first) in table {
+            let dir = tempfile::tempdir().unwrap();
+            for file in *files {
+                let path = dir.path().join(file);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, "x").unwrap();
+            }
+            let excludes: Vec<String> = excludes.iter().map(|e| e.to_string()).collect();
+            let filter = Filter::new(*limit, &excludes).unwrap();
+            let got = scan(dir.path(), &filter, false);
+            assert_eq!(got.below_depth, *want, "{files:?} limit {limit}");
+            assert_eq!(
+                got.first_below.as_deref(),
+                *first,
+                "{files:?} limit {limit}"
+            );
+            let counted: usize = got.below_counts.values().sum();
+            assert_eq!(counted, *want, "per folder: {:?}", got.below_counts);
+        }
+    }
+
+    #[test]
+    fn known_counts_below_the_limit_are_reused_unknown_ones_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in ["a/b/x", "a/b/y", "c/d/z"] {
+            std::fs::create_dir_all(root.join(file).parent().unwrap()).unwrap();
+            std::fs::write(root.join(file), "x").unwrap();
+        }
+        let filter = Filter::new(1, &[]).unwrap();
+        let first = scan(root, &filter, false);
+        assert_eq!(first.below_counts.get("a"), Some(&3));
+        // What the caller knows is taken as is (it knows nothing changed below the limit);
+        // a folder it has no count for is counted.
+        let known = HashMap::from([("a".to_string(), 7)]);
+        let again = scan_reusing(root, &filter, false, &known);
+        assert_eq!(again.below_counts.get("a"), Some(&7));
+        assert_eq!(again.below_counts.get("c"), Some(&2));
+        assert_eq!(again.below_depth, 9);
     }
 
     #[cfg(unix)]

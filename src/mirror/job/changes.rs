@@ -26,9 +26,9 @@ pub(super) struct Changes {
 
 impl Changes {
     /// Watches `root`; without a watch (an error, returned for the job to say), every tick walks.
-    pub(super) fn watch(root: &Path) -> Result<Changes, notify::Error> {
+    pub(super) fn watch(root: &Path, limit: usize) -> Result<Changes, notify::Error> {
         Ok(Changes {
-            watch: Some(ChangeWatch::start(root)?),
+            watch: Some(ChangeWatch::start(root, limit)?),
             ..Changes::default()
         })
     }
@@ -61,6 +61,12 @@ impl Changes {
     /// torn. Without a watch, never (nothing tells).
     pub(super) fn changed_during_walk(&self) -> bool {
         self.watch.as_ref().is_some_and(ChangeWatch::take_changed)
+    }
+
+    /// True when the counts below the depth limit may have changed since the last call, so
+    /// a walk counts again. Without a watch, always (nothing tells).
+    pub(super) fn changed_below_limit(&self) -> bool {
+        self.watch.as_ref().is_none_or(ChangeWatch::take_deep)
     }
 
     /// The safety net: reads this tick's share of the settled tree's folders and compares

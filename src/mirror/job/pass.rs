@@ -1,7 +1,7 @@
 //! One pass of a job: walk the local tree (and list the remote when needed), plan, apply,
 //! and keep what the next pass starts from.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::JobState;
@@ -56,10 +56,12 @@ impl Runner {
         let follow = self.spec.options.follow_links;
         // A pass that has to list the server (the first, or after an error) walks the local
         // tree meanwhile: both mostly wait, one on the server, the other on the disk.
+        let known = self.below_limit_known();
         let (mut scan, listed) = if self.tree.is_none() {
             let (local, filter) = (self.spec.local.clone(), self.filter.clone());
             std::thread::scope(|threads| {
-                let walker = threads.spawn(move || scan::scan(&local, &filter, follow));
+                let walker =
+                    threads.spawn(move || scan::scan_reusing(&local, &filter, follow, &known));
                 let listed = self.remote_tree();
                 let scan = walker
                     .join()
@@ -67,7 +69,8 @@ impl Runner {
                 (scan, Some(listed))
             })
         } else {
-            (scan::scan(&self.spec.local, &self.filter, follow), None)
+            let scan = scan::scan_reusing(&self.spec.local, &self.filter, follow, &known);
+            (scan, None)
         };
         // A walk is no snapshot: a move during it can hide the file from both places, and
         // the plan would delete it and upload it again. A tree that changed while being
@@ -76,8 +79,10 @@ impl Runner {
             if !self.changes.changed_during_walk() {
                 break;
             }
-            scan = scan::scan(&self.spec.local, &self.filter, follow);
+            let known = self.below_limit_known();
+            scan = scan::scan_reusing(&self.spec.local, &self.filter, follow, &known);
         }
+        self.below_known = std::mem::take(&mut scan.below_counts);
         self.report_problems(&scan.problems);
         self.report_problems(&scan.notes);
         // The depth limit is never silent: said once per count (journal, terminal, dry run),
@@ -414,5 +419,14 @@ impl Runner {
         if let Some(error) = error {
             self.say(&format!("--on-change: {error}"));
         }
+    }
+
+    /// The counts below the depth limit the last walk made, while nothing can have changed
+    /// them (the watch says so); else none, so the walk counts again.
+    fn below_limit_known(&mut self) -> HashMap<String, usize> {
+        if self.changes.changed_below_limit() {
+            self.below_known.clear();
+        }
+        self.below_known.clone()
     }
 }

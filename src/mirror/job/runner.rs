@@ -102,6 +102,8 @@ pub(super) struct Runner {
     pub(super) settled: Option<Snapshot>,
     /// Whether the local tree changed since `settled`, without walking it.
     pub(super) changes: Changes,
+    /// Entries below each folder at the depth limit, as the last walk counted them.
+    pub(super) below_known: HashMap<String, usize>,
     /// Consecutive passes with failed actions, for the retry backoff.
     pub(super) failed_passes: u32,
     /// Remote paths whose names the server itself mangled (U+FFFD): never acted on.
@@ -167,6 +169,7 @@ impl Runner {
             tree: None,
             settled: None,
             changes: Changes::default(),
+            below_known: HashMap::new(),
             failed_passes: 0,
             fresh: HashMap::new(),
             undecodable: Vec::new(),
@@ -213,7 +216,7 @@ impl Runner {
         // inotify does not follow symlinked folders: with --follow-links, walk every tick.
         // A download job polls the server; LOCAL's changes are found by each pass's walk.
         if !once && !self.spec.options.follow_links && !self.spec.options.download {
-            match Changes::watch(&self.spec.local) {
+            match Changes::watch(&self.spec.local, self.spec.options.max_depth) {
                 Ok(changes) => self.changes = changes,
                 Err(err) => self.report_problems(&[format!(
                     "cannot watch {} for changes ({err}); walking it every tick instead",
