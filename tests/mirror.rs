@@ -1411,6 +1411,16 @@ fn download_mirror_keeps_local_an_exact_copy_and_never_loses_a_local_edit() {
     assert_ok(&out);
     assert!(site.join("styles/site.css").exists());
 
+    // 6b. a job journal written inside LOCAL is the job's, not a stray local file.
+    let (out, _) = run("--log site/own.log");
+    assert_ok(&out);
+    let names: Vec<String> = tree(&site).into_keys().collect();
+    assert!(names.iter().any(|k| k == "own.log"), "{names:?}");
+    assert!(
+        !names.iter().any(|k| k.starts_with("own.log.")),
+        "{names:?}"
+    );
+
     // 7. a server folder emptied (a vanished source): LOCAL's files are held, not deleted.
     for entry in fs::read_dir(&www).unwrap() {
         let path = entry.unwrap().path();
@@ -1497,11 +1507,16 @@ fn live_download_mirror_follows_the_server_and_only_lists_when_idle() {
     fs::write(www.join("new.txt"), "new").unwrap();
     fs::remove_file(www.join("css/site.css")).unwrap();
     wait_until("changes followed", DEADLINE, || same_tree(&www, &site));
-    writeln!(stdin, "mirror status\nmirror stop 1").unwrap();
+    writeln!(stdin, "mirror status\nmirror status --json\nmirror stop 1").unwrap();
     drop(stdin);
     let out = support::wait_out(child, DEADLINE);
     assert_ok(&out);
     assert!(out.stdout.contains("mirror 1 started"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(r#""direction":"download""#),
+        "{}",
+        out.stdout
+    );
     assert!(
         out.stdout.contains(" <- /www"),
         "status shows the direction: {}",

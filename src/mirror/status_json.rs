@@ -12,10 +12,13 @@ pub struct Row<'a> {
     pub id: usize,
     pub local: &'a str,
     pub remote: &'a str,
+    /// `mirror --download`: REMOTE is copied into LOCAL.
+    pub download: bool,
     pub status: &'a JobStatus,
 }
 
-/// `[{...},\n{...}]`: keys `id`, `state`, `local`, `remote`, `passes`, `last_pass` (RFC 3339
+/// `[{...},\n{...}]`: keys `id`, `state`, `local`, `remote`, `direction` (`upload` or
+/// `download`), `passes`, `last_pass` (RFC 3339
 /// UTC or null), `last_pass_ms`, `files`, `bytes`, `renamed`, `deleted`, `backed_up`, `errors`,
 /// `skipped`, `below_depth`, `last_error` (or null), `next_check` (RFC 3339 UTC or null).
 pub fn render(rows: &[Row]) -> String {
@@ -29,6 +32,8 @@ pub fn render(rows: &[Row]) -> String {
             object.field("state", s.state.to_string().into());
             object.name("local", Some(row.local));
             object.name("remote", Some(row.remote));
+            let direction = if row.download { "download" } else { "upload" };
+            object.field("direction", direction.into());
             object.field("passes", s.passes.into());
             object.field("last_pass", time(s.last_pass_end));
             let took = u64::try_from(s.last_pass_duration.as_millis()).unwrap_or(u64::MAX);
@@ -85,12 +90,14 @@ mod tests {
                 id: 1,
                 local: "/home/a/site",
                 remote: "/www",
+                download: false,
                 status: &idle,
             },
             Row {
                 id: 2,
                 local: "/home/a/b",
                 remote: "/b",
+                download: true,
                 status: &failed,
             },
         ]);
@@ -106,6 +113,8 @@ mod tests {
         assert_eq!(jobs[0]["bytes"], 5120);
         assert_eq!(jobs[0]["last_error"], "STOR x: 451 \u{1b}[2Jbusy");
         assert_eq!(jobs[0]["next_check"], Value::Null);
+        assert_eq!(jobs[0]["direction"], "upload");
+        assert_eq!(jobs[1]["direction"], "download");
         assert_eq!(jobs[1]["state"], "failed");
         assert_eq!(jobs[1]["last_error"], "login refused: 530");
         assert_eq!(jobs[1]["last_pass"], Value::Null);

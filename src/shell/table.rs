@@ -2,7 +2,9 @@
 //! Dispatch, arity errors, completion and `help` all read it.
 
 use super::state::Shell;
-use super::{cmd_chmod, cmd_local, cmd_mirror, cmd_remote, cmd_session, cmd_transfer};
+use super::{
+    cmd_chmod, cmd_local, cmd_mirror, cmd_remote, cmd_session, cmd_transfer, mirror_options,
+};
 use crate::error::{Error, Result};
 
 /// What the words after the command name are, for completion.
@@ -76,7 +78,7 @@ pub enum Does {
     /// Stands for a single-letter flag of the command (`--raw` is `-R`).
     Flag(char),
     /// Sets a mirror job's option, from the value (`""` for a switch).
-    Mirror(cmd_mirror::Setter),
+    Mirror(mirror_options::Setter),
 }
 
 impl Opt {
@@ -188,7 +190,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("lls",      [],                              Local,    Reads,   Some("la"),   0, Some(1),  [Local],         "lls [-l] [-a] [DIR]",                            cmd_local::lls),
     cmd!("!",        ["shell"],                       Local,    Reads,   None,         0, None,     [Local],         "! [COMMAND]",                                    cmd_local::shell_escape, rest_of_line: true),
     cmd!("mirror",   [],                              Mirror,   Changes, None,         1, None,     [Local, Remote], "mirror [OPTIONS] LOCAL REMOTE | mirror status [--json] | mirror stop [ID|all]", cmd_mirror::mirror,
-         subcommands: &["status", "stop"], options: cmd_mirror::OPTIONS),
+         subcommands: &["status", "stop"], options: mirror_options::OPTIONS),
     cmd!("jobs",     [],                              Mirror,   Reads,   Some(""),     0, Some(0),  [],              "jobs",                                           cmd_mirror::jobs),
     cmd!("quote",    ["raw"],                         Session,  Changes, None,         1, None,     [Other],         "quote COMMAND [ARGS...]",                        cmd_session::quote, secret: true),
     cmd!("site",     [],                              Session,  Changes, None,         1, None,     [Other],         "site ARGS...",                                   cmd_session::site),

@@ -79,6 +79,8 @@ impl Runner {
             .filter(|rel| download::is_conflict(rel))
             .map(str::to_owned)
             .collect();
+        // The job's own journal, when it is written inside LOCAL, is not the server's.
+        kept.extend(self.journal_inside_local());
         let base_filter = self
             .filter
             .protecting(&scan.unreadable)
@@ -253,6 +255,19 @@ impl Runner {
             download: Some(&seen),
         };
         applier.apply(&mut self.pool.ready, plan, source, dest)
+    }
+
+    /// The journal file's path relative to LOCAL, when it lies there.
+    fn journal_inside_local(&self) -> Option<String> {
+        let log = std::path::absolute(self.spec.options.log.as_ref()?).ok()?;
+        let dir = std::fs::canonicalize(log.parent()?).ok()?;
+        let rel = dir.join(log.file_name()?);
+        let rel = rel.strip_prefix(&self.spec.local).ok()?;
+        let parts: Option<Vec<String>> = rel
+            .components()
+            .map(|c| crate::lossless::from_os(c.as_os_str()))
+            .collect();
+        Some(parts?.join("/"))
     }
 
     /// Remote folders at the depth limit are not listed: said once, as the upload mirror
