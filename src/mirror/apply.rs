@@ -10,106 +10,21 @@ use super::backup::{self, PassBackup};
 use super::download;
 use super::modes::{Keeper, Settled};
 use super::plan::{Action, Plan};
-use super::tree::{self, Kind, RemoteEntry, RemoteTree, Snapshot};
+use super::tree::{self, Kind, RemoteEntry, RemoteTree, Snapshot, local_file};
 use crate::error::{Error, Result};
 use crate::ftp::{Session, path};
 use crate::journal::{Entry, Journal};
-use crate::lossless;
+
 use crate::progress::Printer;
 use crate::transfer;
+use describe::journal_parts;
+use report::name;
 
-/// What one pass did.
-#[derive(Debug, Default, Clone)]
-pub struct Report {
-    pub mkdirs: usize,
-    pub uploads: usize,
-    pub bytes: u64,
-    pub renames: usize,
-    pub deletes: usize,
-    /// Remote files moved to the backup folder (deleted or replaced ones).
-    pub backups: usize,
-    /// Permission bits set on entries that were not sent (SITE CHMOD).
-    pub modes: usize,
-    pub errors: Vec<String>,
-    /// Local files that could not be read: logged and skipped, the pass goes on. They exist
-    /// locally, so no delete depends on them.
-    pub skipped: Vec<String>,
-    /// Their paths, so the job retries them when the tree changes.
-    pub skipped_paths: Vec<String>,
-    /// The first few movements, as "verb path", so an event line says what moved.
-    pub named: Vec<String>,
-    /// Files sent whose mtime is too recent to trust (FTP keeps whole seconds, and an edit
-    /// in the same second keeps them), with their exact mtime when read: the job checks them
-    /// again next tick.
-    pub fresh: Vec<(String, std::time::SystemTime)>,
-    /// Leftover temporaries removed.
-    pub temps_cleaned: usize,
-    /// Names an interrupted upload had left missing, given their old file back.
-    pub restored: usize,
-    /// Deletes not run because something failed earlier in the pass.
-    pub deletes_postponed: usize,
-    /// The connection broke: the caller reconnects and re-lists.
-    pub connection_lost: bool,
-    /// A download mirror's pass: files were fetched, not sent.
-    pub download: bool,
-    /// `mirror stop` arrived; the pass ended after the action in flight.
-    pub stopped: bool,
-}
+mod describe;
+mod report;
 
-impl Report {
-    pub fn changed_anything(&self) -> bool {
-        self.mkdirs
-            + self.uploads
-            + self.renames
-            + self.deletes
-            + self.modes
-            + self.temps_cleaned
-            + self.restored
-            > 0
-    }
-
-    /// Something a user of the site sees changed: what `--on-change` runs after.
-    pub fn changed_the_site(&self) -> bool {
-        self.mkdirs + self.uploads + self.renames + self.deletes + self.backups > 0
-    }
-
-    pub fn summary(&self) -> String {
-        let moved = if self.download {
-            "downloaded"
-        } else {
-            "uploaded"
-        };
-        let mut parts = vec![format!(
-            "{} {moved} ({} bytes), {} renamed, {} deleted, {} dirs created",
-            self.uploads, self.bytes, self.renames, self.deletes, self.mkdirs
-        )];
-        if self.backups > 0 {
-            parts.push(format!("{} backed up", self.backups));
-        }
-        if !self.errors.is_empty() {
-            parts.push(format!("{} errors", self.errors.len()));
-        }
-        if !self.skipped.is_empty() {
-            parts.push(format!("{} unreadable files skipped", self.skipped.len()));
-        }
-        if self.modes > 0 {
-            parts.push(format!("{} modes set", self.modes));
-        }
-        if self.restored > 0 {
-            parts.push(format!(
-                "{} restored from an interrupted upload's copy",
-                self.restored
-            ));
-        }
-        if self.temps_cleaned > 0 {
-            parts.push(format!("{} stale temporaries removed", self.temps_cleaned));
-        }
-        if self.deletes_postponed > 0 {
-            parts.push(format!("{} deletes postponed", self.deletes_postponed));
-        }
-        parts.join(", ")
-    }
-}
+pub use describe::describe_plan;
+pub use report::Report;
 
 /// What a pass needs to run actions; shared by the worker threads.
 pub struct Applier<'a> {
@@ -635,96 +550,6 @@ fn commit(
     }
 }
 
-/// Movements an event line names before "and N more".
-pub const NAMED: usize = 3;
-
-fn name(report: &mut Report, verb: &str, rel: &str) {
-    if report.named.len() < NAMED {
-        report
-            .named
-            .push(format!("{verb} {}", crate::escape::quoted(rel)));
-    }
-}
-
-impl Report {
-    /// The movements this pass named, then how many more: "sent "a.txt", deleted "b" and 4 more".
-    pub fn names(&self) -> Option<String> {
-        let moved = self.uploads + self.renames + self.deletes + self.backups + self.restored;
-        let more = moved.saturating_sub(self.named.len());
-        let mut text = self.named.join(", ");
-        if more > 0 {
-            text.push_str(&format!(" and {more} more"));
-        }
-        (!self.named.is_empty()).then_some(text)
-    }
-}
-
-/// The journal's verb, path and (for a rename) former path for an action (a download
-/// mirror's transfer is a RETR).
-fn journal_parts(action: &Action, download: bool) -> (&'static str, &str, Option<&str>) {
-    match action {
-        Action::Mkdir(rel) => ("MKD", rel, None),
-        Action::Upload { path, .. } if download => ("RETR", path, None),
-        Action::Upload { path, .. } => ("STOR", path, None),
-        Action::Rename { from, to } => ("RENAME", to, Some(from)),
-        Action::DeleteFile(rel) => ("DELE", rel, None),
-        Action::Backup(rel) => ("BACKUP", rel, None),
-        Action::RemoveTemp(rel) => ("CLEAN", rel, None),
-        Action::Restore { from, to } => ("RESTORE", to, Some(from)),
-        Action::RemoveDir(rel) => ("RMD", rel, None),
-        Action::Chmod { path, .. } => ("CHMOD", path, None),
-    }
-}
-
-/// The verb and path of an action, as one text (`css -> styles` for a rename).
-fn describe(action: &Action, download: bool) -> (&'static str, String) {
-    match journal_parts(action, download) {
-        (verb, to, Some(from)) => (verb, format!("{from} -> {to}")),
-        (verb, path, None) => (verb, path.to_string()),
-    }
-}
-
-/// The local file for a mirror-relative path, built from components so the OS separator is
-/// used, each component back to the bytes it was read from (see `crate::lossless`).
-pub fn local_file(root: &Path, rel: &str) -> std::path::PathBuf {
-    rel.split('/')
-        .fold(root.to_path_buf(), |p, part| p.join(lossless::to_os(part)))
-}
-
-/// A one-line description of an action, for --dry-run.
-pub fn describe_plan(action: &Action, download: bool) -> String {
-    let (verb, rel) = describe(action, download);
-    match action {
-        Action::Upload {
-            size,
-            resume,
-            keep_old,
-            ..
-        } => {
-            let mut notes = vec![format!("{size} bytes")];
-            if resume.is_some() {
-                notes.push("continuing an interrupted transfer".to_string());
-            }
-            if *keep_old {
-                notes.push("the old one to the backup folder".to_string());
-            }
-            format!("{verb} {rel} ({})", notes.join(", "))
-        }
-        Action::Chmod {
-            mode,
-            created: false,
-            ..
-        } => format!("{verb} {rel} ({mode:o})"),
-        // Sent only where the server gives new entries other bits.
-        Action::Chmod {
-            mode,
-            created: true,
-            ..
-        } => format!("{verb} {rel} ({mode:o}, unless new entries get it anyway)"),
-        _ => format!("{verb} {rel}"),
-    }
-}
-
 impl From<super::plan::PlanError> for Error {
     fn from(err: super::plan::PlanError) -> Error {
         Error::Failed(format!("mirror: {err}"))
@@ -753,7 +578,10 @@ mod tests {
             .map(upload)
             .collect();
         let spread = spread_over_folders(actions.iter().collect());
-        let order: Vec<String> = spread.iter().map(|a| describe(a, false).1).collect();
+        let order: Vec<String> = spread
+            .iter()
+            .map(|a| describe::describe(a, false).1)
+            .collect();
         assert_eq!(order, ["a/1", "b/1", "c/1", "top", "a/2", "c/2", "a/3"]);
     }
 

@@ -81,7 +81,7 @@ pub fn scan_folder(root: &Path, rel: &str, filter: &Filter) -> Scan {
     let dir = if rel.is_empty() {
         root.to_path_buf()
     } else {
-        super::apply::local_file(root, rel)
+        super::tree::local_file(root, rel)
     };
     walker.walk_dir(&dir, rel);
     walker.result

@@ -12,11 +12,11 @@ use crate::escape::local_path;
 use crate::ftp::listing::EntryKind;
 use crate::ftp::{Session, path};
 use crate::lossless;
-use crate::mirror::apply::local_file;
 use crate::mirror::filter::Filter;
 use crate::mirror::pool::Pool;
 use crate::mirror::scan;
 use crate::mirror::tree::Kind;
+use crate::mirror::tree::local_file;
 use crate::progress::Bar;
 use crate::transfer;
 

@@ -8,12 +8,13 @@ use super::JobState;
 use super::runner::Runner;
 use crate::error::{Error, Result};
 use crate::journal::{Entry, Outcome};
-use crate::mirror::apply::{Applier, Report, describe_plan, local_file};
+use crate::mirror::apply::{Applier, Report, describe_plan};
 use crate::mirror::backup::PassBackup;
 use crate::mirror::on_change::PassSummary;
 use crate::mirror::plan::{self, Action, PlanOptions};
 use crate::mirror::scan;
 use crate::mirror::state;
+use crate::mirror::tree::local_file;
 use crate::progress::Bar;
 
 /// Walks made again when the tree changed during the walk, before planning anyway.

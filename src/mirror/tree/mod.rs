@@ -17,11 +17,21 @@ pub use entry::{Compact, Kind, LocalEntry, RemoteEntry};
 pub use map::PathMap;
 pub use relpath::RelPath;
 
+use std::path::{Path, PathBuf};
+
 /// The local tree: rel path -> entry. Iteration is sorted (parents before children).
 pub type Snapshot = PathMap<LocalEntry>;
 
 /// The believed remote tree: rel path -> entry.
 pub type RemoteTree = PathMap<RemoteEntry>;
+
+/// The local file for a mirror-relative path, built from components so the OS separator is
+/// used, each component back to the bytes it was read from (see `crate::lossless`).
+pub fn local_file(root: &Path, rel: &str) -> PathBuf {
+    rel.split('/').fold(root.to_path_buf(), |p, part| {
+        p.join(crate::lossless::to_os(part))
+    })
+}
 
 /// After a rename of `from` to `to`, everything the tree held under `from` lives under
 /// `to`.

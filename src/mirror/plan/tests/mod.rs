@@ -1,6 +1,7 @@
 //! The planner's table tests: a tiny DSL for trees and actions, and the rules in files
 //! `walk` (filter, mkdir/upload, times, phases, kind changes), `renames` (moves, identity,
-//! zone offsets) and `cleanup` (temporaries, deletes, order, the mass-delete guard).
+//! zone offsets), `cleanup` (temporaries, deletes, order, the mass-delete guard) and
+//! `restores` (names an interrupted upload left missing).
 
 use super::*;
 use crate::mirror::filter::{IgnoreFile, Rules};
@@ -9,6 +10,7 @@ mod backups;
 mod cleanup;
 mod modes;
 mod renames;
+mod restores;
 mod walk;
 
 // ---- tiny DSL -------------------------------------------------------------------------
