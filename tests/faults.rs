@@ -796,11 +796,11 @@ fn active_mode_waits_for_the_data_connection_no_longer_than_the_timeout() {
     assert!(listed.stdout.contains("a.txt"), "{}", listed.stdout);
 }
 
-/// SIGINT (Ctrl-C) during a transfer of a `-c` run or a script: the transfer stops, the
-/// remote temporary is removed, and the run ends with status 130 (what a shell reports for
-/// SIGINT) without running the next command; a script says which line stopped.
-#[test]
-fn sigint_during_a_transfer_ends_a_run_with_130_and_cleans_up() {
+/// SIGINT (Ctrl-C) during a transfer of a `-c` run or a script (`args`, `script` on stdin):
+/// the transfer stops, the remote temporary is removed, and the run ends with status 130
+/// (what a shell reports for SIGINT), saying `says`, without running the next command
+/// (`mkdir /after`). One server per kind of run, so the kinds run side by side.
+fn sigint_during_a_transfer(args: &[&str], script: &str, says: &str) {
     let (server, proxy, local) = setup();
     // 8 MiB take ten seconds through the slowed proxy: time enough to interrupt
     let body = pattern(8 << 20);
@@ -808,58 +808,70 @@ fn sigint_during_a_transfer_ends_a_run_with_130_and_cleans_up() {
     fs::write(local.path().join("other.bin"), &body).unwrap();
     fs::create_dir(local.path().join("src")).unwrap();
     fs::write(local.path().join("src/big.bin"), &body).unwrap();
-    let runs: [(&[&str], &str, &str); 4] = [
-        (
-            &["-c", "put big.bin; mkdir /after"],
-            "",
-            "put big.bin: cancelled",
-        ),
-        (
-            &[],
-            "put big.bin\nmkdir /after\n",
-            "line 1: put big.bin: cancelled",
-        ),
-        (
-            &["-c", "mput big.bin other.bin; mkdir /after"],
-            "",
-            ": cancelled",
-        ),
-        (
-            &["-c", "mirror --once src /m; mkdir /after"],
-            "",
-            "mirror: cancelled",
-        ),
-    ];
-    for (args, script, says) in runs {
-        proxy.slow_next_data();
-        let (child, mut stdin) =
-            support::spawn_with_stdin(support::ftpsh(local.path()).args(args).arg(proxy.url()));
-        stdin.write_all(script.as_bytes()).unwrap();
-        drop(stdin);
-        wait_until("an upload in flight", DEADLINE, || {
-            temporaries(server.root())
-                .iter()
-                .any(|rel| fs::metadata(server.root().join(rel)).is_ok_and(|m| m.len() > 0))
-        });
-        let status = std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let out = wait_out(child, DEADLINE);
-        support::assert_fails(&out, 130, says);
-        assert_eq!(
-            temporaries(server.root()),
-            Vec::<String>::new(),
-            "{args:?}: {}",
-            out.stderr
-        );
-        assert!(
-            !server.path("after").exists(),
-            "{args:?}: the next command ran"
-        );
-        assert!(!server.path("big.bin").exists() && !server.path("m/big.bin").exists());
-    }
+    proxy.slow_next_data();
+    let (child, mut stdin) =
+        support::spawn_with_stdin(support::ftpsh(local.path()).args(args).arg(proxy.url()));
+    stdin.write_all(script.as_bytes()).unwrap();
+    drop(stdin);
+    wait_until("an upload in flight", DEADLINE, || {
+        temporaries(server.root())
+            .iter()
+            .any(|rel| fs::metadata(server.root().join(rel)).is_ok_and(|m| m.len() > 0))
+    });
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = wait_out(child, DEADLINE);
+    support::assert_fails(&out, 130, says);
+    assert_eq!(
+        temporaries(server.root()),
+        Vec::<String>::new(),
+        "{args:?}: {}",
+        out.stderr
+    );
+    assert!(
+        !server.path("after").exists(),
+        "{args:?}: the next command ran"
+    );
+    assert!(!server.path("big.bin").exists() && !server.path("m/big.bin").exists());
+}
+
+#[test]
+fn sigint_during_put_ends_a_c_run_with_130_and_cleans_up() {
+    sigint_during_a_transfer(
+        &["-c", "put big.bin; mkdir /after"],
+        "",
+        "put big.bin: cancelled",
+    );
+}
+
+#[test]
+fn sigint_during_put_ends_a_script_with_130_naming_the_line() {
+    sigint_during_a_transfer(
+        &[],
+        "put big.bin\nmkdir /after\n",
+        "line 1: put big.bin: cancelled",
+    );
+}
+
+#[test]
+fn sigint_during_mput_ends_a_c_run_with_130_and_cleans_up() {
+    sigint_during_a_transfer(
+        &["-c", "mput big.bin other.bin; mkdir /after"],
+        "",
+        ": cancelled",
+    );
+}
+
+#[test]
+fn sigint_during_a_mirror_pass_ends_a_c_run_with_130_and_cleans_up() {
+    sigint_during_a_transfer(
+        &["-c", "mirror --once src /m; mkdir /after"],
+        "",
+        "mirror: cancelled",
+    );
 }
 
 /// SIGINT during `cat` (a download to stdout) stops it too: status 130, the next command
