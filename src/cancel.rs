@@ -3,6 +3,9 @@
 //! background mirror job never sees it). A command that has not noticed a moment later
 //! (blocked in a transfer's write or read, a listing, a reply) has its data connections
 //! shut down, or its control connection when it has none; a second Ctrl-C shuts both.
+//! A background mirror job's thread has its job's stop flag as its token instead: `mirror
+//! stop` cancels its transfer in flight the same way, and that upload's temporary is kept
+//! ([`keeps_partial`]) for the next pass to continue.
 
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
@@ -190,7 +193,9 @@ impl Drop for Command {
 /// Lets Ctrl-C shut `socket` (a data connection) down while the guard lives, if this thread
 /// works for the foreground command.
 pub fn watch_data(socket: &TcpStream) -> Option<DataWatch> {
-    current()?;
+    if !works_for_foreground() {
+        return None;
+    }
     let socket = socket.try_clone().ok()?;
     let mut state = foreground().state.lock().unwrap_or_else(|e| e.into_inner());
     state.next += 1;
@@ -232,6 +237,15 @@ impl Drop for Installed {
     }
 }
 
+/// Whether this thread's token is the foreground command's (Ctrl-C), not a job's stop flag.
+fn works_for_foreground() -> bool {
+    TOKEN.with(|t| {
+        t.borrow()
+            .as_ref()
+            .is_some_and(|f| Arc::ptr_eq(f, &foreground().flag))
+    })
+}
+
 /// Whether the command this thread works for was cancelled (a yes counts as noticed: the
 /// caller stops and cleans up).
 pub fn requested() -> bool {
@@ -240,10 +254,18 @@ pub fn requested() -> bool {
             .as_ref()
             .is_some_and(|f| f.load(Ordering::SeqCst))
     });
-    if cancelled {
+    if cancelled && works_for_foreground() {
         foreground().noticed.store(true, Ordering::SeqCst);
     }
     cancelled
+}
+
+/// Whether this thread's work was stopped by its job's stop (`mirror stop`, quitting) rather
+/// than by Ctrl-C: an interrupted upload then keeps its temporary, which holds a prefix of
+/// the file, for the job's next run to continue (Ctrl-C discards it: the user is
+/// abandoning that one command).
+pub fn keeps_partial() -> bool {
+    requested() && !works_for_foreground()
 }
 
 fn cancelled_error() -> io::Error {
@@ -297,5 +319,18 @@ mod tests {
         assert!(!requested(), "the guard took it back");
         let mut writer = Writer(Vec::new());
         assert!(writer.write(b"x").is_ok());
+    }
+
+    #[test]
+    fn a_job_stop_keeps_the_partial_upload_ctrl_c_does_not() {
+        let stop = Arc::new(AtomicBool::new(false));
+        let _in = install(Some(Arc::clone(&stop)));
+        assert!(!requested() && !keeps_partial(), "not stopped yet");
+        stop.store(true, Ordering::SeqCst);
+        assert!(requested() && keeps_partial(), "a job's stop keeps it");
+        let _fg = install(Some(Arc::clone(&foreground().flag)));
+        foreground().flag.store(true, Ordering::SeqCst);
+        assert!(requested() && !keeps_partial(), "Ctrl-C discards it");
+        foreground().flag.store(false, Ordering::SeqCst);
     }
 }

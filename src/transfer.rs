@@ -167,7 +167,8 @@ pub fn upload_replacing(
     }
     let what_remote = format!("put {remote}");
     let mut sent = 0;
-    // Ctrl-C makes the next read fail: the data connection closes, the temporary goes.
+    // Ctrl-C makes the next read fail: the data connection closes, the temporary goes (a
+    // job's stop fails it the same way but keeps the temporary).
     let stored = session
         .store_from(
             &temp,
@@ -188,6 +189,14 @@ pub fn upload_replacing(
         Err(err) => {
             discard_temp(session, &temp, &err);
             restore_missing(session, remote, &err);
+            if crate::cancel::keeps_partial() {
+                return Err(Error::Cancelled(format!(
+                    "{what_remote}: interrupted by a stop after {} of {} bytes; the temporary \
+                     stays on the server for the next pass or put -c to continue",
+                    offset + sent,
+                    before.len()
+                )));
+            }
             if crate::cancel::requested() {
                 return Err(Error::cancelled(&what_remote));
             }
@@ -385,6 +394,10 @@ fn check_stored_size(session: &mut Session, temp: &str, remote: &str, sent: u64)
 fn discard_temp(session: &mut Session, temp: &str, cause: &Error) {
     // A cancelled upload may have had its data connection shut down under it: the control
     // connection is still worth a try.
+    // A job's stop keeps it: the job's next run continues it.
+    if crate::cancel::keeps_partial() {
+        return;
+    }
     if !resumable_after(cause) || crate::cancel::requested() {
         let _ = session.delete(temp);
     }

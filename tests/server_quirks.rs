@@ -658,3 +658,129 @@ fn a_killed_mirror_resumes_its_upload_on_the_next_pass() {
     assert_eq!(fs::read(server.path("dst/big.bin")).unwrap(), changed);
     assert_eq!(temporaries(&server.path("dst")), [stale]);
 }
+
+// ---- mirror stop: the file in flight is interrupted, its temporary continued -------------
+
+/// A job stopped with `stop` (`mirror stop 1`, or `quit`, which stops every job) under
+/// `--limit-rate` while it uploads `files` (each 1.5 MiB, 6 s at 256 KiB/s), over
+/// `--parallel 2`: the shell is back within a deadline (not after the files), nothing
+/// partial is under a final name, every temporary is kept, and the next `mirror --once`
+/// continues each with REST to the same bytes, its journal (in `format`) saying where.
+fn a_stop_interrupts_the_uploads_in_flight(stop: &str, files: &[&str], format: &str) {
+    use std::io::Write;
+    let Some(server) = PyFtpd::start() else {
+        return;
+    };
+    let local = TempDir::new().unwrap();
+    let src = local.path().join("src");
+    fs::create_dir(&src).unwrap();
+    let body = |i: usize| -> Vec<u8> { pattern((3 << 19) + i) };
+    for (i, name) in files.iter().enumerate() {
+        fs::write(src.join(name), body(i)).unwrap();
+    }
+    let (child, mut stdin) = support::spawn_with_stdin(support::ftpsh(local.path()).args([
+        "--limit-rate",
+        "256K",
+        &server.url(),
+    ]));
+    writeln!(stdin, "mirror --interval 0.1 --parallel 2 src /dst").unwrap();
+    let started = |t: &String| fs::metadata(server.root().join(t)).is_ok_and(|m| m.len() > 0);
+    support::wait_until("a temporary of each file with bytes", DEADLINE, || {
+        temporaries(server.root())
+            .iter()
+            .filter(|t| started(t))
+            .count()
+            == files.len()
+    });
+    let stopped_at = std::time::Instant::now();
+    writeln!(stdin, "{stop}").unwrap();
+    drop(stdin);
+    let out = support::wait_out(child, Duration::from_secs(2));
+    let took = stopped_at.elapsed();
+    assert_ok(&out);
+    assert!(took < Duration::from_millis(1500), "{stop} took {took:?}");
+    let said = format!("{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        said.matches("interrupted by a stop").count(),
+        files.len(),
+        "{said}"
+    );
+    for name in files {
+        assert!(
+            !server.path(&format!("dst/{name}")).exists(),
+            "{name} under its name"
+        );
+    }
+    let temps = temporaries(server.root());
+    assert_eq!(
+        temps.len(),
+        files.len(),
+        "the temporaries are kept: {temps:?}"
+    );
+
+    let journal = local.path().join("journal");
+    let out = run(
+        local.path(),
+        &[
+            "--debug",
+            "--log",
+            journal.to_str().unwrap(),
+            "--log-format",
+            format,
+            "-c",
+            "mirror --once src /dst",
+            &server.url(),
+        ],
+    );
+    assert_ok(&out);
+    assert_eq!(
+        out.stderr.matches("--> REST").count(),
+        files.len(),
+        "{}",
+        out.stderr
+    );
+    for (i, name) in files.iter().enumerate() {
+        assert!(
+            fs::read(server.path(&format!("dst/{name}"))).unwrap() == body(i),
+            "{name}"
+        );
+    }
+    assert!(temporaries(server.root()).is_empty());
+    let journal = fs::read_to_string(&journal).unwrap();
+    for (i, name) in files.iter().enumerate() {
+        let line = journal
+            .lines()
+            .find(|l| {
+                // Not the protocol trace (--debug) of the STOR to the temporary.
+                l.contains(&format!(r#""action":"STOR","path":"{name}""#))
+                    || l.contains(&format!(r#" STOR "{name}" "#))
+            })
+            .unwrap_or_else(|| panic!("no STOR line for {name}: {journal}"));
+        let (at, bytes) = if format == "json" {
+            let entry: serde_json::Value = serde_json::from_str(line).unwrap();
+            (
+                entry["resumed_at"].as_u64(),
+                entry["bytes"].as_u64().unwrap(),
+            )
+        } else {
+            let number = |after: &str, end: char| -> Option<u64> {
+                let rest = &line[line.find(after)? + after.len()..];
+                rest[..rest.find(end)?].parse().ok()
+            };
+            (number("(resumed at ", ')'), number("bytes=", ' ').unwrap())
+        };
+        let at = at.unwrap_or_else(|| panic!("not said to be resumed: {line}"));
+        assert!(at > 0, "{line}");
+        assert_eq!(at + bytes, body(i).len() as u64, "{line}");
+    }
+}
+
+#[test]
+fn mirror_stop_interrupts_the_upload_in_flight_and_the_next_run_resumes_it() {
+    a_stop_interrupts_the_uploads_in_flight("mirror stop 1", &["big.bin"], "json");
+}
+
+#[test]
+fn quitting_interrupts_every_upload_in_flight_and_the_next_run_resumes_them() {
+    a_stop_interrupts_the_uploads_in_flight("quit", &["a.bin", "b.bin"], "text");
+}

@@ -75,6 +75,9 @@ pub struct Entry<'a> {
     /// Where a backup went (an absolute remote path).
     pub to: Option<&'a str>,
     pub bytes: u64,
+    /// Where a transfer continued an earlier one's partial file (`bytes` is what this one
+    /// moved, the rest of the file): text `(resumed at N)`, JSON `resumed_at`.
+    pub resumed_at: Option<u64>,
     pub ms: u128,
     /// None: a line that only says something (`SKIP` notes, `PASS` summaries in text).
     pub outcome: Option<Outcome>,
@@ -104,12 +107,17 @@ impl Entry<'_> {
                     (Some(outcome), None) => outcome.word().to_string(),
                     (None, _) => String::new(),
                 };
+                let resumed = self
+                    .resumed_at
+                    .map(|at| format!(" (resumed at {at})"))
+                    .unwrap_or_default();
                 format!(
                     "job={job} {action} {shown} bytes={} ms={} {end}",
                     self.bytes, self.ms
                 )
                 .trim_end()
                 .to_string()
+                    + &resumed
             }
             None => {
                 let said = self.message.or(self.error).unwrap_or("");
@@ -121,7 +129,7 @@ impl Entry<'_> {
 
     /// One JSON object on one line, its keys always in this order: `time` (RFC 3339, UTC,
     /// microseconds), `job`, `action`, `path`, `bytes`, `ms`, `outcome`, `error`, then `from`,
-    /// `to`, `message`, the counts and `*_hex` where they apply.
+    /// `to`, `resumed_at`, `message`, the counts and `*_hex` where they apply.
     pub fn json(&self, time: SystemTime) -> String {
         let mut object = JsonObject::new();
         object.field("time", Value::from(crate::clock::rfc3339(time)));
@@ -143,6 +151,9 @@ impl Entry<'_> {
         }
         if self.to.is_some() {
             object.name("to", self.to);
+        }
+        if let Some(at) = self.resumed_at {
+            object.field("resumed_at", Value::from(at));
         }
         if let Some(message) = self.message {
             object.field("message", text_value(message));
@@ -213,6 +224,25 @@ mod tests {
             failed.text(),
             r#"job=1 STOR "x" bytes=0 ms=3 failed: STOR x: 552 quota"#
         );
+        // A resumed transfer says where it continued; a new one says nothing more.
+        let resumed = Entry {
+            bytes: 3000,
+            resumed_at: Some(1_048_576),
+            ..stor("big.bin")
+        };
+        assert_eq!(
+            resumed.text(),
+            r#"job=1 STOR "big.bin" bytes=3000 ms=3 ok (resumed at 1048576)"#
+        );
+        let fetched = Entry {
+            action: "RETR",
+            resumed_at: Some(0),
+            ..stor("d/x")
+        };
+        assert_eq!(
+            fetched.text(),
+            r#"job=1 RETR "d/x" bytes=5120 ms=3 ok (resumed at 0)"#
+        );
         let pass = Entry {
             job: 2,
             action: "PASS",
@@ -246,6 +276,14 @@ mod tests {
         assert_eq!(
             line,
             r#"{"time":"2026-11-22T10:00:01.123456Z","job":1,"action":"STOR","path":"img/a b.png","bytes":5120,"ms":3,"outcome":"ok","error":null}"#
+        );
+        let resumed = Entry {
+            resumed_at: Some(1_048_576),
+            ..stor("big.bin")
+        };
+        assert_eq!(
+            resumed.json(at()),
+            r#"{"time":"2026-11-22T10:00:01.123456Z","job":1,"action":"STOR","path":"big.bin","bytes":5120,"ms":3,"outcome":"ok","error":null,"resumed_at":1048576}"#
         );
         let pass = Entry {
             action: "PASS",

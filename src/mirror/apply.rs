@@ -209,9 +209,13 @@ impl Applier<'_> {
                     });
                 }
                 entry.bytes = done.bytes;
+                entry.resumed_at = done.resumed_at;
             }
             Ok(Done::Kept(dest)) => entry.to = Some(dest),
-            Ok(Done::Fetched(done)) => entry.bytes = done.bytes,
+            Ok(Done::Fetched(done)) => {
+                entry.bytes = done.bytes;
+                entry.resumed_at = done.resumed_at;
+            }
             Ok(Done::Plain) => {}
             Err(Error::Local { .. }) => entry.outcome = Some(crate::journal::Outcome::Skipped),
             Err(_) => entry.outcome = Some(crate::journal::Outcome::Failed),

@@ -153,7 +153,9 @@ pub fn quit(shell: &mut Shell, _: &Invocation) -> Result<()> {
     if !shell.interactive {
         let running = shell.jobs.list().iter().filter(|j| j.is_running()).count();
         if running > 0 {
-            eprintln!("quit: stopping {running} running mirror job(s) after their file in flight");
+            eprintln!(
+                "quit: stopping {running} running mirror job(s) (files in flight are interrupted, kept for the next run)"
+            );
             shell.jobs.stop(None)?;
         }
     }

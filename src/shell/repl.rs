@@ -12,7 +12,7 @@ use super::complete::ShellHelper;
 use super::{Shell, is_secret_line, run_line, split};
 use crate::error::EXIT_OK;
 
-/// Quitting stops every mirror job after its file in flight: with jobs running, ask first.
+/// Quitting stops every mirror job (interrupting its file in flight): with jobs running, ask first.
 fn confirm_quit(shell: &Shell, editor: &mut Editor<ShellHelper, DefaultHistory>) -> bool {
     let running = shell.jobs.list().iter().filter(|j| j.is_running()).count();
     if running == 0 {

@@ -97,7 +97,8 @@ impl Job {
         self.thread.as_ref().is_some_and(|t| !t.is_finished())
     }
 
-    /// Asks the job to stop after the file in flight and waits for it.
+    /// Asks the job to stop (its file in flight is interrupted, its temporary kept) and
+    /// waits for it.
     pub fn stop(&mut self) {
         self.stopper.stop();
         if let Some(thread) = self.thread.take() {
@@ -140,6 +141,9 @@ impl Jobs {
         let thread = std::thread::Builder::new()
             .name(format!("mirror-{id}"))
             .spawn(move || {
+                // `mirror stop` and quitting interrupt the file in flight (kept on the
+                // server for the next run), not only the files after it.
+                let _stop = crate::cancel::install(Some(runner.stopper.token()));
                 runner.run();
             })
             .map_err(|e| Error::Failed(format!("mirror: cannot start a thread: {e}")))?;
@@ -167,7 +171,7 @@ impl Jobs {
     /// Stops one job (by id) or all; returns how many were stopped.
     pub fn stop(&mut self, id: Option<usize>) -> Result<usize> {
         let chosen = |j: &&mut Job| id.is_none_or(|id| j.id == id);
-        // Tell every chosen job first, then wait: each finishes its file in flight at once.
+        // Tell every chosen job first, then wait: each interrupts its file in flight at once.
         for job in self.jobs.iter_mut().filter(chosen) {
             job.stopper.stop();
         }
@@ -186,7 +190,7 @@ impl Jobs {
     }
 
     /// Keeps the process alive while jobs run (a one-shot `-c "mirror ..."`), until SIGINT or
-    /// SIGTERM; then stops every job after its file in flight.
+    /// SIGTERM; then stops every job (files in flight interrupted, their temporaries kept).
     pub fn wait_for_signal(&mut self) {
         let signalled = Arc::new(AtomicBool::new(false));
         for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

@@ -33,7 +33,9 @@ const WIDE_LISTING_FOLDERS: usize = 8;
 /// Stop request that also wakes a job sleeping between passes.
 #[derive(Default)]
 pub struct Stopper {
-    pub(super) flag: AtomicBool,
+    /// Also the job thread's cancel token (see `crate::cancel`): a stop interrupts the
+    /// transfer in flight.
+    pub(super) flag: Arc<AtomicBool>,
     lock: Mutex<()>,
     wake: Condvar,
 }
@@ -43,6 +45,12 @@ impl Stopper {
         self.flag.store(true, Ordering::SeqCst);
         let _guard = self.lock.lock();
         self.wake.notify_all();
+    }
+
+    /// The token a job thread installs (`crate::cancel::install`) so that a stop cancels
+    /// its transfers as Ctrl-C cancels a foreground command's.
+    pub(super) fn token(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.flag)
     }
 
     pub fn is_stopped(&self) -> bool {
