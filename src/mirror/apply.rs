@@ -3,13 +3,14 @@
 
 use std::path::Path;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::backup::{self, PassBackup};
 use super::download;
 use super::modes::{Keeper, Settled};
 use super::plan::{Action, Plan};
+use super::pool::{Queue, on_each};
 use super::tree::{self, Kind, RemoteEntry, RemoteTree, Snapshot, local_file};
 use crate::error::{Error, Result};
 use crate::ftp::{Session, path};
@@ -121,7 +122,7 @@ impl Applier<'_> {
         tree: &mut RemoteTree,
         report: &mut Report,
     ) {
-        let next = AtomicUsize::new(0);
+        let queue = Queue::new(batch);
         let failed = AtomicBool::new(!report.errors.is_empty());
         let ran: Vec<AtomicBool> = batch.iter().map(|_| AtomicBool::new(false)).collect();
         let done = Mutex::new((tree, &mut *report));
@@ -130,8 +131,7 @@ impl Applier<'_> {
                 if self.stop.load(Ordering::Relaxed) {
                     break;
                 }
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(action) = batch.get(index) else {
+                let Some((index, action)) = queue.take() else {
                     break;
                 };
                 if is_delete(action) && failed.load(Ordering::Relaxed) {
@@ -153,22 +153,7 @@ impl Applier<'_> {
                 }
             }
         };
-        if sessions.len() == 1 {
-            work(&mut sessions[0]);
-        } else {
-            // A foreground pass's Ctrl-C token goes with the work to every thread.
-            let token = crate::cancel::current();
-            std::thread::scope(|scope| {
-                for session in sessions.iter_mut() {
-                    let token = token.clone();
-                    let work = &work;
-                    scope.spawn(move || {
-                        let _in = crate::cancel::install(token);
-                        work(session)
-                    });
-                }
-            });
-        }
+        on_each(sessions, work);
         let unrun = batch
             .iter()
             .zip(&ran)

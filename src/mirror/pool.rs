@@ -1,9 +1,11 @@
-//! Pool: a job's connections (a mirror's, or a multi-file command's). Extra ones log in on
-//! their own threads while the first works, so nothing waits for logins one after another.
+//! Pool: a job's connections (a mirror's, or a multi-file command's) and the one work queue
+//! they share. Extra connections log in on their own threads while the first works, so
+//! nothing waits for logins one after another.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::thread::{Scope, ScopedJoinHandle};
 use std::time::Duration;
 
 use crate::error::Result;
@@ -134,14 +136,13 @@ impl Pool {
         R: Send,
         F: Fn(&mut Session, &T) -> Result<R> + Sync,
     {
-        let next = AtomicUsize::new(0);
+        let queue = Queue::new(items);
         let failed = AtomicBool::new(false);
         let outcomes: Mutex<Vec<Option<Result<R>>>> =
             Mutex::new(items.iter().map(|_| None).collect());
         let work = |session: &mut Session| {
             while !failed.load(Ordering::Relaxed) {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(item) = items.get(index) else {
+                let Some((index, item)) = queue.take() else {
                     break;
                 };
                 let outcome = task(session, item);
@@ -154,10 +155,7 @@ impl Pool {
             }
         };
         self.grow(width.min(items.len()));
-        self.work_on_all(
-            || next.load(Ordering::Relaxed) < items.len() && !failed.load(Ordering::Relaxed),
-            work,
-        );
+        self.work_on_all(|| queue.has_left() && !failed.load(Ordering::Relaxed), work);
         outcomes.into_inner().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -171,9 +169,7 @@ impl Pool {
         let token = crate::cancel::current();
         std::thread::scope(|scope| {
             let start = |mut session: Session| {
-                let token = token.clone();
-                scope.spawn(move || {
-                    let _in = crate::cancel::install(token);
+                spawn_carrying(scope, &token, move || {
                     work(&mut session);
                     session
                 })
@@ -207,5 +203,96 @@ impl Drop for Pool {
         for session in self.ready.drain(..) {
             session.quit();
         }
+    }
+}
+
+/// Runs `work` on each of `sessions`, each on a thread of its own (in this thread when there
+/// is one): the fixed-size counterpart of [`Pool::work_on_all`], for work that must not wait
+/// for logins (an apply phase). A foreground command's Ctrl-C token goes with the work.
+pub fn on_each(sessions: &mut [Session], work: impl Fn(&mut Session) + Sync) {
+    if let [session] = sessions {
+        return work(session);
+    }
+    let token = crate::cancel::current();
+    let work = &work;
+    std::thread::scope(|scope| {
+        for session in sessions.iter_mut() {
+            spawn_carrying(scope, &token, move || work(session));
+        }
+    });
+}
+
+/// Spawns `f` on a thread of `scope` with the spawning command's Ctrl-C token installed, so
+/// a Ctrl-C stops the work on every connection.
+fn spawn_carrying<'scope, R: Send + 'scope>(
+    scope: &'scope Scope<'scope, '_>,
+    token: &Option<Arc<AtomicBool>>,
+    f: impl FnOnce() -> R + Send + 'scope,
+) -> ScopedJoinHandle<'scope, R> {
+    let token = token.clone();
+    scope.spawn(move || {
+        let _in = crate::cancel::install(token);
+        f()
+    })
+}
+
+/// The work queue shared by a job's connections: items handed out once each, in order, to
+/// whichever connection asks next (lock-free: one atomic index).
+pub struct Queue<'a, T> {
+    items: &'a [T],
+    next: AtomicUsize,
+}
+
+impl<'a, T> Queue<'a, T> {
+    pub fn new(items: &'a [T]) -> Self {
+        Queue {
+            items,
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// The next item and its index; None once every item was handed out.
+    pub fn take(&self) -> Option<(usize, &'a T)> {
+        let index = self.next.fetch_add(1, Ordering::Relaxed);
+        self.items.get(index).map(|item| (index, item))
+    }
+
+    /// Whether an item was never handed out.
+    pub fn has_left(&self) -> bool {
+        self.next.load(Ordering::Relaxed) < self.items.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Queue;
+
+    #[test]
+    fn a_queue_hands_out_each_item_once_in_order_across_threads() {
+        let items: Vec<u32> = (0..1000).collect();
+        let queue = Queue::new(&items);
+        let mut taken: Vec<usize> = std::thread::scope(|scope| {
+            // All four spawned before any is joined: they take from the queue at once.
+            let workers: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut mine = Vec::new();
+                        while let Some((index, item)) = queue.take() {
+                            assert_eq!(*item as usize, index);
+                            mine.push(index);
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap())
+                .collect()
+        });
+        assert!(!queue.has_left());
+        taken.sort_unstable();
+        assert_eq!(taken, (0..1000).collect::<Vec<_>>());
+        assert_eq!(queue.take(), None);
     }
 }
