@@ -11,7 +11,7 @@ use super::download;
 use super::modes::{Keeper, Settled};
 use super::plan::{Action, Plan};
 use super::pool::{Queue, on_each};
-use super::tree::{self, Kind, RemoteEntry, RemoteTree, Snapshot, local_file};
+use super::tree::{self, Kind, RelPath, RemoteEntry, RemoteTree, Snapshot, local_file};
 use crate::error::{Error, Result};
 use crate::ftp::{Session, path};
 use crate::journal::{Entry, Journal};
@@ -454,21 +454,14 @@ fn commit(
             if done.mtime >= fresh_after {
                 report.fresh.push((rel.to_string(), done.modified));
             }
-            // A continued temporary became the file.
-            if let Some(temp) = resume.as_ref().filter(|_| done.resumed_at.is_some()) {
-                tree.remove(temp);
-            }
-            tree.insert(
-                rel.clone(),
-                RemoteEntry {
-                    kind: Kind::File,
-                    size: done.resumed_at.unwrap_or(0) + done.bytes,
-                    mtime: Some(done.mtime),
-                    inode: inode(rel),
-                    mode,
-                },
-            );
-            report.uploads += 1;
+            let entry = RemoteEntry {
+                kind: Kind::File,
+                size: done.resumed_at.unwrap_or(0) + done.bytes,
+                mtime: Some(done.mtime),
+                inode: inode(rel),
+                mode,
+            };
+            arrived(tree, report, rel, resume.as_ref(), done.resumed_at, entry);
             report.bytes += done.bytes;
             name(report, "sent", rel);
         }
@@ -517,26 +510,36 @@ fn commit(
             },
             Done::Fetched(done),
         ) => {
-            // A continued temporary became the file.
-            if let Some(temp) = resume.as_ref().filter(|_| done.resumed_at.is_some()) {
-                tree.remove(temp);
-            }
-            tree.insert(
-                rel.clone(),
-                RemoteEntry {
-                    kind: Kind::File,
-                    size: done.resumed_at.unwrap_or(0) + done.bytes,
-                    mtime: Some(done.mtime),
-                    inode: done.identity.or(Some(0)),
-                    mode: None,
-                },
-            );
-            report.uploads += 1;
+            let entry = RemoteEntry {
+                kind: Kind::File,
+                size: done.resumed_at.unwrap_or(0) + done.bytes,
+                mtime: Some(done.mtime),
+                inode: done.identity.or(Some(0)),
+                mode: None,
+            };
+            arrived(tree, report, rel, resume.as_ref(), done.resumed_at, entry);
             report.bytes += done.bytes;
             name(report, "fetched", rel);
         }
         (Action::Upload { .. } | Action::Chmod { .. }, _) => {}
     }
+}
+
+/// A file that arrived whole, sent or fetched: the temporary it continued (if it did) became
+/// it, and the tree holds it as `entry`.
+fn arrived(
+    tree: &mut RemoteTree,
+    report: &mut Report,
+    rel: &RelPath,
+    resume: Option<&RelPath>,
+    resumed_at: Option<u64>,
+    entry: RemoteEntry,
+) {
+    if let Some(temp) = resume.filter(|_| resumed_at.is_some()) {
+        tree.remove(temp);
+    }
+    tree.insert(rel.clone(), entry);
+    report.uploads += 1;
 }
 
 impl From<super::plan::PlanError> for Error {

@@ -11,11 +11,11 @@ use std::time::{Instant, SystemTime};
 
 use super::JobState;
 use super::runner::Runner;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::escape::quoted;
 use crate::ftp::path;
 use crate::journal::{Entry, Outcome};
-use crate::mirror::apply::{Applier, Report, describe_plan};
+use crate::mirror::apply::{Applier, Report};
 use crate::mirror::download::{self, list, local};
 use crate::mirror::plan::{self, Plan, PlanOptions};
 use crate::mirror::scan;
@@ -172,13 +172,7 @@ impl Runner {
             self.hold(held);
         }
         if self.spec.options.dry_run {
-            for action in plan.actions() {
-                (self.printer)(describe_plan(action, true));
-            }
-            self.say(&format!(
-                "dry run: {} actions, nothing changed",
-                plan.actions().count() + conflicts.len()
-            ));
+            self.show_dry_run(&plan, true, conflicts.len());
             return Ok(true);
         }
         let report = self.apply_download(&plan, &source, &mut dest);
@@ -194,19 +188,7 @@ impl Runner {
         {
             self.report_problems(&[err.to_string()]);
         }
-        let clean = report.errors.is_empty() && !report.stopped && report.deletes_postponed == 0;
-        self.failed_passes = if report.errors.is_empty() {
-            0
-        } else {
-            self.failed_passes + 1
-        };
-        if report.connection_lost {
-            self.drop_sessions();
-            return Err(Error::Connection {
-                what: "connection lost".to_string(),
-                message: report.errors.last().cloned().unwrap_or_default(),
-            });
-        }
+        let clean = self.settle(&report)?;
         let deletes_owed = self.spec.options.delete && !listed.partial.is_empty();
         Ok(clean
             && report.skipped.is_empty()

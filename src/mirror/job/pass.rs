@@ -174,13 +174,7 @@ impl Runner {
             self.hold(held);
         }
         if self.spec.options.dry_run {
-            for action in plan.actions() {
-                (self.printer)(describe_plan(action, false));
-            }
-            self.say(&format!(
-                "dry run: {} actions, nothing changed",
-                plan.actions().count()
-            ));
+            self.show_dry_run(&plan, false, 0);
             return Ok(true);
         }
         self.set_state(JobState::Syncing);
@@ -237,12 +231,7 @@ impl Runner {
         {
             self.report_problems(&[err.to_string()]);
         }
-        let clean = report.errors.is_empty() && !report.stopped && report.deletes_postponed == 0;
-        self.failed_passes = if report.errors.is_empty() {
-            0
-        } else {
-            self.failed_passes + 1
-        };
+        let clean = self.settle(&report)?;
         // For --once, anything left behind (unreadable files, symlink loops, unsendable
         // names) makes the run a failure even though the pass itself went through.
         // So do folders whose listing could not be read whole: deletes may be owed there.
@@ -252,13 +241,6 @@ impl Runner {
             && scan.problems.is_empty()
             && !deletes_owed
             && held.is_none();
-        if report.connection_lost {
-            self.drop_sessions();
-            return Err(Error::Connection {
-                what: "connection lost".to_string(),
-                message: report.errors.last().cloned().unwrap_or_default(),
-            });
-        }
         if clean {
             // Files that could not be read are left out of the settled snapshot, so the next
             // change of the tree (a chmod included) retries them. Files sent within their own
@@ -276,6 +258,38 @@ impl Runner {
             self.tree = None;
         }
         Ok(complete)
+    }
+
+    /// A dry run (either direction): every action of the plan, then how many there are,
+    /// `extra` included (a download's local files it would set aside).
+    pub(super) fn show_dry_run(&self, plan: &plan::Plan, download: bool, extra: usize) {
+        for action in plan.actions() {
+            (self.printer)(describe_plan(action, download));
+        }
+        self.say(&format!(
+            "dry run: {} actions, nothing changed",
+            plan.actions().count() + extra
+        ));
+    }
+
+    /// What every applied pass (either direction) makes of its report: a pass with errors
+    /// counts towards the backoff, and a lost connection ends the pass as a connection error
+    /// (the runner reconnects). Ok(clean): nothing failed, stopped or was postponed.
+    pub(super) fn settle(&mut self, report: &Report) -> Result<bool> {
+        let clean = report.errors.is_empty() && !report.stopped && report.deletes_postponed == 0;
+        self.failed_passes = if report.errors.is_empty() {
+            0
+        } else {
+            self.failed_passes + 1
+        };
+        if report.connection_lost {
+            self.drop_sessions();
+            return Err(Error::Connection {
+                what: "connection lost".to_string(),
+                message: report.errors.last().cloned().unwrap_or_default(),
+            });
+        }
+        Ok(clean)
     }
 
     /// Files sent in the same second as they were last modified: those whose exact mtime
