@@ -459,16 +459,23 @@ fn scripts_work_under_the_connection_cap() {
 /// Starts `put big.bin` slowed by a rate limit, kills the ftpsh by its PID (SIGKILL: no
 /// clean-up at all) once its temporary holds some bytes, and returns that temporary's name.
 fn killed_upload(server: &PyFtpd, local: &Path) -> String {
-    let mut child = support::ftpsh(local)
+    let child = support::ftpsh(local)
         .args(["--limit-rate", "256K", "-c", "put big.bin", &server.url()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn ftpsh");
+    kill_once_big_bin_is_under_way(child, server.root())
+}
+
+/// Kills `child` by its PID once big.bin's temporary in `dir` holds 64 KiB, checks that
+/// nothing took the final name, and returns the temporary's name.
+fn kill_once_big_bin_is_under_way(mut child: std::process::Child, dir: &Path) -> String {
     let mut temp = String::new();
-    support::wait_until("a temporary with 64 KiB", DEADLINE, || {
-        temporaries(server.root()).into_iter().any(|t| {
-            let big = fs::metadata(server.root().join(&t)).is_ok_and(|m| m.len() >= 64 * 1024);
+    support::wait_until("big.bin's temporary with 64 KiB", DEADLINE, || {
+        temporaries(dir).into_iter().any(|t| {
+            let big = t.ends_with("-big.bin")
+                && fs::metadata(dir.join(&t)).is_ok_and(|m| m.len() >= 64 * 1024);
             if big {
                 temp = t;
             }
@@ -478,7 +485,7 @@ fn killed_upload(server: &PyFtpd, local: &Path) -> String {
     child.kill().expect("kill ftpsh");
     let _ = child.wait();
     assert!(
-        !server.path("big.bin").exists(),
+        !dir.join("big.bin").exists(),
         "nothing under the final name"
     );
     temp
@@ -571,7 +578,7 @@ fn put_c_resumes_with_appe_where_rest_is_refused() {
 /// Starts `mirror --once src /dst` slowed by a rate limit and kills the ftpsh by its PID once
 /// the upload of big.bin holds some bytes; returns that temporary's name (under /dst).
 fn killed_mirror(server: &PyFtpd, local: &Path) -> String {
-    let mut child = support::ftpsh(local)
+    let child = support::ftpsh(local)
         .args([
             "--limit-rate",
             "256K",
@@ -583,25 +590,7 @@ fn killed_mirror(server: &PyFtpd, local: &Path) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn ftpsh");
-    let dst = server.path("dst");
-    let mut temp = String::new();
-    support::wait_until("big.bin's temporary with 64 KiB", DEADLINE, || {
-        temporaries(&dst).into_iter().any(|t| {
-            let big = t.ends_with("-big.bin")
-                && fs::metadata(dst.join(&t)).is_ok_and(|m| m.len() >= 64 * 1024);
-            if big {
-                temp = t;
-            }
-            big
-        })
-    });
-    child.kill().expect("kill ftpsh");
-    let _ = child.wait();
-    assert!(
-        !dst.join("big.bin").exists(),
-        "nothing under the final name"
-    );
-    temp
+    kill_once_big_bin_is_under_way(child, &server.path("dst"))
 }
 
 /// A mirror killed during a large upload continues that upload's temporary on its next
