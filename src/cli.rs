@@ -35,10 +35,11 @@ Type `help` in the shell for the commands.";
 #[command(name = "ftpsh", version, about = "An FTP shell with a live background mirror", after_help = EXIT_HELP)]
 pub struct Args {
     /// Server to open: ftp://[user[:password]@]host[:port][/dir], or host[:port].
+    #[arg(value_parser = Lossless)]
     pub target: Option<String>,
 
     /// Run these commands (separated by ';') and exit.
-    #[arg(short = 'c', long = "command", value_name = "COMMANDS")]
+    #[arg(short = 'c', long = "command", value_name = "COMMANDS", value_parser = Lossless)]
     pub command: Option<String>,
 
     /// Server host name (alternative to TARGET).
@@ -58,7 +59,7 @@ pub struct Args {
     pub password: Option<String>,
 
     /// Remote directory to change to after login.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_parser = Lossless)]
     pub remote_dir: Option<String>,
 
     /// Use active mode (PORT) instead of passive.
@@ -133,6 +134,26 @@ pub struct Args {
     /// Print the man page (roff) and exit.
     #[arg(long)]
     pub man: bool,
+}
+
+/// An argument that names files, as text whatever its bytes (see `crate::lossless`): a name
+/// that is not UTF-8 in `-c "put caf\xe9.txt"` reaches the file system (and the server) as
+/// its bytes, where clap's `String` would refuse the whole command line.
+#[derive(Debug, Clone, Copy)]
+struct Lossless;
+
+impl clap::builder::TypedValueParser for Lossless {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        _: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> std::result::Result<String, clap::Error> {
+        crate::lossless::from_os(value)
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8).with_cmd(command))
+    }
 }
 
 /// `--completions` / `--man`: writes the text to stdout. Returns false when neither was asked.

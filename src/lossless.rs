@@ -15,6 +15,7 @@
 //! For display, `crate::escape` shows a reserved character as `\xHH`.
 
 use std::ffi::{OsStr, OsString};
+use std::path::PathBuf;
 
 /// The first character of the reserved block: byte `0x80 + i` is `RAW_BASE + i`.
 const RAW_BASE: u32 = 0xEF80;
@@ -101,6 +102,13 @@ pub fn to_os(name: &str) -> OsString {
     {
         OsString::from(windows_name(name))
     }
+}
+
+/// A local path the user typed (an argument, a word of `-c` or of a script line): the
+/// bytes it stands for. A word read from bytes that are not UTF-8 (`put caf\xe9.txt` in a
+/// Latin-1 script) names that very file, never the UTF-8 form of its reserved characters.
+pub fn to_path(word: &str) -> PathBuf {
+    PathBuf::from(to_os(word))
 }
 
 /// A name for a file system that wants Unicode (Windows): a byte that is not UTF-8 is read

@@ -282,3 +282,63 @@ fn opts_utf8_on_where_feat_offers_it_and_names_stay_bytes_anyway() {
         );
     }
 }
+
+/// `ftpsh -c "put caf\xe9.txt"` and a script on stdin holding that name: the local file
+/// whose name is those bytes is read (and `get` writes one), never refused as "invalid
+/// UTF-8" nor turned into another name; messages show the byte escaped.
+#[test]
+fn local_names_typed_in_c_and_in_scripts_are_their_bytes() {
+    let Some(server) = latin1() else { return };
+    let home = TempDir::new().unwrap();
+    let local = home.path();
+    fs::write(local.join(OsStr::from_bytes(b"caf\xe9.txt")), b"coffee").unwrap();
+    fs::create_dir(local.join(OsStr::from_bytes(b"m\xe5l"))).unwrap();
+    let url = server.url();
+    // -c: put the file, get it back under another such name, into a folder named in bytes.
+    let mut command: Vec<u8> =
+        b"put caf\xe9.txt; get caf\xe9.txt m\xe5l/te-\xe9.txt; lcd m\xe5l; lpwd".to_vec();
+    let out = support::run_within(
+        support::ftpsh(local).args([
+            OsStr::new("--timeout"),
+            OsStr::new("5"),
+            OsStr::new("-c"),
+            OsStr::from_bytes(&command),
+            OsStr::new(&url),
+        ]),
+        Duration::from_secs(30),
+    );
+    assert_ok(&out);
+    // The Latin-1 server read the byte as é.
+    assert_eq!(fs::read(server.root().join("café.txt")).unwrap(), b"coffee");
+    let fetched = local.join(OsStr::from_bytes(b"m\xe5l/te-\xe9.txt"));
+    assert_eq!(fs::read(&fetched).unwrap(), b"coffee");
+    assert!(
+        out.stdout.contains("m\\xe5l"),
+        "lpwd escaped: {}",
+        out.stdout
+    );
+    // A name that is not there: the message names it escaped.
+    command = b"put th\xe9.txt".to_vec();
+    let out = support::run_within(
+        support::ftpsh(local).args([
+            OsStr::new("-c"),
+            OsStr::from_bytes(&command),
+            OsStr::new(&url),
+        ]),
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("th\\xe9.txt"), "{}", out.stderr);
+    // A script on stdin (Latin-1 bytes, CRLF line ends as a Windows editor writes them).
+    fs::remove_file(server.root().join("café.txt")).unwrap();
+    let (child, mut stdin) =
+        support::spawn_with_stdin(support::ftpsh(local).args(["--timeout", "5", &url]));
+    std::io::Write::write_all(&mut stdin, b"# caf\xe9\r\nput caf\xe9.txt kaffe.txt\r\n").unwrap();
+    drop(stdin);
+    let out = support::wait_out(child, Duration::from_secs(30));
+    assert_ok(&out);
+    assert_eq!(
+        fs::read(server.root().join("kaffe.txt")).unwrap(),
+        b"coffee"
+    );
+}

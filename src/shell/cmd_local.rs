@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use super::state::Shell;
 use super::table::Invocation;
 use crate::error::{Error, Result};
+use crate::escape::local_path;
 
 pub fn lcd(_: &mut Shell, inv: &Invocation) -> Result<()> {
     let home = || dirs::home_dir().ok_or_else(|| Error::Failed("lcd: no home directory".into()));
@@ -12,13 +13,13 @@ pub fn lcd(_: &mut Shell, inv: &Invocation) -> Result<()> {
     let dir = match inv.args.first().map(String::as_str) {
         None | Some("~") => home()?,
         Some(d) => match d.strip_prefix("~/") {
-            Some(rest) => home()?.join(rest),
-            None => PathBuf::from(d),
+            Some(rest) => home()?.join(crate::lossless::to_path(rest)),
+            None => crate::lossless::to_path(d),
         },
     };
     std::env::set_current_dir(&dir)
-        .map_err(|e| Error::local(format!("lcd {}", dir.display()), e))?;
-    println!("local directory: {}", current_dir()?.display());
+        .map_err(|e| Error::local(format!("lcd {}", local_path(&dir)), e))?;
+    println!("local directory: {}", local_path(&current_dir()?));
     Ok(())
 }
 
@@ -39,22 +40,26 @@ pub fn shell_escape(_: &mut Shell, inv: &Invocation) -> Result<()> {
         let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".to_string());
         let mut c = std::process::Command::new(shell);
         if !line.trim().is_empty() {
-            c.args(["-c", &line]);
+            // The line's bytes, names that are not UTF-8 included.
+            c.arg("-c").arg(crate::lossless::to_os(&line));
         }
         c
     };
     let status = command
         .status()
-        .map_err(|e| Error::local(format!("!{line}"), e))?;
+        .map_err(|e| Error::local(format!("!{}", crate::escape::escape(&line)), e))?;
     if status.success() {
         Ok(())
     } else {
-        Err(Error::Failed(format!("!{line}: {status}")))
+        Err(Error::Failed(format!(
+            "!{}: {status}",
+            crate::escape::escape(&line)
+        )))
     }
 }
 
 pub fn lpwd(_: &mut Shell, _: &Invocation) -> Result<()> {
-    println!("{}", current_dir()?.display());
+    println!("{}", local_path(&current_dir()?));
     Ok(())
 }
 
@@ -63,8 +68,8 @@ pub fn lls(_: &mut Shell, inv: &Invocation) -> Result<()> {
     let dir = inv
         .args
         .first()
-        .map_or_else(|| PathBuf::from("."), PathBuf::from);
-    let what = format!("lls {}", dir.display());
+        .map_or_else(|| PathBuf::from("."), |d| crate::lossless::to_path(d));
+    let what = format!("lls {}", local_path(&dir));
     let mut rows = Vec::new();
     for entry in std::fs::read_dir(&dir).map_err(|e| Error::local(what.as_str(), e))? {
         let entry = entry.map_err(|e| Error::local(what.as_str(), e))?;

@@ -107,7 +107,7 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
     // One bucket for the job: every connection it opens (or borrows) shares it.
     params.limits = params.limits.with(options.limit_rate.map(Limit::new));
     for file in &options.exclude_from {
-        let what = format!("mirror --exclude-from {}", file.display());
+        let what = format!("mirror --exclude-from {}", crate::escape::local_path(file));
         let read = IgnoreFile::read(file).map_err(|e| Error::local(what.as_str(), e))?;
         options.ignore_files.push(read);
     }
@@ -116,6 +116,7 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
         options.backup_dir = Some(path::normalize(&absolute(shell, dir)));
     }
     let what = format!("mirror {local}");
+    let local = crate::lossless::to_path(&local);
     if options.download {
         // Polling lists the whole remote tree: not every second, unless asked (a changed
         // --interval flag or config value counts as asked).

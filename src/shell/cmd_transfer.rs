@@ -188,7 +188,7 @@ fn put_tree(
     session.mkdir_all(remote)?;
     for (rel, entry) in &found.snapshot {
         if crate::cancel::requested() {
-            return Err(Error::cancelled(format!("put -r {}", local.display())));
+            return Err(Error::cancelled(format!("put -r {}", local_path(local))));
         }
         let target = path::join(remote, rel);
         match entry.kind {
@@ -270,7 +270,7 @@ fn get_all(
     unread: &mut Unread,
 ) -> Result<()> {
     let (recursive, resume) = (inv.has('r'), inv.has('c'));
-    let dest_is_dir = dest.is_some_and(|d| Path::new(d).is_dir());
+    let dest_is_dir = dest.is_some_and(|d| lossless::to_path(d).is_dir());
     if sources.len() > 1 && dest.is_some() && !dest_is_dir {
         return Err(Error::NotDirectory {
             what: format!("get: {}", dest.unwrap_or_default()),
@@ -291,13 +291,16 @@ fn get_all(
         };
         let local = match dest {
             // A local name the user typed is theirs to choose.
-            Some(dest) if !dest_is_dir => PathBuf::from(dest),
+            Some(dest) if !dest_is_dir => lossless::to_path(dest),
             _ => {
                 // A name taken from the remote path must stay inside the local folder.
                 let name = path::safe_local_component(path::file_name(remote))?;
                 // The server's bytes (see `crate::lossless`), not the name's UTF-8 form.
                 let name = lossless::to_os(name);
-                dest.map_or_else(|| PathBuf::from(&name), |d| Path::new(d).join(&name))
+                dest.map_or_else(
+                    || PathBuf::from(&name),
+                    |d| lossless::to_path(d).join(&name),
+                )
             }
         };
         if is_dir {

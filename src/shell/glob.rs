@@ -43,10 +43,12 @@ fn matcher(pattern: &str) -> Result<Matcher> {
 /// Local paths matching `pattern`, sorted; a word without glob syntax, or naming an existing
 /// file literally (`a*b.txt`), is itself.
 pub fn expand_local(pattern: &str) -> Result<Vec<PathBuf>> {
-    if !has_glob(pattern) || Path::new(pattern).exists() {
-        return Ok(vec![PathBuf::from(pattern)]);
+    // The bytes the word stands for (see `crate::lossless::to_path`).
+    let full = crate::lossless::to_path(pattern);
+    if !has_glob(pattern) || full.exists() {
+        return Ok(vec![full]);
     }
-    let full = Path::new(pattern);
+    let full = full.as_path();
     let dir = match full.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

@@ -23,7 +23,7 @@ pub static OPTIONS: &[Opt] = &[
     value("max-delete", "N", "refuse a pass that would delete more than N entries", |o, v| { o.max_delete = Some(number(v)?); Ok(()) }),
     switch("allow-mass-delete", "run deletes the guard holds: when LOCAL holds no file, when a pass would delete every remote file (or 90 % of 10 or more), or when LOCAL is on another device than at the last pass (unmounted)", |o, _| yes(&mut o.allow_mass_delete)),
     list("exclude", "GLOB", "leave matching names (*.tmp, .git) or paths (build/out/*) alone; repeatable", |o, v| { o.excludes.push(v.to_string()); Ok(()) }),
-    list("exclude-from", "FILE", "leave alone what FILE's patterns match, in .gitignore syntax (!negation, dir/, /anchored, **), relative to LOCAL; read at start; repeatable", |o, v| { o.exclude_from.push(v.into()); Ok(()) }),
+    list("exclude-from", "FILE", "leave alone what FILE's patterns match, in .gitignore syntax (!negation, dir/, /anchored, **), relative to LOCAL; read at start; repeatable", |o, v| { o.exclude_from.push(crate::lossless::to_path(v)); Ok(()) }),
     list("include", "GLOB", "mirror only the files matching GLOB (names or paths, as --exclude) or inside a matching folder; folders are always walked; excludes win; repeatable", |o, v| { o.includes.push(v.to_string()); Ok(()) }),
     value("backup-dir", "DIR", "move remote files a pass would delete or replace to DIR/<UTC time of the pass>/<their path> (RNFR/RNTO) instead; DIR is never mirrored into", |o, v| { o.backup_dir = Some(v.to_string()); Ok(()) }),
     value("max-depth", "N", "levels below LOCAL to mirror (default 6, or the --max-depth flag)", |o, v| { o.max_depth = number(v)?; Ok(()) }),
@@ -35,7 +35,7 @@ pub static OPTIONS: &[Opt] = &[
     switch("update", "never replace a remote file newer than the local one (or of unknown time and not sent by ftpsh)", |o, _| compare(o, Compare::Update)),
     switch("ignore-existing", "send only files missing on the server, never replace one", |o, _| compare(o, Compare::IgnoreExisting)),
     value("limit-rate", "RATE", "bytes per second for all the job's connections together (500K, 2M; K = 1024), within the --limit-rate flag's for the whole ftpsh", |o, v| { o.limit_rate = rate::parse(v)?; Ok(()) }),
-    value("log", "FILE", "this job's journal (default: the --log flag)", |o, v| { o.log = Some(v.into()); Ok(()) }),
+    value("log", "FILE", "this job's journal (default: the --log flag)", |o, v| { o.log = Some(crate::lossless::to_path(v)); Ok(()) }),
     value("log-format", "FORMAT", "this job's journal as `text` lines or as `json`, one object per line (default: the --log-format flag)", |o, v| { o.log_format = v.parse()?; Ok(()) }),
     value("on-change", "CMD", "after each pass that changed the remote, run CMD (split like a shell, run without one) with the pass in FTPSH_* variables; its failure is journaled, the mirror goes on", |o, v| { o.on_change = Some(crate::mirror::on_change::OnChange::parse(v)?); Ok(()) }),
 ];

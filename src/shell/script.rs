@@ -17,11 +17,17 @@ pub fn run_commands(shell: &mut Shell, text: &str) -> i32 {
 }
 
 /// Runs a script line by line: `#` comments, no prompt, stop at the first failing line with
-/// `line N: error` on stderr.
+/// `line N: error` on stderr. A line is bytes: names in it that are not UTF-8 (a Latin-1
+/// script) stay the bytes they are (see `crate::lossless`).
 pub fn run_script(shell: &mut Shell, input: impl BufRead) -> i32 {
-    for (index, line) in input.lines().enumerate() {
+    for (index, line) in input.split(b'\n').enumerate() {
         let line = match line {
-            Ok(line) => line,
+            Ok(mut line) => {
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                crate::lossless::decode(&line)
+            }
             Err(err) => {
                 eprintln!("line {}: reading the script: {err}", index + 1);
                 return EXIT_FAILED;
