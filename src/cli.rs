@@ -28,7 +28,8 @@ Ways in:
 TLS: ftps://host or --tls (explicit), ftps+implicit://host or --implicit-tls; certificates are checked against the
 system roots, or --ca-file PEM; --insecure skips the check (with a warning).
 
-Password: from the URL, $FTPSH_PASSWORD, ~/.netrc ($NETRC), else a hidden prompt on a terminal.
+Password: from the URL, $FTPSH_PASSWORD, ~/.netrc ($NETRC), else a hidden prompt on a terminal
+(without one: an error, nothing sent).
 Type `help` in the shell for the commands.";
 
 #[derive(Debug, Parser)]
@@ -277,7 +278,8 @@ pub fn target_from_args(args: &Args) -> Result<Option<Target>> {
 }
 
 /// Decides user and password: URL/flags, then $FTPSH_PASSWORD, then .netrc, then a hidden
-/// prompt on a terminal; with no user at all, anonymous (as ftplib does).
+/// prompt on a terminal; with no user at all, anonymous (as ftplib does). A named user with
+/// no password and no terminal is an error before anything is sent.
 pub fn connect_params(target: &Target, settings: &Settings) -> Result<ConnectParams> {
     let netrc = || {
         let path = crate::netrc::default_path()?;
@@ -307,7 +309,13 @@ pub fn connect_params(target: &Target, settings: &Settings) -> Result<ConnectPar
             rpassword::prompt_password(format!("Password for {user}@{}: ", target.host))
                 .map_err(|e| Error::Connect(format!("reading password: {e}")))?
         }
-        None => String::new(),
+        // Without a terminal to ask on (cron, a pipe), an empty PASS would only be a failed
+        // login in the server's log, which fail2ban and the like count against this host.
+        None => {
+            return Err(Error::Connect(format!(
+                "no password for {user}: set FTPSH_PASSWORD or ~/.netrc"
+            )));
+        }
     };
     // The target's TLS is a floor, never lowered by settings or flags (a bookmark of an
     // implicit-TLS server is opened with implicit TLS even under --plain).

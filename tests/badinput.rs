@@ -13,6 +13,7 @@ use std::net::TcpListener;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use support::fake::{Act, Fake, MODERN_FEAT};
 use support::proxy::Proxy;
 use support::{Out, TestServer, assert_fails, assert_ok, run_c, run_script, setup};
 use tempfile::TempDir;
@@ -450,6 +451,62 @@ fn wrong_password_in_the_url_is_not_echoed_either() {
         .collect();
     assert_eq!(lines.len(), 1, "{}", out.stderr);
     assert!(!out.stderr.contains("Url-S3cret-q") && !out.stdout.contains("Url-S3cret-q"));
+}
+
+/// With no password from anywhere and no terminal to ask on (cron), nothing reaches the
+/// server: an empty PASS would be a failed login in its log (fail2ban counts those). The same
+/// for `open` and `user` in a script; anonymous logins are as before.
+#[test]
+fn no_password_and_no_terminal_sends_nothing() {
+    let server = Fake::start(&[("/f.txt", b"x")], MODERN_FEAT, |_, _, _| Act::Normal);
+    let local = TempDir::new().unwrap();
+    let without_password = || {
+        let mut command = support::ftpsh(local.path());
+        command.env_remove("FTPSH_PASSWORD");
+        command
+    };
+    let out = Out::from(
+        without_password()
+            .args(["-c", "pwd", &server.url()])
+            .output()
+            .unwrap(),
+    );
+    assert_fails(
+        &out,
+        3,
+        "no password for alice: set FTPSH_PASSWORD or ~/.netrc",
+    );
+    assert_one_line(&out);
+    assert_eq!(server.log(), Vec::<String>::new(), "nothing sent");
+
+    // In a script: `open` and `user` of a user without a password are refused the same way,
+    // before any command reaches the server.
+    let anonymous = format!("ftp://127.0.0.1:{}", server.port());
+    for (line, user) in [
+        (format!("open {}", server.url()), "alice"),
+        ("user bob".to_string(), "bob"),
+    ] {
+        let (child, mut stdin) = support::spawn_with_stdin(without_password().arg(&anonymous));
+        stdin
+            .write_all(format!("{line}\npwd\n").as_bytes())
+            .unwrap();
+        drop(stdin);
+        let out = Out::from(child.wait_with_output().unwrap());
+        assert_fails(
+            &out,
+            3,
+            &format!("line 1: no password for {user}: set FTPSH_PASSWORD or ~/.netrc"),
+        );
+        let users: Vec<String> = server
+            .log()
+            .into_iter()
+            .filter(|l| l.starts_with("USER"))
+            .collect();
+        assert!(
+            users.iter().all(|l| l == "USER anonymous"),
+            "{line}: {users:?}"
+        );
+    }
 }
 
 #[test]
