@@ -68,6 +68,7 @@ mod temps;
 mod tests;
 mod virtual_tree;
 mod walk;
+pub mod zone;
 
 /// One remote operation. Paths are relative to the mirror root (a [`RelPath`] rather than
 /// a `String`: a plan holds one action per file to send).
@@ -522,36 +523,21 @@ fn remote_may_be_newer(remote: RemoteEntry, local: LocalEntry, offset: i64) -> b
 
 /// A server that lists times in its own zone shows every file shifted by the same whole
 /// number of hours. Without the state file (a new machine, a lost data dir) that would send
-/// every file again. The offset is taken when every file listed with an exact time (not
-/// recorded by ftpsh) that has a same-size local twin is off by the same non-zero whole
-/// number of hours, up to a day, and there are at least two such files; else 0.
+/// every file again. The offset is the one a clear majority of the files listed with an
+/// exact time (not recorded by ftpsh) that have a same-size local twin share, when at least
+/// two do (see [`zone::majority_offset`]); else 0. The files that do not share it are
+/// compared as they are: one real edit among many is sent, and only it.
 pub fn zone_offset(local: &Snapshot, remote: &RemoteTree, filter: &Filter) -> i64 {
-    const HOUR: i64 = 3600;
-    let mut offset = None;
-    let mut samples = 0;
-    for (path, r) in remote {
+    let drifts = remote.iter().filter_map(|(path, r)| {
         let (Kind::File, None, Some(listed)) = (r.kind, r.inode, r.mtime) else {
-            continue;
+            return None;
         };
-        let Some(l) = local
+        let l = local
             .get(path)
-            .filter(|l| l.kind == Kind::File && l.size == r.size)
-        else {
-            continue;
-        };
-        if !considered(filter, path, Kind::File) {
-            continue;
-        }
-        let drift = listed - l.mtime;
-        if drift == 0 || drift % HOUR != 0 || drift.abs() > 26 * HOUR {
-            return 0;
-        }
-        if *offset.get_or_insert(drift) != drift {
-            return 0;
-        }
-        samples += 1;
-    }
-    if samples >= 2 { offset.unwrap_or(0) } else { 0 }
+            .filter(|l| l.kind == Kind::File && l.size == r.size)?;
+        considered(filter, path, Kind::File).then(|| listed - l.mtime)
+    });
+    zone::majority_offset(drifts, 2).unwrap_or(0)
 }
 
 /// Records `value` under `key`, or marks `key` ambiguous (None) when it was already present.

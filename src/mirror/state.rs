@@ -39,6 +39,7 @@ pub fn list_remote(
 ) -> Result<Listing> {
     // (believed tree, what is left of the record, undecodable paths)
     let found = Mutex::new((RemoteTree::new(), recorded, Vec::new()));
+    let times = Mutex::new(Times::default());
     let partial = Mutex::new(Vec::new());
     remote_walk::walk(pool, width, String::new(), |session, dir| {
         if !filter.descend(dir) {
@@ -76,13 +77,25 @@ pub fn list_remote(
             }
             // Taken out of the record as it is matched: the two trees never both hold it.
             let times_set = session.has_feature("MFMT");
-            if let Some(believed) = merge_entry(&entry, recorded.remove(&rel), times_set) {
-                tree.insert(rel, believed);
+            let record = recorded.remove(&rel);
+            let Some(believed) = merge_entry(&entry, record, times_set) else {
+                continue;
+            };
+            let mut times = times.lock().unwrap_or_else(|p| p.into_inner());
+            match record_drift(&entry, record, times_set) {
+                Some(drift) => times.recorded.push((rel.clone(), drift)),
+                None if believed.inode.is_none() && believed.mtime.is_some() => {
+                    times.listed.push(rel.clone());
+                }
+                None => {}
             }
+            tree.insert(rel, believed);
         }
         Ok(subdirs)
     })?;
     let (mut tree, _, undecodable) = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    let times = times.into_inner().unwrap_or_else(|p| p.into_inner());
+    times.settle(&mut tree);
     // Kept for the whole job: in full nodes.
     tree.shrink_to_fit();
     let mut partial = partial.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -92,6 +105,58 @@ pub fn list_remote(
         undecodable,
         partial,
     })
+}
+
+/// The listed times a listing shows beside what the record knows, to tell the server's zone
+/// from edits once the whole tree is seen (one file cannot tell them apart).
+#[derive(Default)]
+struct Times {
+    /// Files whose time ftpsh set (MFMT) and the server lists exactly: the listed time less
+    /// the recorded one.
+    recorded: Vec<(String, i64)>,
+    /// Files with an exact listed time and no record: dated by the server's clock and zone.
+    listed: Vec<String>,
+}
+
+impl Times {
+    /// The zone the files ftpsh dated itself show (one such file is enough: ftpsh set its
+    /// time, and the listing reads it back shifted), when a clear majority share one: a
+    /// recorded file listed at another offset was changed by someone else (its time becomes
+    /// unknown, so it is sent again), and the times of files ftpsh did not send are read in
+    /// UTC (so `--update` compares like with like). Without a majority each file keeps
+    /// [`merge_entry`]'s own whole-hour rule.
+    fn settle(self, tree: &mut RemoteTree) {
+        use crate::mirror::plan::zone;
+        let Some(offset) = zone::majority_offset(self.recorded.iter().map(|(_, d)| *d), 1) else {
+            return;
+        };
+        for (rel, drift) in &self.recorded {
+            if *drift != offset
+                && let Some(mut entry) = tree.get_mut(rel)
+            {
+                entry.mtime = None;
+            }
+        }
+        if offset == 0 {
+            return;
+        }
+        for rel in &self.listed {
+            if let Some(mut entry) = tree.get_mut(rel)
+                && entry.kind == Kind::File
+            {
+                entry.mtime = entry.mtime.map(|t| t - offset);
+            }
+        }
+    }
+}
+
+/// Listed minus recorded time of a file ftpsh sent and dated (MFMT), listed exactly.
+fn record_drift(entry: &Entry, recorded: Option<RemoteEntry>, times_set: bool) -> Option<i64> {
+    let r = recorded.filter(|r| r.kind == Kind::File && r.size == entry.size)?;
+    if !(times_set && entry.mtime_exact && entry.kind == EntryKind::File) {
+        return None;
+    }
+    Some(entry.mtime? - r.mtime?)
 }
 
 /// What we believe about one listed entry, given the persisted record of our uploads.
@@ -147,11 +212,9 @@ pub fn merge_entry(
 /// Whether a listed exact time says the file changed since ftpsh set `recorded`: any
 /// difference but a whole number of hours up to a day (a server listing in its own zone).
 pub fn listed_time_moved(listed: Option<i64>, recorded: Option<i64>) -> bool {
-    const HOUR: i64 = 3600;
     match (listed, recorded) {
         (Some(listed), Some(recorded)) => {
-            let drift = listed - recorded;
-            drift % HOUR != 0 || drift.abs() > 26 * HOUR
+            !crate::mirror::plan::zone::is_zone_offset(listed - recorded)
         }
         _ => false,
     }
@@ -386,6 +449,58 @@ mod tests {
         // LIST times are inexact: the record wins.
         let inexact = entry(EntryKind::File, 5, Some(2000), false);
         assert_eq!(merge_entry(&inexact, record, true), record);
+    }
+
+    #[test]
+    fn the_zone_the_records_show_is_taken_off_every_listed_time() {
+        let h = 3600;
+        let tree = || -> RemoteTree {
+            [
+                ("a", remote(Kind::File, 1, Some(1000), Some(1))),
+                ("b", remote(Kind::File, 2, Some(2000), Some(2))),
+                ("c", remote(Kind::File, 3, Some(3000), Some(3))),
+                ("new", remote(Kind::File, 4, Some(10_000), None)),
+            ]
+            .into_iter()
+            .collect()
+        };
+        let times = |drifts: &[i64]| Times {
+            recorded: ["a", "b", "c"]
+                .iter()
+                .zip(drifts)
+                .map(|(rel, d)| (rel.to_string(), *d))
+                .collect(),
+            listed: vec!["new".to_string()],
+        };
+        // (drifts of a, b, c; then the times of a, b, c and of the file ftpsh did not send)
+        let table: &[([i64; 3], [Option<i64>; 4])] = &[
+            // The server lists two hours east: the other upload's time is read in UTC.
+            (
+                [2 * h; 3],
+                [Some(1000), Some(2000), Some(3000), Some(10_000 - 2 * h)],
+            ),
+            // c listed at another offset than the rest: touched by someone, sent again.
+            (
+                [2 * h, 2 * h, 3 * h],
+                [Some(1000), Some(2000), None, Some(10_000 - 2 * h)],
+            ),
+            // No zone, one file an hour off: that one is unknown.
+            ([0, 0, h], [Some(1000), Some(2000), None, Some(10_000)]),
+            // No majority: each file's own rule (merge_entry) stands, nothing shifted.
+            (
+                [0, h, 2 * h],
+                [Some(1000), Some(2000), Some(3000), Some(10_000)],
+            ),
+        ];
+        for (drifts, want) in table {
+            let mut got = tree();
+            times(drifts).settle(&mut got);
+            let got: Vec<Option<i64>> = ["a", "b", "c", "new"]
+                .iter()
+                .map(|rel| got.get(rel).and_then(|e| e.mtime))
+                .collect();
+            assert_eq!(got, want, "{drifts:?}");
+        }
     }
 
     #[test]

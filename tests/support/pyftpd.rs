@@ -54,8 +54,9 @@ impl PyFtpd {
     /// `../escape.txt`, `/etc/passwd`, `a/b.txt`, `..` and `..\win.txt` after the real ones)
     /// `maxconn` (at most 2 control connections per IP, the next gets 421), `slow`
     /// (uploads read at 256 KiB/s, to change a file while it is sent), `latin1` (names
-    /// travel in Latin-1, no UTF8 in FEAT, UTF-8 on disk) or `zone` (listed times two
-    /// hours east of UTC, as servers listing local times). See the
+    /// travel in Latin-1, no UTF8 in FEAT, UTF-8 on disk), `zone` (listed times two
+    /// hours east of UTC, as servers listing local times) or `shift` (listed times shifted
+    /// by the hours `set_shift` wrote: a zone or DST change between passes). See the
     /// script's doc. `None`, with a reason printed, when python3 or pyftpdlib is missing.
     pub fn start_quirk(name: &str) -> Option<PyFtpd> {
         Self::spawn(Mode::Quirk(name))
@@ -209,8 +210,22 @@ impl PyFtpd {
     }
 }
 
+impl PyFtpd {
+    /// The `shift` quirk's hours: the listed times of every later listing move by them.
+    pub fn set_shift(&self, hours: i64) {
+        std::fs::write(self.shift_file(), hours.to_string()).expect("write the shift file");
+    }
+
+    fn shift_file(&self) -> PathBuf {
+        let mut name = self.root.path().as_os_str().to_owned();
+        name.push(".hours");
+        PathBuf::from(name)
+    }
+}
+
 impl Drop for PyFtpd {
     fn drop(&mut self) {
+        let _ = std::fs::remove_file(self.shift_file());
         // Only the child this fixture started, by its handle (its own PID).
         let _ = self.child.kill();
         let _ = self.child.wait();

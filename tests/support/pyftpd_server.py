@@ -48,6 +48,10 @@ With --quirk (plain FTP), the server misbehaves in one way, NAME:
   zone          listings (MLSD, LIST) give times in the server's own zone,
                 two hours east of UTC (use_gmt_times off, TZ=Etc/GMT-2), as
                 servers that list local times do; MFMT still sets UTC
+  shift         listings (MLSD, LIST) give times shifted by the whole hours
+                written in the file FOLDER.hours beside the served folder (read
+                at every listing; none or no file: 0), as a server whose clock
+                changed zone or DST between two passes; MFMT still sets UTC
   no-overwrite  RNTO onto a name that exists is refused ("550 Cannot create a
                 file when that file already exists."), as Windows-backed servers
                 do: an upload over a file has to move the old one aside first
@@ -86,6 +90,7 @@ QUIRKS = (
     "slow",
     "latin1",
     "zone",
+    "shift",
     "no-rest",
     "no-overwrite",
 )
@@ -366,6 +371,27 @@ def main() -> None:
                 use_gmt_times = False
 
             handler = ZoneHandler
+        elif args[2] == "shift":
+            import time
+
+            hours_file = args[0].rstrip("/") + ".hours"
+            gmtime = time.gmtime
+
+            def shifted(secs=None):
+                try:
+                    with open(hours_file) as f:
+                        hours = int(f.read().strip() or "0")
+                except (OSError, ValueError):
+                    hours = 0
+                return gmtime((time.time() if secs is None else secs) + hours * 3600)
+
+            # pyftpdlib looks time.localtime up at each listing when use_gmt_times is off.
+            time.localtime = shifted
+
+            class ShiftHandler(FTPHandler):
+                use_gmt_times = False
+
+            handler = ShiftHandler
         elif args[2] == "no-overwrite":
 
             class NoOverwriteHandler(FTPHandler):
@@ -405,7 +431,7 @@ def main() -> None:
         sys.exit(
             "usage: pyftpd_server.py FOLDER [--tls CERTDIR good|wrong-name|expired|implicit]\n"
             "       pyftpd_server.py FOLDER --quirk "
-            "quota|evil-listing|maxconn|slow|latin1|zone|no-rest|no-overwrite"
+            "quota|evil-listing|maxconn|slow|latin1|zone|shift|no-rest|no-overwrite"
         )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     authorizer = DummyAuthorizer()

@@ -15,7 +15,7 @@
 
 use std::collections::HashSet;
 
-use super::plan::{Action, Plan};
+use super::plan::{Action, Plan, zone};
 use super::tree::{Kind, LocalEntry, RemoteEntry, RemoteTree, Snapshot};
 use crate::ftp::path;
 
@@ -33,21 +33,33 @@ pub struct Listed {
 
 /// The remote tree as the planner's source. A file the server gives no time for is
 /// compared by size alone: it takes the time of the local copy ftpsh recorded writing at
-/// that size (else it is fetched, having no time to match).
+/// that size (else it is fetched, having no time to match). So is a time no file system
+/// holds (see [`plausible`]). When a clear majority of the files ftpsh wrote are listed
+/// shifted by the same whole number of hours since (the server's clock changed zone or
+/// DST), the shift is taken off every listed time: nothing is fetched again for it, and
+/// new files get times in step with the old ones.
 pub fn source_snapshot<'a>(
     listed: impl IntoIterator<Item = (&'a str, Listed)>,
     record: &RemoteTree,
 ) -> Snapshot {
+    let listed: Vec<(&str, Listed)> = listed.into_iter().collect();
+    let recorded = |rel: &str, l: &Listed| {
+        record
+            .get(rel)
+            .filter(|r| r.kind == l.kind && r.size == l.size)
+            .and_then(|r| r.mtime)
+    };
+    let drifts = listed.iter().filter_map(|(rel, l)| {
+        let time = plausible(l.mtime).filter(|_| l.kind == Kind::File)?;
+        Some(time - recorded(rel, l)?)
+    });
+    let shift = zone::majority_offset(drifts, 2).unwrap_or(0);
     listed
         .into_iter()
         .map(|(rel, l)| {
-            let recorded = record
-                .get(rel)
-                .filter(|r| r.kind == l.kind && r.size == l.size)
-                .and_then(|r| r.mtime);
-            let mtime = match (l.kind, l.mtime, recorded) {
+            let mtime = match (l.kind, plausible(l.mtime), recorded(rel, &l)) {
                 (Kind::Dir, _, _) => 0,
-                (_, Some(t), _) => t,
+                (_, Some(t), _) => t - shift,
                 (_, None, Some(t)) => t,
                 (_, None, None) => i64::MIN,
             };
@@ -62,6 +74,15 @@ pub fn source_snapshot<'a>(
             (rel, entry)
         })
         .collect()
+}
+
+/// Server times a local file can be given: from 1970 up to 2100. Beyond, file systems
+/// differ (ext4 stops in 2446 or 2038, FAT in 2107), and one that cannot hold the time
+/// keeps another: the file would differ from the listing at every pass. A server that
+/// lists year 9999 or 0001 means "unknown".
+pub fn plausible(time: Option<i64>) -> Option<i64> {
+    const LATEST: i64 = 4_102_444_800; // 2100-01-01T00:00:00Z
+    time.filter(|t| (0..LATEST).contains(t))
 }
 
 /// The local scan as the planner's destination. Each entry keeps its identity, which also

@@ -187,6 +187,87 @@ fn the_planner_run_the_other_way() {
             vec!["CLEAN .ftpsh-part-9x2-0-0123456789abcdef-a"],
             vec![],
         ),
+        (
+            "the listing shifted an hour since (DST): nothing fetched, no conflict",
+            vec![
+                ("a", file(3, 3700)),
+                ("b", file(4, 3800)),
+                ("c", file(5, 3900)),
+            ],
+            vec![
+                ("a", local(3, 100, 7)),
+                ("b", local(4, 200, 8)),
+                ("c", local(5, 300, 9)),
+            ],
+            rec(&[
+                ("a", recorded(3, 100, 7)),
+                ("b", recorded(4, 200, 8)),
+                ("c", recorded(5, 300, 9)),
+            ]),
+            true,
+            vec![],
+            vec![],
+        ),
+        (
+            "shifted an hour, one also edited on the server: only it fetched",
+            vec![
+                ("a", file(3, 3700)),
+                ("b", file(4, 3800)),
+                ("c", file(5, 9999)),
+            ],
+            vec![
+                ("a", local(3, 100, 7)),
+                ("b", local(4, 200, 8)),
+                ("c", local(5, 300, 9)),
+            ],
+            rec(&[
+                ("a", recorded(3, 100, 7)),
+                ("b", recorded(4, 200, 8)),
+                ("c", recorded(5, 300, 9)),
+            ]),
+            true,
+            vec!["RETR c (5 bytes)"],
+            vec![],
+        ),
+        (
+            "one file an hour off, the rest not: it is fetched (no majority shift)",
+            vec![
+                ("a", file(3, 3700)),
+                ("b", file(4, 200)),
+                ("c", file(5, 300)),
+            ],
+            vec![
+                ("a", local(3, 100, 7)),
+                ("b", local(4, 200, 8)),
+                ("c", local(5, 300, 9)),
+            ],
+            rec(&[
+                ("a", recorded(3, 100, 7)),
+                ("b", recorded(4, 200, 8)),
+                ("c", recorded(5, 300, 9)),
+            ]),
+            true,
+            vec!["RETR a (3 bytes)"],
+            vec![],
+        ),
+        (
+            "year 9999 on the server: no time, the recorded copy matches by size",
+            vec![("a", file(3, 253_402_300_799))],
+            vec![("a", local(3, 100, 7))],
+            rec(&[("a", recorded(3, 100, 7))]),
+            true,
+            vec![],
+            vec![],
+        ),
+        (
+            "year 0001 on the server: no time, the recorded copy matches by size",
+            vec![("a", file(3, -62_135_596_800))],
+            vec![("a", local(3, 100, 7))],
+            rec(&[("a", recorded(3, 100, 7))]),
+            true,
+            vec![],
+            vec![],
+        ),
     ];
     for (what, remote, scan, record, delete, want, want_conflicts) in table {
         let (plan, dest) = plan_download(&remote, &scan, &record, delete);
@@ -254,4 +335,31 @@ fn conflict_names_sort_by_time_and_are_recognised() {
         assert!(is_conflict(want));
         assert!(!is_conflict(rel));
     }
+}
+
+#[test]
+fn a_shifted_listing_dates_new_files_in_step_with_the_old_ones() {
+    let record: RemoteTree = [("a", recorded(3, 100, 7)), ("b", recorded(4, 200, 8))]
+        .into_iter()
+        .collect();
+    let listed = [
+        ("a", file(3, 3700)),
+        ("b", file(4, 3800)),
+        ("new", file(9, 7200)),
+    ];
+    let source = source_snapshot(listed, &record);
+    let times: Vec<i64> = ["a", "b", "new"]
+        .iter()
+        .map(|rel| source.get(rel).unwrap().mtime)
+        .collect();
+    assert_eq!(times, [100, 200, 3600]);
+    // A time no file system holds is no time: fetched, then compared by size.
+    let far = [("x", file(1, 253_402_300_799))];
+    assert_eq!(
+        source_snapshot(far, &RemoteTree::new())
+            .get("x")
+            .unwrap()
+            .mtime,
+        i64::MIN
+    );
 }

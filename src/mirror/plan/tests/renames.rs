@@ -209,6 +209,50 @@ fn rule4_zone_offset() {
             ..BASE
         },
         Case {
+            name: "one same-size edit among many twins: the offset stands, only the edit sent",
+            local: &[
+                "f a 5 100",
+                "f b 6 200",
+                "f c 7 300",
+                "f d 8 400",
+                "f e 9 500",
+                "f g 3 600",
+            ],
+            remote: &[
+                "f a 5 3700",
+                "f b 6 3800",
+                "f c 7 317",
+                "f d 8 4000",
+                "f e 9 4100",
+                "f g 3 4200",
+            ],
+            want: Ok(&["up c 7 300"]),
+            ..BASE
+        },
+        Case {
+            name: "a file at the old time among shifted twins is sent (it is an hour off)",
+            local: &["f a 5 100", "f b 6 200", "f c 7 300"],
+            remote: &["f a 5 3700", "f b 6 3800", "f c 7 300"],
+            want: Ok(&["up c 7 300"]),
+            ..BASE
+        },
+        Case {
+            name: "--update: a local edit an hour newer than the zoned server copy is sent",
+            local: &["f a 5 100", "f b 6 200", "f c 9 3700"],
+            remote: &["f a 5 7300", "f b 6 7400", "f c 7 7300"],
+            compare: Compare::Update,
+            want: Ok(&["up c 9 3700"]),
+            ..BASE
+        },
+        Case {
+            name: "--update: a server copy newer once the zone is taken off is kept",
+            local: &["f a 5 100", "f b 6 200", "f c 9 3700"],
+            remote: &["f a 5 7300", "f b 6 7400", "f c 7 14500"],
+            compare: Compare::Update,
+            want: Ok(&[]),
+            ..BASE
+        },
+        Case {
             name: "times ftpsh recorded (with identity) are not shifted",
             local: &["f a 5 100", "f b 6 200", "f r 1 50 i4"],
             remote: &["f a 5 3700", "f b 6 3800", "f r 1 3650 i4"],

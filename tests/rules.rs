@@ -1,0 +1,272 @@
+//! The mirror's rules of proof, against real servers: identity proven rather than inferred
+//! (reused inodes, edits within the recorded second), listed times in a server's zone in
+//! both directions, and the download mirror held to the upload mirror's rules.
+
+mod support;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use support::pyftpd::PyFtpd;
+use support::{Out, assert_ok, tree};
+use tempfile::TempDir;
+
+/// A local folder `src` mirrored to `/dst` on a server, with the journal in `home`.
+struct Up {
+    url: String,
+    served: PathBuf,
+    home: TempDir,
+    _server: Box<dyn std::any::Any>,
+}
+
+impl Up {
+    fn pyftpd(quirk: Option<&str>) -> Option<Up> {
+        let server = match quirk {
+            Some(name) => PyFtpd::start_quirk(name)?,
+            None => PyFtpd::start()?,
+        };
+        let (url, served) = (server.url(), server.root().to_path_buf());
+        let home = TempDir::new().unwrap();
+        fs::create_dir(home.path().join("src")).unwrap();
+        Some(Up {
+            url,
+            served,
+            home,
+            _server: Box::new(server),
+        })
+    }
+
+    fn src(&self) -> PathBuf {
+        self.home.path().join("src")
+    }
+
+    fn dst(&self) -> PathBuf {
+        self.served.join("dst")
+    }
+
+    fn journal(&self) -> String {
+        fs::read_to_string(self.home.path().join("journal.log")).unwrap_or_default()
+    }
+
+    fn sent(&self) -> usize {
+        self.journal().matches(" STOR ").count()
+    }
+
+    fn write(&self, rel: &str, body: &str, mtime: SystemTime) {
+        write_at(&self.src().join(rel), body, mtime);
+    }
+
+    fn forget_state(&self) {
+        fs::remove_dir_all(self.home.path().join(".data")).unwrap();
+    }
+
+    fn once(&self, extra: &str) -> Out {
+        let journal = self.home.path().join("journal.log");
+        let command = format!("mirror --once {extra} src /dst");
+        Out::from(
+            support::ftpsh(self.home.path())
+                .args([
+                    "--log",
+                    journal.to_str().unwrap(),
+                    "-c",
+                    &command,
+                    &self.url,
+                ])
+                .output()
+                .unwrap(),
+        )
+    }
+}
+
+fn write_at(path: &Path, body: &str, mtime: SystemTime) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, body).unwrap();
+    set_mtime(path, mtime);
+}
+
+fn set_mtime(path: &Path, mtime: SystemTime) {
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+}
+
+/// A whole second five minutes ago: no pass runs within it.
+fn a_while_ago() -> SystemTime {
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    SystemTime::UNIX_EPOCH + Duration::from_secs(now - 300)
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+// ---- listed times in the server's zone ---------------------------------------------------
+
+/// Without a state file, a server listing its own zone: the offset the clear majority of
+/// files show is taken, and one real edit among them is the only file sent.
+#[test]
+fn without_state_one_edit_among_zoned_files_is_the_only_one_sent() {
+    let Some(up) = Up::pyftpd(Some("zone")) else {
+        return;
+    };
+    let names: Vec<String> = (0..12).map(|i| format!("page{i:02}.html")).collect();
+    for name in &names {
+        up.write(name, name, a_while_ago());
+    }
+    assert_ok(&up.once(""));
+    assert_eq!(up.sent(), 12, "{}", up.journal());
+    // A new machine: no record. One page is edited, same size, another time.
+    up.forget_state();
+    up.write("page03.html", "PAGE03.html", a_while_ago() + HOUR / 2);
+    assert_ok(&up.once(""));
+    assert_eq!(up.sent(), 13, "only the edit is sent:\n{}", up.journal());
+    assert_eq!(tree(&up.src()), tree(&up.dst()));
+}
+
+/// With a state file and `--update`: a file on the server ftpsh did not send is listed in
+/// the server's zone; a local edit an hour newer than it is sent (the zone the recorded
+/// files show is taken off its listed time), an older one is not.
+#[test]
+fn update_compares_in_utc_with_the_state_file() {
+    let Some(up) = Up::pyftpd(Some("zone")) else {
+        return;
+    };
+    let base = a_while_ago() - 4 * HOUR;
+    for name in ["a.html", "b.html", "c.html"] {
+        up.write(name, name, base);
+    }
+    assert_ok(&up.once("--update"));
+    assert_eq!(up.sent(), 3, "{}", up.journal());
+    // Another uploader puts two files there, dated `base` (UTC).
+    for name in ["theirs.txt", "older.txt"] {
+        write_at(&up.dst().join(name), "their version", base);
+    }
+    // The local copies: one edited an hour after theirs, one an hour before.
+    up.write("theirs.txt", "my newer edit", base + HOUR);
+    up.write("older.txt", "my older one", base - HOUR);
+    assert_ok(&up.once("--update"));
+    assert_eq!(
+        fs::read_to_string(up.dst().join("theirs.txt")).unwrap(),
+        "my newer edit",
+        "{}",
+        up.journal()
+    );
+    assert_eq!(
+        fs::read_to_string(up.dst().join("older.txt")).unwrap(),
+        "their version",
+        "{}",
+        up.journal()
+    );
+}
+
+/// `mirror --download --once REMOTE site` in `home`, journal in `home/journal.log`.
+fn download_once(home: &Path, url: &str, args: &str) -> Out {
+    let journal = home.join("journal.log");
+    Out::from(
+        support::ftpsh(home)
+            .args([
+                "--log",
+                journal.to_str().unwrap(),
+                "-c",
+                &format!("mirror --download --once {args}"),
+                url,
+            ])
+            .output()
+            .unwrap(),
+    )
+}
+
+fn journal_of(home: &Path) -> String {
+    fs::read_to_string(home.join("journal.log")).unwrap_or_default()
+}
+
+fn mtime(path: &Path) -> SystemTime {
+    fs::metadata(path).unwrap().modified().unwrap()
+}
+
+/// The server's listing shifts by an hour between two passes (a DST change): nothing is
+/// fetched again, local times stay, and a file new after the shift is dated in step.
+#[test]
+fn download_after_a_dst_shift_fetches_nothing_again() {
+    let Some(py) = PyFtpd::start_quirk("shift") else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    let base = a_while_ago() - 10 * HOUR;
+    for name in ["a.txt", "b.txt", "c.txt", "d.txt"] {
+        write_at(&py.path(&format!("www/{name}")), name, base);
+    }
+    let url = py.url();
+    assert_ok(&download_once(home.path(), &url, "/www site"));
+    let site = home.path().join("site");
+    assert_eq!(mtime(&site.join("a.txt")), base);
+    let fetched = journal_of(home.path()).matches(" RETR ").count();
+    assert_eq!(fetched, 4);
+    py.set_shift(1);
+    write_at(&py.path("www/new.txt"), "new", base + 2 * HOUR);
+    let out = download_once(home.path(), &url, "/www site");
+    assert_ok(&out);
+    let journal = journal_of(home.path());
+    assert_eq!(
+        journal.matches(" RETR ").count(),
+        fetched + 1,
+        "only the new file:\n{journal}"
+    );
+    assert!(!journal.contains("CONFLICT"), "{journal}");
+    assert_eq!(mtime(&site.join("a.txt")), base, "a local time moved");
+    assert_eq!(mtime(&site.join("new.txt")), base + 2 * HOUR);
+    // And the next pass, still shifted, is a no-op.
+    assert_ok(&download_once(home.path(), &url, "/www site"));
+    assert_eq!(journal_of(home.path()), journal);
+}
+
+/// A server time no file system holds (years 9999 and 0001: ext4 keeps 2446 and 1901) is no
+/// time: the file is fetched once, then left alone, never taken for a local edit.
+#[test]
+fn download_of_files_dated_9999_or_0001_fetches_them_once() {
+    use support::fake::{Act, Fake, MODERN_FEAT};
+    let files: &[(&str, &[u8])] = &[
+        ("www/future.txt", b"future"),
+        ("www/past.txt", b"past"),
+        ("www/plain.txt", b"plain"),
+    ];
+    let server = Fake::start(files, MODERN_FEAT, |verb, arg, _| match verb {
+        "MLSD" if arg.trim_end_matches('/').ends_with("www") => Act::Data {
+            body: concat!(
+                "type=file;size=6;modify=99991231235959; future.txt\r\n",
+                "type=file;size=4;modify=00010101000000; past.txt\r\n",
+                "type=file;size=5;modify=20240102030405; plain.txt\r\n",
+            )
+            .as_bytes()
+            .to_vec(),
+            closing: "226 Done".to_string(),
+            trickle: None,
+        },
+        _ => Act::Normal,
+    });
+    let home = TempDir::new().unwrap();
+    let url = server.url();
+    let out = download_once(home.path(), &url, "/www site");
+    assert_ok(&out);
+    let journal = journal_of(home.path());
+    assert_eq!(journal.matches(" RETR ").count(), 3, "{journal}");
+    for _ in 0..2 {
+        assert_ok(&download_once(home.path(), &url, "/www site"));
+        assert_eq!(journal_of(home.path()), journal, "fetched again");
+    }
+    let site = home.path().join("site");
+    assert_eq!(
+        fs::read_to_string(site.join("future.txt")).unwrap(),
+        "future"
+    );
+    assert!(
+        !tree(&site).keys().any(|k| k.contains("conflict")),
+        "{:?}",
+        tree(&site)
+    );
+}
