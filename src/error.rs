@@ -51,6 +51,17 @@ pub enum Error {
     /// the data ended mid-line. Nothing may be deleted on the strength of it.
     #[error("{what}: {reason}")]
     ListingCut { what: String, reason: String },
+    /// A folder that exists (CWD enters it) whose listing the server refused (450/550) with
+    /// no proof that it is empty (see `ftp::refusal`): what it holds is unknown. Nothing may
+    /// be decided from it: neither "empty" nor "gone".
+    #[error(
+        "{what}: {text} (the folder is there, but the server would not list it: what it holds is unknown)"
+    )]
+    ListingRefused {
+        what: String,
+        code: u16,
+        text: String,
+    },
     /// A transfer that both sides called complete moved fewer bytes than the file has: the
     /// data connection ended early but cleanly. The control connection is still in step.
     #[error("{what}: data connection cut short: {detail}")]
@@ -122,6 +133,11 @@ impl Error {
             Error::ListingCut { reason, .. } => Error::ListingCut {
                 what: new_what.to_string(),
                 reason,
+            },
+            Error::ListingRefused { code, text, .. } => Error::ListingRefused {
+                what: new_what.to_string(),
+                code,
+                text,
             },
             Error::Connection { message, .. } => Error::Connection {
                 what: new_what.to_string(),
@@ -195,9 +211,9 @@ impl Error {
     /// permanent: the same command will be refused again.
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Reply { code, .. } | Error::LoginRefused { code, .. } => {
-                (400..500).contains(code)
-            }
+            Error::Reply { code, .. }
+            | Error::LoginRefused { code, .. }
+            | Error::ListingRefused { code, .. } => (400..500).contains(code),
             Error::Connection { .. } | Error::Connect(_) | Error::CutShort { .. } => true,
             _ => false,
         }

@@ -601,6 +601,58 @@ fn pyftpd_fixture(quirk: Option<&str>) -> Option<Fixture> {
     Some(Fixture::over(url, served, Box::new(server)))
 }
 
+/// The inode of a served file: an upload (a temporary renamed over it) changes it.
+#[cfg(unix)]
+fn inode(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path).unwrap().ino()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_folder_whose_listing_is_refused_for_a_while_is_unknown_then_mirrored() {
+    let Some(f) = pyftpd_fixture(Some("refuse-listing")) else {
+        return;
+    };
+    let second = a_second();
+    f.write("index.html", "home", second);
+    f.write("flaky/a.html", "same on both sides", second);
+    // The served copy: a.html as the local one, and an extra file the mirror must delete.
+    fs::create_dir_all(f.dst().join("flaky")).unwrap();
+    let served = f.dst().join("flaky/a.html");
+    fs::write(&served, "same on both sides").unwrap();
+    set_mtime(&served, second);
+    fs::write(f.dst().join("flaky/extra.html"), "gone locally").unwrap();
+    let before = inode(&served);
+    let switch = f.served.join("refuse-listings");
+    fs::write(&switch, "").unwrap();
+
+    let mut job = f.spawn_mirror("");
+    wait_until("the folder said unknown", DEADLINE, || {
+        f.journal().contains("what it holds is unknown")
+    });
+    wait_until("the rest mirrored", DEADLINE, || {
+        f.remote("index.html").is_some()
+    });
+    // Not taken as empty: nothing sent into it, nothing there deleted.
+    assert_eq!(inode(&served), before, "a.html sent again: {}", f.journal());
+    assert!(f.dst().join("flaky/extra.html").exists());
+    // The server lists it again: the next pass (on the retry backoff) lists it, deletes
+    // the extra, and sends nothing that was already there.
+    fs::remove_file(&switch).unwrap();
+    wait_until("the extra deleted", DEADLINE, || {
+        !f.dst().join("flaky/extra.html").exists()
+    });
+    assert_eq!(inode(&served), before, "a.html sent again: {}", f.journal());
+    // And the pass after goes on as usual.
+    f.write("flaky/a.html", "edited", SystemTime::now());
+    wait_until("the edit", DEADLINE, || {
+        f.remote("flaky/a.html").as_deref() == Some("edited")
+    });
+    assert_eq!(terminate(&mut job), 0);
+    assert_same_tree(&f.src, &f.dst());
+}
+
 #[test]
 fn a_remote_edit_of_the_same_size_is_sent_over_even_with_the_state_file() {
     let Some(f) = pyftpd_fixture(None) else {

@@ -337,10 +337,10 @@ fn doubled_quotes_in_257_replies_are_undone() {
 }
 
 /// A server answering the listing of an empty folder with a refusal (`code`), as IIS does.
-fn refuses_empty_listings(code: u16) -> Fake {
+fn refuses_empty_listings(code: u16, feat: &[&str]) -> Fake {
     Fake::start(
         &[("empty/", b""), ("full/a.txt", b"a")],
-        MODERN_FEAT,
+        feat,
         move |verb, arg, state| {
             let dir = arg.trim_start_matches("-a").trim();
             let path = match dir {
@@ -362,8 +362,13 @@ fn refuses_empty_listings(code: u16) -> Fake {
 
 #[test]
 fn an_empty_folder_refused_with_450_or_550_is_an_empty_listing() {
-    for code in [550, 450] {
-        let fake = refuses_empty_listings(code);
+    for (code, feat) in [
+        (550, MODERN_FEAT),
+        (450, MODERN_FEAT),
+        (550, &["SIZE", "MDTM"][..]),
+        (450, &["SIZE", "MDTM"][..]),
+    ] {
+        let fake = refuses_empty_listings(code, feat);
         let dir = TempDir::new().unwrap();
         let out = run(
             &fake,
@@ -377,6 +382,18 @@ fn an_empty_folder_refused_with_450_or_550_is_an_empty_listing() {
         let out = run(&fake, dir.path(), &[], "mget empty/*");
         assert_fails(&out, 1, "no remote file matches empty/*");
         assert_eq!(sent(&fake, "RETR"), Vec::<String>::new(), "{code}");
+        // get -r and a download mirror make an empty folder of it.
+        let out = run(&fake, dir.path(), &[], "get -r empty got");
+        assert_ok(&out);
+        assert!(dir.path().join("got").is_dir(), "{code}: {out:?}");
+        let out = run(
+            &fake,
+            dir.path(),
+            &[],
+            "mirror --download --once /empty down",
+        );
+        assert_ok(&out);
+        assert!(dir.path().join("down").is_dir(), "{code}: {out:?}");
         // A mirror fills it.
         std::fs::create_dir_all(dir.path().join("src")).unwrap();
         std::fs::write(dir.path().join("src/n.txt"), b"new").unwrap();
@@ -390,6 +407,140 @@ fn an_empty_folder_refused_with_450_or_550_is_an_empty_listing() {
         // A folder that does not exist is still an error.
         let out = run(&fake, dir.path(), &[], "ls missing");
         assert_fails(&out, 1, "missing");
+    }
+}
+
+/// A server refusing every listing (MLSD, LIST, NLST) of folder `/site/sub`, which holds
+/// files, with `reply`, the first `times` times (then it lists it).
+fn refuses_a_full_folder(reply: &'static str, times: usize, feat: &[&str]) -> Fake {
+    let refused = std::sync::atomic::AtomicUsize::new(0);
+    Fake::start(
+        &[
+            ("site/sub/a.txt", b"aaa"),
+            ("site/sub/extra.txt", b"x"),
+            ("site/top.txt", b"t"),
+        ],
+        feat,
+        move |verb, arg, state| {
+            let dir = arg.trim_start_matches("-a").trim();
+            let path = match dir {
+                "" | "." => state.cwd.clone(),
+                d if d.starts_with('/') => d.to_string(),
+                d => format!("{}/{d}", state.cwd.trim_end_matches('/')),
+            };
+            let listing = matches!(verb, "MLSD" | "LIST" | "NLST");
+            if listing
+                && path.trim_end_matches('/') == "/site/sub"
+                && refused.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < times
+            {
+                return Act::Reply(reply.to_string());
+            }
+            Act::Normal
+        },
+    )
+}
+
+#[test]
+fn a_folder_that_holds_files_is_never_taken_as_empty_on_a_refusal() {
+    let refusals = [
+        "450 Directory temporarily unavailable",
+        "550 Permission denied",
+        "550 /site/sub: Access is denied.",
+        // The same words as an empty folder's, but LIST lists what MLSD would not.
+        "550 No files found",
+    ];
+    for reply in refusals {
+        for feat in [MODERN_FEAT, &["SIZE", "MDTM"][..]] {
+            let mlsd = feat == MODERN_FEAT;
+            // Refused for good: every command that lists says so, naming the folder and
+            // the reply, and fails.
+            let lies_only_on_mlsd = reply.contains("No files found");
+            if lies_only_on_mlsd && !mlsd {
+                continue;
+            }
+            let times = if lies_only_on_mlsd { 1 } else { usize::MAX };
+            let fake = refuses_a_full_folder(reply, times, feat);
+            let dir = TempDir::new().unwrap();
+            let out = run(&fake, dir.path(), &[], "ls /site/sub");
+            if lies_only_on_mlsd {
+                // LIST's lines stand in for the refused MLSD.
+                assert_ok(&out);
+                assert!(out.stdout.contains("a.txt"), "{reply}: {out:?}");
+                assert!(out.stdout.contains("extra.txt"), "{reply}: {out:?}");
+                continue;
+            }
+            for command in [
+                "ls /site/sub",
+                "cd /site/sub; ls",
+                "ls --raw /site/sub",
+                "nlst /site/sub",
+                "mget /site/sub/*",
+            ] {
+                let out = run(&fake, dir.path(), &[], command);
+                assert_fails(&out, 1, reply.trim_start_matches(char::is_numeric).trim());
+                // (`ls` in the current folder names it ".")
+                let named = if command.starts_with("cd") {
+                    "list ."
+                } else {
+                    "/site/sub"
+                };
+                assert!(out.stderr.contains(named), "{reply} {command}: {out:?}");
+                assert!(out.stdout.trim().is_empty(), "{reply} {command}: {out:?}");
+            }
+            let out = run(&fake, dir.path(), &[], "get -r /site got");
+            assert_fails(&out, 1, "/site/sub");
+            // The upload mirror sends nothing into it and deletes nothing in it; the rest
+            // of the tree is mirrored; --once exits 1 saying why.
+            std::fs::create_dir_all(dir.path().join("src/sub")).unwrap();
+            std::fs::write(dir.path().join("src/sub/a.txt"), b"aaa").unwrap();
+            std::fs::write(dir.path().join("src/new.txt"), b"new").unwrap();
+            let out = run(&fake, dir.path(), &[], "mirror --once src /site");
+            assert_eq!(out.code, 1, "{reply}: {out:?}");
+            assert!(out.stdout.contains("list /site/sub"), "{reply}: {out:?}");
+            assert!(
+                out.stdout.contains("what it holds is unknown"),
+                "{reply}: {out:?}"
+            );
+            assert_eq!(
+                fake.file("/site/new.txt").as_deref(),
+                Some(&b"new"[..]),
+                "{reply}"
+            );
+            assert!(fake.exists("/site/sub/extra.txt"), "{reply}: {out:?}");
+            assert!(fake.exists("/site/top.txt"), "{reply}: {out:?}");
+            let stored: Vec<String> = sent(&fake, "STOR")
+                .into_iter()
+                .filter(|l| l.contains("sub/"))
+                .collect();
+            assert_eq!(stored, Vec::<String>::new(), "{reply} (mlsd {mlsd})");
+            // The download mirror fetches nothing from it and deletes no local file in it.
+            std::fs::create_dir_all(dir.path().join("down/sub")).unwrap();
+            std::fs::write(dir.path().join("down/sub/mine.txt"), b"mine").unwrap();
+            let out = run(
+                &fake,
+                dir.path(),
+                &[],
+                "mirror --download --once /site down",
+            );
+            assert_eq!(out.code, 1, "{reply}: {out:?}");
+            assert!(out.stdout.contains("list /site/sub"), "{reply}: {out:?}");
+            assert!(
+                dir.path().join("down/sub/mine.txt").exists(),
+                "{reply}: {out:?}"
+            );
+            assert!(dir.path().join("down/top.txt").exists(), "{reply}: {out:?}");
+        }
+    }
+}
+
+#[test]
+fn a_passing_refusal_of_a_listing_is_asked_again_at_once() {
+    for feat in [MODERN_FEAT, &["SIZE", "MDTM"][..]] {
+        let fake = refuses_a_full_folder("450 Directory temporarily unavailable", 1, feat);
+        let dir = TempDir::new().unwrap();
+        let out = run(&fake, dir.path(), &[], "ls /site/sub");
+        assert_ok(&out);
+        assert!(out.stdout.contains("extra.txt"), "{out:?}");
     }
 }
 

@@ -13,6 +13,7 @@ use super::deadline::Paced;
 use super::fetch::Lines;
 use super::listing::{self, Entry, Listing, ListingError};
 use super::path::check_sendable;
+use super::refusal::{self, Found};
 use super::reply::{code_of, ftp_error, io_message, reply_text};
 use super::session::Session;
 use crate::error::{Error, Result};
@@ -66,13 +67,16 @@ impl Session {
     /// `verb [path]`'s lines, for showing as they came; `name` names it in errors.
     fn raw_lines(&mut self, name: &str, verb: &str, path: Option<&str>) -> Result<Vec<String>> {
         let what = format!("{name} {}", path.unwrap_or("."));
-        let lines = match path {
+        let command = match path {
             Some(p) => {
                 check_sendable(&what, p)?;
-                self.dir_lines(&what, &format!("{verb} {p}"), p)
+                format!("{verb} {p}")
             }
-            None => self.dir_lines(&what, verb, "."),
-        }?;
+            None => verb.to_string(),
+        };
+        let first = self.fetch_lines(&what, &command);
+        // Another command's lines cannot stand in for these.
+        let (lines, _) = self.dir_lines(&what, &command, path, first, false)?;
         Ok(lines.lines.into_iter().chain(lines.unterminated).collect())
     }
 
@@ -96,11 +100,14 @@ impl Session {
     pub fn listing(&mut self, path: &str) -> Result<Listing> {
         let what = format!("list {path}");
         check_sendable(&what, path)?;
-        let mlsd = self.caps.has("MLST");
-        let lines = if mlsd {
-            self.dir_lines(&what, &format!("MLSD {path}"), path)?
+        let (lines, mlsd) = if self.caps.has("MLST") {
+            let command = format!("MLSD {path}");
+            let first = self.fetch_lines(&what, &command);
+            // LIST's lines may stand in for a refused MLSD: read as LIST lines.
+            let (lines, list_lines) = self.dir_lines(&what, &command, Some(path), first, true)?;
+            (lines, !list_lines)
         } else {
-            self.list_all(&what, path)?
+            (self.list_all(&what, path)?, false)
         };
         let mut listing = listing::parse_listing(lines.lines, mlsd, crate::clock::now_unix());
         // The data stopped in the middle of a line: whether the server merely left out the
@@ -119,30 +126,53 @@ impl Session {
     /// mirror must see `.htaccess` and its own stale temporaries. A server that takes `-a`
     /// for a file name gets a plain LIST.
     fn list_all(&mut self, what: &str, path: &str) -> Result<Lines> {
-        match self.fetch_lines(what, &format!("LIST -a {path}")) {
+        let command = format!("LIST -a {path}");
+        let (lines, _) = match self.fetch_lines(what, &command) {
             Err(err) if err.reply_code().is_some_and(|code| code >= 500) => {
-                self.dir_lines(what, &format!("LIST {path}"), path)
+                let command = format!("LIST {path}");
+                let first = self.fetch_lines(what, &command);
+                self.dir_lines(what, &command, Some(path), first, false)?
             }
-            other => other,
-        }
+            first => self.dir_lines(what, &command, Some(path), first, false)?,
+        };
+        Ok(lines)
     }
 
-    /// A listing of folder `dir` (`fetch_lines`), where a 450/550 refusal of a folder that
-    /// exists is its empty listing: IIS and others answer an empty folder's listing with
-    /// `550 No files found`. Whether it exists is asked only then.
-    fn dir_lines(&mut self, what: &str, command: &str, dir: &str) -> Result<Lines> {
-        match self.fetch_lines(what, command) {
-            Err(err) if matches!(err.reply_code(), Some(450 | 550)) => {
-                if self.is_existing_dir(dir)? {
-                    crate::journal::trace_note(&format!(
-                        "{dir} exists: the refusal stands for an empty listing"
-                    ));
-                    Ok(Lines::default())
-                } else {
-                    Err(err)
-                }
+    /// The lines of listing `command` of folder `dir` (None: the current one), given what
+    /// its first attempt (`first`) returned. A 450/550 refusal of a folder that does not
+    /// exist stays the server's refusal; of one that exists, it is an empty listing only
+    /// with proof (see `refusal`), else [`Error::ListingRefused`]: its contents are unknown.
+    /// With `stand_in`, the other way's lines may come back instead (the flag says so:
+    /// they are LIST lines).
+    fn dir_lines(
+        &mut self,
+        what: &str,
+        command: &str,
+        dir: Option<&str>,
+        first: Result<Lines>,
+        stand_in: bool,
+    ) -> Result<(Lines, bool)> {
+        let refused = match first {
+            Err(err) if matches!(err.reply_code(), Some(450 | 550)) => err,
+            other => return other.map(|lines| (lines, false)),
+        };
+        // Whether it exists is asked only now: refusals are rare.
+        if !self.is_existing_dir(dir.unwrap_or("."))? {
+            return Err(refused);
+        }
+        match self.ask_again(what, command, dir, &refused)? {
+            Found::Empty(how) => {
+                crate::journal::trace_note(&format!(
+                    "{what}: the folder exists and {how}: it is empty"
+                ));
+                Ok((Lines::default(), false))
             }
-            other => other,
+            Found::Listed(lines) => Ok((lines, false)),
+            Found::Other(other, lines) if stand_in => {
+                crate::journal::trace_note(&format!("{what}: read with {other} instead"));
+                Ok((lines, true))
+            }
+            Found::Other(..) | Found::Unknown => Err(refusal::unknown(refused)),
         }
     }
 

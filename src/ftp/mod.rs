@@ -10,6 +10,7 @@ mod fetch;
 pub mod listing;
 pub mod path;
 pub mod rate;
+pub mod refusal;
 pub mod reply;
 pub mod session;
 pub mod tls;

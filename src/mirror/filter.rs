@@ -217,6 +217,13 @@ impl Filter {
         filter
     }
 
+    /// This filter, also leaving remote folders whose contents are unknown (the server
+    /// would not list them) wholly alone: nothing sent into them, nothing in them deleted,
+    /// nor they or the folders holding them (what they hold is not known to be gone).
+    pub fn unknown(&self, dirs: &[String]) -> Filter {
+        self.protecting(dirs).keeping(dirs)
+    }
+
     /// False for remote paths the mirror must not delete: in, at or above a kept folder.
     pub fn may_delete(&self, rel: &str) -> bool {
         !self

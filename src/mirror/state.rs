@@ -23,11 +23,15 @@ use crate::transfer::temp_name;
 /// itself: one that could not encode a name (libunftp lists a Latin-1 file name lossily)
 /// and will not find it again under that name. Kept in the tree, so their folder is never
 /// removed, but never acted on. And the folders whose listing held lines no format reads
-/// (with how many): not fully known, so nothing in them may be deleted.
+/// (with how many): not fully known, so nothing in them may be deleted. And the folders
+/// the server would not list (with its refusal): their contents are unknown, so nothing is
+/// sent into them or deleted in them, and the next pass lists them again; what the record
+/// says of them is kept, so the record is not lost meanwhile.
 pub struct Listing {
     pub tree: RemoteTree,
     pub undecodable: Vec<String>,
     pub partial: Vec<(String, usize)>,
+    pub unknown: Vec<(String, String)>,
 }
 
 pub fn list_remote(
@@ -41,6 +45,7 @@ pub fn list_remote(
     let found = Mutex::new((RemoteTree::new(), recorded, Vec::new()));
     let times = Mutex::new(Times::default());
     let partial = Mutex::new(Vec::new());
+    let unknown = Mutex::new(Vec::new());
     remote_walk::walk(pool, width, String::new(), |session, dir| {
         if !filter.descend(dir) {
             return Ok(Vec::new());
@@ -50,7 +55,16 @@ pub fn list_remote(
         } else {
             path::join(root, dir)
         };
-        let listing = session.listing(&remote_dir)?;
+        let listing = match session.listing(&remote_dir) {
+            // A subfolder the server would not list is left out of this pass, not the
+            // whole pass: the root's refusal is the pass's.
+            Err(err @ Error::ListingRefused { .. }) if !dir.is_empty() => {
+                let mut unknown = unknown.lock().unwrap_or_else(|p| p.into_inner());
+                unknown.push((dir.to_string(), err.to_string()));
+                return Ok(Vec::new());
+            }
+            other => other?,
+        };
         if !listing.unparsed.is_empty() {
             let mut partial = partial.lock().unwrap_or_else(|p| p.into_inner());
             partial.push((dir.to_string(), listing.unparsed.len()));
@@ -93,9 +107,18 @@ pub fn list_remote(
         }
         Ok(subdirs)
     })?;
-    let (mut tree, _, undecodable) = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    let (mut tree, recorded, undecodable) = found.into_inner().unwrap_or_else(|p| p.into_inner());
     let times = times.into_inner().unwrap_or_else(|p| p.into_inner());
     times.settle(&mut tree);
+    let mut unknown = unknown.into_inner().unwrap_or_else(|p| p.into_inner());
+    unknown.sort();
+    // What the record says is in a folder that could not be listed stays believed (and
+    // recorded): the folder is out of the plan, and its record must outlive the pass.
+    for (dir, _) in &unknown {
+        for (rel, entry) in recorded.under(dir) {
+            tree.insert(rel, entry);
+        }
+    }
     // Kept for the whole job: in full nodes.
     tree.shrink_to_fit();
     let mut partial = partial.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -104,6 +127,7 @@ pub fn list_remote(
         tree,
         undecodable,
         partial,
+        unknown,
     })
 }
 

@@ -55,8 +55,10 @@ impl PyFtpd {
     /// `maxconn` (at most 2 control connections per IP, the next gets 421), `slow`
     /// (uploads read at 256 KiB/s, to change a file while it is sent), `latin1` (names
     /// travel in Latin-1, no UTF8 in FEAT, UTF-8 on disk), `zone` (listed times two
-    /// hours east of UTC, as servers listing local times) or `shift` (listed times shifted
-    /// by the hours `set_shift` wrote: a zone or DST change between passes). See the
+    /// hours east of UTC, as servers listing local times), `shift` (listed times shifted
+    /// by the hours `set_shift` wrote: a zone or DST change between passes) or
+    /// `refuse-listing` (listings of folders named `flaky` answered 450 while the served
+    /// root holds `refuse-listings`). See the
     /// script's doc. `None`, with a reason printed, when python3 or pyftpdlib is missing.
     pub fn start_quirk(name: &str) -> Option<PyFtpd> {
         Self::spawn(Mode::Quirk(name))

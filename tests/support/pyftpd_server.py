@@ -57,6 +57,10 @@ With --quirk (plain FTP), the server misbehaves in one way, NAME:
                 do: an upload over a file has to move the old one aside first
   no-rest       REST is not implemented ("502 Command not implemented."), as on
                 servers that resume only with APPE
+  refuse-listing  listings (MLSD, LIST, NLST) of every folder named "flaky" are
+                answered "450 Directory temporarily unavailable." while a file
+                named "refuse-listings" exists at the served root (the test
+                creates and removes it): a folder whose listing fails for a while
   slow          uploads are read at most 256 KiB per second (pyftpdlib's
                 ThrottledDTPHandler), so a test can change a file while it
                 is being sent
@@ -93,6 +97,7 @@ QUIRKS = (
     "shift",
     "no-rest",
     "no-overwrite",
+    "refuse-listing",
 )
 SLOW_BYTES_PER_SECOND = 256 * 1024
 QUOTA_BYTES = 64 * 1024
@@ -410,6 +415,29 @@ def main() -> None:
                     self.respond("502 Command not implemented.")
 
             handler = NoRestHandler
+        elif args[2] == "refuse-listing":
+            switch = os.path.join(args[0], "refuse-listings")
+
+            class RefuseListingHandler(FTPHandler):
+                def _refused(self, path):
+                    if os.path.basename(path.rstrip("/")) == "flaky" and os.path.exists(switch):
+                        self.respond("450 Directory temporarily unavailable.")
+                        return True
+                    return False
+
+                def ftp_MLSD(self, path):
+                    if not self._refused(path):
+                        return super().ftp_MLSD(path)
+
+                def ftp_LIST(self, path):
+                    if not self._refused(path):
+                        return super().ftp_LIST(path)
+
+                def ftp_NLST(self, path):
+                    if not self._refused(path):
+                        return super().ftp_NLST(path)
+
+            handler = RefuseListingHandler
         elif args[2] == "slow":
             from pyftpdlib.handlers import ThrottledDTPHandler
 
@@ -431,7 +459,8 @@ def main() -> None:
         sys.exit(
             "usage: pyftpd_server.py FOLDER [--tls CERTDIR good|wrong-name|expired|implicit]\n"
             "       pyftpd_server.py FOLDER --quirk "
-            "quota|evil-listing|maxconn|slow|latin1|zone|shift|no-rest|no-overwrite"
+            "quota|evil-listing|maxconn|slow|latin1|zone|shift|no-rest|no-overwrite|"
+            "refuse-listing"
         )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     authorizer = DummyAuthorizer()

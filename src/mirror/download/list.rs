@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 
 use super::Listed;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ftp::listing::EntryKind;
 use crate::ftp::path;
 use crate::mirror::filter::Filter;
@@ -18,6 +18,9 @@ use crate::mirror::tree::{Kind, RelPath};
 pub struct Source {
     pub tree: Vec<(RelPath, Listed)>,
     pub partial: Vec<String>,
+    /// Folders the server would not list (a refusal without proof of an empty folder):
+    /// what they hold is unknown, so nothing in them is fetched or deleted.
+    pub unknown: Vec<String>,
     /// One-line notes to say once (journal and terminal).
     pub notes: Vec<String>,
 }
@@ -30,6 +33,7 @@ pub fn list_source(pool: &mut Pool, width: usize, root: &str, filter: &Filter) -
     let found = Mutex::new(Source {
         tree: Vec::new(),
         partial: Vec::new(),
+        unknown: Vec::new(),
         notes: Vec::new(),
     });
     remote_walk::walk(pool, width, String::new(), |session, dir| {
@@ -37,7 +41,19 @@ pub fn list_source(pool: &mut Pool, width: usize, root: &str, filter: &Filter) -
             return Ok(Vec::new());
         }
         let remote_dir = path::join(root, dir);
-        let listing = session.listing(&remote_dir)?;
+        let listing = match session.listing(&remote_dir) {
+            // A subfolder the server would not list is left out of this pass, not the
+            // whole pass: the root's refusal is the pass's.
+            Err(err @ Error::ListingRefused { .. }) if !dir.is_empty() => {
+                let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
+                found.unknown.push(dir.to_string());
+                found.notes.push(format!(
+                    "{err}; nothing in it is fetched or deleted, and it is listed again next pass"
+                ));
+                return Ok(Vec::new());
+            }
+            other => other?,
+        };
         let mut subdirs = Vec::new();
         let mut entries = Vec::with_capacity(listing.entries.len());
         let mut incomplete = !listing.unparsed.is_empty();
@@ -79,6 +95,7 @@ pub fn list_source(pool: &mut Pool, width: usize, root: &str, filter: &Filter) -
     })?;
     let mut source = found.into_inner().unwrap_or_else(|p| p.into_inner());
     source.partial.sort();
+    source.unknown.sort();
     source.notes.sort();
     Ok(source)
 }

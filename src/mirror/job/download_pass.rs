@@ -84,7 +84,9 @@ impl Runner {
         let base_filter = self
             .filter
             .protecting(&scan.unreadable)
-            .keeping(&listed.partial);
+            .keeping(&listed.partial)
+            .unknown(&listed.unknown);
+        self.unknown = listed.unknown.clone();
         let options = PlanOptions {
             delete: self.spec.options.delete,
             max_delete: self.spec.options.max_delete,
@@ -194,7 +196,8 @@ impl Runner {
             && report.skipped.is_empty()
             && scan.problems.is_empty()
             && !deletes_owed
-            && plan.held.is_none())
+            && plan.held.is_none()
+            && self.unknown.is_empty())
     }
 
     /// Runs the plan into LOCAL; `dest` (LOCAL as the pass saw it) follows each action.

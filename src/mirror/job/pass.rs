@@ -130,7 +130,8 @@ impl Runner {
             .filter
             .protecting(&scan.unreadable)
             .protecting(&self.undecodable)
-            .keeping(&self.partial);
+            .keeping(&self.partial)
+            .unknown(&self.unknown);
         let inputs = plan::Inputs {
             local: &scan.snapshot,
             remote: &tree,
@@ -150,8 +151,11 @@ impl Runner {
                         entry.mtime = None;
                     }
                 }
-                self.tree = Some(tree);
-                self.settled = Some(scan.snapshot);
+                // A folder the server would not list is still to be listed next pass.
+                if self.unknown.is_empty() {
+                    self.tree = Some(tree);
+                    self.settled = Some(scan.snapshot);
+                }
                 self.report_problems(&[err.to_string()]);
                 return Ok(false);
             }
@@ -240,8 +244,9 @@ impl Runner {
             && report.skipped.is_empty()
             && scan.problems.is_empty()
             && !deletes_owed
-            && held.is_none();
-        if clean {
+            && held.is_none()
+            && self.unknown.is_empty();
+        if clean && self.unknown.is_empty() {
             // Files that could not be read are left out of the settled snapshot, so the next
             // change of the tree (a chmod included) retries them. Files sent within their own
             // mtime second are rechecked at the next ticks (see `recheck_fresh`).
@@ -253,7 +258,8 @@ impl Runner {
             self.settled = self.fresh.is_empty().then_some(scan.snapshot);
             self.tree = Some(tree);
         } else {
-            // Re-list next pass: after a failure the remote may differ from what we believe.
+            // Re-list next pass: after a failure the remote may differ from what we believe,
+            // and a folder the server would not list is still to be known.
             self.settled = None;
             self.tree = None;
         }
@@ -277,7 +283,9 @@ impl Runner {
     /// (the runner reconnects). Ok(clean): nothing failed, stopped or was postponed.
     pub(super) fn settle(&mut self, report: &Report) -> Result<bool> {
         let clean = report.errors.is_empty() && !report.stopped && report.deletes_postponed == 0;
-        self.failed_passes = if report.errors.is_empty() {
+        // A folder the server would not list is retried on the backoff too: a server that
+        // keeps refusing it must not be listed every second.
+        self.failed_passes = if report.errors.is_empty() && self.unknown.is_empty() {
             0
         } else {
             self.failed_passes + 1

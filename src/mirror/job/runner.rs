@@ -75,6 +75,11 @@ impl Stopper {
     }
 }
 
+/// What a job says of a remote folder the server would not list (`refusal`: the error).
+pub(super) fn unknown_note(refusal: &str) -> String {
+    format!("{refusal}; nothing is sent into it or deleted in it, and it is listed again next pass")
+}
+
 /// For an error that ends a job: what the user can do about it.
 fn what_to_do(err: &Error) -> &'static str {
     match err {
@@ -118,6 +123,10 @@ pub(super) struct Runner {
     pub(super) undecodable: Vec<String>,
     /// Remote folders whose listing held lines no format reads: nothing deleted in them.
     pub(super) partial: Vec<String>,
+    /// Remote folders the server would not list (a refusal without proof of an empty
+    /// folder): what they hold is unknown, so nothing is sent or deleted there, and the
+    /// next pass lists the remote again (on the retry backoff).
+    pub(super) unknown: Vec<String>,
     /// Files just sent whose mtime second has not passed yet (see `recheck_fresh`).
     pub(super) fresh: HashMap<String, SystemTime>,
     /// The device of the local root that the remote copy was made from (see `root_device`).
@@ -182,6 +191,7 @@ impl Runner {
             fresh: HashMap::new(),
             undecodable: Vec::new(),
             partial: Vec::new(),
+            unknown: Vec::new(),
             reported: Vec::new(),
             accepted_device: None,
             backup,
@@ -410,6 +420,13 @@ impl Runner {
             )
         }));
         self.partial = listing.partial.into_iter().map(|(dir, _)| dir).collect();
+        notes.extend(
+            listing
+                .unknown
+                .iter()
+                .map(|(_, refusal)| unknown_note(refusal)),
+        );
+        self.unknown = listing.unknown.into_iter().map(|(dir, _)| dir).collect();
         self.report_problems(&notes);
         Ok(listing.tree)
     }

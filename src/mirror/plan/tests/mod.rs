@@ -169,6 +169,8 @@ struct Case {
     max_delete: Option<usize>,
     /// Remote folders whose listing could not be read whole.
     kept: &'static [&'static str],
+    /// Remote folders the server would not list: their contents unknown.
+    unknown: &'static [&'static str],
     /// Files sent within their mtime second whose exact mtime moved since.
     untrusted: &'static [&'static str],
     /// Ok(actions, in walk order: see `phased`) or Err((planned, limit)).
@@ -242,6 +244,7 @@ const BASE: Case = Case {
     delete: true,
     max_delete: None,
     kept: &[],
+    unknown: &[],
     untrusted: &[],
     want: Ok(&[]),
     foreign: &[],
@@ -261,6 +264,7 @@ fn run_plan(case: &Case) -> Result<Plan, PlanError> {
     let excludes: Vec<String> = case.excludes.iter().map(|s| s.to_string()).collect();
     let kept: Vec<String> = case.kept.iter().map(|s| s.to_string()).collect();
     let protected: Vec<String> = case.protected.iter().map(|s| s.to_string()).collect();
+    let unknown: Vec<String> = case.unknown.iter().map(|s| s.to_string()).collect();
     let rules = Rules {
         excludes,
         ignore_files: vec![IgnoreFile {
@@ -272,7 +276,8 @@ fn run_plan(case: &Case) -> Result<Plan, PlanError> {
     let filter = Filter::with_rules(case.max_depth, &rules)
         .expect("valid globs")
         .keeping(&kept)
-        .protecting(&protected);
+        .protecting(&protected)
+        .unknown(&unknown);
     let opts = PlanOptions {
         delete: case.delete,
         max_delete: case.max_delete,

@@ -123,6 +123,47 @@ fn rule1b_no_deletes_where_the_listing_was_not_read_whole() {
     ]);
 }
 
+// ---- rule 1d: folders the server would not list -------------------------------------
+
+#[test]
+fn rule1d_nothing_sent_or_deleted_where_the_contents_are_unknown() {
+    check(&[
+        Case {
+            name: "not taken as empty: nothing sent into it; elsewhere the pass goes on",
+            local: &["d a", "f a/same 1 1", "f a/new 1 1", "f top 1 1"],
+            // What the listing could not show: `a` holds `same` and an extra.
+            remote: &["d a", "f gone 1 1"],
+            unknown: &["a"],
+            want: Ok(&["up top 1 1", "rm gone"]),
+            ..BASE
+        },
+        Case {
+            name: "the record of it, kept in the believed tree, is not acted on",
+            local: &["d a", "f a/x 2 2"],
+            remote: &["d a", "f a/x 1 1", "f a/extra 1 1"],
+            unknown: &["a"],
+            want: Ok(&[]),
+            ..BASE
+        },
+        Case {
+            name: "gone locally: it and the folders holding it stay",
+            local: &[],
+            remote: &["d p", "d p/a", "f p/z 1 1"],
+            unknown: &["p/a"],
+            want: Ok(&["rm p/z"]),
+            ..BASE
+        },
+        Case {
+            name: "a file locally where a folder is unknown remotely: left alone",
+            local: &["f a 1 1"],
+            remote: &["d a"],
+            unknown: &["a"],
+            want: Ok(&[]),
+            ..BASE
+        },
+    ]);
+}
+
 // ---- rule 2: mkdir / upload / identical -----------------------------------------------
 
 #[test]
