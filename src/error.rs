@@ -81,6 +81,15 @@ pub enum Error {
     /// No session is open.
     #[error("not connected (use `open HOST`)")]
     NotConnected,
+    /// A command of several items did all it could; `names` (the first few of `failed`)
+    /// could not be done, each for its own reason, said on a line of its own as it failed.
+    #[error("{what}: {failed} of {of} failed: {names} (each said above)")]
+    ItemsFailed {
+        what: String,
+        failed: usize,
+        of: usize,
+        names: String,
+    },
     /// Any other failure of a command, already phrased for the user.
     #[error("{0}")]
     Failed(String),
@@ -204,6 +213,27 @@ impl Error {
     /// True when the control connection can no longer be trusted and must be reopened.
     pub fn is_connection_lost(&self) -> bool {
         matches!(self, Error::Connection { .. })
+    }
+
+    /// True when the failure of one item of a multi-item command (mget, rm, put -r) makes the
+    /// others pointless, so the command stops: the connection is gone, Ctrl-C, a full disk
+    /// here or on the server (452, 552: RFC 959's "insufficient storage", "exceeded storage
+    /// allocation"), the server closing (421). Any other failure is the item's own (a 550 on
+    /// that file, a local file unreadable, a pattern matching nothing): the others go on.
+    pub fn stops_all(&self) -> bool {
+        match self {
+            Error::Connection { .. }
+            | Error::Connect(_)
+            | Error::LoginRefused { .. }
+            | Error::NotConnected
+            | Error::Cancelled(_) => true,
+            Error::Reply { code, .. } => matches!(code, 421 | 452 | 552),
+            Error::Local { source, .. } => matches!(
+                source.kind(),
+                io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+            ),
+            _ => false,
+        }
     }
 
     /// True when trying again later may work: a 4xx reply (RFC 959 "transient negative

@@ -1,6 +1,7 @@
 //! `chmod [-R] MODE PATH...`: permission bits on the server (SITE CHMOD, octal modes).
 
 use super::glob;
+use super::items::Items;
 use super::state::Shell;
 use super::table::Invocation;
 use super::unread::Unread;
@@ -25,30 +26,45 @@ pub fn chmod(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     })?;
     let session = shell.session()?;
     let mut unread = Unread::new("chmod");
+    let items = Items::new("chmod");
     let mut targets = Vec::new();
     for word in paths {
-        targets.extend(glob::expand_remote(session, word, &mut unread)?);
-    }
-    for (target, entry) in targets {
-        session.chmod(&target, mode)?;
-        if inv.has('R') {
-            let is_dir = match entry {
-                Some(entry) => entry.kind == EntryKind::Dir,
-                None => session
-                    .stat(&target)?
-                    .is_some_and(|e| e.kind == EntryKind::Dir),
-            };
-            if is_dir {
-                chmod_below(session, &target, mode, &mut unread)?;
-            }
+        if let Some(found) = items.failed(word, glob::expand_remote(session, word, &mut unread))? {
+            targets.extend(found);
         }
     }
-    unread.finish()
+    for (target, entry) in targets {
+        if items
+            .record(&target, session.chmod(&target, mode))?
+            .is_none()
+            || !inv.has('R')
+        {
+            continue;
+        }
+        let is_dir = match entry {
+            Some(entry) => Ok(entry.kind == EntryKind::Dir),
+            None => session
+                .stat(&target)
+                .map(|e| e.is_some_and(|e| e.kind == EntryKind::Dir)),
+        };
+        if items.record(&target, is_dir)? == Some(true) {
+            let below = chmod_below(session, &target, mode, &mut unread, &items);
+            items.record(&target, below)?;
+        }
+    }
+    items.finish_with(unread)
 }
 
-/// Everything below `dir`, folders first then their contents. A listed name that is not one
-/// plain component stops the command before anything in that folder changes.
-fn chmod_below(session: &mut Session, dir: &str, mode: u32, unread: &mut Unread) -> Result<()> {
+/// Everything below `dir`, folders first then their contents, each one of `items`. A listed
+/// name that is not one plain component stops the command in that folder before anything in
+/// it changes.
+fn chmod_below(
+    session: &mut Session,
+    dir: &str,
+    mode: u32,
+    unread: &mut Unread,
+    items: &Items,
+) -> Result<()> {
     let listing = session.listing(dir)?;
     let entries = unread.entries(dir, listing);
     if let Some(bad) = entries
@@ -68,9 +84,11 @@ fn chmod_below(session: &mut Session, dir: &str, mode: u32, unread: &mut Unread)
             continue;
         }
         let child = path::join(dir, &entry.name);
-        session.chmod(&child, mode)?;
-        if entry.kind == EntryKind::Dir {
-            chmod_below(session, &child, mode, unread)?;
+        if items.record(&child, session.chmod(&child, mode))?.is_some()
+            && entry.kind == EntryKind::Dir
+        {
+            let below = chmod_below(session, &child, mode, unread, items);
+            items.record(&child, below)?;
         }
     }
     Ok(())

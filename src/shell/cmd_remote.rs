@@ -1,6 +1,7 @@
 //! Commands on the remote tree: cd, ls, mkdir, rmdir, rm, renames, mv, size, mdtm, touch.
 
 use super::glob;
+use super::items::Items;
 use super::state::Shell;
 use super::table::Invocation;
 use super::unread::Unread;
@@ -210,56 +211,71 @@ pub fn nlst(shell: &mut Shell, inv: &Invocation) -> Result<()> {
 
 pub fn mkdir(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
+    let items = Items::new("mkdir");
     for dir in &inv.args {
-        if inv.has('p') {
-            session.mkdir_all(dir)?;
-        } else if let Err(err) = session.mkdir(dir) {
-            // Many servers refuse an existing name with a reply that says something else
-            // (libunftp: "550 File not found"): when the name is there, say that.
-            // The reply code stays (typed, and shown); its misleading words go.
-            if let Error::Reply { code, .. } = err
-                && let Ok(Some(entry)) = session.stat(dir)
-            {
-                let kind = if entry.kind == EntryKind::Dir {
-                    "folder"
-                } else {
-                    "file"
-                };
-                return Err(Error::Reply {
-                    what: format!("mkdir {dir}"),
-                    code,
-                    text: format!("{code} refused: there is already a {kind} named {dir}"),
-                });
-            }
-            return Err(err);
-        }
+        let made = if inv.has('p') {
+            session.mkdir_all(dir)
+        } else {
+            make_dir(session, dir)
+        };
+        items.record(dir, made)?;
     }
-    Ok(())
+    items.finish()
+}
+
+fn make_dir(session: &mut Session, dir: &str) -> Result<()> {
+    let Err(err) = session.mkdir(dir) else {
+        return Ok(());
+    };
+    // Many servers refuse an existing name with a reply that says something else
+    // (libunftp: "550 File not found"): when the name is there, say that.
+    // The reply code stays (typed, and shown); its misleading words go.
+    if let Error::Reply { code, .. } = err
+        && let Ok(Some(entry)) = session.stat(dir)
+    {
+        let kind = if entry.kind == EntryKind::Dir {
+            "folder"
+        } else {
+            "file"
+        };
+        return Err(Error::Reply {
+            what: format!("mkdir {dir}"),
+            code,
+            text: format!("{code} refused: there is already a {kind} named {dir}"),
+        });
+    }
+    Err(err)
 }
 
 pub fn rmdir(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
+    let items = Items::new("rmdir");
     for dir in &inv.args {
-        session.rmdir(dir)?;
+        items.record(dir, session.rmdir(dir))?;
     }
-    Ok(())
+    items.finish()
 }
 
 /// `rm [-r] [-f] PATH...` (also `mdelete`): PATHs may be globs, expanded from the listing.
-/// At a terminal, removing several files through a glob asks once first.
+/// At a terminal, removing several files through a glob asks once first. Each name is
+/// deleted if it can be (see [`Items`]).
 pub fn rm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let interactive = shell.interactive;
     let session = shell.session()?;
     let mut targets = Vec::new();
     let mut unread = Unread::new("rm");
+    let items = Items::new("rm");
     for word in &inv.args {
-        match glob::expand_remote(session, word, &mut unread) {
+        let expanded = match glob::expand_remote(session, word, &mut unread) {
             // -f: a pattern that matches nothing is no error; anything else still is (a
             // listing that may be cut above all).
-            Err(Error::NoMatch { .. }) if inv.has('f') => {}
+            Err(Error::NoMatch { .. }) if inv.has('f') => continue,
             // -f: a folder that is not there holds nothing to delete.
-            Err(err) if inv.has('f') && err.is_unavailable() => {}
-            expanded => targets.extend(expanded?.into_iter().map(|(path, _)| path)),
+            Err(err) if inv.has('f') && err.is_unavailable() => continue,
+            expanded => expanded,
+        };
+        if let Some(found) = items.failed(word, expanded)? {
+            targets.extend(found.into_iter().map(|(path, _)| path));
         }
     }
     let globbed = inv.args.iter().any(|w| glob::has_glob(w));
@@ -272,18 +288,36 @@ pub fn rm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     }
     for target in &targets {
         let result = if inv.has('r') {
-            remove_tree(session, target)
+            remove_tree(session, target, &items)
         } else {
-            session.delete(target)
+            delete_file(session, target)
         };
         match result {
             // -f passes over "no such file" (550) only: a transient 450 or a lost
             // connection is still a failure.
             Err(err) if inv.has('f') && err.is_unavailable() => {}
-            other => other?,
+            other => {
+                items.record(target, other)?;
+            }
         }
     }
-    unread.finish()
+    items.finish_with(unread)
+}
+
+/// DELE, and where it is refused because the name is a folder, a message that says so and
+/// what would work.
+fn delete_file(session: &mut Session, target: &str) -> Result<()> {
+    let err = match session.delete(target) {
+        Err(err @ Error::Reply { .. }) => err,
+        other => return other,
+    };
+    match session.stat(target) {
+        Ok(Some(entry)) if entry.kind == EntryKind::Dir => Err(Error::IsDirectory {
+            what: format!("rm {target}"),
+            hint: " (rm -r deletes it with all it holds, rmdir an empty one)",
+        }),
+        _ => Err(err),
+    }
 }
 
 /// Asks a yes/no question on the terminal; anything but y/yes is no.
@@ -300,14 +334,24 @@ fn confirm(question: &str) -> Result<bool> {
 
 /// `rm -r`: files first, then the emptied directories, deepest first. Names come from the
 /// server's listing: every name of a directory is checked before anything in it is deleted,
-/// so a hostile `../x` stops the command before it acts there, and never steers it outside.
-pub fn remove_tree(session: &mut Session, target: &str) -> Result<()> {
+/// so a hostile `../x` stops the command in that folder before it acts there, and never
+/// steers it outside. What cannot be deleted inside is said and counted in `items`; the
+/// folders holding it stay, in silence (the item named is the reason).
+fn remove_tree(session: &mut Session, target: &str, items: &Items) -> Result<()> {
     let is_dir = session
         .stat(target)?
         .is_some_and(|e| e.kind == EntryKind::Dir);
     if !is_dir {
         return session.delete(target);
     }
+    if remove_below(session, target, items)? {
+        session.rmdir(target)?;
+    }
+    Ok(())
+}
+
+/// Deletes what the folder `target` holds; true when all of it went.
+fn remove_below(session: &mut Session, target: &str, items: &Items) -> Result<bool> {
     let entries = session.entries(target)?;
     if let Some(bad) = entries
         .iter()
@@ -321,14 +365,20 @@ pub fn remove_tree(session: &mut Session, target: &str) -> Result<()> {
             ),
         });
     }
+    let mut all_gone = true;
     for entry in entries {
         let child = path::join(target, &entry.name);
-        match entry.kind {
-            EntryKind::Dir => remove_tree(session, &child)?,
-            _ => session.delete(&child)?,
-        }
+        let gone = match entry.kind {
+            EntryKind::Dir => {
+                let removed = remove_below(session, &child, items)
+                    .and_then(|all| all.then(|| session.rmdir(&child)).transpose());
+                items.record(&child, removed)?.flatten().is_some()
+            }
+            _ => items.record(&child, session.delete(&child))?.is_some(),
+        };
+        all_gone &= gone;
     }
-    session.rmdir(target)
+    Ok(all_gone)
 }
 
 pub fn rnfr(shell: &mut Shell, inv: &Invocation) -> Result<()> {
@@ -363,13 +413,12 @@ pub fn mv(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let (dest, words) = inv.args.split_last().expect("arity checked");
     let session = shell.session()?;
     let mut unread = Unread::new("mv");
+    let items = Items::new("mv");
     let mut sources = Vec::new();
     for word in words {
-        sources.extend(
-            glob::expand_remote(session, word, &mut unread)?
-                .into_iter()
-                .map(|(p, _)| p),
-        );
+        if let Some(found) = items.failed(word, glob::expand_remote(session, word, &mut unread))? {
+            sources.extend(found.into_iter().map(|(p, _)| p));
+        }
     }
     let dest_is_dir = dest.ends_with('/')
         || session
@@ -386,27 +435,31 @@ pub fn mv(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         } else {
             dest.clone()
         };
-        session.rename(source, &target)?;
+        items.record(source, session.rename(source, &target))?;
     }
-    unread.finish()
+    items.finish_with(unread)
 }
 
 pub fn size(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
+    let items = Items::new("size");
     for file in &inv.args {
-        let bytes = session.size(file)?;
-        println!("{bytes}\t{}", escape(file));
+        if let Some(bytes) = items.record(file, session.size(file))? {
+            println!("{bytes}\t{}", escape(file));
+        }
     }
-    Ok(())
+    items.finish()
 }
 
 pub fn mdtm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
+    let items = Items::new("mdtm");
     for file in &inv.args {
-        let time = session.mdtm(file)?;
-        println!("{}\t{}", human_time(time), escape(file));
+        if let Some(time) = items.record(file, session.mdtm(file))? {
+            println!("{}\t{}", human_time(time), escape(file));
+        }
     }
-    Ok(())
+    items.finish()
 }
 
 /// "2024-01-02 03:04:05 UTC" from unix seconds.
@@ -426,28 +479,32 @@ pub fn human_time(unix: i64) -> String {
 /// Creates an empty file, or sets an existing file's time to now where the server can.
 pub fn touch(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
+    let items = Items::new("touch");
     for file in &inv.args {
-        match session.stat(file)? {
-            Some(entry) if entry.kind == EntryKind::Dir => {
-                return Err(Error::IsDirectory {
-                    what: format!("touch {file}"),
-                    hint: "",
-                });
-            }
-            Some(_) => {
-                if !session.set_mtime(file, crate::clock::now_unix())? {
-                    eprintln!(
-                        "touch {}: the server cannot set modification times",
-                        escape(file)
-                    );
-                }
-            }
-            None => {
-                session.store(file, &mut std::io::empty(), false, &mut |_| {})?;
-            }
-        }
+        items.record(file, touch_one(session, file))?;
     }
-    Ok(())
+    items.finish()
+}
+
+fn touch_one(session: &mut Session, file: &str) -> Result<()> {
+    match session.stat(file)? {
+        Some(entry) if entry.kind == EntryKind::Dir => Err(Error::IsDirectory {
+            what: format!("touch {file}"),
+            hint: "",
+        }),
+        Some(_) => {
+            if !session.set_mtime(file, crate::clock::now_unix())? {
+                eprintln!(
+                    "touch {}: the server cannot set modification times",
+                    escape(file)
+                );
+            }
+            Ok(())
+        }
+        None => session
+            .store(file, &mut std::io::empty(), false, &mut |_| {})
+            .map(drop),
+    }
 }
 
 #[cfg(test)]

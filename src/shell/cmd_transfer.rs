@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::glob;
+use super::items::Items;
 use super::state::Shell;
 use super::table::Invocation;
 use super::unread::Unread;
@@ -24,9 +25,10 @@ use crate::transfer;
 const TREE_DEPTH: usize = 64;
 
 /// `put [-r] LOCAL [REMOTE]`: LOCAL may be a glob; several files go into REMOTE (a
-/// directory, the current one when omitted).
+/// directory, the current one when omitted). Each file that can be sent is (see [`Items`]).
 pub fn put(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let sources = glob::expand_local(&inv.args[0])?;
+    let items = Items::new("put");
     let dest = inv.args.get(1);
     // `put FILE DIR` puts FILE into an existing remote folder DIR, as cp would.
     let dest_is_dir = match dest {
@@ -43,18 +45,24 @@ pub fn put(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         &sources,
         inv.args.get(1).map(String::as_str),
         into_dir,
-        inv.has('r'),
-        inv.has('c'),
-    )
+        inv,
+        &items,
+    )?;
+    items.finish()
 }
 
-/// `mput [-r] PATTERN...`: every match into the current remote directory.
+/// `mput [-r] PATTERN...`: every match into the current remote directory; a pattern that
+/// matches nothing is one item that failed.
 pub fn mput(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let items = Items::new("mput");
     let mut sources = Vec::new();
     for pattern in &inv.args {
-        sources.extend(glob::expand_local(pattern)?);
+        if let Some(found) = items.failed(pattern, glob::expand_local(pattern))? {
+            sources.extend(found);
+        }
     }
-    put_all(shell, &sources, None, true, inv.has('r'), inv.has('c'))
+    put_all(shell, &sources, None, true, inv, &items)?;
+    items.finish()
 }
 
 fn put_all(
@@ -62,9 +70,10 @@ fn put_all(
     sources: &[PathBuf],
     dest: Option<&str>,
     into_dir: bool,
-    recursive: bool,
-    resume: bool,
+    inv: &Invocation,
+    items: &Items,
 ) -> Result<()> {
+    let (recursive, resume) = (inv.has('r'), inv.has('c'));
     let verbose = shell.verbose || shell.interactive;
     // -c: each file continues its temporary from an interrupted upload, if one is there.
     let resume = if resume {
@@ -74,13 +83,17 @@ fn put_all(
     };
     let mut files = Vec::new();
     for source in sources {
+        let shown = local_path(source);
         let name = source
             .file_name()
             .and_then(lossless::from_os)
             .ok_or_else(|| Error::BadName {
-                what: format!("put {}", local_path(source)),
+                what: format!("put {shown}"),
                 reason: "not a file name".to_string(),
-            })?;
+            });
+        let Some(name) = items.record(&shown, name)? else {
+            continue;
+        };
         let name = name.as_str();
         let remote = match dest {
             Some(dest) if into_dir => path::join(dest, name),
@@ -89,51 +102,68 @@ fn put_all(
         };
         if source.is_dir() {
             if !recursive {
-                return Err(Error::IsDirectory {
-                    what: format!("put {}", local_path(source)),
+                let refused = Err(Error::IsDirectory {
+                    what: format!("put {shown}"),
                     hint: " (put -r sends a whole tree)",
                 });
+                items.record::<()>(&shown, refused)?;
+                continue;
             }
-            put_tree(shell.session()?, source, &remote, resume)?;
+            put_tree(shell.session()?, source, &remote, resume, items)?;
         } else {
             files.push((source.clone(), remote));
         }
     }
     let batch = (files.len() > 1).then(|| Bar::files("put", files.len() as u64));
     let distinct = all_distinct(files.iter().map(|(_, remote)| remote));
-    over_connections(shell, &files, distinct, |session, (source, remote)| {
-        let size = std::fs::metadata(source).ok().map(|m| m.len());
-        let bar = batch.is_none().then(|| Bar::bytes(remote, size));
-        let seen = transfer::Seen::default();
-        let done = transfer::upload_seen(session, source, remote, seen, resume, &mut |n| {
-            if let Some(bar) = &bar {
-                bar.set(n);
+    let name = |(source, _): &(PathBuf, String)| local_path(source);
+    over_connections(
+        shell,
+        &files,
+        distinct,
+        items,
+        name,
+        |session, (source, remote)| {
+            let size = std::fs::metadata(source).ok().map(|m| m.len());
+            let bar = batch.is_none().then(|| Bar::bytes(remote, size));
+            let seen = transfer::Seen::default();
+            let done = transfer::upload_seen(session, source, remote, seen, resume, &mut |n| {
+                if let Some(bar) = &bar {
+                    bar.set(n);
+                }
+            })?;
+            drop(bar);
+            if let Some(batch) = &batch {
+                batch.inc(1);
             }
-        })?;
-        drop(bar);
-        if let Some(batch) = &batch {
-            batch.inc(1);
-        }
-        if verbose {
-            let resumed = match done.resumed_at {
-                None => String::new(),
-                Some(at) => format!(" (resumed at byte {at})"),
-            };
-            crate::progress::print_out(&format!("{} bytes sent to {remote}{resumed}", done.bytes));
-        }
-        Ok(())
-    })
+            if verbose {
+                let resumed = match done.resumed_at {
+                    None => String::new(),
+                    Some(at) => format!(" (resumed at byte {at})"),
+                };
+                crate::progress::print_out(&format!(
+                    "{} bytes sent to {remote}{resumed}",
+                    done.bytes
+                ));
+            }
+            Ok(())
+        },
+    )
 }
 
 /// Runs `task` for each item: one item on the shell's connection, several over a pool of
 /// `parallel` connections (the shell's one first, the others logging in meanwhile), as the
-/// mirror does. After a failure no new item starts; the first failure in item order is the
-/// command's. Items that share a target (`distinct` false) go one by one, so the last one
-/// wins as it would typed one after another (and two downloads never share a temporary).
+/// mirror does. Each outcome goes to `outcomes` under the item's `name`: an item's own
+/// failure is said and the others go on; after a failure that stops the command no new
+/// item starts, and the first such failure in item order is the command's. Items that share
+/// a target (`distinct` false) go one by one, so the last one wins as it would typed one
+/// after another (and two downloads never share a temporary).
 fn over_connections<T: Sync>(
     shell: &mut Shell,
     items: &[T],
     distinct: bool,
+    outcomes: &Items,
+    name: impl Fn(&T) -> String + Sync,
     task: impl Fn(&mut Session, &T) -> Result<()> + Sync,
 ) -> Result<()> {
     let parallel = shell.mirror_defaults.parallel;
@@ -145,7 +175,7 @@ fn over_connections<T: Sync>(
         if crate::cancel::requested() {
             return Err(Error::cancelled("the remaining files"));
         }
-        task(session, item)
+        outcomes.record(&name(item), task(session, item)).map(drop)
     };
     // Relative paths mean the same on every connection only where the directory is known.
     // ASCII transfers stay on the shell's connection, the one in ASCII mode.
@@ -175,24 +205,46 @@ fn over_connections<T: Sync>(
         .map_or(Ok(()), Err)
 }
 
-/// Sends a local tree: directories first (parents before children), then each file.
-/// Unreadable parts are reported and make the command fail after the rest was sent.
+/// Sends a local tree: directories first (parents before children), then each file. Each
+/// file and folder is one of `items`: what cannot be read or sent is said and skipped (a
+/// folder with all it holds), the rest is sent.
 fn put_tree(
     session: &mut Session,
     local: &Path,
     remote: &str,
     resume: transfer::Resume<'_>,
+    items: &Items,
 ) -> Result<()> {
     let filter = Filter::new(TREE_DEPTH, &[]).map_err(|e| Error::Failed(e.to_string()))?;
-    let mut found = scan::scan(local, &filter, false);
-    session.mkdir_all(remote)?;
+    let found = scan::scan(local, &filter, false);
+    for problem in &found.problems {
+        // Phrased by the walk as `PATH: why; skipped`.
+        let name = problem.split(": ").next().unwrap_or(problem);
+        items.skipped(name, problem);
+    }
+    let shown = local_path(local);
+    if items.record(&shown, session.mkdir_all(remote))?.is_none() {
+        return Ok(());
+    }
+    // Folders that could not be made: what they hold is left out with them.
+    let mut failed_dirs: Vec<String> = Vec::new();
     for (rel, entry) in &found.snapshot {
         if crate::cancel::requested() {
-            return Err(Error::cancelled(format!("put -r {}", local_path(local))));
+            return Err(Error::cancelled(format!("put -r {shown}")));
+        }
+        let rel: &str = rel.as_ref();
+        if failed_dirs.iter().any(|d| path::is_under(rel, d)) {
+            continue;
         }
         let target = path::join(remote, rel);
+        let source = local_file(local, rel);
+        let name = local_path(&source);
         match entry.kind {
-            Kind::Dir => session.mkdir_all(&target)?,
+            Kind::Dir => {
+                if items.record(&name, session.mkdir_all(&target))?.is_none() {
+                    failed_dirs.push(rel.to_string());
+                }
+            }
             Kind::File => {
                 // The file the walk saw, or nothing: a file swapped for a link (or another
                 // file) since is skipped and said, never sent under this name.
@@ -200,37 +252,24 @@ fn put_tree(
                     identity: entry.inode,
                     no_follow: true,
                 };
-                let source = local_file(local, rel);
-                match transfer::upload_seen(session, &source, &target, seen, resume, &mut |_| {}) {
-                    Ok(_) => {}
-                    Err(err @ Error::Local { .. }) => {
-                        crate::progress::print_line(&crate::escape::escape(&err.to_string()));
-                        found
-                            .problems
-                            .push(crate::escape::escape(&err.to_string()).into_owned());
-                    }
-                    Err(err) => return Err(err),
-                }
+                let sent =
+                    transfer::upload_seen(session, &source, &target, seen, resume, &mut |_| {});
+                items.record(&name, sent)?;
             }
         }
     }
-    match found.problems.first() {
-        Some(problem) => Err(Error::Failed(format!(
-            "put -r {}: {} paths skipped, first: {problem}",
-            local_path(local),
-            found.problems.len()
-        ))),
-        None => Ok(()),
-    }
+    Ok(())
 }
 
 /// Prints remote files to standard output.
 pub fn cat(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let mut stdout = crate::cancel::Writer(std::io::stdout().lock());
+    let items = Items::new("cat");
     for file in &inv.args {
-        shell.session()?.retrieve(file, &mut stdout, &mut |_| {})?;
+        let printed = shell.session()?.retrieve(file, &mut stdout, &mut |_| {});
+        items.record(file, printed)?;
     }
-    Ok(())
+    items.finish()
 }
 
 /// `get [-r] [-c] REMOTE [LOCAL]`: REMOTE may be a glob; several files go into LOCAL (a
@@ -247,19 +286,25 @@ pub fn get(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     }
     let mut unread = Unread::new(format!("get {remote}"));
     let sources = glob::expand_remote(shell.session()?, remote, &mut unread)?;
-    get_all(shell, &sources, dest, inv, &mut unread)?;
-    unread.finish()
+    let items = Items::new("get");
+    get_all(shell, &sources, dest, inv, &mut unread, &items)?;
+    items.finish_with(unread)
 }
 
-/// `mget [-r] [-c] PATTERN...`: every match into the current local folder.
+/// `mget [-r] [-c] PATTERN...`: every match into the current local folder; a pattern that
+/// matches nothing is one item that failed.
 pub fn mget(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let mut unread = Unread::new("mget");
+    let items = Items::new("mget");
     let mut sources = Vec::new();
     for pattern in &inv.args {
-        sources.extend(glob::expand_remote(shell.session()?, pattern, &mut unread)?);
+        let found = glob::expand_remote(shell.session()?, pattern, &mut unread);
+        if let Some(found) = items.failed(pattern, found)? {
+            sources.extend(found);
+        }
     }
-    get_all(shell, &sources, None, inv, &mut unread)?;
-    unread.finish()
+    get_all(shell, &sources, None, inv, &mut unread, &items)?;
+    items.finish_with(unread)
 }
 
 fn get_all(
@@ -268,6 +313,7 @@ fn get_all(
     dest: Option<&str>,
     inv: &Invocation,
     unread: &mut Unread,
+    items: &Items,
 ) -> Result<()> {
     let (recursive, resume) = (inv.has('r'), inv.has('c'));
     let dest_is_dir = dest.is_some_and(|d| lossless::to_path(d).is_dir());
@@ -280,83 +326,96 @@ fn get_all(
     let mut files = Vec::new();
     for (remote, entry) in sources {
         let is_dir = match entry {
-            Some(entry) => entry.kind == EntryKind::Dir,
-            None => {
-                recursive
-                    && shell
-                        .session()?
-                        .stat(remote)?
-                        .is_some_and(|e| e.kind == EntryKind::Dir)
-            }
+            Some(entry) => Ok(entry.kind == EntryKind::Dir),
+            None if recursive => shell
+                .session()?
+                .stat(remote)
+                .map(|e| e.is_some_and(|e| e.kind == EntryKind::Dir)),
+            None => Ok(false),
+        };
+        let Some(is_dir) = items.record(remote, is_dir)? else {
+            continue;
         };
         let local = match dest {
             // A local name the user typed is theirs to choose.
-            Some(dest) if !dest_is_dir => lossless::to_path(dest),
-            _ => {
-                // A name taken from the remote path must stay inside the local folder.
-                let name = path::safe_local_component(path::file_name(remote))?;
+            Some(dest) if !dest_is_dir => Ok(lossless::to_path(dest)),
+            // A name taken from the remote path must stay inside the local folder.
+            _ => path::safe_local_component(path::file_name(remote)).map(|name| {
                 // The server's bytes (see `crate::lossless`), not the name's UTF-8 form.
                 let name = lossless::to_os(name);
                 dest.map_or_else(
                     || PathBuf::from(&name),
                     |d| lossless::to_path(d).join(&name),
                 )
-            }
+            }),
+        };
+        let Some(local) = items.record(remote, local)? else {
+            continue;
         };
         if is_dir {
             if !recursive {
-                return Err(Error::IsDirectory {
+                let refused = Err(Error::IsDirectory {
                     what: format!("get {remote}"),
                     hint: " (get -r fetches a whole tree)",
                 });
+                items.record::<()>(remote, refused)?;
+                continue;
             }
-            get_tree(shell.session()?, remote, &local, resume, unread)?;
+            get_tree(shell.session()?, remote, &local, resume, unread, items)?;
         } else {
             files.push((remote.as_str(), entry.as_ref().map(|e| e.size), local));
         }
     }
     let batch = (files.len() > 1).then(|| Bar::files("get", files.len() as u64));
     let distinct = all_distinct(files.iter().map(|(_, _, local)| local));
-    over_connections(shell, &files, distinct, |session, (remote, size, local)| {
-        let bar = batch.is_none().then(|| {
-            let total = match size {
-                Some(size) => Some(*size),
-                // A total gives the bar its ETA; only worth a round trip when it is drawn.
-                None if crate::progress::enabled() => session.size(remote).ok(),
-                None => None,
-            };
-            Bar::bytes(remote, total)
-        });
-        let progress = &mut |n| {
-            if let Some(bar) = &bar {
-                bar.set(n);
-            }
-        };
-        let bytes = match transfer::download(session, remote, local, resume, progress) {
-            // A refused RETR is often a directory: say so rather than the server's 550.
-            Err(err @ Error::Reply { .. }) => match session.stat(remote) {
-                Ok(Some(e)) if e.kind == EntryKind::Dir => {
-                    return Err(Error::IsDirectory {
-                        what: format!("get {remote}"),
-                        hint: " (get -r fetches a whole tree)",
-                    });
+    let name = |(remote, _, _): &(&str, Option<u64>, PathBuf)| remote.to_string();
+    over_connections(
+        shell,
+        &files,
+        distinct,
+        items,
+        name,
+        |session, (remote, size, local)| {
+            let bar = batch.is_none().then(|| {
+                let total = match size {
+                    Some(size) => Some(*size),
+                    // A total gives the bar its ETA; only worth a round trip when it is drawn.
+                    None if crate::progress::enabled() => session.size(remote).ok(),
+                    None => None,
+                };
+                Bar::bytes(remote, total)
+            });
+            let progress = &mut |n| {
+                if let Some(bar) = &bar {
+                    bar.set(n);
                 }
-                _ => return Err(err),
-            },
-            other => other?,
-        };
-        drop(bar);
-        if let Some(batch) = &batch {
-            batch.inc(1);
-        }
-        if verbose {
-            crate::progress::print_out(&format!(
-                "{bytes} bytes received into {}",
-                local_path(local)
-            ));
-        }
-        Ok(())
-    })
+            };
+            let bytes = match transfer::download(session, remote, local, resume, progress) {
+                // A refused RETR is often a directory: say so rather than the server's 550.
+                Err(err @ Error::Reply { .. }) => match session.stat(remote) {
+                    Ok(Some(e)) if e.kind == EntryKind::Dir => {
+                        return Err(Error::IsDirectory {
+                            what: format!("get {remote}"),
+                            hint: " (get -r fetches a whole tree)",
+                        });
+                    }
+                    _ => return Err(err),
+                },
+                other => other?,
+            };
+            drop(bar);
+            if let Some(batch) = &batch {
+                batch.inc(1);
+            }
+            if verbose {
+                crate::progress::print_out(&format!(
+                    "{bytes} bytes received into {}",
+                    local_path(local)
+                ));
+            }
+            Ok(())
+        },
+    )
 }
 
 fn all_distinct<T: Eq + std::hash::Hash>(targets: impl Iterator<Item = T>) -> bool {
@@ -366,47 +425,56 @@ fn all_distinct<T: Eq + std::hash::Hash>(targets: impl Iterator<Item = T>) -> bo
 
 /// Fetches a remote tree into `local` (created if needed). Every name comes from the
 /// server's listing, so each must be one plain component: a hostile `../x` cannot make
-/// this write outside `local`. Lines of a listing that cannot be read are skipped, noted
-/// in `unread`.
+/// this write outside `local` (that entry is skipped and said). Lines of a listing that
+/// cannot be read are skipped, noted in `unread`. Each file and folder is one of `items`:
+/// a folder that cannot be made or listed is left out with all it holds, and said.
 fn get_tree(
     session: &mut Session,
     remote: &str,
     local: &Path,
     resume: bool,
     unread: &mut Unread,
+    items: &Items,
 ) -> Result<()> {
     let mut pending = vec![(remote.to_string(), local.to_path_buf(), 0usize)];
-    // Folders below the depth limit: left out, never in silence (the command fails).
-    let mut too_deep: Vec<String> = Vec::new();
     while let Some((dir, target, depth)) = pending.pop() {
-        std::fs::create_dir_all(&target)
-            .map_err(|e| Error::local(format!("get -r {remote}: {}", local_path(&target)), e))?;
-        let listing = session.listing(&dir)?;
+        let made = std::fs::create_dir_all(&target)
+            .map_err(|e| Error::local(format!("get -r {remote}: {}", local_path(&target)), e));
+        if items.record(&dir, made)?.is_none() {
+            continue;
+        }
+        let Some(listing) = items.record(&dir, session.listing(&dir))? else {
+            continue;
+        };
         for entry in unread.entries(&dir, listing) {
             if crate::cancel::requested() {
                 return Err(Error::cancelled(format!("get -r {remote}")));
             }
-            let name = path::safe_local_component(&entry.name)?;
+            let listed = path::join(&dir, &entry.name);
+            let Some(name) = items.record(&listed, path::safe_local_component(&entry.name))? else {
+                continue;
+            };
             let (child, child_local) = (path::join(&dir, name), target.join(lossless::to_os(name)));
             match entry.kind {
                 EntryKind::Dir if depth + 1 < TREE_DEPTH => {
                     pending.push((child, child_local, depth + 1))
                 }
-                EntryKind::Dir => too_deep.push(child),
+                // Left out, never in silence (the command fails at its end).
+                EntryKind::Dir => items.skipped(
+                    &child,
+                    &format!(
+                        "get -r {remote}: {} is below the depth limit ({TREE_DEPTH} levels): not fetched",
+                        crate::escape::quoted(&child)
+                    ),
+                ),
                 EntryKind::File => {
-                    transfer::download(session, &child, &child_local, resume, &mut |_| {})?;
+                    let fetched =
+                        transfer::download(session, &child, &child_local, resume, &mut |_| {});
+                    items.record(&child, fetched)?;
                 }
                 _ => {}
             }
         }
     }
-    too_deep.sort();
-    match too_deep.first() {
-        Some(first) => Err(Error::Failed(format!(
-            "get -r {remote}: {} folders below the depth limit ({TREE_DEPTH} levels) not fetched, the first: {}",
-            too_deep.len(),
-            crate::escape::quoted(first)
-        ))),
-        None => Ok(()),
-    }
+    Ok(())
 }

@@ -9,6 +9,7 @@ pub mod cmd_transfer;
 pub mod complete;
 pub mod glob;
 pub mod help;
+pub mod items;
 pub mod mirror_options;
 pub mod repl;
 pub mod script;

@@ -27,6 +27,8 @@ pub enum Act {
     /// PASV or EPSV: open a passive listener on 127.0.0.1 and answer with this reply, given
     /// the listener's port.
     Passive(fn(u16) -> String),
+    /// Hang up: the control connection closes without a reply (a server that went away).
+    Hangup,
     /// Handle the command normally.
     Normal,
 }
@@ -266,6 +268,7 @@ fn serve(
                 reply(&mut out, &format(port))?;
                 continue;
             }
+            Act::Hangup => return Ok(()),
             Act::Normal => None,
         };
         if let Some((body, closing, every, endless)) = data_body {
