@@ -232,7 +232,6 @@ fn put_tree(
         if crate::cancel::requested() {
             return Err(Error::cancelled(format!("put -r {shown}")));
         }
-        let rel: &str = rel.as_ref();
         if failed_dirs.iter().any(|d| path::is_under(rel, d)) {
             continue;
         }
