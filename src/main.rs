@@ -16,6 +16,7 @@ mod settings;
 mod shell;
 mod target;
 mod transfer;
+mod words;
 
 use std::io::IsTerminal;
 

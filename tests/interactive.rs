@@ -337,3 +337,53 @@ fn ctrl_c_cancels_a_transfer_and_keeps_the_shell_and_its_mirror_job() {
     pty.send_line("y").unwrap();
     pty.expect(Eof).expect("ftpsh exits");
 }
+
+/// Lines typed ahead (or pasted by a terminal without bracketed paste) arrive in one read:
+/// each runs, in order, and reaches history. A bracketed paste of several lines is one
+/// entry: Enter runs each of its lines, and each is a history line of its own; a line that
+/// fails stops the rest, as in a script, and says so.
+#[test]
+fn every_line_typed_ahead_or_pasted_runs_in_order_and_reaches_history() {
+    let (server, local) = setup();
+    let mut pty = spawn(&server, local.path());
+    // typed ahead: the second needs the first, the third the second
+    pty.send("mkdir /one\rmkdir /one/two\rmkdir /one/two/three\r")
+        .unwrap();
+    support::wait_until("the third typed line", Duration::from_secs(10), || {
+        server.path("one/two/three").is_dir()
+    });
+    // a bracketed paste (the terminal marks its start and end), then Enter
+    pty.send("\x1b[200~mkdir /p1\r\nmkdir /p1/p2\r\n\x1b[201~")
+        .unwrap();
+    pty.send("\r").unwrap();
+    support::wait_until("the pasted lines", Duration::from_secs(10), || {
+        server.path("p1/p2").is_dir()
+    });
+    // a pasted line that fails stops the ones after it
+    pty.send("\x1b[200~cd /nowhere\rmkdir stray\rmkdir stray2\x1b[201~\r")
+        .unwrap();
+    pty.expect("2 pasted lines not run").expect("the rest is named");
+    pty.expect(PROMPT).expect("prompt after the failed paste");
+    assert!(!server.path("stray").exists() && !server.path("stray2").exists());
+    command(&mut pty, "pwd");
+    pty.send_line("quit").unwrap();
+    assert_exits_ok(pty);
+    let history = fs::read_to_string(local.path().join(".data/ftpsh/history")).unwrap();
+    let lines: Vec<&str> = history.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        lines,
+        [
+            "mkdir /one",
+            "mkdir /one/two",
+            "mkdir /one/two/three",
+            "mkdir /p1",
+            "mkdir /p1/p2",
+            "cd /nowhere",
+            "mkdir stray",
+            "mkdir stray2",
+            "pwd",
+            "quit"
+        ],
+        "history: {history:?}"
+    );
+}

@@ -24,6 +24,24 @@ fn confirm_quit(shell: &Shell, editor: &mut Editor<ShellHelper, DefaultHistory>)
     matches!(answer.as_deref().map(str::trim), Ok("y" | "Y" | "yes"))
 }
 
+/// The lines of one entry: a paste of several lines arrives as one (bracketed paste), and
+/// each of its lines is a command line of its own, in history as in running. Blank lines
+/// vanish.
+fn entry_lines(entry: &str) -> Vec<&str> {
+    entry
+        .split(['\n', '\r'])
+        .filter(|line| !line.trim().is_empty())
+        .collect()
+}
+
+/// A pasted line after a failing (or cancelled, or quitting) one is not run, as a script
+/// stops at its first failing line: the next line may depend on it (`cd` then `rm`). The
+/// lines are in history for the user to take up again.
+fn not_run(left: usize) -> String {
+    let lines = crate::words::count(left as u64, "pasted line", "pasted lines");
+    format!("{lines} not run (they are in history: Up recalls them)")
+}
+
 /// Where history lives: the user's data dir (e.g. ~/.local/share/ftpsh/history).
 pub fn history_path() -> Option<PathBuf> {
     Some(dirs::data_dir()?.join("ftpsh").join("history"))
@@ -75,15 +93,26 @@ pub fn run(shell: &mut Shell) -> i32 {
         }
         drop(lent);
         match read {
-            Ok(line) => {
-                if !line.trim().is_empty() && !is_secret_line(&line) {
-                    let _ = editor.add_history_entry(line.as_str());
+            Ok(entry) => {
+                let lines = entry_lines(&entry);
+                for line in &lines {
+                    if !is_secret_line(line) {
+                        let _ = editor.add_history_entry(*line);
+                    }
                 }
-                if let Err(err) = run_line(shell, &line) {
-                    err.report("");
-                }
-                if let (Ok(mut remote), Ok(commands)) = (remote.lock(), split::split_line(&line)) {
-                    commands.iter().for_each(|words| remote.after_line(words));
+                for (index, line) in lines.iter().enumerate() {
+                    let failed = run_line(shell, line).map_err(|err| err.report("")).is_err();
+                    if let (Ok(mut remote), Ok(commands)) =
+                        (remote.lock(), split::split_line(line))
+                    {
+                        commands.iter().for_each(|words| remote.after_line(words));
+                    }
+                    let left = lines.len() - index - 1;
+                    if left > 0 && (failed || shell.quit_requested || crate::cancel::interrupted())
+                    {
+                        eprintln!("{}", not_run(left));
+                        break;
+                    }
                 }
                 if shell.quit_requested && confirm_quit(shell, &mut editor) {
                     break;
