@@ -1,8 +1,11 @@
 //! Ctrl-C cancels the command in the foreground, never the process: SIGINT sets a flag
 //! that the foreground command's transfers check (through a per-thread token, so a
-//! background mirror job never sees it). A command that has not noticed a moment later
-//! (blocked in a transfer's write or read, a listing, a reply) has its data connections
-//! shut down, or its control connection when it has none; a second Ctrl-C shuts both.
+//! background mirror job never sees it). Whatever the command still waits on a moment
+//! later is cut, however many connections it uses: first its data connections (a
+//! transfer blocked in a write or read fails at once, its control connection stays to
+//! clean up), then its control connections (a reply that does not come: the final reply
+//! of an upload a slow server is still reading, a listing, a login). So the prompt is
+//! back within a second; a second Ctrl-C cuts everything at once.
 //! A background mirror job's thread has its job's stop flag as its token instead: `mirror
 //! stop` cancels its transfer in flight the same way, and that upload's temporary is kept
 //! ([`keeps_partial`]) for the next pass to continue.
@@ -14,10 +17,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// How long a cancelled command gets to notice (its transfer loop sees the flag within one
-/// buffer) before its control connection is shut down under it. One that noticed is
-/// cleaning up (closing the transfer, removing its temporary) and is left to finish that.
-const GRACE: Duration = Duration::from_millis(500);
+/// How long a cancelled command's transfers get to stop by themselves (a transfer loop
+/// sees the flag within one buffer) before its data connections are shut down under it.
+const DATA_GRACE: Duration = Duration::from_millis(300);
+
+/// How long it gets in all to clean up (close the transfer, remove a temporary, read the
+/// replies) before its control connections are shut down too: well under the second a
+/// person waits for the prompt.
+const CONTROL_GRACE: Duration = Duration::from_millis(600);
 
 thread_local! {
     /// The cancellation flag of the command this thread works for, if any.
@@ -27,8 +34,6 @@ thread_local! {
 /// The foreground command's state, shared with the signal thread.
 struct Foreground {
     flag: Arc<AtomicBool>,
-    /// The command saw the flag (a transfer loop or a check between files).
-    noticed: AtomicBool,
     state: Mutex<State>,
     ended: Condvar,
 }
@@ -38,8 +43,9 @@ struct State {
     /// A command is running (counted, so the signal thread knows which one it waits for).
     running: Option<u64>,
     next: u64,
-    /// A handle on the running command's control connection, to shut it down.
-    control: Option<TcpStream>,
+    /// Handles on the running command's control connections (the shell's, and those of
+    /// the pool connections working for it: `watch_control`), by id, to shut them down.
+    control: Vec<(u64, TcpStream)>,
     /// Its open data connections (`watch_data`), by id.
     data: Vec<(u64, TcpStream)>,
     /// Called on SIGINT (a foreground mirror pass stops its job), by id.
@@ -73,7 +79,6 @@ fn foreground() -> &'static Foreground {
     static FOREGROUND: OnceLock<Foreground> = OnceLock::new();
     FOREGROUND.get_or_init(|| Foreground {
         flag: Arc::new(AtomicBool::new(false)),
-        noticed: AtomicBool::new(false),
         state: Mutex::new(State::default()),
         ended: Condvar::new(),
     })
@@ -92,8 +97,9 @@ pub fn watch_sigint() -> io::Result<()> {
     Ok(())
 }
 
-/// What SIGINT does: raise the flag and tell the hooks. A running command gets `GRACE` to
-/// notice; a second Ctrl-C does not wait.
+/// What SIGINT does: raise the flag and tell the hooks. A running command's data
+/// connections are shut down after `DATA_GRACE`, its control connections after
+/// `CONTROL_GRACE`; a second Ctrl-C does not wait.
 fn interrupt() {
     let fg = foreground();
     let again = fg.flag.swap(true, Ordering::SeqCst);
@@ -113,27 +119,30 @@ fn interrupt() {
     let _ = std::thread::Builder::new()
         .name("sigint-grace".into())
         .spawn(move || {
-            let fg = foreground();
-            let deadline = Instant::now() + GRACE;
-            let mut state = fg.state.lock().unwrap_or_else(|e| e.into_inner());
-            while state.running == Some(command) {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    if !fg.noticed.load(Ordering::SeqCst) {
-                        if state.data.is_empty() {
-                            shut_down(&mut state);
-                        } else {
-                            shut_down_data(&mut state);
-                        }
-                    }
-                    return;
-                }
-                state = match fg.ended.wait_timeout(state, left) {
-                    Ok((s, _)) => s,
-                    Err(e) => e.into_inner().0,
-                };
+            let pressed = Instant::now();
+            if still_running(command, pressed + DATA_GRACE, shut_down_data) {
+                still_running(command, pressed + CONTROL_GRACE, shut_down);
             }
         });
+}
+
+/// Waits until `deadline` for `command` to end; if it has not, calls `cut` on the state.
+/// Whether it was still running.
+fn still_running(command: u64, deadline: Instant, cut: fn(&mut State)) -> bool {
+    let fg = foreground();
+    let mut state = fg.state.lock().unwrap_or_else(|e| e.into_inner());
+    while state.running == Some(command) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            cut(&mut state);
+            return true;
+        }
+        state = match fg.ended.wait_timeout(state, left) {
+            Ok((s, _)) => s,
+            Err(e) => e.into_inner().0,
+        };
+    }
+    false
 }
 
 /// Shuts the running command's data connections down: a transfer blocked on one fails at
@@ -145,10 +154,11 @@ fn shut_down_data(state: &mut State) {
     }
 }
 
-/// Shuts the running command's control connection down: whatever it is blocked in on the
-/// server fails at once (the shell reconnects at the next command).
+/// Shuts the running command's control connections down: whatever it is blocked in on a
+/// server fails at once (the shell reconnects at the next command; a pool drops the
+/// connection).
 fn shut_down(state: &mut State) {
-    if let Some(control) = state.control.take() {
+    for (_, control) in state.control.drain(..) {
         log::debug!("the cancelled command did not stop: shutting its connection down");
         let _ = control.shutdown(std::net::Shutdown::Both);
     }
@@ -164,11 +174,10 @@ pub fn interrupted() -> bool {
 pub fn begin(control: Option<TcpStream>) -> Command {
     let fg = foreground();
     fg.flag.store(false, Ordering::SeqCst);
-    fg.noticed.store(false, Ordering::SeqCst);
     let mut state = fg.state.lock().unwrap_or_else(|e| e.into_inner());
     state.next += 1;
     state.running = Some(state.next);
-    state.control = control;
+    state.control = control.into_iter().map(|c| (0, c)).collect();
     drop(state);
     Command {
         _token: install(Some(Arc::clone(&fg.flag))),
@@ -185,14 +194,24 @@ impl Drop for Command {
         let fg = foreground();
         let mut state = fg.state.lock().unwrap_or_else(|e| e.into_inner());
         state.running = None;
-        state.control = None;
+        state.control.clear();
         fg.ended.notify_all();
     }
 }
 
 /// Lets Ctrl-C shut `socket` (a data connection) down while the guard lives, if this thread
 /// works for the foreground command.
-pub fn watch_data(socket: &TcpStream) -> Option<DataWatch> {
+pub fn watch_data(socket: &TcpStream) -> Option<Watch> {
+    watch(socket, |state| &mut state.data)
+}
+
+/// Lets Ctrl-C shut `socket` (a control connection working for the command: a pool's)
+/// down while the guard lives, if this thread works for the foreground command.
+pub fn watch_control(socket: &TcpStream) -> Option<Watch> {
+    watch(socket, |state| &mut state.control)
+}
+
+fn watch(socket: &TcpStream, list: fn(&mut State) -> &mut Vec<(u64, TcpStream)>) -> Option<Watch> {
     if !works_for_foreground() {
         return None;
     }
@@ -200,18 +219,53 @@ pub fn watch_data(socket: &TcpStream) -> Option<DataWatch> {
     let mut state = foreground().state.lock().unwrap_or_else(|e| e.into_inner());
     state.next += 1;
     let id = state.next;
-    state.data.push((id, socket));
-    Some(DataWatch { id })
+    list(&mut state).push((id, socket));
+    Some(Watch { id, list })
 }
 
-pub struct DataWatch {
+/// A socket Ctrl-C may shut down, until this drops.
+pub struct Watch {
     id: u64,
+    list: fn(&mut State) -> &mut Vec<(u64, TcpStream)>,
 }
 
-impl Drop for DataWatch {
+impl Drop for Watch {
     fn drop(&mut self) {
         let mut state = foreground().state.lock().unwrap_or_else(|e| e.into_inner());
-        state.data.retain(|(id, _)| *id != self.id);
+        (self.list)(&mut state).retain(|(id, _)| *id != self.id);
+    }
+}
+
+/// Why [`off_thread`] stopped waiting.
+#[derive(Debug)]
+pub enum GaveUp {
+    Cancelled,
+    TimedOut,
+}
+
+/// Runs `f` on a helper thread and waits for it at most `limit`, giving up at once when the
+/// command this thread works for is cancelled: for calls nothing can interrupt (a name
+/// lookup, a TCP connect, a library's own handshake). A call given up on ends by itself
+/// later, on its thread, and its result is dropped.
+pub fn off_thread<T: Send + 'static>(
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, GaveUp> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(f());
+    });
+    let deadline = Instant::now() + limit;
+    loop {
+        if requested() {
+            return Err(GaveUp::Cancelled);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match receiver.recv_timeout(left.min(Duration::from_millis(50))) {
+            Ok(done) => return Ok(done),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if !left.is_zero() => {}
+            Err(_) => return Err(GaveUp::TimedOut),
+        }
     }
 }
 
@@ -246,18 +300,13 @@ fn works_for_foreground() -> bool {
     })
 }
 
-/// Whether the command this thread works for was cancelled (a yes counts as noticed: the
-/// caller stops and cleans up).
+/// Whether the command this thread works for was cancelled.
 pub fn requested() -> bool {
-    let cancelled = TOKEN.with(|t| {
+    TOKEN.with(|t| {
         t.borrow()
             .as_ref()
             .is_some_and(|f| f.load(Ordering::SeqCst))
-    });
-    if cancelled && works_for_foreground() {
-        foreground().noticed.store(true, Ordering::SeqCst);
-    }
-    cancelled
+    })
 }
 
 /// Whether this thread's work was stopped by its job's stop (`mirror stop`, quitting) rather

@@ -11,7 +11,11 @@ mod tests {
 
     #[test]
     fn the_noun_agrees_with_the_number() {
-        for (n, text) in [(0u64, "0 mirror jobs"), (1, "1 mirror job"), (2, "2 mirror jobs")] {
+        for (n, text) in [
+            (0u64, "0 mirror jobs"),
+            (1, "1 mirror job"),
+            (2, "2 mirror jobs"),
+        ] {
             assert_eq!(count(n, "mirror job", "mirror jobs"), text);
         }
     }

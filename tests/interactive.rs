@@ -362,7 +362,8 @@ fn every_line_typed_ahead_or_pasted_runs_in_order_and_reaches_history() {
     // a pasted line that fails stops the ones after it
     pty.send("\x1b[200~cd /nowhere\rmkdir stray\rmkdir stray2\x1b[201~\r")
         .unwrap();
-    pty.expect("2 pasted lines not run").expect("the rest is named");
+    pty.expect("2 pasted lines not run")
+        .expect("the rest is named");
     pty.expect(PROMPT).expect("prompt after the failed paste");
     assert!(!server.path("stray").exists() && !server.path("stray2").exists());
     command(&mut pty, "pwd");
@@ -386,4 +387,78 @@ fn every_line_typed_ahead_or_pasted_runs_in_order_and_reaches_history() {
         ],
         "history: {history:?}"
     );
+}
+
+/// Ctrl-C during a foreground `mirror --once` uploading on several connections to a slow
+/// server gives the prompt back within a second, nothing under a final name half-written,
+/// and the shell works after it.
+#[test]
+fn ctrl_c_stops_a_mirror_on_several_connections_within_a_second() {
+    let Some(server) = support::pyftpd::PyFtpd::start_quirk("slow") else {
+        return;
+    };
+    let local = tempfile::tempdir().unwrap();
+    let src = local.path().join("src");
+    fs::create_dir(&src).unwrap();
+    let body = support::pattern(4 << 20);
+    for i in 0..6 {
+        fs::write(src.join(format!("f{i}.bin")), &body).unwrap();
+    }
+    let mut pty = support::pty(&[&server.url()], local.path());
+    pty.expect(PROMPT).expect("first prompt");
+    pty.send_line("mirror --once --parallel 4 src /dst")
+        .unwrap();
+    support::wait_until(
+        "uploads on several connections",
+        Duration::from_secs(20),
+        || {
+            let dst = server.path("dst");
+            support::temporaries(&dst)
+                .iter()
+                .filter(|rel| fs::metadata(dst.join(rel)).is_ok_and(|m| m.len() > 0))
+                .count()
+                >= 3
+        },
+    );
+    let pressed = std::time::Instant::now();
+    pty.send(ControlCode::EndOfText).unwrap();
+    pty.expect(PROMPT).expect("prompt back after Ctrl-C");
+    let took = pressed.elapsed();
+    assert!(
+        took < Duration::from_secs(1),
+        "Ctrl-C took {took:?} to give the prompt back"
+    );
+    for i in 0..6 {
+        let done = server.path(&format!("dst/f{i}.bin"));
+        assert!(
+            !done.exists() || fs::read(&done).unwrap() == body,
+            "f{i}.bin is whole or absent"
+        );
+    }
+    command(&mut pty, "ls /dst");
+    pty.send_line("quit").unwrap();
+    assert_exits_ok(pty);
+}
+
+/// The same for a command waiting on a server that never answers: a login to a server that
+/// accepts and never greets, a listing that trickles.
+#[test]
+fn ctrl_c_gives_the_prompt_back_within_a_second_from_a_mute_server() {
+    let (server, local) = setup();
+    let proxy = support::proxy::Proxy::start(server.port);
+    let mut pty = spawn(&server, local.path());
+    proxy.hold_connections(true);
+    pty.send_line(&format!("open {}", proxy.url())).unwrap();
+    support::wait_until("the login under way", Duration::from_secs(10), || {
+        proxy.control_connections() >= 1
+    });
+    let pressed = std::time::Instant::now();
+    pty.send(ControlCode::EndOfText).unwrap();
+    pty.expect("cancelled")
+        .expect("the open says it was cancelled");
+    pty.expect("/> ").expect("prompt back after Ctrl-C");
+    let took = pressed.elapsed();
+    assert!(took < Duration::from_secs(1), "Ctrl-C took {took:?}");
+    pty.send_line("quit").unwrap();
+    pty.expect(Eof).expect("ftpsh exits");
 }

@@ -64,12 +64,14 @@ impl ConnectParams {
 impl Session {
     /// Connects (with TLS when asked), logs in and switches to binary mode.
     pub fn connect(params: &ConnectParams) -> Result<Session> {
-        let stream = match open_stream(params, tls::Version::Tls12) {
+        // Ctrl-C reaches the login too (a server that accepts and never greets).
+        let mut watch = None;
+        let stream = match open_stream(params, tls::Version::Tls12, &mut watch) {
             Err(Error::Connect(message))
                 if params.tls.mode != TlsMode::Off && tls::is_version_mismatch(&message) =>
             {
                 log::debug!("{message}; trying TLS 1.3");
-                open_stream(params, tls::Version::Tls13)?
+                open_stream(params, tls::Version::Tls13, &mut watch)?
             }
             other => other?,
         };
@@ -170,18 +172,26 @@ pub(super) fn facts_with_mode(offered: &str) -> Option<String> {
 }
 
 /// The control connection, secured as `params` asks, before login.
-fn open_stream(params: &ConnectParams, version: tls::Version) -> Result<RustlsFtpStream> {
+/// `watch` keeps the plain socket in Ctrl-C's reach for the caller's login.
+fn open_stream(
+    params: &ConnectParams,
+    version: tls::Version,
+    watch: &mut Option<crate::cancel::Watch>,
+) -> Result<RustlsFtpStream> {
     let address = params.address();
     let failed = |e: FtpError| Error::Connect(connect_failure(&format!("connect {address}"), e));
     // Every reply in full within a few --timeouts, the greeting included.
     let deadline = Some(reply_deadline(params.timeout));
     Ok(match params.tls.mode {
-        TlsMode::Off => RustlsFtpStream::connect_with_stream_deadline(open_tcp(params)?, deadline)
-            .map_err(failed)?,
+        TlsMode::Off => {
+            RustlsFtpStream::connect_with_stream_deadline(open_tcp(params, watch)?, deadline)
+                .map_err(failed)?
+        }
         TlsMode::Explicit => {
             let connector = connector(params, version)?;
-            let plain = RustlsFtpStream::connect_with_stream_deadline(open_tcp(params)?, deadline)
-                .map_err(failed)?;
+            let plain =
+                RustlsFtpStream::connect_with_stream_deadline(open_tcp(params, watch)?, deadline)
+                    .map_err(failed)?;
             plain.into_secure(connector, &params.host).map_err(|e| match e {
                 FtpError::UnexpectedResponse(r) if code_of(&r) >= 500 => Error::Connect(format!(
                     "AUTH TLS {address}: {}: the server does not offer TLS; not continuing in plain text",
@@ -194,18 +204,19 @@ fn open_stream(params: &ConnectParams, version: tls::Version) -> Result<RustlsFt
             let connector = connector(params, version)?;
             let (addr, host) = (resolve(params)?, params.host.clone());
             // suppaftp opens this socket itself, with no timeout on the handshake or the
-            // banner: wait for it on a helper thread so a mute server cannot hang us. (On a
-            // timeout that thread stays blocked until the OS gives up on the socket.)
-            let (sender, receiver) = std::sync::mpsc::channel();
-            std::thread::spawn(move || {
-                let _ = sender.send(RustlsFtpStream::connect_secure_implicit(
-                    addr, connector, &host,
-                ));
+            // banner: wait for it on a helper thread so a mute server cannot hang us, nor
+            // keep Ctrl-C waiting. (On a timeout that thread stays blocked until the OS
+            // gives up on the socket.)
+            let connected = crate::cancel::off_thread(params.timeout, move || {
+                RustlsFtpStream::connect_secure_implicit(addr, connector, &host)
             });
-            let mut secure = match receiver.recv_timeout(params.timeout) {
+            let mut secure = match connected {
                 Ok(result) => result
                     .map_err(|e| Error::Connect(connect_failure(&format!("TLS {address}"), e)))?,
-                Err(_) => {
+                Err(crate::cancel::GaveUp::Cancelled) => {
+                    return Err(Error::cancelled(format!("connect {address}")));
+                }
+                Err(crate::cancel::GaveUp::TimedOut) => {
                     return Err(Error::Connect(format!(
                         "TLS {address}: no TLS greeting within {:?} (is this an implicit-TLS port?)",
                         params.timeout
@@ -228,10 +239,29 @@ fn open_stream(params: &ConnectParams, version: tls::Version) -> Result<RustlsFt
     })
 }
 
-fn open_tcp(params: &ConnectParams) -> Result<TcpStream> {
-    let addr = resolve(params)?;
-    let tcp = TcpStream::connect_timeout(&addr, params.timeout)
-        .map_err(|e| Error::Connect(format!("connect {}: {e}", params.address())))?;
+/// The TCP connection, name lookup included; on a helper thread, so that Ctrl-C does not
+/// wait for a server that does not answer. `watch` puts it in Ctrl-C's reach.
+fn open_tcp(params: &ConnectParams, watch: &mut Option<crate::cancel::Watch>) -> Result<TcpStream> {
+    let (address, timeout) = (params.address(), params.timeout);
+    let lookup = params.clone();
+    let tcp = match crate::cancel::off_thread(timeout * 2, move || {
+        resolve(&lookup).and_then(|addr| {
+            TcpStream::connect_timeout(&addr, timeout)
+                .map_err(|e| Error::Connect(format!("connect {address}: {e}")))
+        })
+    }) {
+        Ok(connected) => connected?,
+        Err(crate::cancel::GaveUp::Cancelled) => {
+            return Err(Error::cancelled(format!("connect {}", params.address())));
+        }
+        Err(crate::cancel::GaveUp::TimedOut) => {
+            return Err(Error::Connect(format!(
+                "connect {}: no answer within {timeout:?}",
+                params.address()
+            )));
+        }
+    };
+    *watch = crate::cancel::watch_control(&tcp);
     let _ = tcp.set_nodelay(true);
     // Bound every read and write from the start: a server that never sends its banner, or
     // waits for a TLS handshake we do not start, must not hang us.

@@ -170,7 +170,7 @@ impl Pool {
         std::thread::scope(|scope| {
             let start = |mut session: Session| {
                 spawn_carrying(scope, &token, move || {
-                    work(&mut session);
+                    watched(&mut session, work);
                     session
                 })
             };
@@ -211,15 +211,25 @@ impl Drop for Pool {
 /// for logins (an apply phase). A foreground command's Ctrl-C token goes with the work.
 pub fn on_each(sessions: &mut [Session], work: impl Fn(&mut Session) + Sync) {
     if let [session] = sessions {
-        return work(session);
+        return watched(session, &work);
     }
     let token = crate::cancel::current();
     let work = &work;
     std::thread::scope(|scope| {
         for session in sessions.iter_mut() {
-            spawn_carrying(scope, &token, move || work(session));
+            spawn_carrying(scope, &token, move || watched(session, work));
         }
     });
+}
+
+/// Runs `work` on `session` with its control connection in Ctrl-C's reach: a foreground
+/// command's work waiting on a reply (an upload's final one from a slow server) is cut
+/// once the command had its moment to stop (see crate::cancel).
+fn watched(session: &mut Session, work: &(impl Fn(&mut Session) + Sync)) {
+    let _watch = session
+        .control_socket()
+        .and_then(|socket| crate::cancel::watch_control(&socket));
+    work(session)
 }
 
 /// Spawns `f` on a thread of `scope` with the spawning command's Ctrl-C token installed, so

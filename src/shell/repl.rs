@@ -102,8 +102,7 @@ pub fn run(shell: &mut Shell) -> i32 {
                 }
                 for (index, line) in lines.iter().enumerate() {
                     let failed = run_line(shell, line).map_err(|err| err.report("")).is_err();
-                    if let (Ok(mut remote), Ok(commands)) =
-                        (remote.lock(), split::split_line(line))
+                    if let (Ok(mut remote), Ok(commands)) = (remote.lock(), split::split_line(line))
                     {
                         commands.iter().for_each(|words| remote.after_line(words));
                     }
