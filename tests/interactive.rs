@@ -448,7 +448,7 @@ fn ctrl_c_gives_the_prompt_back_within_a_second_from_a_mute_server() {
     let proxy = support::proxy::Proxy::start(server.port);
     let mut pty = spawn(&server, local.path());
     proxy.hold_connections(true);
-    pty.send_line(&format!("open {}", proxy.url())).unwrap();
+    pty.send_line(format!("open {}", proxy.url())).unwrap();
     support::wait_until("the login under way", Duration::from_secs(10), || {
         proxy.control_connections() >= 1
     });
