@@ -3,9 +3,11 @@
 //! background mirror job never sees it). Whatever the command still waits on a moment
 //! later is cut, however many connections it uses: first its data connections (a
 //! transfer blocked in a write or read fails at once, its control connection stays to
-//! clean up), then its control connections (a reply that does not come: the final reply
-//! of an upload a slow server is still reading, a listing, a login). So the prompt is
-//! back within a second; a second Ctrl-C cuts everything at once.
+//! clean up), then the control connections of its threads that have not noticed (one
+//! waiting on a reply that does not come: the final reply of an upload a slow server is
+//! still reading, a listing, a login). So the prompt is back within a second. A thread
+//! that noticed is cleaning up (removing a temporary) and gets a little longer; a second
+//! Ctrl-C cuts everything at once.
 //! A background mirror job's thread has its job's stop flag as its token instead: `mirror
 //! stop` cancels its transfer in flight the same way, and that upload's temporary is kept
 //! ([`keeps_partial`]) for the next pass to continue.
@@ -15,16 +17,20 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 /// How long a cancelled command's transfers get to stop by themselves (a transfer loop
 /// sees the flag within one buffer) before its data connections are shut down under it.
 const DATA_GRACE: Duration = Duration::from_millis(300);
 
-/// How long it gets in all to clean up (close the transfer, remove a temporary, read the
-/// replies) before its control connections are shut down too: well under the second a
-/// person waits for the prompt.
+/// How long a thread of it that has not noticed gets before its control connection is
+/// shut down too: well under the second a person waits for the prompt.
 const CONTROL_GRACE: Duration = Duration::from_millis(600);
+
+/// How long a thread that noticed gets to clean up (close the transfer, remove its
+/// temporary) before its control connection is shut down as well.
+const CLEANUP_LIMIT: Duration = Duration::from_secs(2);
 
 thread_local! {
     /// The cancellation flag of the command this thread works for, if any.
@@ -45,9 +51,11 @@ struct State {
     next: u64,
     /// Handles on the running command's control connections (the shell's, and those of
     /// the pool connections working for it: `watch_control`), by id, to shut them down.
-    control: Vec<(u64, TcpStream)>,
+    control: Vec<Watched>,
     /// Its open data connections (`watch_data`), by id.
-    data: Vec<(u64, TcpStream)>,
+    data: Vec<Watched>,
+    /// Its threads that saw the flag since the Ctrl-C (they are cleaning up).
+    noticed: Vec<ThreadId>,
     /// Called on SIGINT (a foreground mirror pass stops its job), by id.
     hooks: Vec<(u64, Hook)>,
 }
@@ -120,8 +128,10 @@ fn interrupt() {
         .name("sigint-grace".into())
         .spawn(move || {
             let pressed = Instant::now();
-            if still_running(command, pressed + DATA_GRACE, shut_down_data) {
-                still_running(command, pressed + CONTROL_GRACE, shut_down);
+            if still_running(command, pressed + DATA_GRACE, shut_down_data)
+                && still_running(command, pressed + CONTROL_GRACE, shut_down_stuck)
+            {
+                still_running(command, pressed + CLEANUP_LIMIT, shut_down);
             }
         });
 }
@@ -148,19 +158,34 @@ fn still_running(command: u64, deadline: Instant, cut: fn(&mut State)) -> bool {
 /// Shuts the running command's data connections down: a transfer blocked on one fails at
 /// once, and the control connection stays usable to clean up.
 fn shut_down_data(state: &mut State) {
-    for (_, socket) in state.data.drain(..) {
+    for watched in state.data.drain(..) {
         log::debug!("the cancelled transfer did not stop: shutting its data connection down");
-        let _ = socket.shutdown(std::net::Shutdown::Both);
+        let _ = watched.socket.shutdown(std::net::Shutdown::Both);
     }
+}
+
+/// Shuts down the control connections of the command's threads that have not noticed the
+/// Ctrl-C: each is blocked on a server.
+fn shut_down_stuck(state: &mut State) {
+    let noticed = std::mem::take(&mut state.noticed);
+    state.control.retain(|watched| {
+        let stuck = !noticed.contains(&watched.thread);
+        if stuck {
+            log::debug!("the cancelled command is blocked: shutting a connection down");
+            let _ = watched.socket.shutdown(std::net::Shutdown::Both);
+        }
+        !stuck
+    });
+    state.noticed = noticed;
 }
 
 /// Shuts the running command's control connections down: whatever it is blocked in on a
 /// server fails at once (the shell reconnects at the next command; a pool drops the
 /// connection).
 fn shut_down(state: &mut State) {
-    for (_, control) in state.control.drain(..) {
+    for watched in state.control.drain(..) {
         log::debug!("the cancelled command did not stop: shutting its connection down");
-        let _ = control.shutdown(std::net::Shutdown::Both);
+        let _ = watched.socket.shutdown(std::net::Shutdown::Both);
     }
 }
 
@@ -177,7 +202,16 @@ pub fn begin(control: Option<TcpStream>) -> Command {
     let mut state = fg.state.lock().unwrap_or_else(|e| e.into_inner());
     state.next += 1;
     state.running = Some(state.next);
-    state.control = control.into_iter().map(|c| (0, c)).collect();
+    let thread = std::thread::current().id();
+    state.control = control
+        .into_iter()
+        .map(|socket| Watched {
+            id: 0,
+            socket,
+            thread,
+        })
+        .collect();
+    state.noticed.clear();
     drop(state);
     Command {
         _token: install(Some(Arc::clone(&fg.flag))),
@@ -211,7 +245,7 @@ pub fn watch_control(socket: &TcpStream) -> Option<Watch> {
     watch(socket, |state| &mut state.control)
 }
 
-fn watch(socket: &TcpStream, list: fn(&mut State) -> &mut Vec<(u64, TcpStream)>) -> Option<Watch> {
+fn watch(socket: &TcpStream, list: fn(&mut State) -> &mut Vec<Watched>) -> Option<Watch> {
     if !works_for_foreground() {
         return None;
     }
@@ -219,20 +253,28 @@ fn watch(socket: &TcpStream, list: fn(&mut State) -> &mut Vec<(u64, TcpStream)>)
     let mut state = foreground().state.lock().unwrap_or_else(|e| e.into_inner());
     state.next += 1;
     let id = state.next;
-    list(&mut state).push((id, socket));
+    let thread = std::thread::current().id();
+    list(&mut state).push(Watched { id, socket, thread });
     Some(Watch { id, list })
 }
 
 /// A socket Ctrl-C may shut down, until this drops.
 pub struct Watch {
     id: u64,
-    list: fn(&mut State) -> &mut Vec<(u64, TcpStream)>,
+    list: fn(&mut State) -> &mut Vec<Watched>,
+}
+
+/// A socket in Ctrl-C's reach, and the thread it works for.
+struct Watched {
+    id: u64,
+    socket: TcpStream,
+    thread: ThreadId,
 }
 
 impl Drop for Watch {
     fn drop(&mut self) {
         let mut state = foreground().state.lock().unwrap_or_else(|e| e.into_inner());
-        (self.list)(&mut state).retain(|(id, _)| *id != self.id);
+        (self.list)(&mut state).retain(|watched| watched.id != self.id);
     }
 }
 
@@ -300,13 +342,22 @@ fn works_for_foreground() -> bool {
     })
 }
 
-/// Whether the command this thread works for was cancelled.
+/// Whether the command this thread works for was cancelled (a yes counts as noticed: the
+/// caller stops and cleans up).
 pub fn requested() -> bool {
-    TOKEN.with(|t| {
+    let cancelled = TOKEN.with(|t| {
         t.borrow()
             .as_ref()
             .is_some_and(|f| f.load(Ordering::SeqCst))
-    })
+    });
+    if cancelled && works_for_foreground() {
+        let thread = std::thread::current().id();
+        let mut state = foreground().state.lock().unwrap_or_else(|e| e.into_inner());
+        if !state.noticed.contains(&thread) {
+            state.noticed.push(thread);
+        }
+    }
+    cancelled
 }
 
 /// Whether this thread's work was stopped by its job's stop (`mirror stop`, quitting) rather
