@@ -3,11 +3,11 @@
 //! background mirror job never sees it). Whatever the command still waits on a moment
 //! later is cut, however many connections it uses: first its data connections (a
 //! transfer blocked in a write or read fails at once, its control connection stays to
-//! clean up), then the control connections of its threads that have not noticed (one
+//! clean up), then the control connections of its threads that are not cleaning up (one
 //! waiting on a reply that does not come: the final reply of an upload a slow server is
 //! still reading, a listing, a login). So the prompt is back within a second. A thread
-//! that noticed is cleaning up (removing a temporary) and gets a little longer; a second
-//! Ctrl-C cuts everything at once.
+//! cleaning up (removing a temporary) gets a little longer; a second Ctrl-C cuts
+//! everything at once.
 //! A background mirror job's thread has its job's stop flag as its token instead: `mirror
 //! stop` cancels its transfer in flight the same way, and that upload's temporary is kept
 //! ([`keeps_partial`]) for the next pass to continue.
@@ -24,12 +24,12 @@ use std::time::{Duration, Instant};
 /// sees the flag within one buffer) before its data connections are shut down under it.
 const DATA_GRACE: Duration = Duration::from_millis(300);
 
-/// How long a thread of it that has not noticed gets before its control connection is
+/// How long a thread of it that is not cleaning up gets before its control connection is
 /// shut down too: well under the second a person waits for the prompt.
 const CONTROL_GRACE: Duration = Duration::from_millis(600);
 
-/// How long a thread that noticed gets to clean up (close the transfer, remove its
-/// temporary) before its control connection is shut down as well.
+/// How long a thread cleaning up (removing its temporary) gets before its control
+/// connection is shut down as well.
 const CLEANUP_LIMIT: Duration = Duration::from_secs(2);
 
 thread_local! {
@@ -54,8 +54,8 @@ struct State {
     control: Vec<Watched>,
     /// Its open data connections (`watch_data`), by id.
     data: Vec<Watched>,
-    /// Its threads that saw the flag since the Ctrl-C (they are cleaning up).
-    noticed: Vec<ThreadId>,
+    /// Its threads cleaning up since the Ctrl-C (`cleaning_up`).
+    cleaning: Vec<ThreadId>,
     /// Called on SIGINT (a foreground mirror pass stops its job), by id.
     hooks: Vec<(u64, Hook)>,
 }
@@ -158,25 +158,25 @@ fn still_running(command: u64, deadline: Instant, cut: fn(&mut State)) -> bool {
 /// Shuts the running command's data connections down: a transfer blocked on one fails at
 /// once, and the control connection stays usable to clean up.
 fn shut_down_data(state: &mut State) {
-    for watched in state.data.drain(..) {
+    for watched in std::mem::take(&mut state.data) {
         log::debug!("the cancelled transfer did not stop: shutting its data connection down");
         let _ = watched.socket.shutdown(std::net::Shutdown::Both);
     }
 }
 
-/// Shuts down the control connections of the command's threads that have not noticed the
-/// Ctrl-C: each is blocked on a server.
+/// Shuts down the control connections of the command's threads that are not cleaning up:
+/// each is blocked on a server (a reply that does not come).
 fn shut_down_stuck(state: &mut State) {
-    let noticed = std::mem::take(&mut state.noticed);
+    let cleaning = std::mem::take(&mut state.cleaning);
     state.control.retain(|watched| {
-        let stuck = !noticed.contains(&watched.thread);
+        let stuck = !cleaning.contains(&watched.thread);
         if stuck {
             log::debug!("the cancelled command is blocked: shutting a connection down");
             let _ = watched.socket.shutdown(std::net::Shutdown::Both);
         }
         !stuck
     });
-    state.noticed = noticed;
+    state.cleaning = cleaning;
 }
 
 /// Shuts the running command's control connections down: whatever it is blocked in on a
@@ -211,7 +211,7 @@ pub fn begin(control: Option<TcpStream>) -> Command {
             thread,
         })
         .collect();
-    state.noticed.clear();
+    state.cleaning.clear();
     drop(state);
     Command {
         _token: install(Some(Arc::clone(&fg.flag))),
@@ -342,22 +342,27 @@ fn works_for_foreground() -> bool {
     })
 }
 
-/// Whether the command this thread works for was cancelled (a yes counts as noticed: the
-/// caller stops and cleans up).
+/// Whether the command this thread works for was cancelled.
 pub fn requested() -> bool {
-    let cancelled = TOKEN.with(|t| {
+    TOKEN.with(|t| {
         t.borrow()
             .as_ref()
             .is_some_and(|f| f.load(Ordering::SeqCst))
-    });
-    if cancelled && works_for_foreground() {
-        let thread = std::thread::current().id();
-        let mut state = foreground().state.lock().unwrap_or_else(|e| e.into_inner());
-        if !state.noticed.contains(&thread) {
-            state.noticed.push(thread);
-        }
+    })
+}
+
+/// This thread, cancelled, is cleaning up on its control connection (removing its
+/// temporary, putting a file moved aside back): it keeps the connection up to
+/// `CLEANUP_LIMIT`, where one still waiting on a server loses it at `CONTROL_GRACE`.
+pub fn cleaning_up() {
+    if !(requested() && works_for_foreground()) {
+        return;
     }
-    cancelled
+    let thread = std::thread::current().id();
+    let mut state = foreground().state.lock().unwrap_or_else(|e| e.into_inner());
+    if !state.cleaning.contains(&thread) {
+        state.cleaning.push(thread);
+    }
 }
 
 /// Whether this thread's work was stopped by its job's stop (`mirror stop`, quitting) rather

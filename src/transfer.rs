@@ -187,7 +187,7 @@ pub fn upload_replacing(
     let bytes = match stored {
         Ok(bytes) => bytes,
         Err(err) => {
-            discard_temp(session, &temp, &err);
+            let discarded = discard_temp(session, &temp, &err);
             restore_missing(session, remote, &err);
             if crate::cancel::keeps_partial() {
                 return Err(Error::Cancelled(format!(
@@ -195,6 +195,13 @@ pub fn upload_replacing(
                      stays on the server for the next pass or put -c to continue",
                     offset + sent,
                     before.len()
+                )));
+            }
+            if crate::cancel::requested() && !discarded && offset + sent > 0 {
+                // The server did not let go of the command within Ctrl-C's second.
+                return Err(Error::Cancelled(format!(
+                    "{what_remote}: cancelled; what reached the server stays in a temporary \
+                     for put -c or the next mirror pass to continue"
                 )));
             }
             if crate::cancel::requested() {
@@ -233,11 +240,11 @@ pub fn upload_replacing(
     if let Some(before) = before_rename
         && let Err(err) = before(session)
     {
-        discard_temp(session, &temp, &err);
+        let _ = discard_temp(session, &temp, &err);
         return Err(err.about(&what_remote));
     }
     if let Err(err) = rename_over(session, &temp, remote) {
-        discard_temp(session, &temp, &err);
+        let _ = discard_temp(session, &temp, &err);
         restore_missing(session, remote, &err);
         return Err(err.about(&what_remote));
     }
@@ -391,16 +398,19 @@ fn check_stored_size(session: &mut Session, temp: &str, remote: &str, sent: u64)
 /// short: then it holds the start of the file, for `put -c` or the mirror's next pass to
 /// continue (a lost connection could not remove it anyway). Best effort; the next mirror
 /// pass cleans stale temporaries.
-fn discard_temp(session: &mut Session, temp: &str, cause: &Error) {
+/// Whether the temporary is gone.
+fn discard_temp(session: &mut Session, temp: &str, cause: &Error) -> bool {
     // A cancelled upload may have had its data connection shut down under it: the control
     // connection is still worth a try.
     // A job's stop keeps it: the job's next run continues it.
     if crate::cancel::keeps_partial() {
-        return;
+        return false;
     }
     if !resumable_after(cause) || crate::cancel::requested() {
-        let _ = session.delete(temp);
+        crate::cancel::cleaning_up();
+        return session.delete(temp).is_ok();
     }
+    false
 }
 
 /// After an upload that did not put its file in place: if the final name is missing and an
@@ -409,6 +419,7 @@ fn discard_temp(session: &mut Session, temp: &str, cause: &Error) {
 /// A failed upload never leaves the name missing while its old file is at hand. Costs a
 /// STAT (and a listing when the name is missing) on failures only; best effort.
 fn restore_missing(session: &mut Session, remote: &str, cause: &Error) {
+    crate::cancel::cleaning_up();
     if cause.is_connection_lost() || !matches!(session.stat(remote), Ok(None)) {
         return;
     }

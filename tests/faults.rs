@@ -797,7 +797,8 @@ fn active_mode_waits_for_the_data_connection_no_longer_than_the_timeout() {
 }
 
 /// SIGINT (Ctrl-C) during a transfer of a `-c` run or a script (`args`, `script` on stdin):
-/// the transfer stops, the remote temporary is removed, and the run ends with status 130
+/// the transfer stops, the remote temporary is removed (or, if the server did not let go
+/// within Ctrl-C's second, kept and named), and the run ends with status 130
 /// (what a shell reports for SIGINT), saying `says`, without running the next command
 /// (`mkdir /after`). One server per kind of run, so the kinds run side by side.
 fn sigint_during_a_transfer(args: &[&str], script: &str, says: &str) {
@@ -825,10 +826,12 @@ fn sigint_during_a_transfer(args: &[&str], script: &str, says: &str) {
     assert!(status.success());
     let out = wait_out(child, DEADLINE);
     support::assert_fails(&out, 130, says);
-    assert_eq!(
+    // Ctrl-C gives the command a second: a temporary the server did not let go of in
+    // time stays (for put -c or the next pass), and the message says so.
+    assert!(
+        temporaries(server.root()).is_empty() || out.stderr.contains("stays in a temporary"),
+        "{args:?}: {:?} left without a word: {}",
         temporaries(server.root()),
-        Vec::<String>::new(),
-        "{args:?}: {}",
         out.stderr
     );
     assert!(

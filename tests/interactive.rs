@@ -294,8 +294,13 @@ fn ctrl_c_cancels_a_transfer_and_keeps_the_shell_and_its_mirror_job() {
     pty.send(ControlCode::EndOfText).unwrap();
     pty.expect("put big.bin: cancelled")
         .expect("the upload says it was cancelled");
-    pty.expect(PROMPT).expect("prompt back after Ctrl-C");
-    assert_eq!(parts(server.root()), vec![], "no remote temporary left");
+    // (a temporary the server did not let go of within Ctrl-C's second is kept, and named)
+    let kept = pty.expect(PROMPT).expect("prompt back after Ctrl-C");
+    let kept = String::from_utf8_lossy(kept.before()).contains("stays in a temporary");
+    assert!(
+        kept || parts(server.root()).is_empty(),
+        "a remote temporary left without a word"
+    );
     assert!(
         !server.path("big.bin").exists(),
         "nothing under the final name"
