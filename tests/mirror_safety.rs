@@ -710,6 +710,82 @@ fn a_server_listing_its_own_zone_is_not_sent_everything_again() {
     assert_same_tree(&f.src, &f.dst());
 }
 
+// ---- 9. another writer on the same remote -------------------------------------------------
+
+/// `ftpsh -c "mirror ARGS" URL` run to its end in the fixture's home (sharing its state dir).
+fn mirror_once(f: &Fixture, args: &str) -> support::Out {
+    support::run_within(
+        support::ftpsh(f.home.path()).args(["-c", &format!("mirror {args}"), &f.url]),
+        DEADLINE,
+    )
+}
+
+#[test]
+fn a_second_ftpsh_mirroring_into_the_same_remote_folder_is_refused() {
+    let f = Fixture::libunftp();
+    f.write("index.html", "the first job's", a_second());
+    support::write_file(f.home.path(), "other/index.html", "the second's");
+    let mut job = f.spawn_mirror("");
+    wait_until("initial sync", DEADLINE, || tree(&f.src) == tree(&f.dst()));
+    let pid = job.id();
+    for remote in ["/dst", "/dst/sub", "/"] {
+        for once in ["--once", "--once --no-delete"] {
+            let out = mirror_once(&f, &format!("{once} other {remote}"));
+            assert_eq!(out.code, 1, "{remote}: {out:?}");
+            assert!(
+                out.stderr
+                    .contains(&format!("another ftpsh (pid {pid}) mirrors into \"/dst\"")),
+                "{remote}: {out:?}"
+            );
+        }
+    }
+    assert_eq!(f.remote("index.html").as_deref(), Some("the first job's"));
+    assert!(!f.served.join("index.html").exists());
+    // A dry run changes nothing: allowed. Another folder: allowed.
+    assert_ok(&mirror_once(&f, "--dry-run other /dst"));
+    assert_ok(&mirror_once(&f, "--once other /elsewhere"));
+    // Once the first job is gone, so is its lock (however it ended).
+    assert_eq!(terminate(&mut job), 0);
+    assert_ok(&mirror_once(&f, "--once other /dst"));
+    assert_eq!(f.remote("index.html").as_deref(), Some("the second's"));
+}
+
+#[test]
+fn a_live_job_sees_another_writer_at_the_recheck_interval() {
+    let Some(f) = pyftpd_fixture(None) else {
+        return;
+    };
+    f.write("a.html", "a", a_second());
+    f.write("b.html", "b", a_second());
+    f.write("sub/c.html", "c", a_second());
+    let mut job = f.spawn_mirror("--recheck 1");
+    wait_until("initial sync", DEADLINE, || tree(&f.src) == tree(&f.dst()));
+    // Another writer: a file added, one deleted, one replaced, one folder emptied.
+    fs::write(f.dst().join("extra.html"), "theirs").unwrap();
+    fs::remove_file(f.dst().join("a.html")).unwrap();
+    fs::write(f.dst().join("b.html"), "their b").unwrap();
+    fs::remove_file(f.dst().join("sub/c.html")).unwrap();
+    // Nothing changes locally: the re-check alone brings the copy back.
+    wait_until("the copy restored", DEADLINE, || {
+        tree(&f.src) == tree(&f.dst())
+    });
+    assert_eq!(terminate(&mut job), 0);
+}
+
+#[test]
+fn recheck_takes_whole_seconds_within_bounds() {
+    let f = Fixture::libunftp();
+    for bad in ["0", "-1", "1.5", "86401", "1e300", "x"] {
+        let out = mirror_once(&f, &format!("--once --recheck={bad} src /dst"));
+        assert_eq!(out.code, 2, "{bad}: {out:?}");
+        assert!(
+            out.stderr
+                .contains("mirror --recheck: must be a whole number of seconds from 1 to 86400"),
+            "{bad}: {out:?}"
+        );
+    }
+}
+
 // ---- 8. nothing left out in silence -----------------------------------------------------
 
 #[test]

@@ -28,6 +28,7 @@ pub static OPTIONS: &[Opt] = &[
     value("backup-dir", "DIR", "move remote files a pass would delete or replace to DIR/<UTC time of the pass>/<their path> (RNFR/RNTO) instead; DIR is never mirrored into", |o, v| { o.backup_dir = Some(v.to_string()); Ok(()) }),
     value("max-depth", "N", "levels below LOCAL to mirror (default 6, or the --max-depth flag)", |o, v| { o.max_depth = number(v)?; Ok(()) }),
     value("interval", "SECS", "seconds between checks (default 1, or the --interval flag)", |o, v| { o.interval = seconds(v)?; Ok(()) }),
+    value("recheck", "SECS", "list the remote again after SECS without a local change, to see another writer's changes (default 300, at most 86400)", |o, v| { o.recheck = Some(recheck(v)?); Ok(()) }),
     value("parallel", "N", "connections used to upload and delete (default 4)", |o, v| { o.parallel = number::<usize>(v)?.max(1); Ok(()) }),
     switch("follow-links", "follow symbolic links in LOCAL", |o, _| yes(&mut o.follow_links)),
     switch("no-perms", "do not keep permission bits (kept by default: SITE CHMOD where the server's differ)", |o, _| { o.perms = false; Ok(()) }),
@@ -90,6 +91,15 @@ fn seconds(text: &str) -> std::result::Result<std::time::Duration, String> {
     let secs: f64 = number(text)?;
     crate::cli::positive_seconds("", secs)
         .map_err(|_| "must be a positive number of seconds".into())
+}
+
+/// `--recheck`: whole seconds from 1 to `MAX_RECHECK_SECS`.
+fn recheck(text: &str) -> std::result::Result<std::time::Duration, String> {
+    let max = crate::mirror::MAX_RECHECK_SECS;
+    match text.parse::<u64>() {
+        Ok(secs) if (1..=max).contains(&secs) => Ok(std::time::Duration::from_secs(secs)),
+        _ => Err(format!("must be a whole number of seconds from 1 to {max}")),
+    }
 }
 
 /// The parser of `mirror [OPTIONS] LOCAL REMOTE`, made from [`OPTIONS`].

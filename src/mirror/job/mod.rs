@@ -64,6 +64,9 @@ pub struct MirrorOptions {
     pub limit_rate: Option<u64>,
     /// `mirror --download REMOTE LOCAL`: LOCAL becomes a copy of the remote tree.
     pub download: bool,
+    /// `--recheck`: how long a live upload job trusts its remote tree without listing it
+    /// again (None: `DEFAULT_RECHECK_SECS`).
+    pub recheck: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]

@@ -43,6 +43,17 @@ impl Runner {
             return self.download_pass();
         }
         let started = Instant::now();
+        // Another writer on the same remote folder is seen by listing it again: not at
+        // every tick (an idle tick sends nothing), but once the tree is `--recheck` old.
+        let recheck = self
+            .spec
+            .options
+            .recheck
+            .unwrap_or(Duration::from_secs(crate::mirror::DEFAULT_RECHECK_SECS));
+        if self.listed_at.is_some_and(|at| at.elapsed() >= recheck) {
+            self.tree = None;
+            self.settled = None;
+        }
         let (root, interval) = (&self.spec.local, self.spec.options.interval);
         if self
             .changes

@@ -14,6 +14,7 @@ use crate::ftp::Session;
 use crate::journal::{Entry, Journal, Outcome};
 use crate::mirror::backup::BackupDir;
 use crate::mirror::filter::{Filter, Rules};
+use crate::mirror::lock::{self, RemoteLock};
 use crate::mirror::modes::Keeper;
 use crate::mirror::plan;
 use crate::mirror::pool::Pool;
@@ -139,6 +140,11 @@ pub(super) struct Runner {
     pub(super) last_backup_folder: String,
     /// What the job learnt about permission bits on its server.
     pub(super) modes: Keeper,
+    /// When the remote tree was last listed: a live upload job lists it again after
+    /// `--recheck`, even when nothing changed locally (another writer on the same folder).
+    pub(super) listed_at: Option<Instant>,
+    /// The lock on the remote folder this job writes into (see `mirror::lock`).
+    _lock: Option<RemoteLock>,
 }
 
 impl Runner {
@@ -169,6 +175,16 @@ impl Runner {
         } else {
             state::state_file(&p.host, p.port, &p.user, &spec.remote)
         };
+        // A job that writes into the remote folder holds its lock for as long as it runs.
+        let lock = match &state_file {
+            Some(file) if !options.download && !options.dry_run => Some(lock::acquire(
+                &lock::lock_file(file),
+                &super::server_key(p),
+                &spec.remote,
+                super::overlaps,
+            )?),
+            _ => None,
+        };
         let pool = Pool::new(p.clone());
         Ok(Runner {
             id,
@@ -197,6 +213,8 @@ impl Runner {
             backup,
             last_backup_folder: String::new(),
             modes: Keeper::default(),
+            listed_at: None,
+            _lock: lock,
         })
     }
 
@@ -373,6 +391,8 @@ impl Runner {
         if let Some(tree) = self.tree.take() {
             return Ok(tree);
         }
+        // Known from now (a new root included: made now, so empty now).
+        self.listed_at = Some(Instant::now());
         self.connect(1)?;
         let recorded = self
             .state_file
