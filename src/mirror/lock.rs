@@ -20,7 +20,16 @@ use crate::error::{Error, Result};
 /// A held lock on a remote folder; released when dropped (or when the process ends).
 #[derive(Debug)]
 pub struct RemoteLock {
-    _file: File,
+    file: File,
+}
+
+impl Drop for RemoteLock {
+    /// Unlocked explicitly, not merely closed: a child forked meanwhile (a hook, a test's
+    /// process) shares the open file, and closing ours alone would leave the lock held
+    /// until that child execs.
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
 }
 
 /// What a lock file says: the server (`user@host:port`), the remote folder, the pid.
@@ -70,6 +79,7 @@ pub fn acquire(
         let holder = read_holder(&mut own);
         return Err(refusal(remote, server, holder.as_ref(), remote));
     }
+    let own = RemoteLock { file: own };
     // Locks of folders nesting with this one, held by other processes.
     if let Some(dir) = file.parent()
         && let Ok(entries) = fs::read_dir(dir)
@@ -89,8 +99,10 @@ pub fn acquire(
             }
             // Held: another process mirrors there now. Not held: a finished job's file.
             if handle.try_lock_shared().is_err() {
+                // (`own` unlocks as it goes)
                 return Err(refusal(remote, server, Some(&holder), &holder.remote));
             }
+            let _ = handle.unlock();
         }
     }
     let me = Holder {
@@ -98,11 +110,12 @@ pub fn acquire(
         remote: remote.to_string(),
         pid: std::process::id(),
     };
-    own.set_len(0)
-        .and_then(|()| own.rewind())
-        .and_then(|()| own.write_all(me.text().as_bytes()))
+    let mut file = &own.file;
+    file.set_len(0)
+        .and_then(|()| file.rewind())
+        .and_then(|()| file.write_all(me.text().as_bytes()))
         .map_err(|e| Error::local(what(), e))?;
-    Ok(RemoteLock { _file: own })
+    Ok(own)
 }
 
 /// Where the lock of a job whose state file is `state_file` lives: beside it.
