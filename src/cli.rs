@@ -83,11 +83,12 @@ pub struct Args {
     #[arg(long)]
     pub implicit_tls: bool,
 
-    /// Trust this PEM certificate or CA bundle instead of the system roots.
+    /// Trust this PEM certificate or CA bundle instead of the system roots: its CAs, and a
+    /// server certificate that is one of them (a self-signed server's own certificate).
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
 
-    /// Do not check the server's certificate (warned on every connect).
+    /// Do not check the server's certificate (warned once per host).
     #[arg(long)]
     pub insecure: bool,
 

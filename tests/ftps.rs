@@ -282,7 +282,11 @@ fn certificate_for_another_name_is_refused() {
             &server.tls_url(),
         ],
     );
-    assert_fails(&out, CONNECT_FAILED, "not valid for this host name");
+    assert_fails(
+        &out,
+        CONNECT_FAILED,
+        "the server's certificate was rejected: it is for elsewhere.invalid, not for 127.0.0.1: connect by one of its names",
+    );
     assert_no_password(&out);
     assert_untouched(&server);
 }
@@ -309,6 +313,150 @@ fn expired_certificate_is_refused() {
     assert_untouched(&server);
 }
 
+/// The certificate of the usual one-liner, made by openssl itself: OpenSSL 3 marks it CA:TRUE,
+/// which webpki refuses as a server's certificate. Given with --ca-file it is trusted as
+/// itself (as lftp's ssl:ca-file and curl's --cacert do), explicit and implicit TLS alike.
+#[test]
+fn the_one_liners_self_signed_certificate_given_with_ca_file_is_trusted() {
+    if Command::new("openssl").arg("version").output().is_err() {
+        support::skip::missing("openssl", "apt-get install openssl");
+        return;
+    }
+    for implicit in [false, true] {
+        let Some(server) = PyFtpd::start_tls_given(implicit, |dir| {
+            let made = Command::new("openssl")
+                .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes"])
+                .args([
+                    "-subj",
+                    "/CN=127.0.0.1",
+                    "-addext",
+                    "subjectAltName=IP:127.0.0.1",
+                ])
+                .arg("-keyout")
+                .arg(dir.join("server-key.pem"))
+                .arg("-out")
+                .arg(dir.join("server.pem"))
+                .stdin(Stdio::null())
+                .output()
+                .expect("run openssl");
+            assert!(made.status.success(), "openssl req: {made:?}");
+        }) else {
+            return;
+        };
+        let cert = server.cert_path("server.pem");
+        let text = Command::new("openssl")
+            .args(["x509", "-noout", "-text", "-in"])
+            .arg(&cert)
+            .output()
+            .expect("run openssl");
+        assert!(
+            String::from_utf8_lossy(&text.stdout).contains("CA:TRUE"),
+            "the one-liner's certificate is no longer CA:TRUE: the test no longer tests the example"
+        );
+        let out = if implicit {
+            round_trip(
+                &server,
+                &[
+                    "--implicit-tls",
+                    "--ca-file",
+                    path_arg(&cert),
+                    &server.url(),
+                ],
+            )
+        } else {
+            round_trip(&server, &["--ca-file", path_arg(&cert), &server.tls_url()])
+        };
+        assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    }
+}
+
+/// A certificate trusted as itself still has to name the host and be in date: a pinned one
+/// made for another name, or expired, is refused with what was wrong and what to do. The
+/// same certificate, right name and dates, is accepted (the refusals are for those alone).
+#[test]
+fn a_pinned_certificate_still_has_its_name_and_dates_checked() {
+    for (kind, refusal) in [
+        ("self-signed", None),
+        (
+            "self-signed-wrong-name",
+            Some(
+                "the server's certificate was rejected: it is for elsewhere.invalid, not for 127.0.0.1: connect by one of its names",
+            ),
+        ),
+        (
+            "self-signed-expired",
+            Some("the server's certificate was rejected: it expired on "),
+        ),
+    ] {
+        let Some(server) = tls_server(kind) else {
+            return;
+        };
+        let ca = server.ca_file();
+        assert_eq!(
+            fs::read(&ca).unwrap(),
+            fs::read(server.cert_path("server.pem")).unwrap(),
+            "{kind}: --ca-file is the server's own certificate"
+        );
+        let args = ["--ca-file", path_arg(&ca), &server.tls_url()];
+        let Some(refusal) = refusal else {
+            round_trip(&server, &args);
+            continue;
+        };
+        let home = TempDir::new().unwrap();
+        let out = run(
+            home.path(),
+            &[&args[..2], &["-c", "mkdir /d", args[2]]].concat(),
+        );
+        assert_fails(&out, CONNECT_FAILED, refusal);
+        assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
+        assert_no_password(&out);
+        assert_untouched(&server);
+    }
+}
+
+/// A self-signed CA:TRUE certificate that the user did not give is refused with a sentence
+/// saying what it is and how to trust it, whether --ca-file holds other certificates or the
+/// system's roots are used.
+#[test]
+fn a_self_signed_certificate_not_given_is_refused_saying_how_to_trust_it() {
+    let Some(server) = tls_server("self-signed") else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    let other = server.other_ca_file();
+    let with_ca_file = run(
+        home.path(),
+        &[
+            "--ca-file",
+            path_arg(&other),
+            "-c",
+            "mkdir /d",
+            &server.tls_url(),
+        ],
+    );
+    let mut command = support::ftpsh(home.path());
+    command
+        .env("SSL_CERT_FILE", &other)
+        .env_remove("SSL_CERT_DIR")
+        .args(["-c", "mkdir /d", &server.tls_url()]);
+    let with_system_roots = finish(&mut command);
+    for out in [with_ca_file, with_system_roots] {
+        assert_fails(
+            &out,
+            CONNECT_FAILED,
+            "the server's certificate was rejected: it is a CA's certificate",
+        );
+        assert!(
+            out.stderr
+                .contains("give this very certificate with --ca-file PEM"),
+            "{}",
+            out.stderr
+        );
+        assert_no_password(&out);
+    }
+    assert_untouched(&server);
+}
+
 #[test]
 fn insecure_accepts_a_wrong_name_and_warns() {
     let Some(server) = tls_server("wrong-name") else {
@@ -320,6 +468,42 @@ fn insecure_accepts_a_wrong_name_and_warns() {
         "the --insecure warning is missing: {}",
         out.stderr
     );
+}
+
+/// The --insecure warning is for the person: once per host in a run, however many
+/// connections a command opens (a mirror pass over 4 connections, then a second pass).
+#[test]
+fn insecure_warns_once_per_host_not_per_connection() {
+    let Some(server) = tls_server("wrong-name") else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    let names: Vec<String> = (0..8).map(|i| format!("f{i}.txt")).collect();
+    for name in &names {
+        support::write_file(&home.path().join("site"), name, name.as_bytes());
+    }
+    let out = run(
+        home.path(),
+        &[
+            "--insecure",
+            "-c",
+            "mirror --once --parallel 4 site /site; put site/f0.txt /again.txt; mirror --once --parallel 4 site /site2",
+            &server.tls_url(),
+        ],
+    );
+    assert_ok(&out);
+    assert_eq!(
+        tree(&server.path("site2")).len(),
+        names.len(),
+        "{}",
+        out.stderr
+    );
+    let warnings = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("--insecure"))
+        .count();
+    assert_eq!(warnings, 1, "{}", out.stderr);
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! Opening a session: TCP, TLS (explicit or implicit), the banner, login and FEAT.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use suppaftp::{FtpError, RustlsConnector, RustlsFtpStream, Status};
@@ -271,7 +272,7 @@ fn open_tcp(params: &ConnectParams, watch: &mut Option<crate::cancel::Watch>) ->
 }
 
 fn connector(params: &ConnectParams, version: tls::Version) -> Result<RustlsConnector> {
-    if params.tls.insecure {
+    if params.tls.insecure && first_insecure_connection(&params.host) {
         eprintln!(
             "ftpsh: warning: --insecure: the certificate of {} is not checked; anyone on the path can read and change this session",
             params.host
@@ -281,6 +282,16 @@ fn connector(params: &ConnectParams, version: tls::Version) -> Result<RustlsConn
         &params.tls,
         version,
     )?))
+}
+
+/// True the first time in this run that `host` is connected to without checking its
+/// certificate: the warning is for the person, once per host, not once per connection (a
+/// mirror pass opens several, and reconnects).
+fn first_insecure_connection(host: &str) -> bool {
+    static WARNED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    WARNED
+        .lock()
+        .map_or(true, |mut warned| warned.insert(host.to_ascii_lowercase()))
 }
 
 /// A connection-time failure as one line; certificate problems say what was wrong.
@@ -293,7 +304,8 @@ fn connect_failure(what: &str, err: FtpError) -> String {
         _ => None,
     };
     match tls_reason {
-        Some(reason) => format!("{what}: {reason}"),
+        Some(reason) if what.starts_with("TLS ") => format!("{what}: {reason}"),
+        Some(reason) => format!("{what}: TLS: {reason}"),
         None => ftp_error(what, err).to_string(),
     }
 }

@@ -1,6 +1,7 @@
 //! The FTP side: a Session over suppaftp, listing parsing, remote path rules.
 
 mod ascii;
+mod certificate;
 mod commands;
 mod connect;
 mod data;

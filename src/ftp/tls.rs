@@ -1,5 +1,5 @@
-//! TLS for FTPS: the rustls client configuration (system roots, a private CA, or no checks
-//! when the user opts out) and readable certificate errors.
+//! TLS for FTPS: the rustls client configuration (system roots, `--ca-file` (see
+//! certificate.rs), or no checks when the user opts out) and readable TLS errors.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
+use super::certificate::{self, CaFile};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -62,34 +63,35 @@ pub fn client_config(options: &TlsOptions, version: Version) -> Result<Arc<Clien
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider)))
             .with_no_client_auth()
+    } else if let Some(path) = &options.ca_file {
+        // Its certificates are roots and, each, trusted as itself (see certificate.rs).
+        let verifier = CaFile::new(certs_from_file(path)?, provider)
+            .map_err(|e| Error::Connect(format!("--ca-file {}: {e}", path.display())))?;
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth()
     } else {
-        let roots = match &options.ca_file {
-            Some(path) => roots_from_file(path)?,
-            None => system_roots()?,
-        };
-        builder.with_root_certificates(roots).with_no_client_auth()
+        builder
+            .with_root_certificates(system_roots()?)
+            .with_no_client_auth()
     };
     Ok(Arc::new(config))
 }
 
-fn roots_from_file(path: &Path) -> Result<RootCertStore> {
+fn certs_from_file(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     let what = || format!("--ca-file {}", path.display());
-    let mut roots = RootCertStore::empty();
     let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| Error::Connect(format!("{}: {e}", what())))?
+        .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| Error::Connect(format!("{}: {e}", what())))?;
-    for cert in certs {
-        let cert = cert.map_err(|e| Error::Connect(format!("{}: {e}", what())))?;
-        roots
-            .add(cert)
-            .map_err(|e| Error::Connect(format!("{}: {e}", what())))?;
-    }
-    if roots.is_empty() {
+    if certs.is_empty() {
         return Err(Error::Connect(format!(
             "{}: no certificate in the file",
             what()
         )));
     }
-    Ok(roots)
+    Ok(certs)
 }
 
 fn system_roots() -> Result<RootCertStore> {
@@ -108,46 +110,15 @@ fn system_roots() -> Result<RootCertStore> {
     Ok(roots)
 }
 
-/// A certificate problem in words, from rustls's name for it (`UnknownIssuer`,
-/// `NotValidForNameContext { .. }`, ...), which is what reaches us as text when the error
-/// was turned into a string on the way.
-pub fn certificate_problem(name: &str) -> &'static str {
-    const PROBLEMS: [(&str, &str); 11] = [
-        (
-            "UnknownIssuer",
-            "its issuer is unknown (use --ca-file PEM to trust a private CA)",
-        ),
-        ("NotValidForName", "it is not valid for this host name"),
-        ("Expired", "it has expired"),
-        ("NotValidYet", "it is not valid yet"),
-        ("Revoked", "it has been revoked"),
-        ("BadSignature", "its signature does not verify"),
-        (
-            "UnsupportedSignatureAlgorithm",
-            "it is signed with an algorithm not accepted",
-        ),
-        ("InvalidPurpose", "it is not meant for a TLS server"),
-        ("BadEncoding", "it is malformed"),
-        (
-            "UnhandledCriticalExtension",
-            "it has a critical extension that is not understood",
-        ),
-        ("ApplicationVerificationFailure", "the check of it failed"),
-    ];
-    PROBLEMS
-        .iter()
-        .find(|(key, _)| name.contains(key))
-        .map_or("it is not acceptable", |(_, words)| words)
-}
+/// The start of every certificate rejection.
+const REJECTED: &str = "the server's certificate was rejected: ";
 
-/// A TLS failure that reached us as text: a certificate rejection becomes one sentence.
+/// A TLS failure that reached us as text: a certificate rejection becomes one sentence. The
+/// caller's words before it say TLS ("TLS 127.0.0.1:990: ...").
 pub fn describe_tls_text(message: &str) -> String {
     match message.split_once("invalid peer certificate") {
-        Some((_, problem)) => format!(
-            "TLS: the server's certificate was rejected: {}",
-            certificate_problem(problem)
-        ),
-        None => format!("TLS: {message}"),
+        Some((_, problem)) => format!("{REJECTED}{}", certificate::problem(problem)),
+        None => message.to_string(),
     }
 }
 
@@ -156,35 +127,16 @@ pub fn is_version_mismatch(message: &str) -> bool {
     message.contains("ProtocolVersion") || message.contains("peer is incompatible")
 }
 
-/// Says what was wrong with a certificate, if `err` came from one.
+/// Says what was wrong with a certificate, or with the handshake, if `err` came from TLS.
 pub fn describe_tls_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
     let mut source = Some(err);
     while let Some(e) = source {
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
             return Some(match tls {
                 rustls::Error::InvalidCertificate(cert) => {
-                    let why = match cert {
-                        rustls::CertificateError::Expired
-                        | rustls::CertificateError::ExpiredContext { .. } => {
-                            "it has expired".to_string()
-                        }
-                        rustls::CertificateError::NotValidForName
-                        | rustls::CertificateError::NotValidForNameContext { .. } => {
-                            "it is not valid for this host name".to_string()
-                        }
-                        rustls::CertificateError::UnknownIssuer => {
-                            "its issuer is unknown (use --ca-file PEM to trust a private CA)"
-                                .to_string()
-                        }
-                        rustls::CertificateError::NotValidYet
-                        | rustls::CertificateError::NotValidYetContext { .. } => {
-                            "it is not valid yet".to_string()
-                        }
-                        other => certificate_problem(&format!("{other:?}")).to_string(),
-                    };
-                    format!("TLS: the server's certificate was rejected: {why}")
+                    format!("{REJECTED}{}", certificate::rejection(cert))
                 }
-                other => format!("TLS: {other}"),
+                other => other.to_string(),
             });
         }
         source = e.source();
@@ -261,21 +213,21 @@ mod tests {
                 "has expired",
             ),
             (
+                "invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))",
+                "it is a CA's certificate",
+            ),
+            (
                 "invalid peer certificate: Other(OtherError(Foo))",
                 "it is not acceptable",
             ),
         ] {
             let said = describe_tls_text(text);
             assert!(
-                said.starts_with("TLS: the server's certificate was rejected: ")
-                    && said.contains(want),
+                said.starts_with("the server's certificate was rejected: ") && said.contains(want),
                 "{text}: {said}"
             );
             assert!(!said.contains('{') && !said.contains("Context"), "{said}");
         }
-        assert_eq!(
-            describe_tls_text("handshake failed"),
-            "TLS: handshake failed"
-        );
+        assert_eq!(describe_tls_text("handshake failed"), "handshake failed");
     }
 }

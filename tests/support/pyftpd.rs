@@ -67,10 +67,24 @@ impl PyFtpd {
     /// An FTPS server: `pyftpd_server.py <root> --tls <certs> KIND`, which writes a private CA
     /// (`ca_file()`) and a server certificate signed by it into a fresh temp dir owned by the
     /// returned fixture, and requires TLS on the control and data connections. KIND: `good`,
-    /// `wrong-name` (SAN elsewhere.invalid only), `expired`, or `implicit` (the good
-    /// certificate, TLS from the first byte). `None`, with a reason printed, when python3,
-    /// pyftpdlib or pyOpenSSL is missing (a counted skip, see `start`).
+    /// `wrong-name` (SAN elsewhere.invalid only), `expired`, `implicit` (the good
+    /// certificate, TLS from the first byte), or `self-signed`, `self-signed-wrong-name`,
+    /// `self-signed-expired` (a certificate shaped as `openssl req -x509` makes it: its own
+    /// issuer, CA:TRUE; `ca_file()` is that certificate). `None`, with a reason printed, when
+    /// python3, pyftpdlib or pyOpenSSL is missing (a counted skip, see `start`).
     pub fn start_tls(kind: &str) -> Option<PyFtpd> {
+        Self::start_tls_with(kind, |_| {})
+    }
+
+    /// An FTPS server of KIND `given` (explicit) or `given-implicit` whose certificate
+    /// `server.pem` and key `server-key.pem` are written by `make` into the folder it is
+    /// handed (`cert_path` names them afterwards).
+    pub fn start_tls_given(implicit: bool, make: impl FnOnce(&Path)) -> Option<PyFtpd> {
+        let kind = if implicit { "given-implicit" } else { "given" };
+        Self::start_tls_with(kind, make)
+    }
+
+    fn start_tls_with(kind: &str, make: impl FnOnce(&Path)) -> Option<PyFtpd> {
         let certs = match tempfile::tempdir() {
             Ok(certs) => certs,
             Err(e) => {
@@ -81,6 +95,7 @@ impl PyFtpd {
                 return None;
             }
         };
+        make(certs.path());
         Self::spawn(Mode::Tls(certs, kind))
     }
 
@@ -197,6 +212,11 @@ impl PyFtpd {
     /// The PEM of a CA unrelated to this server (trusted roots that cannot vouch for it).
     pub fn other_ca_file(&self) -> PathBuf {
         self.cert_dir().join("other-ca.pem")
+    }
+
+    /// A file in the folder the certificates are in (`server.pem`: what the server shows).
+    pub fn cert_path(&self, name: &str) -> PathBuf {
+        self.cert_dir().join(name)
     }
 
     fn cert_dir(&self) -> &Path {

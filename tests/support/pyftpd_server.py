@@ -27,6 +27,15 @@ KIND chooses the server certificate:
   implicit    the good certificate, and implicit FTPS: TLS from the first
               byte, the 220 banner is sent once the handshake is done
               (pyftpdlib only does explicit AUTH TLS by itself)
+  self-signed the certificate of the usual one-liner `openssl req -x509
+              -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -addext
+              subjectAltName=IP:127.0.0.1` as OpenSSL 3 makes it: its own
+              issuer, marked CA:TRUE; ca.pem is that certificate itself
+  self-signed-wrong-name  the same for CN and SAN DNS:elsewhere.invalid
+  self-signed-expired     the same, expired yesterday
+  given       the server.pem and server-key.pem already in CERTDIR (the
+              test made them); nothing is written
+  given-implicit  the same, implicit FTPS
 
 With --quirk (plain FTP), the server misbehaves in one way, NAME:
 
@@ -86,7 +95,17 @@ except ImportError as exc:
 
 USER = "alice"
 PASS = "s3cret pw"
-TLS_KINDS = ("good", "wrong-name", "expired", "implicit")
+TLS_KINDS = (
+    "good",
+    "wrong-name",
+    "expired",
+    "implicit",
+    "self-signed",
+    "self-signed-wrong-name",
+    "self-signed-expired",
+    "given",
+    "given-implicit",
+)
 QUIRKS = (
     "quota",
     "evil-listing",
@@ -121,6 +140,10 @@ def write_private(path: str, data: bytes) -> None:
 def write_certs(certdir: str, kind: str) -> tuple:
     """Writes the CA, the server certificate and key (see the module doc) into certdir;
     returns (certfile, keyfile)."""
+    certfile = os.path.join(certdir, "server.pem")
+    keyfile = os.path.join(certdir, "server-key.pem")
+    if kind.startswith("given"):
+        return certfile, keyfile
     import ipaddress
 
     from cryptography import x509
@@ -167,11 +190,11 @@ def write_certs(certdir: str, kind: str) -> tuple:
     ca_key, ca_cert = make_ca("ftpsh test CA")
     _, other_ca_cert = make_ca("ftpsh unrelated test CA")
 
-    if kind == "wrong-name":
+    if kind.endswith("wrong-name"):
         names = [x509.DNSName("elsewhere.invalid")]
     else:
         names = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
-    if kind == "expired":
+    if kind.endswith("expired"):
         not_before = now - datetime.timedelta(days=10)
         not_after = now - datetime.timedelta(days=1)
     else:
@@ -179,49 +202,82 @@ def write_certs(certdir: str, kind: str) -> tuple:
         not_after = now + datetime.timedelta(days=1)
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ftpsh test server")]))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=True,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
+    if kind.startswith("self-signed"):
+        # As `openssl req -x509 -subj /CN=NAME -addext subjectAltName=...` (OpenSSL 3):
+        # its own issuer, SKI, AKI, CA:TRUE, one name in the SAN, no key usages.
+        name = "elsewhere.invalid" if kind.endswith("wrong-name") else "127.0.0.1"
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            )
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()),
+                critical=False,
+            )
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.SubjectAlternativeName(names[:1]), critical=False)
+            .sign(key, hashes.SHA256())
         )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-            critical=False,
+        # The file to trust is the certificate itself, and the server sends no chain.
+        ca_cert = cert
+        chain = cert.public_bytes(pem)
+    else:
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(
+                x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ftpsh test server")])
+            )
+            .issuer_name(ca_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=True,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+            )
+            .add_extension(x509.SubjectAlternativeName(names), critical=False)
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            )
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                critical=False,
+            )
+            .sign(ca_key, hashes.SHA256())
         )
-        .sign(ca_key, hashes.SHA256())
-    )
+        # The chain the server sends: its certificate, then the CA's.
+        chain = cert.public_bytes(pem) + ca_cert.public_bytes(pem)
 
     os.makedirs(certdir, exist_ok=True)
-    certfile = os.path.join(certdir, "server.pem")
-    keyfile = os.path.join(certdir, "server-key.pem")
     with open(os.path.join(certdir, "ca.pem"), "wb") as f:
         f.write(ca_cert.public_bytes(pem))
     with open(os.path.join(certdir, "other-ca.pem"), "wb") as f:
         f.write(other_ca_cert.public_bytes(pem))
     with open(certfile, "wb") as f:
-        # The chain the server sends: its certificate, then the CA's.
-        f.write(cert.public_bytes(pem) + ca_cert.public_bytes(pem))
+        f.write(chain)
     write_private(
         keyfile,
         key.private_bytes(
@@ -256,7 +312,7 @@ def tls_handler(certdir: str, kind: str):
                 self._greeted = True
                 TLS_FTPHandler.handle(self)
 
-    handler = ImplicitHandler if kind == "implicit" else ExplicitHandler
+    handler = ImplicitHandler if kind.endswith("implicit") else ExplicitHandler
     handler.certfile = certfile
     handler.keyfile = keyfile
     handler.tls_control_required = True
@@ -457,7 +513,7 @@ def main() -> None:
             max_cons_per_ip = 2
     else:
         sys.exit(
-            "usage: pyftpd_server.py FOLDER [--tls CERTDIR good|wrong-name|expired|implicit]\n"
+            "usage: pyftpd_server.py FOLDER [--tls CERTDIR " + "|".join(TLS_KINDS) + "]\n"
             "       pyftpd_server.py FOLDER --quirk "
             "quota|evil-listing|maxconn|slow|latin1|zone|shift|no-rest|no-overwrite|"
             "refuse-listing"
