@@ -60,6 +60,10 @@ fn start(args: &cli::Args, config: settings::Config) -> Result<i32, Error> {
     journal::init(args.log.as_deref(), args.log_format, args.debug)?;
     let interactive = args.command.is_none() && std::io::stdin().is_terminal();
     let mut shell = Shell::new(config, args.verbose, interactive);
+    // A usage error in `-c` is found before anything else: before connecting.
+    if let Some(commands) = &args.command {
+        shell::check_line(commands)?;
+    }
     if let Some(target) = cli::target_from_args(args)? {
         let params = cli::connect_params(&target, &shell.settings)?;
         shell.connect(&params, target.dir.as_deref())?;

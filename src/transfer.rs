@@ -504,12 +504,8 @@ pub fn download(
         None
     };
     let partial = partial_path(local);
-    let local_error = |e| {
-        Error::local(
-            format!("{what}: {}", crate::escape::local_path(&partial)),
-            e,
-        )
-    };
+    // Messages name the file the user asked for, never its partial (`x.ftpsh-part`).
+    let local_error = |e| Error::local(format!("{what}: {}", crate::escape::local_path(local)), e);
     let mut moved_local = false;
     if resume && !partial.exists() && local.is_file() {
         let size = fs::metadata(local).map_or(0, |m| m.len());

@@ -66,8 +66,7 @@ fn mirror_of_a_missing_local_folder_names_it_and_creates_nothing() {
     let (server, local) = setup();
     let before = seed(&server);
     let out = run_c(&server.url(), "mirror --once nope /dst", local.path());
-    assert_fails(&out, 1, "mirror nope: ");
-    assert!(out.stderr.contains("No such file"), "{}", out.stderr);
+    assert_fails(&out, 1, "mirror: local folder nope not found");
     assert_one_line(&out);
     assert_eq!(tree(server.root()), before, "no /dst created");
 }
@@ -714,4 +713,127 @@ fn a_file_that_vanishes_between_scan_and_upload_loses_nothing_else() {
     let again = run_c(&server.url(), "mirror --once src /dst", local.path());
     assert_ok(&again);
     assert_eq!(tree(&server.path("dst")), tree(&src));
+}
+
+// ---- errors that lead somewhere (issue 21 §2) -------------------------------------------
+
+/// A usage error is found before anything else: before the connection (none, or one that
+/// cannot be made) and before the line's other commands run.
+#[test]
+fn a_usage_error_comes_before_anything_else() {
+    let local = TempDir::new().unwrap();
+    fs::create_dir(local.path().join("site")).unwrap();
+    let run = |args: &[&str]| {
+        support::run_within(
+            support::ftpsh(local.path()).args(args),
+            Duration::from_secs(20),
+        )
+    };
+    // No server at all: not "not connected".
+    let out = run(&["-c", "mirror --bogus site /r"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--bogus"), "{}", out.stderr);
+    // A server that refuses connections: the usage error, not the connect error (3).
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ftp://127.0.0.1:{}", closed.local_addr().unwrap().port());
+    drop(closed);
+    let out = run(&["-c", "mirror --bogus site /r", &url]);
+    assert_eq!(out.code, 2, "{out:?}");
+    // The line's first command does not run when a later one is malformed.
+    let (server, dir) = setup();
+    let out = run_c(&server.url(), "mkdir /first; put", dir.path());
+    assert_fails(&out, 2, "put: missing argument");
+    assert!(
+        !server.path("first").exists(),
+        "mkdir ran before the usage error"
+    );
+}
+
+/// A mistyped command gets the closest name, as a mistyped option does.
+#[test]
+fn a_mistyped_command_gets_did_you_mean() {
+    let local = TempDir::new().unwrap();
+    for (typed, meant) in [
+        ("mirrorr /a /b", "did you mean mirror?"),
+        ("lsl", "did you mean ls?"),
+        ("mgte x", "did you mean mget?"),
+        ("help mirrorr", "did you mean mirror?"),
+    ] {
+        let out = support::run_within(
+            support::ftpsh(local.path()).args(["-c", typed]),
+            Duration::from_secs(20),
+        );
+        assert_fails(&out, 2, meant);
+    }
+    let out = support::run_within(
+        support::ftpsh(local.path()).args(["-c", "xyzzy"]),
+        Duration::from_secs(20),
+    );
+    assert_fails(&out, 2, "xyzzy: unknown command (type help");
+}
+
+/// `get f.txt no-such-dir/f.txt`: the message names the path typed, not the partial file
+/// ftpsh writes first.
+#[test]
+fn a_download_into_a_missing_folder_names_the_users_path() {
+    let (server, dir) = setup();
+    seed(&server);
+    let out = run_c(&server.url(), "get f.txt no-such-dir/f.txt", dir.path());
+    assert_fails(
+        &out,
+        1,
+        "get f.txt: no-such-dir/f.txt: No such file or directory",
+    );
+    assert!(!out.stderr.contains("ftpsh-part"), "{}", out.stderr);
+    assert_one_line(&out);
+}
+
+/// `rm` of a folder says what would work; `rename` into a folder moves into it, as mv;
+/// `site` errors name `site`.
+#[test]
+fn rm_of_a_folder_rename_into_a_folder_and_site_errors() {
+    let (server, dir) = setup();
+    seed(&server);
+    let out = run_c(&server.url(), "rm d", dir.path());
+    assert_fails(&out, 1, "rm d: is a directory (rm -r deletes it");
+    assert!(server.path("d/inner.txt").exists());
+    assert_ok(&run_c(&server.url(), "rename f.txt d/", dir.path()));
+    assert_eq!(fs::read(server.path("d/f.txt")).unwrap(), b"file");
+    fs::write(server.path("g.txt"), "g").unwrap();
+    assert_ok(&run_c(&server.url(), "rename g.txt d", dir.path()));
+    assert_eq!(fs::read(server.path("d/g.txt")).unwrap(), b"g");
+    fs::write(server.path("h.txt"), "h").unwrap();
+    assert_ok(&run_c(&server.url(), "rnfr h.txt; rnto d/sub", dir.path()));
+    assert_eq!(fs::read(server.path("d/sub/h.txt")).unwrap(), b"h");
+    let out = run_c(&server.url(), "site bogus 600 x", dir.path());
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("ftpsh: site bogus 600 x: "),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("quote"), "{}", out.stderr);
+}
+
+/// An upload mirror whose LOCAL is not there: said so, with the download's order when the
+/// words look swapped (REMOTE names a local folder).
+#[test]
+fn a_missing_local_folder_is_named_with_the_download_hint() {
+    let (server, dir) = setup();
+    fs::create_dir(dir.path().join("site")).unwrap();
+    let out = run_c(&server.url(), "mirror --once /www ./site", dir.path());
+    assert_fails(
+        &out,
+        1,
+        "mirror: local folder /www not found; ./site is a local folder",
+    );
+    assert!(
+        out.stderr.contains("mirror --download /www ./site"),
+        "{}",
+        out.stderr
+    );
+    assert_one_line(&out);
+    let out = run_c(&server.url(), "mirror --once nothere /www", dir.path());
+    assert_fails(&out, 1, "mirror: local folder nothere not found");
+    assert!(!out.stderr.contains("--download"), "{}", out.stderr);
 }

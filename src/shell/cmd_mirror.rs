@@ -76,8 +76,17 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     Ok(())
 }
 
+/// Checks a `mirror` command's words without running it (see `table::Command::check`): a
+/// usage error is found before anything else, the connection included.
+pub fn check(words: &[String]) -> Result<()> {
+    match words.first().map(String::as_str) {
+        Some("status" | "stop") => Ok(()),
+        _ if words.iter().any(|a| a == "--help" || a == "-h") => Ok(()),
+        _ => parse(words, MirrorOptions::default()).map(drop),
+    }
+}
+
 fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
-    let mut params = shell.params().ok_or(Error::NotConnected)?.clone();
     let defaults = &shell.mirror_defaults;
     let defaults = MirrorOptions {
         delete: true,
@@ -92,6 +101,8 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
     };
     let (global_log, global_format) = (defaults.log.clone(), defaults.log_format);
     let (local, remote, mut options, interval_given) = parse(words, defaults)?;
+    // A usage error first, then whether there is a server to mirror with.
+    let mut params = shell.params().ok_or(Error::NotConnected)?.clone();
     // One format per file: a job writing to the global journal writes it as it is written.
     if let Some(file) = &options.log
         && options.log == global_log
@@ -116,7 +127,11 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
         options.backup_dir = Some(path::normalize(&absolute(shell, dir)));
     }
     let what = format!("mirror {local}");
-    let local = crate::lossless::to_path(&local);
+    let local_word = local;
+    let local = crate::lossless::to_path(&local_word);
+    if !options.download && !local.exists() {
+        return Err(local_missing(&local_word, &remote));
+    }
     if options.download {
         // Polling lists the whole remote tree: not every second, unless asked (a changed
         // --interval flag or config value counts as asked).
@@ -153,6 +168,26 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
         params,
         options,
     })
+}
+
+/// An upload's LOCAL that is not there: said as such, with the download's order when the
+/// words look swapped (REMOTE is a local folder: `mirror --once /www ./site`).
+fn local_missing(local: &str, remote: &str) -> Error {
+    let swapped = crate::lossless::to_path(remote).is_dir();
+    let hint = if swapped {
+        format!(
+            "; {} is a local folder: to fetch the server's {} into it, give --download \
+             (mirror --download REMOTE LOCAL: mirror --download {local} {remote})",
+            escape(remote),
+            escape(local)
+        )
+    } else {
+        String::new()
+    };
+    Error::Failed(format!(
+        "mirror: local folder {} not found{hint}",
+        escape(local)
+    ))
 }
 
 /// A remote path as given, made absolute from the shell's remote folder.

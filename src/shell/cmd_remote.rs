@@ -390,20 +390,43 @@ pub fn rnfr(shell: &mut Shell, inv: &Invocation) -> Result<()> {
 }
 
 /// The second half of the two-step rename. RNFR is sent again with RNTO so that commands
-/// typed in between cannot break the pair.
+/// typed in between cannot break the pair. TO may be a folder, as for `rename`.
 pub fn rnto(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let from = shell
         .rename_from
         .take()
         .ok_or_else(|| Error::Failed("rnto: no pending rename: use rnfr FROM first".into()))?;
-    shell.session()?.rename(&from, &inv.args[0])
+    let session = shell.session()?;
+    let to = target_in(&inv.args[0], is_folder(session, &inv.args[0])?, &from);
+    session.rename(&from, &to)
 }
 
-/// `rename FROM TO`: FROM may be a glob matching one name (see `glob::expand_one`).
+/// `rename FROM TO`: FROM may be a glob matching one name (see `glob::expand_one`). A TO
+/// that is a folder (or ends with '/') takes FROM inside it, keeping its name, as `mv` does:
+/// `rename new.html documentation/`.
 pub fn rename(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let session = shell.session()?;
     let from = glob::expand_one(session, &inv.args[0], "rename")?;
-    session.rename(&from, &inv.args[1])
+    let to = target_in(&inv.args[1], is_folder(session, &inv.args[1])?, &from);
+    session.rename(&from, &to)
+}
+
+/// Whether a rename's destination is a folder to move into: it ends with '/' or the server
+/// has a folder by that name.
+fn is_folder(session: &mut Session, dest: &str) -> Result<bool> {
+    Ok(dest.ends_with('/')
+        || session
+            .stat(dest)?
+            .is_some_and(|e| e.kind == EntryKind::Dir))
+}
+
+/// Where `source` goes: inside `dest` under its own name when `dest` is a folder, else `dest`.
+fn target_in(dest: &str, dest_is_dir: bool, source: &str) -> String {
+    if dest_is_dir {
+        path::join(dest, path::file_name(source))
+    } else {
+        dest.to_string()
+    }
 }
 
 /// `mv SRC... DEST`: into DEST (keeping names) when it is a directory, else a plain rename.
@@ -420,21 +443,14 @@ pub fn mv(shell: &mut Shell, inv: &Invocation) -> Result<()> {
             sources.extend(found.into_iter().map(|(p, _)| p));
         }
     }
-    let dest_is_dir = dest.ends_with('/')
-        || session
-            .stat(dest)?
-            .is_some_and(|e| e.kind == EntryKind::Dir);
+    let dest_is_dir = is_folder(session, dest)?;
     if sources.len() > 1 && !dest_is_dir {
         return Err(Error::NotDirectory {
             what: format!("mv: {dest}"),
         });
     }
     for source in &sources {
-        let target = if dest_is_dir {
-            path::join(dest, path::file_name(source))
-        } else {
-            dest.clone()
-        };
+        let target = target_in(dest, dest_is_dir, source);
         items.record(source, session.rename(source, &target))?;
     }
     items.finish_with(unread)

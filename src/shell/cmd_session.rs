@@ -89,9 +89,12 @@ pub fn quote(shell: &mut Shell, inv: &Invocation) -> Result<()> {
 }
 
 pub fn site(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let args = inv.args.join(" ");
+    // Its errors name the command typed (`site chmod 600 x: 550 ...`), not `quote SITE`.
     let reply = shell
         .session()?
-        .quote(&format!("SITE {}", inv.args.join(" ")))?;
+        .quote(&format!("SITE {args}"))
+        .map_err(|e| e.about(&format!("site {args}")))?;
     println!("{}", escape(&reply));
     Ok(())
 }
@@ -139,8 +142,14 @@ pub fn debug(_: &mut Shell, inv: &Invocation) -> Result<()> {
 pub fn help(_: &mut Shell, inv: &Invocation) -> Result<()> {
     let text = match inv.args.first() {
         None => format!("{}\n{}", help::overview().trim_end(), help::aliases()),
-        Some(name) => help::section_for(name)
-            .ok_or_else(|| Error::usage(format!("help: no command {name:?}")))?,
+        Some(name) => match help::section_for(name) {
+            Some(text) => text,
+            None => {
+                let err = super::table::find_or_suggest(name).err();
+                let why = err.map_or_else(|| "no help".to_string(), |e| e.to_string());
+                return Err(Error::usage(format!("help: {why}")));
+            }
+        },
     };
     println!("{}", text.trim_end());
     Ok(())

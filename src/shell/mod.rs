@@ -21,15 +21,33 @@ pub mod unread;
 use crate::error::{Error, Result};
 pub use state::Shell;
 
+/// The command `words` name and its invocation, checked for usage (an unknown command, a
+/// bad flag or operand count, the command's own rules: mirror's options). Nothing runs.
+fn checked(words: &[String]) -> Result<(&'static table::Command, table::Invocation)> {
+    let command = table::find_or_suggest(&words[0])?;
+    let invocation = command.parse(&words[1..])?;
+    if let Some(check) = command.check {
+        check(&invocation.args)?;
+    }
+    Ok((command, invocation))
+}
+
+/// Checks every command of a line for usage without running any: a usage error is found
+/// before anything else (`-c` checks its whole text before connecting; a line checks all
+/// its `;`-separated commands before the first runs).
+pub fn check_line(line: &str) -> Result<()> {
+    if table::rest_of_line(line).is_some() {
+        return Ok(());
+    }
+    for words in split::split_line(line)? {
+        checked(&words)?;
+    }
+    Ok(())
+}
+
 /// Runs one command given as words.
 pub fn run_words(shell: &mut Shell, words: &[String]) -> Result<()> {
-    let command = table::find(&words[0]).ok_or_else(|| {
-        Error::usage(format!(
-            "{}: unknown command (type help for the list)",
-            words[0]
-        ))
-    })?;
-    let mut invocation = command.parse(&words[1..])?;
+    let (command, mut invocation) = checked(words)?;
     resolve_dots(shell, command, &mut invocation);
     // Ctrl-C from here on cancels this command (see crate::cancel), never the shell.
     let running = crate::cancel::begin(shell.control_socket());
@@ -77,6 +95,7 @@ pub fn run_line(shell: &mut Shell, line: &str) -> Result<()> {
     if let Some((command, rest)) = table::rest_of_line(line) {
         return run_words(shell, &[command.name.to_string(), rest.to_string()]);
     }
+    check_line(line)?;
     for words in split::split_line(line)? {
         run_words(shell, &words)?;
         if shell.quit_requested {

@@ -124,6 +124,9 @@ pub struct Command {
     /// A line starting with the name (no space needed) hands the rest of it, `;` and quotes
     /// included, to the command as its one operand (`!ls; pwd`).
     pub rest_of_line: bool,
+    /// The command's own usage rules for its operands (mirror's options), checked before
+    /// anything runs; `parse` checks flags and counts.
+    pub check: Option<fn(&[String]) -> Result<()>>,
 }
 
 /// One table row: name, aliases, group, effect, flags, operand counts, completion kinds,
@@ -148,6 +151,7 @@ macro_rules! cmd {
                 options: &[],
                 secret: false,
                 rest_of_line: false,
+                check: None,
             }
         }
     };
@@ -190,7 +194,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("lls",      [],                              Local,    Reads,   Some("la"),   0, Some(1),  [Local],         "lls [-l] [-a] [DIR]",                            cmd_local::lls),
     cmd!("!",        ["shell"],                       Local,    Reads,   None,         0, None,     [Local],         "! [COMMAND]",                                    cmd_local::shell_escape, rest_of_line: true),
     cmd!("mirror",   [],                              Mirror,   Changes, None,         1, None,     [Local, Remote], "mirror [OPTIONS] LOCAL REMOTE | mirror status [--json] | mirror stop [ID|all]", cmd_mirror::mirror,
-         subcommands: &["status", "stop"], options: mirror_options::OPTIONS),
+         subcommands: &["status", "stop"], options: mirror_options::OPTIONS, check: Some(cmd_mirror::check)),
     cmd!("jobs",     [],                              Mirror,   Reads,   Some(""),     0, Some(0),  [],              "jobs",                                           cmd_mirror::jobs),
     cmd!("quote",    ["raw"],                         Session,  Changes, None,         1, None,     [Other],         "quote COMMAND [ARGS...]",                        cmd_session::quote, secret: true),
     cmd!("site",     [],                              Session,  Changes, None,         1, None,     [Other],         "site ARGS...",                                   cmd_session::site),
@@ -207,6 +211,29 @@ pub fn find(word: &str) -> Option<&'static Command> {
     COMMANDS
         .iter()
         .find(|c| c.name == word || c.aliases.contains(&word))
+}
+
+/// The command `word` names, or a usage error saying it names none, with the closest name
+/// (`mirrorr: unknown command; did you mean mirror?`).
+pub fn find_or_suggest(word: &str) -> Result<&'static Command> {
+    find(word).ok_or_else(|| {
+        let mean = closest(word, all_names())
+            .map_or_else(String::new, |name| format!("; did you mean {name}?"));
+        Error::usage(format!(
+            "{}: unknown command{mean} (type help for the list)",
+            crate::escape::escape(word)
+        ))
+    })
+}
+
+/// The candidate most like `word`, if any is like it enough: Jaro similarity above 0.7, the
+/// rule clap's own "did you mean" uses for flags.
+pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (strsim::jaro(word, c), c))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
 }
 
 /// The command that takes the rest of `line` whole (`!`), and that rest, trimmed.
@@ -254,8 +281,11 @@ impl Command {
                         _ => None,
                     })
                     .ok_or_else(|| {
+                        let longs = self.options.iter().map(|o| o.long);
+                        let mean = closest(long, longs)
+                            .map_or_else(String::new, |o| format!("; did you mean --{o}?"));
                         Error::usage(format!(
-                            "{}: unknown option --{long}\nusage: {}",
+                            "{}: unknown option --{long}{mean}\nusage: {}",
                             self.name, self.usage
                         ))
                     })?;

@@ -146,13 +146,14 @@ pub fn fetch(session: &mut Session, root: &Path, f: &Fetch<'_>) -> Result<Fetche
                 .write(true)
                 .create_new(true)
                 .open(&temp)
-                .map_err(|e| local_error(format!("{what}: {}", local_path(&temp)), e))?;
+                .map_err(|e| local_error(format!("{what}: {}", local_path(&target)), e))?;
             (temp, file, 0)
         }
     };
-    let temp_error = |e| local_error(format!("{what}: {}", local_path(&temp)), e);
+    // Messages name the file the user knows, never its temporary.
+    let temp_error = |e| local_error(format!("{what}: {}", local_path(&target)), e);
     let written =
-        write_into(session, f.remote, &file, offset, f.size, &what, &temp).and_then(|()| {
+        write_into(session, f.remote, &file, offset, f.size, &what, &target).and_then(|()| {
             if let Some(time) = time {
                 file.set_modified(time).map_err(temp_error)?;
             }
@@ -199,7 +200,7 @@ fn continued(root: &Path, f: &Fetch<'_>) -> Option<(PathBuf, File, u64)> {
 }
 
 /// RETR (from `offset`, with REST) into `file`, flushed to the disk before it may be
-/// renamed onto a real name.
+/// renamed onto a real name; errors name `target`, the file it will become.
 fn write_into(
     session: &mut Session,
     remote: &str,
@@ -207,9 +208,9 @@ fn write_into(
     offset: u64,
     size: u64,
     what: &str,
-    temp: &Path,
+    target: &Path,
 ) -> Result<()> {
-    let temp_error = |e| local_error(format!("{what}: {}", local_path(temp)), e);
+    let temp_error = |e| local_error(format!("{what}: {}", local_path(target)), e);
     let mut received = 0;
     if offset < size || size == 0 {
         let mut out = crate::cancel::Writer(BufWriter::new(file));
