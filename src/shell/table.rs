@@ -31,6 +31,9 @@ impl Invocation {
 
 pub type Handler = fn(&mut Shell, &Invocation) -> Result<()>;
 
+/// A command's own usage check of its operands, run before anything else.
+pub type Check = fn(&[String]) -> Result<()>;
+
 /// Where the help overview lists a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
@@ -126,7 +129,7 @@ pub struct Command {
     pub rest_of_line: bool,
     /// The command's own usage rules for its operands (mirror's options), checked before
     /// anything runs; `parse` checks flags and counts.
-    pub check: Option<fn(&[String]) -> Result<()>>,
+    pub check: Option<Check>,
 }
 
 /// One table row: name, aliases, group, effect, flags, operand counts, completion kinds,
