@@ -336,7 +336,7 @@ fn unreadable_paths_are_never_deleted_remotely() {
 fn missing_local_folder_is_a_clear_error() {
     let f = Fixture::new();
     let out = run_c(&f.server.url(), "mirror --once nope /dst", f.home.path());
-    support::assert_fails(&out, 1, "mirror nope");
+    support::assert_fails(&out, 1, "mirror: local folder nope not found");
     fs::write(f.home.path().join("file"), "x").unwrap();
     let out = run_c(&f.server.url(), "mirror --once file /dst", f.home.path());
     support::assert_fails(&out, 1, "not a directory");
