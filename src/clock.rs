@@ -10,6 +10,15 @@ pub fn unix_seconds(t: SystemTime) -> i64 {
     }
 }
 
+/// The part of `t` after its [`unix_seconds`] (which floor before 1970 too), in nanoseconds:
+/// the two together give the time to the OS's precision.
+pub fn subsec_nanos(t: SystemTime) -> u32 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.subsec_nanos(),
+        Err(e) => (1_000_000_000 - e.duration().subsec_nanos()) % 1_000_000_000,
+    }
+}
+
 pub fn now_unix() -> i64 {
     unix_seconds(SystemTime::now())
 }

@@ -52,16 +52,50 @@ pub enum Resume<'a> {
     Temp(&'a str),
 }
 
-/// A file's identity across renames: (device, inode) folded into one number. `None` where
-/// the OS gives none (std exposes no file id on Windows).
+/// A file's identity across renames: device, inode and birth time folded into one number.
+/// Device + inode alone is no proof: a file system reuses a freed inode number at once, so
+/// a release step that deletes a file and writes another (same size, same mtime: a
+/// SOURCE_DATE_EPOCH build) can give the new one the old one's device + inode, and a mirror
+/// would "rename" the deleted file's bytes onto the new name. The birth time (statx) tells
+/// them apart. Where the file system keeps none, the ctime stands in: it moves with a
+/// rename and a chmod too, so such a file is sent again rather than renamed (slower, never
+/// the wrong bytes). `None` where the OS gives no file id (std has none on Windows).
 #[cfg(unix)]
 pub fn identity(meta: &fs::Metadata) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    let (secs, nanos) = match meta.created() {
+        Ok(born) => (
+            crate::clock::unix_seconds(born),
+            crate::clock::subsec_nanos(born),
+        ),
+        Err(_) => (meta.ctime(), meta.ctime_nsec() as u32),
+    };
+    // FNV-1a over the three: a 64-bit digest, collisions as rare as the hash's.
+    let bytes = [file_id(meta)?, secs as u64, u64::from(nanos)];
+    let digest = bytes
+        .iter()
+        .flat_map(|n| n.to_le_bytes())
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, b| {
+            (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    Some(digest)
+}
+
+#[cfg(not(unix))]
+pub fn identity(_: &fs::Metadata) -> Option<u64> {
+    None
+}
+
+/// Device + inode folded into one number: which file this is right now (a folder met again
+/// down a link is a loop), not across time (see [`identity`]).
+#[cfg(unix)]
+pub fn file_id(meta: &fs::Metadata) -> Option<u64> {
     use std::os::unix::fs::MetadataExt;
     Some(meta.ino() ^ meta.dev().rotate_left(32))
 }
 
 #[cfg(not(unix))]
-pub fn identity(_: &fs::Metadata) -> Option<u64> {
+pub fn file_id(_: &fs::Metadata) -> Option<u64> {
     None
 }
 
@@ -587,5 +621,45 @@ pub fn download(
             let _ = fs::remove_file(&partial);
             Err(err)
         }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::MetadataExt;
+
+    /// A file deleted and another written in its place: where the file system hands the
+    /// freed inode number to the new file (ext4 does at once), the identity still differs.
+    /// A rename keeps it.
+    #[test]
+    fn a_reused_inode_is_another_identity_a_rename_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (
+            dir.path().join("a"),
+            dir.path().join("b"),
+            dir.path().join("c"),
+        );
+        fs::write(&a, "first").unwrap();
+        let first = fs::metadata(&a).unwrap();
+        fs::rename(&a, &c).unwrap();
+        let moved = fs::metadata(&c).unwrap();
+        if first.created().is_ok() {
+            // (Without birth times the ctime stands in, and a rename moves it.)
+            assert_eq!(
+                identity(&moved),
+                identity(&first),
+                "a rename keeps the identity"
+            );
+        }
+        fs::remove_file(&c).unwrap();
+        fs::write(&b, "other").unwrap();
+        let second = fs::metadata(&b).unwrap();
+        if second.ino() != first.ino() {
+            eprintln!("this file system did not reuse the inode: nothing more to prove here");
+            return;
+        }
+        assert_eq!(file_id(&second), file_id(&first));
+        assert_ne!(identity(&second), identity(&first));
     }
 }

@@ -105,6 +105,95 @@ fn a_while_ago() -> SystemTime {
 
 const HOUR: Duration = Duration::from_secs(3600);
 
+// ---- identity is proven, not inferred ----------------------------------------------------
+
+/// A release step deletes a file and writes another of the same size and mtime (a
+/// SOURCE_DATE_EPOCH build); the file system hands it the freed inode number. The new name
+/// gets its own bytes, not the deleted file's by a "rename".
+#[test]
+fn a_reused_inode_is_not_a_rename() {
+    let Some(up) = Up::pyftpd(None) else {
+        return;
+    };
+    let epoch = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    up.write("index.html", "<html>", epoch);
+    // Other tests create files meanwhile and may take the freed number: a few tries.
+    let reused = (0..10).any(|_| {
+        up.write("app.3f2a.js", "var a=1;", epoch);
+        assert_ok(&up.once(""));
+        let old = file_id(&up.src().join("app.3f2a.js"));
+        fs::remove_file(up.src().join("app.3f2a.js")).unwrap();
+        up.write("app.9c1b.js", "var b=2;", epoch);
+        let reused = file_id(&up.src().join("app.9c1b.js")) == old;
+        if !reused {
+            fs::remove_file(up.src().join("app.9c1b.js")).unwrap();
+        }
+        reused
+    });
+    if !reused {
+        eprintln!("skipped: this file system did not reuse the inode");
+        return;
+    }
+    assert_ok(&up.once(""));
+    assert_eq!(tree(&up.src()), tree(&up.dst()), "{}", up.journal());
+    assert!(!up.journal().contains("RENAME"), "{}", up.journal());
+}
+
+/// Device and inode number of a file (None where the OS gives none).
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = fs::metadata(path).unwrap();
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// A same-size edit whose time differs from the recorded one only below the second: sent.
+#[test]
+fn an_edit_within_the_recorded_second_is_sent() {
+    let Some(up) = Up::pyftpd(None) else {
+        return;
+    };
+    let second = a_while_ago();
+    up.write("a.txt", "version 1", second + Duration::from_millis(200));
+    assert_ok(&up.once(""));
+    up.write("a.txt", "version 2", second + Duration::from_millis(700));
+    assert_ok(&up.once(""));
+    assert_eq!(
+        fs::read_to_string(up.dst().join("a.txt")).unwrap(),
+        "version 2"
+    );
+}
+
+/// A file sent in the same second as its time (here: dated ahead, as a clock that moves in
+/// coarse ticks makes two writes look alike) is recorded as unproven: a same-size edit that
+/// keeps even its nanoseconds is sent by the next run.
+#[test]
+fn a_file_sent_within_its_own_second_is_not_proven_by_its_time() {
+    let Some(up) = Up::pyftpd(None) else {
+        return;
+    };
+    let ahead = SystemTime::now() + Duration::from_secs(30);
+    up.write("racy.txt", "version 1", ahead);
+    up.write("calm.txt", "calm", a_while_ago());
+    assert_ok(&up.once(""));
+    let sent = up.sent();
+    up.write("racy.txt", "version 2", ahead);
+    assert_ok(&up.once(""));
+    assert_eq!(
+        fs::read_to_string(up.dst().join("racy.txt")).unwrap(),
+        "version 2"
+    );
+    // Only it: the file whose second was long over is trusted.
+    assert_eq!(up.sent(), sent + 1, "{}", up.journal());
+}
+
 // ---- listed times in the server's zone ---------------------------------------------------
 
 /// Without a state file, a server listing its own zone: the offset the clear majority of

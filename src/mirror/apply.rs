@@ -435,6 +435,7 @@ fn commit(
                     kind: Kind::Dir,
                     size: 0,
                     mtime: None,
+                    mtime_ns: None,
                     inode: inode(rel),
                     mode: None,
                 },
@@ -458,6 +459,7 @@ fn commit(
                 kind: Kind::File,
                 size: done.resumed_at.unwrap_or(0) + done.bytes,
                 mtime: Some(done.mtime),
+                mtime_ns: Some(crate::clock::subsec_nanos(done.modified)),
                 inode: inode(rel),
                 mode,
             };
@@ -514,6 +516,9 @@ fn commit(
                 kind: Kind::File,
                 size: done.resumed_at.unwrap_or(0) + done.bytes,
                 mtime: Some(done.mtime),
+                // The server's times are whole seconds: the seconds decide (see
+                // `download::destination_tree`).
+                mtime_ns: None,
                 inode: done.identity.or(Some(0)),
                 mode: None,
             };

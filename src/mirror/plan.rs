@@ -489,11 +489,20 @@ fn unchanged(remote: RemoteEntry, local: LocalEntry, offset: i64) -> bool {
         (Some(was), Some(now)) => was == now,
         _ => true,
     };
-    let mtime = match remote.inode {
-        None => remote.mtime.map(|m| m - offset),
-        Some(_) => remote.mtime,
+    let remote = match remote.inode {
+        None => RemoteEntry {
+            mtime: remote.mtime.map(|m| m - offset),
+            ..remote
+        },
+        Some(_) => remote,
     };
-    remote.size == local.size && mtime == Some(local.mtime) && same_identity
+    remote.size == local.size && same_time(remote, local) && same_identity
+}
+
+/// The remote entry's time is the local file's: the same second, and the same nanoseconds
+/// where ftpsh recorded them (an edit within the second the seconds cannot show).
+fn same_time(remote: RemoteEntry, local: LocalEntry) -> bool {
+    remote.mtime == Some(local.mtime) && remote.mtime_ns.is_none_or(|ns| ns == local.mtime_ns)
 }
 
 /// Whether the file at a path both sides hold is replaced, by the `compare` rule.

@@ -55,7 +55,7 @@ pub fn scan_reusing(
         follow_links,
         recursive: true,
         result: Scan::default(),
-        ancestors: identity(root).into_iter().collect(),
+        ancestors: file_id(root).into_iter().collect(),
         known,
     };
     if filter.descend("") {
@@ -188,11 +188,14 @@ impl Walker<'_> {
                 continue;
             };
             let inode = crate::transfer::identity(&meta);
-            if kind == Kind::Dir && inode.is_some_and(|id| self.ancestors.contains(&id)) {
+            let id = crate::transfer::file_id(&meta);
+            if kind == Kind::Dir && id.is_some_and(|id| self.ancestors.contains(&id)) {
                 self.skip(&child, &entry.path(), "symlink loop");
                 continue;
             }
-            let mtime = meta.modified().map(crate::clock::unix_seconds).unwrap_or(0);
+            let modified = meta.modified().ok();
+            let mtime = modified.map(crate::clock::unix_seconds).unwrap_or(0);
+            let mtime_ns = modified.map(crate::clock::subsec_nanos).unwrap_or(0);
             let size = if kind == Kind::File { meta.len() } else { 0 };
             self.result.snapshot.insert(
                 &child,
@@ -200,6 +203,7 @@ impl Walker<'_> {
                     kind,
                     size,
                     mtime,
+                    mtime_ns,
                     inode,
                     mode: permission_bits(&meta),
                 },
@@ -221,9 +225,9 @@ impl Walker<'_> {
                     }
                 }
             } else if kind == Kind::Dir && self.recursive {
-                self.ancestors.extend(inode);
+                self.ancestors.extend(id);
                 self.walk_dir(&entry.path(), &child);
-                if inode.is_some() {
+                if id.is_some() {
                     self.ancestors.pop();
                 }
             }
@@ -254,13 +258,12 @@ fn count_below(dir: &Path) -> usize {
     count
 }
 
-/// The identity of what `path` names (see `transfer::identity`; None on Windows, where a
-/// moved file is uploaded again and the old one deleted).
-fn identity(path: &Path) -> Option<u64> {
+/// Which file `path` names now (see `transfer::file_id`; None on Windows).
+fn file_id(path: &Path) -> Option<u64> {
     fs::metadata(path)
         .ok()
         .as_ref()
-        .and_then(crate::transfer::identity)
+        .and_then(crate::transfer::file_id)
 }
 
 /// The permission bits of a local entry (`0o7777`); `None` where the OS has none.

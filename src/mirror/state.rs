@@ -1,6 +1,7 @@
 //! State: what the remote holds. Read once from the server (a recursive listing merged with
 //! the persisted record of our uploads), then kept in memory and saved after each pass.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -223,6 +224,7 @@ pub fn merge_entry(
             mode,
             kind,
             size,
+            mtime_ns: None,
             // An inexact (LIST) date says nothing about content, but is enough to tell a
             // temporary's age.
             mtime: entry.mtime.filter(|_| {
@@ -296,8 +298,15 @@ pub fn load(file: &Path) -> RemoteTree {
 
 fn read(text: impl BufRead) -> io::Result<RemoteTree> {
     let mut tree = RemoteTree::new();
+    // Written before the entries by every ftpsh that makes identities this way.
+    let mut identities = false;
     for line in text.lines() {
-        if let Some((rel, entry)) = parse_line(&line?) {
+        let line = line?;
+        identities |= line == IDENTITY_LINE;
+        if let Some((rel, mut entry)) = parse_line(&line) {
+            if !identities {
+                entry.inode = None;
+            }
             tree.insert(rel, entry);
         }
     }
@@ -321,30 +330,59 @@ fn parse_line(line: &str) -> Option<(&str, RemoteEntry)> {
         "d" => Kind::Dir,
         _ => return None,
     };
+    // Seconds, and the nanoseconds after a dot where they were recorded.
+    let (mtime, mtime_ns) = match mtime.split_once('.') {
+        Some((secs, ns)) if ns.len() == 9 => (secs, Some(ns.parse::<u32>().ok()?)),
+        Some(_) => return None,
+        None => (mtime, None),
+    };
     let (Ok(size), Ok(mtime), Ok(inode)) = (size.parse(), mtime.parse::<i64>(), inode.parse())
     else {
         return None;
     };
+    let known = mtime != i64::MIN;
     let entry = RemoteEntry {
         kind,
         size,
-        mtime: (mtime != i64::MIN).then_some(mtime),
+        mtime: known.then_some(mtime),
+        mtime_ns: mtime_ns.filter(|_| known),
         inode: (inode != 0).then_some(inode),
         mode: None,
     };
     Some((rel, entry))
 }
 
-fn write(out: &mut impl Write, tree: &RemoteTree, device: Option<u64>) -> io::Result<()> {
+/// The header line that says the identities were made as `transfer::identity` makes them
+/// now (device, inode and birth time). A record without it is an older ftpsh's, whose
+/// identities (device + inode alone) would all differ: they are read as unknown, so the
+/// first pass compares by size and time instead of sending everything again.
+const IDENTITY_LINE: &str = "# identity\tdevice+inode+birth";
+
+/// `unproven`: paths whose time is written as unknown (see [`save_unproven`]).
+fn write(
+    out: &mut impl Write,
+    tree: &RemoteTree,
+    device: Option<u64>,
+    unproven: &HashSet<String>,
+) -> io::Result<()> {
     out.write_all(b"# ftpsh mirror state: kind\tsize\tmtime\tinode\tpath\n")?;
     if let Some(device) = device {
         writeln!(out, "{DEVICE_LINE}{device}")?;
     }
+    writeln!(out, "{IDENTITY_LINE}")?;
     for (rel, e) in tree {
         let kind = if e.kind == Kind::File { 'f' } else { 'd' };
-        let mtime = e.mtime.unwrap_or(i64::MIN);
         let inode = e.inode.unwrap_or(0);
-        writeln!(out, "{kind}\t{}\t{mtime}\t{inode}\t{rel}", e.size)?;
+        let size = e.size;
+        match (e.mtime, e.mtime_ns) {
+            (Some(mtime), Some(ns)) if !unproven.contains(rel) => {
+                writeln!(out, "{kind}\t{size}\t{mtime}.{ns:09}\t{inode}\t{rel}")?
+            }
+            (Some(mtime), None) if !unproven.contains(rel) => {
+                writeln!(out, "{kind}\t{size}\t{mtime}\t{inode}\t{rel}")?
+            }
+            _ => writeln!(out, "{kind}\t{size}\t{}\t{inode}\t{rel}", i64::MIN)?,
+        }
     }
     out.flush()
 }
@@ -352,6 +390,19 @@ fn write(out: &mut impl Write, tree: &RemoteTree, device: Option<u64>) -> io::Re
 /// Saves atomically (write beside, then rename) so a crash never leaves half a record.
 /// Streamed: the text of a big tree is never built in memory.
 pub fn save(file: &Path, tree: &RemoteTree, device: Option<u64>) -> Result<()> {
+    save_unproven(file, tree, device, &HashSet::new())
+}
+
+/// [`save`], with the times of the `unproven` paths written as unknown: files sent within
+/// the second they were last changed in, which a later edit in that same second (or the same
+/// clock tick) cannot be told from (git's "racy" files). The next run sends them again
+/// rather than trust a time that proves nothing.
+pub fn save_unproven(
+    file: &Path,
+    tree: &RemoteTree,
+    device: Option<u64>,
+    unproven: &HashSet<String>,
+) -> Result<()> {
     let what = format!("mirror state {}", file.display());
     if let Some(dir) = file.parent() {
         fs::create_dir_all(dir).map_err(|e| Error::local(what.as_str(), e))?;
@@ -360,7 +411,7 @@ pub fn save(file: &Path, tree: &RemoteTree, device: Option<u64>) -> Result<()> {
     // share one, and one left by a crash is never mistaken for the record.
     let dir = file.parent().unwrap_or(Path::new("."));
     let temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::local(what.as_str(), e))?;
-    write(&mut BufWriter::new(temp.as_file()), tree, device)
+    write(&mut BufWriter::new(temp.as_file()), tree, device, unproven)
         .map_err(|e| Error::local(what.as_str(), e))?;
     temp.persist(file)
         .map_err(|e| Error::local(what, e.error))?;
@@ -389,6 +440,7 @@ mod tests {
             kind,
             size,
             mtime,
+            mtime_ns: None,
             inode,
             mode: None,
         }
@@ -534,9 +586,19 @@ mod tests {
         tree.insert("a b", remote(Kind::Dir, 0, None, None));
         let long = "a/path/longer/than/what/a/key/holds/inline.txt";
         tree.insert(long, remote(Kind::File, 1, None, None));
+        let precise = RemoteEntry {
+            mtime_ns: Some(7),
+            ..remote(Kind::File, 2, Some(1000), Some(3))
+        };
+        tree.insert("precise", precise);
         let mut text = Vec::new();
-        write(&mut text, &tree, Some(42)).unwrap();
+        write(&mut text, &tree, Some(42), &HashSet::new()).unwrap();
         assert_eq!(read(&text[..]).unwrap(), tree);
+        assert!(
+            String::from_utf8_lossy(&text).contains("\t1000.000000007\t3\tprecise\n"),
+            "{}",
+            String::from_utf8_lossy(&text)
+        );
         text.extend_from_slice(b"garbage line\nf\tx\t1\t0\tbad size\n");
         assert_eq!(
             read(&text[..]).unwrap(),
@@ -551,6 +613,37 @@ mod tests {
         save(&file, &tree, None).unwrap();
         assert_eq!(load_device(&file), None);
         assert!(load(&dir.path().join("missing")).is_empty());
+    }
+
+    #[test]
+    fn unproven_times_and_older_identities_are_read_as_unknown() {
+        let mut tree = RemoteTree::new();
+        let sent = RemoteEntry {
+            mtime_ns: Some(500_000_000),
+            ..remote(Kind::File, 2, Some(1000), Some(3))
+        };
+        tree.insert("racy", sent);
+        tree.insert("settled", sent);
+        let mut text = Vec::new();
+        let unproven = HashSet::from(["racy".to_string()]);
+        write(&mut text, &tree, None, &unproven).unwrap();
+        let read_back = read(&text[..]).unwrap();
+        let unknown = RemoteEntry {
+            mtime: None,
+            mtime_ns: None,
+            ..sent
+        };
+        assert_eq!(read_back.get("racy"), Some(unknown));
+        assert_eq!(read_back.get("settled"), Some(sent));
+        // An older ftpsh's record: whole seconds, identities of device + inode alone.
+        let old = "# ftpsh mirror state: kind\tsize\tmtime\tinode\tpath\nf\t2\t1000\t77\ta\n";
+        let entry = read(old.as_bytes()).unwrap().get("a");
+        assert_eq!(entry, Some(remote(Kind::File, 2, Some(1000), None)));
+        // A fraction that is not nine digits is a line that does not parse.
+        for fraction in ["5", "5000000000", "-00000001"] {
+            let bad = format!("{IDENTITY_LINE}\nf\t2\t1000.{fraction}\t7\ta\n");
+            assert!(read(bad.as_bytes()).unwrap().is_empty(), "{fraction}");
+        }
     }
 
     #[test]

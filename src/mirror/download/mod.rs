@@ -67,6 +67,7 @@ pub fn source_snapshot<'a>(
                 kind: l.kind,
                 size: l.size,
                 mtime,
+                mtime_ns: 0,
                 inode: None,
                 // Permission bits are not carried over by a download (see the pass).
                 mode: None,
@@ -97,6 +98,8 @@ pub fn destination_tree(scan: &Snapshot, stale: &dyn Fn(&str) -> bool) -> Remote
                 kind: e.kind,
                 size: e.size,
                 mtime: dated.then_some(e.mtime),
+                // The source's times are the server's whole seconds: they decide.
+                mtime_ns: None,
                 inode: e.inode.or(Some(0)),
                 mode: None,
             };

@@ -17,6 +17,7 @@ fn local(size: u64, mtime: i64, inode: u64) -> LocalEntry {
         kind: Kind::File,
         size,
         mtime,
+        mtime_ns: 0,
         inode: Some(inode),
         mode: None,
     }
@@ -27,6 +28,7 @@ fn recorded(size: u64, mtime: i64, inode: u64) -> RemoteEntry {
         kind: Kind::File,
         size,
         mtime: Some(mtime),
+        mtime_ns: None,
         inode: Some(inode),
         mode: None,
     }

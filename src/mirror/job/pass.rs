@@ -240,9 +240,17 @@ impl Runner {
         if report.changed_the_site() {
             self.on_change(&report, backup_folder.filter(|_| report.backups > 0));
         }
+        // Files sent within the second they changed in are not proven by their time until
+        // that second is over (`recheck_fresh`): the record on disk says "unknown" for them.
+        let unproven: HashSet<String> = report
+            .fresh
+            .iter()
+            .map(|(rel, _)| rel.clone())
+            .chain(self.fresh.keys().cloned())
+            .collect();
         if (report.changed_anything() || device_changed)
             && let Some(file) = &self.state_file
-            && let Err(err) = state::save(file, &tree, self.accepted_device)
+            && let Err(err) = state::save_unproven(file, &tree, self.accepted_device, &unproven)
         {
             self.report_problems(&[err.to_string()]);
         }

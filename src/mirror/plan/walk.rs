@@ -201,6 +201,7 @@ impl<'a> Planner<'a> {
                 kind: Kind::Dir,
                 size: 0,
                 mtime: None,
+                mtime_ns: None,
                 inode: None,
                 mode,
             };
@@ -224,6 +225,7 @@ impl<'a> Planner<'a> {
                 kind: Kind::File,
                 size: entry.size,
                 mtime: Some(entry.mtime),
+                mtime_ns: Some(entry.mtime_ns),
                 inode: entry.inode,
                 mode,
             };
@@ -290,7 +292,7 @@ impl<'a> Planner<'a> {
         let from = inodes.remote.get(&key)?.as_ref()?;
         let remote = self.vt.get(from)?;
         let same_content = entry.kind == Kind::Dir
-            || (remote.size == entry.size && remote.mtime == Some(entry.mtime));
+            || (remote.size == entry.size && super::same_time(remote, entry));
         let usable = remote.kind == entry.kind
             && remote.inode == Some(ino)
             && same_content

@@ -15,7 +15,10 @@ pub struct LocalEntry {
     pub size: u64,
     /// Unix seconds, truncated.
     pub mtime: i64,
-    /// (dev, ino) folded into one number; `None` where the OS gives none (Windows).
+    /// The sub-second part of the mtime, in nanoseconds (0 where the file system keeps none).
+    pub mtime_ns: u32,
+    /// The file's identity (`transfer::identity`: device, inode and birth time folded into
+    /// one number); `None` where the OS gives none (Windows).
     pub inode: Option<u64>,
     /// Permission bits (`0o7777`); `None` where the OS has none (Windows).
     pub mode: Option<u32>,
@@ -29,6 +32,9 @@ pub struct RemoteEntry {
     /// The LOCAL mtime this content corresponds to when known (MFMT set it, or our state
     /// recorded it); `None` = unknown.
     pub mtime: Option<i64>,
+    /// Its sub-second part when ftpsh recorded it from the local file it sent; `None` for
+    /// listed times (whole seconds) and records of whole seconds: then the seconds decide.
+    pub mtime_ns: Option<u32>,
     /// Inode of the local file it was uploaded from, when we uploaded it.
     pub inode: Option<u64>,
     /// Permission bits as the server listed them, or as ftpsh set them; `None` = unknown.
@@ -43,14 +49,16 @@ pub trait Compact: Copy {
     fn unpack(packed: Self::Packed) -> Self;
 }
 
-/// An entry's kind, size, mtime, inode and mode in 27 bytes (a `LocalEntry` takes 48, a
-/// `RemoteEntry` 56): no padding, and flag bits in place of the `Option` tags.
+/// An entry's kind, size, mtime (with its nanoseconds), inode and mode in 31 bytes (a
+/// `LocalEntry` takes 48, a `RemoteEntry` 64): no padding, and flag bits in place of the
+/// `Option` tags.
 #[derive(Clone, Copy)]
 #[repr(C, packed)]
 pub struct PackedEntry {
     size: u64,
     mtime: i64,
     inode: u64,
+    mtime_ns: u32,
     /// The 12 permission bits, and `HAS_MODE` above them.
     mode: u16,
     flags: u8,
@@ -61,12 +69,13 @@ const HAS_MODE: u16 = 0x8000;
 const IS_DIR: u8 = 1;
 const HAS_MTIME: u8 = 2;
 const HAS_INODE: u8 = 4;
+const HAS_NS: u8 = 8;
 
 impl PackedEntry {
     fn new(
         kind: Kind,
         size: u64,
-        mtime: Option<i64>,
+        (mtime, mtime_ns): (Option<i64>, Option<u32>),
         inode: Option<u64>,
         mode: Option<u32>,
     ) -> PackedEntry {
@@ -74,12 +83,18 @@ impl PackedEntry {
         PackedEntry {
             size,
             mtime: mtime.unwrap_or(0),
+            mtime_ns: mtime_ns.unwrap_or(0),
             inode: inode.unwrap_or(0),
             mode: mode.map_or(0, |m| HAS_MODE | (m & 0o7777) as u16),
             flags: flag(kind == Kind::Dir, IS_DIR)
                 | flag(mtime.is_some(), HAS_MTIME)
-                | flag(inode.is_some(), HAS_INODE),
+                | flag(inode.is_some(), HAS_INODE)
+                | flag(mtime_ns.is_some(), HAS_NS),
         }
+    }
+
+    fn mtime_ns(self) -> Option<u32> {
+        (self.flags & HAS_NS != 0).then_some(self.mtime_ns)
     }
 
     fn kind(self) -> Kind {
@@ -111,7 +126,7 @@ impl Compact for LocalEntry {
         PackedEntry::new(
             self.kind,
             self.size,
-            Some(self.mtime),
+            (Some(self.mtime), Some(self.mtime_ns)),
             self.inode,
             self.mode,
         )
@@ -122,6 +137,7 @@ impl Compact for LocalEntry {
             kind: p.kind(),
             size: p.size,
             mtime: p.mtime,
+            mtime_ns: p.mtime_ns,
             inode: p.inode(),
             mode: p.mode(),
         }
@@ -132,7 +148,13 @@ impl Compact for RemoteEntry {
     type Packed = PackedEntry;
 
     fn pack(self) -> PackedEntry {
-        PackedEntry::new(self.kind, self.size, self.mtime, self.inode, self.mode)
+        PackedEntry::new(
+            self.kind,
+            self.size,
+            (self.mtime, self.mtime_ns),
+            self.inode,
+            self.mode,
+        )
     }
 
     fn unpack(p: PackedEntry) -> RemoteEntry {
@@ -140,6 +162,7 @@ impl Compact for RemoteEntry {
             kind: p.kind(),
             size: p.size,
             mtime: p.mtime(),
+            mtime_ns: p.mtime_ns(),
             inode: p.inode(),
             mode: p.mode(),
         }
@@ -158,6 +181,7 @@ mod tests {
                 kind: Kind::File,
                 size: u64::MAX,
                 mtime: i64::MIN,
+                mtime_ns: 999_999_999,
                 inode: Some(0),
                 mode: Some(0o4755),
             },
@@ -165,6 +189,7 @@ mod tests {
                 kind: Kind::Dir,
                 size: 0,
                 mtime: -1,
+                mtime_ns: 0,
                 inode: None,
                 mode: None,
             },
@@ -172,6 +197,7 @@ mod tests {
                 kind: Kind::File,
                 size: 1,
                 mtime: 0,
+                mtime_ns: 5,
                 inode: None,
                 mode: Some(0),
             },
@@ -179,16 +205,18 @@ mod tests {
         for entry in locals {
             assert_eq!(LocalEntry::unpack(entry.pack()), entry);
         }
-        for (kind, mtime, inode, mode) in [
-            (Kind::File, Some(0), Some(u64::MAX), Some(0o7777)),
-            (Kind::File, None, Some(0), Some(0)),
-            (Kind::Dir, Some(i64::MAX), None, Some(0o755)),
-            (Kind::Dir, None, None, None),
+        for (kind, mtime, mtime_ns, inode, mode) in [
+            (Kind::File, Some(0), Some(0), Some(u64::MAX), Some(0o7777)),
+            (Kind::File, None, None, Some(0), Some(0)),
+            (Kind::File, Some(1), Some(999_999_999), Some(0), Some(0)),
+            (Kind::Dir, Some(i64::MAX), None, None, Some(0o755)),
+            (Kind::Dir, None, None, None, None),
         ] {
             let entry = RemoteEntry {
                 kind,
                 size: 7,
                 mtime,
+                mtime_ns,
                 inode,
                 mode,
             };
@@ -201,6 +229,7 @@ mod tests {
                 kind: Kind::File,
                 size: 1,
                 mtime: Some(5),
+                mtime_ns: None,
                 inode: None,
                 mode: None,
             },
@@ -209,7 +238,7 @@ mod tests {
             entry.mtime = None;
         }
         assert_eq!(tree.get("a").and_then(|e| e.mtime), None);
-        assert_eq!(std::mem::size_of::<PackedEntry>(), 27);
+        assert_eq!(std::mem::size_of::<PackedEntry>(), 31);
         assert_eq!(std::mem::size_of::<RelPath>(), 24);
     }
 }

@@ -7,7 +7,7 @@
 //!
 //! The snapshot and the remote tree hold one entry per file, so their size is the mirror's
 //! memory: both are a [`PathMap`], which keeps short paths inside the entry (no allocation
-//! of their own), each entry in 27 bytes ([`Compact`]) and its B-tree nodes full (see there).
+//! of their own), each entry in 31 bytes ([`Compact`]) and its B-tree nodes full (see there).
 
 mod entry;
 mod map;

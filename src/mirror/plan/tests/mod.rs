@@ -16,6 +16,8 @@ mod walk;
 // ---- tiny DSL -------------------------------------------------------------------------
 // local:  "d PATH [iN] [mOOO]"     | "f PATH SIZE MTIME [iN] [mOOO]"
 // remote: "d PATH [iN] [mOOO]"     | "f PATH SIZE MTIME|? [iN] [mOOO]"   ('?' = unknown mtime)
+//         (MTIME: seconds, or seconds.fraction: a time kept to the nanosecond; a local
+//         one without a fraction is at .0, a remote one has no sub-second part known)
 //         (iN: inode N; mOOO: permission bits, octal)
 // action: "mkdir P" | "up P SIZE MTIME [mOOO] [from TEMP]" | "mv FROM TO" | "rm P" | "rmdir P"
 //         | "rmtemp P" | "chmod P OOO" | "chmod+ P OOO" (of an entry the pass creates)
@@ -28,6 +30,7 @@ struct Parsed {
     path: String,
     size: u64,
     mtime: Option<i64>,
+    mtime_ns: Option<u32>,
     inode: Option<u64>,
     mode: Option<u32>,
 }
@@ -40,10 +43,19 @@ fn parse(spec: &str) -> Parsed {
         other => panic!("bad kind {other:?} in {spec:?}"),
     };
     let mut rest = &words[2..];
-    let (mut size, mut mtime) = (0, Some(0));
+    let (mut size, mut mtime, mut mtime_ns) = (0, Some(0), None);
     if kind == Kind::File {
         size = rest[0].parse().expect("size");
-        mtime = (rest[1] != "?").then(|| rest[1].parse().expect("mtime"));
+        if rest[1] != "?" {
+            let (secs, fraction) = match rest[1].split_once('.') {
+                Some((secs, fraction)) => (secs, Some(fraction)),
+                None => (rest[1], None),
+            };
+            mtime = Some(secs.parse().expect("mtime"));
+            mtime_ns = fraction.map(|f| format!("{f:0<9}").parse().expect("fraction"));
+        } else {
+            mtime = None;
+        }
         rest = &rest[2..];
     }
     let (mut inode, mut mode) = (None, None);
@@ -61,6 +73,7 @@ fn parse(spec: &str) -> Parsed {
         path: words[1].to_owned(),
         size,
         mtime,
+        mtime_ns,
         inode,
         mode,
     }
@@ -76,6 +89,7 @@ fn snap(specs: &[&str]) -> Snapshot {
                 kind: p.kind,
                 size: p.size,
                 mtime,
+                mtime_ns: p.mtime_ns.unwrap_or(0),
                 inode: p.inode,
                 mode: p.mode,
             };
@@ -119,6 +133,7 @@ fn rtree_beside(specs: &[&str], local: &Snapshot) -> RemoteTree {
                 kind: p.kind,
                 size: p.size,
                 mtime: p.mtime,
+                mtime_ns: p.mtime_ns,
                 inode: p.inode,
                 mode: p.mode,
             };

@@ -159,6 +159,41 @@ fn rule4_identity() {
             ..BASE
         },
         Case {
+            name: "an edit within the recorded second (the nanoseconds moved): sent",
+            local: &["f a 5 100.7 i1"],
+            remote: &["f a 5 100.2 i1"],
+            want: Ok(&["up a 5 100"]),
+            ..BASE
+        },
+        Case {
+            name: "the same second and nanoseconds: unchanged",
+            local: &["f a 5 100.2 i1"],
+            remote: &["f a 5 100.2 i1"],
+            want: Ok(&[]),
+            ..BASE
+        },
+        Case {
+            name: "a time recorded in whole seconds (an older record): the seconds decide",
+            local: &["f a 5 100.7 i1"],
+            remote: &["f a 5 100 i1"],
+            want: Ok(&[]),
+            ..BASE
+        },
+        Case {
+            name: "a listed time has no sub-second part: the seconds decide",
+            local: &["f a 5 100.7"],
+            remote: &["f a 5 100"],
+            want: Ok(&[]),
+            ..BASE
+        },
+        Case {
+            name: "no rename from a source whose nanoseconds differ: sent, old deleted",
+            local: &["f new 5 100.7 i7"],
+            remote: &["f old 5 100.2 i7"],
+            want: Ok(&["up new 5 100", "rm old"]),
+            ..BASE
+        },
+        Case {
             name: "a new file under an old name, the old content moved: rename source is gone",
             local: &["f 0 5 100 i1", "f a 5 100 i2"],
             remote: &["f a 5 100 i1"],
