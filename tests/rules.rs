@@ -359,3 +359,59 @@ fn download_of_files_dated_9999_or_0001_fetches_them_once() {
         tree(&site)
     );
 }
+
+// ---- the download mirror follows the upload mirror's rules -------------------------------
+
+/// Swapped arguments: the remote side does not exist, so nothing is made locally.
+#[test]
+fn download_with_a_missing_remote_creates_nothing_locally() {
+    let Some(py) = PyFtpd::start() else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    fs::create_dir(home.path().join("site")).unwrap();
+    let out = download_once(home.path(), &py.url(), "./site www");
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("not found"), "{out:?}");
+    assert!(
+        !home.path().join("www").exists(),
+        "LOCAL made for a missing remote"
+    );
+    // The right way round makes it.
+    write_at(&py.path("site/a.txt"), "a", a_while_ago());
+    assert_ok(&download_once(home.path(), &py.url(), "/site www"));
+    assert_eq!(
+        fs::read_to_string(home.path().join("www/a.txt")).unwrap(),
+        "a"
+    );
+}
+
+/// A remote folder removed while its local copy holds an excluded file: the mirror's files
+/// go, the folder stays with the excluded file, quietly, pass after pass.
+#[test]
+fn download_keeps_a_folder_holding_an_excluded_file() {
+    let Some(py) = PyFtpd::start() else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    for rel in ["www/keep.txt", "www/sub/a.txt", "www/sub/b.txt"] {
+        write_at(&py.path(rel), rel, a_while_ago());
+    }
+    let url = py.url();
+    let args = "--exclude .DS_Store /www site";
+    assert_ok(&download_once(home.path(), &url, args));
+    let site = home.path().join("site");
+    fs::write(site.join("sub/.DS_Store"), "finder").unwrap();
+    fs::remove_dir_all(py.path("www/sub")).unwrap();
+    let out = download_once(home.path(), &url, args);
+    assert_ok(&out);
+    assert!(!site.join("sub/a.txt").exists() && !site.join("sub/b.txt").exists());
+    assert_eq!(
+        fs::read_to_string(site.join("sub/.DS_Store")).unwrap(),
+        "finder"
+    );
+    let journal = journal_of(home.path());
+    let again = download_once(home.path(), &url, args);
+    assert_ok(&again);
+    assert_eq!(journal_of(home.path()), journal, "{again:?}");
+}

@@ -24,6 +24,9 @@ pub struct Scan {
     pub unreadable: Vec<String>,
     /// Things left alone on purpose (links, fifos): said once, not a failure.
     pub notes: Vec<String>,
+    /// Entries the filter excludes, as the folder listing typed them: not the mirror's, but
+    /// there (a download keeps the folder that holds one).
+    pub excluded: Vec<(String, Kind)>,
     /// Entries below the depth limit (inside folders at the limit): not mirrored, counted
     /// so that the limit is never silent.
     pub below_depth: usize,
@@ -152,6 +155,9 @@ impl Walker<'_> {
                 }
             };
             if excluded {
+                self.result
+                    .excluded
+                    .push((child, known.unwrap_or(Kind::File)));
                 continue;
             }
             let is_link = listed.is_some_and(|t| t.is_symlink());

@@ -140,22 +140,18 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
             options.interval =
                 std::time::Duration::from_secs_f64(crate::mirror::DEFAULT_DOWNLOAD_INTERVAL_SECS);
         }
-        // LOCAL is the copy: made when missing (not by a dry run, which changes nothing).
-        if !options.dry_run {
-            std::fs::create_dir_all(&local).map_err(|e| Error::local(what.as_str(), e))?;
-        }
+        // LOCAL is the copy: made when missing, but only once the remote side is known to
+        // exist (the job's first pass): swapped arguments must not leave an empty folder.
     }
     let local = match std::fs::canonicalize(&local) {
-        // A download's dry run into a LOCAL not made yet: everything would be fetched.
-        Err(e)
-            if options.download && options.dry_run && e.kind() == std::io::ErrorKind::NotFound =>
-        {
+        // A download into a LOCAL not made yet: everything will be fetched.
+        Err(e) if options.download && e.kind() == std::io::ErrorKind::NotFound => {
             std::path::absolute(&local).map_err(|e| Error::local(what.as_str(), e))?
         }
         canonical => canonical.map_err(|e| Error::local(what.as_str(), e))?,
     };
-    // (a download's dry run into a LOCAL not made yet: nothing there)
-    let not_yet = options.download && options.dry_run && !local.exists();
+    // (a download into a LOCAL not made yet: nothing there)
+    let not_yet = options.download && !local.exists();
     if !(local.is_dir() || not_yet) {
         return Err(Error::NotDirectory { what });
     }

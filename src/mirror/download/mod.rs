@@ -108,6 +108,24 @@ pub fn destination_tree(scan: &Snapshot, stale: &dyn Fn(&str) -> bool) -> Remote
         .collect()
 }
 
+/// The local entries the filter excludes, into the destination: the planner never acts on
+/// them (they are not considered), and a folder holding one is kept, as the upload mirror
+/// keeps a remote folder holding an excluded file: a folder gone from the server whose local
+/// copy holds one is emptied of the mirror's files and stays, quietly.
+pub fn add_excluded(dest: &mut RemoteTree, excluded: &[(String, Kind)]) {
+    for (rel, kind) in excluded {
+        let entry = RemoteEntry {
+            kind: *kind,
+            size: 0,
+            mtime: None,
+            mtime_ns: None,
+            inode: Some(0),
+            mode: None,
+        };
+        dest.insert(rel.as_str(), entry);
+    }
+}
+
 /// What ftpsh records of the local files it leaves: those that hold the server's content
 /// (same size and time as the source), with their identity; those the last record had
 /// that are still as ftpsh left them (--no-delete kept them); and the last record's entries

@@ -45,11 +45,13 @@ impl Runner {
         };
         self.pool.retry_growth();
         self.pool.first()?;
+        self.make_local_root()?;
         // The remote is listed while LOCAL is walked: both mostly wait.
         let (local_root, filter) = (self.spec.local.clone(), self.filter.clone());
         let root = self.spec.remote.clone();
         let (scan, listed) = std::thread::scope(|threads| {
             // A dry run's LOCAL may not exist yet: then it holds nothing.
+            // (Made by now otherwise: see `make_local_root`.)
             let walker = threads.spawn(move || match local_root.exists() {
                 true => scan::scan(&local_root, &filter, false),
                 false => scan::Scan::default(),
@@ -72,6 +74,7 @@ impl Runner {
             &record,
         );
         let mut dest = download::destination_tree(&scan.snapshot, &local::owner_gone);
+        download::add_excluded(&mut dest, &scan.excluded);
         // Conflict copies are the user's: left alone on both sides.
         let mut kept: Vec<String> = dest
             .keys()
@@ -198,6 +201,34 @@ impl Runner {
             && !deletes_owed
             && plan.held.is_none()
             && self.unknown.is_empty())
+    }
+
+    /// LOCAL is made when missing, once the remote folder is known to exist: swapped
+    /// arguments (`mirror --download ./site /www`) must not leave an empty `/www` behind a
+    /// failure. A dry run makes nothing.
+    fn make_local_root(&mut self) -> Result<()> {
+        let local = &self.spec.local;
+        if local.exists() {
+            return Ok(());
+        }
+        let remote = &self.spec.remote;
+        let found = self.pool.first()?.stat(remote)?;
+        if !found.is_some_and(|e| e.kind == crate::ftp::listing::EntryKind::Dir) {
+            return Err(crate::error::Error::Failed(format!(
+                "mirror --download: remote folder {} not found; LOCAL {} not created (mirror --download REMOTE LOCAL)",
+                quoted(remote),
+                crate::escape::local_path(local)
+            )));
+        }
+        if !self.spec.options.dry_run {
+            std::fs::create_dir_all(local).map_err(|e| {
+                crate::error::Error::local(
+                    format!("mirror {}", crate::escape::local_path(local)),
+                    e,
+                )
+            })?;
+        }
+        Ok(())
     }
 
     /// Runs the plan into LOCAL; `dest` (LOCAL as the pass saw it) follows each action.
