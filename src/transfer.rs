@@ -26,6 +26,27 @@ pub struct Uploaded {
     pub mtime: i64,
     /// The same, to the OS's precision.
     pub modified: std::time::SystemTime,
+    /// A moment just before the file's size and mtime were read for sending.
+    pub stat_at: std::time::SystemTime,
+}
+
+impl Uploaded {
+    /// The file's mtime proves nothing of what was sent (git's "racy" files): it was last
+    /// changed so shortly before it was read that another write in the same tick of the
+    /// file system's clock (a coarse tick: a few milliseconds on Linux, 16 ms on Windows; a
+    /// whole second, two on FAT, for times without a sub-second part) would keep the same
+    /// mtime, and could have come after the read.
+    pub fn racy(&self) -> bool {
+        const TICK: std::time::Duration = std::time::Duration::from_millis(25);
+        const WHOLE_SECONDS: std::time::Duration = std::time::Duration::from_secs(2);
+        let tick = match crate::clock::subsec_nanos(self.modified) {
+            0 => WHOLE_SECONDS,
+            _ => TICK,
+        };
+        self.stat_at
+            .checked_sub(tick)
+            .is_none_or(|earliest| self.modified > earliest)
+    }
 }
 
 /// What a tree walk saw of a local file before asking for it to be sent. The default (a
@@ -166,6 +187,7 @@ pub fn upload_replacing(
             Error::local(what.as_str(), e)
         }
     })?;
+    let stat_at = std::time::SystemTime::now();
     let before = file
         .metadata()
         .map_err(|e| Error::local(what.as_str(), e))?;
@@ -289,6 +311,7 @@ pub fn upload_replacing(
         resumed_at: resumed.then_some(offset),
         mtime,
         modified,
+        stat_at,
     })
 }
 

@@ -415,3 +415,51 @@ fn download_keeps_a_folder_holding_an_excluded_file() {
     assert_ok(&again);
     assert_eq!(journal_of(home.path()), journal, "{again:?}");
 }
+
+/// A remote name this system cannot hold as a file name (`a\b`, `Q:A`: a separator, a
+/// drive) is left out with a message naming it; everything else arrives, nothing is
+/// deleted in that folder, and the run exits 1.
+#[test]
+fn download_leaves_out_a_name_it_cannot_hold_and_fetches_the_rest() {
+    use support::fake::{Act, Fake, MODERN_FEAT};
+    let files: &[(&str, &[u8])] = &[
+        ("www/a.txt", b"a"),
+        ("www/sub/c.txt", b"c"),
+        ("www/z.txt", b"z"),
+    ];
+    let server = Fake::start(files, MODERN_FEAT, |verb, arg, _| match verb {
+        "MLSD" if arg.trim_end_matches('/').ends_with("www") => Act::Data {
+            body: concat!(
+                "type=file;size=1;modify=20240102030405; a.txt\r\n",
+                "type=file;size=3;modify=20240102030405; a\\b\r\n",
+                "type=file;size=3;modify=20240102030405; Q:A\r\n",
+                "type=dir;modify=20240102030405; sub\r\n",
+                "type=file;size=1;modify=20240102030405; z.txt\r\n",
+            )
+            .as_bytes()
+            .to_vec(),
+            closing: "226 Done".to_string(),
+            trickle: None,
+        },
+        _ => Act::Normal,
+    });
+    let home = TempDir::new().unwrap();
+    let site = home.path().join("site");
+    write_at(&site.join("mine.txt"), "local only", a_while_ago());
+    let out = download_once(home.path(), &server.url(), "--allow-mass-delete /www site");
+    assert_eq!(out.code, 1, "{out:?}");
+    let said = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        said.contains(r#""a\\b""#) || said.contains(r"a\b"),
+        "{said}"
+    );
+    assert!(said.contains("Q:A"), "{said}");
+    for (rel, body) in [("a.txt", "a"), ("sub/c.txt", "c"), ("z.txt", "z")] {
+        assert_eq!(fs::read_to_string(site.join(rel)).unwrap(), body, "{said}");
+    }
+    assert_eq!(
+        fs::read_to_string(site.join("mine.txt")).unwrap(),
+        "local only",
+        "deleted in a folder not known whole"
+    );
+}

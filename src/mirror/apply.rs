@@ -455,6 +455,7 @@ fn commit(
             if done.mtime >= fresh_after {
                 report.fresh.push((rel.to_string(), done.modified));
             }
+            report.unproven.push((rel.to_string(), done.racy()));
             let entry = RemoteEntry {
                 kind: Kind::File,
                 size: done.resumed_at.unwrap_or(0) + done.bytes,

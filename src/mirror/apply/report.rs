@@ -24,6 +24,9 @@ pub struct Report {
     /// in the same second keeps them), with their exact mtime when read: the job checks them
     /// again next tick.
     pub fresh: Vec<(String, std::time::SystemTime)>,
+    /// Files sent whose time proves nothing of what was sent (`transfer::Uploaded::racy`):
+    /// recorded on disk as of unknown time, and those sent again with a time that does.
+    pub unproven: Vec<(String, bool)>,
     /// Leftover temporaries removed.
     pub temps_cleaned: usize,
     /// Names an interrupted upload had left missing, given their old file back.

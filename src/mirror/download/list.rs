@@ -23,18 +23,23 @@ pub struct Source {
     pub unknown: Vec<String>,
     /// One-line notes to say once (journal and terminal).
     pub notes: Vec<String>,
+    /// Remote entries left out because their name cannot be a local file name: the pass
+    /// fetches everything else and fails (exit 1) at its end.
+    pub refused: usize,
 }
 
 /// Lists `root` recursively over up to `width` connections. A name that is not a plain
-/// local file name (`..`, a separator, a drive) is an error, as in `get -r`: the pass
-/// stops and deletes nothing. Links and special files on the server are left out: a
-/// download mirror never creates a link.
+/// local file name (`..`, a separator, a drive: `a\b`, `Q:A`) is left out with a note, as
+/// `get -r` leaves it out: everything else is fetched, nothing is deleted in its folder
+/// (the source is not known whole there), and the pass fails at its end. Links and special
+/// files on the server are left out: a download mirror never creates a link.
 pub fn list_source(pool: &mut Pool, width: usize, root: &str, filter: &Filter) -> Result<Source> {
     let found = Mutex::new(Source {
         tree: Vec::new(),
         partial: Vec::new(),
         unknown: Vec::new(),
         notes: Vec::new(),
+        refused: 0,
     });
     remote_walk::walk(pool, width, String::new(), |session, dir| {
         if !filter.descend(dir) {
@@ -57,8 +62,18 @@ pub fn list_source(pool: &mut Pool, width: usize, root: &str, filter: &Filter) -
         let mut subdirs = Vec::new();
         let mut entries = Vec::with_capacity(listing.entries.len());
         let mut incomplete = !listing.unparsed.is_empty();
+        let mut refused = Vec::new();
         for entry in &listing.entries {
-            let name = path::safe_local_component(&entry.name)?;
+            let name = match path::safe_local_component(&entry.name) {
+                Ok(name) => name,
+                Err(err) => {
+                    refused.push(format!(
+                        "remote folder {}: {err}; skipped, nothing deleted in that folder",
+                        crate::escape::quoted(&remote_dir)
+                    ));
+                    continue;
+                }
+            };
             let rel = path::join(dir, name);
             if name.contains(char::REPLACEMENT_CHARACTER) {
                 incomplete = true;
@@ -84,6 +99,11 @@ pub fn list_source(pool: &mut Pool, width: usize, root: &str, filter: &Filter) -
         }
         let mut found = found.lock().unwrap_or_else(|p| p.into_inner());
         found.tree.extend(entries);
+        if !refused.is_empty() {
+            found.refused += refused.len();
+            found.partial.push(dir.to_string());
+            found.notes.append(&mut refused);
+        }
         if incomplete {
             found.partial.push(dir.to_string());
             found.notes.push(format!(
@@ -95,6 +115,7 @@ pub fn list_source(pool: &mut Pool, width: usize, root: &str, filter: &Filter) -
     })?;
     let mut source = found.into_inner().unwrap_or_else(|p| p.into_inner());
     source.partial.sort();
+    source.partial.dedup();
     source.unknown.sort();
     source.notes.sort();
     Ok(source)

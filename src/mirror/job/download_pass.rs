@@ -186,6 +186,11 @@ impl Runner {
         if report.changed_the_site() {
             self.on_change(&report, None);
         }
+        // The excluded entries were there for the plan only: what the record had of them
+        // stays as it was (an exclude is not a delete).
+        for (rel, _) in &scan.excluded {
+            dest.remove(rel);
+        }
         let settled = download::record(&source, &dest, &record);
         if (settled != record || kept_aside > 0)
             && let Some(file) = &self.state_file
@@ -195,7 +200,10 @@ impl Runner {
         }
         let clean = self.settle(&report)?;
         let deletes_owed = self.spec.options.delete && !listed.partial.is_empty();
+        // Names this system cannot hold were left out: the copy is not whole.
+        let complete = listed.refused == 0;
         Ok(clean
+            && complete
             && report.skipped.is_empty()
             && scan.problems.is_empty()
             && !deletes_owed

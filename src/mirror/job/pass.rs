@@ -240,17 +240,19 @@ impl Runner {
         if report.changed_the_site() {
             self.on_change(&report, backup_folder.filter(|_| report.backups > 0));
         }
-        // Files sent within the second they changed in are not proven by their time until
-        // that second is over (`recheck_fresh`): the record on disk says "unknown" for them.
-        let unproven: HashSet<String> = report
-            .fresh
-            .iter()
-            .map(|(rel, _)| rel.clone())
-            .chain(self.fresh.keys().cloned())
-            .collect();
+        // Files sent right after a change their time cannot tell from a later one: the
+        // record on disk says "unknown" for them, so a restart sends them again.
+        for (rel, racy) in &report.unproven {
+            match racy {
+                true => self.unproven.insert(rel.clone()),
+                false => self.unproven.remove(rel),
+            };
+        }
+        self.unproven.retain(|rel| tree.contains_key(rel));
         if (report.changed_anything() || device_changed)
             && let Some(file) = &self.state_file
-            && let Err(err) = state::save_unproven(file, &tree, self.accepted_device, &unproven)
+            && let Err(err) =
+                state::save_unproven(file, &tree, self.accepted_device, &self.unproven)
         {
             self.report_problems(&[err.to_string()]);
         }

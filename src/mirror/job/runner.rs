@@ -130,6 +130,9 @@ pub(super) struct Runner {
     pub(super) unknown: Vec<String>,
     /// Files just sent whose mtime second has not passed yet (see `recheck_fresh`).
     pub(super) fresh: HashMap<String, SystemTime>,
+    /// Files sent whose time proves nothing (see `transfer::Uploaded::racy`): the state on
+    /// disk says "unknown time" for them until they are sent again with a time that does.
+    pub(super) unproven: std::collections::HashSet<String>,
     /// The device of the local root that the remote copy was made from (see `root_device`).
     pub(super) accepted_device: Option<u64>,
     /// Problems already reported, so a persistent one is said once, not every second.
@@ -205,6 +208,7 @@ impl Runner {
             below_known: HashMap::new(),
             failed_passes: 0,
             fresh: HashMap::new(),
+            unproven: Default::default(),
             undecodable: Vec::new(),
             partial: Vec::new(),
             unknown: Vec::new(),
