@@ -463,3 +463,48 @@ fn download_leaves_out_a_name_it_cannot_hold_and_fetches_the_rest() {
         "deleted in a folder not known whole"
     );
 }
+
+// ---- a one-shot that did not mirror everything does not exit 0 ---------------------------
+
+/// Server files that never arrive, because a local link stands where one goes, or because a
+/// server folder became a file while the local folder holds a user's file: exit 1, naming
+/// what was not mirrored; everything else arrives.
+#[cfg(unix)]
+#[test]
+fn download_once_fails_naming_what_did_not_arrive() {
+    let Some(py) = PyFtpd::start() else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    for rel in ["www/a.txt", "www/x/y.txt", "www/z.txt"] {
+        write_at(&py.path(rel), rel, a_while_ago());
+    }
+    let url = py.url();
+    assert_ok(&download_once(home.path(), &url, "/www site"));
+    let site = home.path().join("site");
+    // A link where a server file goes.
+    fs::remove_file(site.join("a.txt")).unwrap();
+    std::os::unix::fs::symlink(home.path().join("elsewhere"), site.join("a.txt")).unwrap();
+    write_at(&py.path("www/z.txt"), "z, changed", a_while_ago() + HOUR);
+    let out = download_once(home.path(), &url, "/www site");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains(r#""a.txt": not mirrored"#), "{out:?}");
+    assert_eq!(
+        fs::read_to_string(site.join("z.txt")).unwrap(),
+        "z, changed"
+    );
+    fs::remove_file(site.join("a.txt")).unwrap();
+    assert_ok(&download_once(home.path(), &url, "/www site"));
+    // A server folder becomes a file; the local folder holds the user's own file.
+    fs::write(site.join("x/mine.txt"), "mine").unwrap();
+    fs::remove_dir_all(py.path("www/x")).unwrap();
+    write_at(&py.path("www/x"), "now a file", a_while_ago());
+    let out = download_once(home.path(), &url, "/www site");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains(r#""x": not mirrored"#), "{out:?}");
+    assert!(
+        tree(&site).values().flatten().any(|b| b == b"mine"),
+        "the user's file kept: {:?}",
+        tree(&site)
+    );
+}

@@ -196,6 +196,10 @@ pub struct Plan {
     /// Other processes' young temporaries: left alone (the job drops them from the believed
     /// tree: they are renamed or removed by their owner, not by us).
     pub foreign_temps: Vec<RelPath>,
+    /// Source paths the plan leaves unmirrored, with everything under them: a kind change
+    /// it may not make (`--no-delete`, `--ignore-existing`, or a folder on the destination
+    /// holding what the mirror does not own). A one-shot that leaves any is no success.
+    pub left_out: Vec<RelPath>,
 }
 
 impl Plan {
@@ -375,6 +379,8 @@ pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
             }
         }
     }
+    let mut left_out: Vec<RelPath> = planner.skipped.iter().map(|p| p.as_str().into()).collect();
+    left_out.sort();
     let building = planner.actions.len();
     planner.delete_extras();
     let mut walked = planner.actions;
@@ -414,6 +420,7 @@ pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
         dir_deletes,
         held,
         foreign_temps,
+        left_out,
     })
 }
 

@@ -26,6 +26,29 @@ use crate::progress::Bar;
 /// A record with this many folders (or none: a first pass) is listed over every connection.
 const WIDE_LISTING_FOLDERS: usize = 8;
 
+/// What the server holds that this pass leaves out of LOCAL, one line each: a kind change
+/// the plan may not make (a local folder holding the user's files where the server now has
+/// a file), and server entries a local link, special file or unreadable folder stands in
+/// the way of (named once, at the top).
+fn not_mirrored(plan: &Plan, source: &Snapshot, unreadable: &[String]) -> Vec<String> {
+    let kind_changes = plan.left_out.iter().map(|rel| {
+        format!(
+            "{}: not mirrored: LOCAL holds another kind of entry there, with files that are not the mirror's to replace",
+            quoted(rel)
+        )
+    });
+    let in_the_way = unreadable
+        .iter()
+        .filter(|rel| source.contains_key(rel.as_str()))
+        .map(|rel| {
+            format!(
+                "{}: not mirrored: a local link, special file or unreadable entry stands in its way",
+                quoted(rel)
+            )
+        });
+    kind_changes.chain(in_the_way).collect()
+}
+
 impl Runner {
     /// One download pass; Ok(false) when something was not mirrored (see [`Runner::pass`]).
     pub(super) fn download_pass(&mut self) -> Result<bool> {
@@ -173,6 +196,8 @@ impl Runner {
                 Err(err) => return refused(self, err),
             };
         }
+        let not_mirrored = not_mirrored(&plan, &source, &scan.unreadable);
+        self.report_problems(&not_mirrored);
         if let Some(held) = &plan.held {
             self.hold(held);
         }
@@ -204,6 +229,7 @@ impl Runner {
         let complete = listed.refused == 0;
         Ok(clean
             && complete
+            && not_mirrored.is_empty()
             && report.skipped.is_empty()
             && scan.problems.is_empty()
             && !deletes_owed

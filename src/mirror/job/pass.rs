@@ -176,6 +176,28 @@ impl Runner {
             tree.remove(temp);
         }
         let held = plan.held.clone();
+        let left_out: Vec<String> = plan
+            .left_out
+            .iter()
+            .map(|rel| {
+                format!(
+                    "{}: not mirrored: the remote holds another kind of entry there that the mirror may not replace",
+                    crate::escape::quoted(rel)
+                )
+            })
+            .collect();
+        self.report_problems(&left_out);
+        let left_out: Vec<String> = plan
+            .left_out
+            .iter()
+            .map(|rel| {
+                format!(
+                    "{}: not mirrored: the remote holds another kind of entry there that the mirror may not replace",
+                    crate::escape::quoted(rel)
+                )
+            })
+            .collect();
+        self.report_problems(&left_out);
         // Deletes held for a moved root keep the old device: the next pass holds them too,
         // until the user confirms or the mount is back.
         let device_changed = self.accepted_device != device;
@@ -265,6 +287,7 @@ impl Runner {
             && report.skipped.is_empty()
             && scan.problems.is_empty()
             && !deletes_owed
+            && left_out.is_empty()
             && held.is_none()
             && self.unknown.is_empty();
         if clean && self.unknown.is_empty() {

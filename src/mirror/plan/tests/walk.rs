@@ -251,6 +251,78 @@ fn rule2b_untrusted_times() {
     ]);
 }
 
+// ---- what a plan leaves unmirrored is said ---------------------------------------------
+
+#[test]
+fn rule3_kind_changes_left_alone_are_named() {
+    // (local, remote, delete, excludes, compare, left out)
+    type Row = (
+        &'static [&'static str],
+        &'static [&'static str],
+        bool,
+        &'static [&'static str],
+        Compare,
+        &'static [&'static str],
+    );
+    let table: &[Row] = &[
+        (
+            &["f p 1 1"],
+            &["d p", "f p/x 1 1"],
+            true,
+            &[],
+            Compare::Exact,
+            &[],
+        ),
+        (
+            &["f p 1 1"],
+            &["d p", "f p/x 1 1"],
+            false,
+            &[],
+            Compare::Exact,
+            &["p"],
+        ),
+        (
+            &["d p", "f p/y 1 1"],
+            &["f p 1 1"],
+            false,
+            &[],
+            Compare::Exact,
+            &["p"],
+        ),
+        // The remote folder holds an excluded file: never deleted, so the file stays out.
+        (
+            &["f p 1 1"],
+            &["d p", "f p/x.tmp 1 1"],
+            true,
+            &["*.tmp"],
+            Compare::Exact,
+            &["p"],
+        ),
+        (
+            &["f p 1 1"],
+            &["d p"],
+            true,
+            &[],
+            Compare::IgnoreExisting,
+            &["p"],
+        ),
+        (&["f q 1 1"], &["d p"], false, &[], Compare::Exact, &[]),
+    ];
+    for (local, remote, delete, excludes, compare, want) in table {
+        let case = Case {
+            local,
+            remote,
+            delete: *delete,
+            excludes,
+            compare: *compare,
+            ..BASE
+        };
+        let plan = run_plan(&case).expect("a plan");
+        let got: Vec<&str> = plan.left_out.iter().map(RelPath::as_str).collect();
+        assert_eq!(got, *want, "{local:?} over {remote:?}, delete {delete}");
+    }
+}
+
 // ---- phases: what runs where ------------------------------------------------------------
 
 #[test]
