@@ -239,3 +239,65 @@ fn a_lost_connection_stops_the_remaining_items() {
     );
     assert_ok(&run(&fake.url(), local.path(), "get c.txt"));
 }
+
+/// A server out of space (452) on the second upload: the third is not tried (it would only
+/// fail the same way, or fill the last bytes), and the command fails with the server's reply.
+#[test]
+fn a_full_server_stops_the_remaining_uploads() {
+    let fake = Fake::start(&[], MODERN_FEAT, |verb, arg, _: &State| {
+        if verb == "STOR" && arg.contains("b.txt") {
+            Act::Reply("452 Insufficient storage space".into())
+        } else {
+            Act::Normal
+        }
+    });
+    let local = tempfile::TempDir::new().unwrap();
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        support::write_file(local.path(), name, name);
+    }
+    // ASCII mode keeps the files on the shell's one connection, in order.
+    let out = run(&fake.url(), local.path(), "ascii; mput a.txt b.txt c.txt");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("452 Insufficient storage"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("of 3 failed"), "{}", out.stderr);
+    assert!(fake.exists("/a.txt"));
+    let log = fake.log();
+    assert!(
+        !log.iter()
+            .any(|l| l.starts_with("STOR") && l.contains("c.txt")),
+        "{log:?}"
+    );
+}
+
+/// `rm -r` of a tree holding one file the server will not delete: everything else goes, the
+/// folders holding that file stay, and the file is named.
+#[test]
+fn rm_r_deletes_all_but_what_the_server_refuses() {
+    let files: &[(&str, &[u8])] = &[
+        ("/d/a.txt", b"a"),
+        ("/d/sub/bad.txt", b"bad"),
+        ("/d/sub/c.txt", b"c"),
+        ("/d/other/e.txt", b"e"),
+    ];
+    let fake = Fake::start(files, MODERN_FEAT, |verb, arg, _: &State| {
+        if verb == "DELE" && arg.ends_with("bad.txt") {
+            Act::Reply("550 Permission denied".into())
+        } else {
+            Act::Normal
+        }
+    });
+    let local = tempfile::TempDir::new().unwrap();
+    let out = run(&fake.url(), local.path(), "rm -r /d");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("\"/d/sub/bad.txt\""), "{}", out.stderr);
+    for gone in ["/d/a.txt", "/d/sub/c.txt", "/d/other/e.txt", "/d/other"] {
+        assert!(!fake.exists(gone), "{gone} kept");
+    }
+    for kept in ["/d/sub/bad.txt", "/d/sub", "/d"] {
+        assert!(fake.exists(kept), "{kept} deleted");
+    }
+}
