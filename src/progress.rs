@@ -6,7 +6,7 @@
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -28,9 +28,23 @@ pub fn enabled() -> bool {
     ENABLED.load(Ordering::Relaxed)
 }
 
-/// A progress bar for one transfer or a batch; hidden when bars are off.
+/// A progress bar for one transfer or a batch; hidden when bars are off. Shared by the
+/// threads of a batch (each reports its own file's bytes).
 pub struct Bar {
     bar: ProgressBar,
+    batch: Option<Batch>,
+}
+
+/// A batch bar's count of files.
+struct Batch {
+    files: u64,
+    done: AtomicU64,
+}
+
+impl Batch {
+    fn shown(&self, done: u64) -> String {
+        format!("{done}/{} files", self.files)
+    }
 }
 
 impl Bar {
@@ -44,20 +58,30 @@ impl Bar {
         Bar::new(label, total, template)
     }
 
-    /// Files and bytes of a batch (multi-file commands, a mirror's first pass).
-    pub fn files(label: &str, files: u64) -> Bar {
-        Bar::new(
+    /// A batch of `files` files, `bytes` bytes in all (multi-file commands, a mirror's
+    /// pass): the bar, the rate and the ETA go by bytes (one big file among small ones is
+    /// most of the wait), the files done are counted beside them.
+    pub fn batch(label: &str, files: u64, bytes: u64) -> Bar {
+        let bar = Bar::new(
             label,
-            Some(files),
-            // files per second: {bytes_per_sec} would call 70 files a second "70 B/s"
-            "{msg} {wide_bar} {pos}/{len} files {per_sec} ETA {eta}",
-        )
+            Some(bytes),
+            "{msg} {prefix} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+        );
+        let batch = Batch {
+            files,
+            done: AtomicU64::new(0),
+        };
+        let mut bar = bar;
+        bar.bar.set_prefix(batch.shown(0));
+        bar.batch = Some(batch);
+        bar
     }
 
     fn new(label: &str, total: Option<u64>, template: &str) -> Bar {
         if !ENABLED.load(Ordering::Relaxed) {
             return Bar {
                 bar: ProgressBar::hidden(),
+                batch: None,
             };
         }
         let style =
@@ -68,7 +92,7 @@ impl Bar {
         if let Ok(mut active) = ACTIVE.lock() {
             *active = Some(bar.clone());
         }
-        Bar { bar }
+        Bar { bar, batch: None }
     }
 
     /// Sets the position (bytes or files so far).
@@ -78,6 +102,46 @@ impl Bar {
 
     pub fn inc(&self, delta: u64) {
         self.bar.inc(delta);
+    }
+
+    /// A reporter for one file of a batch of `size` bytes: `moved(n)` as its bytes so far
+    /// grow; dropped, the file is done (one that failed or was skipped counts as done, all
+    /// its bytes with it, so the total is reached when the batch ends).
+    pub fn file(&self, size: u64) -> FileProgress<'_> {
+        FileProgress {
+            bar: self,
+            size,
+            counted: 0,
+        }
+    }
+}
+
+/// One file's share of a batch bar (see [`Bar::file`]).
+pub struct FileProgress<'a> {
+    bar: &'a Bar,
+    size: u64,
+    counted: u64,
+}
+
+impl FileProgress<'_> {
+    /// The file's bytes so far (a resumed file's count starts at its offset).
+    pub fn moved(&mut self, so_far: u64) {
+        let so_far = so_far.min(self.size);
+        if so_far > self.counted {
+            self.bar.inc(so_far - self.counted);
+            self.counted = so_far;
+        }
+    }
+}
+
+impl Drop for FileProgress<'_> {
+    /// The file is finished, one way or another.
+    fn drop(&mut self) {
+        self.moved(self.size);
+        if let Some(batch) = &self.bar.batch {
+            let done = batch.done.fetch_add(1, Ordering::Relaxed) + 1;
+            self.bar.bar.set_prefix(batch.shown(done));
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::ftp::listing::EntryKind;
 use crate::ftp::{Session, path};
 
+pub mod summary;
 pub mod temp_name;
 
 use temp_name::Fingerprint;
@@ -47,6 +48,15 @@ impl Uploaded {
             .checked_sub(tick)
             .is_none_or(|earliest| self.modified > earliest)
     }
+}
+
+/// What a download did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Downloaded {
+    /// Bytes received (the rest of the file, when an earlier download was resumed).
+    pub bytes: u64,
+    /// Where the download continued an earlier partial (`None`: from the start).
+    pub resumed_at: Option<u64>,
 }
 
 /// What a tree walk saw of a local file before asking for it to be sent. The default (a
@@ -552,7 +562,7 @@ pub fn download(
     local: &Path,
     resume: bool,
     progress: &mut dyn FnMut(u64),
-) -> Result<u64> {
+) -> Result<Downloaded> {
     let what = format!("get {remote}");
     // In ASCII mode the server's size counts its own line ends, not what arrives here.
     let expected = if session.has_feature("SIZE") && session.is_binary() {
@@ -567,7 +577,12 @@ pub fn download(
     if resume && !partial.exists() && local.is_file() {
         let size = fs::metadata(local).map_or(0, |m| m.len());
         match expected {
-            Some(total) if size == total => return Ok(size),
+            Some(total) if size == total => {
+                return Ok(Downloaded {
+                    bytes: 0,
+                    resumed_at: Some(size),
+                });
+            }
             // A smaller file under the final name (another tool's partial download) is continued.
             Some(total) if size < total => {
                 fs::rename(local, &partial).map_err(local_error)?;
@@ -606,7 +621,7 @@ pub fn download(
                         crate::escape::local_path(&partial)
                     ),
                 }),
-                _ => Ok(offset + bytes),
+                _ => Ok(bytes),
             }
         });
     drop(out);
@@ -615,7 +630,10 @@ pub fn download(
             fs::rename(&partial, local).map_err(|e| {
                 Error::local(format!("{what}: {}", crate::escape::local_path(local)), e)
             })?;
-            Ok(bytes)
+            Ok(Downloaded {
+                bytes,
+                resumed_at: (offset > 0).then_some(offset),
+            })
         }
         Err(err) if moved_local => {
             let _ = fs::rename(&partial, local);

@@ -467,3 +467,29 @@ fn ctrl_c_gives_the_prompt_back_within_a_second_from_a_mute_server() {
     pty.send_line("quit").unwrap();
     pty.expect(Eof).expect("ftpsh exits");
 }
+
+/// The bar of a foreground mirror pass counts bytes, beside the files: a tree of small
+/// files and one big one shows the big one's bytes moving, with a byte rate.
+#[test]
+fn the_mirror_bar_counts_bytes_and_files() {
+    let (server, local) = setup();
+    let src = local.path().join("src");
+    fs::create_dir(&src).unwrap();
+    for i in 0..3 {
+        fs::write(src.join(format!("small{i}.txt")), "s").unwrap();
+    }
+    fs::write(src.join("big.bin"), vec![5u8; 64 << 20]).unwrap();
+    let mut pty = spawn(&server, local.path());
+    pty.send_line("mirror --once src /dst").unwrap();
+    pty.expect(expectrl::Regex(
+        r"mirror [0-3]/4 files .*[0-9.]+ [KM]iB/64\.[0-9]+ MiB [0-9.]+ [KM]iB/s",
+    ))
+    .expect("a bar of bytes, files beside");
+    pty.expect(PROMPT).expect("prompt after the pass");
+    assert_eq!(
+        fs::metadata(server.path("dst/big.bin")).unwrap().len(),
+        64 << 20
+    );
+    pty.send_line("quit").unwrap();
+    assert_exits_ok(pty);
+}

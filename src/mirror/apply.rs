@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::ftp::{Session, path};
 use crate::journal::{Entry, Journal};
 
-use crate::progress::Printer;
+use crate::progress::{Bar, Printer};
 use crate::transfer;
 use describe::journal_parts;
 use report::name;
@@ -36,8 +36,8 @@ pub struct Applier<'a> {
     pub stop: &'a AtomicBool,
     /// With --verbose, each journal line is also shown on the terminal.
     pub echo: Option<&'a Printer>,
-    /// Told after each finished upload (a progress bar in the foreground).
-    pub on_upload: Option<&'a (dyn Fn() + Sync)>,
+    /// The bar of a foreground pass: each file's bytes as they move, and each file done.
+    pub bar: Option<&'a Bar>,
     /// Uploads of files modified at or after this second are recorded as of unknown time.
     pub fresh_after: i64,
     /// The walk followed symbolic links (`--follow-links`), so uploads follow them too.
@@ -165,10 +165,19 @@ impl Applier<'_> {
     /// replaced: the move, then the upload).
     fn run_one(&self, session: &mut Session, action: &Action, local: &Snapshot) -> Outcome {
         let started = Instant::now();
-        let outcome = self.execute(session, action, local);
-        if let (Some(tick), Action::Upload { .. }) = (self.on_upload, action) {
-            tick();
-        }
+        let mut file = match (self.bar, action) {
+            (Some(bar), Action::Upload { size, .. }) => Some(bar.file(*size)),
+            _ => None,
+        };
+        let outcome = {
+            let mut moved = |so_far: u64| {
+                if let Some(file) = file.as_mut() {
+                    file.moved(so_far);
+                }
+            };
+            self.execute(session, action, local, &mut moved)
+        };
+        drop(file);
         let (verb, path, from) = journal_parts(action, self.download.is_some());
         let error = outcome.as_ref().err().map(ToString::to_string);
         let mut entry = Entry {
@@ -231,9 +240,16 @@ impl Applier<'_> {
         Ok(dest)
     }
 
-    fn execute(&self, session: &mut Session, action: &Action, local: &Snapshot) -> Outcome {
+    /// `moved` hears of a file's bytes so far (the bar).
+    fn execute(
+        &self,
+        session: &mut Session,
+        action: &Action,
+        local: &Snapshot,
+        moved: &mut dyn FnMut(u64),
+    ) -> Outcome {
         if let Some(seen) = self.download {
-            return self.execute_download(session, action, local, seen);
+            return self.execute_download(session, action, local, seen, moved);
         }
         match action {
             Action::Mkdir(rel) => session.ensure_dir(&self.remote(rel))?,
@@ -279,7 +295,7 @@ impl Applier<'_> {
                     &remote,
                     seen,
                     resume,
-                    &mut |_| {},
+                    moved,
                     before,
                 )?;
                 // A new file has the server's mode for new files: the wanted bits follow.
@@ -327,6 +343,7 @@ impl Applier<'_> {
         action: &Action,
         source: &Snapshot,
         seen: &RemoteTree,
+        moved: &mut dyn FnMut(u64),
     ) -> Outcome {
         use download::local;
         let root = self.local_root;
@@ -347,7 +364,7 @@ impl Applier<'_> {
                     seen: seen.get(rel),
                     resume: resume.as_deref(),
                 };
-                return Ok(Done::Fetched(local::fetch(session, root, &fetch)?));
+                return Ok(Done::Fetched(local::fetch(session, root, &fetch, moved)?));
             }
             Action::Rename { from, to } | Action::Restore { from, to } => {
                 local::rename(root, from, to)?;

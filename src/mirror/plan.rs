@@ -203,6 +203,17 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The bytes the uploads (a download's fetches) move in all: a bar's total.
+    pub fn upload_bytes(&self) -> u64 {
+        self.uploads
+            .iter()
+            .map(|action| match action {
+                Action::Upload { size, .. } => *size,
+                _ => 0,
+            })
+            .sum()
+    }
+
     /// Every action, in the order the phases run.
     pub fn actions(&self) -> impl Iterator<Item = &Action> {
         self.structure

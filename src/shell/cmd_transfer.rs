@@ -2,6 +2,7 @@
 //! every file streamed and never visible half-written.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use super::glob;
 use super::items::Items;
@@ -20,6 +21,7 @@ use crate::mirror::tree::Kind;
 use crate::mirror::tree::local_file;
 use crate::progress::Bar;
 use crate::transfer;
+use crate::transfer::summary::{self, Way};
 
 /// Deepest tree `put -r` and `get -r` descend into.
 const TREE_DEPTH: usize = 64;
@@ -109,12 +111,16 @@ fn put_all(
                 items.record::<()>(&shown, refused)?;
                 continue;
             }
-            put_tree(shell.session()?, source, &remote, resume, items)?;
+            put_tree(shell.session()?, source, &remote, resume, items, verbose)?;
         } else {
             files.push((source.clone(), remote));
         }
     }
-    let batch = (files.len() > 1).then(|| Bar::files("put", files.len() as u64));
+    let size_of = |source: &PathBuf| std::fs::metadata(source).ok().map(|m| m.len());
+    let batch = (files.len() > 1).then(|| {
+        let bytes = files.iter().filter_map(|(source, _)| size_of(source)).sum();
+        Bar::batch("put", files.len() as u64, bytes)
+    });
     let distinct = all_distinct(files.iter().map(|(_, remote)| remote));
     let name = |(source, _): &(PathBuf, String)| local_path(source);
     over_connections(
@@ -124,26 +130,27 @@ fn put_all(
         items,
         name,
         |session, (source, remote)| {
-            let size = std::fs::metadata(source).ok().map(|m| m.len());
+            let size = size_of(source);
             let bar = batch.is_none().then(|| Bar::bytes(remote, size));
+            let mut share = batch.as_ref().map(|b| b.file(size.unwrap_or(0)));
             let seen = transfer::Seen::default();
+            let started = Instant::now();
             let done = transfer::upload_seen(session, source, remote, seen, resume, &mut |n| {
                 if let Some(bar) = &bar {
                     bar.set(n);
                 }
+                if let Some(share) = share.as_mut() {
+                    share.moved(n);
+                }
             })?;
-            drop(bar);
-            if let Some(batch) = &batch {
-                batch.inc(1);
-            }
+            drop((bar, share));
             if verbose {
-                let resumed = match done.resumed_at {
-                    None => String::new(),
-                    Some(at) => format!(" (resumed at byte {at})"),
-                };
-                crate::progress::print_out(&format!(
-                    "{} bytes sent to {remote}{resumed}",
-                    done.bytes
+                crate::progress::print_out(&summary::line(
+                    Way::Sent,
+                    done.bytes,
+                    remote,
+                    done.resumed_at,
+                    started.elapsed(),
                 ));
             }
             Ok(())
@@ -214,6 +221,7 @@ fn put_tree(
     remote: &str,
     resume: transfer::Resume<'_>,
     items: &Items,
+    verbose: bool,
 ) -> Result<()> {
     let filter = Filter::new(TREE_DEPTH, &[]).map_err(|e| Error::Failed(e.to_string()))?;
     let found = scan::scan(local, &filter, false);
@@ -226,6 +234,7 @@ fn put_tree(
     if items.record(&shown, session.mkdir_all(remote))?.is_none() {
         return Ok(());
     }
+    let mut tally = TreeTally::new(Way::Sent, format!("put -r {shown}"));
     // Folders that could not be made: what they hold is left out with them.
     let mut failed_dirs: Vec<String> = Vec::new();
     for (rel, entry) in &found.snapshot {
@@ -253,11 +262,59 @@ fn put_tree(
                 };
                 let sent =
                     transfer::upload_seen(session, &source, &target, seen, resume, &mut |_| {});
-                items.record(&name, sent)?;
+                tally.add(items.record(&name, sent)?.map(|done| done.bytes));
             }
         }
     }
+    tally.say(verbose);
     Ok(())
+}
+
+/// What a recursive `put -r`/`get -r` moved, for its one-line ending.
+struct TreeTally {
+    way: Way,
+    command: String,
+    started: Instant,
+    files: u64,
+    bytes: u64,
+    failed: u64,
+}
+
+impl TreeTally {
+    fn new(way: Way, command: String) -> TreeTally {
+        TreeTally {
+            way,
+            command,
+            started: Instant::now(),
+            files: 0,
+            bytes: 0,
+            failed: 0,
+        }
+    }
+
+    /// One file: the bytes it moved, or None when it failed (said already).
+    fn add(&mut self, moved: Option<u64>) {
+        match moved {
+            Some(bytes) => {
+                self.files += 1;
+                self.bytes += bytes;
+            }
+            None => self.failed += 1,
+        }
+    }
+
+    fn say(&self, verbose: bool) {
+        if verbose {
+            crate::progress::print_out(&summary::tree_line(
+                self.way,
+                &self.command,
+                self.files,
+                self.bytes,
+                self.failed,
+                self.started.elapsed(),
+            ));
+        }
+    }
 }
 
 /// Prints remote files to standard output.
@@ -360,12 +417,23 @@ fn get_all(
                 items.record::<()>(remote, refused)?;
                 continue;
             }
-            get_tree(shell.session()?, remote, &local, resume, unread, items)?;
+            get_tree(
+                shell.session()?,
+                remote,
+                &local,
+                resume,
+                unread,
+                items,
+                verbose,
+            )?;
         } else {
             files.push((remote.as_str(), entry.as_ref().map(|e| e.size), local));
         }
     }
-    let batch = (files.len() > 1).then(|| Bar::files("get", files.len() as u64));
+    let batch = (files.len() > 1).then(|| {
+        let bytes = files.iter().filter_map(|(_, size, _)| *size).sum();
+        Bar::batch("get", files.len() as u64, bytes)
+    });
     let distinct = all_distinct(files.iter().map(|(_, _, local)| local));
     let name = |(remote, _, _): &(&str, Option<u64>, PathBuf)| remote.to_string();
     over_connections(
@@ -384,12 +452,17 @@ fn get_all(
                 };
                 Bar::bytes(remote, total)
             });
+            let mut share = batch.as_ref().map(|b| b.file(size.unwrap_or(0)));
             let progress = &mut |n| {
                 if let Some(bar) = &bar {
                     bar.set(n);
                 }
+                if let Some(share) = share.as_mut() {
+                    share.moved(n);
+                }
             };
-            let bytes = match transfer::download(session, remote, local, resume, progress) {
+            let started = Instant::now();
+            let done = match transfer::download(session, remote, local, resume, progress) {
                 // A refused RETR is often a directory: say so rather than the server's 550.
                 Err(err @ Error::Reply { .. }) => match session.stat(remote) {
                     Ok(Some(e)) if e.kind == EntryKind::Dir => {
@@ -402,14 +475,14 @@ fn get_all(
                 },
                 other => other?,
             };
-            drop(bar);
-            if let Some(batch) = &batch {
-                batch.inc(1);
-            }
+            drop((bar, share));
             if verbose {
-                crate::progress::print_out(&format!(
-                    "{bytes} bytes received into {}",
-                    local_path(local)
+                crate::progress::print_out(&summary::line(
+                    Way::Received,
+                    done.bytes,
+                    &local_path(local),
+                    done.resumed_at,
+                    started.elapsed(),
                 ));
             }
             Ok(())
@@ -434,7 +507,9 @@ fn get_tree(
     resume: bool,
     unread: &mut Unread,
     items: &Items,
+    verbose: bool,
 ) -> Result<()> {
+    let mut tally = TreeTally::new(Way::Received, format!("get -r {remote}"));
     let mut pending = vec![(remote.to_string(), local.to_path_buf(), 0usize)];
     while let Some((dir, target, depth)) = pending.pop() {
         let made = std::fs::create_dir_all(&target)
@@ -469,11 +544,12 @@ fn get_tree(
                 EntryKind::File => {
                     let fetched =
                         transfer::download(session, &child, &child_local, resume, &mut |_| {});
-                    items.record(&child, fetched)?;
+                    tally.add(items.record(&child, fetched)?.map(|done| done.bytes));
                 }
                 _ => {}
             }
         }
     }
+    tally.say(verbose);
     Ok(())
 }

@@ -119,8 +119,14 @@ fn unchanged_since_scan(target: &Path, seen: Option<RemoteEntry>) -> Result<()> 
 /// Fetches one file (see [`Fetch`]) through a temporary beside it: the interrupted one
 /// named in `resume`, continued with REST, or a new one. Only a complete copy (the listed
 /// size, the transfer confirmed) replaces anything. A transfer cut short keeps its
-/// temporary for the next pass to continue; any other failure removes it.
-pub fn fetch(session: &mut Session, root: &Path, f: &Fetch<'_>) -> Result<Fetched> {
+/// temporary for the next pass to continue; any other failure removes it. `moved` hears
+/// of the file's bytes so far.
+pub fn fetch(
+    session: &mut Session,
+    root: &Path,
+    f: &Fetch<'_>,
+    moved: &mut dyn FnMut(u64),
+) -> Result<Fetched> {
     let target = checked(root, f.rel)?;
     let what = format!("get {}", f.remote);
     let time = f.mtime.map(|t| {
@@ -152,22 +158,21 @@ pub fn fetch(session: &mut Session, root: &Path, f: &Fetch<'_>) -> Result<Fetche
     };
     // Messages name the file the user knows, never its temporary.
     let temp_error = |e| local_error(format!("{what}: {}", local_path(&target)), e);
-    let written =
-        write_into(session, f.remote, &file, offset, f.size, &what, &target).and_then(|()| {
-            if let Some(time) = time {
-                file.set_modified(time).map_err(temp_error)?;
-            }
-            unchanged_since_scan(&target, f.seen)?;
-            let meta = file.metadata().map_err(temp_error)?;
-            fs::rename(&temp, &target)
-                .map_err(|e| local_error(format!("{what}: {}", local_path(&target)), e))?;
-            Ok(Fetched {
-                bytes: f.size - offset,
-                mtime: mtime_of(&meta),
-                identity: transfer::identity(&meta),
-                resumed_at: (offset > 0).then_some(offset),
-            })
-        });
+    let written = write_into(session, f, &file, offset, &what, &target, moved).and_then(|()| {
+        if let Some(time) = time {
+            file.set_modified(time).map_err(temp_error)?;
+        }
+        unchanged_since_scan(&target, f.seen)?;
+        let meta = file.metadata().map_err(temp_error)?;
+        fs::rename(&temp, &target)
+            .map_err(|e| local_error(format!("{what}: {}", local_path(&target)), e))?;
+        Ok(Fetched {
+            bytes: f.size - offset,
+            mtime: mtime_of(&meta),
+            identity: transfer::identity(&meta),
+            resumed_at: (offset > 0).then_some(offset),
+        })
+    });
     drop(file);
     if let Err(err) = &written
         && !(err.is_connection_lost() || matches!(err, Error::Cancelled(_)))
@@ -199,22 +204,23 @@ fn continued(root: &Path, f: &Fetch<'_>) -> Option<(PathBuf, File, u64)> {
     Some((temp, file, meta.len()))
 }
 
-/// RETR (from `offset`, with REST) into `file`, flushed to the disk before it may be
-/// renamed onto a real name; errors name `target`, the file it will become.
+/// RETR of `f.remote` (from `offset`, with REST) into `file`, flushed to the disk before it
+/// may be renamed onto a real name; errors name `target`, the file it will become.
 fn write_into(
     session: &mut Session,
-    remote: &str,
+    f: &Fetch<'_>,
     file: &File,
     offset: u64,
-    size: u64,
     what: &str,
     target: &Path,
+    moved: &mut dyn FnMut(u64),
 ) -> Result<()> {
+    let (remote, size) = (f.remote, f.size);
     let temp_error = |e| local_error(format!("{what}: {}", local_path(target)), e);
     let mut received = 0;
     if offset < size || size == 0 {
         let mut out = crate::cancel::Writer(BufWriter::new(file));
-        received = session.retrieve_from(remote, offset, &mut out, &mut |_| {})?;
+        received = session.retrieve_from(remote, offset, &mut out, &mut |n| moved(offset + n))?;
         out.flush().map_err(temp_error)?;
     }
     if offset + received != size {

@@ -283,12 +283,8 @@ impl Runner {
                 ..Report::default()
             };
         }
-        let bar = (self.id == 0 && fetches > 1).then(|| Bar::files("mirror", fetches as u64));
-        let tick = || {
-            if let Some(bar) = &bar {
-                bar.inc(1);
-            }
-        };
+        let bar = (self.id == 0 && fetches > 0)
+            .then(|| Bar::batch("mirror", fetches as u64, plan.upload_bytes()));
         let seen = dest.clone();
         let applier = Applier {
             local_root: &self.spec.local,
@@ -297,7 +293,7 @@ impl Runner {
             job: self.id,
             stop: &self.stopper.flag,
             echo: self.spec.options.verbose.then_some(&self.printer),
-            on_upload: Some(&tick),
+            bar: bar.as_ref(),
             fresh_after: i64::MAX,
             follow_links: false,
             modes: &self.modes,

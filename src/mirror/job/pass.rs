@@ -221,12 +221,8 @@ impl Runner {
             let uploads = plan.uploads.len();
             self.connect(uploads.clamp(1, self.spec.options.parallel))?;
             // A job run in the foreground (--once) shows its uploads on a bar.
-            let bar = (self.id == 0 && uploads > 1).then(|| Bar::files("mirror", uploads as u64));
-            let tick = || {
-                if let Some(bar) = &bar {
-                    bar.inc(1);
-                }
-            };
+            let bar = (self.id == 0 && uploads > 0)
+                .then(|| Bar::batch("mirror", uploads as u64, plan.upload_bytes()));
             let pass_backup = self.pass_backup(&plan);
             let applier = Applier {
                 local_root: &self.spec.local,
@@ -235,7 +231,7 @@ impl Runner {
                 job: self.id,
                 stop: &self.stopper.flag,
                 echo: self.spec.options.verbose.then_some(&self.printer),
-                on_upload: Some(&tick),
+                bar: bar.as_ref(),
                 fresh_after: crate::clock::unix_seconds(scan_started) - 1,
                 follow_links: self.spec.options.follow_links,
                 download: None,
