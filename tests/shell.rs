@@ -616,3 +616,63 @@ fn dotted_remote_operands_are_sent_resolved() {
     assert!(log.iter().any(|l| l == "SIZE /a/b/x.txt"), "{log:?}");
     assert!(!log.iter().any(|l| l.contains("..")), "{log:?}");
 }
+
+/// `put`/`get` end with how much moved, in how long, at what rate; a resumed one says where
+/// it continued; `put -r`/`get -r` end with one line for the whole tree (at the prompt and
+/// with -v; a script without -v stays quiet).
+#[test]
+fn transfers_end_with_time_and_rate_and_trees_with_one_line() {
+    let (server, local) = setup();
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    fs::write(local.path().join("big.bin"), &body).unwrap();
+    let tree = local.path().join("site");
+    fs::create_dir_all(tree.join("img")).unwrap();
+    fs::write(tree.join("index.html"), "12345").unwrap();
+    fs::write(tree.join("img/a.png"), "1234567").unwrap();
+    let run_v = |commands: &str| {
+        support::Out::from(
+            support::ftpsh(local.path())
+                .args(["-v", "-c", commands, &server.url()])
+                .output()
+                .unwrap(),
+        )
+    };
+    let rate = r" in \d+\.\d s \(\d+(\.\d)? (B|KiB|MiB|GiB)/s\)";
+    let out = run_v("put big.bin; get big.bin copy.bin");
+    assert_ok(&out);
+    for line in [
+        format!("^300000 bytes sent to big.bin{rate}$"),
+        format!("^300000 bytes received into copy.bin{rate}$"),
+    ] {
+        let re = regex_lite(&line);
+        assert!(out.stdout.lines().any(&re), "{line}: {}", out.stdout);
+    }
+    // get -c of a partial: where it continued
+    fs::write(local.path().join("again.bin.ftpsh-part"), &body[..100_000]).unwrap();
+    let out = run_v("get -c big.bin again.bin");
+    assert_ok(&out);
+    let re = regex_lite(&format!(
+        "^200000 bytes received into again.bin \\(resumed at byte 100000\\){rate}$"
+    ));
+    assert!(out.stdout.lines().any(&re), "{}", out.stdout);
+    assert_eq!(fs::read(local.path().join("again.bin")).unwrap(), body);
+
+    let out = run_v("put -r site /www; get -r /www back");
+    assert_ok(&out);
+    for line in [
+        format!("^put -r site: 2 files \\(12 B\\) sent{rate}$"),
+        format!("^get -r /www: 2 files \\(12 B\\) received{rate}$"),
+    ] {
+        let re = regex_lite(&line);
+        assert!(out.stdout.lines().any(&re), "{line}: {}", out.stdout);
+    }
+    let quiet = run_c(&server.url(), "put big.bin", local.path());
+    assert_ok(&quiet);
+    assert_eq!(quiet.stdout, "", "a script without -v stays quiet");
+}
+
+/// Whether a line matches `pattern`.
+fn regex_lite(pattern: &str) -> impl Fn(&str) -> bool + use<> {
+    let re = regex::Regex::new(pattern).unwrap();
+    move |text: &str| re.is_match(text)
+}
