@@ -245,6 +245,39 @@ fn rm_r_refusal_names_the_command_and_the_folder() {
     );
 }
 
+/// `get -r` of a folder listing hostile names: each is skipped and named, the real entries
+/// arrive, and nothing is written outside the local copy; the command fails at its end.
+#[test]
+fn get_r_of_a_folder_with_hostile_names_fetches_the_rest_and_writes_nothing_outside() {
+    let Some(server) = quirk("evil-listing") else {
+        return;
+    };
+    seed_evil(&server);
+    let home = TempDir::new().unwrap();
+    let local = home.path().join("down");
+    fs::create_dir(&local).unwrap();
+    let out = run_c(&server, "get -r /evil", &local);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(names_a_hostile_name(&out.stderr), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("get: "),
+        "the closing line: {}",
+        out.stderr
+    );
+    let got = tree(home.path());
+    let want: BTreeMap<String, Option<Vec<u8>>> = [
+        ("down", None),
+        ("down/evil", None),
+        ("down/evil/real.txt", Some(b"real".to_vec())),
+        ("down/evil/sub", None),
+        ("down/evil/sub/inner.txt", Some(b"real inner".to_vec())),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(got, want, "only the real entries, only inside down/evil");
+}
+
 #[test]
 fn mirror_onto_a_folder_with_hostile_names_fails_and_changes_nothing() {
     let Some(server) = quirk("evil-listing") else {
