@@ -206,7 +206,7 @@ fn deletes_extras_unless_no_delete() {
 }
 
 #[test]
-fn max_delete_refuses_a_big_delete() {
+fn max_delete_holds_a_big_delete() {
     let f = Fixture::new();
     assert_ok(&f.once(""));
     // Not all of it: an empty tree is the mass-delete guard's (tests/mirror_safety.rs).
@@ -216,7 +216,12 @@ fn max_delete_refuses_a_big_delete() {
     fs::remove_file(f.src.join("empty.txt")).unwrap();
     let out = f.once("--max-delete 2");
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stdout.contains("refusing to delete"), "{}", out.stdout);
+    assert!(out.stderr.contains("deletes held"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("(limit is 2)") && out.stdout.contains("--max-delete"),
+        "{}",
+        out.stdout
+    );
     assert!(f.dst().join("css/site.css").exists(), "nothing deleted");
 }
 
@@ -1397,19 +1402,28 @@ fn download_mirror_keeps_local_an_exact_copy_and_never_loses_a_local_edit() {
     );
     assert!(new.contains(r#"RETR "styles/site.css" bytes=6 "#), "{new}");
 
-    // 6. --max-delete refuses a pass deleting more; --no-delete keeps what the server dropped.
+    // 6. --max-delete holds a pass's deletes when there are more; --no-delete keeps what
+    // the server dropped; the hold lasts until a run with a higher limit.
     fs::remove_file(www.join("styles/site.css")).unwrap();
     let (out, _) = run("--max-delete 0");
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
-        out.stdout
-            .contains("refusing to delete 1 local entries (limit is 0)"),
+        out.stdout.contains(
+            "1 local deletes held: the pass would delete 1 local entries (limit is 0); \
+             downloads go on (a run with --max-delete 1 or --allow-mass-delete runs them)"
+        ),
         "{out:?}"
     );
     assert!(site.join("styles/site.css").exists());
     let (out, _) = run("--no-delete");
     assert_ok(&out);
     assert!(site.join("styles/site.css").exists());
+    let (out, _) = run("");
+    assert_eq!(out.code, 1, "still held: {out:?}");
+    assert!(site.join("styles/site.css").exists());
+    let (out, _) = run("--max-delete 1");
+    assert_ok(&out);
+    assert!(!site.join("styles/site.css").exists());
 
     // 6b. a job journal written inside LOCAL is the job's, not a stray local file.
     let (out, _) = run("--log site/own.log");

@@ -381,6 +381,187 @@ fn once_holds_a_mass_delete_keeps_uploading_and_runs_it_when_confirmed() {
     assert_same_tree(&f.src, &f.dst());
 }
 
+/// The remote folder holds 12 files of someone else's; the local site has 3. Each pass
+/// would delete the 12: held at the first (12 of 12), and still at every later run, though
+/// the first one's uploads brought the share to 80 % (issue 19 §1).
+fn a_site_beside_twelve_other_files() -> Fixture {
+    let f = Fixture::libunftp();
+    for i in 0..12 {
+        support::write_file(&f.dst(), &format!("other/f{i}.txt"), "theirs");
+    }
+    for name in ["index.html", "a.css", "b.js"] {
+        f.write(name, name, a_second());
+    }
+    f
+}
+
+fn others_left(f: &Fixture) -> usize {
+    (0..12)
+        .filter(|i| f.remote(&format!("other/f{i}.txt")).is_some())
+        .count()
+}
+
+#[test]
+fn a_held_mass_delete_stays_held_on_the_runs_after_until_confirmed() {
+    let f = a_site_beside_twelve_other_files();
+    let out = f.once("");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("13 remote deletes held: the pass would delete 12 of the remote's 12 files"),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("deletes held (13)"), "{out:?}");
+    assert!(!out.stderr.contains("the pass had errors"), "{out:?}");
+    assert_eq!(f.remote("index.html").as_deref(), Some("index.html"));
+    // The run after, and one after an unrelated local edit: still held, and said so.
+    for edit in ["", "index.html"] {
+        if !edit.is_empty() {
+            f.write(edit, "edited", a_second());
+        }
+        let out = f.once("");
+        assert_eq!(out.code, 1, "{out:?}");
+        assert!(out.stdout.contains("13 remote deletes held"), "{out:?}");
+        assert!(out.stderr.contains("deletes held (13)"), "{out:?}");
+        assert_eq!(others_left(&f), 12, "held deletes ran: {out:?}");
+    }
+    assert_eq!(f.remote("index.html").as_deref(), Some("edited"));
+    // A dry run shows what a confirmation would delete, and deletes nothing.
+    let out = f.once("--dry-run --allow-mass-delete");
+    assert_ok(&out);
+    assert!(out.stdout.contains("other/f3.txt"), "{out:?}");
+    assert_eq!(others_left(&f), 12);
+    assert_eq!(f.once("").code, 1, "a dry run confirms nothing");
+    // Confirmed: they go, and nothing is held any more.
+    assert_ok(&f.once("--allow-mass-delete"));
+    assert_same_tree(&f.src, &f.dst());
+    assert_ok(&f.once(""));
+    let holds = f.journal().matches(" HOLD ").count();
+    assert_eq!(holds, 4, "one HOLD line per run that held: {}", f.journal());
+}
+
+#[test]
+fn max_delete_holds_the_deletes_and_uploads_go_on() {
+    let f = Fixture::libunftp();
+    for i in 0..10 {
+        f.write(&format!("p{i}.html"), "<p>", a_second());
+    }
+    assert_ok(&f.once(""));
+    for i in 0..8 {
+        fs::remove_file(f.src.join(format!("p{i}.html"))).unwrap();
+    }
+    f.write("new.html", "new", a_second());
+    f.write("p9.html", "<p>edited", a_second());
+    let out = f.once("--max-delete 5");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout.contains(
+            "8 remote deletes held: the pass would delete 8 remote entries (limit is 5); \
+             uploads go on (a run with --max-delete 8 or --allow-mass-delete runs them)"
+        ),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("deletes held (8)"), "{out:?}");
+    assert_eq!(f.remote("new.html").as_deref(), Some("new"), "{out:?}");
+    assert_eq!(f.remote("p9.html").as_deref(), Some("<p>edited"));
+    // The same limit, or none: still held.
+    for extra in ["--max-delete 5", ""] {
+        let out = f.once(extra);
+        assert_eq!(out.code, 1, "{extra}: {out:?}");
+        assert_eq!(f.remote("p0.html").as_deref(), Some("<p>"), "{extra}");
+    }
+    // The limit it asks for lets them run.
+    assert_ok(&f.once("--max-delete 8"));
+    assert_same_tree(&f.src, &f.dst());
+}
+
+/// A live job holds deletes (`setup` makes them: the guard's, or --max-delete's), keeps
+/// uploading, shows the hold in `mirror status`, says it once, and runs them on `mirror
+/// confirm 1`.
+fn live_hold_then_confirm(options: &str, setup: impl Fn(&Fixture), held: usize) {
+    let f = a_site_beside_twelve_other_files();
+    if !options.is_empty() {
+        // Synced first, so that only the deletes `setup` makes are new.
+        assert_ok(&f.once("--allow-mass-delete"));
+    }
+    setup(&f);
+    let journal = f.home.path().join("journal.log");
+    let (child, mut stdin) = support::spawn_with_stdin(
+        support::ftpsh(f.home.path())
+            .args(["--log", journal.to_str().unwrap()])
+            .arg(&f.url),
+    );
+    writeln!(stdin, "mirror --interval 0.1 {options} src /dst").unwrap();
+    wait_until("the hold in the journal", DEADLINE, || {
+        f.journal().contains(" HOLD ")
+    });
+    // Unrelated edits: each is sent; the pass that sends the second one has finished the
+    // pass that sent the first (deletes included).
+    for (name, body) in [("index.html", "edit 1"), ("b.js", "edit 2")] {
+        f.write(name, body, a_second());
+        wait_until(name, DEADLINE, || f.remote(name).as_deref() == Some(body));
+    }
+    f.write("new.txt", "new", a_second());
+    wait_until("a new file", DEADLINE, || f.remote("new.txt").is_some());
+    let remote_before = tree(&f.dst()).len();
+    writeln!(
+        stdin,
+        "mirror status\nmirror status --json\nmirror confirm 1"
+    )
+    .unwrap();
+    wait_until("the confirmed deletes", DEADLINE, || {
+        tree(&f.src) == tree(&f.dst())
+    });
+    assert!(remote_before > tree(&f.dst()).len());
+    writeln!(stdin, "mirror status --json\nmirror stop 1").unwrap();
+    drop(stdin);
+    let out = support::Out::from(child.wait_with_output().unwrap());
+    assert_ok(&out);
+    let json: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with('['))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(json.len(), 2, "{out:?}");
+    assert_eq!(json[0][0]["held_deletes"], held, "{out:?}");
+    let said = json[0][0]["held"].as_str().unwrap_or_default();
+    assert!(said.contains("mirror confirm 1 runs them"), "{said}");
+    assert_eq!(json[0][0]["state"], "idle", "{out:?}");
+    assert_eq!(json[1][0]["held_deletes"], 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains(&format!("mirror 1: {held} held deletes confirmed")),
+        "{out:?}"
+    );
+    assert!(out.stdout.contains("    held: "), "{out:?}");
+    let journal = f.journal();
+    assert_eq!(journal.matches(" HOLD ").count(), 1, "said once: {journal}");
+    assert!(journal.contains(" CONFIRM "), "{journal}");
+}
+
+#[test]
+fn a_live_job_keeps_a_guard_hold_through_later_passes_until_confirmed() {
+    live_hold_then_confirm("", |_| {}, 13);
+}
+
+#[test]
+fn a_live_job_holds_what_max_delete_refuses_and_uploads_on() {
+    live_hold_then_confirm(
+        "--max-delete 5",
+        |f| {
+            for i in 0..6 {
+                f.write(&format!("gone{i}"), "x", a_second());
+            }
+            assert_ok(&f.once(""));
+            for i in 0..6 {
+                fs::remove_file(f.src.join(format!("gone{i}"))).unwrap();
+            }
+        },
+        6,
+    );
+}
+
 #[test]
 fn live_mirror_deletes_nothing_when_the_local_folder_empties() {
     let f = Fixture::libunftp();

@@ -565,12 +565,6 @@ fn arrived(
     report.uploads += 1;
 }
 
-impl From<super::plan::PlanError> for Error {
-    fn from(err: super::plan::PlanError) -> Error {
-        Error::Failed(format!("mirror: {err}"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

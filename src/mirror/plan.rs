@@ -36,9 +36,14 @@
 //!    file in a directory the walker does not descend into) is kept. Nothing is deleted in,
 //!    at or above a folder the filter keeps (its listing could not be read whole), type
 //!    conflicts there included; uploads into it go on.
-//! 4. With `backup` (`--backup-dir`), every `DeleteFile` of steps 2 and 3 becomes a `Backup`
+//! 4. Holds ([`holds`]): nothing held by an earlier pass ([`Inputs::holds`]) is deleted, nor
+//!    anything in a held folder or above a held path, and a type change at a held path is
+//!    left alone with everything under it. The pass's other deletes (not confirmed by the
+//!    user: [`Inputs::confirmed`]) are new: when a guard holds them (a vanished source,
+//!    `--max-delete`), they join the holds and the pass is planned again around them.
+//! 5. With `backup` (`--backup-dir`), every `DeleteFile` of steps 2 and 3 becomes a `Backup`
 //!    (a move to the pass's backup folder) and every `Upload` over a remote file keeps the
-//!    old one there (`keep_old`); the guards count them as deletes all the same.
+//!    old one there (`keep_old`); the guards count the moves as deletes all the same.
 //!
 //! The result comes in the phases apply runs ([`Plan`]): the structure (restores, temps, mkdirs,
 //! renames, type-conflict deletes, in walk order, on one connection), the uploads (in walk
@@ -53,16 +58,18 @@
 //! renames are built only for the inodes that could make one.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 
 use super::filter::Filter;
 use super::tree::{Kind, LocalEntry, RelPath, RemoteEntry, RemoteTree, Snapshot};
 use crate::ftp::path;
 use crate::transfer::temp_name;
+use holds::Blocked;
+pub use holds::{Held, HoldReason, Holds};
 use temps::{Spare, restores, resumable_temps};
 use virtual_tree::Virtual;
 use walk::Planner;
 
+mod holds;
 mod temps;
 #[cfg(test)]
 mod tests;
@@ -119,14 +126,25 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// The remote path a delete removes (None for every other action).
+    pub fn deleted(&self) -> Option<&RelPath> {
+        match self {
+            Action::DeleteFile(path) | Action::RemoveDir(path) | Action::Backup(path) => Some(path),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PlanOptions {
     /// Delete remote entries missing locally (and resolve type conflicts).
     pub delete: bool,
-    /// Refuse a plan with more `DeleteFile` + `RemoveDir` actions than this.
+    /// Hold the new deletes of a pass that has more `DeleteFile` + `RemoveDir` actions than
+    /// this (`--max-delete`).
     pub max_delete: Option<usize>,
-    /// The user confirmed a pass that deletes (nearly) everything, or after the local root
-    /// moved to another device (`--allow-mass-delete`): no [`Held`] guard.
+    /// The user allowed passes that delete (nearly) everything, or after the local root
+    /// moved to another device (`--allow-mass-delete`): no vanished-source guard.
     pub allow_mass_delete: bool,
     /// The local root is on another device than at the last pass (a mount went away or came).
     pub root_moved: bool,
@@ -157,11 +175,6 @@ pub enum Compare {
     IgnoreExisting,
 }
 
-/// A remote holding at least this many files...
-pub const MASS_DELETE_MIN_FILES: usize = 10;
-/// ...of which a pass would delete this share (percent) or more is a mass delete.
-pub const MASS_DELETE_PERCENT: usize = 90;
-
 /// Everything a plan decides on.
 #[derive(Debug, Clone, Copy)]
 pub struct Inputs<'a> {
@@ -178,9 +191,14 @@ pub struct Inputs<'a> {
     /// Files sent within their own mtime second whose exact mtime has moved since (an edit
     /// the seconds cannot show): the remote copy's time proves nothing.
     pub untrusted: &'a HashSet<String>,
+    /// Deletes held by earlier passes (the job keeps them with its state): still held.
+    pub holds: &'a Holds,
+    /// Deletes the user confirmed (`mirror confirm`, `--allow-mass-delete` over held ones):
+    /// run without a guard.
+    pub confirmed: &'a HashSet<String>,
 }
 
-/// The plan, in the phases apply runs, and the deletes held back by the mass-delete guard.
+/// The plan, in the phases apply runs, and the deletes held back (see `holds`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Plan {
     /// In order, on one connection: stale temporaries, mkdirs (parents first), renames, and
@@ -192,7 +210,11 @@ pub struct Plan {
     pub file_deletes: Vec<Action>,
     /// ...then folders, deepest first (each is empty by then).
     pub dir_deletes: Vec<Action>,
+    /// What is held after this pass, and why (None: nothing).
     pub held: Option<Held>,
+    /// The deletes held after this pass: those of `Inputs::holds` still owed, and the new
+    /// ones a guard held now. The job keeps them for the next pass and the next run.
+    pub holds: Holds,
     /// Other processes' young temporaries: left alone (the job drops them from the believed
     /// tree: they are renamed or removed by their owner, not by us).
     pub foreign_temps: Vec<RelPath>,
@@ -228,82 +250,103 @@ impl Plan {
     }
 }
 
-/// Deletes the plan did not include, and why: a vanished source is not an empty source.
-/// The uploads, mkdirs and renames of the pass still run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Held {
-    /// Remote files and folders left in place.
-    pub deletes: usize,
-    pub why: HoldReason,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HoldReason {
-    /// The local root is on another device than at the last pass (an unmounted disk).
-    RootMoved,
-    /// The local tree holds no file, the remote holds some.
-    LocalEmpty { remote_files: usize },
-    /// The pass would delete every remote file, or `MASS_DELETE_PERCENT` % or more of
-    /// them when there are `MASS_DELETE_MIN_FILES` or more.
-    NearlyAll { doomed: usize, remote_files: usize },
-}
-
-impl Held {
-    /// Says what is held and why; `download`: the plan's source is the remote tree and its
-    /// destination LOCAL (`mirror --download`), so the sides swap names.
-    pub fn describe(&self, download: bool) -> String {
-        let (source, dest) = if download {
-            ("remote", "local")
-        } else {
-            ("local", "remote")
-        };
-        let why = match self.why {
-            HoldReason::RootMoved => {
-                "the local folder is on another device than at the last pass (unmounted?)"
-                    .to_string()
-            }
-            HoldReason::LocalEmpty { remote_files } => {
-                format!("the {source} folder holds no file while the {dest} holds {remote_files}")
-            }
-            HoldReason::NearlyAll {
-                doomed,
-                remote_files,
-            } => format!("the pass would delete {doomed} of the {dest}'s {remote_files} files"),
-        };
-        let goes_on = if download { "downloads" } else { "uploads" };
-        format!(
-            "{} {dest} deletes held: {why}; {goes_on} go on (mirror --allow-mass-delete confirms)",
-            self.deletes
-        )
+/// Computes the actions that make `remote` an exact copy of `local` within `filter`, but
+/// for the deletes held (see `holds`): those held before stay held, and the new ones are
+/// held together when a guard says so.
+pub fn plan(input: &Inputs<'_>) -> Plan {
+    let Inputs {
+        local,
+        remote,
+        filter,
+        ref options,
+        confirmed,
+        ..
+    } = *input;
+    if !options.delete {
+        // Nothing is deleted, so nothing is held now; what was held stays remembered.
+        let built = build(input, &Holds::default());
+        return built.finish(options, input.holds.clone(), None);
     }
-}
-
-impl fmt::Display for Held {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe(false))
+    let mut holds = input
+        .holds
+        .still_holding(local, remote, filter, confirmed, options.max_delete);
+    let mut built = build(input, &holds);
+    let new: Vec<&Action> = built
+        .deletes()
+        .filter(|a| a.deleted().is_none_or(|p| !confirmed.contains(p.as_str())))
+        .collect();
+    let newest = holds::guard(local, remote, filter, options, &new);
+    if let Some(why) = &newest {
+        let paths: Vec<String> = new
+            .iter()
+            .filter_map(|a| a.deleted())
+            .map(|p| p.to_string())
+            .collect();
+        for path in paths {
+            holds.insert(path, *why);
+        }
+        // Planned again around them: a type change at a held path is left alone, with
+        // what it would have created.
+        built = build(input, &holds);
     }
+    let held = holds.summary(newest);
+    built.finish(options, holds, held)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PlanError {
-    TooManyDeletes { planned: usize, limit: usize },
+/// A plan before its deletes are phased: the walk's actions (type-change deletes among
+/// them) and the final deletes.
+struct Built {
+    walked: Vec<Action>,
+    finals: Vec<Action>,
+    foreign_temps: Vec<RelPath>,
+    left_out: Vec<RelPath>,
 }
 
-impl fmt::Display for PlanError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PlanError::TooManyDeletes { planned, limit } => write!(
-                f,
-                "refusing to delete {planned} remote entries (limit is {limit})"
-            ),
+impl Built {
+    /// Every delete: the type changes' and the final ones.
+    fn deletes(&self) -> impl Iterator<Item = &Action> {
+        self.walked
+            .iter()
+            .chain(&self.finals)
+            .filter(|a| matches!(a, Action::DeleteFile(_) | Action::RemoveDir(_)))
+    }
+
+    fn finish(self, options: &PlanOptions, holds: Holds, held: Option<Held>) -> Plan {
+        let Built {
+            mut walked,
+            mut finals,
+            foreign_temps,
+            left_out,
+        } = self;
+        if options.backup {
+            // After the guards, which count what leaves the site either way.
+            for action in walked.iter_mut().chain(finals.iter_mut()) {
+                if let Action::DeleteFile(path) = action {
+                    *action = Action::Backup(path.clone());
+                }
+            }
+        }
+        let (uploads, structure) = walked
+            .into_iter()
+            .partition(|a| matches!(a, Action::Upload { .. }));
+        let (file_deletes, dir_deletes) = finals
+            .into_iter()
+            .partition(|a| matches!(a, Action::DeleteFile(_) | Action::Backup(_)));
+        Plan {
+            structure,
+            uploads,
+            file_deletes,
+            dir_deletes,
+            held,
+            holds,
+            foreign_temps,
+            left_out,
         }
     }
 }
 
-impl std::error::Error for PlanError {}
-
-/// Computes the actions that make `remote` an exact copy of `local` within `filter`.
-pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
+/// The walk and the deletes, deleting nothing `holding` blocks.
+fn build(input: &Inputs<'_>, holding: &Holds) -> Built {
     let Inputs {
         local,
         remote,
@@ -312,6 +355,7 @@ pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
         now,
         own_tag,
         untrusted,
+        ..
     } = *input;
     let spare = Spare { own_tag, now };
     let mut structure = restores(remote, filter);
@@ -363,6 +407,7 @@ pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
         offset: zone_offset(local, remote, filter),
         spare,
         filter,
+        held: Blocked::new(holding),
         opts: options,
         local,
         vt,
@@ -390,92 +435,24 @@ pub fn plan(input: &Inputs<'_>) -> Result<Plan, PlanError> {
             }
         }
     }
-    let mut left_out: Vec<RelPath> = planner.skipped.iter().map(|p| p.as_str().into()).collect();
+    // A kind change a hold keeps waiting is said by the hold.
+    let mut left_out: Vec<RelPath> = planner
+        .skipped
+        .iter()
+        .filter(|p| !planner.held.blocks(p))
+        .map(|p| p.as_str().into())
+        .collect();
     left_out.sort();
     let building = planner.actions.len();
     planner.delete_extras();
     let mut walked = planner.actions;
-    let mut finals = walked.split_off(building);
-    let held = mass_delete(local, remote, filter, options, &finals);
-    if held.is_some() {
-        finals.clear();
-    }
-    if let Some(limit) = options.max_delete {
-        let planned = walked
-            .iter()
-            .chain(&finals)
-            .filter(|a| matches!(a, Action::DeleteFile(_) | Action::RemoveDir(_)))
-            .count();
-        if planned > limit {
-            return Err(PlanError::TooManyDeletes { planned, limit });
-        }
-    }
-    if options.backup {
-        // After the guards, which count what leaves the site either way.
-        for action in walked.iter_mut().chain(finals.iter_mut()) {
-            if let Action::DeleteFile(path) = action {
-                *action = Action::Backup(path.clone());
-            }
-        }
-    }
-    let (uploads, structure) = walked
-        .into_iter()
-        .partition(|a| matches!(a, Action::Upload { .. }));
-    let (file_deletes, dir_deletes) = finals
-        .into_iter()
-        .partition(|a| matches!(a, Action::DeleteFile(_) | Action::Backup(_)));
-    Ok(Plan {
-        structure,
-        uploads,
-        file_deletes,
-        dir_deletes,
-        held,
+    let finals = walked.split_off(building);
+    Built {
+        walked,
+        finals,
         foreign_temps,
         left_out,
-    })
-}
-
-/// The mass-delete guard: the final deletes (`deletes`) are held unless confirmed when the
-/// local root moved to another device, when the local tree holds no file while the remote
-/// holds some, or when they remove every remote file, or `MASS_DELETE_PERCENT` % or more of
-/// a remote holding at least `MASS_DELETE_MIN_FILES` files (all counted within the filter).
-/// A one-file site whose file is renamed without a provable move is held too: the price of
-/// never emptying a remote because the local folder vanished.
-fn mass_delete(
-    local: &Snapshot,
-    remote: &RemoteTree,
-    filter: &Filter,
-    opts: &PlanOptions,
-    deletes: &[Action],
-) -> Option<Held> {
-    if opts.allow_mass_delete || deletes.is_empty() {
-        return None;
     }
-    let files = |kind: Kind, path: &str| kind == Kind::File && considered(filter, path, kind);
-    let remote_files = remote.iter().filter(|(p, e)| files(e.kind, p)).count();
-    let doomed = deletes
-        .iter()
-        .filter(|a| matches!(a, Action::DeleteFile(_)))
-        .count();
-    let why = if opts.root_moved {
-        HoldReason::RootMoved
-    } else if doomed > 0 && !local.iter().any(|(p, e)| files(e.kind, p)) {
-        HoldReason::LocalEmpty { remote_files }
-    } else if doomed == remote_files
-        || (remote_files >= MASS_DELETE_MIN_FILES
-            && doomed * 100 >= remote_files * MASS_DELETE_PERCENT)
-    {
-        HoldReason::NearlyAll {
-            doomed,
-            remote_files,
-        }
-    } else {
-        return None;
-    };
-    Some(Held {
-        deletes: deletes.len(),
-        why,
-    })
 }
 
 /// Inside the filter and not (inside) a temporary upload name.

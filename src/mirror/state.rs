@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::filter::Filter;
+use super::plan::{HoldReason, Holds};
 use super::pool::Pool;
 use super::remote_walk;
 use super::tree::{Kind, RemoteEntry, RemoteTree};
@@ -403,7 +404,18 @@ pub fn save_unproven(
     device: Option<u64>,
     unproven: &HashSet<String>,
 ) -> Result<()> {
-    let what = format!("mirror state {}", file.display());
+    replace(file, "mirror state", |out| {
+        write(out, tree, device, unproven)
+    })
+}
+
+/// Writes `file` anew through `fill`, atomically (a temporary beside it, then a rename).
+fn replace(
+    file: &Path,
+    what: &str,
+    fill: impl FnOnce(&mut BufWriter<&fs::File>) -> io::Result<()>,
+) -> Result<()> {
+    let what = format!("{what} {}", file.display());
     if let Some(dir) = file.parent() {
         fs::create_dir_all(dir).map_err(|e| Error::local(what.as_str(), e))?;
     }
@@ -411,11 +423,85 @@ pub fn save_unproven(
     // share one, and one left by a crash is never mistaken for the record.
     let dir = file.parent().unwrap_or(Path::new("."));
     let temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::local(what.as_str(), e))?;
-    write(&mut BufWriter::new(temp.as_file()), tree, device, unproven)
-        .map_err(|e| Error::local(what.as_str(), e))?;
+    fill(&mut BufWriter::new(temp.as_file())).map_err(|e| Error::local(what.as_str(), e))?;
     temp.persist(file)
         .map_err(|e| Error::local(what, e.error))?;
     Ok(())
+}
+
+/// Where a job keeps the deletes it holds (see `plan::Holds`): beside its state, so a run
+/// over the same state holds them too.
+pub fn holds_file(state: &Path) -> PathBuf {
+    state.with_extension("holds")
+}
+
+/// The held deletes saved in `file`; none when it is missing. A line that does not parse is
+/// left out (its path is unknown, or why it was held).
+pub fn load_holds(file: &Path) -> Holds {
+    let Ok(text) = fs::File::open(file) else {
+        return Holds::default();
+    };
+    BufReader::new(text)
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|line| {
+            let (why, rel) = line.split_once('\t')?;
+            Some((rel.to_string(), parse_reason(why)?))
+        })
+        .collect()
+}
+
+/// Saves the held deletes (atomically), or removes the file when nothing is held.
+pub fn save_holds(file: &Path, holds: &Holds) -> Result<()> {
+    if holds.is_empty() {
+        return match fs::remove_file(file) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                Err(Error::local(format!("mirror holds {}", file.display()), e))
+            }
+            _ => Ok(()),
+        };
+    }
+    replace(file, "mirror holds", |out| {
+        out.write_all(b"# ftpsh held deletes: why\tpath\n")?;
+        for (rel, why) in holds.iter() {
+            writeln!(out, "{}\t{rel}", reason_words(why))?;
+        }
+        out.flush()
+    })
+}
+
+/// A hold's reason as the holds file writes it: a word, then its numbers.
+fn reason_words(why: &HoldReason) -> String {
+    match why {
+        HoldReason::RootMoved => "root-moved".to_string(),
+        HoldReason::LocalEmpty { remote_files } => format!("local-empty {remote_files}"),
+        HoldReason::NearlyAll {
+            doomed,
+            remote_files,
+        } => format!("nearly-all {doomed} {remote_files}"),
+        HoldReason::TooMany { planned, limit } => format!("too-many {planned} {limit}"),
+    }
+}
+
+fn parse_reason(words: &str) -> Option<HoldReason> {
+    let mut words = words.split(' ');
+    let kind = words.next()?;
+    let mut number = || words.next()?.parse::<usize>().ok();
+    Some(match kind {
+        "root-moved" => HoldReason::RootMoved,
+        "local-empty" => HoldReason::LocalEmpty {
+            remote_files: number()?,
+        },
+        "nearly-all" => HoldReason::NearlyAll {
+            doomed: number()?,
+            remote_files: number()?,
+        },
+        "too-many" => HoldReason::TooMany {
+            planned: number()?,
+            limit: number()?,
+        },
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -644,6 +730,48 @@ mod tests {
             let bad = format!("{IDENTITY_LINE}\nf\t2\t1000.{fraction}\t7\ta\n");
             assert!(read(bad.as_bytes()).unwrap().is_empty(), "{fraction}");
         }
+    }
+
+    #[test]
+    fn held_deletes_round_trip_and_an_empty_set_leaves_no_file() {
+        let holds: Holds = [
+            ("a b/é.txt", HoldReason::RootMoved),
+            ("c", HoldReason::LocalEmpty { remote_files: 3 }),
+            (
+                "d/e",
+                HoldReason::NearlyAll {
+                    doomed: 263,
+                    remote_files: 223,
+                },
+            ),
+            (
+                "f\tg",
+                HoldReason::TooMany {
+                    planned: 8,
+                    limit: 5,
+                },
+            ),
+        ]
+        .into_iter()
+        .map(|(rel, why)| (rel.to_string(), why))
+        .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let file = holds_file(&dir.path().join("s/state.tsv"));
+        assert!(file.ends_with("s/state.holds"), "{file:?}");
+        assert_eq!(load_holds(&file), Holds::default(), "no file: nothing held");
+        save_holds(&file, &holds).unwrap();
+        assert_eq!(load_holds(&file), holds);
+        let mut text = fs::read_to_string(&file).unwrap();
+        text.push_str("nonsense 1\tx\nno tab at all\n");
+        fs::write(&file, text).unwrap();
+        assert_eq!(
+            load_holds(&file),
+            holds,
+            "lines that do not parse are left out"
+        );
+        save_holds(&file, &Holds::default()).unwrap();
+        assert!(!file.exists());
+        save_holds(&file, &Holds::default()).unwrap();
     }
 
     #[test]

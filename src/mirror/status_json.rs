@@ -20,7 +20,9 @@ pub struct Row<'a> {
 /// `[{...},\n{...}]`: keys `id`, `state`, `local`, `remote`, `direction` (`upload` or
 /// `download`), `passes`, `last_pass` (RFC 3339
 /// UTC or null), `last_pass_ms`, `files`, `bytes`, `renamed`, `deleted`, `backed_up`, `errors`,
-/// `skipped`, `below_depth`, `last_error` (or null), `next_check` (RFC 3339 UTC or null).
+/// `skipped`, `below_depth`, `held_deletes` (deletes held until the user confirms them),
+/// `held` (what the job said about them, or null), `last_error` (or null), `next_check`
+/// (RFC 3339 UTC or null).
 pub fn render(rows: &[Row]) -> String {
     let time = |t: Option<SystemTime>| t.map_or(Value::Null, |t| crate::clock::rfc3339(t).into());
     let objects: Vec<String> = rows
@@ -46,6 +48,13 @@ pub fn render(rows: &[Row]) -> String {
             object.field("errors", s.errors.into());
             object.field("skipped", s.skipped.into());
             object.field("below_depth", s.below_depth.into());
+            object.field("held_deletes", s.held_deletes.into());
+            object.field(
+                "held",
+                s.held
+                    .as_deref()
+                    .map_or(Value::Null, crate::journal::json_text),
+            );
             let last_error = match &s.state {
                 JobState::Failed(message) => Some(message.as_str()),
                 _ => s.last_error.as_deref(),
@@ -78,6 +87,8 @@ mod tests {
             files_sent: 5,
             bytes_sent: 5120,
             last_error: Some("STOR x: 451 \u{1b}[2Jbusy".into()),
+            held_deletes: 263,
+            held: Some("263 remote deletes held: why".into()),
             ..JobStatus::default()
         };
         let failed = JobStatus {
@@ -114,6 +125,10 @@ mod tests {
         assert_eq!(jobs[0]["last_error"], "STOR x: 451 \u{1b}[2Jbusy");
         assert_eq!(jobs[0]["next_check"], Value::Null);
         assert_eq!(jobs[0]["direction"], "upload");
+        assert_eq!(jobs[0]["held_deletes"], 263);
+        assert_eq!(jobs[0]["held"], "263 remote deletes held: why");
+        assert_eq!(jobs[1]["held_deletes"], 0);
+        assert_eq!(jobs[1]["held"], Value::Null);
         assert_eq!(jobs[1]["direction"], "download");
         assert_eq!(jobs[1]["state"], "failed");
         assert_eq!(jobs[1]["last_error"], "login refused: 530");

@@ -20,6 +20,7 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         "status" if inv.args.len() == 1 => return jobs(shell, inv),
         "status" if inv.args[1..] == ["--json"] => return jobs_json(shell),
         "stop" if inv.args.len() <= 2 => return stop(shell, inv.args.get(1)),
+        "confirm" if inv.args.len() == 2 => return confirm(shell, &inv.args[1]),
         _ => {}
     }
     // `mirror --help` asked for it: `help mirror` (help.txt is the one reference), on
@@ -80,7 +81,7 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
 /// usage error is found before anything else, the connection included.
 pub fn check(words: &[String]) -> Result<()> {
     match words.first().map(String::as_str) {
-        Some("status" | "stop") => Ok(()),
+        Some("status" | "stop" | "confirm") => Ok(()),
         _ if words.iter().any(|a| a == "--help" || a == "-h") => Ok(()),
         _ => parse(words, MirrorOptions::default()).map(drop),
     }
@@ -223,6 +224,18 @@ fn stop(shell: &mut Shell, which: Option<&String>) -> Result<()> {
     Ok(())
 }
 
+/// `mirror confirm ID`: the deletes a running job holds run at its next pass.
+fn confirm(shell: &mut Shell, which: &str) -> Result<()> {
+    let id = which
+        .parse()
+        .map_err(|_| Error::usage(format!("mirror confirm: {which:?} is not a job id")))?;
+    match shell.jobs.confirm(id)? {
+        0 => println!("mirror {id} holds no deletes"),
+        held => println!("mirror {id}: {held} held deletes confirmed; they run now"),
+    }
+    Ok(())
+}
+
 /// `mirror status --json`: the jobs as a JSON array (`[]` when there are none).
 fn jobs_json(shell: &mut Shell) -> Result<()> {
     let statuses: Vec<(usize, &str, &str, bool, JobStatus)> = shell
@@ -260,7 +273,7 @@ pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
         return Ok(());
     }
     println!(
-        "{:<3} {:<9} {:>6} {:>10} {:>8} {:>7} {:>12} {:>7} {:>7} {:>6}  LOCAL -> REMOTE",
+        "{:<3} {:<9} {:>6} {:>10} {:>8} {:>7} {:>12} {:>7} {:>7} {:>6} {:>6} {:>6}  LOCAL -> REMOTE",
         "ID",
         "STATE",
         "PASSES",
@@ -270,6 +283,8 @@ pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
         "BYTES",
         "RENAMED",
         "DELETED",
+        "BACKUP",
+        "HELD",
         "ERRORS"
     );
     for job in shell.jobs.list() {
@@ -283,7 +298,7 @@ pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
                 |d: Duration| format!("{}s ago", d.as_secs()),
             );
         println!(
-            "{:<3} {:<9} {:>6} {:>10} {:>7.2}s {:>7} {:>12} {:>7} {:>7} {:>6}  {} {} {}",
+            "{:<3} {:<9} {:>6} {:>10} {:>7.2}s {:>7} {:>12} {:>7} {:>7} {:>6} {:>6} {:>6}  {} {} {}",
             job.id,
             state,
             s.passes,
@@ -293,6 +308,8 @@ pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
             s.bytes_sent,
             s.renames,
             s.deletes,
+            s.backed_up,
+            s.held_deletes,
             s.errors + s.skipped,
             escape(&job.local),
             if job.download { "<-" } else { "->" },
@@ -303,6 +320,9 @@ pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
                 "    {} entries below --max-depth not mirrored",
                 s.below_depth
             );
+        }
+        if let Some(held) = &s.held {
+            println!("    held: {}", escape(held));
         }
         if let JobState::Failed(reason) = &s.state {
             println!("    failed: {}", escape(reason));

@@ -57,8 +57,10 @@ fn plan_download(
         now: 1_000_000,
         own_tag: "1x1",
         untrusted: &HashSet::new(),
+        holds: &Default::default(),
+        confirmed: &HashSet::new(),
     };
-    (plan::plan(&inputs).unwrap(), dest)
+    (plan::plan(&inputs), dest)
 }
 
 fn verbs(plan: &Plan) -> Vec<String> {

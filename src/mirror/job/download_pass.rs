@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::time::{Instant, SystemTime};
 
 use super::JobState;
+use super::pass::Verdict;
 use super::runner::Runner;
 use crate::error::Result;
 use crate::escape::quoted;
@@ -50,8 +51,8 @@ fn not_mirrored(plan: &Plan, source: &Snapshot, unreadable: &[String]) -> Vec<St
 }
 
 impl Runner {
-    /// One download pass; Ok(false) when something was not mirrored (see [`Runner::pass`]).
-    pub(super) fn download_pass(&mut self) -> Result<bool> {
+    /// One download pass (see [`Runner::pass`]).
+    pub(super) fn download_pass(&mut self) -> Result<Verdict> {
         let started = Instant::now();
         let scan_started = SystemTime::now();
         let now = crate::clock::unix_seconds(scan_started);
@@ -125,6 +126,7 @@ impl Runner {
             backup: false,
         };
         let untrusted = HashSet::new();
+        let (holds, confirmed) = (self.holds.clone(), self.confirmed.clone());
         let plan_for = |dest: &RemoteTree, kept: &[String]| {
             let filter = base_filter.protecting(kept);
             plan::plan(&plan::Inputs {
@@ -135,19 +137,11 @@ impl Runner {
                 now,
                 own_tag: crate::transfer::process_tag(),
                 untrusted: &untrusted,
+                holds: &holds,
+                confirmed: &confirmed,
             })
         };
-        let refused = |runner: &mut Runner, err: plan::PlanError| {
-            let plan::PlanError::TooManyDeletes { planned, limit } = err;
-            runner.report_problems(&[format!(
-                "refusing to delete {planned} local entries (limit is {limit})"
-            )]);
-            Ok(false)
-        };
-        let mut plan = match plan_for(&dest, &kept) {
-            Ok(plan) => plan,
-            Err(err) => return refused(self, err),
-        };
+        let mut plan = plan_for(&dest, &kept);
         // Local files the user changed since ftpsh wrote them are never overwritten nor
         // deleted: each is renamed aside first, then the pass is planned again.
         let conflicts = download::conflicts(&plan, &dest, &record);
@@ -180,7 +174,7 @@ impl Runner {
                     // Neither overwritten nor deleted: the pass stops before touching it.
                     self.say(&err);
                     self.tree = None;
-                    return Ok(false);
+                    return Ok(Verdict::Incomplete);
                 }
                 self.say(&line);
                 kept_aside += 1;
@@ -191,19 +185,14 @@ impl Runner {
             kept.push(aside);
         }
         if !conflicts.is_empty() {
-            plan = match plan_for(&dest, &kept) {
-                Ok(plan) => plan,
-                Err(err) => return refused(self, err),
-            };
+            plan = plan_for(&dest, &kept);
         }
         let not_mirrored = not_mirrored(&plan, &source, &scan.unreadable);
         self.report_problems(&not_mirrored);
-        if let Some(held) = &plan.held {
-            self.hold(held);
-        }
+        self.after_planning(&plan);
         if self.spec.options.dry_run {
             self.show_dry_run(&plan, true, conflicts.len());
-            return Ok(true);
+            return Ok(Verdict::Complete);
         }
         let report = self.apply_download(&plan, &source, &mut dest);
         self.set_state(JobState::Idle);
@@ -224,17 +213,20 @@ impl Runner {
             self.report_problems(&[err.to_string()]);
         }
         let clean = self.settle(&report)?;
+        if clean && self.unknown.is_empty() {
+            // What the user confirmed has run (or is no longer to be deleted).
+            self.confirmed.clear();
+        }
         let deletes_owed = self.spec.options.delete && !listed.partial.is_empty();
         // Names this system cannot hold were left out: the copy is not whole.
-        let complete = listed.refused == 0;
-        Ok(clean
-            && complete
+        let complete = clean
+            && listed.refused == 0
             && not_mirrored.is_empty()
             && report.skipped.is_empty()
             && scan.problems.is_empty()
             && !deletes_owed
-            && plan.held.is_none()
-            && self.unknown.is_empty())
+            && self.unknown.is_empty();
+        Ok(Verdict::of(complete, plan.held.is_some()))
     }
 
     /// LOCAL is made when missing, once the remote folder is known to exist: swapped

@@ -22,6 +22,7 @@ use runner::{Runner, Stopper};
 
 mod changes;
 mod download_pass;
+mod holding;
 mod pass;
 mod runner;
 mod status;
@@ -34,7 +35,8 @@ pub struct MirrorOptions {
     pub dry_run: bool,
     pub delete: bool,
     pub max_delete: Option<usize>,
-    /// Confirms a pass the mass-delete guard would hold (see `plan::Held`).
+    /// Confirms the deletes held by earlier runs over the same state, and turns the
+    /// vanished-source guard off (see `plan::holds`).
     pub allow_mass_delete: bool,
     pub excludes: Vec<String>,
     /// `--exclude-from` files, as given...
@@ -190,6 +192,21 @@ impl Jobs {
             )));
         }
         Ok(count)
+    }
+
+    /// `mirror confirm ID`: the deletes job `id` holds run at its next pass (now). Returns
+    /// how many it held (0: nothing to confirm, and nothing is).
+    pub fn confirm(&mut self, id: usize) -> Result<u64> {
+        let job = self
+            .jobs
+            .iter()
+            .find(|j| j.id == id && j.is_running())
+            .ok_or_else(|| Error::Failed(format!("mirror confirm: no running job {id}")))?;
+        let held = job.status().held_deletes;
+        if held > 0 {
+            job.stopper.confirm();
+        }
+        Ok(held)
     }
 
     /// Keeps the process alive while jobs run (a one-shot `-c "mirror ..."`), until SIGINT or

@@ -20,8 +20,31 @@ use crate::progress::Bar;
 /// Walks made again when the tree changed during the walk, before planning anyway.
 const TORN_WALK_RETRIES: usize = 3;
 
+/// How a pass ended, for `--once`'s verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Verdict {
+    /// Everything is mirrored.
+    Complete,
+    /// Everything is mirrored but the deletes the job holds (see `holding`).
+    Held,
+    /// Something was not mirrored: an action failed, a path could not be read, a folder's
+    /// listing was read in part.
+    Incomplete,
+}
+
+impl Verdict {
+    /// `complete`: nothing failed or was left out; `held`: deletes are held.
+    pub(super) fn of(complete: bool, held: bool) -> Verdict {
+        match (complete, held) {
+            (false, _) => Verdict::Incomplete,
+            (true, true) => Verdict::Held,
+            (true, false) => Verdict::Complete,
+        }
+    }
+}
+
 /// The device the local root is on (None where the OS gives none, or it cannot be read).
-fn root_device(root: &std::path::Path) -> Option<u64> {
+pub(super) fn root_device(root: &std::path::Path) -> Option<u64> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -35,10 +58,11 @@ fn root_device(root: &std::path::Path) -> Option<u64> {
 }
 
 impl Runner {
-    /// One pass: scan, plan, apply. Ok(false) when something was not mirrored (an action
-    /// failed: the next pass re-lists and retries; or a local path could not be read); Err
-    /// when the connection could not be (re)established.
-    pub(super) fn pass(&mut self) -> Result<bool> {
+    /// One pass: scan, plan, apply. What was not mirrored (an action failed: the next pass
+    /// re-lists and retries; or a local path could not be read) or held is in the verdict;
+    /// Err when the connection could not be (re)established.
+    pub(super) fn pass(&mut self) -> Result<Verdict> {
+        self.take_confirmation();
         if self.spec.options.download {
             return self.download_pass();
         }
@@ -60,7 +84,7 @@ impl Runner {
             .quiet(self.settled.as_ref(), root, &self.filter, interval)
         {
             // Nothing changed on disk: no walk, no FTP command.
-            return Ok(true);
+            return Ok(Verdict::of(true, self.said_hold.is_some()));
         }
         self.changes.walking();
         self.pool.retry_growth();
@@ -116,7 +140,10 @@ impl Runner {
         let settled = self.settled.take();
         if listed.is_none() && settled.as_ref() == Some(&scan.snapshot) {
             self.settled = settled;
-            return Ok(scan.problems.is_empty());
+            return Ok(Verdict::of(
+                scan.problems.is_empty(),
+                self.said_hold.is_some(),
+            ));
         }
         let mut tree = match listed {
             Some(listed) => listed?,
@@ -151,26 +178,10 @@ impl Runner {
             now: crate::clock::unix_seconds(scan_started),
             own_tag: crate::transfer::process_tag(),
             untrusted: &untrusted,
+            holds: &self.holds,
+            confirmed: &self.confirmed,
         };
-        let plan = match plan::plan(&inputs) {
-            Ok(plan) => plan,
-            Err(err) => {
-                // Refused (too many deletes): nothing to retry until the tree changes. What
-                // was learnt about the times stays learnt.
-                for rel in &untrusted {
-                    if let Some(mut entry) = tree.get_mut(rel) {
-                        entry.mtime = None;
-                    }
-                }
-                // A folder the server would not list is still to be listed next pass.
-                if self.unknown.is_empty() {
-                    self.tree = Some(tree);
-                    self.settled = Some(scan.snapshot);
-                }
-                self.report_problems(&[err.to_string()]);
-                return Ok(false);
-            }
-        };
+        let plan = plan::plan(&inputs);
         // Another upload's temporary is not ours to clean: out of sight until it is old.
         for temp in &plan.foreign_temps {
             tree.remove(temp);
@@ -207,12 +218,10 @@ impl Runner {
         {
             self.accepted_device = device;
         }
-        if let Some(held) = &held {
-            self.hold(held);
-        }
+        self.after_planning(&plan);
         if self.spec.options.dry_run {
             self.show_dry_run(&plan, false, 0);
-            return Ok(true);
+            return Ok(Verdict::Complete);
         }
         self.set_state(JobState::Syncing);
         let report = if plan.is_empty() {
@@ -284,9 +293,10 @@ impl Runner {
             && scan.problems.is_empty()
             && !deletes_owed
             && left_out.is_empty()
-            && held.is_none()
             && self.unknown.is_empty();
         if clean && self.unknown.is_empty() {
+            // What the user confirmed has run (or is no longer to be deleted).
+            self.confirmed.clear();
             // Files that could not be read are left out of the settled snapshot, so the next
             // change of the tree (a chmod included) retries them. Files sent within their own
             // mtime second are rechecked at the next ticks (see `recheck_fresh`).
@@ -303,7 +313,7 @@ impl Runner {
             self.settled = None;
             self.tree = None;
         }
-        Ok(complete)
+        Ok(Verdict::of(complete, held.is_some()))
     }
 
     /// A dry run (either direction): every action of the plan, then how many there are,

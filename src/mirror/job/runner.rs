@@ -1,13 +1,14 @@
 //! The job's thread: its connections (lent, opened, checked when stale), the remote tree it
 //! believes, the retry backoff, and what it reports (status, journal, terminal).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::changes::Changes;
+use super::pass::Verdict;
 use super::{JobSpec, JobState, JobStatus};
 use crate::error::{Error, Result};
 use crate::ftp::Session;
@@ -16,7 +17,7 @@ use crate::mirror::backup::BackupDir;
 use crate::mirror::filter::{Filter, Rules};
 use crate::mirror::lock::{self, RemoteLock};
 use crate::mirror::modes::Keeper;
-use crate::mirror::plan;
+use crate::mirror::plan::Holds;
 use crate::mirror::pool::Pool;
 use crate::mirror::state;
 use crate::mirror::tree::{Kind, RemoteTree, Snapshot};
@@ -37,6 +38,8 @@ pub struct Stopper {
     /// Also the job thread's cancel token (see `crate::cancel`): a stop interrupts the
     /// transfer in flight.
     pub(super) flag: Arc<AtomicBool>,
+    /// `mirror confirm`: the deletes held now may run (the next pass takes it).
+    confirm: AtomicBool,
     lock: Mutex<()>,
     wake: Condvar,
 }
@@ -58,11 +61,23 @@ impl Stopper {
         self.flag.load(Ordering::SeqCst)
     }
 
-    /// Sleeps up to `duration`; returns true when stopped.
+    /// Confirms the deletes the job holds, and wakes it to run them.
+    pub fn confirm(&self) {
+        self.confirm.store(true, Ordering::SeqCst);
+        let _guard = self.lock.lock();
+        self.wake.notify_all();
+    }
+
+    /// Whether the user confirmed the held deletes since the last call.
+    pub(super) fn take_confirmation(&self) -> bool {
+        self.confirm.swap(false, Ordering::SeqCst)
+    }
+
+    /// Sleeps up to `duration`, or until stopped or confirmed; returns true when stopped.
     fn sleep(&self, duration: Duration) -> bool {
         let deadline = Instant::now() + duration;
         let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        while !self.is_stopped() {
+        while !self.is_stopped() && !self.confirm.load(Ordering::SeqCst) {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
@@ -148,6 +163,12 @@ pub(super) struct Runner {
     pub(super) listed_at: Option<Instant>,
     /// The lock on the remote folder this job writes into (see `mirror::lock`).
     _lock: Option<RemoteLock>,
+    /// The deletes the job holds (kept beside its state: see `holding`).
+    pub(super) holds: Holds,
+    /// Deletes the user confirmed, run without a guard until a pass goes through.
+    pub(super) confirmed: HashSet<String>,
+    /// The hold last said, so a hold is said once, not every pass.
+    pub(super) said_hold: Option<String>,
 }
 
 impl Runner {
@@ -189,6 +210,7 @@ impl Runner {
             _ => None,
         };
         let pool = Pool::new(p.clone());
+        let (holds, confirmed) = Runner::load_holds(state_file.as_deref(), options);
         Ok(Runner {
             id,
             spec,
@@ -219,6 +241,9 @@ impl Runner {
             modes: Keeper::default(),
             listed_at: None,
             _lock: lock,
+            holds,
+            confirmed,
+            said_hold: None,
         })
     }
 
@@ -272,14 +297,20 @@ impl Runner {
                 break;
             }
             match self.pass() {
-                Ok(clean) => {
+                Ok(verdict) => {
                     backoff = Duration::from_secs(1);
                     attempts = 0;
                     if once {
-                        let state = if clean {
-                            JobState::Stopped
-                        } else {
-                            JobState::Failed(format!("{}: the pass had errors", self.label()))
+                        let state = match verdict {
+                            Verdict::Complete => JobState::Stopped,
+                            Verdict::Held => JobState::Failed(format!(
+                                "{}: deletes held ({}); everything else is mirrored",
+                                self.label(),
+                                self.holds.len()
+                            )),
+                            Verdict::Incomplete => {
+                                JobState::Failed(format!("{}: the pass had errors", self.label()))
+                            }
                         };
                         self.set_state(state);
                         break;
@@ -453,22 +484,6 @@ impl Runner {
         self.unknown = listing.unknown.into_iter().map(|(dir, _)| dir).collect();
         self.report_problems(&notes);
         Ok(listing.tree)
-    }
-
-    /// Says once (journal and terminal) that deletes are held, and why.
-    pub(super) fn hold(&mut self, held: &plan::Held) {
-        let line = held.describe(self.spec.options.download);
-        if !self.reported.contains(&line) {
-            self.journal.write(&Entry {
-                job: self.id,
-                action: "HOLD",
-                outcome: Some(Outcome::Held),
-                message: Some(&line),
-                ..Entry::default()
-            });
-            self.say(&line);
-            self.reported.push(line);
-        }
     }
 
     /// Reports each distinct problem once (journal and terminal).

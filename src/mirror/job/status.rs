@@ -44,6 +44,10 @@ pub struct JobStatus {
     pub skipped: u64,
     /// Entries below --max-depth at the last walk: not mirrored.
     pub below_depth: u64,
+    /// Deletes the job holds until the user confirms them...
+    pub held_deletes: u64,
+    /// ...and what the job said about them (why, how to confirm).
+    pub held: Option<String>,
     /// The last error (a failed pass or action), kept after it healed.
     pub last_error: Option<String>,
     /// When the job checks again after an error.
@@ -67,6 +71,8 @@ impl Default for JobStatus {
             last_error: None,
             next_check: None,
             below_depth: 0,
+            held_deletes: 0,
+            held: None,
         }
     }
 }

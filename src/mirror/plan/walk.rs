@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::holds::Blocked;
 use super::virtual_tree::Virtual;
 use super::{
     Action, Compare, PlanOptions, add_unique, considered, delete_action, is_stray_temp, replaced,
@@ -28,6 +29,8 @@ pub(super) struct Planner<'a> {
     /// Other processes' young temporaries, left alone.
     pub(super) spare: super::Spare<'a>,
     pub(super) filter: &'a Filter,
+    /// What held deletes keep (see `holds`).
+    pub(super) held: Blocked<'a>,
     pub(super) opts: &'a PlanOptions,
     /// Only its considered entries count (`local_entry`).
     pub(super) local: &'a Snapshot,
@@ -64,7 +67,7 @@ impl<'a> Planner<'a> {
             match (entry.kind, remote_kind) {
                 (Kind::Dir, Some(Kind::Dir)) => self.keep_mode(path, entry),
                 (Kind::Dir, Some(Kind::File)) => {
-                    if self.opts.delete && filter.may_delete(path) && self.may_replace() {
+                    if self.opts.delete && self.may_delete(path) && self.may_replace() {
                         self.vt.remove(path);
                         self.actions.push(Action::DeleteFile(path.into()));
                         self.mkdir(path, entry);
@@ -93,7 +96,7 @@ impl<'a> Planner<'a> {
                 }
                 (Kind::File, Some(Kind::Dir)) => {
                     if self.opts.delete
-                        && filter.may_delete(path)
+                        && self.may_delete(path)
                         && self.may_replace()
                         && !self.holds_unconsidered(path)
                     {
@@ -132,7 +135,7 @@ impl<'a> Planner<'a> {
             .filter(|(path, entry)| {
                 let holds_kept = entry.kind == Kind::Dir && blocked.contains(path);
                 considered(self.filter, path, entry.kind)
-                    && self.filter.may_delete(path)
+                    && self.may_delete(path)
                     && self.local_entry(path).is_none()
                     && !path::ancestors(path).any(|a| self.skipped.contains(a))
                     && !holds_kept
@@ -145,6 +148,11 @@ impl<'a> Planner<'a> {
                 .into_iter()
                 .map(|(path, kind)| delete_action(&path, kind)),
         );
+    }
+
+    /// Neither the filter (a folder listed in part) nor a hold keeps the remote `path`.
+    fn may_delete(&self, path: &str) -> bool {
+        self.filter.may_delete(path) && !self.held.blocks(path)
     }
 
     /// Whether an existing remote entry may be replaced at all: not with

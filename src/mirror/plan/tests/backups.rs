@@ -86,7 +86,14 @@ fn rule4_backups_instead_of_deletes_and_overwrites() {
             local: &["d x"],
             backup: true,
             max_delete: Some(1),
-            want: Err((2, 1)),
+            want: Ok(&["mkdir x"]),
+            held: Some((
+                2,
+                HoldReason::TooMany {
+                    planned: 2,
+                    limit: 1,
+                },
+            )),
             ..BASE
         },
         Case {

@@ -262,7 +262,14 @@ fn rule6_deletes() {
             name: "max_delete exceeded",
             remote: &["f a 1 1", "f b 1 1"],
             max_delete: Some(1),
-            want: Err((2, 1)),
+            want: Ok(&[]),
+            held: Some((
+                2,
+                HoldReason::TooMany {
+                    planned: 2,
+                    limit: 1,
+                },
+            )),
             ..BASE
         },
         Case {
@@ -340,12 +347,12 @@ fn rule7_deterministic() {
     let first = run(&case);
     assert_eq!(
         first,
-        Ok(vec![
+        vec![
             "mv a b".to_string(),
             "mv y c".to_string(),
             "mv z d".to_string(),
             "rm w".to_string(),
-        ])
+        ]
     );
     for _ in 0..20 {
         assert_eq!(run(&case), first);
@@ -368,7 +375,14 @@ fn rule8_empty_local() {
             name: "max_delete 0 with a non-empty remote",
             remote: &["f b 1 1"],
             max_delete: Some(0),
-            want: Err((1, 0)),
+            want: Ok(&[]),
+            held: Some((
+                1,
+                HoldReason::TooMany {
+                    planned: 1,
+                    limit: 0,
+                },
+            )),
             ..BASE
         },
         Case {
@@ -503,18 +517,18 @@ fn rule9_mass_delete_guard() {
             ..PlanOptions::default()
         };
         let (local, remote, none) = (snap(case.local), rtree(case.remote), HashSet::new());
-        let got = plan(&inputs(&local, &remote, &filter, opts, &none)).unwrap();
+        let got = plan(&inputs(&local, &remote, &filter, opts, &none));
         let actions: Vec<String> = got.actions().map(show).collect();
         let held = got.held.map(|h| (h.deletes, h.why));
         assert_eq!(
             (actions.as_slice(), held),
-            (phased(case.want.0).as_slice(), case.want.1.clone()),
+            (phased(case.want.0).as_slice(), case.want.1),
             "case {:?}",
             case.name
         );
         // Confirmed: the same plan with its deletes, nothing held.
         opts.allow_mass_delete = true;
-        let confirmed = plan(&inputs(&local, &remote, &filter, opts, &none)).unwrap();
+        let confirmed = plan(&inputs(&local, &remote, &filter, opts, &none));
         assert_eq!(confirmed.held, None, "case {:?}", case.name);
         let deletes = confirmed
             .actions()
@@ -536,14 +550,62 @@ fn rule9_mass_delete_guard() {
 }
 
 #[test]
-fn idle_and_error_text() {
-    let err = PlanError::TooManyDeletes {
-        planned: 3,
-        limit: 1,
+fn a_hold_says_why_and_how_to_let_the_deletes_run() {
+    let guard = HoldReason::NearlyAll {
+        doomed: 223,
+        remote_files: 223,
     };
-    assert_eq!(
-        err.to_string(),
-        "refusing to delete 3 remote entries (limit is 1)"
-    );
-    let _: &dyn std::error::Error = &err;
+    let limit = HoldReason::TooMany {
+        planned: 8,
+        limit: 5,
+    };
+    // (held, why, download, job, text)
+    let cases = [
+        (
+            263,
+            guard,
+            false,
+            0,
+            "263 remote deletes held: the pass would delete 223 of the remote's 223 files; \
+             uploads go on (mirror --allow-mass-delete confirms)",
+        ),
+        (
+            263,
+            guard,
+            false,
+            2,
+            "263 remote deletes held: the pass would delete 223 of the remote's 223 files; \
+             uploads go on (mirror confirm 2 runs them, as does a new run with \
+             --allow-mass-delete)",
+        ),
+        (
+            8,
+            limit,
+            false,
+            0,
+            "8 remote deletes held: the pass would delete 8 remote entries (limit is 5); \
+             uploads go on (a run with --max-delete 8 or --allow-mass-delete runs them)",
+        ),
+        (
+            9,
+            limit,
+            true,
+            1,
+            "9 local deletes held: the pass would delete 8 local entries (limit is 5); \
+             downloads go on (mirror confirm 1 runs them, as does a new run with \
+             --max-delete 9 or --allow-mass-delete)",
+        ),
+        (
+            2,
+            HoldReason::RootMoved,
+            false,
+            0,
+            "2 remote deletes held: the local folder is on another device than at the last \
+             pass (unmounted?); uploads go on (mirror --allow-mass-delete confirms)",
+        ),
+    ];
+    for (deletes, why, download, job, text) in cases {
+        let held = Held { deletes, why };
+        assert_eq!(held.describe(download, job), text);
+    }
 }

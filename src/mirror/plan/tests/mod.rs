@@ -1,13 +1,15 @@
 //! The planner's table tests: a tiny DSL for trees and actions, and the rules in files
 //! `walk` (filter, mkdir/upload, times, phases, kind changes), `renames` (moves, identity,
-//! zone offsets), `cleanup` (temporaries, deletes, order, the mass-delete guard) and
-//! `restores` (names an interrupted upload left missing).
+//! zone offsets), `cleanup` (temporaries, deletes, order, the mass-delete guard), `holds`
+//! (what a hold keeps, pass after pass) and `restores` (names an interrupted upload left
+//! missing).
 
 use super::*;
 use crate::mirror::filter::{IgnoreFile, Rules};
 
 mod backups;
 mod cleanup;
+mod holds;
 mod modes;
 mod renames;
 mod restores;
@@ -188,8 +190,10 @@ struct Case {
     unknown: &'static [&'static str],
     /// Files sent within their mtime second whose exact mtime moved since.
     untrusted: &'static [&'static str],
-    /// Ok(actions, in walk order: see `phased`) or Err((planned, limit)).
-    want: Result<&'static [&'static str], (usize, usize)>,
+    /// The actions, in walk order (see `phased`); never Err (a plan always comes).
+    want: Result<&'static [&'static str], std::convert::Infallible>,
+    /// The deletes held, and why (None: nothing held).
+    held: Option<(usize, HoldReason)>,
     /// Other processes' young temporaries the plan leaves alone.
     foreign: &'static [&'static str],
     /// `--exclude-from`: the ignore file's text.
@@ -232,6 +236,10 @@ fn phased(flat: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// Nothing held before, nothing confirmed.
+static NO_HOLDS: std::sync::LazyLock<Holds> = std::sync::LazyLock::new(Holds::default);
+static NO_PATHS: std::sync::LazyLock<HashSet<String>> = std::sync::LazyLock::new(HashSet::new);
+
 fn inputs<'a>(
     local: &'a Snapshot,
     remote: &'a RemoteTree,
@@ -247,6 +255,8 @@ fn inputs<'a>(
         now: NOW,
         own_tag: OWN_TAG,
         untrusted,
+        holds: &NO_HOLDS,
+        confirmed: &NO_PATHS,
     }
 }
 
@@ -262,6 +272,7 @@ const BASE: Case = Case {
     unknown: &[],
     untrusted: &[],
     want: Ok(&[]),
+    held: None,
     foreign: &[],
     ignore: "",
     includes: &[],
@@ -271,11 +282,11 @@ const BASE: Case = Case {
     compare: Compare::Exact,
 };
 
-fn run(case: &Case) -> Result<Vec<String>, PlanError> {
-    run_plan(case).map(|plan| plan.actions().map(show).collect())
+fn run(case: &Case) -> Vec<String> {
+    run_plan(case).actions().map(show).collect()
 }
 
-fn run_plan(case: &Case) -> Result<Plan, PlanError> {
+fn run_plan(case: &Case) -> Plan {
     let excludes: Vec<String> = case.excludes.iter().map(|s| s.to_string()).collect();
     let kept: Vec<String> = case.kept.iter().map(|s| s.to_string()).collect();
     let protected: Vec<String> = case.protected.iter().map(|s| s.to_string()).collect();
@@ -311,19 +322,12 @@ fn run_plan(case: &Case) -> Result<Plan, PlanError> {
 fn check(cases: &[Case]) {
     for case in cases {
         let got = run_plan(case);
-        let want = match case.want {
-            Ok(actions) => Ok(phased(actions)),
-            Err((planned, limit)) => Err(PlanError::TooManyDeletes { planned, limit }),
-        };
-        let actions = got
-            .as_ref()
-            .map(|p| p.actions().map(show).collect())
-            .map_err(Clone::clone);
-        assert_eq!(actions, want, "case {:?}", case.name);
-        let foreign: Vec<String> = got
-            .as_ref()
-            .map(|p| p.foreign_temps.iter().map(|t| abbreviate(t)).collect())
-            .unwrap_or_default();
+        let actions: Vec<String> = got.actions().map(show).collect();
+        let want = case.want.unwrap_or_else(|never| match never {});
+        assert_eq!(actions, phased(want), "case {:?}", case.name);
+        let held = got.held.map(|h| (h.deletes, h.why));
+        assert_eq!(held, case.held, "case {:?}: held", case.name);
+        let foreign: Vec<String> = got.foreign_temps.iter().map(|t| abbreviate(t)).collect();
         assert_eq!(
             foreign, case.foreign,
             "case {:?}: foreign temporaries",
