@@ -1097,6 +1097,35 @@ fn on_change_runs_after_changing_passes_and_its_failure_never_stops_the_mirror()
     );
 }
 
+/// The hook may be a third party's program: it gets the pass's summary, not the password
+/// ftpsh logged in with (FTPSH_PASSWORD), nor does anything it left running in the background
+/// outlive it.
+#[test]
+fn on_change_gets_no_password_and_its_background_children_end_with_it() {
+    let f = Fixture::new();
+    fs::write(
+        f.home.path().join("hook.sh"),
+        "env > env.txt\nsleep 60 &\necho $! > bg.pid\n",
+    )
+    .unwrap();
+    let out = f.once("--on-change 'sh hook.sh'");
+    assert_ok(&out);
+    let env = fs::read_to_string(f.home.path().join("env.txt")).unwrap();
+    assert!(env.contains("FTPSH_UPLOADED=5"), "{env}");
+    assert!(
+        !env.contains(support::PASS) && !env.contains("FTPSH_PASSWORD"),
+        "the hook got the password: {env}"
+    );
+    let pid = fs::read_to_string(f.home.path().join("bg.pid")).unwrap();
+    let stat = format!("/proc/{}/stat", pid.trim());
+    // Gone, or a zombie its new parent has not reaped yet.
+    wait_until("the hook's background sleep ends", DEADLINE, || {
+        fs::read_to_string(&stat).map_or(true, |s| {
+            s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z'))
+        })
+    });
+}
+
 #[test]
 fn status_json_lists_the_jobs() {
     let f = Fixture::new();

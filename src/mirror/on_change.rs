@@ -5,6 +5,11 @@
 //! sees it, and no file name is ever put into its words, so a name cannot inject anything.
 //! Its failure (a non-zero exit, a missing program, the time limit) is the caller's to
 //! journal; it never stops the mirror.
+//!
+//! It may be a third party's program, so it gets none of ftpsh's secrets: its environment is
+//! ftpsh's without `FTPSH_PASSWORD`, plus the pass's `FTPSH_*` summary. It runs in a process
+//! group of its own, which is ended (SIGKILL) when the command exits, hits the time limit or
+//! the job stops: what it started in the background does not outlive it.
 
 use std::ffi::OsString;
 use std::io::Read;
@@ -12,11 +17,17 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[cfg(unix)]
+use std::os::unix::process::CommandExt;
+
 /// How long the command may run before it is killed: the next pass waits for it.
 pub const TIME_LIMIT: Duration = Duration::from_secs(60);
 
 /// The most of the command's stderr kept for the journal.
 const STDERR_KEPT: usize = 4096;
+
+/// Variables of ftpsh's own environment that hold secrets: never passed on.
+const SECRETS: &[&str] = &["FTPSH_PASSWORD"];
 
 /// The command, split into its words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,12 +94,19 @@ impl OnChange {
     ) -> Result<(), Failed> {
         let started = Instant::now();
         let mut command = Command::new(&self.argv[0]);
+        command.args(&self.argv[1..]);
+        for secret in SECRETS {
+            command.env_remove(secret);
+        }
         command
-            .args(&self.argv[1..])
             .envs(environment(summary, local, remote))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        // Its own group (the command's pid is its id), to end everything it started; the
+        // terminal's Ctrl-C no longer reaches it, the job's stop does.
+        #[cfg(unix)]
+        command.process_group(0);
         let mut child = command
             .spawn()
             .map_err(|e| Failed(format!("{}: {e}", self.program())))?;
@@ -115,9 +133,12 @@ impl OnChange {
         });
         let mut pause = Duration::from_millis(1);
         let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break Ok(status),
-                Ok(None) => {}
+            match has_exited(&mut child) {
+                Ok(true) => {
+                    end_group(&mut child);
+                    break child.wait().map_err(|e| format!("{}: {e}", self.program()));
+                }
+                Ok(false) => {}
                 Err(e) => break Err(format!("{}: {e}", self.program())),
             }
             let why = if stop() {
@@ -128,15 +149,15 @@ impl OnChange {
                 None
             };
             if let Some(why) = why {
-                let _ = child.kill();
+                end_group(&mut child);
                 let _ = child.wait();
                 break Err(format!("{}: {why}", self.program()));
             }
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(50));
         };
-        // A program it started in the background may hold the pipe open: its end is not
-        // waited for.
+        // A program it started in its own group (setsid) may hold the pipe open: its end
+        // is not waited for.
         let said = stderr
             .and_then(|said| said.recv_timeout(Duration::from_millis(200)).ok())
             .map(|bytes| last_line(&bytes))
@@ -155,6 +176,41 @@ impl OnChange {
             format!("{}: {how}: {said}", self.program())
         }))
     }
+}
+
+/// True once the command has exited, without reaping it: while it is a zombie its pid, the
+/// id of its process group, cannot be taken by another process, so `end_group` can only
+/// reach what the command started.
+#[cfg(unix)]
+fn has_exited(child: &mut std::process::Child) -> std::io::Result<bool> {
+    let pid = libc::id_t::from(child.id());
+    // SAFETY: waitid writes only into `info`, a plain struct that zeroes are valid for.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+    if unsafe { libc::waitid(libc::P_PID, pid, &mut info, flags) } == -1 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: a siginfo_t filled in by waitid; si_pid stays 0 while the child runs.
+    Ok(unsafe { info.si_pid() } != 0)
+}
+
+#[cfg(not(unix))]
+fn has_exited(child: &mut std::process::Child) -> std::io::Result<bool> {
+    Ok(child.try_wait()?.is_some())
+}
+
+/// Kills the command's process group: the command, if it still runs, and everything it
+/// started that stayed in its group. Called before the command is reaped (see
+/// `has_exited`).
+fn end_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Ok(group) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: a plain system call; the group is the command's own (process_group(0)).
+        unsafe {
+            libc::kill(-group, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
 }
 
 /// The last non-empty line of what the command wrote to stderr, safe to show.
@@ -242,6 +298,44 @@ mod tests {
             std::fs::read_to_string(out).unwrap(),
             "3 2 12 1 /www/a b /bak/2026-11-22T10-00-01Z"
         );
+    }
+
+    /// Whether `pid` is a live process (not gone, not a zombie waiting for its parent).
+    fn running(pid: &str) -> bool {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            return false;
+        };
+        let state = stat.rsplit_once(") ").map(|(_, rest)| rest.chars().next());
+        state != Some(Some('Z'))
+    }
+
+    /// What the command started in the background ends with it: after it exits on its own,
+    /// and when it is killed at the time limit.
+    #[test]
+    fn background_children_end_with_the_command() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        for (tail, limit) in [
+            ("exit 0", TIME_LIMIT),
+            ("sleep 30", Duration::from_millis(300)),
+        ] {
+            let _ = std::fs::remove_file(&pid_file);
+            let script = format!("sleep 30 & echo $! > '{}'; {tail}", pid_file.display());
+            let command = OnChange {
+                argv: vec!["sh".into(), "-c".into(), script],
+            };
+            let _ = command.run_within(&PassSummary::default(), dir.path(), "/", &never, limit);
+            let pid = std::fs::read_to_string(&pid_file).unwrap();
+            let pid = pid.trim();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while running(pid) {
+                assert!(
+                    Instant::now() < deadline,
+                    "{tail}: the background sleep {pid} outlived the command"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub static OPTIONS: &[Opt] = &[
     value("limit-rate", "RATE", "bytes per second for all the job's connections together (500K, 2M; K = 1024), within the --limit-rate flag's for the whole ftpsh", |o, v| { o.limit_rate = rate::parse(v)?; Ok(()) }),
     value("log", "FILE", "this job's journal (default: the --log flag)", |o, v| { o.log = Some(crate::lossless::to_path(v)); Ok(()) }),
     value("log-format", "FORMAT", "this job's journal as `text` lines or as `json`, one object per line (default: the --log-format flag)", |o, v| { o.log_format = v.parse()?; Ok(()) }),
-    value("on-change", "CMD", "after each pass that changed the remote, run CMD (split like a shell, run without one) with the pass in FTPSH_* variables; its failure is journaled, the mirror goes on", |o, v| { o.on_change = Some(crate::mirror::on_change::OnChange::parse(v)?); Ok(()) }),
+    value("on-change", "CMD", "after each pass that changed the remote, run CMD (split like a shell, run without one) with the pass in FTPSH_* variables (and no FTPSH_PASSWORD); what it leaves running ends with it; its failure is journaled, the mirror goes on", |o, v| { o.on_change = Some(crate::mirror::on_change::OnChange::parse(v)?); Ok(()) }),
 ];
 
 const fn switch(long: &'static str, help: &'static str, set: Setter) -> Opt {
