@@ -282,10 +282,17 @@ pub fn target_from_args(args: &Args) -> Result<Option<Target>> {
 /// prompt on a terminal; with no user at all, anonymous (as ftplib does). A named user with
 /// no password and no terminal is an error before anything is sent.
 pub fn connect_params(target: &Target, settings: &Settings) -> Result<ConnectParams> {
-    let netrc = || {
-        let path = crate::netrc::default_path()?;
-        let text = std::fs::read_to_string(path).ok()?;
-        crate::netrc::lookup(&text, &target.host, target.user.as_deref())
+    // A netrc that others may write is refused, not skipped: it chooses where a login goes.
+    let netrc = || -> Result<Option<crate::netrc::Credentials>> {
+        let Some(path) = crate::netrc::default_path() else {
+            return Ok(None);
+        };
+        Ok(crate::config::read_trusted(&path, "netrc")
+            .or_else(|e| match e {
+                Error::Local { .. } => Ok(None),
+                refused => Err(refused),
+            })?
+            .and_then(|text| crate::netrc::lookup(&text, &target.host, target.user.as_deref())))
     };
     let mut user = target.user.clone();
     let mut password = target.password.clone();
@@ -293,7 +300,7 @@ pub fn connect_params(target: &Target, settings: &Settings) -> Result<ConnectPar
         password = std::env::var("FTPSH_PASSWORD").ok();
     }
     if (password.is_none() || user.is_none())
-        && let Some(found) = netrc()
+        && let Some(found) = netrc()?
     {
         if user.is_none() {
             user = found.login;

@@ -1,5 +1,6 @@
 //! The user's config dir: `config` (defaults for flags) and `bookmarks` (named servers,
-//! never with a password). `$FTPSH_CONFIG_DIR` overrides the location.
+//! never with a password). `$FTPSH_CONFIG_DIR` overrides the location. Also the rule for
+//! every file whose words ftpsh obeys (these two and .netrc): only the user may write it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,11 +21,9 @@ pub fn read_settings(known: &[&str]) -> Result<Vec<(String, String)>> {
     let Some(path) = dir().map(|d| d.join("config")) else {
         return Ok(Vec::new());
     };
-    let text = match fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        // An unreadable config must not be silently skipped: say so.
-        Err(e) => return Err(Error::local(format!("config {}", path.display()), e)),
+    // An unreadable config must not be silently skipped: say so.
+    let Some(text) = read_trusted(&path, "config")? else {
+        return Ok(Vec::new());
     };
     parse_settings(&text, known).map_err(|e| Error::usage(format!("{}: {e}", path.display())))
 }
@@ -55,6 +54,82 @@ fn parse_settings(
     Ok(settings)
 }
 
+/// Reads a file whose words ftpsh obeys (the config file, the bookmarks, .netrc): `None` when
+/// it does not exist. One that another user could have written is refused, as ssh refuses
+/// such a config: a rewritten bookmark would send the password to another host.
+pub fn read_trusted(path: &Path, what: &str) -> Result<Option<String>> {
+    let named = || format!("{what} {}", path.display());
+    let mut file = match fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::local(named(), e)),
+    };
+    // The file opened, not its name looked up again: what is read is what was checked.
+    let meta = file.metadata().map_err(|e| Error::local(named(), e))?;
+    if let Some(problem) = untrusted(&meta, false) {
+        return Err(refusal(&named(), "it", path, problem));
+    }
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(folder) = folder {
+        let meta = fs::metadata(folder).map_err(|e| Error::local(named(), e))?;
+        if let Some(problem) = untrusted(&meta, true) {
+            let whose = format!("its folder {}", folder.display());
+            return Err(refusal(&named(), &whose, folder, problem));
+        }
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut file, &mut text).map_err(|e| Error::local(named(), e))?;
+    Ok(Some(text))
+}
+
+/// Why a file, or the folder holding it, may have been written by another user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Problem {
+    /// Owned by this user id, neither the user's nor root's.
+    Owner(u32),
+    /// Writable by its group or by everyone: these permission bits.
+    Writable(u32),
+}
+
+fn refusal(named: &str, whose: &str, fix: &Path, problem: Problem) -> Error {
+    let fix = fix.display();
+    Error::Failed(match problem {
+        Problem::Owner(uid) => format!(
+            "{named}: refused: {whose} belongs to another user (uid {uid}), who could have written anything in it; it must be yours (chown)"
+        ),
+        Problem::Writable(mode) => format!(
+            "{named}: refused: other users can write {whose} (mode {mode:o}), so anyone could have changed it; chmod go-w {fix}"
+        ),
+    })
+}
+
+#[cfg(unix)]
+fn untrusted(meta: &fs::Metadata, folder: bool) -> Option<Problem> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid cannot fail and touches no memory.
+    let me = unsafe { libc::geteuid() };
+    ownership_problem(meta.uid(), meta.mode(), me, folder)
+}
+
+#[cfg(not(unix))]
+fn untrusted(_: &fs::Metadata, _: bool) -> Option<Problem> {
+    None
+}
+
+/// ssh's rule for its config, on numbers: the owner is this user or root, and neither the
+/// group nor others may write. A folder with the sticky bit (as /tmp) lets no one replace
+/// another's file, so it may be writable by all.
+fn ownership_problem(owner: u32, mode: u32, me: u32, folder: bool) -> Option<Problem> {
+    const STICKY: u32 = 0o1000;
+    if owner != me && owner != 0 {
+        return Some(Problem::Owner(owner));
+    }
+    if mode & 0o022 != 0 && !(folder && mode & STICKY != 0) {
+        return Some(Problem::Writable(mode & 0o7777));
+    }
+    None
+}
+
 /// `on`/`off` and their synonyms (yes/no, true/false, 1/0, any case): the config file's
 /// switches and the shell's `passive`/`debug` read them alike.
 pub fn on_off(text: &str) -> Option<bool> {
@@ -74,10 +149,8 @@ fn bookmarks_file() -> Result<PathBuf> {
 /// Name → URL, in file order.
 pub fn bookmarks() -> Result<Vec<(String, String)>> {
     let path = bookmarks_file()?;
-    let text = match fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::local(format!("bookmarks {}", path.display()), e)),
+    let Some(text) = read_trusted(&path, "bookmarks")? else {
+        return Ok(Vec::new());
     };
     Ok(text
         .lines()
@@ -187,6 +260,35 @@ mod tests {
                 .unwrap_err()
                 .contains("line 1")
         );
+    }
+
+    #[test]
+    fn only_files_the_user_alone_can_write_are_obeyed() {
+        let me = 1000;
+        for (owner, mode, folder, want) in [
+            (me, 0o100644, false, None),
+            (me, 0o100600, false, None),
+            (0, 0o100644, false, None),
+            (me, 0o100664, false, Some(Problem::Writable(0o664))),
+            (me, 0o100646, false, Some(Problem::Writable(0o646))),
+            (me, 0o100666, false, Some(Problem::Writable(0o666))),
+            (1001, 0o100600, false, Some(Problem::Owner(1001))),
+            (1001, 0o100666, false, Some(Problem::Owner(1001))),
+            // a sticky bit does not excuse a file
+            (me, 0o101666, false, Some(Problem::Writable(0o1666))),
+            (me, 0o40755, true, None),
+            (0, 0o40755, true, None),
+            (me, 0o40775, true, Some(Problem::Writable(0o775))),
+            (me, 0o40777, true, Some(Problem::Writable(0o777))),
+            (0, 0o41777, true, None),
+            (1001, 0o41777, true, Some(Problem::Owner(1001))),
+        ] {
+            assert_eq!(
+                ownership_problem(owner, mode, me, folder),
+                want,
+                "{owner} {mode:o} {folder}"
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod support;
 
 use std::fs;
 
+use support::fake::{Act, Fake, MODERN_FEAT};
 use support::{assert_fails, assert_ok, run_c, setup};
 use tempfile::TempDir;
 
@@ -276,6 +277,107 @@ fn bookmarks_round_trip_without_the_password() {
     assert_eq!(out.stdout.matches("home\t").count(), 1, "{}", out.stdout);
     let out = with(&["-c", "bookmark del nosuch"]);
     assert_fails(&out, 1, "no such bookmark");
+}
+
+/// A file whose words ftpsh obeys (bookmarks, config, .netrc) that another user could have
+/// written is refused before anything is sent (a rewritten bookmark would send the password
+/// elsewhere), as ssh refuses such a config; made the user's alone, it is obeyed again.
+#[cfg(unix)]
+#[test]
+fn files_other_users_can_write_are_not_obeyed() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = Fake::start(&[("/f.txt", b"x")], MODERN_FEAT, |_, _, _| Act::Normal);
+    let local = TempDir::new().unwrap();
+    let config = local.path().join("config");
+    fs::create_dir(&config).unwrap();
+    let bookmarks = config.join("bookmarks");
+    fs::write(&bookmarks, format!("work {}/\n", server.url())).unwrap();
+    let chmod = |path: &std::path::Path, mode: u32| {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+    };
+    let run = |args: &[&str], password: bool| {
+        let mut command = support::ftpsh(local.path());
+        command.env("FTPSH_CONFIG_DIR", &config).args(args);
+        if !password {
+            command.env_remove("FTPSH_PASSWORD");
+        }
+        support::Out::from(command.output().unwrap())
+    };
+    let logins = || {
+        server
+            .log()
+            .iter()
+            .filter(|l| l.starts_with("USER"))
+            .count()
+    };
+    let bookmarks_name = bookmarks.display().to_string();
+    let config_name = config.display().to_string();
+    // (what is made unsafe, how, the refusal) then made safe again
+    let cases: [(&std::path::Path, u32, u32, String); 3] = [
+        (
+            &bookmarks,
+            0o666,
+            0o600,
+            format!(
+                "bookmarks {bookmarks_name}: refused: other users can write it (mode 666), so anyone could have changed it; chmod go-w {bookmarks_name}"
+            ),
+        ),
+        (
+            &bookmarks,
+            0o620,
+            0o644,
+            format!("bookmarks {bookmarks_name}: refused: other users can write it (mode 620)"),
+        ),
+        (
+            &config,
+            0o777,
+            0o1777,
+            format!(
+                "bookmarks {bookmarks_name}: refused: other users can write its folder {config_name} (mode 777), so anyone could have changed it; chmod go-w {config_name}"
+            ),
+        ),
+    ];
+    for (path, unsafe_mode, safe_mode, refusal) in cases {
+        chmod(path, unsafe_mode);
+        let before = logins();
+        let out = run(&["-c", "pwd", "work"], true);
+        assert_fails(&out, 1, &refusal);
+        assert_eq!(logins(), before, "nothing sent: {:?}", server.log());
+        chmod(path, safe_mode);
+        assert_ok(&run(&["-c", "pwd", "work"], true));
+        assert_eq!(logins(), before + 1);
+    }
+    chmod(&config, 0o700);
+
+    // Owned by another user (only root can make one here).
+    if std::os::unix::fs::chown(&bookmarks, Some(65534), None).is_ok() {
+        let out = run(&["-c", "pwd", "work"], true);
+        assert_fails(&out, 1, "refused: it belongs to another user (uid 65534)");
+        std::os::unix::fs::chown(&bookmarks, Some(0), None).unwrap();
+    }
+
+    // The config file, and .netrc where the password comes from.
+    let settings = config.join("config");
+    fs::write(&settings, "passive = yes\n").unwrap();
+    chmod(&settings, 0o646);
+    let out = run(&["-c", "pwd", &server.url()], true);
+    assert_fails(&out, 1, "refused: other users can write it (mode 646)");
+    chmod(&settings, 0o644);
+    let netrc = local.path().join(".no-netrc");
+    fs::write(&netrc, "machine 127.0.0.1 login alice password pw\n").unwrap();
+    chmod(&netrc, 0o666);
+    let before = logins();
+    let out = run(&["-c", "pwd", &server.url()], false);
+    assert_fails(&out, 1, "netrc ");
+    assert!(
+        out.stderr
+            .contains("refused: other users can write it (mode 666)"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(logins(), before, "nothing sent");
+    chmod(&netrc, 0o600);
+    assert_ok(&run(&["-c", "pwd", &server.url()], false));
 }
 
 #[test]
