@@ -590,5 +590,53 @@ fn wrong_tls_mode_fails_within_the_timeout() {
         let out = child.wait_with_output().expect("wait ftpsh");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(CONNECT_FAILED), "{flag}: {stderr}");
+        if flag == "--tls" {
+            assert!(
+                stderr.contains("timed out: no greeting within 0.5 s; an implicit-TLS port")
+                    && stderr.contains("use ftps+implicit:// or --implicit-tls"),
+                "{stderr}"
+            );
+        }
     }
+}
+
+/// Explicit TLS (or plain FTP) to an implicit-TLS port: both sides wait for the other to
+/// speak. Within a few seconds, long before the --timeout, the user is told why that may be
+/// (then ftpsh waits on, for a server that is only slow to greet).
+#[test]
+fn a_silent_server_is_said_to_be_maybe_implicit_tls_within_seconds() {
+    let Some(server) = tls_server("implicit") else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    let ca = server.ca_file();
+    let mut child = support::ftpsh(home.path())
+        .args(["--tls", "--timeout", "60", "--ca-file", path_arg(&ca)])
+        .args(["-c", "pwd", &server.url()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ftpsh");
+    let start = Instant::now();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines() {
+            let _ = tx.send(line.unwrap_or_default());
+        }
+    });
+    let line = rx.recv_timeout(Duration::from_secs(15));
+    let took = start.elapsed();
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = line.expect("a line on stderr within 15 s");
+    assert!(
+        line.contains(&format!(
+            "127.0.0.1:{} has sent no greeting after 3 s",
+            server.port
+        )) && line.contains("use ftps+implicit:// or --implicit-tls"),
+        "{line}"
+    );
+    assert!(took < Duration::from_secs(10), "the hint took {took:?}");
 }

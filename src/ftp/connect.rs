@@ -185,14 +185,14 @@ fn open_stream(
     let deadline = Some(reply_deadline(params.timeout));
     Ok(match params.tls.mode {
         TlsMode::Off => {
-            RustlsFtpStream::connect_with_stream_deadline(open_tcp(params, watch)?, deadline)
-                .map_err(failed)?
+            let tcp = await_greeting(open_tcp(params, watch)?, params)?;
+            RustlsFtpStream::connect_with_stream_deadline(tcp, deadline).map_err(failed)?
         }
         TlsMode::Explicit => {
             let connector = connector(params, version)?;
+            let tcp = await_greeting(open_tcp(params, watch)?, params)?;
             let plain =
-                RustlsFtpStream::connect_with_stream_deadline(open_tcp(params, watch)?, deadline)
-                    .map_err(failed)?;
+                RustlsFtpStream::connect_with_stream_deadline(tcp, deadline).map_err(failed)?;
             plain.into_secure(connector, &params.host).map_err(|e| match e {
                 FtpError::UnexpectedResponse(r) if code_of(&r) >= 500 => Error::Connect(format!(
                     "AUTH TLS {address}: {}: the server does not offer TLS; not continuing in plain text",
@@ -242,6 +242,49 @@ fn open_stream(
 
 /// The TCP connection, name lookup included; on a helper thread, so that Ctrl-C does not
 /// wait for a server that does not answer. `watch` puts it in Ctrl-C's reach.
+/// How long a server may keep silent before the user is told it may be an implicit-TLS port.
+const GREETING_HINT_AFTER: Duration = Duration::from_secs(3);
+
+/// The hint for a server that says nothing first: one that speaks TLS from the first byte
+/// waits for our ClientHello, as long as we wait for its 220.
+const IMPLICIT_HINT: &str = "an implicit-TLS port (usually 990) waits for the client to speak first: for one, use ftps+implicit:// or --implicit-tls";
+
+/// Waits for the first byte of the greeting (peeked, not read): after a few silent seconds
+/// the user is told why that may be, and a server silent for the whole `--timeout` is an
+/// error carrying the same hint, rather than a bare "timed out".
+fn await_greeting(tcp: TcpStream, params: &ConnectParams) -> Result<TcpStream> {
+    let address = params.address();
+    let silent = |e: &std::io::Error| {
+        matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        )
+    };
+    let first = GREETING_HINT_AFTER.min(params.timeout);
+    let rest = params.timeout.saturating_sub(first);
+    let mut byte = [0u8; 1];
+    let _ = tcp.set_read_timeout(Some(first));
+    let mut peeked = tcp.peek(&mut byte);
+    if peeked.as_ref().is_err_and(silent) && !rest.is_zero() {
+        eprintln!(
+            "ftpsh: {address} has sent no greeting after {} s; {IMPLICIT_HINT}",
+            first.as_secs_f64()
+        );
+        let _ = tcp.set_read_timeout(Some(rest));
+        peeked = tcp.peek(&mut byte);
+    }
+    let _ = tcp.set_read_timeout(Some(params.timeout));
+    match peeked {
+        Err(e) if silent(&e) => Err(Error::Connect(format!(
+            "connect {address}: timed out: no greeting within {} s; {IMPLICIT_HINT}",
+            params.timeout.as_secs_f64()
+        ))),
+        // Anything else (the greeting, a connection closed, reset or cut by Ctrl-C) is for
+        // suppaftp to read and report.
+        _ => Ok(tcp),
+    }
+}
+
 fn open_tcp(params: &ConnectParams, watch: &mut Option<crate::cancel::Watch>) -> Result<TcpStream> {
     let (address, timeout) = (params.address(), params.timeout);
     let lookup = params.clone();
