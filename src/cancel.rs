@@ -366,9 +366,9 @@ pub fn cleaning_up() {
 }
 
 /// Whether this thread's work was stopped by its job's stop (`mirror stop`, quitting) rather
-/// than by Ctrl-C: an interrupted upload then keeps its temporary, which holds a prefix of
-/// the file, for the job's next run to continue (Ctrl-C discards it: the user is
-/// abandoning that one command).
+/// than by Ctrl-C. Either way an interrupted transfer keeps its temporary, which holds a
+/// prefix of the file, for `put -c`, `get -c` or the next pass to continue; this only
+/// says which words tell it.
 pub fn keeps_partial() -> bool {
     requested() && !works_for_foreground()
 }

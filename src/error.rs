@@ -66,6 +66,12 @@ pub enum Error {
     /// data connection ended early but cleanly. The control connection is still in step.
     #[error("{what}: data connection cut short: {detail}")]
     CutShort { what: String, detail: String },
+    /// The server's bytes disagree with what it announced or agreed to: a download brought
+    /// more than the file's known length, or a continued transfer did not continue (REST or
+    /// APPE not honoured: the size after is not the offset plus the bytes moved). Nothing so
+    /// moved is ever given a final name nor continued again.
+    #[error("{what}: {detail}")]
+    Unproven { what: String, detail: String },
     /// A name that would be unsafe to send or to write locally.
     #[error("{what}: {reason}")]
     BadName { what: String, reason: String },
@@ -157,6 +163,10 @@ impl Error {
                 reason,
             },
             Error::CutShort { detail, .. } => Error::CutShort {
+                what: new_what.to_string(),
+                detail,
+            },
+            Error::Unproven { detail, .. } => Error::Unproven {
                 what: new_what.to_string(),
                 detail,
             },

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::ftp::listing::EntryKind;
 use crate::ftp::{Session, path};
 
+pub mod partial;
 pub mod summary;
 pub mod temp_name;
 
@@ -218,59 +219,69 @@ pub fn upload_replacing(
     let mtime = crate::clock::unix_seconds(modified);
     path::check_sendable(&what, remote)?;
     let fingerprint = Fingerprint::of(before.len(), mtime, identity(&before));
-    let found = resumable(session, remote, fingerprint, before.len(), resume)?;
-    let resumed = found.is_some();
-    let (temp, offset) = found.unwrap_or_else(|| {
-        let serial = next_serial();
-        (
-            temp_name::upload(remote, process_tag(), serial, fingerprint),
-            0,
-        )
-    });
-    if offset > 0 {
-        file.seek(SeekFrom::Start(offset))
-            .map_err(|e| Error::local(what.as_str(), e))?;
-    }
+    let server = session.params().address();
+    let found = match resumable(session, remote, fingerprint, before.len(), resume)? {
+        // Nothing is continued on a server seen not to continue where asked: its
+        // temporary is of no use to anyone.
+        Some((temp, _)) if partial::distrusted(&server) => {
+            let _ = session.delete(&temp);
+            None
+        }
+        found => found,
+    };
+    let new_temp = || temp_name::upload(remote, process_tag(), next_serial(), fingerprint);
+    let mut resumed = found.is_some();
+    let (mut temp, mut offset) = found.unwrap_or_else(|| (new_temp(), 0));
     let what_remote = format!("put {remote}");
     let mut sent = 0;
-    // Ctrl-C makes the next read fail: the data connection closes, the temporary goes (a
-    // job's stop fails it the same way but keeps the temporary).
-    let stored = session
-        .store_from(
-            &temp,
-            offset,
-            &mut crate::cancel::Reader(&mut file),
-            &mut |n| {
-                sent = n;
-                progress(offset + n)
-            },
-        )
-        .and_then(|bytes| check_stored_size(session, &temp, remote, offset + bytes).map(|()| bytes))
-        .and_then(|bytes| match crate::cancel::requested() {
-            true => Err(Error::cancelled(&what_remote)),
-            false => Ok(bytes),
+    let mut stored = send_temp(session, &mut file, &temp, offset, before.len(), &mut |n| {
+        sent = n;
+        progress(offset + n)
+    });
+    if offset > 0 && matches!(stored, Err(Error::Unproven { .. })) {
+        // The server did not continue where asked: what the temporary holds is no prefix
+        // of the file. Dropped, and the whole file sent again under a new one.
+        let _ = session.delete(&temp);
+        partial::distrust(&server, &what_remote);
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| Error::local(what.as_str(), e))?;
+        (temp, offset, resumed) = (new_temp(), 0, false);
+        stored = send_temp(session, &mut file, &temp, 0, before.len(), &mut |n| {
+            sent = n;
+            progress(n)
         });
+    }
     let bytes = match stored {
         Ok(bytes) => bytes,
         Err(err) => {
-            let discarded = discard_temp(session, &temp, &err);
+            let stopped = crate::cancel::keeps_partial();
+            let interrupted = stopped || crate::cancel::requested();
+            // Interrupted (Ctrl-C, a job's stop) with bytes sent: the temporary holds the
+            // start of the file and stays for `put -c` or the next pass, as `get` keeps its
+            // partial download.
+            if interrupted {
+                // This thread keeps its control connection a while to settle the temporary.
+                crate::cancel::cleaning_up();
+                if offset + sent == 0 {
+                    let _ = session.delete(&temp);
+                }
+            } else {
+                discard_temp(session, &temp, &err);
+            }
             restore_missing(session, remote, &err);
-            if crate::cancel::keeps_partial() {
+            if interrupted && offset + sent > 0 {
+                let how = match stopped {
+                    true => "interrupted by a stop",
+                    false => "cancelled",
+                };
                 return Err(Error::Cancelled(format!(
-                    "{what_remote}: interrupted by a stop after {} of {} bytes; the temporary \
-                     stays on the server for the next pass or put -c to continue",
+                    "{what_remote}: {how} after {} of {} bytes; the partial upload stays on \
+                     the server for put -c or the next mirror pass to continue",
                     offset + sent,
                     before.len()
                 )));
             }
-            if crate::cancel::requested() && !discarded && offset + sent > 0 {
-                // The server did not let go of the command within Ctrl-C's second.
-                return Err(Error::Cancelled(format!(
-                    "{what_remote}: cancelled; what reached the server stays in a temporary \
-                     for put -c or the next mirror pass to continue"
-                )));
-            }
-            if crate::cancel::requested() {
+            if interrupted {
                 return Err(Error::cancelled(&what_remote));
             }
             // A lost connection leaves the temporary (nothing could remove it): say how to
@@ -439,22 +450,61 @@ fn held_still(file: &File, local: &Path, no_follow: bool, before: &fs::Metadata)
         && at_path.is_file()
 }
 
+/// Sends `file` from `offset` on into `temp` (which holds `offset` bytes of it already) and
+/// proves what the server stored (see [`check_stored`]); `whole`: the file's size.
+fn send_temp(
+    session: &mut Session,
+    file: &mut File,
+    temp: &str,
+    offset: u64,
+    whole: u64,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64> {
+    if offset > 0 {
+        file.seek(SeekFrom::Start(offset))
+            .map_err(|e| Error::local(format!("put {temp}"), e))?;
+    }
+    // Ctrl-C makes the next read fail: the data connection closes.
+    let bytes = session.store_from(temp, offset, &mut crate::cancel::Reader(file), progress)?;
+    check_stored(session, temp, offset, bytes, whole)?;
+    if crate::cancel::requested() {
+        return Err(Error::cancelled(format!("put {temp}")));
+    }
+    Ok(bytes)
+}
+
 /// A data connection that ends early but cleanly looks like a complete upload to both sides;
-/// the server's SIZE of what it stored is the proof. (Servers without SIZE are trusted.)
-/// An ASCII upload has no proof: the server counts its own line ends (and ProFTPD refuses
-/// SIZE in ASCII mode with 550).
-fn check_stored_size(session: &mut Session, temp: &str, remote: &str, sent: u64) -> Result<()> {
+/// the server's SIZE of what it stored is the proof. (Servers without SIZE are trusted: no
+/// upload continues anything there.) An ASCII upload has no proof: the server counts its
+/// own line ends (and ProFTPD refuses SIZE in ASCII mode with 550).
+///
+/// An upload from byte 0 that stored less is cut short (a prefix, kept to continue); one
+/// that stored more is no prefix (removed). A continued one (`offset` > 0) is proven by
+/// [`partial::prove`] or is [`Error::Unproven`]: the caller sends the file again.
+fn check_stored(
+    session: &mut Session,
+    temp: &str,
+    offset: u64,
+    sent: u64,
+    whole: u64,
+) -> Result<()> {
     if !session.has_feature("SIZE") || !session.is_binary() {
         return Ok(());
     }
     let stored = session.size(temp)?;
+    if offset > 0 {
+        return partial::prove(offset, sent, stored, whole).map_err(|why| Error::Unproven {
+            what: format!("put {temp}"),
+            detail: why.0,
+        });
+    }
     if stored > sent {
         // Not a prefix of what was sent: nothing to continue from.
         let _ = session.delete(temp);
     }
     if stored != sent {
         return Err(Error::CutShort {
-            what: format!("put {remote}"),
+            what: format!("put {temp}"),
             detail: format!("the server stored {stored} of {sent} bytes"),
         });
     }
@@ -464,16 +514,11 @@ fn check_stored_size(session: &mut Session, temp: &str, remote: &str, sent: u64)
 /// Removes the temporary after a failed upload, but where the connection was lost or cut
 /// short: then it holds the start of the file, for `put -c` or the mirror's next pass to
 /// continue (a lost connection could not remove it anyway). Best effort; the next mirror
-/// pass cleans stale temporaries.
+/// pass cleans stale temporaries. (An interrupted upload's is kept by the caller.)
 /// Whether the temporary is gone.
 fn discard_temp(session: &mut Session, temp: &str, cause: &Error) -> bool {
-    // A cancelled upload may have had its data connection shut down under it: the control
-    // connection is still worth a try.
-    // A job's stop keeps it: the job's next run continues it.
-    if crate::cancel::keeps_partial() {
-        return false;
-    }
-    if !resumable_after(cause) || crate::cancel::requested() {
+    if !resumable_after(cause) {
+        // Cancelled meanwhile: this thread keeps its control connection to clean up.
         crate::cancel::cleaning_up();
         return session.delete(temp).is_ok();
     }
@@ -509,7 +554,7 @@ fn restore_missing(session: &mut Session, remote: &str, cause: &Error) {
 }
 
 /// A failure after which the temporary holds a prefix of the file (the connection lost, or
-/// the server holding less than was sent: [`check_stored_size`] removes one holding more).
+/// the server holding less than was sent: [`check_stored`] removes one holding more).
 fn resumable_after(cause: &Error) -> bool {
     cause.is_connection_lost() || matches!(cause, Error::CutShort { .. })
 }
@@ -553,9 +598,13 @@ fn partial_path(local: &Path) -> PathBuf {
 /// Downloads `remote` to `local` through a `.ftpsh-part` file renamed on success. With
 /// `resume`, a partial file left by an earlier attempt (or a smaller `local`) is continued
 /// with REST instead of starting over, and a `local` already of the remote size is left as
-/// it is. On failure nothing the user had is lost: a partial we continued is kept, a
-/// smaller `local` we continued goes back to its name, and a new partial is kept whenever
-/// the transfer started (for `get -c`); only a refused download leaves nothing behind.
+/// it is. Only where the file's length is known (SIZE, binary mode): a continued download
+/// is proven by it ([`partial`]); one the server did not continue where asked (it sent
+/// more than the rest) is fetched again from byte 0. At most the known length is read
+/// (else [`partial::NO_LENGTH_CAP`]): a server sending more, or without end, is stopped.
+/// On failure nothing the user had is lost: a partial we continued is kept, a smaller
+/// `local` we continued goes back to its name, and a new partial is kept whenever the
+/// transfer started (for `get -c`); only a refused or unproven download leaves nothing.
 pub fn download(
     session: &mut Session,
     remote: &str,
@@ -564,19 +613,22 @@ pub fn download(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Downloaded> {
     let what = format!("get {remote}");
+    let server = session.params().address();
     // In ASCII mode the server's size counts its own line ends, not what arrives here.
-    let expected = if session.has_feature("SIZE") && session.is_binary() {
+    let known = if session.has_feature("SIZE") && session.is_binary() {
         session.size(remote).ok()
     } else {
         None
     };
+    // Without a length nothing can prove a continuation.
+    let resume = resume && known.is_some() && !partial::distrusted(&server);
     let partial = partial_path(local);
     // Messages name the file the user asked for, never its partial (`x.ftpsh-part`).
     let local_error = |e| Error::local(format!("{what}: {}", crate::escape::local_path(local)), e);
     let mut moved_local = false;
     if resume && !partial.exists() && local.is_file() {
         let size = fs::metadata(local).map_or(0, |m| m.len());
-        match expected {
+        match known {
             Some(total) if size == total => {
                 return Ok(Downloaded {
                     bytes: 0,
@@ -591,52 +643,63 @@ pub fn download(
             _ => {}
         }
     }
-    let offset = if resume {
+    let mut offset = if resume {
         fs::metadata(&partial).map_or(0, |m| m.len())
     } else {
         0
     };
-    let file = if offset > 0 {
-        fs::OpenOptions::new().append(true).open(&partial)
-    } else {
-        File::create(&partial)
+    if known.is_some_and(|size| offset > size) {
+        // Longer than the file: no prefix of it, whatever its name says.
+        offset = 0;
     }
-    .map_err(local_error)?;
-    // Ctrl-C makes the next write fail: the data connection closes.
-    let mut out = crate::cancel::Writer(BufWriter::new(file));
     let mut received = 0;
-    let result = session
-        .retrieve_from(remote, offset, &mut out, &mut |n| {
+    let mut result = receive(
+        session,
+        remote,
+        (local, &partial),
+        offset,
+        known,
+        &what,
+        &mut |n| {
             received = n;
             progress(n);
-        })
-        .and_then(|bytes| {
-            out.flush().map_err(local_error)?;
-            match expected {
-                Some(size) if size != offset + bytes => Err(Error::CutShort {
-                    what: what.clone(),
-                    detail: format!(
-                        "received {} of {size} bytes; the partial download is kept in {} (get -c resumes it)",
-                        offset + bytes,
-                        crate::escape::local_path(&partial)
-                    ),
-                }),
-                _ => Ok(bytes),
-            }
-        });
-    drop(out);
+        },
+    );
+    if offset > 0 && matches!(result, Err(Error::Unproven { .. })) {
+        // What arrived is not the rest of the file: the partial is no prefix of it. Fetched
+        // again whole; what was under the final name is not given back a wrong tail.
+        partial::distrust(&server, &what);
+        (offset, received, moved_local) = (0, 0, false);
+        result = receive(
+            session,
+            remote,
+            (local, &partial),
+            0,
+            known,
+            &what,
+            &mut |n| {
+                received = n;
+                progress(n);
+            },
+        );
+    }
     match result {
         Ok(bytes) => {
             fs::rename(&partial, local).map_err(|e| {
                 Error::local(format!("{what}: {}", crate::escape::local_path(local)), e)
             })?;
+            // `receive` gives the file's size: what arrived now is the rest.
             Ok(Downloaded {
-                bytes,
+                bytes: bytes - offset,
                 resumed_at: (offset > 0).then_some(offset),
             })
         }
         Err(err) if moved_local => {
             let _ = fs::rename(&partial, local);
+            Err(err)
+        }
+        Err(err @ Error::Unproven { .. }) => {
+            let _ = fs::remove_file(&partial);
             Err(err)
         }
         Err(_) if crate::cancel::requested() => Err(if offset > 0 || received > 0 {
@@ -663,6 +726,52 @@ pub fn download(
             Err(err)
         }
     }
+}
+
+/// One RETR of `remote` from `offset` into `partial` (which holds `offset` bytes of it),
+/// read up to the rest of its `known` length, flushed, and checked: the partial must then
+/// hold the whole file ([`partial::prove`]). Returns the file's size.
+fn receive(
+    session: &mut Session,
+    remote: &str,
+    (local, partial): (&Path, &Path),
+    offset: u64,
+    known: Option<u64>,
+    what: &str,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64> {
+    // Messages name the file the user asked for (`local`), never its partial.
+    let local_error = |e| Error::local(format!("{what}: {}", crate::escape::local_path(local)), e);
+    let file = if offset > 0 {
+        fs::OpenOptions::new().append(true).open(partial)
+    } else {
+        File::create(partial)
+    }
+    .map_err(local_error)?;
+    let limit = known.map_or(partial::NO_LENGTH_CAP, |size| size - offset);
+    // Ctrl-C makes the next write fail: the data connection closes.
+    let mut out = crate::cancel::Writer(BufWriter::new(file));
+    let bytes = session.retrieve_from(remote, offset, Some(limit), &mut out, progress)?;
+    out.flush().map_err(local_error)?;
+    let Some(size) = known else {
+        return Ok(offset + bytes);
+    };
+    if offset + bytes < size {
+        return Err(Error::CutShort {
+            what: what.to_string(),
+            detail: format!(
+                "received {} of {size} bytes; the partial download is kept in {} (get -c resumes it)",
+                offset + bytes,
+                crate::escape::local_path(partial)
+            ),
+        });
+    }
+    let held = fs::metadata(partial).map_err(local_error)?.len();
+    partial::prove(offset, bytes, held, size).map_err(|why| Error::Unproven {
+        what: what.to_string(),
+        detail: why.0,
+    })?;
+    Ok(size)
 }
 
 #[cfg(all(test, unix))]

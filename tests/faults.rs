@@ -797,11 +797,12 @@ fn active_mode_waits_for_the_data_connection_no_longer_than_the_timeout() {
 }
 
 /// SIGINT (Ctrl-C) during a transfer of a `-c` run or a script (`args`, `script` on stdin):
-/// the transfer stops, the remote temporary is removed (or, if the server did not let go
-/// within Ctrl-C's second, kept and named), and the run ends with status 130
-/// (what a shell reports for SIGINT), saying `says`, without running the next command
-/// (`mkdir /after`). One server per kind of run, so the kinds run side by side.
-fn sigint_during_a_transfer(args: &[&str], script: &str, says: &str) {
+/// the transfer stops, the remote temporary is kept (a prefix of the file, for `put -c` or
+/// the next pass, and the run says so), nothing is under a final name, and the run ends
+/// with status 130 (what a shell reports for SIGINT), saying `says`, without running the
+/// next command (`mkdir /after`). One server per kind of run, so the kinds run side by side.
+/// Returns the server and the local folder, for what comes after.
+fn sigint_during_a_transfer(args: &[&str], script: &str, says: &str) -> (TestServer, TempDir) {
     let (server, proxy, local) = setup();
     // 8 MiB take ten seconds through the slowed proxy: time enough to interrupt
     let body = pattern(8 << 20);
@@ -826,33 +827,66 @@ fn sigint_during_a_transfer(args: &[&str], script: &str, says: &str) {
     assert!(status.success());
     let out = wait_out(child, DEADLINE);
     support::assert_fails(&out, 130, says);
-    // Ctrl-C gives the command a second: a temporary the server did not let go of in
-    // time stays (for put -c or the next pass), and the message says so.
     assert!(
-        temporaries(server.root()).is_empty() || out.stderr.contains("stays in a temporary"),
-        "{args:?}: {:?} left without a word: {}",
-        temporaries(server.root()),
+        out.stderr
+            .contains("the partial upload stays on the server for put -c")
+            || out.stderr.contains("keeps its temporary for the next pass"),
+        "{args:?}: {}",
         out.stderr
     );
+    let kept: Vec<String> = ["", "m"]
+        .iter()
+        .flat_map(|dir| {
+            temporaries(&server.root().join(dir))
+                .into_iter()
+                .map(move |t| Path::new(dir).join(t).to_string_lossy().into_owned())
+        })
+        .collect();
+    assert!(!kept.is_empty(), "{args:?}: the temporary is kept");
+    for temp in &kept {
+        let held = fs::read(server.root().join(temp)).unwrap();
+        assert!(
+            !held.is_empty() && body.starts_with(&held),
+            "{args:?}: {temp} holds a prefix"
+        );
+    }
     assert!(
         !server.path("after").exists(),
         "{args:?}: the next command ran"
     );
     assert!(!server.path("big.bin").exists() && !server.path("m/big.bin").exists());
+    (server, local)
 }
 
+/// `put big.bin`, Ctrl-C, then `put -c big.bin` (issue 21): the temporary the first one
+/// kept is continued with REST, the file on the server is the local one byte for byte,
+/// and no temporary is left.
 #[test]
-fn sigint_during_put_ends_a_c_run_with_130_and_cleans_up() {
-    sigint_during_a_transfer(
+fn sigint_during_put_keeps_the_temporary_and_put_c_continues_it() {
+    let (server, local) = sigint_during_a_transfer(
         &["-c", "put big.bin; mkdir /after"],
         "",
         "put big.bin: cancelled",
     );
+    let temp = temporaries(server.root()).remove(0);
+    let held = fs::metadata(server.root().join(&temp)).unwrap().len();
+    let out = support::run_c(&server.url(), "debug on; put -c big.bin", local.path());
+    assert_ok(&out);
+    assert!(
+        out.stderr.contains(&format!("--> REST {held}")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        fs::read(server.path("big.bin")).unwrap(),
+        fs::read(local.path().join("big.bin")).unwrap()
+    );
+    assert_eq!(temporaries(server.root()), Vec::<String>::new());
 }
 
 #[test]
 fn sigint_during_put_ends_a_script_with_130_naming_the_line() {
-    sigint_during_a_transfer(
+    let _ = sigint_during_a_transfer(
         &[],
         "put big.bin\nmkdir /after\n",
         "line 1: put big.bin: cancelled",
@@ -860,8 +894,8 @@ fn sigint_during_put_ends_a_script_with_130_naming_the_line() {
 }
 
 #[test]
-fn sigint_during_mput_ends_a_c_run_with_130_and_cleans_up() {
-    sigint_during_a_transfer(
+fn sigint_during_mput_ends_a_c_run_with_130_and_keeps_the_temporaries() {
+    let _ = sigint_during_a_transfer(
         &["-c", "mput big.bin other.bin; mkdir /after"],
         "",
         ": cancelled",
@@ -869,8 +903,8 @@ fn sigint_during_mput_ends_a_c_run_with_130_and_cleans_up() {
 }
 
 #[test]
-fn sigint_during_a_mirror_pass_ends_a_c_run_with_130_and_cleans_up() {
-    sigint_during_a_transfer(
+fn sigint_during_a_mirror_pass_ends_a_c_run_with_130_and_keeps_the_temporary() {
+    let _ = sigint_during_a_transfer(
         &["-c", "mirror --once src /m; mkdir /after"],
         "",
         "mirror: cancelled",

@@ -265,8 +265,9 @@ fn parts(root: &Path) -> Vec<(String, u64)> {
 }
 
 /// Ctrl-C during a transfer stops that transfer, not the shell: the prompt comes back, the
-/// remote temporary is gone (upload), the partial is kept and named for `get -c`
-/// (download), the session still works, and a mirror job running meanwhile keeps syncing.
+/// remote temporary is kept for `put -c` and said so (upload), the partial is kept and
+/// named for `get -c` (download), the session still works, and a mirror job running
+/// meanwhile keeps syncing.
 #[test]
 fn ctrl_c_cancels_a_transfer_and_keeps_the_shell_and_its_mirror_job() {
     let (server, local) = setup();
@@ -294,13 +295,17 @@ fn ctrl_c_cancels_a_transfer_and_keeps_the_shell_and_its_mirror_job() {
     pty.send(ControlCode::EndOfText).unwrap();
     pty.expect("put big.bin: cancelled")
         .expect("the upload says it was cancelled");
-    // (a temporary the server did not let go of within Ctrl-C's second is kept, and named)
-    let kept = pty.expect(PROMPT).expect("prompt back after Ctrl-C");
-    let kept = String::from_utf8_lossy(kept.before()).contains("stays in a temporary");
+    pty.expect("stays on the server for put -c")
+        .expect("and that its temporary is kept");
+    pty.expect(PROMPT).expect("prompt back after Ctrl-C");
+    let kept = parts(server.root());
     assert!(
-        kept || parts(server.root()).is_empty(),
-        "a remote temporary left without a word"
+        matches!(&kept[..], [(temp, size)] if *size > 0 && temp.ends_with("-big.bin")),
+        "the temporary is kept: {kept:?}"
     );
+    for (temp, _) in kept {
+        fs::remove_file(server.root().join(temp)).unwrap();
+    }
     assert!(
         !server.path("big.bin").exists(),
         "nothing under the final name"

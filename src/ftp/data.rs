@@ -183,15 +183,19 @@ impl Session {
         out: &mut dyn Write,
         progress: &mut dyn FnMut(u64),
     ) -> Result<u64> {
-        self.retrieve_from(path, 0, out, progress)
+        self.retrieve_from(path, 0, None, out, progress)
     }
 
     /// Downloads `path` from byte `offset` on (REST), streaming into `out`; returns the byte
-    /// count received.
+    /// count received. `limit`: the most bytes this RETR may bring (the rest of a file of
+    /// known length): one byte more proves the server sends something else than it
+    /// announced (an offset ignored, a file without end), and the transfer stops there with
+    /// [`Error::Unproven`], the data connection reset.
     pub fn retrieve_from(
         &mut self,
         path: &str,
         offset: u64,
+        limit: Option<u64>,
         out: &mut dyn Write,
         progress: &mut dyn FnMut(u64),
     ) -> Result<u64> {
@@ -211,14 +215,42 @@ impl Session {
         let watch = crate::cancel::watch_data(data.get_ref().get_ref());
         // ASCII: the wire's CRLF become local line ends; the count is of bytes received.
         let mut paced = Paced::limited(&mut data, self.params.timeout, self.params.limits.clone());
+        let mut capped = Capped {
+            inner: &mut paced,
+            left: limit.unwrap_or(u64::MAX),
+            over: false,
+        };
         let copied = if self.binary {
-            pump(&mut paced, out, &mut self.buffer, progress)
+            pump(&mut capped, out, &mut self.buffer, progress)
         } else {
             let mut local = ToLocal::new(out);
-            pump(&mut paced, &mut local, &mut self.buffer, progress)
+            pump(&mut capped, &mut local, &mut self.buffer, progress)
                 .and_then(|n| local.finish().map(|()| n).map_err(|e| (Side::Output, e)))
         };
+        let over = capped.over;
         drop(watch);
+        if over {
+            // Reset, not closed: a server sending without end learns at once.
+            let _ =
+                socket2::SockRef::from(data.get_ref().get_ref()).set_linger(Some(Duration::ZERO));
+            let detail = format!(
+                "the server sent more than the {} bytes expected{}; stopped there",
+                limit.unwrap_or(0),
+                if offset > 0 {
+                    format!(" from byte {offset}")
+                } else {
+                    String::new()
+                }
+            );
+            return match data.finish().map_err(|e| ftp_error(what.as_str(), e)) {
+                // Its final reply did not come: the control connection is out of step.
+                Err(err) if err.is_connection_lost() => Err(Error::Connection {
+                    what,
+                    message: detail,
+                }),
+                _ => Err(Error::Unproven { what, detail }),
+            };
+        }
         transfer_result(what, copied, data.finish(), Side::Output)
     }
 
@@ -390,6 +422,35 @@ fn transfer_result(
     })?;
     finished.map_err(|e| ftp_error(what, e))?;
     Ok(bytes)
+}
+
+/// A download's data, read up to `left` more bytes: a byte beyond sets `over` and fails
+/// the read (see [`Session::retrieve_from`]).
+struct Capped<'a> {
+    inner: &'a mut dyn Read,
+    left: u64,
+    over: bool,
+}
+
+impl Read for Capped<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => {
+                    self.over = true;
+                    Err(io::Error::other("more bytes than expected"))
+                }
+            };
+        }
+        let room = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let got = self.inner.read(&mut buf[..room])?;
+        self.left -= got as u64;
+        Ok(got)
+    }
 }
 
 /// Which end of a copy an error came from.

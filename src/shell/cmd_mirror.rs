@@ -46,7 +46,11 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         }
         drop(lent);
         if crate::cancel::requested() {
-            return Err(Error::cancelled("mirror"));
+            return Err(Error::Cancelled(
+                "mirror: cancelled; a file cut in flight keeps its temporary for the next pass \
+                 to continue"
+                    .to_string(),
+            ));
         }
         let status = result?;
         if shell.verbose || shell.interactive {

@@ -73,6 +73,14 @@ With --quirk (plain FTP), the server misbehaves in one way, NAME:
   slow          uploads are read at most 256 KiB per second (pyftpdlib's
                 ThrottledDTPHandler), so a test can change a file while it
                 is being sent
+  stor-ignores-rest  REST is answered "350" but the STOR after it writes from
+                byte 0, truncating (as some small servers do)
+  appe-overwrites    REST is not implemented (502) and APPE truncates the file
+                and writes from byte 0, as STOR does
+  retr-ignores-rest  REST is answered "350" but the RETR after it sends the
+                whole file from byte 0
+  endless-retr  RETR sends the file's bytes, then zeros without end (listings
+                and SIZE still give the file's real size)
 """
 
 import datetime
@@ -117,6 +125,10 @@ QUIRKS = (
     "no-rest",
     "no-overwrite",
     "refuse-listing",
+    "stor-ignores-rest",
+    "appe-overwrites",
+    "retr-ignores-rest",
+    "endless-retr",
 )
 SLOW_BYTES_PER_SECOND = 256 * 1024
 QUOTA_BYTES = 64 * 1024
@@ -404,6 +416,58 @@ def evil_listing_handler():
     return EvilListingHandler
 
 
+def resume_quirk_handler(name: str):
+    """Servers that get resumed transfers wrong, each in its own way (see the module doc)."""
+
+    class StorIgnoresRest(FTPHandler):
+        def ftp_STOR(self, file, mode="w"):
+            if mode == "w":
+                self._restart_position = 0
+            return super().ftp_STOR(file, mode)
+
+    class AppeOverwrites(FTPHandler):
+        def ftp_REST(self, line):
+            self.respond("502 Command not implemented.")
+
+        def ftp_APPE(self, file):
+            return self.ftp_STOR(file, mode="w")
+
+    class RetrIgnoresRest(FTPHandler):
+        def ftp_RETR(self, file):
+            self._restart_position = 0
+            return super().ftp_RETR(file)
+
+    class Endless:
+        """The file's bytes, then zeros for ever."""
+
+        def __init__(self, fd):
+            self.fd = fd
+
+        def more(self):
+            data = self.fd.read(65536) if not self.fd.closed else b""
+            return data or b"\0" * 65536
+
+    class EndlessRetr(FTPHandler):
+        use_sendfile = False  # sendfile would send the file alone, not the producer
+
+        def ftp_RETR(self, file):
+            self._restart_position = 0
+            try:
+                fd = self.run_as_current_user(self.fs.open, file, "rb")
+            except OSError as err:
+                self.respond(f"550 {err.strerror}.")
+                return
+            self.push_dtp_data(Endless(fd), isproducer=True, file=fd, cmd="RETR")
+            return file
+
+    return {
+        "stor-ignores-rest": StorIgnoresRest,
+        "appe-overwrites": AppeOverwrites,
+        "retr-ignores-rest": RetrIgnoresRest,
+        "endless-retr": EndlessRetr,
+    }[name]
+
+
 def main() -> None:
     args = sys.argv[1:]
     max_cons_per_ip = 0
@@ -464,6 +528,8 @@ def main() -> None:
                     return super().ftp_RNTO(path)
 
             handler = NoOverwriteHandler
+        elif args[2] in ("stor-ignores-rest", "appe-overwrites", "retr-ignores-rest", "endless-retr"):
+            handler = resume_quirk_handler(args[2])
         elif args[2] == "no-rest":
 
             class NoRestHandler(FTPHandler):
@@ -515,8 +581,7 @@ def main() -> None:
         sys.exit(
             "usage: pyftpd_server.py FOLDER [--tls CERTDIR " + "|".join(TLS_KINDS) + "]\n"
             "       pyftpd_server.py FOLDER --quirk "
-            "quota|evil-listing|maxconn|slow|latin1|zone|shift|no-rest|no-overwrite|"
-            "refuse-listing"
+            + "|".join(QUIRKS)
         )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     authorizer = DummyAuthorizer()

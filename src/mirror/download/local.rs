@@ -136,7 +136,12 @@ pub fn fetch(
             UNIX_EPOCH - Duration::from_secs(t.unsigned_abs())
         }
     });
-    let (temp, file, offset) = match continued(root, f) {
+    let server = session.params().address();
+    let found = match transfer::partial::distrusted(&server) {
+        true => None,
+        false => continued(root, f),
+    };
+    let (temp, file, mut offset) = match found {
         Some(found) => found,
         None => {
             let fingerprint = temp_name::Fingerprint::of(f.size, f.mtime.unwrap_or(0), None);
@@ -158,7 +163,18 @@ pub fn fetch(
     };
     // Messages name the file the user knows, never its temporary.
     let temp_error = |e| local_error(format!("{what}: {}", local_path(&target)), e);
-    let written = write_into(session, f, &file, offset, &what, &target, moved).and_then(|()| {
+    let mut written = write_into(session, f, &file, offset, &what, &target, moved);
+    if offset > 0 && matches!(written, Err(Error::Unproven { .. })) {
+        // The server did not send the rest from where it was asked: what the temporary
+        // holds is no prefix of the file. Emptied (it is ours, open) and fetched whole.
+        transfer::partial::distrust(&server, &what);
+        offset = 0;
+        written = file
+            .set_len(0)
+            .map_err(temp_error)
+            .and_then(|()| write_into(session, f, &file, 0, &what, &target, moved));
+    }
+    let written = written.and_then(|()| {
         if let Some(time) = time {
             file.set_modified(time).map_err(temp_error)?;
         }
@@ -174,8 +190,12 @@ pub fn fetch(
         })
     });
     drop(file);
+    // Cut (a lost connection, a stop, Ctrl-C): the temporary holds a prefix, for the next
+    // pass to continue.
     if let Err(err) = &written
-        && !(err.is_connection_lost() || matches!(err, Error::Cancelled(_)))
+        && !(err.is_connection_lost()
+            || matches!(err, Error::Cancelled(_))
+            || crate::cancel::requested())
     {
         let _ = fs::remove_file(&temp);
     }
@@ -204,8 +224,10 @@ fn continued(root: &Path, f: &Fetch<'_>) -> Option<(PathBuf, File, u64)> {
     Some((temp, file, meta.len()))
 }
 
-/// RETR of `f.remote` (from `offset`, with REST) into `file`, flushed to the disk before it
-/// may be renamed onto a real name; errors name `target`, the file it will become.
+/// RETR (from `offset`, with REST) into `file`, read up to the listed `size` (a server
+/// sending more is stopped: [`Error::Unproven`]), flushed to the disk and proven whole
+/// ([`transfer::partial::prove`]) before it may be renamed onto a real name.
+/// Errors name `target`, the file it will become.
 fn write_into(
     session: &mut Session,
     f: &Fetch<'_>,
@@ -220,7 +242,10 @@ fn write_into(
     let mut received = 0;
     if offset < size || size == 0 {
         let mut out = crate::cancel::Writer(BufWriter::new(file));
-        received = session.retrieve_from(remote, offset, &mut out, &mut |n| moved(offset + n))?;
+        received =
+            session.retrieve_from(remote, offset, Some(size - offset), &mut out, &mut |n| {
+                moved(offset + n)
+            })?;
         out.flush().map_err(temp_error)?;
     }
     if offset + received != size {
@@ -229,6 +254,11 @@ fn write_into(
             offset + received
         )));
     }
+    let held = file.metadata().map_err(temp_error)?.len();
+    transfer::partial::prove(offset, received, held, size).map_err(|why| Error::Unproven {
+        what: what.to_string(),
+        detail: why.0,
+    })?;
     file.sync_all().map_err(temp_error)?;
     Ok(())
 }

@@ -1,0 +1,290 @@
+//! Resumed transfers are proven, not trusted: servers that get a resume wrong (REST answered
+//! 350 and ignored on STOR or RETR, APPE overwriting, RETR without end), through the quirk
+//! modes of the pyftpdlib fixture. Partials come from real interrupted transfers (SIGINT
+//! under a rate limit). The tests skip visibly when pyftpdlib is missing (a failure under
+//! `CI=true`).
+
+mod support;
+
+use support::{Out, assert_ok, pattern, temporaries, wait_out};
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use support::pyftpd::PyFtpd;
+use tempfile::TempDir;
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// The one line that says a server does not continue where asked.
+const DISTRUST: &str = "does not continue transfers where asked";
+
+fn run(dir: &Path, args: &[&str]) -> Out {
+    support::run_within(support::ftpsh(dir).args(args), DEADLINE)
+}
+
+/// Runs `ftpsh --limit-rate 256K -c COMMAND URL` in `dir` and interrupts it (SIGINT, as
+/// Ctrl-C) once `under_way` holds; returns its output.
+fn interrupted(server: &PyFtpd, dir: &Path, command: &str, under_way: impl Fn() -> bool) -> Out {
+    let child = support::spawn_piped(support::ftpsh(dir).args([
+        "--limit-rate",
+        "256K",
+        "-c",
+        command,
+        &server.url(),
+    ]));
+    support::wait_until("the transfer under way", DEADLINE, &under_way);
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = wait_out(child, DEADLINE);
+    assert_eq!(out.code, 130, "{}", out.stderr);
+    out
+}
+
+/// A temporary in `dir` (uploads' `.ftpsh-part-…-NAME` or downloads' `NAME.ftpsh-part` and
+/// `.ftpsh-part-…-NAME`) of `name` holding at least 64 KiB.
+fn temp_of(dir: &Path, name: &str) -> Option<String> {
+    temporaries(dir).into_iter().find(|t| {
+        (t.ends_with(&format!("-{name}")) || t.starts_with(&format!("{name}.")))
+            && fs::metadata(dir.join(t)).is_ok_and(|m| m.len() >= 64 * 1024)
+    })
+}
+
+fn count(text: &str, needle: &str) -> usize {
+    text.matches(needle).count()
+}
+
+/// `put NAME`, interrupted once its temporary holds 64 KiB: the temporary stays.
+fn interrupted_put(server: &PyFtpd, local: &Path, name: &str) -> String {
+    let root = server.root().to_path_buf();
+    interrupted(server, local, &format!("put {name}"), || {
+        temp_of(&root, name).is_some()
+    });
+    temp_of(server.root(), name).expect("the temporary is kept")
+}
+
+/// On a server that takes the offset but writes from byte 0 (REST + STOR) or overwrites
+/// on APPE: `put -c` of two interrupted uploads in one run. The first continuation fails
+/// its proof: its temporary is dropped, the file is sent again whole, and that is said
+/// once; the second is not continued at all (no second REST or APPE). Both files are the
+/// local ones byte for byte, no temporary is left, and the run exits 0. Then again after
+/// a restart (a new run): the same, proven the same way.
+fn put_c_on_a_server_that_does_not_continue(quirk: &str, continues_with: &str) {
+    let Some(server) = PyFtpd::start_quirk(quirk) else {
+        return;
+    };
+    let local = TempDir::new().unwrap();
+    let bodies = [pattern(512 * 1024), pattern(600 * 1024)];
+    for round in 0..2 {
+        for (name, body) in ["a.bin", "b.bin"].iter().zip(&bodies) {
+            let _ = fs::remove_file(server.path(name));
+            fs::write(local.path().join(name), body).unwrap();
+            interrupted_put(&server, local.path(), name);
+        }
+        let out = run(
+            local.path(),
+            &["--debug", "-c", "put -c a.bin; put -c b.bin", &server.url()],
+        );
+        assert_ok(&out);
+        assert_eq!(
+            count(&out.stderr, DISTRUST),
+            1,
+            "round {round}: {}",
+            out.stderr
+        );
+        assert_eq!(
+            count(&out.stderr, continues_with),
+            1,
+            "round {round}: one try only: {}",
+            out.stderr
+        );
+        for (name, body) in ["a.bin", "b.bin"].iter().zip(&bodies) {
+            assert!(
+                fs::read(server.path(name)).unwrap() == *body,
+                "round {round}: {name} is not the local file"
+            );
+        }
+        assert_eq!(
+            temporaries(server.root()),
+            Vec::<String>::new(),
+            "round {round}"
+        );
+    }
+}
+
+#[test]
+fn put_c_where_stor_ignores_rest_sends_again_from_byte_0() {
+    put_c_on_a_server_that_does_not_continue("stor-ignores-rest", "--> REST ");
+}
+
+#[test]
+fn put_c_where_appe_overwrites_sends_again_from_byte_0() {
+    put_c_on_a_server_that_does_not_continue("appe-overwrites", "--> APPE ");
+}
+
+/// The upload mirror on a server that ignores REST on STOR: a pass interrupted mid-file
+/// keeps its temporary; the next pass's continuation fails its proof, the file is sent
+/// whole and right, said once; the pass after that has nothing to do.
+#[test]
+fn the_mirror_where_stor_ignores_rest_sends_again_from_byte_0() {
+    let Some(server) = PyFtpd::start_quirk("stor-ignores-rest") else {
+        return;
+    };
+    let local = TempDir::new().unwrap();
+    let src = local.path().join("src");
+    fs::create_dir(&src).unwrap();
+    let body = pattern(512 * 1024);
+    fs::write(src.join("big.bin"), &body).unwrap();
+    fs::create_dir(server.path("dst")).unwrap();
+    let dst = server.path("dst");
+    interrupted(&server, local.path(), "mirror --once src /dst", || {
+        temp_of(&dst, "big.bin").is_some()
+    });
+    assert!(temp_of(&dst, "big.bin").is_some(), "the temporary is kept");
+    let mirror = || {
+        run(
+            local.path(),
+            &["--debug", "-c", "mirror --once src /dst", &server.url()],
+        )
+    };
+    let out = mirror();
+    assert_ok(&out);
+    assert_eq!(count(&out.stderr, DISTRUST), 1, "{}", out.stderr);
+    assert!(
+        fs::read(dst.join("big.bin")).unwrap() == body,
+        "not the local file"
+    );
+    assert_eq!(temporaries(&dst), Vec::<String>::new());
+    let out = mirror();
+    assert_ok(&out);
+    assert!(!out.stderr.contains("--> STOR"), "{}", out.stderr);
+}
+
+/// `get NAME` into `local`, interrupted once its partial holds 64 KiB: the partial stays.
+fn interrupted_get(server: &PyFtpd, local: &Path, name: &str) {
+    let dir = local.to_path_buf();
+    interrupted(server, local, &format!("get {name}"), || {
+        temp_of(&dir, name).is_some()
+    });
+    assert!(temp_of(local, name).is_some(), "the partial is kept");
+}
+
+/// On a server that answers REST with 350 and sends from byte 0: `get -c` of two
+/// interrupted downloads in one run. The first brings more than the rest of its file: it
+/// is stopped, the partial dropped and the file fetched whole, said once; the second is not
+/// continued. Both are the server's bytes; no partial is left. Then again after a restart.
+#[test]
+fn get_c_where_retr_ignores_rest_fetches_again_from_byte_0() {
+    let Some(server) = PyFtpd::start_quirk("retr-ignores-rest") else {
+        return;
+    };
+    let local = TempDir::new().unwrap();
+    let bodies = [pattern(512 * 1024), pattern(600 * 1024)];
+    for (name, body) in ["a.bin", "b.bin"].iter().zip(&bodies) {
+        fs::write(server.path(name), body).unwrap();
+    }
+    for round in 0..2 {
+        for name in ["a.bin", "b.bin"] {
+            let _ = fs::remove_file(local.path().join(name));
+            interrupted_get(&server, local.path(), name);
+        }
+        let out = run(
+            local.path(),
+            &["--debug", "-c", "get -c a.bin; get -c b.bin", &server.url()],
+        );
+        assert_ok(&out);
+        assert_eq!(
+            count(&out.stderr, DISTRUST),
+            1,
+            "round {round}: {}",
+            out.stderr
+        );
+        assert_eq!(
+            count(&out.stderr, "--> REST "),
+            1,
+            "round {round}: {}",
+            out.stderr
+        );
+        for (name, body) in ["a.bin", "b.bin"].iter().zip(&bodies) {
+            assert!(
+                fs::read(local.path().join(name)).unwrap() == *body,
+                "round {round}: {name} is not the server's file"
+            );
+        }
+        assert_eq!(
+            temporaries(local.path()),
+            Vec::<String>::new(),
+            "round {round}"
+        );
+    }
+}
+
+/// The download mirror on a server that ignores REST on RETR: an interrupted pass keeps
+/// its temporary; the next one is stopped at the rest's length plus one byte, fetches the
+/// file whole and right, says so once; the pass after has nothing to do.
+#[test]
+fn the_download_mirror_where_retr_ignores_rest_fetches_again_from_byte_0() {
+    let Some(server) = PyFtpd::start_quirk("retr-ignores-rest") else {
+        return;
+    };
+    let local = TempDir::new().unwrap();
+    let body = pattern(512 * 1024);
+    fs::create_dir(server.path("src")).unwrap();
+    fs::write(server.path("src/big.bin"), &body).unwrap();
+    let dst = local.path().join("dst");
+    fs::create_dir(&dst).unwrap();
+    let mirror = "mirror --download --once /src dst";
+    interrupted(&server, local.path(), mirror, || {
+        temp_of(&dst, "big.bin").is_some()
+    });
+    assert!(temp_of(&dst, "big.bin").is_some(), "the temporary is kept");
+    let out = run(local.path(), &["--debug", "-c", mirror, &server.url()]);
+    assert_ok(&out);
+    assert_eq!(count(&out.stderr, DISTRUST), 1, "{}", out.stderr);
+    assert!(
+        fs::read(dst.join("big.bin")).unwrap() == body,
+        "not the server's file"
+    );
+    assert_eq!(temporaries(&dst), Vec::<String>::new());
+    let out = run(local.path(), &["--debug", "-c", mirror, &server.url()]);
+    assert_ok(&out);
+    assert!(!out.stderr.contains("--> RETR"), "{}", out.stderr);
+}
+
+/// A RETR that never ends, of a file listed and SIZEd at 4000 bytes: `get`, `get -c` and
+/// the download mirror stop one byte past the known length, fail naming the file and the
+/// reason, leave nothing under the final name and no temporary, and take no time.
+#[test]
+fn a_retr_without_end_stops_at_the_known_length() {
+    let Some(server) = PyFtpd::start_quirk("endless-retr") else {
+        return;
+    };
+    let local = TempDir::new().unwrap();
+    fs::create_dir(server.path("src")).unwrap();
+    fs::write(server.path("src/f.txt"), pattern(4000)).unwrap();
+    let dst = local.path().join("dst");
+    fs::create_dir(&dst).unwrap();
+    for command in [
+        "get /src/f.txt",
+        "get -c /src/f.txt",
+        "mirror --download --once /src dst",
+    ] {
+        let started = Instant::now();
+        let out = run(local.path(), &["-c", command, &server.url()]);
+        assert_eq!(out.code, 1, "{command}: {}", out.stderr);
+        // The mirror reports a file's failure among its events (stdout).
+        let said = format!("{}{}", out.stdout, out.stderr);
+        assert!(
+            said.contains("f.txt: the server sent more than the 4000 bytes expected"),
+            "{command}: {said}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10), "{command}");
+        assert!(!local.path().join("f.txt").exists(), "{command}");
+        assert!(!dst.join("f.txt").exists(), "{command}");
+        assert_eq!(temporaries(local.path()), Vec::<String>::new(), "{command}");
+    }
+}
