@@ -1,4 +1,4 @@
-//! Logging: the journal file (mirror movements; text via simplelog, or JSON lines) and the
+//! Logging: the journal file (mirror movements; text lines, or JSON lines) and the
 //! protocol trace, with PASS masked wherever a line goes.
 
 mod entry;
@@ -16,7 +16,6 @@ pub use entry::{Entry, Format, Outcome};
 pub use json::{JsonObject, text_value as json_text};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
-use simplelog::{Config, ConfigBuilder, WriteLogger};
 
 use crate::error::{Error, Result};
 use crate::escape::escape;
@@ -32,15 +31,6 @@ thread_local! {
     static AFTER_CODE_PARSED: Cell<bool> = const { Cell::new(false) };
 }
 
-fn file_config() -> Config {
-    ConfigBuilder::new()
-        .set_time_format_rfc3339()
-        .set_target_level(LevelFilter::Off)
-        .set_thread_level(LevelFilter::Off)
-        .set_location_level(LevelFilter::Off)
-        .build()
-}
-
 fn open_append(path: &Path) -> Result<File> {
     OpenOptions::new()
         .create(true)
@@ -49,61 +39,55 @@ fn open_append(path: &Path) -> Result<File> {
         .map_err(|e| Error::local(format!("journal {}", path.display()), e))
 }
 
-/// A journal file in its format.
-enum Sink {
-    Text(Box<WriteLogger<File>>),
-    /// One JSON object per line, each written with one `write` on an O_APPEND file, so
-    /// lines from several jobs never interleave.
-    Json(Mutex<File>),
+/// A journal file in its format. Each line is written with one `write` on an O_APPEND
+/// file, so lines from several jobs never interleave.
+struct Sink {
+    file: Mutex<File>,
+    format: Format,
+    /// The most detailed level written.
+    level: LevelFilter,
 }
 
 impl Sink {
     fn open(path: &Path, format: Format, level: LevelFilter) -> Result<Sink> {
-        let file = open_append(path)?;
-        Ok(match format {
-            Format::Text => Sink::Text(WriteLogger::new(level, file_config(), file)),
-            Format::Json => Sink::Json(Mutex::new(file)),
+        Ok(Sink {
+            file: Mutex::new(open_append(path)?),
+            format,
+            level,
         })
     }
 
     /// A log record's message (already escaped).
-    fn message(&self, level: Level, target: &str, message: &str) {
-        match self {
-            Sink::Text(logger) => logger.log(
-                &Record::builder()
-                    .args(format_args!("{message}"))
-                    .level(level)
-                    .target(target)
-                    .build(),
-            ),
-            Sink::Json(_) => {
-                self.write_json(&entry::json_message(SystemTime::now(), level, message));
-            }
+    fn message(&self, level: Level, message: &str) {
+        if level > self.level {
+            return;
+        }
+        let now = SystemTime::now();
+        match self.format {
+            Format::Text => self.write_line(&text_line(now, level, message)),
+            Format::Json => self.write_line(&entry::json_message(now, level, message)),
         }
     }
 
     fn entry(&self, entry: &Entry) {
-        match self {
-            Sink::Text(_) => self.message(Level::Info, TARGET, &entry.text()),
-            Sink::Json(_) => self.write_json(&entry.json(SystemTime::now())),
-        }
-        self.flush();
-    }
-
-    fn write_json(&self, line: &str) {
-        if let Sink::Json(file) = self {
-            let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
-            // A journal that cannot be written must not stop a mirror: the line is lost,
-            // as simplelog loses it.
-            let _ = file.write_all(format!("{line}\n").as_bytes());
+        match self.format {
+            Format::Text => self.message(Level::Info, &entry.text()),
+            Format::Json => self.write_line(&entry.json(SystemTime::now())),
         }
     }
 
-    fn flush(&self) {
-        if let Sink::Text(logger) = self {
-            logger.flush();
-        }
+    fn write_line(&self, line: &str) {
+        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        // A journal that cannot be written must not stop a mirror: the line is lost.
+        let _ = file.write_all(format!("{line}\n").as_bytes());
     }
+}
+
+/// A text journal line: `2026-11-22T10:00:01.123456Z [INFO] message`. The time is the JSON
+/// journal's (UTC, to the microsecond, `crate::clock::rfc3339`): always 27 characters, so
+/// the lines of several journals sort by time as text.
+fn text_line(time: SystemTime, level: Level, message: &str) -> String {
+    format!("{} [{level}] {message}", crate::clock::rfc3339(time))
 }
 
 struct Dispatch {
@@ -217,7 +201,7 @@ fn thread_prefixed(message: &str) -> String {
 /// terminal too.
 fn with_message(record: &Record, message: &str, sink: &Sink) {
     let prefixed = thread_prefixed(&escape(message));
-    sink.message(record.level(), record.target(), &prefixed);
+    sink.message(record.level(), &prefixed);
 }
 
 impl Log for Dispatch {
@@ -246,11 +230,8 @@ impl Log for Dispatch {
         }
     }
 
-    fn flush(&self) {
-        if let Some(file) = &self.file {
-            file.flush();
-        }
-    }
+    /// Every line is written as it comes.
+    fn flush(&self) {}
 }
 
 /// One mirror job's journal: its own file when the job was given `--log` (or the global
@@ -283,6 +264,31 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every text line's time has the same width (whatever the fraction's trailing zeros),
+    /// so `sort` orders lines by time, and reads as the JSON journal's.
+    #[test]
+    fn text_lines_have_a_fixed_width_time() {
+        let at = |nanos: u64| std::time::UNIX_EPOCH + std::time::Duration::from_nanos(nanos);
+        let lines: Vec<String> = [
+            1_764_000_000_000_000_000,
+            1_764_000_000_100_000_000,
+            1_764_000_000_120_000_000,
+            1_764_000_000_123_456_789,
+            1_764_000_001_000_000_001,
+        ]
+        .into_iter()
+        .map(|n| text_line(at(n), Level::Info, "job=1 PASS"))
+        .collect();
+        assert_eq!(lines[0], "2025-11-24T16:00:00.000000Z [INFO] job=1 PASS");
+        assert_eq!(lines[3], "2025-11-24T16:00:00.123456Z [INFO] job=1 PASS");
+        assert!(lines.iter().all(|l| l.len() == lines[0].len()), "{lines:?}");
+        let mut sorted = lines.clone();
+        sorted.sort();
+        assert_eq!(sorted, lines, "text order is time order");
+        let json = entry::json_message(at(1_764_000_000_120_000_000), Level::Info, "m");
+        assert!(json.contains(&lines[2][..27]), "{json} vs {}", lines[2]);
+    }
 
     fn traced(message: &str) -> Option<String> {
         protocol_line(

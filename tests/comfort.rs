@@ -761,8 +761,9 @@ fn chmod_on_a_server_without_site_chmod_says_so() {
         "chmod 755 run.sh: the server does not offer SITE CHMOD (502 ",
     );
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
-    // ls -l on a server that lists no modes in MLSD: the plain type column.
+    // ls -l on a server that lists no modes in MLSD: the mode column says it does not
+    // know, as help says (`?`), rather than looking like a plain `ls`.
     let out = run_c(&server.url(), "ls -l", local.path());
     assert_ok(&out);
-    assert!(out.stdout.starts_with("- "), "{}", out.stdout);
+    assert!(out.stdout.starts_with("-????????? "), "{}", out.stdout);
 }

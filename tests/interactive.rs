@@ -140,7 +140,7 @@ fn mirror_events_appear_while_the_prompt_waits() {
         .expect("pass summary printed above the prompt");
     // quitting with a job running asks first; no keeps the shell
     pty.send_line("quit").unwrap();
-    pty.expect("1 mirror job(s) running; stop them and quit? [y/N] ")
+    pty.expect("1 mirror job running; stop it and quit? [y/N] ")
         .expect("quit asks");
     pty.send_line("n").unwrap();
     pty.expect(PROMPT).expect("still at the prompt");

@@ -440,7 +440,7 @@ fn shell_stays_usable_while_a_mirror_runs_and_stop_works() {
     );
     assert!(f.server.path("while-mirroring").is_dir());
     assert!(stdout.contains("mirror 1 started"), "{stdout}");
-    assert!(stdout.contains("1 mirror job(s) stopped"), "{stdout}");
+    assert!(stdout.contains("1 mirror job stopped"), "{stdout}");
     assert!(stdout.contains("stopped"), "{stdout}");
     // Stopped means stopped: a new local file is not sent.
     fs::write(f.src.join("after-stop.txt"), "x").unwrap();
@@ -1568,7 +1568,7 @@ fn live_download_mirror_follows_the_server_and_only_lists_when_idle() {
         out.stdout
     );
     assert!(
-        out.stdout.contains("1 mirror job(s) stopped"),
+        out.stdout.contains("1 mirror job stopped"),
         "{}",
         out.stdout
     );

@@ -521,7 +521,7 @@ fn messages_name_the_path_in_plain_words() {
     assert_eq!(
         lines,
         [
-            "1 mirror job(s) stopped",
+            "1 mirror job stopped",
             "mirror job 1 had already stopped",
             "no mirror job was running"
         ],
@@ -535,8 +535,7 @@ fn messages_name_the_path_in_plain_words() {
     );
     assert_ok(&out);
     assert!(
-        out.stderr
-            .contains("quit: stopping 1 running mirror job(s)"),
+        out.stderr.contains("quit: stopping 1 running mirror job "),
         "{}",
         out.stderr
     );
@@ -675,4 +674,101 @@ fn transfers_end_with_time_and_rate_and_trees_with_one_line() {
 fn regex_lite(pattern: &str) -> impl Fn(&str) -> bool + use<> {
     let re = regex::Regex::new(pattern).unwrap();
     move |text: &str| re.is_match(text)
+}
+
+/// A multi-line reply (FEAT, HELP, STAT) prints one line per line the server sent, as lftp
+/// and BSD ftp show it; `site` the same.
+#[test]
+fn quote_prints_a_multi_line_reply_line_by_line() {
+    let (server, local) = setup();
+    let out = run_c(&server.url(), "quote FEAT", local.path());
+    assert_ok(&out);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines.len() > 2, "{}", out.stdout);
+    assert!(lines[0].starts_with("211-"), "{}", out.stdout);
+    assert!(lines.last().unwrap().starts_with("211 "), "{}", out.stdout);
+    assert!(!out.stdout.contains(" | "), "{}", out.stdout);
+}
+
+/// What `mirror --once` says reads as English and says each thing once: the dry run lists
+/// no chmod of a new folder that gets 755 anyway (one that wants other bits is listed),
+/// counts agree with their nouns (`1 dir created`, `1 action`), the deleted names come
+/// before the sent ones, a pass prints one summary (with -v as at the prompt), and a pass
+/// with nothing to do says so in one line.
+#[test]
+fn mirror_once_says_each_thing_once_in_english() {
+    use std::os::unix::fs::PermissionsExt;
+    let (server, local) = setup();
+    let src = local.path().join("src");
+    fs::create_dir_all(src.join("pub")).unwrap();
+    fs::set_permissions(src.join("pub"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::create_dir_all(src.join("private")).unwrap();
+    fs::set_permissions(src.join("private"), fs::Permissions::from_mode(0o700)).unwrap();
+    fs::write(src.join("pub/a.txt"), "a").unwrap();
+    for name in ["k1", "k2", "k3", "k4", "k5"] {
+        fs::write(src.join(format!("pub/{name}.txt")), name).unwrap();
+    }
+    let run_v = |commands: &str| {
+        support::Out::from(
+            support::ftpsh(local.path())
+                .args(["-v", "-c", commands, &server.url()])
+                .output()
+                .unwrap(),
+        )
+    };
+    let out = run_v("mirror --once --dry-run src /site");
+    assert_ok(&out);
+    assert!(!out.stdout.contains("CHMOD pub"), "{}", out.stdout);
+    assert!(out.stdout.contains("CHMOD private (700"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("STOR pub/a.txt (1 byte)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("dry run: 9 actions, nothing changed"),
+        "{}",
+        out.stdout
+    );
+
+    fs::remove_dir(src.join("private")).unwrap();
+    let out = run_v("mirror --once src /site");
+    assert_ok(&out);
+    assert!(out.stdout.contains("1 dir created"), "{}", out.stdout);
+    assert_eq!(
+        out.stdout.matches("uploaded (").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+
+    for name in ["b", "c", "d", "e"] {
+        fs::write(src.join(format!("{name}.txt")), name).unwrap();
+    }
+    fs::remove_file(src.join("pub/a.txt")).unwrap();
+    let out = run_v("mirror --once src /site");
+    assert_ok(&out);
+    assert!(
+        out.stdout.contains(": deleted \"pub/a.txt\", sent \""),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains(" and 2 more"), "{}", out.stdout);
+
+    let out = run_v("mirror --once --no-perms src /site");
+    assert_ok(&out);
+    let said: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("mirror"))
+        .collect();
+    assert_eq!(
+        said,
+        [format!(
+            "mirror: nothing to change ({} -> /site)",
+            src.display()
+        )],
+        "{}",
+        out.stdout
+    );
 }

@@ -4,7 +4,9 @@ use suppaftp::{FtpError, Status};
 
 use super::listing::{self, Entry};
 use super::path::check_sendable;
-use super::reply::{code_of, ftp_error, is_not_offered, parse_257, parse_size_reply, reply_text};
+use super::reply::{
+    code_of, ftp_error, is_not_offered, parse_257, parse_size_reply, reply_lines, reply_text,
+};
 use super::session::Session;
 use crate::error::{Error, Result};
 use crate::journal::mask_command;
@@ -244,13 +246,13 @@ impl Session {
     }
 
     /// Sends a raw command and returns the reply line(s). Success is any 1xx-3xx reply.
-    pub fn quote(&mut self, command: &str) -> Result<String> {
+    pub fn quote(&mut self, command: &str) -> Result<Vec<String>> {
         let what = format!("quote {}", mask_command(command));
         check_sendable(&what, command)?;
         match self.stream.custom_command(command, &[]) {
-            Err(FtpError::UnexpectedResponse(r)) if code_of(&r) < 400 => Ok(reply_text(&r.body)),
+            Err(FtpError::UnexpectedResponse(r)) if code_of(&r) < 400 => Ok(reply_lines(&r.body)),
             Err(e) => Err(ftp_error(what, e)),
-            Ok(r) => Ok(reply_text(&r.body)),
+            Ok(r) => Ok(reply_lines(&r.body)),
         }
     }
 

@@ -84,13 +84,18 @@ pub fn code_of(response: &Response) -> u16 {
 
 /// A reply body as one line: multi-line replies are joined with " | ".
 pub(super) fn reply_text(body: &[u8]) -> String {
-    let text = crate::lossless::decode(body);
-    let lines: Vec<&str> = text
+    reply_lines(body).join(" | ")
+}
+
+/// A reply's lines as the server sent them (a multi-line `214-` HELP, `211-` FEAT or STAT),
+/// empty ones left out: for `quote` to show one line per line.
+pub(super) fn reply_lines(body: &[u8]) -> Vec<String> {
+    crate::lossless::decode(body)
         .lines()
         .map(str::trim_end)
         .filter(|l| !l.is_empty())
-        .collect();
-    lines.join(" | ")
+        .map(str::to_string)
+        .collect()
 }
 
 /// The path in a 257 reply (PWD, MKD): between the first quote and the next single one, a

@@ -24,6 +24,10 @@ use crate::ftp::reply::is_not_offered;
 /// The bits kept: read, write, execute for owner, group and others.
 pub const KEPT: u32 = 0o777;
 
+/// The mode nearly every server gives a new folder (umask 022). A dry run does not list the
+/// chmod of a folder it creates that wants just that: it is almost never sent.
+pub const USUAL_NEW_DIR: u32 = 0o755;
+
 /// The mode the remote entry of a local one should have: its kept bits; a folder keeps owner
 /// rwx (a 0o555 folder on the server would refuse the mirror's next upload into it).
 pub fn wanted(kind: Kind, local_mode: u32) -> u32 {

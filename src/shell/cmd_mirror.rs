@@ -1,6 +1,7 @@
 //! The `mirror` and `jobs` commands: start, list and stop mirror jobs.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use super::mirror_options::parse;
@@ -32,14 +33,23 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         return Ok(());
     }
     let spec = spec(shell, &inv.args)?;
-    let download = spec.options.download;
     if spec.options.once || spec.options.dry_run {
         // The shell's connection does the job's work meanwhile (checked first, like any
         // command's): a foreground run then needs no login of its own.
         let connected = shell.session().is_ok();
         let mut lent = shell.lend();
         let session = if connected { lent.take() } else { None };
-        let printer: Printer = Arc::new(|line| crate::progress::print_out(&line));
+        // The pass says what it did (its summary, its errors); one that had nothing to say
+        // changed nothing, which a person at the prompt is told in one line.
+        let said = Arc::new(AtomicBool::new(false));
+        let printer: Printer = {
+            let said = Arc::clone(&said);
+            Arc::new(move |line| {
+                said.store(true, Ordering::Relaxed);
+                crate::progress::print_out(&line);
+            })
+        };
+        let between = direction(&spec);
         let (result, returned) = job::run_in_foreground(spec, printer, session);
         if let Some((session, broken)) = returned {
             lent.give_back(Some(session), broken);
@@ -52,21 +62,13 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
                     .to_string(),
             ));
         }
-        let status = result?;
-        if shell.verbose || shell.interactive {
-            let moved = if download { "received" } else { "sent" };
-            println!(
-                "mirror done: {} files ({} bytes) {moved}, {} renamed, {} deleted",
-                status.files_sent, status.bytes_sent, status.renames, status.deletes
-            );
+        result?;
+        if (shell.verbose || shell.interactive) && !said.load(Ordering::Relaxed) {
+            println!("mirror: nothing to change ({})", escape(&between));
         }
         return Ok(());
     }
-    let summary = if download {
-        format!("{} <- {}", spec.local.display(), spec.remote)
-    } else {
-        format!("{} -> {}", spec.local.display(), spec.remote)
-    };
+    let summary = direction(&spec);
     let interval = spec.options.interval;
     let limit = spec
         .options
@@ -79,6 +81,12 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         interval.as_secs_f64()
     );
     Ok(())
+}
+
+/// `LOCAL -> REMOTE`, or `LOCAL <- REMOTE` for a download.
+fn direction(spec: &JobSpec) -> String {
+    let arrow = if spec.options.download { "<-" } else { "->" };
+    format!("{} {arrow} {}", spec.local.display(), spec.remote)
 }
 
 /// Checks a `mirror` command's words without running it (see `table::Command::check`): a
@@ -223,7 +231,10 @@ fn stop(shell: &mut Shell, which: Option<&String>) -> Result<()> {
     match (id, was_running.len()) {
         (Some(id), 0) => println!("mirror job {id} had already stopped"),
         (None, 0) => println!("no mirror job was running"),
-        (_, count) => println!("{count} mirror job(s) stopped"),
+        (_, n) => println!(
+            "{} stopped",
+            crate::words::count(n as u64, "mirror job", "mirror jobs")
+        ),
     }
     Ok(())
 }
@@ -321,8 +332,8 @@ pub fn jobs(shell: &mut Shell, _: &Invocation) -> Result<()> {
         );
         if s.below_depth > 0 {
             println!(
-                "    {} entries below --max-depth not mirrored",
-                s.below_depth
+                "    {} below --max-depth not mirrored",
+                crate::words::count(s.below_depth, "entry", "entries")
             );
         }
         if let Some(held) = &s.held {

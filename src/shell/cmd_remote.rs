@@ -94,8 +94,10 @@ pub fn ls(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         eprintln!(
             "{}",
             escape(&format!(
-                "ls {target}: {} line(s) marked ? are shown as the server sent them ({})",
-                unparsed.len(),
+                "ls {target}: {} marked ? {} shown as the server sent {} ({})",
+                crate::words::count(unparsed.len() as u64, "line", "lines"),
+                if unparsed.len() == 1 { "is" } else { "are" },
+                if unparsed.len() == 1 { "it" } else { "them" },
                 first.reason
             ))
         );
@@ -114,11 +116,11 @@ fn sort_entries(entries: &mut [Entry], inv: &Invocation) {
 }
 
 /// Aligned rows: type, size, date (UTC), name; directories end with '/'. `long` (`ls -l`):
-/// where the server gave modes, the type column becomes the mode column (`-rwxr-xr-x`), with
-/// `?` for the bits of an entry the server gave none for (as GNU ls shows what it could not
-/// read).
+/// the type column becomes the mode column (`-rwxr-xr-x`), with `?` for the bits of an
+/// entry the server gave none for (as GNU ls shows what it could not read), a server that
+/// lists no modes at all included.
 pub fn format_listing(entries: &[Entry], human: bool, long: bool) -> Vec<String> {
-    let modes = long && entries.iter().any(|e| e.mode.is_some());
+    let modes = long;
     let sizes: Vec<String> = entries
         .iter()
         .map(|e| {
@@ -563,8 +565,8 @@ mod tests {
         );
     }
 
-    /// `ls -l`: the mode column where the server gave modes, `?` where it gave none for an
-    /// entry; without -l, or when no entry has a mode, the plain type column.
+    /// `ls -l`: the mode column, `?` where the server gave none for an entry (or for any);
+    /// without -l, the plain type column.
     #[test]
     fn long_listing_shows_modes() {
         let entry = |name: &str, kind, mode| Entry {
@@ -596,10 +598,17 @@ mod tests {
             format_listing(&entries[1..2], false, false),
             ["- 1  1970-01-01 00:00  run.sh"]
         );
-        let no_modes = [entry("plain", EntryKind::File, None)];
+        // A server that lists no modes at all: the column says so, as help says.
+        let no_modes = [
+            entry("plain", EntryKind::File, None),
+            entry("dir", EntryKind::Dir, None),
+        ];
         assert_eq!(
             format_listing(&no_modes, false, true),
-            ["- 1  1970-01-01 00:00  plain"]
+            [
+                "-????????? 1  1970-01-01 00:00  plain",
+                "d????????? 1  1970-01-01 00:00  dir/"
+            ]
         );
         for (mode, want) in [
             (0o644, "rw-r--r--"),

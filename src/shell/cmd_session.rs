@@ -84,8 +84,15 @@ pub fn quote(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         )));
     }
     let reply = shell.session()?.quote(&command)?;
-    println!("{}", escape(&reply));
+    print_reply(&reply);
     Ok(())
+}
+
+/// A server's reply to `quote` or `site`: one line per line it sent (escaped).
+fn print_reply(lines: &[String]) {
+    for line in lines {
+        println!("{}", escape(line));
+    }
 }
 
 pub fn site(shell: &mut Shell, inv: &Invocation) -> Result<()> {
@@ -95,7 +102,7 @@ pub fn site(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         .session()?
         .quote(&format!("SITE {args}"))
         .map_err(|e| e.about(&format!("site {args}")))?;
-    println!("{}", escape(&reply));
+    print_reply(&reply);
     Ok(())
 }
 
@@ -163,7 +170,8 @@ pub fn quit(shell: &mut Shell, _: &Invocation) -> Result<()> {
         let running = shell.jobs.list().iter().filter(|j| j.is_running()).count();
         if running > 0 {
             eprintln!(
-                "quit: stopping {running} running mirror job(s) (files in flight are interrupted, kept for the next run)"
+                "quit: stopping {} (files in flight are interrupted, kept for the next run)",
+                crate::words::count(running as u64, "running mirror job", "running mirror jobs")
             );
             shell.jobs.stop(None)?;
         }

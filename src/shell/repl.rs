@@ -18,9 +18,11 @@ fn confirm_quit(shell: &Shell, editor: &mut Editor<ShellHelper, DefaultHistory>)
     if running == 0 {
         return true;
     }
-    let answer = editor.readline(&format!(
-        "{running} mirror job(s) running; stop them and quit? [y/N] "
-    ));
+    let (jobs, them) = match running {
+        1 => ("1 mirror job".to_string(), "it"),
+        n => (format!("{n} mirror jobs"), "them"),
+    };
+    let answer = editor.readline(&format!("{jobs} running; stop {them} and quit? [y/N] "));
     matches!(answer.as_deref().map(str::trim), Ok("y" | "Y" | "yes"))
 }
 

@@ -55,8 +55,8 @@ impl Unread {
         Err(Error::Protocol {
             what: self.what,
             message: format!(
-                "skipped {} listing line(s) ftpsh cannot read, in {folders} (see the warnings above)",
-                self.lines
+                "skipped {} ftpsh cannot read, in {folders} (see the warnings above)",
+                crate::words::count(self.lines as u64, "listing line", "listing lines")
             ),
         })
     }

@@ -37,7 +37,7 @@ pub fn describe_plan(action: &Action, download: bool) -> String {
             keep_old,
             ..
         } => {
-            let mut notes = vec![format!("{size} bytes")];
+            let mut notes = vec![crate::words::count(*size, "byte", "bytes")];
             if resume.is_some() {
                 notes.push("continuing an interrupted transfer".to_string());
             }

@@ -1,5 +1,7 @@
 //! What one pass did: the counts, the errors, and the first few movements by name.
 
+use crate::words::count;
+
 /// What one pass did.
 #[derive(Debug, Default, Clone)]
 pub struct Report {
@@ -20,6 +22,9 @@ pub struct Report {
     pub skipped_paths: Vec<String>,
     /// The first few movements, as "verb path", so an event line says what moved.
     pub named: Vec<String>,
+    /// The first few deletes, named before the rest: a delete is what a person most needs
+    /// to see (`deleted "colleague-upload.html"`), never hidden behind "and 5 more".
+    pub named_deletes: Vec<String>,
     /// Files sent whose mtime is too recent to trust (FTP keeps whole seconds, and an edit
     /// in the same second keeps them), with their exact mtime when read: the job checks them
     /// again next tick.
@@ -64,21 +69,30 @@ impl Report {
         } else {
             "uploaded"
         };
+        let n = |count: usize| count as u64;
         let mut parts = vec![format!(
-            "{} {moved} ({} bytes), {} renamed, {} deleted, {} dirs created",
-            self.uploads, self.bytes, self.renames, self.deletes, self.mkdirs
+            "{} {moved} ({}), {} renamed, {} deleted, {}",
+            self.uploads,
+            count(self.bytes, "byte", "bytes"),
+            self.renames,
+            self.deletes,
+            count(n(self.mkdirs), "dir created", "dirs created")
         )];
         if self.backups > 0 {
             parts.push(format!("{} backed up", self.backups));
         }
         if !self.errors.is_empty() {
-            parts.push(format!("{} errors", self.errors.len()));
+            parts.push(count(n(self.errors.len()), "error", "errors"));
         }
         if !self.skipped.is_empty() {
-            parts.push(format!("{} unreadable files skipped", self.skipped.len()));
+            parts.push(count(
+                n(self.skipped.len()),
+                "unreadable file skipped",
+                "unreadable files skipped",
+            ));
         }
         if self.modes > 0 {
-            parts.push(format!("{} modes set", self.modes));
+            parts.push(count(n(self.modes), "mode set", "modes set"));
         }
         if self.restored > 0 {
             parts.push(format!(
@@ -87,10 +101,18 @@ impl Report {
             ));
         }
         if self.temps_cleaned > 0 {
-            parts.push(format!("{} stale temporaries removed", self.temps_cleaned));
+            parts.push(count(
+                n(self.temps_cleaned),
+                "stale temporary removed",
+                "stale temporaries removed",
+            ));
         }
         if self.deletes_postponed > 0 {
-            parts.push(format!("{} deletes postponed", self.deletes_postponed));
+            parts.push(count(
+                n(self.deletes_postponed),
+                "delete postponed",
+                "deletes postponed",
+            ));
         }
         parts.join(", ")
     }
@@ -100,22 +122,62 @@ impl Report {
 pub const NAMED: usize = 3;
 
 pub(super) fn name(report: &mut Report, verb: &str, rel: &str) {
-    if report.named.len() < NAMED {
-        report
-            .named
-            .push(format!("{verb} {}", crate::escape::quoted(rel)));
+    let list = match verb {
+        "deleted" | "backed up" => &mut report.named_deletes,
+        _ => &mut report.named,
+    };
+    if list.len() < NAMED {
+        list.push(format!("{verb} {}", crate::escape::quoted(rel)));
     }
 }
 
 impl Report {
     /// The movements this pass named, then how many more: "sent "a.txt", deleted "b" and 4 more".
+    /// Deletes come first.
     pub fn names(&self) -> Option<String> {
         let moved = self.uploads + self.renames + self.deletes + self.backups + self.restored;
-        let more = moved.saturating_sub(self.named.len());
-        let mut text = self.named.join(", ");
+        let named: Vec<&String> = self
+            .named_deletes
+            .iter()
+            .chain(&self.named)
+            .take(NAMED)
+            .collect();
+        let more = moved.saturating_sub(named.len());
+        let mut text = named
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         if more > 0 {
             text.push_str(&format!(" and {more} more"));
         }
-        (!self.named.is_empty()).then_some(text)
+        (!named.is_empty()).then_some(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deletes_are_named_first_and_counts_agree_with_their_nouns() {
+        let mut report = Report::default();
+        for file in ["a.html", "b.html", "c.html", "d.html", "e.html"] {
+            name(&mut report, "sent", file);
+            report.uploads += 1;
+        }
+        name(&mut report, "deleted", "colleague-upload.html");
+        report.deletes += 1;
+        assert_eq!(
+            report.names().unwrap(),
+            "deleted \"colleague-upload.html\", sent \"a.html\", sent \"b.html\" and 3 more"
+        );
+        report.mkdirs = 1;
+        report.errors = vec!["x".into()];
+        report.bytes = 1;
+        assert_eq!(
+            report.summary(),
+            "5 uploaded (1 byte), 0 renamed, 1 deleted, 1 dir created, 1 error"
+        );
     }
 }

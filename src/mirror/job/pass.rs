@@ -125,9 +125,10 @@ impl Runner {
         // and kept in the status.
         if let Some(first) = &scan.first_below {
             let line = format!(
-                "{} entries below --max-depth {} are not mirrored (the first folder holding some: {})",
-                scan.below_depth,
+                "{} below --max-depth {} {} not mirrored (the first folder holding some: {})",
+                crate::words::count(scan.below_depth as u64, "entry", "entries"),
                 self.spec.options.max_depth,
+                if scan.below_depth == 1 { "is" } else { "are" },
                 crate::escape::quoted(first)
             );
             self.report_problems(&[line]);
@@ -319,12 +320,20 @@ impl Runner {
     /// A dry run (either direction): every action of the plan, then how many there are,
     /// `extra` included (a download's local files it would set aside).
     pub(super) fn show_dry_run(&self, plan: &plan::Plan, download: bool, extra: usize) {
-        for action in plan.actions() {
+        // A new folder that wants the mode servers give new folders anyway: no line.
+        let shown: Vec<&plan::Action> = plan
+            .actions()
+            .filter(|action| {
+                !matches!(action, plan::Action::Chmod { created: true, mode, .. }
+                    if *mode == crate::mirror::modes::USUAL_NEW_DIR)
+            })
+            .collect();
+        for action in &shown {
             (self.printer)(describe_plan(action, download));
         }
         self.say(&format!(
-            "dry run: {} actions, nothing changed",
-            plan.actions().count() + extra
+            "dry run: {}, nothing changed",
+            crate::words::count((shown.len() + extra) as u64, "action", "actions")
         ));
     }
 

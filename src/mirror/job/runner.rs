@@ -470,8 +470,9 @@ impl Runner {
             .collect();
         notes.extend(listing.partial.iter().map(|(dir, lines)| {
             format!(
-                "remote folder {:?}: {lines} listing line(s) ftpsh cannot read (or cut short); nothing in it is deleted",
-                crate::ftp::path::join(root, dir)
+                "remote folder {:?}: {} ftpsh cannot read (or cut short); nothing in it is deleted",
+                crate::ftp::path::join(root, dir),
+                crate::words::count(*lines as u64, "listing line", "listing lines")
             )
         }));
         self.partial = listing.partial.into_iter().map(|(dir, _)| dir).collect();
