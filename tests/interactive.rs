@@ -145,7 +145,7 @@ fn mirror_events_appear_while_the_prompt_waits() {
     pty.send_line("n").unwrap();
     pty.expect(PROMPT).expect("still at the prompt");
     pty.send_line("quit").unwrap();
-    pty.expect("stop them and quit?").expect("quit asks again");
+    pty.expect("stop it and quit?").expect("quit asks again");
     pty.send_line("y").unwrap();
     assert_exits_ok(pty);
     assert_eq!(
@@ -343,7 +343,7 @@ fn ctrl_c_cancels_a_transfer_and_keeps_the_shell_and_its_mirror_job() {
         .expect("the job is still running");
     pty.expect(PROMPT).expect("prompt after jobs");
     pty.send_line("quit").unwrap();
-    pty.expect("stop them and quit?").expect("quit asks");
+    pty.expect("stop it and quit?").expect("quit asks");
     pty.send_line("y").unwrap();
     pty.expect(Eof).expect("ftpsh exits");
 }
