@@ -247,7 +247,7 @@ fn mirror_never_renames_an_upload_whose_file_changed_while_sent() {
     assert!(out.stdout.contains("changed while being sent"), "{out:?}");
     // Errors first, then the summary that counts them.
     let error = out.stdout.find("changed while being sent").unwrap();
-    let summary = out.stdout.find("files skipped").expect("a summary");
+    let summary = out.stdout.find("file skipped").expect("a summary");
     assert!(error < summary, "{out:?}");
     assert_eq!(f.remote("big.bin").as_deref(), Some("version 1"));
     assert_eq!(temporaries(&f.dst()), Vec::<String>::new());
