@@ -1224,22 +1224,48 @@ fn backup_dir_keeps_what_a_pass_deletes_or_replaces() {
 fn a_backup_dir_inside_the_mirror_is_left_alone() {
     let f = Fixture::new();
     assert_ok(&f.once("--backup-dir /dst/.old"));
+    // Until nothing is left to send (files written within the clock tick they were sent in
+    // are sent again).
+    wait_until("a pass with nothing to send", DEADLINE, || {
+        let out = f.once("--backup-dir /dst/.old");
+        out.code == 0 && !out.stdout.contains(" uploaded ")
+    });
+    let kept_before = tree(&f.dst().join(".old"));
     fs::remove_file(f.src.join("empty.txt")).unwrap();
-    assert_ok(&f.once("--backup-dir /dst/.old"));
+    let passes = count(&f.journal_text(), " PASS ");
+    // A pass that only moves a file to the backup folder says so, as any pass that acts.
+    let out = f.once("--backup-dir /dst/.old");
+    assert_ok(&out);
+    assert!(
+        out.stdout.contains("1 backed up") && out.stdout.contains("backed up \"empty.txt\""),
+        "{out:?}"
+    );
+    assert_eq!(count(&f.journal_text(), " PASS "), passes + 1);
     assert!(!f.dst().join("empty.txt").exists());
     let old = f.dst().join(".old");
     let kept = tree(&old);
     let files: Vec<&String> = kept
         .iter()
-        .filter(|(_, v)| v.is_some())
+        .filter(|(k, v)| v.is_some() && !kept_before.contains_key(*k))
         .map(|(k, _)| k)
         .collect();
     assert_eq!(files.len(), 1, "{kept:?}");
     assert!(files[0].ends_with("/empty.txt"), "{kept:?}");
-    // The next pass neither deletes it nor uploads into it.
+    // Where LOCAL has something to send, it is refused, not left out in silence; excluded,
+    // it is LOCAL's own business, and the backup folder is left alone.
     fs::create_dir_all(f.src.join(".old")).unwrap();
     fs::write(f.src.join(".old/local.txt"), "local").unwrap();
-    assert_ok(&f.once("--backup-dir /dst/.old"));
+    let out = f.once("--backup-dir /dst/.old");
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains(
+            "mirror --backup-dir /dst/.old: it is where LOCAL's folder \".old\" goes, which \
+             the mirror would then never send"
+        ),
+        "{out:?}"
+    );
+    assert_eq!(tree(&old), kept);
+    assert_ok(&f.once("--backup-dir /dst/.old --exclude .old"));
     assert_eq!(tree(&old), kept);
     let out = f.once("--backup-dir /dst");
     assert_eq!(

@@ -1026,6 +1026,30 @@ fn get_r_fails_when_it_leaves_folders_below_its_limit() {
     );
 }
 
+#[test]
+fn put_r_fails_when_it_leaves_entries_below_its_limit() {
+    let server = TestServer::start();
+    let local = TempDir::new().unwrap();
+    let mut deep = local.path().join("tree");
+    for level in 0..70 {
+        deep = deep.join(format!("l{level}"));
+    }
+    fs::create_dir_all(&deep).unwrap();
+    fs::write(deep.join("bottom.txt"), "bottom").unwrap();
+    fs::write(local.path().join("tree/top.txt"), "top").unwrap();
+    let out = support::run_c(&server.url(), "put -r tree", local.path());
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("entries below the depth limit (64 levels) are not sent"),
+        "{out:?}"
+    );
+    assert!(
+        server.root().join("tree/top.txt").exists(),
+        "the rest is sent"
+    );
+}
+
 /// What a `put` of `name` stopped between its two renames leaves in `dir` on a server that
 /// will not rename onto an existing name: the old file moved aside under an `-old-` name, the
 /// new one complete under its upload temporary (dated an hour ago: stale), the name missing.

@@ -9,6 +9,8 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
+use super::filter::Filter;
+use super::tree::Kind;
 use crate::ftp::path;
 
 /// Where a job's backups go, and what that means for its filter.
@@ -44,6 +46,26 @@ impl BackupDir {
         Ok(BackupDir {
             root: backup.to_string(),
             inside,
+        })
+    }
+
+    /// What LOCAL holds where the backup folder lies inside the mirror, when `filter` would
+    /// mirror it: the job would never send it (nothing goes into the backup folder), so
+    /// such a job is refused with this message rather than leave it out in silence (rclone
+    /// refuses an overlapping backup folder too). `local`: LOCAL's entry at `inside`.
+    pub fn hides(&self, local: Option<Kind>, filter: &Filter) -> Option<String> {
+        let inside = self.inside.as_deref()?;
+        let kind = local?;
+        let what = if kind == Kind::Dir { "folder" } else { "file" };
+        filter.includes(inside, kind).then(|| {
+            format!(
+                "mirror --backup-dir {}: it is where LOCAL's {what} {} goes, which the mirror \
+                 would then never send; choose a backup folder outside what LOCAL holds \
+                 (or --exclude {})",
+                self.root,
+                crate::escape::quoted(inside),
+                inside
+            )
         })
     }
 

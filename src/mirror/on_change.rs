@@ -50,10 +50,24 @@ pub struct PassSummary {
     pub backup_dir: Option<String>,
 }
 
-/// Why the command did not succeed (one line, for the journal and the terminal).
+/// Why the command did not succeed: one line for the terminal (`.0`, with the last line it
+/// wrote to stderr), and what it wrote to stderr (`.1`: its last 4 KiB, each line escaped,
+/// joined by " | "), for the journal.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct Failed(pub String);
+pub struct Failed(pub String, pub String);
+
+impl Failed {
+    /// The journal's text: the reason, then all the command said on stderr when that is
+    /// more than the reason shows.
+    pub fn journaled(&self) -> String {
+        if self.1.is_empty() || self.0.ends_with(&self.1) {
+            self.0.clone()
+        } else {
+            format!("{}; stderr: {}", self.0, self.1)
+        }
+    }
+}
 
 impl OnChange {
     /// Splits `command` as a POSIX shell would split words (quotes, backslashes), without
@@ -109,7 +123,7 @@ impl OnChange {
         command.process_group(0);
         let mut child = command
             .spawn()
-            .map_err(|e| Failed(format!("{}: {e}", self.program())))?;
+            .map_err(|e| Failed(format!("{}: {e}", self.program()), String::new()))?;
         // Read on a thread of its own: a command writing much to stderr must not block on
         // a full pipe while we wait for it.
         let stderr = child.stderr.take().map(|mut pipe| {
@@ -158,11 +172,11 @@ impl OnChange {
         };
         // A program it started in its own group (setsid) may hold the pipe open: its end
         // is not waited for.
-        let said = stderr
+        let bytes = stderr
             .and_then(|said| said.recv_timeout(Duration::from_millis(200)).ok())
-            .map(|bytes| last_line(&bytes))
             .unwrap_or_default();
-        let status = status.map_err(Failed)?;
+        let all = all_lines(&bytes);
+        let status = status.map_err(|why| Failed(why, all.clone()))?;
         if status.success() {
             return Ok(());
         }
@@ -170,11 +184,13 @@ impl OnChange {
             Some(code) => format!("exit status {code}"),
             None => "killed by a signal".to_string(),
         };
-        Err(Failed(if said.is_empty() {
+        let said = last_line(&bytes);
+        let reason = if said.is_empty() {
             format!("{}: {how}", self.program())
         } else {
             format!("{}: {how}: {said}", self.program())
-        }))
+        };
+        Err(Failed(reason, all))
     }
 }
 
@@ -211,6 +227,19 @@ fn end_group(child: &mut std::process::Child) {
         }
     }
     let _ = child.kill();
+}
+
+/// Every non-empty line of what the command wrote to stderr, each safe to show, joined by
+/// " | " (a journal entry is one line).
+fn all_lines(bytes: &[u8]) -> String {
+    let text = crate::lossless::decode(bytes);
+    let lines: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| crate::escape::escape(l).into_owned())
+        .collect();
+    lines.join(" | ")
 }
 
 /// The last non-empty line of what the command wrote to stderr, safe to show.
@@ -347,6 +376,20 @@ mod tests {
             .run(&summary, dir, "/", &never)
             .unwrap_err();
         assert_eq!(fails.0, r"sh: exit status 7: no \x1b[31mcdn");
+        assert_eq!(
+            fails.journaled(),
+            r"sh: exit status 7: no \x1b[31mcdn; stderr: first | no \x1b[31mcdn"
+        );
+        let quiet = OnChange::parse("sh -c 'exit 3'")
+            .unwrap()
+            .run(&summary, dir, "/", &never)
+            .unwrap_err();
+        assert_eq!(quiet.journaled(), "sh: exit status 3");
+        let one = OnChange::parse("sh -c 'echo only >&2; exit 3'")
+            .unwrap()
+            .run(&summary, dir, "/", &never)
+            .unwrap_err();
+        assert_eq!(one.journaled(), "sh: exit status 3: only");
         let missing = OnChange::parse("/nonexistent/ftpsh-hook")
             .unwrap()
             .run(&summary, dir, "/", &never)
@@ -360,6 +403,15 @@ mod tests {
             .run_within(&summary, dir, "/", &never, Duration::from_millis(100))
             .unwrap_err();
         assert_eq!(slow.0, "sleep: killed after 0.1s");
+        // What a command said before it was killed is journaled too.
+        let said = OnChange::parse("sh -c 'echo stuck on the cdn >&2; exec sleep 5'")
+            .unwrap()
+            .run_within(&summary, dir, "/", &never, Duration::from_millis(300))
+            .unwrap_err();
+        assert_eq!(
+            said.journaled(),
+            "sh: killed after 0.3s; stderr: stuck on the cdn"
+        );
         let stopping = OnChange::parse("sleep 5")
             .unwrap()
             .run(&summary, dir, "/", &|| true)

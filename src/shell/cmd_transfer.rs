@@ -231,6 +231,17 @@ fn put_tree(
         items.skipped(name, problem);
     }
     let shown = local_path(local);
+    // Left out, never in silence (the command fails at its end), as get -r says it.
+    if let Some(first) = &found.first_below {
+        items.skipped(
+            first,
+            &format!(
+                "put -r {shown}: {} entries below the depth limit ({TREE_DEPTH} levels) are not sent (the first folder holding some: {})",
+                found.below_depth,
+                crate::escape::quoted(first)
+            ),
+        );
+    }
     if items.record(&shown, session.mkdir_all(remote))?.is_none() {
         return Ok(());
     }

@@ -25,7 +25,7 @@ pub static OPTIONS: &[Opt] = &[
     list("exclude", "GLOB", "leave matching names (*.tmp, .git) or paths (build/out/*) alone; repeatable", |o, v| { o.excludes.push(v.to_string()); Ok(()) }),
     list("exclude-from", "FILE", "leave alone what FILE's patterns match, in .gitignore syntax (!negation, dir/, /anchored, **), relative to LOCAL; read at start; repeatable", |o, v| { o.exclude_from.push(crate::lossless::to_path(v)); Ok(()) }),
     list("include", "GLOB", "mirror only the files matching GLOB (names or paths, as --exclude) or inside a matching folder; folders are always walked; excludes win; repeatable", |o, v| { o.includes.push(v.to_string()); Ok(()) }),
-    value("backup-dir", "DIR", "move remote files a pass would delete or replace to DIR/<UTC time of the pass>/<their path> (RNFR/RNTO) instead; DIR is never mirrored into", |o, v| { o.backup_dir = Some(v.to_string()); Ok(()) }),
+    value("backup-dir", "DIR", "move remote files a pass would delete or replace to DIR/<UTC time of the pass>/<their path> (RNFR/RNTO) instead; DIR is never mirrored into, and may not be where LOCAL holds something to send", |o, v| { o.backup_dir = Some(v.to_string()); Ok(()) }),
     value("max-depth", "N", "levels below LOCAL to mirror (default 6, or the --max-depth flag)", |o, v| { o.max_depth = number(v)?; Ok(()) }),
     value("interval", "SECS", "seconds between checks (default 1, or the --interval flag)", |o, v| { o.interval = seconds(v)?; Ok(()) }),
     value("recheck", "SECS", "list the remote again after SECS without a local change, to see another writer's changes (default 300, at most 86400)", |o, v| { o.recheck = Some(recheck(v)?); Ok(()) }),

@@ -52,6 +52,7 @@ impl Report {
             + self.uploads
             + self.renames
             + self.deletes
+            + self.backups
             + self.modes
             + self.temps_cleaned
             + self.restored

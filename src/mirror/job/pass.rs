@@ -487,19 +487,19 @@ impl Runner {
                     took.as_secs_f64()
                 )),
             ),
-            Err(failed) => (Outcome::Failed, Some(failed.0.as_str()), None),
+            Err(failed) => (Outcome::Failed, Some(failed.journaled()), None),
         };
         self.journal.write(&Entry {
             job: self.id,
             action: "ON-CHANGE",
             ms: took.as_millis(),
             outcome: Some(outcome),
-            error,
+            error: error.as_deref(),
             message: message.as_deref(),
             ..Entry::default()
         });
-        if let Some(error) = error {
-            self.say(&format!("--on-change: {error}"));
+        if let Err(failed) = &ran {
+            self.say(&format!("--on-change: {failed}"));
         }
     }
 

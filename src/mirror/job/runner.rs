@@ -20,7 +20,7 @@ use crate::mirror::modes::Keeper;
 use crate::mirror::plan::Holds;
 use crate::mirror::pool::Pool;
 use crate::mirror::state;
-use crate::mirror::tree::{Kind, RemoteTree, Snapshot};
+use crate::mirror::tree::{Kind, RemoteTree, Snapshot, local_file};
 use crate::progress::Printer;
 
 /// Longest wait between reconnection attempts.
@@ -186,7 +186,18 @@ impl Runner {
             None => None,
         };
         // A backup folder inside the mirror is not part of it: nothing is sent there, and
-        // nothing there is deleted.
+        // nothing there is deleted. So it may not be where LOCAL has something to send.
+        if let Some(backup) = &backup {
+            let at = backup
+                .inside
+                .as_deref()
+                .map(|rel| local_file(&spec.local, rel));
+            let local = at.and_then(|at| std::fs::symlink_metadata(at).ok());
+            let kind = local.map(|m| if m.is_dir() { Kind::Dir } else { Kind::File });
+            if let Some(refused) = backup.hides(kind, &filter) {
+                return Err(Error::usage(refused));
+            }
+        }
         if let Some(inside) = backup.as_ref().and_then(|b| b.inside.clone()) {
             filter = filter.protecting(&[inside]);
         }
