@@ -228,7 +228,7 @@ mod repl {
     type Pty = expectrl::session::OsSession;
 
     fn prompt(dir: &str) -> String {
-        format!("ftpsh 127.0.0.1:{dir}> ")
+        format!("ftpsh alice@127.0.0.1:{dir}> ")
     }
 
     /// `ftpsh URL` in a pty (as tests/interactive.rs), once the first prompt is on screen.

@@ -362,7 +362,7 @@ mod terminal {
         let local = TempDir::new().unwrap();
         let mut pty = spawn(&server, local.path());
         let mut seen = Vec::new();
-        let prompt = format!("ftpsh 127.0.0.1:/{ESCAPED}> ");
+        let prompt = format!("ftpsh alice@127.0.0.1:/{ESCAPED}> ");
         expect(&mut pty, &prompt, &mut seen);
         pty.send_line("binary").unwrap();
         expect(&mut pty, "transfer type: binary", &mut seen);
@@ -390,12 +390,12 @@ mod terminal {
         let local = TempDir::new().unwrap();
         let mut pty = spawn(&server, local.path());
         let mut seen = Vec::new();
-        expect(&mut pty, "ftpsh 127.0.0.1:/> ", &mut seen);
+        expect(&mut pty, "ftpsh alice@127.0.0.1:/> ", &mut seen);
         // One candidate is left once names with controls are held back: it is completed.
         pty.send("get ok\t").unwrap();
         expect(&mut pty, "s.txt ", &mut seen);
         pty.send_line("").unwrap();
-        expect(&mut pty, "ftpsh 127.0.0.1:/> ", &mut seen);
+        expect(&mut pty, "ftpsh alice@127.0.0.1:/> ", &mut seen);
         pty.send_line("quit").unwrap();
         let _ = pty.expect(expectrl::Eof);
         assert_clean("the terminal", &seen);
@@ -428,7 +428,7 @@ mod terminal {
         let local = TempDir::new().unwrap();
         let mut pty = spawn(&server, local.path());
         let mut seen = Vec::new();
-        expect(&mut pty, "ftpsh 127.0.0.1:/> ", &mut seen);
+        expect(&mut pty, "ftpsh alice@127.0.0.1:/> ", &mut seen);
         // The first Tab completes what the candidates share, the second lists them.
         pty.send("get ok\t\t").unwrap();
         expect(&mut pty, "ok-\\xe4b.txt", &mut seen);
@@ -465,7 +465,7 @@ mod terminal {
         std::fs::write(local.path().join("ok-plain.txt"), "x").unwrap();
         let mut pty = spawn(&server, local.path());
         let mut seen = Vec::new();
-        expect(&mut pty, "ftpsh 127.0.0.1:/> ", &mut seen);
+        expect(&mut pty, "ftpsh alice@127.0.0.1:/> ", &mut seen);
         pty.send("lls ok\t").unwrap();
         expect(&mut pty, "ok-plain.txt", &mut seen);
         pty.send("\x15\x04").unwrap();

@@ -13,7 +13,7 @@ use support::{TestServer, setup};
 
 type Pty = expectrl::session::OsSession;
 
-const PROMPT: &str = "ftpsh 127.0.0.1:/> ";
+const PROMPT: &str = "ftpsh alice@127.0.0.1:/> ";
 
 /// `ftpsh URL` in a pty, with the same sealed environment as `support::ftpsh`, once the
 /// banner and the first prompt are on screen.
@@ -103,7 +103,8 @@ fn history_is_saved_without_secret_lines() {
     // The wrong password fails the login (530); the session that was open stays open.
     pty.send_line("user alice s3cretpw").unwrap();
     pty.expect("login alice").expect("login refused");
-    pty.expect("ftpsh 127.0.0.1:/> ").expect("still connected");
+    pty.expect("ftpsh alice@127.0.0.1:/> ")
+        .expect("still connected");
     // Lines that cannot be split, or name no command, are judged by their words too.
     for line in [
         "user bob \"HistS3cret",
@@ -210,13 +211,14 @@ fn tab_completes_remote_paths_quoted_and_option_names() {
     pty.expect("cd zebra/").expect("new directory completed");
     pty.send_line("").unwrap();
     // libunftp answers PWD with a trailing slash: "/zebra/".
-    pty.expect("ftpsh 127.0.0.1:/zebra").expect("moved into it");
+    pty.expect("ftpsh alice@127.0.0.1:/zebra")
+        .expect("moved into it");
 
     // (`--on` alone is ambiguous since `--on-change`.)
     pty.send("mirror --onc\t").unwrap();
     pty.expect("--once").expect("mirror option completed");
     pty.send("\x03").unwrap();
-    pty.expect("ftpsh 127.0.0.1:/zebra")
+    pty.expect("ftpsh alice@127.0.0.1:/zebra")
         .expect("line cancelled");
     pty.send_line("quit").unwrap();
     assert_exits_ok(pty);

@@ -190,6 +190,37 @@ fn crlf_in_a_name_is_refused_before_sending() {
     assert_eq!(names.len(), 1, "nothing was created");
 }
 
+/// A failed `open` (a host that refuses) or `user` (a refused login) keeps the session that
+/// was open, and the error says which one that is.
+#[test]
+fn a_failed_open_or_user_says_which_session_is_kept() {
+    let (server, local) = support::setup();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let kept = format!("; still connected as alice@127.0.0.1:{}", server.port);
+    for (line, says) in [
+        (
+            format!("open ftp://bob@127.0.0.1:{closed}"),
+            format!("line 1: connect 127.0.0.1:{closed}: "),
+        ),
+        (
+            "user bob wrongpw".to_string(),
+            "line 1: login bob: 530".to_string(),
+        ),
+    ] {
+        let out = run_script(&server.url(), &format!("{line}\npwd\n"), local.path());
+        assert_fails(&out, 3, &says);
+        assert!(
+            out.stderr.trim_end().ends_with(&kept),
+            "{line}: {}",
+            out.stderr
+        );
+    }
+}
+
 #[test]
 fn wrong_password_exits_3() {
     let (server, local) = setup();

@@ -12,8 +12,28 @@ use crate::target;
 
 pub fn open(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     let target = target::parse(&cli::resolve_bookmark(&inv.args[0])?)?;
-    let params = cli::connect_params(&target, &shell.settings)?;
-    shell.connect(&params, target.dir.as_deref())
+    cli::connect_params(&target, &shell.settings)
+        .and_then(|params| shell.connect(&params, target.dir.as_deref()))
+        .map_err(|e| naming_the_session_kept(shell, e))
+}
+
+/// A failed `open` or `user` (no connection, a refused login) leaves the session that was
+/// open as it was: the error says which one that is, so nobody goes on believing they are
+/// someone else (the prompt shows it too).
+fn naming_the_session_kept(shell: &Shell, err: Error) -> Error {
+    let Some(kept) = shell.params() else {
+        return err;
+    };
+    let note = format!("still connected as {}@{}", kept.user, kept.address());
+    match err {
+        Error::Connect(message) => Error::Connect(format!("{message}; {note}")),
+        Error::LoginRefused { what, code, text } => Error::LoginRefused {
+            what,
+            code,
+            text: format!("{text}; {note}"),
+        },
+        other => other,
+    }
 }
 
 /// `bookmark add NAME [URL] | list | del NAME`: named servers, stored without passwords.
@@ -65,8 +85,9 @@ pub fn user(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         tls: old.tls.mode != TlsMode::Off,
         implicit: old.tls.mode == TlsMode::Implicit,
     };
-    let params = cli::connect_params(&target, &shell.settings)?;
-    shell.connect(&params, None)
+    cli::connect_params(&target, &shell.settings)
+        .and_then(|params| shell.connect(&params, None))
+        .map_err(|e| naming_the_session_kept(shell, e))
 }
 
 /// Commands that open a data connection: sent raw they would leave the session waiting for

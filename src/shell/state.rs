@@ -239,8 +239,14 @@ impl Shell {
 
     pub fn prompt(&self) -> String {
         match self.params() {
+            // Who is logged in, where: after a failed `open` or `user` the old session stays.
             // The server's folder name goes into rustyline's prompt, drawn raw: escaped.
-            Some(p) => format!("ftpsh {}:{}> ", escape(&p.host), escape(&self.cwd)),
+            Some(p) => format!(
+                "ftpsh {}@{}:{}> ",
+                escape(&p.user),
+                escape(&p.host),
+                escape(&self.cwd)
+            ),
             None => "ftpsh> ".to_string(),
         }
     }
