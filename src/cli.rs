@@ -101,6 +101,12 @@ pub struct Args {
     #[arg(long, value_name = "RATE")]
     pub limit_rate: Option<String>,
 
+    /// Entries the listings of one command (get -r, chmod -R, rm -r) or mirror pass may hold
+    /// together, and 512 bytes of listing lines per entry: a server tree beyond it stops the
+    /// command with a message.
+    #[arg(long, value_name = "N", default_value_t = crate::ftp::fetch::DEFAULT_MAX_LISTED)]
+    pub max_listed: u64,
+
     /// The mirror journal: one line per movement (default for every mirror job).
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
@@ -196,6 +202,8 @@ pub struct Settings {
     pub tls: TlsOptions,
     /// `--limit-rate`: one bucket for every transfer of the process.
     pub limits: Limits,
+    /// `--max-listed`: see `ConnectParams::max_listed`.
+    pub max_listed: u64,
 }
 
 impl Args {
@@ -215,8 +223,17 @@ impl Args {
                 insecure: self.insecure,
             },
             limits: Limits::default().with(limit_rate("--limit-rate", self.limit_rate.as_deref())?),
+            max_listed: max_listed("--max-listed", self.max_listed)?,
         })
     }
+}
+
+/// A `--max-listed` (`name`): at least one entry.
+pub fn max_listed(name: &str, entries: u64) -> Result<u64> {
+    if entries == 0 {
+        return Err(Error::usage(format!("{name}: must be at least 1")));
+    }
+    Ok(entries)
 }
 
 /// A `--limit-rate` (`name`) as a new bucket; `None` for no limit.
@@ -347,5 +364,6 @@ pub fn connect_params(target: &Target, settings: &Settings) -> Result<ConnectPar
         timeout: settings.timeout,
         tls,
         limits: settings.limits.clone(),
+        max_listed: settings.max_listed,
     })
 }

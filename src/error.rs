@@ -62,6 +62,11 @@ pub enum Error {
         code: u16,
         text: String,
     },
+    /// The listings of one command or mirror pass together hold more than `--max-listed`
+    /// allows: the tree is not known whole, nothing is decided from it, and the rest of the
+    /// command stops (every further listing would be over too).
+    #[error("{what}: {reason}")]
+    OverListed { what: String, reason: String },
     /// A transfer that both sides called complete moved fewer bytes than the file has: the
     /// data connection ended early but cleanly. The control connection is still in step.
     #[error("{what}: data connection cut short: {detail}")]
@@ -236,6 +241,7 @@ impl Error {
             | Error::Connect(_)
             | Error::LoginRefused { .. }
             | Error::NotConnected
+            | Error::OverListed { .. }
             | Error::Cancelled(_) => true,
             Error::Reply { code, .. } => matches!(code, 421 | 452 | 552),
             Error::Local { source, .. } => matches!(

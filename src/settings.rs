@@ -48,8 +48,9 @@ const KEYS: &[Key] = &[
     Key { name: "tls", flags: &["tls", "implicit_tls", "plain"], set: |c, v| { c.settings.tls.mode = tls_mode(v)?; Some(()) } },
     Key { name: "timeout", flags: &["timeout"], set: |c, v| { c.settings.timeout = seconds(v)?; Some(()) } },
     Key { name: "interval", flags: &["interval"], set: |c, v| { c.mirror.interval = seconds(v)?; Some(()) } },
-    Key { name: "max-depth", flags: &["max_depth"], set: |c, v| { c.mirror.max_depth = v.parse().ok()?; Some(()) } },
+    Key { name: "max-depth", flags: &["max_depth"], set: |c, v| { c.mirror.max_depth = crate::mirror::max_depth(v).ok()?; Some(()) } },
     Key { name: "limit-rate", flags: &["limit_rate"], set: |c, v| { c.settings.limits = Limits::default().with(limit_rate("", Some(v)).ok()?); Some(()) } },
+    Key { name: "max-listed", flags: &["max_listed"], set: |c, v| { c.settings.max_listed = crate::cli::max_listed("", v.parse().ok()?).ok()?; Some(()) } },
     Key { name: "parallel", flags: &[], set: |c, v| { c.mirror.parallel = v.parse::<usize>().ok()?.max(1); Some(()) } },
 ];
 
@@ -95,7 +96,8 @@ fn construct(args: &Args, matches: &ArgMatches, file: &[(String, String)]) -> Re
             log: args.log.clone(),
             log_format: args.log_format,
             interval: positive_seconds("--interval", args.interval)?,
-            max_depth: args.max_depth,
+            max_depth: crate::mirror::max_depth(&args.max_depth.to_string())
+                .map_err(|e| Error::usage(format!("--max-depth: {e}")))?,
             parallel: crate::mirror::DEFAULT_PARALLEL,
         },
     };

@@ -673,6 +673,145 @@ fn a_listing_cut_mid_line_or_said_truncated_plans_no_deletes() {
     }
 }
 
+// ---- bounds of a whole command or pass ---------------------------------------------------
+
+/// A server whose folder /loop holds a file `f` and a folder `d` that lists the same again,
+/// without end (a link to itself, or a hostile server); SITE, DELE and RMD there say yes.
+fn looping_server() -> Fake {
+    Fake::start(&[("loop/", b"")], MODERN_FEAT, |verb, arg, _| {
+        let inside = arg.starts_with("/loop") || arg.starts_with("loop");
+        let site = arg.to_ascii_uppercase().starts_with("CHMOD ");
+        match verb {
+            "MLSD" if inside => Act::Data {
+                body: b"type=dir;modify=20240102030405; d\r\ntype=file;size=1;modify=20240102030405; f\r\n"
+                    .to_vec(),
+                closing: "226 ok".into(),
+                trickle: None,
+            },
+            "RETR" if inside => Act::Data {
+                body: b"x".to_vec(),
+                closing: "226 ok".into(),
+                trickle: None,
+            },
+            "SIZE" if inside => Act::Reply("213 1".into()),
+            "SITE" if site => Act::Reply("200 mode set".into()),
+            "DELE" | "RMD" if inside => Act::Reply("250 done".into()),
+            _ => Act::Normal,
+        }
+    })
+}
+
+#[test]
+fn a_server_tree_that_loops_ends_every_walk_saying_what_was_left_out() {
+    let fake = looping_server();
+    let dir = TempDir::new().unwrap();
+    for (command, says) in [
+        ("chmod -R 755 loop", "chmod -R: "),
+        ("rm -r loop", "rm -r: "),
+        ("get -r loop got", "get -r loop: "),
+    ] {
+        let out = run(&fake, dir.path(), &[], command);
+        assert_eq!(out.code, 1, "{command}: {out:?}");
+        assert!(
+            out.stderr.contains(says) && out.stderr.contains("below the depth limit (64 levels)"),
+            "{command}: {out:?}"
+        );
+    }
+    // The mirror walks no deeper than --max-depth, which is at most 64, and says what it
+    // left below.
+    let out = run(
+        &fake,
+        dir.path(),
+        &[],
+        "mirror --download --once --max-depth 64 /loop down",
+    );
+    assert!(
+        out.stdout
+            .contains("remote folders at --max-depth 64 are not mirrored below"),
+        "{out:?}"
+    );
+    let deepest = std::iter::repeat_n("d", 63).collect::<Vec<_>>().join("/");
+    assert!(dir.path().join("down").join(&deepest).join("f").is_file());
+    for command in [
+        "mirror --once --max-depth 65 src /loop",
+        "mirror --download --once --max-depth 3000 /loop down",
+    ] {
+        let out = run(&fake, dir.path(), &[], command);
+        assert_fails(
+            &out,
+            2,
+            "mirror --max-depth: must be a number of levels from 0 to 64",
+        );
+    }
+    let out = run(&fake, dir.path(), &["--max-depth", "100"], "pwd");
+    assert_fails(
+        &out,
+        2,
+        "--max-depth: must be a number of levels from 0 to 64",
+    );
+}
+
+/// A server of `folders` folders of `files` files each, under /tree.
+fn wide_tree(folders: usize, files: usize) -> Fake {
+    let mut tree: Vec<(String, Vec<u8>)> = Vec::new();
+    for d in 0..folders {
+        for f in 0..files {
+            tree.push((format!("tree/d{d}/f{f}.txt"), b"x".to_vec()));
+        }
+    }
+    let files: Vec<(&str, &[u8])> = tree
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    Fake::start(&files, MODERN_FEAT, |verb, arg, _| match verb {
+        "SITE" if arg.to_ascii_uppercase().starts_with("CHMOD ") => {
+            Act::Reply("200 mode set".into())
+        }
+        _ => Act::Normal,
+    })
+}
+
+#[test]
+fn the_listings_of_a_whole_command_or_pass_are_bounded_by_max_listed() {
+    // 10 folders of 10 files: every listing is small, together they hold 110 entries.
+    let fake = wide_tree(10, 10);
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    let commands = [
+        "get -r /tree got",
+        "chmod -R 644 /tree",
+        "mirror --download --once /tree down",
+        "mirror --once --no-delete --max-depth 3 src /tree",
+        "rm -r /tree",
+    ];
+    for command in commands {
+        let out = run(&fake, dir.path(), &["--max-listed", "50"], command);
+        assert_eq!(out.code, 1, "{command}: {out:?}");
+        let said = format!("{}{}", out.stdout, out.stderr);
+        assert!(
+            said.contains("hold over 50 entries together (--max-listed 50)")
+                && said.contains("the listings of this ")
+                && said.contains("a larger tree needs --max-listed N"),
+            "{command}: {out:?}"
+        );
+        // It stops there: nothing after the cap was listed.
+        assert!(fake.exists("/tree/d9/f9.txt"), "{command}");
+    }
+    // The config file's key, and a cap the tree fits in.
+    let config = dir.path().join(".config/ftpsh");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config"), "max-listed = 50\n").unwrap();
+    let out = run(&fake, dir.path(), &[], commands[0]);
+    assert_fails(&out, 1, "--max-listed 50");
+    for command in commands {
+        let out = run(&fake, dir.path(), &["--max-listed", "1000"], command);
+        assert_ok(&out);
+    }
+    assert!(!fake.exists("/tree"));
+    let out = run(&fake, dir.path(), &["--max-listed", "0"], "pwd");
+    assert_fails(&out, 2, "--max-listed: must be at least 1");
+}
+
 // ---- deadlines a trickle cannot dodge --------------------------------------------------------
 
 /// `ftpsh --timeout 0.5` against `fake`: a trickle of one byte every 0.1 s passes every read

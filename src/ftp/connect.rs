@@ -49,6 +49,9 @@ pub struct ConnectParams {
     /// What its transfers are kept to (`--limit-rate`, `mirror --limit-rate`); the buckets
     /// are shared with every clone, so with every connection made from these parameters.
     pub limits: super::rate::Limits,
+    /// Entries the listings of one command or mirror pass may hold together
+    /// (`--max-listed`, see `fetch::Tally`).
+    pub max_listed: u64,
 }
 
 impl ConnectParams {

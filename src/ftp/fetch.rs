@@ -28,6 +28,81 @@ pub const LIMITS: Limits = Limits {
     lines: 1_000_000,
 };
 
+/// Entries the listings of one command (`get -r`, `chmod -R`, `rm -r`) or one mirror pass
+/// may hold together, unless `--max-listed` says otherwise. Each listing is bounded by
+/// [`LIMITS`], but a tree of many listings each under them could still grow the process
+/// without end (a server inventing folders). Two million entries is ten times the largest
+/// tree measured here (200,000 files, 41 MiB), far below what fills memory.
+pub const DEFAULT_MAX_LISTED: u64 = 2_000_000;
+
+/// Bytes of listing lines allowed per entry of `--max-listed`: the byte cap of a command
+/// is `--max-listed` times this (1 GiB by default), for servers sending long lines.
+pub const LISTED_BYTES_PER_ENTRY: u64 = 512;
+
+/// What the listings of one command or pass hold together, against `--max-listed`. Shared
+/// by the connections that list a tree at once.
+#[derive(Debug)]
+pub struct Tally {
+    max_entries: u64,
+    entries: std::sync::atomic::AtomicU64,
+    bytes: std::sync::atomic::AtomicU64,
+    /// "command" or "pass", for the message.
+    scope: &'static str,
+}
+
+impl Tally {
+    /// A tally for one `scope` ("command", "pass") of up to `max_listed` entries.
+    pub fn new(max_listed: u64, scope: &'static str) -> Tally {
+        Tally {
+            max_entries: max_listed,
+            entries: Default::default(),
+            bytes: Default::default(),
+            scope,
+        }
+    }
+
+    /// Counts `listing`, the listing of folder `dir`; an error naming the cap and how to
+    /// raise it once the listings so far hold more than it allows: the tree is not known
+    /// whole, so nothing may be decided from it.
+    pub fn charge(&self, dir: &str, listing: &super::listing::Listing) -> Result<()> {
+        let bytes = listing
+            .unparsed
+            .iter()
+            .map(|u| u.line.len() as u64)
+            .sum::<u64>();
+        self.charge_entries(dir, &listing.entries)?;
+        self.count(dir, listing.unparsed.len() as u64, bytes)
+    }
+
+    /// [`Tally::charge`] for a listing's entries alone.
+    pub fn charge_entries(&self, dir: &str, entries: &[super::listing::Entry]) -> Result<()> {
+        let bytes = entries.iter().map(|e| e.raw.len() as u64).sum();
+        self.count(dir, entries.len() as u64, bytes)
+    }
+
+    fn count(&self, dir: &str, entries: u64, bytes: u64) -> Result<()> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let entries = self.entries.fetch_add(entries, Relaxed) + entries;
+        let bytes = self.bytes.fetch_add(bytes, Relaxed) + bytes;
+        let max_bytes = self.max_entries.saturating_mul(LISTED_BYTES_PER_ENTRY);
+        let over = if entries > self.max_entries {
+            format!("over {} entries", self.max_entries)
+        } else if bytes > max_bytes {
+            format!("over {max_bytes} bytes")
+        } else {
+            return Ok(());
+        };
+        Err(Error::OverListed {
+            what: format!("list {dir}"),
+            reason: format!(
+                "the listings of this {} hold {over} together (--max-listed {}); refusing to \
+                 hold more (a larger tree needs --max-listed N)",
+                self.scope, self.max_entries
+            ),
+        })
+    }
+}
+
 /// Why reading a listing's lines stopped short.
 #[derive(Debug)]
 pub enum Stop {
@@ -219,6 +294,48 @@ mod tests {
             let got_rest = got.unterminated.expect("an unterminated rest");
             assert_eq!(crate::lossless::encode(&got_rest), rest, "{chunks:?}");
         }
+    }
+
+    #[test]
+    fn a_tally_stops_a_command_whose_listings_together_are_over_the_cap() {
+        let listing = |n: usize, line: &str| super::super::listing::Listing {
+            entries: (0..n)
+                .map(|i| super::super::listing::Entry {
+                    name: format!("f{i}"),
+                    kind: super::super::listing::EntryKind::File,
+                    size: 1,
+                    mtime: None,
+                    mtime_exact: false,
+                    link_target: None,
+                    mode: None,
+                    raw: line.to_string(),
+                })
+                .collect(),
+            unparsed: Vec::new(),
+        };
+        // Entries: 10 allowed; each listing under it, together over.
+        let tally = Tally::new(10, "pass");
+        for _ in 0..2 {
+            tally.charge("/a", &listing(5, "x")).unwrap();
+        }
+        let err = tally
+            .charge("/a/b", &listing(1, "x"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("list /a/b: the listings of this pass hold over 10 entries"),
+            "{err}"
+        );
+        assert!(err.contains("--max-listed N"), "{err}");
+        // Bytes: 10 entries allow 5120 bytes of lines.
+        let tally = Tally::new(10, "command");
+        let long = "y".repeat(3000);
+        tally.charge("/a", &listing(1, &long)).unwrap();
+        let err = tally
+            .charge("/b", &listing(1, &long))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("over 5120 bytes"), "{err}");
     }
 
     #[test]

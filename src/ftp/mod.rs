@@ -7,7 +7,7 @@ mod connect;
 mod data;
 mod deadline;
 pub mod encoding;
-mod fetch;
+pub mod fetch;
 pub mod listing;
 pub mod path;
 pub mod rate;

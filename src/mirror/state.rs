@@ -13,6 +13,7 @@ use super::pool::Pool;
 use super::remote_walk;
 use super::tree::{Kind, RemoteEntry, RemoteTree};
 use crate::error::{Error, Result};
+use crate::ftp::fetch::Tally;
 use crate::ftp::listing::{Entry, EntryKind};
 use crate::ftp::path;
 use crate::transfer::temp_name;
@@ -42,6 +43,7 @@ pub fn list_remote(
     root: &str,
     filter: &Filter,
     recorded: RemoteTree,
+    tally: &Tally,
 ) -> Result<Listing> {
     // (believed tree, what is left of the record, undecodable paths)
     let found = Mutex::new((RemoteTree::new(), recorded, Vec::new()));
@@ -67,6 +69,7 @@ pub fn list_remote(
             }
             other => other?,
         };
+        tally.charge(&remote_dir, &listing)?;
         if !listing.unparsed.is_empty() {
             let mut partial = partial.lock().unwrap_or_else(|p| p.into_inner());
             partial.push((dir.to_string(), listing.unparsed.len()));

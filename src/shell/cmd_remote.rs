@@ -1,5 +1,6 @@
 //! Commands on the remote tree: cd, ls, mkdir, rmdir, rm, renames, mv, size, mdtm, touch.
 
+use super::cmd_transfer::TREE_DEPTH;
 use super::glob;
 use super::items::Items;
 use super::state::Shell;
@@ -8,6 +9,7 @@ use super::unread::Unread;
 use crate::error::{Error, Result};
 use crate::escape::escape;
 use crate::ftp::Session;
+use crate::ftp::fetch::Tally;
 use crate::ftp::listing::{self, Entry, EntryKind};
 use crate::ftp::path;
 
@@ -288,9 +290,11 @@ pub fn rm(shell: &mut Shell, inv: &Invocation) -> Result<()> {
     {
         return Err(Error::Failed("rm: nothing deleted".to_string()));
     }
+    // One bound for all the listings of the command (`--max-listed`).
+    let tally = Tally::new(session.params().max_listed, "command");
     for target in &targets {
         let result = if inv.has('r') {
-            remove_tree(session, target, &items)
+            remove_tree(session, target, &items, &tally)
         } else {
             delete_file(session, target)
         };
@@ -339,22 +343,31 @@ fn confirm(question: &str) -> Result<bool> {
 /// so a hostile `../x` stops the command in that folder before it acts there, and never
 /// steers it outside. What cannot be deleted inside is said and counted in `items`; the
 /// folders holding it stay, in silence (the item named is the reason).
-fn remove_tree(session: &mut Session, target: &str, items: &Items) -> Result<()> {
+fn remove_tree(session: &mut Session, target: &str, items: &Items, tally: &Tally) -> Result<()> {
     let is_dir = session
         .stat(target)?
         .is_some_and(|e| e.kind == EntryKind::Dir);
     if !is_dir {
         return session.delete(target);
     }
-    if remove_below(session, target, items)? {
+    if remove_below(session, target, items, tally, 0)? {
         session.rmdir(target)?;
     }
     Ok(())
 }
 
-/// Deletes what the folder `target` holds; true when all of it went.
-fn remove_below(session: &mut Session, target: &str, items: &Items) -> Result<bool> {
+/// Deletes what the folder `target` (`depth` levels below the command's folder) holds;
+/// true when all of it went. A folder below the depth limit is left as it is, said (a
+/// server tree that loops would otherwise never end).
+fn remove_below(
+    session: &mut Session,
+    target: &str,
+    items: &Items,
+    tally: &Tally,
+    depth: usize,
+) -> Result<bool> {
     let entries = session.entries(target)?;
+    tally.charge_entries(target, &entries)?;
     if let Some(bad) = entries
         .iter()
         .find(|e| path::safe_local_component(&e.name).is_err())
@@ -371,8 +384,18 @@ fn remove_below(session: &mut Session, target: &str, items: &Items) -> Result<bo
     for entry in entries {
         let child = path::join(target, &entry.name);
         let gone = match entry.kind {
+            EntryKind::Dir if depth + 1 >= TREE_DEPTH => {
+                items.skipped(
+                    &child,
+                    &format!(
+                        "rm -r: {} is below the depth limit ({TREE_DEPTH} levels): left as it is",
+                        crate::escape::quoted(&child)
+                    ),
+                );
+                false
+            }
             EntryKind::Dir => {
-                let removed = remove_below(session, &child, items)
+                let removed = remove_below(session, &child, items, tally, depth + 1)
                     .and_then(|all| all.then(|| session.rmdir(&child)).transpose());
                 items.record(&child, removed)?.flatten().is_some()
             }

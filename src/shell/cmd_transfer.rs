@@ -11,6 +11,7 @@ use super::table::Invocation;
 use super::unread::Unread;
 use crate::error::{Error, Result};
 use crate::escape::local_path;
+use crate::ftp::fetch::Tally;
 use crate::ftp::listing::EntryKind;
 use crate::ftp::{Session, path};
 use crate::lossless;
@@ -23,8 +24,9 @@ use crate::progress::Bar;
 use crate::transfer;
 use crate::transfer::summary::{self, Way};
 
-/// Deepest tree `put -r` and `get -r` descend into.
-const TREE_DEPTH: usize = 64;
+/// Deepest tree `put -r`, `get -r`, `chmod -R` and `rm -r` descend into (see
+/// `MAX_TREE_DEPTH`): a server tree that loops ends there, said.
+pub(super) const TREE_DEPTH: usize = crate::mirror::MAX_TREE_DEPTH;
 
 /// `put [-r] LOCAL [REMOTE]`: LOCAL may be a glob; several files go into REMOTE (a
 /// directory, the current one when omitted). Each file that can be sent is (see [`Items`]).
@@ -521,6 +523,8 @@ fn get_tree(
     verbose: bool,
 ) -> Result<()> {
     let mut tally = TreeTally::new(Way::Received, format!("get -r {remote}"));
+    // One bound for all the listings of the tree (`--max-listed`).
+    let bound = Tally::new(session.params().max_listed, "tree walk");
     let mut pending = vec![(remote.to_string(), local.to_path_buf(), 0usize)];
     while let Some((dir, target, depth)) = pending.pop() {
         let made = std::fs::create_dir_all(&target)
@@ -531,6 +535,7 @@ fn get_tree(
         let Some(listing) = items.record(&dir, session.listing(&dir))? else {
             continue;
         };
+        bound.charge(&dir, &listing)?;
         for entry in unread.entries(&dir, listing) {
             if crate::cancel::requested() {
                 return Err(Error::cancelled(format!("get -r {remote}")));

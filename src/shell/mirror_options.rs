@@ -26,7 +26,7 @@ pub static OPTIONS: &[Opt] = &[
     list("exclude-from", "FILE", "leave alone what FILE's patterns match, in .gitignore syntax (!negation, dir/, /anchored, **), relative to LOCAL; read at start; repeatable", |o, v| { o.exclude_from.push(crate::lossless::to_path(v)); Ok(()) }),
     list("include", "GLOB", "mirror only the files matching GLOB (names or paths, as --exclude) or inside a matching folder; folders are always walked; excludes win; repeatable", |o, v| { o.includes.push(v.to_string()); Ok(()) }),
     value("backup-dir", "DIR", "move remote files a pass would delete or replace to DIR/<UTC time of the pass>/<their path> (RNFR/RNTO) instead; DIR is never mirrored into, and may not be where LOCAL holds something to send", |o, v| { o.backup_dir = Some(v.to_string()); Ok(()) }),
-    value("max-depth", "N", "levels below LOCAL to mirror (default 6, or the --max-depth flag)", |o, v| { o.max_depth = number(v)?; Ok(()) }),
+    value("max-depth", "N", "levels below LOCAL to mirror (default 6, or the --max-depth flag; at most 64)", |o, v| { o.max_depth = crate::mirror::max_depth(v)?; Ok(()) }),
     value("interval", "SECS", "seconds between checks (default 1, or the --interval flag)", |o, v| { o.interval = seconds(v)?; Ok(()) }),
     value("recheck", "SECS", "list the remote again after SECS without a local change, to see another writer's changes (default 300, at most 86400)", |o, v| { o.recheck = Some(recheck(v)?); Ok(()) }),
     value("parallel", "N", "connections used to upload and delete (default 4)", |o, v| { o.parallel = number::<usize>(v)?.max(1); Ok(()) }),
@@ -284,6 +284,7 @@ mod tests {
         for option in OPTIONS {
             let given = match (option.value, option.long) {
                 (Some(_), "log-format") => format!("--{} json src /dst", option.long),
+                (Some(_), "max-depth") => format!("--{} 64 src /dst", option.long),
                 // 1024: a value every other option takes (`--limit-rate` wants 1K at least).
                 (Some(_), _) => format!("--{} 1024 src /dst", option.long),
                 (None, _) => format!("--{} src /dst", option.long),
@@ -332,6 +333,11 @@ mod tests {
         let help = |long: &str| OPTIONS.iter().find(|o| o.long == long).unwrap().help;
         let mirror = crate::mirror::DEFAULT_MAX_DEPTH;
         assert!(help("max-depth").contains(&format!("default {mirror},")));
+        let deepest = crate::mirror::MAX_TREE_DEPTH;
+        assert!(help("max-depth").contains(&format!("at most {deepest})")));
+        let recheck = crate::mirror::DEFAULT_RECHECK_SECS;
+        let longest = crate::mirror::MAX_RECHECK_SECS;
+        assert!(help("recheck").contains(&format!("default {recheck}, at most {longest})")));
         let interval = crate::mirror::DEFAULT_INTERVAL_SECS;
         assert!(help("interval").contains(&format!("default {interval},")));
         let parallel = crate::mirror::DEFAULT_PARALLEL;

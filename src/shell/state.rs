@@ -263,6 +263,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             tls: Default::default(),
             limits: Default::default(),
+            max_listed: crate::ftp::fetch::DEFAULT_MAX_LISTED,
         };
         let mirror = MirrorDefaults {
             log: None,
@@ -284,6 +285,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             tls: Default::default(),
             limits: Default::default(),
+            max_listed: crate::ftp::fetch::DEFAULT_MAX_LISTED,
         }
     }
 

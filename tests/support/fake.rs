@@ -215,6 +215,7 @@ fn serve(
     feat: &[String],
 ) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    stream.set_nodelay(true)?;
     let mut out = stream.try_clone()?;
     let mut input = BufReader::new(stream);
     let mut session = state.lock().unwrap().clone();

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use super::Listed;
 use crate::error::{Error, Result};
+use crate::ftp::fetch::Tally;
 use crate::ftp::listing::EntryKind;
 use crate::ftp::path;
 use crate::mirror::filter::Filter;
@@ -33,7 +34,13 @@ pub struct Source {
 /// `get -r` leaves it out: everything else is fetched, nothing is deleted in its folder
 /// (the source is not known whole there), and the pass fails at its end. Links and special
 /// files on the server are left out: a download mirror never creates a link.
-pub fn list_source(pool: &mut Pool, width: usize, root: &str, filter: &Filter) -> Result<Source> {
+pub fn list_source(
+    pool: &mut Pool,
+    width: usize,
+    root: &str,
+    filter: &Filter,
+    tally: &Tally,
+) -> Result<Source> {
     let found = Mutex::new(Source {
         tree: Vec::new(),
         partial: Vec::new(),
@@ -59,6 +66,7 @@ pub fn list_source(pool: &mut Pool, width: usize, root: &str, filter: &Filter) -
             }
             other => other?,
         };
+        tally.charge(&remote_dir, &listing)?;
         let mut subdirs = Vec::new();
         let mut entries = Vec::with_capacity(listing.entries.len());
         let mut incomplete = !listing.unparsed.is_empty();

@@ -14,6 +14,7 @@ use super::pass::Verdict;
 use super::runner::Runner;
 use crate::error::Result;
 use crate::escape::quoted;
+use crate::ftp::fetch::Tally;
 use crate::ftp::path;
 use crate::journal::{Entry, Outcome};
 use crate::mirror::apply::{Applier, Report};
@@ -80,7 +81,8 @@ impl Runner {
                 true => scan::scan(&local_root, &filter, false),
                 false => scan::Scan::default(),
             });
-            let listed = list::list_source(&mut self.pool, width, &root, &self.filter);
+            let tally = Tally::new(self.spec.params.max_listed, "pass");
+            let listed = list::list_source(&mut self.pool, width, &root, &self.filter, &tally);
             let scan = walker
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));

@@ -12,6 +12,7 @@ use super::pass::Verdict;
 use super::{JobSpec, JobState, JobStatus};
 use crate::error::{Error, Result};
 use crate::ftp::Session;
+use crate::ftp::fetch::Tally;
 use crate::journal::{Entry, Journal, Outcome};
 use crate::mirror::backup::BackupDir;
 use crate::mirror::filter::{Filter, Rules};
@@ -467,7 +468,9 @@ impl Runner {
         } else {
             1
         };
-        let listing = state::list_remote(&mut self.pool, width, root, &self.filter, recorded)?;
+        let tally = Tally::new(self.spec.params.max_listed, "pass");
+        let listing =
+            state::list_remote(&mut self.pool, width, root, &self.filter, recorded, &tally)?;
         self.undecodable = listing.undecodable;
         let mut notes: Vec<String> = self
             .undecodable
