@@ -1,7 +1,10 @@
-//! `cargo run --example ftpd [--port N] [FOLDER]`: a local FTP server (libunftp) to try ftpsh against.
+//! `cargo run --example ftpd [--port N] [--passive-ports FIRST-LAST] [FOLDER]`: a local FTP
+//! server (libunftp) to try ftpsh against.
 //!
 //! Serves FOLDER (default: `./ftpd-root`, created if missing) on 127.0.0.1:2121 to user
-//! `alice` with password `s3cret pw`, until Ctrl-C.
+//! `alice` with password `s3cret pw`, until Ctrl-C. Passive data connections take a port
+//! of FIRST-LAST (a firewall's open range, a container's published ports) when given, else
+//! any free one in 49152-65535.
 
 #[path = "../tests/support/server.rs"]
 mod server;
@@ -10,7 +13,8 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo run --example ftpd -- [--port N] [FOLDER]";
+const USAGE: &str =
+    "usage: cargo run --example ftpd -- [--port N] [--passive-ports FIRST-LAST] [FOLDER]";
 
 fn main() -> ExitCode {
     match run() {
@@ -25,6 +29,7 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let mut port: u16 = 2121;
     let mut folder: Option<PathBuf> = None;
+    let mut passive = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -45,6 +50,15 @@ fn run() -> Result<(), String> {
                 port = value
                     .parse()
                     .map_err(|_| format!("bad port {value:?}\n{USAGE}"))?;
+            }
+            "--passive-ports" => {
+                let value = args
+                    .next()
+                    .ok_or_else(|| format!("--passive-ports needs a range\n{USAGE}"))?;
+                passive = Some(port_range(&value)?);
+            }
+            _ if arg.starts_with("--passive-ports=") => {
+                passive = Some(port_range(&arg["--passive-ports=".len()..])?);
             }
             _ if arg.starts_with('-') => return Err(format!("unknown option {arg:?}\n{USAGE}")),
             _ if folder.is_none() => folder = Some(PathBuf::from(arg)),
@@ -84,6 +98,21 @@ fn run() -> Result<(), String> {
         server::PASS
     );
     println!("(Ctrl-C to stop)");
-    server::serve_blocking(listener, folder, server::USER, server::PASS)
+    if let Some(range) = &passive {
+        println!("passive data ports: {}-{}", range.start(), range.end());
+    }
+    server::serve_blocking(listener, folder, server::USER, server::PASS, passive)
         .map_err(|e| format!("server failed: {e}"))
+}
+
+/// `30000-30009` (or one port, `30000`): the passive data ports.
+fn port_range(text: &str) -> Result<std::ops::RangeInclusive<u16>, String> {
+    let bad = || format!("bad port range {text:?} (FIRST-LAST, e.g. 30000-30009)\n{USAGE}");
+    let (first, last) = text.split_once('-').unwrap_or((text, text));
+    let first: u16 = first.trim().parse().map_err(|_| bad())?;
+    let last: u16 = last.trim().parse().map_err(|_| bad())?;
+    if first == 0 || first > last {
+        return Err(bad());
+    }
+    Ok(first..=last)
 }

@@ -803,3 +803,61 @@ fn mirror_once_says_each_thing_once_in_english() {
         out.stdout
     );
 }
+
+/// The bundled server (`cargo run --example ftpd`) takes a passive port range: every data
+/// connection of a session goes to a port in it.
+#[test]
+fn the_example_server_takes_a_passive_port_range() {
+    use std::io::BufRead;
+    let exe = std::env::current_exe().unwrap();
+    let ftpd = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples/ftpd");
+    if !ftpd.exists() {
+        panic!(
+            "{} not built (cargo test builds the examples)",
+            ftpd.display()
+        );
+    }
+    let local = TempDir::new().unwrap();
+    let served = local.path().join("served");
+    let base = 40_000 + (std::process::id() % 2000) as u16 * 10;
+    let range = format!("{base}-{}", base + 9);
+    let mut child = std::process::Command::new(&ftpd)
+        .args(["--port", "0", "--passive-ports", &range])
+        .arg(&served)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("ftp://"))
+        .unwrap()
+        .to_string();
+    fs::write(served.join("a.txt"), "a").unwrap();
+    let out = support::Out::from(
+        support::ftpsh(local.path())
+            .args(["--debug", "-c", "ls; get a.txt; ls", &url])
+            .output()
+            .unwrap(),
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_ok(&out);
+    let ports: Vec<u16> = out
+        .stderr
+        .lines()
+        .filter_map(|l| l.split("(|||").nth(1))
+        .filter_map(|rest| rest.split('|').next()?.parse().ok())
+        .collect();
+    assert_eq!(ports.len(), 3, "{}", out.stderr);
+    assert!(
+        ports.iter().all(|p| (base..=base + 9).contains(p)),
+        "{ports:?} not in {range}"
+    );
+}

@@ -66,6 +66,18 @@ impl Authenticator for SingleUser {
 /// Passive data ports are libunftp's defaults: a random free port in 49152..=65535 on the
 /// address the control connection came in on (127.0.0.1 here), so many servers can co-exist.
 pub async fn serve(listener: tokio::net::TcpListener, root: PathBuf, user: &str, pass: &str) {
+    serve_passive(listener, root, user, pass, None).await
+}
+
+/// `serve`, with the passive data ports taken from `passive` (a firewall's open range)
+/// when given.
+pub async fn serve_passive(
+    listener: tokio::net::TcpListener,
+    root: PathBuf,
+    user: &str,
+    pass: &str,
+    passive: Option<std::ops::RangeInclusive<u16>>,
+) {
     let auth = Arc::new(SingleUser {
         user: user.to_string(),
         pass: pass.to_string(),
@@ -77,13 +89,16 @@ pub async fn serve(listener: tokio::net::TcpListener, root: PathBuf, user: &str,
             Err(_) => continue,
         };
         let root = root.clone();
-        let built = ServerBuilder::with_authenticator(
+        let mut builder = ServerBuilder::with_authenticator(
             Box::new(move || Filesystem::new(root.clone()).expect("served folder is readable")),
             auth.clone(),
         )
         // Clients under test use active mode too.
-        .active_passive_mode(libunftp::options::ActivePassiveMode::ActiveAndPassive)
-        .build();
+        .active_passive_mode(libunftp::options::ActivePassiveMode::ActiveAndPassive);
+        if let Some(range) = &passive {
+            builder = builder.passive_ports(range.clone());
+        }
+        let built = builder.build();
         match built {
             Ok(server) => {
                 tokio::spawn(async move {
@@ -101,6 +116,7 @@ pub fn serve_blocking(
     root: PathBuf,
     user: &str,
     pass: &str,
+    passive: Option<std::ops::RangeInclusive<u16>>,
 ) -> io::Result<()> {
     listener.set_nonblocking(true)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -109,7 +125,7 @@ pub fn serve_blocking(
         .build()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        serve(listener, root, user, pass).await;
+        serve_passive(listener, root, user, pass, passive).await;
         Ok(())
     })
 }
