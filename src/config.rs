@@ -8,6 +8,16 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::target;
 
+/// Where ftpsh keeps what it must remember between runs: the mirror's state files and the
+/// ledger of partial transfers. `$FTPSH_STATE_DIR`, else `mirror-state` in the user's data
+/// dir.
+pub fn state_dir() -> Option<PathBuf> {
+    match std::env::var_os("FTPSH_STATE_DIR") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => Some(dirs::data_dir()?.join("ftpsh").join("mirror-state")),
+    }
+}
+
 pub fn dir() -> Option<PathBuf> {
     match std::env::var_os("FTPSH_CONFIG_DIR") {
         Some(dir) => Some(PathBuf::from(dir)),

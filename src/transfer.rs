@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::ftp::listing::EntryKind;
 use crate::ftp::{Session, path};
 
+pub mod ledger;
 pub mod partial;
 pub mod summary;
 pub mod temp_name;
@@ -220,15 +221,21 @@ pub fn upload_replacing(
     path::check_sendable(&what, remote)?;
     let fingerprint = Fingerprint::of(before.len(), mtime, identity(&before));
     let server = session.params().address();
-    let found = match resumable(session, remote, fingerprint, before.len(), resume)? {
+    let place = partial::place(session);
+    let found = match resumable(session, remote, &place, fingerprint, before.len(), resume)? {
         // Nothing is continued on a server seen not to continue where asked: its
         // temporary is of no use to anyone.
         Some((temp, _)) if partial::distrusted(&server) => {
             let _ = session.delete(&temp);
+            partial::forget_upload(&place, &temp);
             None
         }
         found => found,
     };
+    if let Some((temp, _)) = &found {
+        // Written again from here: its cut is history (a kill now leaves it unrecorded).
+        partial::forget_upload(&place, temp);
+    }
     let new_temp = || temp_name::upload(remote, process_tag(), next_serial(), fingerprint);
     let mut resumed = found.is_some();
     let (mut temp, mut offset) = found.unwrap_or_else(|| (new_temp(), 0));
@@ -268,6 +275,10 @@ pub fn upload_replacing(
             } else {
                 discard_temp(session, &temp, &err);
             }
+            // What the server holds now is recorded as the cut: only a temporary still so
+            // is continued later (nothing is when the server can no longer say).
+            let keeps = offset + sent > 0 && (interrupted || resumable_after(&err));
+            let recorded = keeps && partial::record_upload_cut(session, &temp);
             restore_missing(session, remote, &err);
             if interrupted && offset + sent > 0 {
                 let how = match stopped {
@@ -275,10 +286,17 @@ pub fn upload_replacing(
                     false => "cancelled",
                 };
                 return Err(Error::Cancelled(format!(
-                    "{what_remote}: {how} after {} of {} bytes; the partial upload stays on \
-                     the server for put -c or the next mirror pass to continue",
+                    "{what_remote}: {how} after {} of {} bytes; {}",
                     offset + sent,
-                    before.len()
+                    before.len(),
+                    match recorded {
+                        true =>
+                            "the partial upload stays on the server for put -c or the \
+                                 next mirror pass to continue",
+                        false =>
+                            "what reached the server could not be checked: it is \
+                                  not continued",
+                    }
                 )));
             }
             if interrupted {
@@ -290,8 +308,16 @@ pub fn upload_replacing(
             if !resumable_after(&err) || offset + sent == 0 {
                 return Err(err);
             }
-            let kept = "what reached the server stays there for put -c or the next mirror \
-                        pass to continue";
+            let kept = match recorded {
+                true => {
+                    "what reached the server stays there for put -c or the next mirror \
+                         pass to continue"
+                }
+                false => {
+                    "what reached the server could not be checked (the connection is \
+                          gone): put -c sends the file again from byte 0"
+                }
+            };
             return Err(match err {
                 Error::Connection { what, message } => Error::Connection {
                     what,
@@ -337,11 +363,15 @@ pub fn upload_replacing(
 }
 
 /// The temporary an upload continues, and how much of the file it holds already: one named
-/// for this version of the file (`fingerprint`) and no longer than it (`size`). Binary mode
-/// only, and only where SIZE says what the server holds (an offset counts bytes).
+/// for this version of the file (`fingerprint`), no longer than it (`size`), that this
+/// ftpsh cut and recorded at `place` with the size and time the server shows now
+/// ([`partial::upload_cut_matches`]). Binary mode only, and only where SIZE says what the
+/// server holds (an offset counts bytes). A candidate that fails is not continued, and is
+/// removed unless someone's upload may be running into it.
 fn resumable(
     session: &mut Session,
     remote: &str,
+    place: &str,
     fingerprint: Fingerprint,
     size: u64,
     resume: Resume<'_>,
@@ -350,6 +380,7 @@ fn resumable(
         return Ok(None);
     }
     let final_name = path::file_name(remote);
+    let now = crate::clock::now_unix();
     let temp = match resume {
         Resume::Temp(temp) => Some(temp.to_string()),
         _ => {
@@ -375,29 +406,49 @@ fn resumable(
             // Upload temporaries of other versions of the file are of no use to anyone once
             // no upload is running into them (ours, or old): removed, as the mirror would
             // (best effort).
-            let now = crate::clock::now_unix();
             for stale in &others {
                 if !temp_name::busy_elsewhere(&stale.name, stale.mtime, now, process_tag()) {
                     let _ = session.delete(&in_dir(&stale.name));
+                    partial::forget_upload(place, &stale.name);
                 }
             }
-            ours.into_iter()
-                .max_by_key(|e| e.size)
-                .map(|e| in_dir(&e.name))
+            let made = partial::Made::remote(place);
+            let chosen = partial::pick(
+                ours.iter().map(|e| (e.name.as_str(), e.size, None)),
+                final_name,
+                fingerprint,
+                size,
+                &made,
+            );
+            // The others of this version are not provably ours as left: stale like any.
+            for stale in ours.iter().filter(|e| Some(e.name.as_str()) != chosen) {
+                if !temp_name::busy_elsewhere(&stale.name, stale.mtime, now, process_tag()) {
+                    let _ = session.delete(&in_dir(&stale.name));
+                    partial::forget_upload(place, &stale.name);
+                }
+            }
+            chosen.map(in_dir)
         }
     };
     let Some(temp) = temp.filter(|t| temp_name::resumes(t, final_name, fingerprint)) else {
         return Ok(None);
     };
-    Ok(match session.size(&temp) {
-        Ok(held) if held <= size => Some((temp, held)),
-        // Longer than the file: not a prefix of it, whatever its name says.
-        Ok(_) => {
-            let _ = session.delete(&temp);
-            None
-        }
-        Err(_) => None,
-    })
+    let Ok(Some(entry)) = session.stat(&temp) else {
+        return Ok(None);
+    };
+    if entry.size <= size && partial::upload_cut_matches(place, &temp, entry.size, entry.mtime) {
+        return Ok(Some((temp, entry.size)));
+    }
+    // Not this ftpsh's cut as it left it (written since, made by someone else, or its
+    // writer killed before a cut was recorded): the file goes from byte 0.
+    crate::journal::trace_note(&format!(
+        "{temp}: not continued (no cut of this size and time recorded by ftpsh)"
+    ));
+    if !temp_name::busy_elsewhere(&temp, entry.mtime, now, process_tag()) {
+        let _ = session.delete(&temp);
+    }
+    partial::forget_upload(place, &temp);
+    Ok(None)
 }
 
 /// Opens a file to send. `no_follow`: a symbolic link at the final name is refused
@@ -539,15 +590,20 @@ fn restore_missing(session: &mut Session, remote: &str, cause: &Error) {
     let Ok(listing) = session.listing(if dir.is_empty() { "." } else { dir }) else {
         return;
     };
-    // Names from the server: only plain files named by one component are candidates.
+    // Names from the server: only plain files named by one component, and only copies
+    // this ftpsh moved aside (a file planted under such a name is never put back).
+    let place = partial::place(session);
+    let made = partial::Made::remote(&place);
     let listed = listing
         .entries
         .iter()
         .filter(|e| e.kind == EntryKind::File && path::safe_remote_component(&e.name).is_ok())
+        .filter(|e| made.restores(&e.name, e.size))
         .map(|e| (e.name.as_str(), e.mtime));
     if let Some(copy) = temp_name::restorable(listed, path::file_name(remote)) {
         let copy = path::join(dir, copy);
         if session.rename(&copy, remote).is_ok() {
+            partial::forget_aside(&place, &copy);
             log::info!("put {remote}: restored from {copy}, left by an interrupted upload");
         }
     }
@@ -570,19 +626,31 @@ fn rename_over(session: &mut Session, from: &str, to: &str) -> Result<()> {
     };
     // Only a plain file is ever moved aside: a folder (or anything else) under the target
     // name means the user's target was wrong, and the refusal says so.
-    let target_is_file = matches!(session.stat(to), Ok(Some(e)) if e.kind == EntryKind::File);
-    if !target_is_file {
+    let target = match session.stat(to) {
+        Ok(Some(e)) if e.kind == EntryKind::File => e,
+        _ => return Err(first),
+    };
+    let aside = temp_name::aside(to, process_tag(), next_serial());
+    // Recorded before the move: if this ftpsh dies between the two renames, the next
+    // pass knows this copy (and only this one) may take the name back.
+    let place = partial::place(session);
+    partial::record_aside(&place, &aside, target.size, target.mtime);
+    if session.rename(to, &aside).is_err() {
+        partial::forget_aside(&place, &aside);
         return Err(first);
     }
-    let aside = temp_name::aside(to, process_tag(), next_serial());
-    session.rename(to, &aside).map_err(|_| first)?;
+    // The record goes with the copy: kept while the copy may still be needed.
     match session.rename(from, to) {
         Ok(()) => {
-            let _ = session.delete(&aside);
+            if session.delete(&aside).is_ok() {
+                partial::forget_aside(&place, &aside);
+            }
             Ok(())
         }
         Err(err) => {
-            let _ = session.rename(&aside, to);
+            if session.rename(&aside, to).is_ok() {
+                partial::forget_aside(&place, &aside);
+            }
             Err(err)
         }
     }
@@ -643,14 +711,25 @@ pub fn download(
             _ => {}
         }
     }
-    let mut offset = if resume {
-        fs::metadata(&partial).map_or(0, |m| m.len())
-    } else {
-        0
+    // Only a partial this ftpsh made and recorded, not replaced since, is continued (or
+    // the user's own smaller file under the final name, which -c names).
+    let mut offset = match fs::symlink_metadata(&partial) {
+        Ok(meta)
+            if resume
+                && meta.is_file()
+                && (moved_local || partial::download_is_ours(&partial, &meta)) =>
+        {
+            meta.len()
+        }
+        _ => 0,
     };
     if known.is_some_and(|size| offset > size) {
         // Longer than the file: no prefix of it, whatever its name says.
         offset = 0;
+    }
+    if offset == 0 {
+        // Whatever is there (a link, a planted file) is not written through: a new file.
+        let _ = fs::remove_file(&partial);
     }
     let mut received = 0;
     let mut result = receive(
@@ -683,11 +762,17 @@ pub fn download(
             },
         );
     }
+    let kept = |partial: &Path| {
+        if let Ok(file) = File::open(partial) {
+            partial::record_download(partial, &file, true);
+        }
+    };
     match result {
         Ok(bytes) => {
             fs::rename(&partial, local).map_err(|e| {
                 Error::local(format!("{what}: {}", crate::escape::local_path(local)), e)
             })?;
+            partial::forget_download(&partial);
             // `receive` gives the file's size: what arrived now is the rest.
             Ok(Downloaded {
                 bytes: bytes - offset,
@@ -696,33 +781,41 @@ pub fn download(
         }
         Err(err) if moved_local => {
             let _ = fs::rename(&partial, local);
+            partial::forget_download(&partial);
             Err(err)
         }
         Err(err @ Error::Unproven { .. }) => {
             let _ = fs::remove_file(&partial);
+            partial::forget_download(&partial);
             Err(err)
         }
         Err(_) if crate::cancel::requested() => Err(if offset > 0 || received > 0 {
+            kept(&partial);
             Error::Cancelled(format!(
                 "{what}: cancelled; the partial download is kept in {} (get -c resumes it)",
                 partial.display()
             ))
         } else {
             let _ = fs::remove_file(&partial);
+            partial::forget_download(&partial);
             Error::cancelled(&what)
         }),
-        Err(err) if offset > 0 || received > 0 || err.is_connection_lost() => Err(match err {
-            Error::Connection { message, .. } => Error::Connection {
-                what: what.clone(),
-                message: format!(
-                    "{message}; the partial download is kept in {} (get -c resumes it)",
-                    crate::escape::local_path(&partial)
-                ),
-            },
-            other => other,
+        Err(err) if offset > 0 || received > 0 || err.is_connection_lost() => Err({
+            kept(&partial);
+            match err {
+                Error::Connection { message, .. } => Error::Connection {
+                    what: what.clone(),
+                    message: format!(
+                        "{message}; the partial download is kept in {} (get -c resumes it)",
+                        crate::escape::local_path(&partial)
+                    ),
+                },
+                other => other,
+            }
         }),
         Err(err) => {
             let _ = fs::remove_file(&partial);
+            partial::forget_download(&partial);
             Err(err)
         }
     }
@@ -748,6 +841,10 @@ fn receive(
         File::create(partial)
     }
     .map_err(local_error)?;
+    if offset == 0 && known.is_some_and(|size| size >= partial::RECORD_FROM) {
+        // Big enough to be worth continuing after a kill: recorded as ours from the start.
+        partial::record_download(partial, &file, false);
+    }
     let limit = known.map_or(partial::NO_LENGTH_CAP, |size| size - offset);
     // Ctrl-C makes the next write fail: the data connection closes.
     let mut out = crate::cancel::Writer(BufWriter::new(file));

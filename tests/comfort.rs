@@ -123,7 +123,18 @@ fn get_c_continues_a_partial_download_with_rest() {
     let (server, local) = setup();
     let body: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
     fs::write(server.path("big.bin"), &body).unwrap();
-    fs::write(local.path().join("big.bin.ftpsh-part"), &body[..70_000]).unwrap();
+    // A partial under get's name that ftpsh did not make and record: not continued.
+    fs::write(local.path().join("big.bin.ftpsh-part"), b"planted").unwrap();
+    let out = support::ftpsh(local.path())
+        .args(["--debug", "-c", "get -c big.bin", &server.url()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("--> REST"), "{stderr}");
+    assert_eq!(fs::read(local.path().join("big.bin")).unwrap(), body);
+    // The user's own smaller copy under the final name: -c continues it.
+    fs::write(local.path().join("big.bin"), &body[..70_000]).unwrap();
     let out = support::ftpsh(local.path())
         .args(["--debug", "-c", "get -c big.bin", &server.url()])
         .output()

@@ -802,7 +802,11 @@ fn active_mode_waits_for_the_data_connection_no_longer_than_the_timeout() {
 /// with status 130 (what a shell reports for SIGINT), saying `says`, without running the
 /// next command (`mkdir /after`). One server per kind of run, so the kinds run side by side.
 /// Returns the server and the local folder, for what comes after.
-fn sigint_during_a_transfer(args: &[&str], script: &str, says: &str) -> (TestServer, TempDir) {
+fn sigint_during_a_transfer(
+    args: &[&str],
+    script: &str,
+    says: &str,
+) -> (TestServer, Proxy, TempDir) {
     let (server, proxy, local) = setup();
     // 8 MiB take ten seconds through the slowed proxy: time enough to interrupt
     let body = pattern(8 << 20);
@@ -855,7 +859,7 @@ fn sigint_during_a_transfer(args: &[&str], script: &str, says: &str) -> (TestSer
         "{args:?}: the next command ran"
     );
     assert!(!server.path("big.bin").exists() && !server.path("m/big.bin").exists());
-    (server, local)
+    (server, proxy, local)
 }
 
 /// `put big.bin`, Ctrl-C, then `put -c big.bin` (issue 21): the temporary the first one
@@ -863,14 +867,15 @@ fn sigint_during_a_transfer(args: &[&str], script: &str, says: &str) -> (TestSer
 /// and no temporary is left.
 #[test]
 fn sigint_during_put_keeps_the_temporary_and_put_c_continues_it() {
-    let (server, local) = sigint_during_a_transfer(
+    let (server, proxy, local) = sigint_during_a_transfer(
         &["-c", "put big.bin; mkdir /after"],
         "",
         "put big.bin: cancelled",
     );
     let temp = temporaries(server.root()).remove(0);
     let held = fs::metadata(server.root().join(&temp)).unwrap().len();
-    let out = support::run_c(&server.url(), "debug on; put -c big.bin", local.path());
+    // The same server address: the cut is recorded per server.
+    let out = support::run_c(&proxy.url(), "debug on; put -c big.bin", local.path());
     assert_ok(&out);
     assert!(
         out.stderr.contains(&format!("--> REST {held}")),

@@ -1051,12 +1051,23 @@ fn put_r_fails_when_it_leaves_entries_below_its_limit() {
 }
 
 /// What a `put` of `name` stopped between its two renames leaves in `dir` on a server that
-/// will not rename onto an existing name: the old file moved aside under an `-old-` name, the
+/// will not rename onto an existing name: the old file moved aside under an `-old-` name (and
+/// recorded so in the ledger under `home`'s state folder, as ftpsh does before the move), the
 /// new one complete under its upload temporary (dated an hour ago: stale), the name missing.
-fn leave_an_interrupted_put(dir: &Path, name: &str, old: &str) {
+fn leave_an_interrupted_put(dir: &Path, name: &str, old: &str, home: &Path, url: &str) {
     fs::create_dir_all(dir).unwrap();
-    let aside = dir.join(format!(".ftpsh-part-77x0000abcd-1-old-{name}"));
+    let aside_name = format!(".ftpsh-part-77x0000abcd-1-old-{name}");
+    let aside = dir.join(&aside_name);
     fs::write(&aside, old).unwrap();
+    let ledger = home.join(".data/ftpsh/mirror-state/partials.tsv");
+    fs::create_dir_all(ledger.parent().unwrap()).unwrap();
+    let mut lines = fs::read_to_string(&ledger).unwrap_or_default();
+    let place = url.strip_prefix("ftp://").unwrap().trim_end_matches('/');
+    lines.push_str(&format!(
+        "old\t{place}\t{}\t-\t-\t-\t{aside_name}\n",
+        old.len()
+    ));
+    fs::write(&ledger, lines).unwrap();
     let upload = dir.join(format!(".ftpsh-part-77x0000abcd-2-0123456789abcdef-{name}"));
     fs::write(&upload, "the new version, never renamed").unwrap();
     set_mtime(&upload, SystemTime::now() - Duration::from_secs(3600));
@@ -1068,8 +1079,15 @@ fn a_failed_put_gives_back_the_name_an_interrupted_put_left_missing() {
     let Some(server) = PyFtpd::start_quirk("quota") else {
         return;
     };
-    leave_an_interrupted_put(&server.path("site"), "x.txt", "the old version");
     let local = TempDir::new().unwrap();
+    let url = server.url();
+    leave_an_interrupted_put(
+        &server.path("site"),
+        "x.txt",
+        "the old version",
+        local.path(),
+        &url,
+    );
     fs::write(local.path().join("big.bin"), pattern(100 * 1024)).unwrap();
     let out = support::run_c(&server.url(), "put big.bin /site/x.txt", local.path());
     assert_eq!(out.code, 1, "{out:?}");
@@ -1092,13 +1110,19 @@ fn a_mirror_pass_gives_back_the_name_an_interrupted_put_left_missing() {
     f.write("x.txt", "the local version", a_second());
     f.write("y.txt", "y", a_second());
     // Kept on the server only: --no-delete leaves it, restored, under its name.
-    leave_an_interrupted_put(&f.dst(), "x.txt", "the old version");
-    leave_an_interrupted_put(&f.dst(), "kept.txt", "kept on the server");
+    let (home, url) = (f.home.path(), f.url.as_str());
+    leave_an_interrupted_put(&f.dst(), "x.txt", "the old version", home, url);
+    leave_an_interrupted_put(&f.dst(), "kept.txt", "kept on the server", home, url);
+    // The same left by someone else (not in the ledger): never put back.
+    let planted = f.dst().join(".ftpsh-part-77x0000abcd-9-old-planted.txt");
+    fs::write(&planted, "foreign bytes").unwrap();
+    set_mtime(&planted, SystemTime::now() - Duration::from_secs(3600));
     let out = f.once("--no-delete");
     assert_ok(&out);
     let journal = f.journal();
     assert_eq!(journal.matches(" RESTORE ").count(), 2, "{journal}");
     assert_eq!(f.remote("kept.txt").as_deref(), Some("kept on the server"));
+    assert_eq!(f.remote("planted.txt"), None, "{journal}");
     // x.txt went back under its name, then the local version was sent over it, through
     // the server's refusal to rename onto an existing name.
     assert_eq!(f.remote("x.txt").as_deref(), Some("the local version"));

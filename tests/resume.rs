@@ -288,3 +288,224 @@ fn a_retr_without_end_stops_at_the_known_length() {
         assert_eq!(temporaries(local.path()), Vec::<String>::new(), "{command}");
     }
 }
+
+// ---- Who made it: only partials this ftpsh made and recorded are continued ---------------
+
+/// The fingerprint a temporary's name carries for a file of `size` bytes at `mtime` with
+/// no identity (a server's file): FNV-1a of the three, as `temp_name::Fingerprint::of`.
+fn fingerprint(size: u64, mtime: i64) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let fields = [size.to_le_bytes(), mtime.to_le_bytes(), 0u64.to_le_bytes()];
+    for byte in fields.iter().flatten() {
+        hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+fn mtime_of(path: &Path) -> i64 {
+    fs::metadata(path)
+        .unwrap()
+        .modified()
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Someone who can create files in LOCAL plants, before a download, a file under the name
+/// an interrupted download's temporary would have (computable from the public size and
+/// time), and another under `get -c`'s partial name: neither is continued (no REST), each
+/// file is the server's byte for byte, and the planted temporary is cleaned. A real
+/// interrupted download is still continued afterwards (REST), after a restart too.
+#[test]
+fn a_planted_local_partial_is_never_continued() {
+    let Some(server) = PyFtpd::start() else {
+        return;
+    };
+    let local = TempDir::new().unwrap();
+    let body = pattern(512 * 1024);
+    fs::create_dir(server.path("src")).unwrap();
+    fs::write(server.path("src/big.bin"), &body).unwrap();
+    fs::write(server.path("g.bin"), &body).unwrap();
+    let dst = local.path().join("dst");
+    fs::create_dir(&dst).unwrap();
+    let fp = fingerprint(body.len() as u64, mtime_of(&server.path("src/big.bin")));
+    // (Its process, 4194303, is gone: a leftover, cleaned at once.)
+    let planted = dst.join(format!(".ftpsh-part-4194303x1-0-{fp:016x}-big.bin"));
+    let foreign = vec![b'X'; 100 * 1024];
+    fs::write(&planted, &foreign).unwrap();
+    fs::write(local.path().join("g.bin.ftpsh-part"), &foreign).unwrap();
+    let mirror = "mirror --download --once /src dst";
+    let out = run(
+        local.path(),
+        &[
+            "--debug",
+            "-c",
+            &format!("{mirror}; get -c g.bin"),
+            &server.url(),
+        ],
+    );
+    assert_ok(&out);
+    assert!(!out.stderr.contains("--> REST"), "{}", out.stderr);
+    assert!(
+        fs::read(dst.join("big.bin")).unwrap() == body,
+        "big.bin spliced"
+    );
+    assert!(
+        fs::read(local.path().join("g.bin")).unwrap() == body,
+        "g.bin spliced"
+    );
+    assert_eq!(
+        temporaries(&dst),
+        Vec::<String>::new(),
+        "the planted one is cleaned"
+    );
+    assert_eq!(temporaries(local.path()), Vec::<String>::new());
+
+    // Past the first firing: a real interrupted download is continued, in a new run.
+    fs::remove_file(dst.join("big.bin")).unwrap();
+    interrupted(&server, local.path(), mirror, || {
+        temp_of(&dst, "big.bin").is_some()
+    });
+    let out = run(local.path(), &["--debug", "-c", mirror, &server.url()]);
+    assert_ok(&out);
+    assert_eq!(count(&out.stderr, "--> REST "), 1, "{}", out.stderr);
+    assert!(fs::read(dst.join("big.bin")).unwrap() == body);
+    fs::remove_file(local.path().join("g.bin")).unwrap();
+    interrupted_get(&server, local.path(), "g.bin");
+    let out = run(
+        local.path(),
+        &["--debug", "-c", "get -c g.bin", &server.url()],
+    );
+    assert_ok(&out);
+    assert_eq!(count(&out.stderr, "--> REST "), 1, "{}", out.stderr);
+    assert!(fs::read(local.path().join("g.bin")).unwrap() == body);
+}
+
+/// A local partial replaced after the cut (same name, another file): not continued.
+#[test]
+fn a_local_partial_replaced_after_the_cut_is_not_continued() {
+    let Some(server) = PyFtpd::start() else {
+        return;
+    };
+    let local = TempDir::new().unwrap();
+    let body = pattern(512 * 1024);
+    fs::write(server.path("g.bin"), &body).unwrap();
+    interrupted_get(&server, local.path(), "g.bin");
+    let part = local.path().join("g.bin.ftpsh-part");
+    let held = fs::read(&part).unwrap();
+    let mut swapped = held.clone();
+    swapped[0] ^= 0xff;
+    fs::remove_file(&part).unwrap();
+    fs::write(&part, &swapped).unwrap();
+    let out = run(
+        local.path(),
+        &["--debug", "-c", "get -c g.bin", &server.url()],
+    );
+    assert_ok(&out);
+    assert!(!out.stderr.contains("--> REST"), "{}", out.stderr);
+    assert!(fs::read(local.path().join("g.bin")).unwrap() == body);
+}
+
+/// Another user of the server overwrites an interrupted upload's temporary before `put -c`
+/// (other bytes, another time): `put -c` does not continue it; the file is sent from byte
+/// 0 and is the local one. An upload whose ftpsh was killed (no cut recorded) is not
+/// continued either.
+#[test]
+fn put_c_continues_only_the_temporary_as_it_was_at_the_cut() {
+    let Some(server) = PyFtpd::start() else {
+        return;
+    };
+    let local = TempDir::new().unwrap();
+    let body = pattern(512 * 1024);
+    fs::write(local.path().join("big.bin"), &body).unwrap();
+    let temp = interrupted_put(&server, local.path(), "big.bin");
+    let on_server = server.root().join(&temp);
+    let held = fs::read(&on_server).unwrap();
+    fs::write(&on_server, vec![b'X'; held.len() + 7]).unwrap();
+    // (An hour old: no upload can be running into it, so it is removed, not left to age.)
+    let later = std::time::SystemTime::now() - Duration::from_secs(3600);
+    fs::File::options()
+        .write(true)
+        .open(&on_server)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let out = run(
+        local.path(),
+        &["--debug", "-c", "put -c big.bin", &server.url()],
+    );
+    assert_ok(&out);
+    assert!(!out.stderr.contains("--> REST"), "{}", out.stderr);
+    assert!(
+        fs::read(server.path("big.bin")).unwrap() == body,
+        "foreign bytes published"
+    );
+    assert_eq!(temporaries(server.root()), Vec::<String>::new());
+
+    // Past the first firing: an untouched interrupted upload is continued.
+    fs::remove_file(server.path("big.bin")).unwrap();
+    interrupted_put(&server, local.path(), "big.bin");
+    let out = run(
+        local.path(),
+        &["--debug", "-c", "put -c big.bin", &server.url()],
+    );
+    assert_ok(&out);
+    assert_eq!(count(&out.stderr, "--> REST "), 1, "{}", out.stderr);
+    assert!(fs::read(server.path("big.bin")).unwrap() == body);
+}
+
+/// A file planted beside a missing name under the name of a file moved aside
+/// (`.ftpsh-part-…-old-NAME`) by someone else on the server: the mirror never puts it
+/// back under NAME (with --no-delete it would stay there), and cleans it as a stale
+/// temporary. The same in LOCAL for a download mirror.
+#[test]
+fn a_planted_old_copy_is_never_put_back() {
+    let Some(server) = PyFtpd::start() else {
+        return;
+    };
+    let local = TempDir::new().unwrap();
+    let src = local.path().join("src");
+    fs::create_dir(&src).unwrap();
+    fs::write(src.join("a.txt"), "a").unwrap();
+    fs::create_dir(server.path("dst")).unwrap();
+    let planted = server.path("dst/.ftpsh-part-1x1-1-old-index.html");
+    fs::write(&planted, "foreign bytes").unwrap();
+    // An hour old: no upload of anyone's can be running into it.
+    fs::File::options()
+        .write(true)
+        .open(&planted)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+    let out = run(
+        local.path(),
+        &["-c", "mirror --once --no-delete src /dst", &server.url()],
+    );
+    assert_ok(&out);
+    assert!(
+        !server.path("dst/index.html").exists(),
+        "put back: {}",
+        out.stdout
+    );
+    assert!(!planted.exists(), "cleaned as a stale temporary");
+
+    let site = local.path().join("site");
+    fs::create_dir(&site).unwrap();
+    let planted = site.join(".ftpsh-part-1x1-1-old-index.html");
+    fs::write(&planted, "foreign bytes").unwrap();
+    let out = run(
+        local.path(),
+        &[
+            "-c",
+            "mirror --download --once --no-delete /dst site",
+            &server.url(),
+        ],
+    );
+    assert_ok(&out);
+    assert!(
+        !site.join("index.html").exists(),
+        "put back: {}",
+        out.stdout
+    );
+}

@@ -489,21 +489,26 @@ fn scripts_work_under_the_connection_cap() {
 
 // ---- put -c: resuming the upload of an ftpsh that was killed ------------------------------
 
-/// Starts `put big.bin` slowed by a rate limit, kills the ftpsh by its PID (SIGKILL: no
-/// clean-up at all) once its temporary holds some bytes, and returns that temporary's name.
-fn killed_upload(server: &PyFtpd, local: &Path) -> String {
+/// Starts `put big.bin` slowed by a rate limit, stops the ftpsh by its PID once its
+/// temporary holds some bytes, and returns that temporary's name: SIGKILL (`kill`: no
+/// clean-up at all, no cut recorded) or SIGINT (Ctrl-C: the cut is recorded).
+fn killed_upload(server: &PyFtpd, local: &Path, kill: bool) -> String {
     let child = support::ftpsh(local)
         .args(["--limit-rate", "256K", "-c", "put big.bin", &server.url()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn ftpsh");
-    kill_once_big_bin_is_under_way(child, server.root())
+    kill_once_big_bin_is_under_way(child, server.root(), kill)
 }
 
-/// Kills `child` by its PID once big.bin's temporary in `dir` holds 64 KiB, checks that
-/// nothing took the final name, and returns the temporary's name.
-fn kill_once_big_bin_is_under_way(mut child: std::process::Child, dir: &Path) -> String {
+/// Stops `child` by its PID (SIGKILL, or SIGINT) once big.bin's temporary in `dir` holds
+/// 64 KiB, checks that nothing took the final name, and returns the temporary's name.
+fn kill_once_big_bin_is_under_way(
+    mut child: std::process::Child,
+    dir: &Path,
+    kill: bool,
+) -> String {
     let mut temp = String::new();
     support::wait_until("big.bin's temporary with 64 KiB", DEADLINE, || {
         temporaries(dir).into_iter().any(|t| {
@@ -515,7 +520,15 @@ fn kill_once_big_bin_is_under_way(mut child: std::process::Child, dir: &Path) ->
             big
         })
     });
-    child.kill().expect("kill ftpsh");
+    if kill {
+        child.kill().expect("kill ftpsh");
+    } else {
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
     let _ = child.wait();
     assert!(
         !dir.join("big.bin").exists(),
@@ -524,14 +537,16 @@ fn kill_once_big_bin_is_under_way(mut child: std::process::Child, dir: &Path) ->
     temp
 }
 
-/// `put -c` after a killed upload: what the temporary holds is kept, the rest is sent
-/// (REST + STOR, or APPE where REST is refused), and the final file is the local one, byte
-/// for byte. A local file changed since (size, mtime) is sent from byte 0 instead.
+/// `put -c` after an interrupted upload (Ctrl-C: its cut recorded): what the temporary
+/// holds is kept, the rest is sent (REST + STOR, or APPE where REST is refused), and the
+/// final file is the local one, byte for byte. A local file changed since (size, mtime) is
+/// sent from byte 0 instead, and so is one whose upload was killed (no cut recorded: what
+/// the temporary holds cannot be told from what someone else wrote there).
 fn put_c_resumes_a_killed_upload(server: &PyFtpd, continues_with: &str) {
     let local = TempDir::new().unwrap();
     let old = pattern(512 * 1024);
     fs::write(local.path().join("big.bin"), &old).unwrap();
-    let stale = killed_upload(server, local.path());
+    let stale = killed_upload(server, local.path(), true);
 
     // Changed since: another content of another size, so neither size nor time matches.
     let new: Vec<u8> = pattern(600 * 1024).into_iter().rev().collect();
@@ -567,8 +582,27 @@ fn put_c_resumes_a_killed_upload(server: &PyFtpd, continues_with: &str) {
     );
     fs::remove_file(server.path("big.bin")).unwrap();
 
-    // Unchanged since: resumed where the killed one stopped.
-    let temp = killed_upload(server, local.path());
+    // Killed, unchanged since: no cut recorded, sent from byte 0; the killed one's
+    // temporary (young, another process's) is left to age.
+    let killed = killed_upload(server, local.path(), true);
+    let out = run(
+        local.path(),
+        &["-v", "--debug", "-c", "put -c big.bin", &server.url()],
+    );
+    assert_ok(&out);
+    assert!(!out.stdout.contains("resumed"), "{}", out.stdout);
+    assert!(
+        !out.stderr.contains("--> REST") && !out.stderr.contains("--> APPE"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fs::read(server.path("big.bin")).unwrap(), new);
+    assert_eq!(temporaries(server.root()), std::slice::from_ref(&killed));
+    fs::remove_file(server.root().join(&killed)).unwrap();
+    fs::remove_file(server.path("big.bin")).unwrap();
+
+    // Interrupted, unchanged since: resumed where it stopped.
+    let temp = killed_upload(server, local.path(), false);
     let held = fs::metadata(server.root().join(&temp)).unwrap().len();
     let out = run(
         local.path(),
@@ -608,9 +642,10 @@ fn put_c_resumes_with_appe_where_rest_is_refused() {
     put_c_resumes_a_killed_upload(&server, "--> APPE .ftpsh-part-");
 }
 
-/// Starts `mirror --once src /dst` slowed by a rate limit and kills the ftpsh by its PID once
-/// the upload of big.bin holds some bytes; returns that temporary's name (under /dst).
-fn killed_mirror(server: &PyFtpd, local: &Path) -> String {
+/// Starts `mirror --once src /dst` slowed by a rate limit and stops the ftpsh by its PID
+/// (SIGKILL, or SIGINT) once the upload of big.bin holds some bytes; returns that
+/// temporary's name (under /dst).
+fn killed_mirror(server: &PyFtpd, local: &Path, kill: bool) -> String {
     let child = support::ftpsh(local)
         .args([
             "--limit-rate",
@@ -623,12 +658,13 @@ fn killed_mirror(server: &PyFtpd, local: &Path) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn ftpsh");
-    kill_once_big_bin_is_under_way(child, &server.path("dst"))
+    kill_once_big_bin_is_under_way(child, &server.path("dst"), kill)
 }
 
-/// A mirror killed during a large upload continues that upload's temporary on its next
-/// pass (REST at what the server holds) when the local file has not changed since; a file
-/// changed since is sent from byte 0, and the other version's temporary is left to age.
+/// A mirror interrupted during a large upload (Ctrl-C: the cut recorded) continues that
+/// upload's temporary on its next pass (REST at what the server holds) when the local file
+/// has not changed since; a file changed since is sent from byte 0, and the other
+/// version's temporary is left to age. One killed (no cut recorded) is sent from byte 0.
 #[test]
 fn a_killed_mirror_resumes_its_upload_on_the_next_pass() {
     let Some(server) = PyFtpd::start() else {
@@ -647,7 +683,16 @@ fn a_killed_mirror_resumes_its_upload_on_the_next_pass() {
         )
     };
 
-    let temp = killed_mirror(&server, local.path());
+    // Killed: nothing recorded, so nothing continued (its temporary is left to age).
+    let killed = killed_mirror(&server, local.path(), true);
+    let out = mirror(local.path());
+    assert_ok(&out);
+    assert!(!out.stderr.contains("--> REST"), "{}", out.stderr);
+    assert_eq!(fs::read(server.path("dst/big.bin")).unwrap(), body);
+    fs::remove_file(server.path("dst").join(&killed)).unwrap();
+    fs::remove_file(server.path("dst/big.bin")).unwrap();
+
+    let temp = killed_mirror(&server, local.path(), false);
     let out = mirror(local.path());
     assert_ok(&out);
     let rest: Vec<u64> = out
@@ -671,7 +716,7 @@ fn a_killed_mirror_resumes_its_upload_on_the_next_pass() {
     // Changed since the kill: sent whole under a new temporary; the killed one's stays
     // (young, another process's: maybe an upload still running) until it is old.
     fs::remove_file(server.path("dst/big.bin")).unwrap();
-    let stale = killed_mirror(&server, local.path());
+    let stale = killed_mirror(&server, local.path(), false);
     let changed: Vec<u8> = pattern(520 * 1024).into_iter().rev().collect();
     fs::write(src.join("big.bin"), &changed).unwrap();
     let out = mirror(local.path());

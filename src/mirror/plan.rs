@@ -62,7 +62,7 @@ use std::collections::{HashMap, HashSet};
 use super::filter::Filter;
 use super::tree::{Kind, LocalEntry, RelPath, RemoteEntry, RemoteTree, Snapshot};
 use crate::ftp::path;
-use crate::transfer::temp_name;
+use crate::transfer::{partial, temp_name};
 use holds::Blocked;
 pub use holds::{Held, HoldReason, Holds};
 use temps::{Spare, restores, resumable_temps};
@@ -196,6 +196,9 @@ pub struct Inputs<'a> {
     /// Deletes the user confirmed (`mirror confirm`, `--allow-mass-delete` over held ones):
     /// run without a guard.
     pub confirmed: &'a HashSet<String>,
+    /// The partials ftpsh made at the destination (its ledger): only those are continued or
+    /// put back (see [`crate::transfer::partial`]).
+    pub made: &'a partial::Made,
 }
 
 /// The plan, in the phases apply runs, and the deletes held back (see `holds`).
@@ -355,10 +358,11 @@ fn build(input: &Inputs<'_>, holding: &Holds) -> Built {
         now,
         own_tag,
         untrusted,
+        made,
         ..
     } = *input;
     let spare = Spare { own_tag, now };
-    let mut structure = restores(remote, filter);
+    let mut structure = restores(remote, filter, made);
     let restored: HashSet<String> = structure
         .iter()
         .filter_map(|a| match a {
@@ -367,7 +371,7 @@ fn build(input: &Inputs<'_>, holding: &Holds) -> Built {
         })
         .collect();
     let mut foreign_temps = Vec::new();
-    let mut resumable = resumable_temps(local, remote, filter);
+    let mut resumable = resumable_temps(local, remote, filter, made);
     let is_candidate = |path: &str| resumable.values().any(|t| t.as_str() == path);
     for (path, entry) in remote {
         if !temp_name::is_temp(path) || restored.contains(path) || is_candidate(path) {

@@ -253,10 +253,7 @@ pub fn listed_time_moved(listed: Option<i64>, recorded: Option<i64>) -> bool {
 /// Where a job's state lives: one file per (server, user, remote root), under the user's
 /// data dir (FTPSH_STATE_DIR overrides it).
 pub fn state_file(host: &str, port: u16, user: &str, remote_root: &str) -> Option<PathBuf> {
-    let dir = match std::env::var_os("FTPSH_STATE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => dirs::data_dir()?.join("ftpsh").join("mirror-state"),
-    };
+    let dir = crate::config::state_dir()?;
     let key = format!("{user}@{host}:{port}{remote_root}");
     let readable: String = key
         .chars()

@@ -158,6 +158,10 @@ pub fn fetch(
                 .create_new(true)
                 .open(&temp)
                 .map_err(|e| local_error(format!("{what}: {}", local_path(&target)), e))?;
+            if f.size >= transfer::partial::RECORD_FROM {
+                // Worth continuing after a kill: recorded as ours from the start.
+                transfer::partial::record_download(&temp, &file, false);
+            }
             (temp, file, 0)
         }
     };
@@ -182,6 +186,9 @@ pub fn fetch(
         let meta = file.metadata().map_err(temp_error)?;
         fs::rename(&temp, &target)
             .map_err(|e| local_error(format!("{what}: {}", local_path(&target)), e))?;
+        if f.size >= transfer::partial::RECORD_FROM || offset > 0 {
+            transfer::partial::forget_download(&temp);
+        }
         Ok(Fetched {
             bytes: f.size - offset,
             mtime: mtime_of(&meta),
@@ -189,28 +196,35 @@ pub fn fetch(
             resumed_at: (offset > 0).then_some(offset),
         })
     });
-    drop(file);
     // Cut (a lost connection, a stop, Ctrl-C): the temporary holds a prefix, for the next
     // pass to continue.
-    if let Err(err) = &written
-        && !(err.is_connection_lost()
+    if let Err(err) = &written {
+        if err.is_connection_lost()
             || matches!(err, Error::Cancelled(_))
-            || crate::cancel::requested())
-    {
-        let _ = fs::remove_file(&temp);
+            || crate::cancel::requested()
+        {
+            // Recorded as it is at the cut: the next pass continues only this.
+            transfer::partial::record_download(&temp, &file, true);
+        } else {
+            let _ = fs::remove_file(&temp);
+            transfer::partial::forget_download(&temp);
+        }
     }
+    drop(file);
     written
 }
 
 /// The temporary `f.resume` names, opened to be continued, with its length: only a plain
-/// file in the target's folder, no longer than the listed size.
+/// file in the target's folder, no longer than the listed size, that this ftpsh made and
+/// recorded and nobody replaced since ([`transfer::partial::download_is_ours`]).
 fn continued(root: &Path, f: &Fetch<'_>) -> Option<(PathBuf, File, u64)> {
     let rel = f
         .resume
         .filter(|t| path::parent(t) == path::parent(f.rel))?;
     let temp = checked(root, rel).ok()?;
     let meta = fs::symlink_metadata(&temp).ok()?;
-    if !meta.is_file() || meta.len() > f.size {
+    if !meta.is_file() || meta.len() > f.size || !transfer::partial::download_is_ours(&temp, &meta)
+    {
         return None;
     }
     let mut options = OpenOptions::new();

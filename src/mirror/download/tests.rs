@@ -59,6 +59,7 @@ fn plan_download(
         untrusted: &HashSet::new(),
         holds: &Default::default(),
         confirmed: &HashSet::new(),
+        made: &crate::transfer::partial::Made::default(),
     };
     (plan::plan(&inputs), dest)
 }

@@ -129,6 +129,9 @@ impl Runner {
         };
         let untrusted = HashSet::new();
         let (holds, confirmed) = (self.holds.clone(), self.confirmed.clone());
+        // The partials ftpsh made in LOCAL: only those are continued (none is ever put back:
+        // nothing is moved aside locally).
+        let made = crate::transfer::partial::Made::local(&self.spec.local);
         let plan_for = |dest: &RemoteTree, kept: &[String]| {
             let filter = base_filter.protecting(kept);
             plan::plan(&plan::Inputs {
@@ -141,6 +144,7 @@ impl Runner {
                 untrusted: &untrusted,
                 holds: &holds,
                 confirmed: &confirmed,
+                made: &made,
             })
         };
         let mut plan = plan_for(&dest, &kept);

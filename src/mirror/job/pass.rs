@@ -16,6 +16,7 @@ use crate::mirror::scan;
 use crate::mirror::state;
 use crate::mirror::tree::local_file;
 use crate::progress::Bar;
+use crate::transfer::partial;
 
 /// Walks made again when the tree changed during the walk, before planning anyway.
 const TORN_WALK_RETRIES: usize = 3;
@@ -171,6 +172,8 @@ impl Runner {
             .protecting(&self.undecodable)
             .keeping(&self.partial)
             .unknown(&self.unknown);
+        // The partials ftpsh made on this server: only those are continued or put back.
+        let made = partial::Made::remote(&partial::place_of(&self.spec.params));
         let inputs = plan::Inputs {
             local: &scan.snapshot,
             remote: &tree,
@@ -181,6 +184,7 @@ impl Runner {
             untrusted: &untrusted,
             holds: &self.holds,
             confirmed: &self.confirmed,
+            made: &made,
         };
         let plan = plan::plan(&inputs);
         // Another upload's temporary is not ours to clean: out of sight until it is old.

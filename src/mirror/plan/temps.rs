@@ -8,12 +8,14 @@ use super::{Action, considered, is_stray_temp};
 use crate::ftp::path;
 use crate::mirror::filter::Filter;
 use crate::mirror::tree::{Kind, RelPath, RemoteEntry, RemoteTree, Snapshot};
+use crate::transfer::partial::{self, Made};
 use crate::transfer::temp_name::{self, Purpose};
 
 /// The restores due (see step 1 of the module's rules): for each name missing from the
 /// remote whose `-old-` copies lie beside it, in a folder the walk reaches, the newest copy
-/// goes back under the name. In path order of the names.
-pub(super) fn restores(remote: &RemoteTree, filter: &Filter) -> Vec<Action> {
+/// goes back under the name. Only copies ftpsh moved aside (`made`): a file planted under
+/// such a name is a stale temporary like any other. In path order of the names.
+pub(super) fn restores(remote: &RemoteTree, filter: &Filter, made: &Made) -> Vec<Action> {
     let mut copies: HashMap<String, Vec<(&str, Option<i64>)>> = HashMap::new();
     for (path, entry) in remote {
         if entry.kind != Kind::File || !is_stray_temp(filter, path) {
@@ -22,6 +24,9 @@ pub(super) fn restores(remote: &RemoteTree, filter: &Filter) -> Vec<Action> {
         let Some(name) = temp_name::parse(path).filter(|t| t.purpose == Purpose::Aside) else {
             continue;
         };
+        if !made.restores(path::file_name(path), entry.size) {
+            continue;
+        }
         let to = path::join(path::parent(path), name.final_name);
         if !remote.contains_key(&to) {
             copies.entry(to).or_default().push((path, entry.mtime));
@@ -44,44 +49,48 @@ pub(super) fn restores(remote: &RemoteTree, filter: &Filter) -> Vec<Action> {
         .collect()
 }
 
-/// For each local file that has one, the temporary of an interrupted upload of this very
-/// version of it (same size, mtime and identity, as its name records), in the file's remote
-/// folder, holding no more than the file: the biggest, where there are several. It may be
-/// another process's, young or old: the name proves it holds a prefix of this file (an
-/// ftpsh that was killed mid-upload left it), so continuing it is sending the rest.
+/// For each local file that has one, the temporary of an interrupted transfer of this
+/// very version of it that it continues: [`partial::pick`], the one rule `put -c` follows
+/// too (named for this version, holding no more than the file, made and recorded by ftpsh:
+/// `made`), among the temporaries in the file's folder that the walk reaches.
 pub(super) fn resumable_temps(
     local: &Snapshot,
     remote: &RemoteTree,
     filter: &Filter,
+    made: &Made,
 ) -> HashMap<String, RelPath> {
-    let mut found: HashMap<String, (u64, RelPath)> = HashMap::new();
+    // For each target: its temporaries (path, size, identity), as `partial::pick` takes them.
+    type Listed<'a> = Vec<(&'a str, u64, Option<u64>)>;
+    let mut beside: HashMap<String, Listed> = HashMap::new();
     for (temp, entry) in remote {
         let Some(name) = temp_name::parse(temp) else {
             continue;
         };
-        let temp_name::Purpose::Upload(fingerprint) = name.purpose else {
-            continue;
-        };
-        if entry.kind != Kind::File || entry.size == 0 || !is_stray_temp(filter, temp) {
+        if !matches!(name.purpose, Purpose::Upload(_))
+            || entry.kind != Kind::File
+            || !is_stray_temp(filter, temp)
+        {
             continue;
         }
         let target = path::join(path::parent(temp), name.final_name);
-        let fits = local.get(&target).is_some_and(|l| {
-            l.kind == Kind::File
-                && entry.size <= l.size
-                && temp_name::Fingerprint::of(l.size, l.mtime, l.inode) == fingerprint
-        });
-        if !fits || !considered(filter, &target, Kind::File) {
-            continue;
-        }
-        let better = found
-            .get(&target)
-            .is_none_or(|(size, _)| entry.size > *size);
-        if better {
-            found.insert(target, (entry.size, temp.into()));
-        }
+        beside
+            .entry(target)
+            .or_default()
+            .push((temp, entry.size, entry.inode));
     }
-    found.into_iter().map(|(k, (_, t))| (k, t)).collect()
+    beside
+        .into_iter()
+        .filter_map(|(target, temps)| {
+            let l = local.get(&target)?;
+            if l.kind != Kind::File || !considered(filter, &target, Kind::File) {
+                return None;
+            }
+            let fingerprint = temp_name::Fingerprint::of(l.size, l.mtime, l.inode);
+            let name = path::file_name(&target).to_string();
+            let chosen = partial::pick(temps, &name, fingerprint, l.size, made)?;
+            Some((target, RelPath::from(chosen)))
+        })
+        .collect()
 }
 
 /// Which temporaries are someone else's upload in flight, to be left alone (see

@@ -100,6 +100,33 @@ fn rule5_interrupted_uploads_resume() {
             ..BASE
         },
         Case {
+            name: "not made and recorded by ftpsh (planted, or its writer killed before a \
+                   cut): not continued, cleaned as stale, sent from byte 0",
+            local: &["f a 100 5 i7", "f b 100 5 i8"],
+            remote: &[
+                "f .ftpsh-part-9x1-0-~-a 40 1",
+                "f .ftpsh-part-9x1-1-~-b 40 100000",
+            ],
+            unmade: &[".ftpsh-part-9x1-0-~-a", ".ftpsh-part-9x1-1-~-b"],
+            want: Ok(&["rmtemp .ftpsh-part-9x1-0-~-a", "up a 100 5", "up b 100 5"]),
+            foreign: &[".ftpsh-part-9x1-1-~-b"],
+            ..BASE
+        },
+        Case {
+            name: "of several, the biggest ftpsh recorded",
+            local: &["f a 100 5 i7"],
+            remote: &[
+                "f .ftpsh-part-7x1-0-~-a 60 1",
+                "f .ftpsh-part-8x1-0-~-a 50 1",
+            ],
+            unmade: &[".ftpsh-part-7x1-0-~-a"],
+            want: Ok(&[
+                "rmtemp .ftpsh-part-7x1-0-~-a",
+                "up a 100 5 from .ftpsh-part-8x1-0-~-a",
+            ]),
+            ..BASE
+        },
+        Case {
             name: "a file moved aside (old) is never continued",
             local: &["f a 100 5"],
             remote: &["f .ftpsh-part-9x1-0-old-a 40 1", "f a 30 1"],
@@ -517,7 +544,8 @@ fn rule9_mass_delete_guard() {
             ..PlanOptions::default()
         };
         let (local, remote, none) = (snap(case.local), rtree(case.remote), HashSet::new());
-        let got = plan(&inputs(&local, &remote, &filter, opts, &none));
+        let made = made_except(&remote, &[]);
+        let got = plan(&inputs(&local, &remote, &filter, opts, &none, &made));
         let actions: Vec<String> = got.actions().map(show).collect();
         let held = got.held.map(|h| (h.deletes, h.why));
         assert_eq!(
@@ -528,7 +556,7 @@ fn rule9_mass_delete_guard() {
         );
         // Confirmed: the same plan with its deletes, nothing held.
         opts.allow_mass_delete = true;
-        let confirmed = plan(&inputs(&local, &remote, &filter, opts, &none));
+        let confirmed = plan(&inputs(&local, &remote, &filter, opts, &none, &made));
         assert_eq!(confirmed.held, None, "case {:?}", case.name);
         let deletes = confirmed
             .actions()

@@ -307,10 +307,11 @@ fn rule10_a_hold_lasts_until_the_user_lifts_it() {
             .map(|(p, w)| (p.to_string(), *w))
             .collect();
         let confirmed: HashSet<String> = row.confirmed.iter().map(|p| p.to_string()).collect();
+        let made = made_except(&remote, &[]);
         let got = plan(&Inputs {
             holds: &before,
             confirmed: &confirmed,
-            ..inputs(&local, &remote, &filter, opts, &none)
+            ..inputs(&local, &remote, &filter, opts, &none, &made)
         });
         let actions: Vec<String> = got.actions().map(show).collect();
         assert_eq!(actions, phased(row.want), "{}", row.name);

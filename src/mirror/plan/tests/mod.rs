@@ -6,6 +6,8 @@
 
 use super::*;
 use crate::mirror::filter::{IgnoreFile, Rules};
+use crate::transfer::ledger;
+use crate::transfer::partial::Made;
 
 mod backups;
 mod cleanup;
@@ -188,6 +190,8 @@ struct Case {
     kept: &'static [&'static str],
     /// Remote folders the server would not list: their contents unknown.
     unknown: &'static [&'static str],
+    /// Temporaries listed that ftpsh did not make and record (its ledger has every other).
+    unmade: &'static [&'static str],
     /// Files sent within their mtime second whose exact mtime moved since.
     untrusted: &'static [&'static str],
     /// The actions, in walk order (see `phased`); never Err (a plan always comes).
@@ -246,6 +250,7 @@ fn inputs<'a>(
     filter: &'a Filter,
     options: PlanOptions,
     untrusted: &'a HashSet<String>,
+    made: &'a Made,
 ) -> Inputs<'a> {
     Inputs {
         local,
@@ -257,7 +262,33 @@ fn inputs<'a>(
         untrusted,
         holds: &NO_HOLDS,
         confirmed: &NO_PATHS,
+        made,
     }
+}
+
+/// The ledger as the tables assume it: every temporary listed was made and recorded by
+/// ftpsh (an upload cut at its listed size, a file moved aside at its size), but `unmade`.
+fn made_except(remote: &RemoteTree, unmade: &[String]) -> Made {
+    Made::of(
+        remote
+            .iter()
+            .filter(|(path, _)| !unmade.iter().any(|u| u == path))
+            .filter_map(|(path, entry)| {
+                let kind = match temp_name::parse(path)?.purpose {
+                    temp_name::Purpose::Upload(_) => ledger::Kind::Upload,
+                    temp_name::Purpose::Aside => ledger::Kind::Aside,
+                };
+                Some(ledger::Record {
+                    kind,
+                    place: "alice@h:21".into(),
+                    key: crate::ftp::path::file_name(path).into(),
+                    size: Some(entry.size),
+                    time: None,
+                    identity: None,
+                    birth: None,
+                })
+            }),
+    )
 }
 
 const BASE: Case = Case {
@@ -270,6 +301,7 @@ const BASE: Case = Case {
     max_delete: None,
     kept: &[],
     unknown: &[],
+    unmade: &[],
     untrusted: &[],
     want: Ok(&[]),
     held: None,
@@ -316,7 +348,9 @@ fn run_plan(case: &Case) -> Plan {
     let untrusted = case.untrusted.iter().map(|s| s.to_string()).collect();
     let local = snap(case.local);
     let remote = rtree_beside(case.remote, &local);
-    plan(&inputs(&local, &remote, &filter, opts, &untrusted))
+    let unmade: Vec<String> = case.unmade.iter().map(|u| expand(u, &local)).collect();
+    let made = made_except(&remote, &unmade);
+    plan(&inputs(&local, &remote, &filter, opts, &untrusted, &made))
 }
 
 fn check(cases: &[Case]) {

@@ -68,6 +68,21 @@ fn rule5b_restore_what_an_interrupted_upload_moved_aside() {
             ..BASE
         },
         Case {
+            name: "a copy ftpsh did not move aside (planted) is never put back: a stale \
+                   temporary, the name stays missing",
+            remote: &[
+                "f .ftpsh-part-1x1-1-old-x 3 5",
+                "f .ftpsh-part-1x1-2-old-x 4 9",
+            ],
+            unmade: &[".ftpsh-part-1x1-2-old-x"],
+            delete: false,
+            want: Ok(&[
+                "restore .ftpsh-part-1x1-1-old-x x",
+                "rmtemp .ftpsh-part-1x1-2-old-x",
+            ]),
+            ..BASE
+        },
+        Case {
             name: "an upload's temporary is never restored, however complete",
             remote: &["f .ftpsh-part-1x1-2-0123456789abcdef-x 3 5"],
             delete: false,
