@@ -1,20 +1,12 @@
-//! Command-line arguments (clap) and how they become connection parameters and credentials.
+//! The command line (clap): what to open and what to run; the settings' flags are made
+//! from `settings::defs` and handed to the settings layer as given.
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
-
-use clap::Parser;
+use clap::{Arg, ArgAction, ArgMatches, CommandFactory, FromArgMatches};
 
 use crate::error::{Error, Result};
-use crate::ftp::rate::{self, Limit, Limits};
-use crate::ftp::tls::{TlsMode, TlsOptions};
-use crate::ftp::{ConnectParams, Secret};
-use crate::target::{self, DEFAULT_PORT, Target};
-
-/// The port of implicit FTPS.
-const IMPLICIT_TLS_PORT: u16 = 990;
+use crate::settings::credentials::resolve_bookmark;
+use crate::settings::{self, Kind, Setting, Settings, Where, defs};
+use crate::target::{self, Target};
 
 const EXIT_HELP: &str = "\
 Exit status: 0 all commands succeeded, 1 a command failed, 2 usage error,
@@ -32,7 +24,7 @@ Password: from the URL, $FTPSH_PASSWORD, ~/.netrc ($NETRC), else a hidden prompt
 (without one: an error, nothing sent).
 Type `help` in the shell for the commands.";
 
-#[derive(Debug, Parser)]
+#[derive(Debug, clap::Parser)]
 #[command(name = "ftpsh", version, about = "An FTP shell with a live background mirror", after_help = EXIT_HELP)]
 pub struct Args {
     /// Server to open: ftp://[user[:password]@]host[:port][/dir], or host[:port].
@@ -63,77 +55,9 @@ pub struct Args {
     #[arg(long, value_name = "DIR", value_parser = Lossless)]
     pub remote_dir: Option<String>,
 
-    /// Use active mode (PORT) instead of passive.
-    #[arg(long, overrides_with = "passive")]
-    pub active: bool,
-
-    /// Use passive mode (the default; overrides `passive = no` in the config file).
-    #[arg(long, overrides_with = "active")]
-    pub passive: bool,
-
-    /// Plain FTP, no TLS (overrides `tls = ...` in the config file).
-    #[arg(long, conflicts_with_all = ["tls", "implicit_tls"])]
-    pub plain: bool,
-
-    /// Explicit FTPS: AUTH TLS, then encrypted control and data (as ftps:// URLs).
-    #[arg(long)]
-    pub tls: bool,
-
-    /// Implicit FTPS: TLS from the first byte (port 990 by default).
-    #[arg(long)]
-    pub implicit_tls: bool,
-
-    /// Trust this PEM certificate or CA bundle instead of the system roots: its CAs, and a
-    /// server certificate that is one of them (a self-signed server's own certificate).
-    #[arg(long, value_name = "PEM")]
-    pub ca_file: Option<PathBuf>,
-
-    /// Do not check the server's certificate (warned once per host).
-    #[arg(long)]
-    pub insecure: bool,
-
-    /// Seconds one read may wait (connecting, replies, transfers); a reply must arrive in
-    /// full within 3x this, and data must move 1 KiB/s over each 2x this.
-    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
-    pub timeout: f64,
-
-    /// Keep all transfers together under RATE bytes per second (500K, 2M; K = 1024).
-    #[arg(long, value_name = "RATE")]
-    pub limit_rate: Option<String>,
-
-    /// Entries the listings of one command (get -r, chmod -R, rm -r) or mirror pass may hold
-    /// together, and 512 bytes of listing lines per entry: a server tree beyond it stops the
-    /// command with a message.
-    #[arg(long, value_name = "N", default_value_t = crate::ftp::fetch::DEFAULT_MAX_LISTED)]
-    pub max_listed: u64,
-
-    /// The mirror journal: one line per movement (default for every mirror job).
-    #[arg(long, value_name = "FILE")]
-    pub log: Option<PathBuf>,
-
-    /// How the journal's lines are written: `text`, or `json` (one object per line).
-    #[arg(long, value_name = "text|json", default_value = "text")]
-    pub log_format: crate::journal::Format,
-
-    /// Seconds between mirror checks (default for every mirror job).
-    #[arg(long, value_name = "SECS", default_value_t = crate::mirror::DEFAULT_INTERVAL_SECS)]
-    pub interval: f64,
-
-    /// How many levels below LOCAL a mirror descends (default for every mirror job).
-    #[arg(long, value_name = "N", default_value_t = crate::mirror::DEFAULT_MAX_DEPTH)]
-    pub max_depth: usize,
-
-    /// Show the protocol conversation (PASS masked); with --log, write it to the journal too.
-    #[arg(long)]
-    pub debug: bool,
-
-    /// Print more: the welcome banner in scripts, each mirror movement.
-    #[arg(short = 'v', long)]
-    pub verbose: bool,
-
-    /// No progress bars.
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
+    /// The settings' flags (`--timeout`, `--passive`...), made from `settings::defs`.
+    #[command(flatten)]
+    pub given: Given,
 
     /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) and exit.
     #[arg(long, value_name = "SHELL")]
@@ -168,100 +92,34 @@ impl clap::builder::TypedValueParser for Lossless {
 /// `man_extra` (roff) follows the options in the man page: the shell's commands, which the
 /// layer above hands in (the command table lives there).
 pub fn print_generated(args: &Args, man_extra: impl FnOnce() -> String) -> Result<bool> {
-    use clap::CommandFactory;
-    let mut command = Args::command();
     if let Some(shell) = args.completions {
+        let mut command = Args::command();
         clap_complete::generate(shell, &mut command, "ftpsh", &mut std::io::stdout());
         return Ok(true);
     }
     if args.man {
-        let man = clap_mangen::Man::new(command);
-        let mut page = Vec::new();
-        let rendered = (|| {
-            man.render_title(&mut page)?;
-            man.render_name_section(&mut page)?;
-            man.render_synopsis_section(&mut page)?;
-            man.render_description_section(&mut page)?;
-            man.render_options_section(&mut page)?;
-            page.extend_from_slice(man_extra().as_bytes());
-            man.render_version_section(&mut page)
-        })();
-        rendered
-            .and_then(|()| std::io::Write::write_all(&mut std::io::stdout(), &page))
+        man_page(man_extra)
+            .and_then(|page| std::io::Write::write_all(&mut std::io::stdout(), &page))
             .map_err(|e| Error::local("--man", e))?;
         return Ok(true);
     }
     Ok(false)
 }
 
-/// How every connection of this run is made; `open` and mirror jobs reuse it.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub passive: bool,
-    pub timeout: Duration,
-    pub tls: TlsOptions,
-    /// `--limit-rate`: one bucket for every transfer of the process.
-    pub limits: Limits,
-    /// `--max-listed`: see `ConnectParams::max_listed`.
-    pub max_listed: u64,
-}
-
-impl Args {
-    pub fn settings(&self) -> Result<Settings> {
-        let mode = match (self.tls, self.implicit_tls) {
-            (true, true) => return Err(Error::usage("give --tls or --implicit-tls, not both")),
-            (true, false) => TlsMode::Explicit,
-            (false, true) => TlsMode::Implicit,
-            (false, false) => TlsMode::Off,
-        };
-        Ok(Settings {
-            passive: !self.active,
-            timeout: positive_seconds("--timeout", self.timeout)?,
-            tls: TlsOptions {
-                mode,
-                ca_file: self.ca_file.clone(),
-                insecure: self.insecure,
-            },
-            limits: Limits::default().with(limit_rate("--limit-rate", self.limit_rate.as_deref())?),
-            max_listed: max_listed("--max-listed", self.max_listed)?,
-        })
-    }
-}
-
-/// A `--max-listed` (`name`): at least one entry.
-pub fn max_listed(name: &str, entries: u64) -> Result<u64> {
-    if entries == 0 {
-        return Err(Error::usage(format!("{name}: must be at least 1")));
-    }
-    Ok(entries)
-}
-
-/// A `--limit-rate` (`name`) as a new bucket; `None` for no limit.
-pub fn limit_rate(name: &str, rate: Option<&str>) -> Result<Option<Arc<Limit>>> {
-    let Some(text) = rate else {
-        return Ok(None);
-    };
-    let rate = rate::parse(text).map_err(|e| Error::usage(format!("{name}: {e}")))?;
-    Ok(rate.map(Limit::new))
-}
-
-/// Seconds given by the user as a Duration, refusing zero, negatives and NaN.
-pub fn positive_seconds(name: &str, secs: f64) -> Result<Duration> {
-    if secs.is_finite() && secs > 0.0 {
-        Ok(Duration::from_secs_f64(secs))
-    } else {
-        Err(Error::usage(format!(
-            "{name}: must be a positive number of seconds"
-        )))
-    }
-}
-
-/// A bookmark's URL when `word` names one, else `word` itself.
-pub fn resolve_bookmark(word: &str) -> Result<String> {
-    if word.contains("://") || word.contains('@') {
-        return Ok(word.to_string());
-    }
-    Ok(crate::config::bookmark(word)?.unwrap_or_else(|| word.to_string()))
+/// The man page: clap's sections (the options made from `settings::defs`), the settings,
+/// then `man_extra`.
+fn man_page(man_extra: impl FnOnce() -> String) -> std::io::Result<Vec<u8>> {
+    let man = clap_mangen::Man::new(Args::command());
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    page.extend_from_slice(settings::man_section().as_bytes());
+    page.extend_from_slice(man_extra().as_bytes());
+    man.render_version_section(&mut page)?;
+    Ok(page)
 }
 
 /// Where a session should go: the target merged with the seed-style flags.
@@ -295,75 +153,345 @@ pub fn target_from_args(args: &Args) -> Result<Option<Target>> {
     Ok(Some(target))
 }
 
-/// Decides user and password: URL/flags, then $FTPSH_PASSWORD, then .netrc, then a hidden
-/// prompt on a terminal; with no user at all, anonymous (as ftplib does). A named user with
-/// no password and no terminal is an error before anything is sent.
-pub fn connect_params(target: &Target, settings: &Settings) -> Result<ConnectParams> {
-    // A netrc that others may write is refused, not skipped: it chooses where a login goes.
-    let netrc = || -> Result<Option<crate::netrc::Credentials>> {
-        let Some(path) = crate::netrc::default_path() else {
-            return Ok(None);
-        };
-        Ok(crate::config::read_trusted(&path, "netrc")
-            .or_else(|e| match e {
-                Error::Local { .. } => Ok(None),
-                refused => Err(refused),
-            })?
-            .and_then(|text| crate::netrc::lookup(&text, &target.host, target.user.as_deref())))
-    };
-    let mut user = target.user.clone();
-    let mut password = target.password.clone();
-    if password.is_none() {
-        password = std::env::var("FTPSH_PASSWORD").ok();
+/// Parses the command line and reads the config file: the arguments, and the run's settings.
+pub fn load() -> Result<(Args, Settings)> {
+    let matches = Args::command().get_matches();
+    let args = Args::from_arg_matches(&matches).map_err(|e| Error::usage(e.to_string()))?;
+    let settings = settings::load(&args.given.0)?;
+    Ok((args, settings))
+}
+
+/// The settings given on the command line: (setting, flag as typed, value as lossless text),
+/// in the order of `settings::defs`.
+#[derive(Debug, Clone, Default)]
+pub struct Given(pub Vec<(&'static Setting, String, String)>);
+
+impl FromArgMatches for Given {
+    fn from_arg_matches(matches: &ArgMatches) -> std::result::Result<Self, clap::Error> {
+        let mut given = Given::default();
+        given.update_from_arg_matches(matches)?;
+        Ok(given)
     }
-    if (password.is_none() || user.is_none())
-        && let Some(found) = netrc()?
-    {
-        if user.is_none() {
-            user = found.login;
+
+    fn update_from_arg_matches(
+        &mut self,
+        matches: &ArgMatches,
+    ) -> std::result::Result<(), clap::Error> {
+        for setting in defs::at(Where::Flag) {
+            for flag in setting.command_line() {
+                let value = match (flag.sets, setting.kind) {
+                    (Some(value), _) => matches.get_flag(flag.long).then(|| value.into()),
+                    (None, Kind::Switch) => matches.get_flag(flag.long).then(|| "on".into()),
+                    (None, _) => matches.get_one::<String>(flag.long).cloned(),
+                };
+                if let Some(value) = value {
+                    self.0.push((setting, format!("--{}", flag.long), value));
+                }
+            }
         }
-        if password.is_none() && user.is_some() {
-            password = found.password;
+        Ok(())
+    }
+}
+
+impl clap::Args for Given {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        command.args(flag_args())
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_args(command)
+    }
+}
+
+/// One clap argument per flag of every setting given on the command line.
+fn flag_args() -> Vec<Arg> {
+    let mut args = Vec::new();
+    for setting in defs::at(Where::Flag) {
+        let flags = setting.command_line();
+        for flag in &flags {
+            let others = flags.iter().filter(|f| f.long != flag.long).map(|f| f.long);
+            let mut arg = Arg::new(flag.long).long(flag.long);
+            if let Some(short) = flag.short {
+                arg = arg.short(short);
+            }
+            arg = match (flag.sets, setting.kind) {
+                (None, Kind::Switch) | (Some(_), _) => arg.action(ArgAction::SetTrue),
+                (None, _) => arg
+                    .action(ArgAction::Set)
+                    .value_name(setting.value_name.unwrap_or("VALUE"))
+                    .value_parser(Lossless),
+            };
+            arg = match setting.exclusive {
+                true => arg.conflicts_with_all(others),
+                false => arg.overrides_with_all(others),
+            };
+            // A spelling of its own says what it does; the setting's flag, with the default.
+            let help = match flag.sets {
+                Some(_) => flag.help.to_string(),
+                None => capitalised(&setting.flag_help()),
+            };
+            args.push(arg.help(help));
         }
     }
-    let user = user.unwrap_or_else(|| "anonymous".to_string());
-    let password = match password {
-        Some(p) => p,
-        None if user == "anonymous" || user == "ftp" => "anonymous@".to_string(),
-        None if std::io::stdin().is_terminal() => {
-            rpassword::prompt_password(format!("Password for {user}@{}: ", target.host))
-                .map_err(|e| Error::Connect(format!("reading password: {e}")))?
-        }
-        // Without a terminal to ask on (cron, a pipe), an empty PASS would only be a failed
-        // login in the server's log, which fail2ban and the like count against this host.
-        None => {
-            return Err(Error::Connect(format!(
-                "no password for {user}: set FTPSH_PASSWORD or ~/.netrc"
-            )));
-        }
-    };
-    // The target's TLS is a floor, never lowered by settings or flags (a bookmark of an
-    // implicit-TLS server is opened with implicit TLS even under --plain).
-    let mut tls = settings.tls.clone();
-    if target.implicit {
-        tls.mode = TlsMode::Implicit;
-    } else if target.tls && tls.mode == TlsMode::Off {
-        tls.mode = TlsMode::Explicit;
+    args
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::ftp::tls::TlsMode;
+    use crate::mirror::job::MirrorOptions;
+    use crate::settings::Connection;
+
+    /// What a run is configured with: its connections and a mirror job's defaults.
+    #[derive(Debug)]
+    struct Config {
+        settings: Connection,
+        mirror: MirrorOptions,
     }
-    let default_port = if tls.mode == TlsMode::Implicit {
-        IMPLICIT_TLS_PORT
-    } else {
-        DEFAULT_PORT
-    };
-    Ok(ConnectParams {
-        host: target.host.clone(),
-        port: target.port.unwrap_or(default_port),
-        user,
-        password: Secret::new(password),
-        passive: settings.passive,
-        timeout: settings.timeout,
-        tls,
-        limits: settings.limits.clone(),
-        max_listed: settings.max_listed,
-    })
+
+    fn parsed(argv: &[&str]) -> Result<Args> {
+        let matches = Args::command()
+            .try_get_matches_from(std::iter::once("ftpsh").chain(argv.iter().copied()))
+            .map_err(|e| Error::usage(e.to_string()))?;
+        Ok(Args::from_arg_matches(&matches).unwrap())
+    }
+
+    fn config(argv: &[&str], file: &[(&str, &str)]) -> Result<Config> {
+        let args = parsed(argv)?;
+        let file: Vec<(String, String)> = file
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let settings = settings::construct(&args.given.0, &file)?;
+        Ok(Config {
+            settings: settings.connection(),
+            mirror: settings.job_defaults(),
+        })
+    }
+
+    fn default(name: &str) -> settings::Value {
+        defs::find(name).unwrap().default_value().unwrap()
+    }
+
+    #[test]
+    fn defaults_then_the_file_then_the_flags() {
+        let c = config(&[], &[]).unwrap();
+        assert!(c.settings.passive);
+        assert_eq!(c.settings.tls.mode, TlsMode::Off);
+        assert_eq!(
+            (c.mirror.interval, c.mirror.max_depth, c.mirror.parallel),
+            (
+                default("interval").seconds(),
+                default("max-depth").count(),
+                default("parallel").count()
+            )
+        );
+        let file = [
+            ("passive", "no"),
+            ("tls", "implicit"),
+            ("timeout", "5"),
+            ("interval", "0.5"),
+            ("max-depth", "2"),
+            ("parallel", "0"),
+            ("limit-rate", "1K"),
+        ];
+        let unlimited = |c: &Config| c.settings.limits.chunk(usize::MAX) == usize::MAX;
+        assert!(unlimited(&config(&[], &[]).unwrap()));
+        let c = config(&[], &file).unwrap();
+        assert!(!unlimited(&c));
+        assert!(!c.settings.passive);
+        assert_eq!(c.settings.tls.mode, TlsMode::Implicit);
+        assert_eq!(c.settings.timeout, Duration::from_secs(5));
+        assert_eq!(c.mirror.interval, Duration::from_millis(500));
+        assert_eq!((c.mirror.max_depth, c.mirror.parallel), (2, 1));
+        // each flag wins over its key
+        let flags = [
+            "--passive",
+            "--plain",
+            "--timeout",
+            "7",
+            "--interval",
+            "2",
+            "--max-depth",
+            "9",
+        ];
+        let c = config(&flags, &file).unwrap();
+        assert!(c.settings.passive);
+        assert_eq!(c.settings.tls.mode, TlsMode::Off);
+        assert_eq!(c.settings.timeout, Duration::from_secs(7));
+        assert_eq!(c.mirror.interval, Duration::from_secs(2));
+        assert_eq!(c.mirror.max_depth, 9);
+        let c = config(&["--active", "--tls"], &[("passive", "yes"), ("tls", "no")]).unwrap();
+        assert!(!c.settings.passive);
+        assert_eq!(c.settings.tls.mode, TlsMode::Explicit);
+        // the last of --active and --passive wins
+        assert!(
+            config(&["--active", "--passive"], &[])
+                .unwrap()
+                .settings
+                .passive
+        );
+        assert!(
+            !config(&["--passive", "--active"], &[])
+                .unwrap()
+                .settings
+                .passive
+        );
+        // settings that were a key alone or a flag alone are both now
+        let c = config(
+            &["--parallel", "2"],
+            &[("log", "j.log"), ("log-format", "json")],
+        )
+        .unwrap();
+        assert_eq!(c.mirror.parallel, 2);
+        assert_eq!(c.mirror.log, Some("j.log".into()));
+        assert_eq!(c.mirror.log_format, crate::journal::Format::Json);
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        for (key, value) in [
+            ("passive", "maybe"),
+            ("tls", "sometimes"),
+            ("timeout", "0"),
+            ("timeout", "soon"),
+            ("interval", "-1"),
+            ("max-depth", "deep"),
+            ("parallel", "-2"),
+            ("limit-rate", "fast"),
+        ] {
+            let err = config(&[], &[(key, value)]).unwrap_err();
+            assert!(matches!(err, Error::Usage(_)), "{key}");
+            assert_eq!(
+                err.to_string(),
+                format!("config: {key} = {value:?} is not valid")
+            );
+        }
+        assert!(config(&["--tls", "--implicit-tls"], &[]).is_err());
+        assert!(config(&["--plain", "--tls"], &[]).is_err());
+        assert!(config(&["--interval", "0"], &[]).is_err());
+    }
+
+    /// Every number has a sane range, as a flag and as a key: out of it is a usage error
+    /// naming where it was given, never a panic later.
+    #[test]
+    fn numbers_out_of_range_are_usage_errors() {
+        for (name, value) in [
+            ("timeout", "1e300"),
+            ("timeout", "inf"),
+            ("timeout", "NaN"),
+            ("interval", "1e300"),
+            ("interval", "0.000001"),
+            ("parallel", "100000"),
+            ("max-depth", "18446744073709551616"),
+            ("max-depth", "100000"),
+            ("limit-rate", "99999999999G"),
+        ] {
+            let flag = format!("--{name}");
+            let err = config(&[&flag, value], &[]).err().unwrap();
+            assert!(matches!(err, Error::Usage(_)), "{flag} {value}: {err:?}");
+            assert!(err.to_string().starts_with(&format!("{flag}: ")), "{err}");
+            let err = config(&[], &[(name, value)]).err().unwrap();
+            assert!(matches!(err, Error::Usage(_)), "{name} = {value}: {err:?}");
+        }
+        let err = config(&["--interval", "1e300"], &[]).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            "--interval: 1e300 is out of range: from 0.05 to 86400 seconds"
+        );
+    }
+
+    /// Each setting's flags, config key, job option, `set` name, help lines and man page
+    /// entry come from its one definition in `settings::defs`, and nowhere else.
+    #[test]
+    fn every_setting_comes_from_its_one_definition() {
+        let command = Args::command();
+        let mut names = std::collections::HashSet::new();
+        let keys = settings::key_names();
+        let man = String::from_utf8(man_page(String::new).unwrap()).unwrap();
+        let set = crate::shell::help::section_for("set").unwrap();
+        let mirror = &*crate::shell::mirror_options::OPTIONS;
+        for setting in defs::SETTINGS {
+            assert!(names.insert(setting.name), "{} twice", setting.name);
+            let described = setting.described();
+            // a default that its own parser reads
+            let _ = setting.default_value();
+            for flag in setting.command_line() {
+                let arg = command
+                    .get_arguments()
+                    .find(|a| a.get_long() == Some(flag.long))
+                    .unwrap_or_else(|| panic!("no flag --{}", flag.long));
+                let help = arg.get_help().unwrap().to_string();
+                match flag.sets {
+                    Some(_) => assert_eq!(help, flag.help),
+                    None => assert_eq!(help, capitalised(&setting.flag_help())),
+                }
+                let spelled = format!("--{}", flag.long).replace('-', "\\-");
+                assert!(man.contains(&spelled), "man lacks {spelled}");
+            }
+            assert_eq!(
+                keys.contains(&setting.name),
+                setting.is(Where::Key),
+                "{}",
+                setting.name
+            );
+            assert!(man.contains(&format!("\\fB{}\\fR", crate::roff::escape(setting.name))));
+            assert!(
+                man.contains(&crate::roff::escape(&described)),
+                "man lacks {described}"
+            );
+            let option = mirror.iter().find(|o| o.long == setting.name);
+            assert_eq!(
+                option.is_some(),
+                setting.is_job_option(),
+                "{}",
+                setting.name
+            );
+            if let Some(option) = option {
+                assert_eq!(option.help, setting.job_described());
+                assert_eq!(option.value, setting.value_name);
+            }
+            if setting.is(Where::Set) || setting.is(Where::Key) {
+                let flat = set.split_whitespace().collect::<Vec<_>>().join(" ");
+                let help = setting
+                    .help
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                assert!(flat.contains(&help), "help set lacks {}", setting.name);
+            }
+        }
+        // no flag of the command line is a setting's but made elsewhere
+        for arg in command.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            let made =
+                defs::at(Where::Flag).any(|s| s.command_line().iter().any(|f| f.long == long));
+            let own = [
+                "command",
+                "host",
+                "port",
+                "user",
+                "password",
+                "remote-dir",
+                "completions",
+                "man",
+                "help",
+                "version",
+            ];
+            assert!(
+                made || own.contains(&long),
+                "--{long} is defined outside settings::defs"
+            );
+        }
+    }
 }

@@ -69,13 +69,13 @@ fn parse_settings(
 /// such a config: a rewritten bookmark would send the password to another host.
 pub fn read_trusted(path: &Path, what: &str) -> Result<Option<String>> {
     let named = || format!("{what} {}", path.display());
-    let mut file = match fs::File::open(path) {
-        Ok(file) => file,
+    // Only a regular file of a bounded size (crate::small_file): never a FIFO or /dev/zero.
+    let (file, meta) = match crate::small_file::open(path) {
+        Ok(opened) => opened,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::local(named(), e)),
     };
     // The file opened, not its name looked up again: what is read is what was checked.
-    let meta = file.metadata().map_err(|e| Error::local(named(), e))?;
     if let Some(problem) = untrusted(&meta, false) {
         return Err(refusal(&named(), "it", path, problem));
     }
@@ -87,8 +87,12 @@ pub fn read_trusted(path: &Path, what: &str) -> Result<Option<String>> {
             return Err(refusal(&named(), &whose, folder, problem));
         }
     }
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut file, &mut text).map_err(|e| Error::local(named(), e))?;
+    let text = crate::small_file::read_opened(file)
+        .and_then(|bytes| {
+            String::from_utf8(bytes)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        })
+        .map_err(|e| Error::local(named(), e))?;
     Ok(Some(text))
 }
 

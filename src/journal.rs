@@ -127,10 +127,6 @@ pub fn set_trace(on: bool) {
     apply_level();
 }
 
-pub fn trace_enabled() -> bool {
-    TRACE_TO_TERMINAL.load(Ordering::Relaxed)
-}
-
 /// Hides the argument of PASS (and ACCT) in anything shown to the user or logged.
 pub fn mask_command(command: &str) -> String {
     let upper = command.trim_start().to_ascii_uppercase();

@@ -12,8 +12,10 @@ mod lossless;
 mod mirror;
 mod netrc;
 mod progress;
+mod roff;
 mod settings;
 mod shell;
+mod small_file;
 mod target;
 mod transfer;
 mod words;
@@ -32,18 +34,18 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let (args, config) = match settings::load() {
+    let (args, settings) = match cli::load() {
         Ok(loaded) => loaded,
         Err(err) => {
             err.report("ftpsh: ");
             std::process::exit(err.exit_code());
         }
     };
-    std::process::exit(run(&args, config));
+    std::process::exit(run(&args, settings));
 }
 
-fn run(args: &cli::Args, config: settings::Config) -> i32 {
-    match start(args, config) {
+fn run(args: &cli::Args, settings: settings::Settings) -> i32 {
+    match start(args, settings) {
         Ok(code) => code,
         Err(err) => {
             err.report("ftpsh: ");
@@ -52,20 +54,25 @@ fn run(args: &cli::Args, config: settings::Config) -> i32 {
     }
 }
 
-fn start(args: &cli::Args, config: settings::Config) -> Result<i32, Error> {
+fn start(args: &cli::Args, settings: settings::Settings) -> Result<i32, Error> {
     if cli::print_generated(args, shell::help::man_section)? {
         return Ok(EXIT_OK);
     }
-    progress::init(args.quiet);
-    journal::init(args.log.as_deref(), args.log_format, args.debug)?;
+    progress::init(settings.switch("quiet"));
+    let log = settings.path("log");
+    journal::init(
+        log.as_deref(),
+        settings.log_format(),
+        settings.switch("debug"),
+    )?;
     let interactive = args.command.is_none() && std::io::stdin().is_terminal();
-    let mut shell = Shell::new(config, args.verbose, interactive);
+    let mut shell = Shell::new(settings, interactive);
     // A usage error in `-c` is found before anything else: before connecting.
     if let Some(commands) = &args.command {
         shell::check_line(commands)?;
     }
     if let Some(target) = cli::target_from_args(args)? {
-        let params = cli::connect_params(&target, &shell.settings)?;
+        let params = settings::credentials::connect_params(&target, &shell.connection)?;
         shell.connect(&params, target.dir.as_deref())?;
     }
     // From here on Ctrl-C stops the command in the foreground, not the process (a password

@@ -837,3 +837,146 @@ fn a_missing_local_folder_is_named_with_the_download_hint() {
     assert_fails(&out, 1, "mirror: local folder nothere not found");
     assert!(!out.stderr.contains("--download"), "{}", out.stderr);
 }
+
+// ---- settings: numbers out of range, files that are no files ---------------------------
+
+/// Every number a user gives (flag, config key, mirror option, `set`) is checked against
+/// its range with a usage error naming where it was given: nothing panics (exit 101) later,
+/// no job opens thousands of logins or lists a server thousands of times a second.
+#[test]
+fn numbers_out_of_range_are_usage_errors_wherever_given() {
+    let (server, local) = setup();
+    fs::create_dir(local.path().join("src")).unwrap();
+    let run =
+        |command: &mut std::process::Command| support::run_within(command, Duration::from_secs(10));
+    for (flag, value) in [
+        ("--timeout", "1e300"),
+        ("--timeout", "inf"),
+        ("--interval", "1e300"),
+        ("--interval", "0.000001"),
+        ("--parallel", "100000"),
+        ("--max-depth", "99999999999999999999999"),
+        ("--limit-rate", "99999999999G"),
+    ] {
+        let out = run(support::ftpsh(local.path()).args([flag, value, "-c", "pwd", &server.url()]));
+        assert_fails(&out, 2, &format!("ftpsh: {flag}: "));
+        assert_one_line(&out);
+    }
+    // the same numbers as config keys
+    let config = local.path().join("config");
+    fs::create_dir(&config).unwrap();
+    for (key, value) in [
+        ("timeout", "1e300"),
+        ("interval", "1e300"),
+        ("parallel", "100000"),
+    ] {
+        fs::write(config.join("config"), format!("{key} = {value}\n")).unwrap();
+        let mut command = support::ftpsh(local.path());
+        command
+            .env("FTPSH_CONFIG_DIR", &config)
+            .args(["-c", "pwd", &server.url()]);
+        let out = run(&mut command);
+        assert_fails(
+            &out,
+            2,
+            &format!("config: {key} = \"{value}\" is not valid"),
+        );
+    }
+    // as a mirror job's options, and with `set`: the shell keeps its values
+    for (commands, says) in [
+        (
+            "mirror --once --interval 1e300 src /dst",
+            "mirror --interval: ",
+        ),
+        (
+            "mirror --once --parallel 100000 src /dst",
+            "mirror --parallel: ",
+        ),
+        (
+            "mirror --download --once --interval 0.000001 / got",
+            "mirror --interval: ",
+        ),
+        (
+            "mirror --once --max-depth 1e3 src /dst",
+            "mirror --max-depth: ",
+        ),
+        ("set timeout 1e300", "set timeout: 1e300 is out of range"),
+        (
+            "set parallel 100000",
+            "set parallel: 100000 is out of range: from 0 to 64",
+        ),
+        ("set interval 0.000001", "set interval: "),
+    ] {
+        let out = run(support::ftpsh(local.path()).args(["-c", commands, &server.url()]));
+        assert_fails(&out, 2, says);
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    }
+    assert!(!server.path("dst").exists(), "no job ran");
+    assert!(!local.path().join("got").exists(), "no job ran");
+}
+
+/// An ignore file, the config file, .netrc or a CA bundle that is a link to `/dev/zero`
+/// (or a FIFO) is refused at once, never read without end.
+#[cfg(unix)]
+#[test]
+fn settings_files_that_are_no_regular_files_are_refused() {
+    let (server, local) = setup();
+    fs::create_dir(local.path().join("src")).unwrap();
+    fs::write(local.path().join("src/a.txt"), "a").unwrap();
+    std::os::unix::fs::symlink("/dev/zero", local.path().join("zero.ignore")).unwrap();
+    let fifo = local.path().join("fifo.ignore");
+    let name = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+    let run =
+        |command: &mut std::process::Command| support::run_within(command, Duration::from_secs(10));
+    for file in ["zero.ignore", "fifo.ignore"] {
+        let commands = format!("mirror --once --exclude-from {file} src /dst");
+        let out = run(support::ftpsh(local.path()).args(["-c", &commands, &server.url()]));
+        assert_fails(
+            &out,
+            1,
+            &format!("mirror --exclude-from {file}: not a regular file"),
+        );
+        assert_one_line(&out);
+    }
+    // a big ignore file is refused too, naming the cap
+    fs::write(local.path().join("big.ignore"), vec![b'#'; (4 << 20) + 1]).unwrap();
+    let commands = "mirror --once --exclude-from big.ignore src /dst";
+    let out = run(support::ftpsh(local.path()).args(["-c", commands, &server.url()]));
+    assert_fails(
+        &out,
+        1,
+        "mirror --exclude-from big.ignore: larger than 4 MiB",
+    );
+    assert!(!server.path("dst").exists(), "nothing was mirrored");
+    // the config file
+    let config = local.path().join("config");
+    fs::create_dir(&config).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", config.join("config")).unwrap();
+    let mut command = support::ftpsh(local.path());
+    command
+        .env("FTPSH_CONFIG_DIR", &config)
+        .args(["-c", "pwd", &server.url()]);
+    let out = run(&mut command);
+    assert_fails(&out, 1, "config");
+    assert!(out.stderr.contains("not a regular file"), "{}", out.stderr);
+    // .netrc: not read, the login goes on with the password given
+    let mut command = support::ftpsh(local.path());
+    command
+        .env("NETRC", local.path().join("zero.ignore"))
+        .args(["-c", "pwd", &server.url()]);
+    assert_ok(&run(&mut command));
+    // a CA bundle: refused before any connection
+    let zero = local.path().join("zero.ignore");
+    let args = [
+        "--tls",
+        "--ca-file",
+        zero.to_str().unwrap(),
+        "-c",
+        "pwd",
+        "127.0.0.1:1",
+    ];
+    let out = run(support::ftpsh(local.path()).args(args));
+    assert_fails(&out, 3, "not a regular file");
+}

@@ -778,3 +778,68 @@ fn chmod_on_a_server_without_site_chmod_says_so() {
     assert_ok(&out);
     assert!(out.stdout.starts_with("-????????? "), "{}", out.stdout);
 }
+
+/// `set` in a running shell reads and writes the settings the flags and the config file
+/// use: it lists them as lines to type back, checks values as a flag is checked, and the
+/// shell follows at once: a rate limit set at the prompt holds the next transfer to it, the
+/// open session goes active, and `passive` toggles the same value.
+#[test]
+fn set_changes_the_settings_of_the_running_shell() {
+    use std::time::{Duration, Instant};
+    let (server, local) = setup();
+    let body = support::pattern(1 << 20);
+    fs::write(local.path().join("up.bin"), &body).unwrap();
+    let run = |commands: &str| {
+        let mut command = support::ftpsh(local.path());
+        command.args(["-c", commands, &server.url()]);
+        support::run_within(&mut command, Duration::from_secs(10))
+    };
+    let started = Instant::now();
+    let out = run("set; set limit-rate 1M; set parallel 8; set limit-rate; put up.bin");
+    let took = started.elapsed().as_secs_f64();
+    assert_ok(&out);
+    assert_eq!(fs::read(server.path("up.bin")).unwrap(), body);
+    // 1 MiB at 1M: a second, less the bucket's first 1/20 s
+    assert!(took >= 0.9, "1 MiB at 1M in {took:.3} s");
+    for line in [
+        "set passive on\n",
+        "set timeout 30\n",
+        "set parallel 4\n",
+        "set limit-rate off\n",
+        "set verbose off\n",
+        "set limit-rate 1M\nset parallel 8\nset limit-rate 1M\n",
+    ] {
+        assert!(out.stdout.contains(line), "{line:?} in {}", out.stdout);
+    }
+    // the open session follows `set passive off`, and `passive` toggles that value
+    let out = run("set debug on; set passive off; ls; passive; set passive");
+    assert_ok(&out);
+    let said = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        said.contains("--> PORT") || said.contains("--> EPRT"),
+        "{said}"
+    );
+    assert!(
+        out.stdout.contains("passive mode: on\nset passive on\n"),
+        "{}",
+        out.stdout
+    );
+    // what `set` does not change, and what is no setting
+    for (commands, says) in [
+        (
+            "set tls explicit",
+            "set tls: is not changed in a running shell",
+        ),
+        (
+            "set nosuch 1",
+            "set: no setting \"nosuch\" (settings: passive, timeout",
+        ),
+        (
+            "set passive maybe",
+            "set passive: expected on or off, got \"maybe\"",
+        ),
+        ("set a b c", "set: too many arguments"),
+    ] {
+        assert_fails(&run(commands), 2, says);
+    }
+}

@@ -28,13 +28,6 @@ pub const LIMITS: Limits = Limits {
     lines: 1_000_000,
 };
 
-/// Entries the listings of one command (`get -r`, `chmod -R`, `rm -r`) or one mirror pass
-/// may hold together, unless `--max-listed` says otherwise. Each listing is bounded by
-/// [`LIMITS`], but a tree of many listings each under them could still grow the process
-/// without end (a server inventing folders). Two million entries is ten times the largest
-/// tree measured here (200,000 files, 41 MiB), far below what fills memory.
-pub const DEFAULT_MAX_LISTED: u64 = 2_000_000;
-
 /// Bytes of listing lines allowed per entry of `--max-listed`: the byte cap of a command
 /// is `--max-listed` times this (1 GiB by default), for servers sending long lines.
 pub const LISTED_BYTES_PER_ENTRY: u64 = 512;

@@ -6,6 +6,7 @@
 //! through a mutex is forty lines.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -69,33 +70,61 @@ pub fn display(rate: u64) -> String {
     rate.to_string()
 }
 
-/// One token bucket: `rate` bytes per second, shared by whoever holds it.
+/// One token bucket: `rate` bytes per second, shared by whoever holds it. The process's
+/// bucket may be changed while transfers run (`set limit-rate`), and may be unlimited.
 pub struct Limit {
-    rate: u64,
+    /// Bytes per second; 0: no limit.
+    rate: AtomicU64,
     /// Tokens at hand (negative: owed by those now sleeping) as of the instant.
     state: Mutex<(f64, Instant)>,
 }
 
 impl fmt::Debug for Limit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Limit({}/s)", display(self.rate))
+        match self.rate() {
+            Some(rate) => write!(f, "Limit({}/s)", display(rate)),
+            None => write!(f, "Limit(none)"),
+        }
     }
 }
 
 impl Limit {
     pub fn new(rate: u64) -> Arc<Limit> {
+        Limit::changeable(Some(rate))
+    }
+
+    /// A bucket of `rate` (`None`: no limit, until [`Limit::set_rate`] gives one).
+    pub fn changeable(rate: Option<u64>) -> Arc<Limit> {
         let limit = Limit {
-            rate: rate.max(1),
+            rate: AtomicU64::new(0),
             state: Mutex::new((0.0, Instant::now())),
         };
-        limit.state.lock().expect("new").0 = limit.burst();
+        limit.set_rate(rate);
         Arc::new(limit)
+    }
+
+    /// From now on, `rate` bytes per second (`None`: no limit) for every holder.
+    pub fn set_rate(&self, rate: Option<u64>) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.rate
+            .store(rate.map_or(0, |r| r.max(1)), Ordering::Relaxed);
+        *state = (self.burst(), Instant::now());
+    }
+
+    pub fn rate(&self) -> Option<u64> {
+        match self.rate.load(Ordering::Relaxed) {
+            0 => None,
+            rate => Some(rate),
+        }
     }
 
     /// The most a bucket saves up while idle, and the most one read or write moves at a
     /// time: 1/20 s of the rate, so the pace is even and a progress bar moves smoothly.
     fn chunk(&self) -> usize {
-        (self.rate / 20).clamp(1, 64 * 1024) as usize
+        match self.rate() {
+            Some(rate) => (rate / 20).clamp(1, 64 * 1024) as usize,
+            None => usize::MAX,
+        }
     }
 
     fn burst(&self) -> f64 {
@@ -106,17 +135,21 @@ impl Limit {
     /// wait before sending them. Whoever takes while in debt waits for the whole debt, so
     /// over any span the holders together move at most the rate plus one burst.
     pub(super) fn take(&self, n: usize) -> Duration {
+        if self.rate().is_none() {
+            return Duration::ZERO;
+        }
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        // (read under the lock: `set_rate` changes it there)
+        let rate = self.rate().unwrap_or(u64::MAX) as f64;
         let now = Instant::now();
         let (tokens, since) = *state;
-        let refilled =
-            (tokens + now.duration_since(since).as_secs_f64() * self.rate as f64).min(self.burst());
+        let refilled = (tokens + now.duration_since(since).as_secs_f64() * rate).min(self.burst());
         let left = refilled - n as f64;
         *state = (left, now);
         if left >= 0.0 {
             Duration::ZERO
         } else {
-            Duration::from_secs_f64(-left / self.rate as f64)
+            Duration::from_secs_f64(-left / rate)
         }
     }
 }
@@ -145,6 +178,9 @@ impl Limits {
             return Duration::ZERO;
         }
         let wait = self.0.iter().map(|l| l.take(n)).max().unwrap_or_default();
+        if wait.is_zero() {
+            return Duration::ZERO;
+        }
         let started = Instant::now();
         let until = started + wait;
         loop {
@@ -228,6 +264,24 @@ mod tests {
         // A second taker waits behind the first one's debt: the rate is shared.
         let wait = limit.take(1000).as_secs_f64();
         assert!((0.09..=0.1).contains(&wait), "{wait}");
+    }
+
+    /// The process's bucket changes for every holder at once (`set limit-rate`), and an
+    /// unlimited one charges nothing and caps no step.
+    #[test]
+    fn a_changeable_bucket_charges_its_new_rate() {
+        let limit = Limit::changeable(None);
+        let limits = Limits::default().with(Some(Arc::clone(&limit)));
+        assert_eq!(limits.chunk(1 << 20), 1 << 20);
+        assert_eq!(limits.pass(1 << 30), Duration::ZERO);
+        limit.set_rate(Some(20_000));
+        assert_eq!(limits.chunk(1 << 20), 1000);
+        assert_eq!(limit.take(1000), Duration::ZERO);
+        let wait = limit.take(1000).as_secs_f64();
+        assert!((0.04..=0.05).contains(&wait), "{wait}");
+        limit.set_rate(None);
+        assert_eq!(limit.take(1 << 30), Duration::ZERO);
+        assert_eq!(format!("{limit:?}"), "Limit(none)");
     }
 
     #[test]

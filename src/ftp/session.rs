@@ -93,6 +93,12 @@ impl Session {
         self.stream.get_ref().try_clone().ok()
     }
 
+    /// A new timeout for good (`set timeout`): kept over `reset_timeout` and reconnects.
+    pub fn change_timeout(&mut self, timeout: Duration) {
+        self.params.timeout = timeout;
+        self.set_timeout(timeout);
+    }
+
     /// Back to the timeout the session was opened with.
     pub fn reset_timeout(&mut self) {
         self.set_timeout(self.params.timeout);

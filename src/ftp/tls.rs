@@ -81,8 +81,10 @@ pub fn client_config(options: &TlsOptions, version: Version) -> Result<Arc<Clien
 
 fn certs_from_file(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     let what = || format!("--ca-file {}", path.display());
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| Error::Connect(format!("{}: {e}", what())))?
+    // read as every file the user names for configuration is: whole, if regular and small
+    let pem =
+        crate::small_file::read(path).map_err(|e| Error::Connect(format!("{}: {e}", what())))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| Error::Connect(format!("{}: {e}", what())))?;
     if certs.is_empty() {

@@ -56,7 +56,7 @@ pub struct IgnoreFile {
 impl IgnoreFile {
     /// Reads `path` (the one I/O of the filter, done when a job starts).
     pub fn read(path: &Path) -> std::io::Result<IgnoreFile> {
-        let bytes = std::fs::read(path)?;
+        let bytes = crate::small_file::read(path)?;
         Ok(IgnoreFile {
             path: path.to_path_buf(),
             text: crate::lossless::decode(&bytes),

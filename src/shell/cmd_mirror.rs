@@ -63,7 +63,7 @@ pub fn mirror(shell: &mut Shell, inv: &Invocation) -> Result<()> {
             ));
         }
         result?;
-        if (shell.verbose || shell.interactive) && !said.load(Ordering::Relaxed) {
+        if (shell.verbose() || shell.interactive) && !said.load(Ordering::Relaxed) {
             println!("mirror: nothing to change ({})", escape(&between));
         }
         return Ok(());
@@ -100,17 +100,9 @@ pub fn check(words: &[String]) -> Result<()> {
 }
 
 fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
-    let defaults = &shell.mirror_defaults;
     let defaults = MirrorOptions {
-        delete: true,
-        max_depth: defaults.max_depth,
-        interval: defaults.interval,
-        parallel: defaults.parallel,
-        log: defaults.log.clone(),
-        log_format: defaults.log_format,
-        verbose: shell.verbose,
-        perms: true,
-        ..MirrorOptions::default()
+        verbose: shell.verbose(),
+        ..shell.settings.job_defaults()
     };
     let (global_log, global_format) = (defaults.log.clone(), defaults.log_format);
     let (local, remote, mut options, interval_given) = parse(words, defaults)?;
@@ -146,12 +138,10 @@ fn spec(shell: &mut Shell, words: &[String]) -> Result<JobSpec> {
         return Err(local_missing(&local_word, &remote));
     }
     if options.download {
-        // Polling lists the whole remote tree: not every second, unless asked (a changed
-        // --interval flag or config value counts as asked).
-        let default = std::time::Duration::from_secs_f64(crate::mirror::DEFAULT_INTERVAL_SECS);
-        if !interval_given && options.interval == default {
-            options.interval =
-                std::time::Duration::from_secs_f64(crate::mirror::DEFAULT_DOWNLOAD_INTERVAL_SECS);
+        // Polling lists the whole remote tree: not every second, unless asked (an
+        // --interval flag, config value or `set interval` counts as asked).
+        if !interval_given && let Some(interval) = shell.settings.download_interval() {
+            options.interval = interval;
         }
         // LOCAL is the copy: made when missing, but only once the remote side is known to
         // exist (the job's first pass): swapped arguments must not leave an empty folder.

@@ -1,18 +1,18 @@
 //! Commands about the session itself: open, close, user, quote, site, modes, help, quit.
 
-use super::help;
 use super::state::Shell;
 use super::table::Invocation;
-use crate::cli;
+use super::{cmd_set, help};
 use crate::config;
 use crate::error::{Error, Result};
 use crate::escape::escape;
 use crate::ftp::tls::TlsMode;
+use crate::settings::credentials::{connect_params, resolve_bookmark};
 use crate::target;
 
 pub fn open(shell: &mut Shell, inv: &Invocation) -> Result<()> {
-    let target = target::parse(&cli::resolve_bookmark(&inv.args[0])?)?;
-    cli::connect_params(&target, &shell.settings)
+    let target = target::parse(&resolve_bookmark(&inv.args[0])?)?;
+    connect_params(&target, &shell.connection)
         .and_then(|params| shell.connect(&params, target.dir.as_deref()))
         .map_err(|e| naming_the_session_kept(shell, e))
 }
@@ -85,7 +85,7 @@ pub fn user(shell: &mut Shell, inv: &Invocation) -> Result<()> {
         tls: old.tls.mode != TlsMode::Off,
         implicit: old.tls.mode == TlsMode::Implicit,
     };
-    cli::connect_params(&target, &shell.settings)
+    connect_params(&target, &shell.connection)
         .and_then(|params| shell.connect(&params, None))
         .map_err(|e| naming_the_session_kept(shell, e))
 }
@@ -150,19 +150,20 @@ fn on_off(name: &str, inv: &Invocation, current: bool) -> Result<bool> {
     })
 }
 
+/// `passive [on|off]`: `set passive`, toggling without an argument.
 pub fn passive(shell: &mut Shell, inv: &Invocation) -> Result<()> {
-    shell.settings.passive = on_off("passive", inv, shell.settings.passive)?;
-    let passive = shell.settings.passive;
-    if let Ok(session) = shell.session() {
-        session.set_passive(passive);
-    }
+    let passive = on_off("passive", inv, shell.settings.switch("passive"))?;
+    // the session is checked (and reconnected) first, as before any command that uses it
+    let _ = shell.session();
+    cmd_set::change(shell, "passive", if passive { "on" } else { "off" })?;
     println!("passive mode: {}", if passive { "on" } else { "off" });
     Ok(())
 }
 
-pub fn debug(_: &mut Shell, inv: &Invocation) -> Result<()> {
-    let on = on_off("debug", inv, crate::journal::trace_enabled())?;
-    crate::journal::set_trace(on);
+/// `debug [on|off]`: `set debug`, toggling without an argument.
+pub fn debug(shell: &mut Shell, inv: &Invocation) -> Result<()> {
+    let on = on_off("debug", inv, shell.settings.switch("debug"))?;
+    cmd_set::change(shell, "debug", if on { "on" } else { "off" })?;
     println!("debug: {}", if on { "on" } else { "off" });
     Ok(())
 }

@@ -78,7 +78,7 @@ fn put_all(
     items: &Items,
 ) -> Result<()> {
     let (recursive, resume) = (inv.has('r'), inv.has('c'));
-    let verbose = shell.verbose || shell.interactive;
+    let verbose = shell.verbose() || shell.interactive;
     // -c: each file continues its temporary from an interrupted upload, if one is there.
     let resume = if resume {
         transfer::Resume::Search
@@ -175,7 +175,7 @@ fn over_connections<T: Sync>(
     name: impl Fn(&T) -> String + Sync,
     task: impl Fn(&mut Session, &T) -> Result<()> + Sync,
 ) -> Result<()> {
-    let parallel = shell.mirror_defaults.parallel;
+    let parallel = shell.settings.job_defaults().parallel;
     // Ctrl-C: no new item starts, and the transfers in flight (on the pool's threads too)
     // see the command's token.
     let token = crate::cancel::current();
@@ -391,7 +391,7 @@ fn get_all(
             what: format!("get: {}", dest.unwrap_or_default()),
         });
     }
-    let verbose = shell.verbose || shell.interactive;
+    let verbose = shell.verbose() || shell.interactive;
     let mut files = Vec::new();
     for (remote, entry) in sources {
         let is_dir = match entry {

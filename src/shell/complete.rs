@@ -16,6 +16,7 @@ use super::table::{self, ArgKind};
 use crate::escape::{escape as escape_text, has_controls};
 use crate::ftp::listing::EntryKind;
 use crate::ftp::{Session, path};
+use crate::settings::{Where, defs};
 
 /// Longest a completion waits for a listing before giving up (no candidates).
 const LIST_WAIT: Duration = Duration::from_secs(2);
@@ -181,6 +182,9 @@ impl Completer for ShellHelper {
             return Ok((start, found));
         }
         let operand = operand_index(command, &earlier[1..]);
+        if let Some(found) = setting_words(command.arg_kind(operand), &earlier[1..], &word) {
+            return Ok((start, found));
+        }
         let (found_start, mut found) = self.operand(command, operand, line, pos, start, &word)?;
         // `mirror st` → status, stop; `bookmark ` → add, list, del: before any path.
         let kind = command.arg_kind(operand);
@@ -252,9 +256,21 @@ impl ShellHelper {
                 found.sort_by(|a, b| a.display.cmp(&b.display));
                 Ok((start, found))
             }
-            ArgKind::Other => Ok((start, Vec::new())),
+            ArgKind::Other | ArgKind::Setting | ArgKind::SettingValue => Ok((start, Vec::new())),
         }
     }
+}
+
+/// `set NAME VALUE`: the names of the settings `set` changes, then the words the named
+/// one's value may be (on/off, a choice); `None` for any other operand.
+fn setting_words(kind: ArgKind, operands: &[&str], word: &str) -> Option<Vec<Pair>> {
+    let words: Vec<&str> = match kind {
+        ArgKind::Setting => defs::at(Where::Set).map(|s| s.name).collect(),
+        ArgKind::SettingValue => defs::find(operands.first()?)?.kind.words(),
+        _ => return None,
+    };
+    let found = words.into_iter().filter(|w| w.starts_with(word));
+    Some(found.map(|w| pair(w, format!("{w} "))).collect())
 }
 
 fn pair(display: &str, replacement: String) -> Pair {
@@ -352,6 +368,25 @@ mod tests {
         for line in changing {
             assert!(!cached(line), "{line}");
         }
+    }
+
+    /// `set ` completes the names of the settings `set` changes, `set passive ` on and off,
+    /// from the settings' definitions; other commands' operands are not settings.
+    #[test]
+    fn set_completes_setting_names_then_values() {
+        let set = table::find("set").unwrap();
+        let shown = |operands: &[&str], word: &str| -> Vec<String> {
+            let kind = set.arg_kind(operand_index(set, operands));
+            let found = setting_words(kind, operands, word).unwrap();
+            found.into_iter().map(|p| p.display).collect()
+        };
+        assert_eq!(shown(&[], "pa"), ["passive", "parallel"]);
+        assert_eq!(shown(&[], "limit"), ["limit-rate"]);
+        assert!(shown(&[], "tl").is_empty(), "tls is not changed by set");
+        assert_eq!(shown(&["passive"], ""), ["on", "off"]);
+        assert!(shown(&["timeout"], "").is_empty());
+        let ls = table::find("ls").unwrap();
+        assert!(setting_words(ls.arg_kind(0), &[], "").is_none());
     }
 
     #[test]

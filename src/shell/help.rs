@@ -2,6 +2,7 @@
 //! table's groups, then one `## ` section per command, its options listed from the table.
 
 use super::table::{self, Group};
+use crate::roff::escape as roff;
 
 const HELP: &str = include_str!("../../help.txt");
 /// Where an option's description starts in `help mirror`, and where lines end.
@@ -38,24 +39,52 @@ fn groups() -> String {
 /// descriptions wrapped at the option column.
 fn options_block(command: &table::Command) -> String {
     let mut out = String::new();
-    for option in command.options {
-        let mut line = format!("  {:<width$} ", option.spelled(), width = OPTION_COLUMN - 3);
-        let mut fresh = true;
-        for word in option.help.split_whitespace() {
-            if !fresh && line.len() + 1 + word.len() > WIDTH {
-                out.push_str(&line);
-                out.push('\n');
-                line = " ".repeat(OPTION_COLUMN);
-                fresh = true;
-            }
-            if !fresh {
-                line.push(' ');
-            }
-            line.push_str(word);
-            fresh = false;
+    for option in command.options.iter() {
+        out.push_str(&wrapped(&option.spelled(), &option.help));
+    }
+    out
+}
+
+/// `  NAME  text...`, the text wrapped at the option column.
+fn wrapped(name: &str, text: &str) -> String {
+    let mut out = String::new();
+    let mut line = format!("  {:<width$} ", name, width = OPTION_COLUMN - 3);
+    let mut fresh = true;
+    for word in text.split_whitespace() {
+        if !fresh && line.len() + 1 + word.len() > WIDTH {
+            out.push_str(&line);
+            out.push('\n');
+            line = " ".repeat(OPTION_COLUMN);
+            fresh = true;
         }
-        out.push_str(&line);
-        out.push('\n');
+        if !fresh {
+            line.push(' ');
+        }
+        line.push_str(word);
+        fresh = false;
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+/// Every setting, for `help set`: `  timeout SECS  seconds ... (default 30; 0.1 to 3600)
+/// [flag, config, set]`, wrapped as the options are.
+fn settings_block() -> String {
+    let mut out = String::new();
+    for setting in crate::settings::defs::SETTINGS
+        .iter()
+        .filter(|s| !s.at.is_empty())
+    {
+        let spelled = match setting.value_name {
+            Some(value) => format!("{} {value}", setting.name),
+            None => format!("{} on|off", setting.name),
+        };
+        let places = crate::settings::places(setting).join(", ");
+        out.push_str(&wrapped(
+            &spelled,
+            &format!("{} [{places}]", setting.described()),
+        ));
     }
     out
 }
@@ -92,6 +121,9 @@ pub fn section_for(word: &str) -> Option<String> {
     let name = command.map_or(word, |c| c.name);
     let text = sections().find(|(n, _)| *n == name).map(|(_, text)| text)?;
     match command {
+        Some(command) if command.name == "set" => {
+            Some(text.replacen("\nSettings:\n", &format!("\n{}", settings_block()), 1))
+        }
         Some(command) if !command.options.is_empty() && text.contains("\nOptions:\n") => {
             Some(text.replacen(
                 "\nOptions:\n",
@@ -121,16 +153,6 @@ pub fn man_section() -> String {
         }
     }
     out
-}
-
-/// Text as roff: backslashes escaped, a line starting with `.` or `'` kept from being read
-/// as a request.
-fn roff(text: &str) -> String {
-    let text = text.replace('\\', "\\e");
-    match text.starts_with(['.', '\'']) {
-        true => format!("\\&{text}"),
-        false => text,
-    }
 }
 
 #[cfg(test)]
@@ -179,7 +201,7 @@ mod tests {
             );
             assert!(man.contains(&roff(line.trim())), "man page lacks {line}");
             let text = section_for(command.name).unwrap();
-            for option in command.options {
+            for option in command.options.iter() {
                 let spelled = option.spelled();
                 assert!(
                     text.contains(&spelled),

@@ -1,106 +1,29 @@
-//! The options of `mirror LOCAL REMOTE`: the one list (name, value, help, what it sets) and
-//! the parser made from it. Completion, `help mirror` and the man page read the list too.
+//! The options of `mirror LOCAL REMOTE`: the settings of `settings::defs` that are job
+//! options, as the command table's options, and the parser made from them. Completion,
+//! `help mirror` and the man page read the same list.
+
+use std::sync::LazyLock;
 
 use clap::{Arg, ArgAction};
 
 use super::table::{Does, Opt};
 use crate::error::{Error, Result};
-use crate::ftp::rate;
-use crate::mirror::job::{Compare, MirrorOptions};
+use crate::mirror::job::MirrorOptions;
+use crate::settings::{Kind, Value, defs};
 
-/// Sets a job's option from the value given (`""` for a switch); the message of an `Err`
-/// follows `mirror --NAME: `.
-pub type Setter = fn(&mut MirrorOptions, &str) -> std::result::Result<(), String>;
-
-/// The options of `mirror LOCAL REMOTE`: parser, completion, `help mirror` and the man page
-/// all read this list, so a new option is one row here.
-#[rustfmt::skip]
-pub static OPTIONS: &[Opt] = &[
-    switch("download", "the other way: mirror --download REMOTE LOCAL makes LOCAL a copy of REMOTE (polls every 60 s by default)", |o, _| yes(&mut o.download)),
-    switch("once", "one pass in the foreground; fails if anything failed", |o, _| yes(&mut o.once)),
-    switch("dry-run", "print the plan, change nothing", |o, _| yes(&mut o.dry_run)),
-    switch("no-delete", "keep remote files that are gone locally", |o, _| { o.delete = false; Ok(()) }),
-    value("max-delete", "N", "hold the deletes of a pass that would delete more than N entries (uploads go on)", |o, v| { o.max_delete = Some(number(v)?); Ok(()) }),
-    switch("allow-mass-delete", "run the deletes held by earlier runs over the same state, and hold none of this run's for LOCAL holding no file, a pass deleting every remote file (or 90 % of 10 or more), or LOCAL on another device than at the last pass (unmounted)", |o, _| yes(&mut o.allow_mass_delete)),
-    list("exclude", "GLOB", "leave matching names (*.tmp, .git) or paths (build/out/*) alone; repeatable", |o, v| { o.excludes.push(v.to_string()); Ok(()) }),
-    list("exclude-from", "FILE", "leave alone what FILE's patterns match, in .gitignore syntax (!negation, dir/, /anchored, **), relative to LOCAL; read at start; repeatable", |o, v| { o.exclude_from.push(crate::lossless::to_path(v)); Ok(()) }),
-    list("include", "GLOB", "mirror only the files matching GLOB (names or paths, as --exclude) or inside a matching folder; folders are always walked; excludes win; repeatable", |o, v| { o.includes.push(v.to_string()); Ok(()) }),
-    value("backup-dir", "DIR", "move remote files a pass would delete or replace to DIR/<UTC time of the pass>/<their path> (RNFR/RNTO) instead; DIR is never mirrored into, and may not be where LOCAL holds something to send", |o, v| { o.backup_dir = Some(v.to_string()); Ok(()) }),
-    value("max-depth", "N", "levels below LOCAL to mirror (default 6, or the --max-depth flag; at most 64)", |o, v| { o.max_depth = crate::mirror::max_depth(v)?; Ok(()) }),
-    value("interval", "SECS", "seconds between checks (default 1, or the --interval flag)", |o, v| { o.interval = seconds(v)?; Ok(()) }),
-    value("recheck", "SECS", "list the remote again after SECS without a local change, to see another writer's changes (default 300, at most 86400)", |o, v| { o.recheck = Some(recheck(v)?); Ok(()) }),
-    value("parallel", "N", "connections used to upload and delete (default 4)", |o, v| { o.parallel = number::<usize>(v)?.max(1); Ok(()) }),
-    switch("follow-links", "follow symbolic links in LOCAL", |o, _| yes(&mut o.follow_links)),
-    switch("no-perms", "do not keep permission bits (kept by default: SITE CHMOD where the server's differ)", |o, _| { o.perms = false; Ok(()) }),
-    switch("size-only", "replace a remote file only when its size differs (servers with unreliable times)", |o, _| compare(o, Compare::SizeOnly)),
-    switch("update", "never replace a remote file newer than the local one (or of unknown time and not sent by ftpsh)", |o, _| compare(o, Compare::Update)),
-    switch("ignore-existing", "send only files missing on the server, never replace one", |o, _| compare(o, Compare::IgnoreExisting)),
-    value("limit-rate", "RATE", "bytes per second for all the job's connections together (500K, 2M; K = 1024), within the --limit-rate flag's for the whole ftpsh", |o, v| { o.limit_rate = rate::parse(v)?; Ok(()) }),
-    value("log", "FILE", "this job's journal (default: the --log flag)", |o, v| { o.log = Some(crate::lossless::to_path(v)); Ok(()) }),
-    value("log-format", "FORMAT", "this job's journal as `text` lines or as `json`, one object per line (default: the --log-format flag)", |o, v| { o.log_format = v.parse()?; Ok(()) }),
-    value("on-change", "CMD", "after each pass that changed the remote, run CMD (split like a shell, run without one) with the pass in FTPSH_* variables (and no FTPSH_PASSWORD); what it leaves running ends with it; its failure is journaled, the mirror goes on", |o, v| { o.on_change = Some(crate::mirror::on_change::OnChange::parse(v)?); Ok(()) }),
-];
-
-const fn switch(long: &'static str, help: &'static str, set: Setter) -> Opt {
-    Opt {
-        long,
-        value: None,
-        many: false,
-        help,
-        does: Does::Mirror(set),
-    }
-}
-
-const fn value(long: &'static str, name: &'static str, help: &'static str, set: Setter) -> Opt {
-    Opt {
-        value: Some(name),
-        ..switch(long, help, set)
-    }
-}
-
-/// An option that may be given more than once, each value counting.
-const fn list(long: &'static str, name: &'static str, help: &'static str, set: Setter) -> Opt {
-    Opt {
-        many: true,
-        ..value(long, name, help, set)
-    }
-}
-
-/// One comparison mode per job: two different ones would contradict each other.
-fn compare(options: &mut MirrorOptions, mode: Compare) -> std::result::Result<(), String> {
-    if options.compare != Compare::Exact && options.compare != mode {
-        return Err("--size-only, --update and --ignore-existing exclude each other".into());
-    }
-    options.compare = mode;
-    Ok(())
-}
-
-fn yes(flag: &mut bool) -> std::result::Result<(), String> {
-    *flag = true;
-    Ok(())
-}
-
-fn number<T: std::str::FromStr<Err: std::fmt::Display>>(
-    text: &str,
-) -> std::result::Result<T, String> {
-    text.parse()
-        .map_err(|e| format!("invalid value {text:?}: {e}"))
-}
-
-fn seconds(text: &str) -> std::result::Result<std::time::Duration, String> {
-    let secs: f64 = number(text)?;
-    crate::cli::positive_seconds("", secs)
-        .map_err(|_| "must be a positive number of seconds".into())
-}
-
-/// `--recheck`: whole seconds from 1 to `MAX_RECHECK_SECS`.
-fn recheck(text: &str) -> std::result::Result<std::time::Duration, String> {
-    let max = crate::mirror::MAX_RECHECK_SECS;
-    match text.parse::<u64>() {
-        Ok(secs) if (1..=max).contains(&secs) => Ok(std::time::Duration::from_secs(secs)),
-        _ => Err(format!("must be a whole number of seconds from 1 to {max}")),
-    }
-}
+/// The options of `mirror LOCAL REMOTE`, in the order they are set: one per job option of
+/// `settings::defs`.
+pub static OPTIONS: LazyLock<Vec<Opt>> = LazyLock::new(|| {
+    defs::job_options()
+        .map(|setting| Opt {
+            long: setting.name,
+            value: setting.value_name,
+            many: setting.many,
+            help: setting.job_described().into(),
+            does: Does::Setting(setting),
+        })
+        .collect()
+});
 
 /// The parser of `mirror [OPTIONS] LOCAL REMOTE`, made from [`OPTIONS`].
 fn parser() -> clap::Command {
@@ -141,8 +64,8 @@ pub(super) fn parse(
     let matches = parser()
         .try_get_matches_from(std::iter::once("mirror").chain(words.iter().map(String::as_str)))
         .map_err(|e| Error::usage(e.to_string().trim_end().to_string()))?;
-    for option in OPTIONS {
-        let Does::Mirror(set) = option.does else {
+    for option in OPTIONS.iter() {
+        let Does::Setting(setting) = option.does else {
             continue;
         };
         let values: Vec<&str> = match option.value {
@@ -155,8 +78,13 @@ pub(super) fn parse(
                 .map(String::as_str)
                 .collect(),
         };
-        for value in values {
-            set(&mut options, value)
+        for text in values {
+            let value = match setting.kind {
+                Kind::Switch => Ok(Value::Switch(true)),
+                kind => kind.parse(text),
+            };
+            value
+                .and_then(|value| setting.set_job(&mut options, &value))
                 .map_err(|e| Error::usage(format!("mirror --{}: {e}", option.long)))?;
         }
     }
@@ -183,6 +111,7 @@ pub(super) fn parse(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mirror::job::Compare;
 
     fn words(text: &str) -> Vec<String> {
         text.split_whitespace().map(String::from).collect()
@@ -281,10 +210,12 @@ mod tests {
 
     #[test]
     fn every_option_of_the_table_is_parsed() {
-        for option in OPTIONS {
+        for option in OPTIONS.iter() {
+            // within its range: not its default, where it has a range
+            let ranged = defs::find(option.long).and_then(|s| s.kind.range());
             let given = match (option.value, option.long) {
                 (Some(_), "log-format") => format!("--{} json src /dst", option.long),
-                (Some(_), "max-depth") => format!("--{} 64 src /dst", option.long),
+                (Some(_), _) if ranged.is_some() => format!("--{} 2 src /dst", option.long),
                 // 1024: a value every other option takes (`--limit-rate` wants 1K at least).
                 (Some(_), _) => format!("--{} 1024 src /dst", option.long),
                 (None, _) => format!("--{} src /dst", option.long),
@@ -330,18 +261,29 @@ mod tests {
 
     #[test]
     fn the_defaults_named_in_help_are_the_mirrors() {
-        let help = |long: &str| OPTIONS.iter().find(|o| o.long == long).unwrap().help;
-        let mirror = crate::mirror::DEFAULT_MAX_DEPTH;
+        let help = |long: &str| {
+            OPTIONS
+                .iter()
+                .find(|o| o.long == long)
+                .unwrap()
+                .help
+                .clone()
+        };
+        let default = |name: &str| defs::find(name).unwrap().shown_default().unwrap();
+        let mirror = default("max-depth");
         assert!(help("max-depth").contains(&format!("default {mirror},")));
-        let deepest = crate::mirror::MAX_TREE_DEPTH;
-        assert!(help("max-depth").contains(&format!("at most {deepest})")));
-        let recheck = crate::mirror::DEFAULT_RECHECK_SECS;
-        let longest = crate::mirror::MAX_RECHECK_SECS;
-        assert!(help("recheck").contains(&format!("default {recheck}, at most {longest})")));
-        let interval = crate::mirror::DEFAULT_INTERVAL_SECS;
+        let interval = default("interval");
         assert!(help("interval").contains(&format!("default {interval},")));
-        let parallel = crate::mirror::DEFAULT_PARALLEL;
-        assert!(help("parallel").contains(&format!("default {parallel})")));
+        let parallel = default("parallel");
+        assert!(help("parallel").contains(&format!("default {parallel},")));
+        // a download job's interval is named where --download and --interval are explained
+        let download = format!("{} s", defs::DOWNLOAD_INTERVAL);
+        assert!(help("download").contains(&download), "{}", help("download"));
+        let said = defs::find("interval").unwrap().help;
+        assert!(
+            said.contains(&format!("{},", defs::DOWNLOAD_INTERVAL)),
+            "{said}"
+        );
         // help.txt's prose names the parallel default too
         for command in ["mput", "mget"] {
             let text = crate::shell::help::section_for(command).unwrap();

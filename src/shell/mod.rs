@@ -5,6 +5,7 @@ pub mod cmd_local;
 pub mod cmd_mirror;
 pub mod cmd_remote;
 pub mod cmd_session;
+pub mod cmd_set;
 pub mod cmd_transfer;
 pub mod complete;
 pub mod glob;

@@ -6,13 +6,12 @@ use std::time::{Duration, Instant};
 /// A session unused this long is checked with NOOP before the next command.
 const IDLE_CHECK_AFTER: Duration = Duration::from_secs(20);
 
-use crate::cli::Settings;
 use crate::error::{Error, Result};
 use crate::escape::{escape, escape_lines};
 use crate::ftp::{ConnectParams, Session};
 use crate::mirror::job::Jobs;
 use crate::progress::Printer;
-use crate::settings::{Config, MirrorDefaults};
+use crate::settings::{Connection, Settings};
 
 /// The shell's session on loan (see [`Shell::lend`]): the borrower takes it, gives it back
 /// with whether it broke, and dropping the guard returns it to the shell on every path.
@@ -54,9 +53,10 @@ pub struct Shell {
     pub previous_cwd: Option<String>,
     /// Source of a pending two-step rename (rnfr, then rnto).
     pub rename_from: Option<String>,
-    /// Passive mode, timeout and TLS for every connection this shell opens.
+    /// The run's settings: `set` changes them, mirror jobs start from them.
     pub settings: Settings,
-    pub verbose: bool,
+    /// Passive mode, timeout and TLS for every connection this shell opens.
+    pub connection: Connection,
     /// A person is typing: confirmations may be asked, banners shown.
     pub interactive: bool,
     pub quit_requested: bool,
@@ -69,18 +69,17 @@ pub struct Shell {
     /// When the session last carried a command.
     last_used: Instant,
     pub jobs: Jobs,
-    pub mirror_defaults: MirrorDefaults,
 }
 
 impl Shell {
-    pub fn new(config: Config, verbose: bool, interactive: bool) -> Shell {
+    pub fn new(settings: Settings, interactive: bool) -> Shell {
         Shell {
             session: None,
             cwd: String::new(),
             previous_cwd: None,
             rename_from: None,
-            settings: config.settings,
-            verbose,
+            connection: settings.connection(),
+            settings,
             interactive,
             quit_requested: false,
             printer: Arc::new(|line| crate::progress::print_line(&line)),
@@ -88,8 +87,23 @@ impl Shell {
             lent_params: None,
             last_used: Instant::now(),
             jobs: Jobs::default(),
-            mirror_defaults: config.mirror,
         }
+    }
+
+    /// Makes the connection settings, the open session and the protocol trace follow the
+    /// settings (after a `set`).
+    pub fn apply_settings(&mut self) {
+        self.connection.update(&self.settings);
+        crate::journal::set_trace(self.settings.switch("debug"));
+        if let Some(session) = self.session.as_mut() {
+            session.set_passive(self.connection.passive);
+            session.change_timeout(self.connection.timeout);
+        }
+    }
+
+    /// `--verbose` (or `set verbose on`): print more.
+    pub fn verbose(&self) -> bool {
+        self.settings.switch("verbose")
     }
 
     pub fn params(&self) -> Option<&ConnectParams> {
@@ -172,7 +186,7 @@ impl Shell {
         let session = Session::connect(params)?;
         self.disconnect();
         if let Some(welcome) = session.welcome()
-            && (self.interactive || self.verbose)
+            && (self.interactive || self.verbose())
         {
             escape_lines(welcome).for_each(|line| println!("{line}"));
         }
@@ -258,21 +272,7 @@ mod tests {
     use crate::ftp::Secret;
 
     fn shell() -> Shell {
-        let settings = Settings {
-            passive: true,
-            timeout: Duration::from_secs(1),
-            tls: Default::default(),
-            limits: Default::default(),
-            max_listed: crate::ftp::fetch::DEFAULT_MAX_LISTED,
-        };
-        let mirror = MirrorDefaults {
-            log: None,
-            log_format: Default::default(),
-            interval: Duration::from_secs(1),
-            max_depth: 1,
-            parallel: 1,
-        };
-        Shell::new(Config { settings, mirror }, false, false)
+        Shell::new(Settings::default(), false)
     }
 
     fn params() -> ConnectParams {
@@ -285,7 +285,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             tls: Default::default(),
             limits: Default::default(),
-            max_listed: crate::ftp::fetch::DEFAULT_MAX_LISTED,
+            max_listed: u64::MAX,
         }
     }
 

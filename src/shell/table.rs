@@ -1,11 +1,16 @@
 //! The one command table: names, aliases, flags, arity, usage and handler of every command.
 //! Dispatch, arity errors, completion and `help` all read it.
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
 use super::state::Shell;
 use super::{
-    cmd_chmod, cmd_local, cmd_mirror, cmd_remote, cmd_session, cmd_transfer, mirror_options,
+    cmd_chmod, cmd_local, cmd_mirror, cmd_remote, cmd_session, cmd_set, cmd_transfer,
+    mirror_options,
 };
 use crate::error::{Error, Result};
+use crate::settings::Setting;
 
 /// What the words after the command name are, for completion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +18,10 @@ pub enum ArgKind {
     Remote,
     Local,
     Command,
+    /// A setting's name (`set NAME`)...
+    Setting,
+    /// ...and a value for the setting named before it.
+    SettingValue,
     Other,
 }
 
@@ -71,7 +80,7 @@ pub struct Opt {
     /// May be given more than once (each value counts).
     pub many: bool,
     /// One line for `help` and the man page (wrapped there).
-    pub help: &'static str,
+    pub help: Cow<'static, str>,
     pub does: Does,
 }
 
@@ -80,8 +89,25 @@ pub struct Opt {
 pub enum Does {
     /// Stands for a single-letter flag of the command (`--raw` is `-R`).
     Flag(char),
-    /// Sets a mirror job's option, from the value (`""` for a switch).
-    Mirror(mirror_options::Setter),
+    /// Gives a setting (a mirror job's option) the value that follows (a switch: on).
+    Setting(&'static Setting),
+}
+
+/// A command's long options: written in its row, or made from the settings.
+pub enum Options {
+    List(&'static [Opt]),
+    Made(&'static LazyLock<Vec<Opt>>),
+}
+
+impl std::ops::Deref for Options {
+    type Target = [Opt];
+
+    fn deref(&self) -> &[Opt] {
+        match self {
+            Options::List(list) => list,
+            Options::Made(made) => made,
+        }
+    }
 }
 
 impl Opt {
@@ -91,7 +117,7 @@ impl Opt {
             long,
             value: None,
             many: false,
-            help,
+            help: Cow::Borrowed(help),
             does: Does::Flag(flag),
         }
     }
@@ -121,7 +147,7 @@ pub struct Command {
     /// Words that, first, make another command of it (`mirror status`, `bookmark add`).
     pub subcommands: &'static [&'static str],
     /// Long options (help lists them under `Options:` where its section has that line).
-    pub options: &'static [Opt],
+    pub options: Options,
     /// Lines with this command may carry a password: kept out of history.
     pub secret: bool,
     /// A line starting with the name (no space needed) hands the rest of it, `;` and quotes
@@ -151,7 +177,7 @@ macro_rules! cmd {
                 usage: $usage,
                 run: $run,
                 subcommands: &[],
-                options: &[],
+                options: Options::List(&[]),
                 secret: false,
                 rest_of_line: false,
                 check: None,
@@ -174,7 +200,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("cd",       ["cwd"],                         Remote,   Reads,   Some(""),     1, Some(1),  [Remote],        "cd DIR|-",                                       cmd_remote::cd),
     cmd!("cdup",     [],                              Remote,   Reads,   Some(""),     0, Some(0),  [],              "cdup",                                           cmd_remote::cdup),
     cmd!("ls",       ["list", "dir"],                 Remote,   Reads,   Some("lahtSR"), 0, Some(1), [Remote],       "ls [-l] [-a] [-h] [-t|-S] [--raw] [PATH]",       cmd_remote::ls,
-         options: &[Opt::flag("raw", 'R', "print the server's own LIST lines")]),
+         options: Options::List(&[Opt::flag("raw", 'R', "print the server's own LIST lines")])),
     cmd!("nlst",     [],                              Remote,   Reads,   Some(""),     0, Some(1),  [Remote],        "nlst [PATH]",                                    cmd_remote::nlst),
     cmd!("mkdir",    ["mkd"],                         Remote,   Changes, Some("p"),    1, None,     [Remote],        "mkdir [-p] DIR...",                              cmd_remote::mkdir),
     cmd!("rmdir",    ["rmd"],                         Remote,   Changes, Some(""),     1, None,     [Remote],        "rmdir DIR...",                                   cmd_remote::rmdir),
@@ -197,7 +223,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("lls",      [],                              Local,    Reads,   Some("la"),   0, Some(1),  [Local],         "lls [-l] [-a] [DIR]",                            cmd_local::lls),
     cmd!("!",        ["shell"],                       Local,    Reads,   None,         0, None,     [Local],         "! [COMMAND]",                                    cmd_local::shell_escape, rest_of_line: true),
     cmd!("mirror",   [],                              Mirror,   Changes, None,         1, None,     [Local, Remote], "mirror [OPTS] LOCAL REMOTE | mirror status [--json] | mirror stop [N] | mirror confirm N", cmd_mirror::mirror,
-         subcommands: &["status", "stop", "confirm"], options: mirror_options::OPTIONS, check: Some(cmd_mirror::check)),
+         subcommands: &["status", "stop", "confirm"], options: Options::Made(&mirror_options::OPTIONS), check: Some(cmd_mirror::check)),
     cmd!("jobs",     [],                              Mirror,   Reads,   Some(""),     0, Some(0),  [],              "jobs",                                           cmd_mirror::jobs),
     cmd!("quote",    ["raw"],                         Session,  Changes, None,         1, None,     [Other],         "quote COMMAND [ARGS...]",                        cmd_session::quote, secret: true),
     cmd!("site",     [],                              Session,  Changes, None,         1, None,     [Other],         "site ARGS...",                                   cmd_session::site),
@@ -205,6 +231,7 @@ pub static COMMANDS: &[Command] = &[
     cmd!("ascii",    [],                              Session,  Reads,   Some(""),     0, Some(0),  [],              "ascii",                                          cmd_session::ascii),
     cmd!("passive",  [],                              Session,  Reads,   Some(""),     0, Some(1),  [Other],         "passive [on|off]",                               cmd_session::passive),
     cmd!("debug",    [],                              Session,  Reads,   Some(""),     0, Some(1),  [Other],         "debug [on|off]",                                 cmd_session::debug),
+    cmd!("set",      [],                              Session,  Reads,   Some(""),     0, Some(2),  [Setting, SettingValue], "set [NAME [VALUE]]",                cmd_set::set),
     cmd!("help",     ["?"],                           Session,  Reads,   Some(""),     0, Some(1),  [Command],       "help [COMMAND]",                                 cmd_session::help),
     cmd!("quit",     ["bye", "exit"],                 Session,  Changes, Some(""),     0, Some(0),  [],              "quit",                                           cmd_session::quit),
 ];
@@ -363,7 +390,7 @@ mod tests {
     #[test]
     fn long_options_fit_their_command() {
         for command in COMMANDS {
-            for option in command.options {
+            for option in command.options.iter() {
                 match option.does {
                     Does::Flag(flag) => assert!(
                         command.flags.is_some_and(|f| f.contains(flag)),
@@ -371,7 +398,7 @@ mod tests {
                         command.name,
                         option.long
                     ),
-                    Does::Mirror(_) => assert!(command.flags.is_none(), "{}", command.name),
+                    Does::Setting(_) => assert!(command.flags.is_none(), "{}", command.name),
                 }
             }
         }

@@ -67,8 +67,8 @@ pub struct MirrorOptions {
     /// `mirror --download REMOTE LOCAL`: LOCAL becomes a copy of the remote tree.
     pub download: bool,
     /// `--recheck`: how long a live upload job trusts its remote tree without listing it
-    /// again (None: `DEFAULT_RECHECK_SECS`).
-    pub recheck: Option<Duration>,
+    /// again (zero: not at all, every tick lists it).
+    pub recheck: Duration,
 }
 
 #[derive(Debug, Clone)]

@@ -70,11 +70,7 @@ impl Runner {
         let started = Instant::now();
         // Another writer on the same remote folder is seen by listing it again: not at
         // every tick (an idle tick sends nothing), but once the tree is `--recheck` old.
-        let recheck = self
-            .spec
-            .options
-            .recheck
-            .unwrap_or(Duration::from_secs(crate::mirror::DEFAULT_RECHECK_SECS));
+        let recheck = self.spec.options.recheck;
         if self.listed_at.is_some_and(|at| at.elapsed() >= recheck) {
             self.tree = None;
             self.settled = None;
