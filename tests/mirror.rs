@@ -1139,10 +1139,14 @@ fn status_json_lists_the_jobs() {
     let mut stdin = child.stdin.take().unwrap();
     writeln!(stdin, "mirror --interval 0.1 src /dst").unwrap();
     wait_until("background sync", DEADLINE, || same_tree(&f.src, &f.dst()));
-    // The tree is whole before the pass is counted: the state file is saved after that.
+    // The tree is whole before the pass is counted: the state file is saved after that
+    // (the job's lock beside it is there from the start: not it).
     let state = f.home.path().join(".data/ftpsh/mirror-state");
     wait_until("the pass recorded", DEADLINE, || {
-        fs::read_dir(&state).is_ok_and(|mut d| d.next().is_some())
+        fs::read_dir(&state).is_ok_and(|d| {
+            d.flatten()
+                .any(|e| e.path().extension().is_none_or(|x| x != "lock"))
+        })
     });
     writeln!(stdin, "mirror status --json\nmirror stop 1").unwrap();
     drop(stdin);
