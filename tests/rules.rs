@@ -508,3 +508,67 @@ fn download_once_fails_naming_what_did_not_arrive() {
         tree(&site)
     );
 }
+
+/// A server file's permission bits come with it, less the umask (`mirror --no-perms`: the
+/// umask's alone): an executable stays executable; a later chmod on the server is a chmod
+/// here, not a fetch; a no-op pass changes nothing.
+#[cfg(unix)]
+#[test]
+fn download_keeps_the_servers_modes() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(py) = PyFtpd::start() else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    write_at(&py.path("www/run.sh"), "#!/bin/sh\n", a_while_ago());
+    write_at(&py.path("www/page.html"), "<p>", a_while_ago());
+    let chmod = |path: &Path, mode: u32| {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+    };
+    chmod(&py.path("www/run.sh"), 0o755);
+    chmod(&py.path("www/page.html"), 0o644);
+    let url = py.url();
+    assert_ok(&download_once(home.path(), &url, "/www site"));
+    let site = home.path().join("site");
+    let mode = |rel: &str| fs::metadata(site.join(rel)).unwrap().permissions().mode() & 0o777;
+    // The tests run with the common umask (022) or a stricter one.
+    assert_eq!(mode("run.sh") & 0o700, 0o700, "{:o}", mode("run.sh"));
+    assert_eq!(mode("run.sh") & 0o022, 0, "{:o}", mode("run.sh"));
+    assert_eq!(mode("page.html") & 0o111, 0, "{:o}", mode("page.html"));
+    let journal = journal_of(home.path());
+    assert_ok(&download_once(home.path(), &url, "/www site"));
+    assert_eq!(
+        journal_of(home.path()),
+        journal,
+        "a no-op pass did something"
+    );
+    chmod(&py.path("www/run.sh"), 0o700);
+    assert_ok(&download_once(home.path(), &url, "/www site"));
+    assert_eq!(mode("run.sh"), 0o700);
+    let journal = journal_of(home.path());
+    assert_eq!(journal.matches(" RETR ").count(), 2, "{journal}");
+}
+
+/// A local edit kept aside as a conflict copy is said on the pass's own line too, not in
+/// the journal only.
+#[test]
+fn download_says_what_it_kept_aside_on_the_pass_line() {
+    let Some(py) = PyFtpd::start() else {
+        return;
+    };
+    let home = TempDir::new().unwrap();
+    write_at(&py.path("www/page.html"), "server v1", a_while_ago());
+    let url = py.url();
+    assert_ok(&download_once(home.path(), &url, "/www site"));
+    fs::write(home.path().join("site/page.html"), "my own edit").unwrap();
+    write_at(&py.path("www/page.html"), "server v2", a_while_ago() + HOUR);
+    let out = download_once(home.path(), &url, "/www site");
+    assert_ok(&out);
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("1 downloaded"))
+        .unwrap_or_else(|| panic!("no pass line: {out:?}"));
+    assert!(line.contains("1 local edit kept aside"), "{line}");
+    assert!(line.contains(r#"kept aside "page.html""#), "{line}");
+}

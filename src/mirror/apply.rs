@@ -25,7 +25,7 @@ mod describe;
 mod report;
 
 pub use describe::describe_plan;
-pub use report::Report;
+pub use report::{NAMED, Report};
 
 /// What a pass needs to run actions; shared by the worker threads.
 pub struct Applier<'a> {
@@ -353,6 +353,7 @@ impl Applier<'_> {
                 path: rel,
                 size,
                 resume,
+                mode,
                 ..
             } => {
                 let mtime = source.get(rel).map(|e| e.mtime).filter(|t| *t != i64::MIN);
@@ -363,6 +364,7 @@ impl Applier<'_> {
                     mtime,
                     seen: seen.get(rel),
                     resume: resume.as_deref(),
+                    mode: *mode,
                 };
                 return Ok(Done::Fetched(local::fetch(session, root, &fetch, moved)?));
             }
@@ -372,9 +374,18 @@ impl Applier<'_> {
             Action::DeleteFile(rel) => local::remove_file(root, rel, seen.get(rel))?,
             Action::RemoveTemp(rel) => local::remove_temp(root, rel)?,
             Action::RemoveDir(rel) => local::remove_dir(root, rel)?,
-            Action::Chmod { path, .. } | Action::Backup(path) => {
+            Action::Chmod {
+                path: rel, mode, ..
+            } => {
+                local::chmod(root, rel, *mode, seen.get(rel))?;
+                return Ok(Done::Moded(super::modes::Settled {
+                    mode: Some(*mode),
+                    changed: true,
+                }));
+            }
+            Action::Backup(path) => {
                 return Err(Error::Failed(format!(
-                    "mirror --download: neither modes nor backups are kept locally ({path})"
+                    "mirror --download: backups are not kept locally ({path})"
                 )));
             }
         }

@@ -44,6 +44,9 @@ pub struct Report {
     pub download: bool,
     /// `mirror stop` arrived; the pass ended after the action in flight.
     pub stopped: bool,
+    /// A download's local files changed since ftpsh wrote them, kept aside as
+    /// `NAME.ftpsh-conflict-TIME` copies before the server's version came.
+    pub kept_aside: usize,
 }
 
 impl Report {
@@ -56,6 +59,7 @@ impl Report {
             + self.modes
             + self.temps_cleaned
             + self.restored
+            + self.kept_aside
             > 0
     }
 
@@ -101,6 +105,13 @@ impl Report {
                 self.restored
             ));
         }
+        if self.kept_aside > 0 {
+            parts.push(count(
+                n(self.kept_aside),
+                "local edit kept aside as a conflict copy",
+                "local edits kept aside as conflict copies",
+            ));
+        }
         if self.temps_cleaned > 0 {
             parts.push(count(
                 n(self.temps_cleaned),
@@ -136,7 +147,12 @@ impl Report {
     /// The movements this pass named, then how many more: "sent "a.txt", deleted "b" and 4 more".
     /// Deletes come first.
     pub fn names(&self) -> Option<String> {
-        let moved = self.uploads + self.renames + self.deletes + self.backups + self.restored;
+        let moved = self.uploads
+            + self.renames
+            + self.deletes
+            + self.backups
+            + self.restored
+            + self.kept_aside;
         let named: Vec<&String> = self
             .named_deletes
             .iter()

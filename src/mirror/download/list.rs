@@ -34,12 +34,14 @@ pub struct Source {
 /// `get -r` leaves it out: everything else is fetched, nothing is deleted in its folder
 /// (the source is not known whole there), and the pass fails at its end. Links and special
 /// files on the server are left out: a download mirror never creates a link.
+/// `umask`: what the process's umask takes from the modes files get (see `local_mode`).
 pub fn list_source(
     pool: &mut Pool,
     width: usize,
     root: &str,
     filter: &Filter,
     tally: &Tally,
+    umask: u32,
 ) -> Result<Source> {
     let found = Mutex::new(Source {
         tree: Vec::new(),
@@ -102,6 +104,10 @@ pub fn list_source(
                     kind,
                     size,
                     mtime: entry.mtime,
+                    mode: entry
+                        .mode
+                        .filter(|_| kind == Kind::File)
+                        .map(|m| super::local_mode(m, umask)),
                 },
             ));
         }

@@ -38,6 +38,8 @@ pub struct Fetch<'a> {
     pub mtime: Option<i64>,
     pub seen: Option<RemoteEntry>,
     pub resume: Option<&'a str>,
+    /// The permission bits the file gets (`download::local_mode`); None: the umask's.
+    pub mode: Option<u32>,
 }
 
 fn local_error(what: String, err: io::Error) -> Error {
@@ -182,6 +184,9 @@ pub fn fetch(
         if let Some(time) = time {
             file.set_modified(time).map_err(temp_error)?;
         }
+        if let Some(mode) = f.mode {
+            set_mode(&file, mode).map_err(temp_error)?;
+        }
         unchanged_since_scan(&target, f.seen)?;
         let meta = file.metadata().map_err(temp_error)?;
         fs::rename(&temp, &target)
@@ -275,6 +280,55 @@ fn write_into(
     })?;
     file.sync_all().map_err(temp_error)?;
     Ok(())
+}
+
+/// Gives an open file these permission bits (nothing where the OS has none).
+fn set_mode(file: &File, mode: u32) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, mode);
+        Ok(())
+    }
+}
+
+/// Sets the permission bits of the local file at `rel`, if it is still what the pass saw
+/// (a regular file: a link put there is not followed).
+pub fn chmod(root: &Path, rel: &str, mode: u32, seen: Option<RemoteEntry>) -> Result<()> {
+    let target = checked(root, rel)?;
+    unchanged_since_scan(&target, seen)?;
+    let what = format!("chmod {}", local_path(&target));
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    let file = options
+        .open(&target)
+        .map_err(|e| local_error(what.clone(), e))?;
+    let meta = file.metadata().map_err(|e| local_error(what.clone(), e))?;
+    if !meta.is_file() {
+        return Err(refuse(what, "not a regular file; left as it is"));
+    }
+    set_mode(&file, mode).map_err(|e| local_error(what, e))
+}
+
+/// The process's umask: what it takes from the modes new files get. Read where the OS
+/// says it without changing it (Linux: /proc/self/status); else the common 022.
+pub fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("Umask:"))?;
+            u32::from_str_radix(line.trim_start_matches("Umask:").trim(), 8).ok()
+        })
+        .unwrap_or(0o022)
 }
 
 pub fn mkdir(root: &Path, rel: &str) -> Result<()> {

@@ -29,6 +29,16 @@ pub struct Listed {
     pub size: u64,
     /// The server's time (MLSD exact, or a LIST date); None when it gives none.
     pub mtime: Option<i64>,
+    /// The permission bits a local copy of a file gets: the server's rwx bits less the
+    /// umask (see [`local_mode`]); None when the server gives none, or for a folder.
+    pub mode: Option<u32>,
+}
+
+/// The permission bits a fetched file gets from the server's: read, write and execute
+/// (never setuid, setgid or sticky), less what the umask takes away, as `tar` and `lftp`
+/// extract: a 755 script stays executable, a 777 file is not made writable for all.
+pub fn local_mode(server: u32, umask: u32) -> u32 {
+    server & crate::mirror::modes::KEPT & !umask
 }
 
 /// The remote tree as the planner's source. A file the server gives no time for is
@@ -69,8 +79,7 @@ pub fn source_snapshot<'a>(
                 mtime,
                 mtime_ns: 0,
                 inode: None,
-                // Permission bits are not carried over by a download (see the pass).
-                mode: None,
+                mode: l.mode.filter(|_| l.kind == Kind::File),
             };
             (rel, entry)
         })
@@ -101,7 +110,7 @@ pub fn destination_tree(scan: &Snapshot, stale: &dyn Fn(&str) -> bool) -> Remote
                 // The source's times are the server's whole seconds: they decide.
                 mtime_ns: None,
                 inode: e.inode.or(Some(0)),
-                mode: None,
+                mode: e.mode.filter(|_| e.kind == Kind::File),
             };
             (rel, entry)
         })

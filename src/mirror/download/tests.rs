@@ -9,6 +9,7 @@ fn file(size: u64, mtime: i64) -> Listed {
         kind: Kind::File,
         size,
         mtime: Some(mtime),
+        mode: None,
     }
 }
 
@@ -287,6 +288,7 @@ fn a_server_without_times_is_compared_by_size_once_recorded() {
         kind: Kind::File,
         size: 3,
         mtime: None,
+        mode: None,
     };
     let record: RemoteTree = [("a", recorded(3, 100, 7))].into_iter().collect();
     let source = source_snapshot([("a", untimed)], &record);
@@ -367,4 +369,80 @@ fn a_shifted_listing_dates_new_files_in_step_with_the_old_ones() {
             .mtime,
         i64::MIN
     );
+}
+
+#[test]
+fn server_modes_come_less_the_umask_and_a_changed_one_is_a_chmod() {
+    assert_eq!(local_mode(0o4755, 0o022), 0o755);
+    assert_eq!(local_mode(0o777, 0o022), 0o755);
+    assert_eq!(local_mode(0o644, 0o077), 0o600);
+    let moded = |size, mtime, mode| Listed {
+        mode: Some(mode),
+        ..file(size, mtime)
+    };
+    let record: RemoteTree = [("same", recorded(3, 100, 7)), ("x", recorded(3, 100, 8))]
+        .into_iter()
+        .collect();
+    let remote = [
+        ("new", moded(1, 50, 0o755)),
+        ("same", moded(3, 100, 0o644)),
+        ("x", moded(3, 100, 0o755)),
+        ("unsaid", file(3, 100)),
+    ];
+    let scan: Snapshot = [
+        (
+            "same",
+            LocalEntry {
+                mode: Some(0o644),
+                ..local(3, 100, 7)
+            },
+        ),
+        (
+            "x",
+            LocalEntry {
+                mode: Some(0o644),
+                ..local(3, 100, 8)
+            },
+        ),
+        (
+            "unsaid",
+            LocalEntry {
+                mode: Some(0o600),
+                ..local(3, 100, 9)
+            },
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let source = source_snapshot(remote, &record);
+    let dest = destination_tree(&scan, &|_| false);
+    let filter = Filter::new(6, &[]).unwrap();
+    let options = PlanOptions {
+        delete: true,
+        allow_mass_delete: true,
+        perms: true,
+        ..PlanOptions::default()
+    };
+    let plan = plan::plan(&Inputs {
+        local: &source,
+        remote: &dest,
+        filter: &filter,
+        options,
+        now: 1_000_000,
+        own_tag: "1x1",
+        untrusted: &HashSet::new(),
+    })
+    .unwrap();
+    // A new file comes with its bits; a known one whose bits changed is a chmod, not a
+    // fetch; a server that gives no bits leaves the local ones alone.
+    assert_eq!(verbs(&plan), ["CHMOD x (755)", "RETR new (1 bytes)"]);
+    let modes: Vec<Option<u32>> = plan
+        .uploads
+        .iter()
+        .map(|a| match a {
+            Action::Upload { mode, .. } => *mode,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(modes, [Some(0o755)]);
 }

@@ -71,6 +71,7 @@ impl Runner {
         self.pool.retry_growth();
         self.pool.first()?;
         self.make_local_root()?;
+        let umask = local::umask();
         // The remote is listed while LOCAL is walked: both mostly wait.
         let (local_root, filter) = (self.spec.local.clone(), self.filter.clone());
         let root = self.spec.remote.clone();
@@ -82,7 +83,8 @@ impl Runner {
                 false => scan::Scan::default(),
             });
             let tally = Tally::new(self.spec.params.max_listed, "pass");
-            let listed = list::list_source(&mut self.pool, width, &root, &self.filter, &tally);
+            let listed =
+                list::list_source(&mut self.pool, width, &root, &self.filter, &tally, umask);
             let scan = walker
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -121,8 +123,9 @@ impl Runner {
             max_delete: self.spec.options.max_delete,
             allow_mass_delete: self.spec.options.allow_mass_delete,
             root_moved: false,
-            // LOCAL's permission bits are the user's (umask): not planned from the server's.
-            perms: false,
+            // Files get the server's rwx bits less the umask (`download::local_mode`); folders
+            // keep what the umask gives them. Off with --no-perms.
+            perms: self.spec.options.perms,
             compare: self.spec.options.compare,
             // --backup-dir is refused with --download (it names a remote folder).
             backup: false,
@@ -200,7 +203,17 @@ impl Runner {
             self.show_dry_run(&plan, true, conflicts.len());
             return Ok(Verdict::Complete);
         }
-        let report = self.apply_download(&plan, &source, &mut dest);
+        let mut report = self.apply_download(&plan, &source, &mut dest);
+        // The pass's own line says what was kept aside, first, as the journal does.
+        report.kept_aside = kept_aside;
+        let mut named: Vec<String> = conflicts
+            .iter()
+            .take(crate::mirror::apply::NAMED)
+            .map(|rel| format!("kept aside {}", quoted(rel)))
+            .collect();
+        named.append(&mut report.named);
+        named.truncate(crate::mirror::apply::NAMED);
+        report.named = named;
         self.set_state(JobState::Idle);
         self.record_pass(&report, started.elapsed());
         if report.changed_the_site() {
