@@ -431,8 +431,9 @@ fn server_modes_come_less_the_umask_and_a_changed_one_is_a_chmod() {
         now: 1_000_000,
         own_tag: "1x1",
         untrusted: &HashSet::new(),
-    })
-    .unwrap();
+        holds: &Default::default(),
+        confirmed: &HashSet::new(),
+    });
     // A new file comes with its bits; a known one whose bits changed is a chmod, not a
     // fetch; a server that gives no bits leaves the local ones alone.
     assert_eq!(verbs(&plan), ["CHMOD x (755)", "RETR new (1 bytes)"]);
