@@ -572,3 +572,35 @@ fn download_says_what_it_kept_aside_on_the_pass_line() {
     assert!(line.contains("1 local edit kept aside"), "{line}");
     assert!(line.contains(r#"kept aside "page.html""#), "{line}");
 }
+
+/// A backup job's pass folders are recognised by their names wherever the listing shows
+/// them (a backup folder reached under another name, a server-side link `/old -> /www/.old`,
+/// shows them inside the mirror): never taken for extras, never moved into a new pass.
+#[test]
+fn backup_pass_folders_seen_inside_the_mirror_are_left_alone() {
+    let Some(up) = Up::pyftpd(None) else {
+        return;
+    };
+    for name in ["a.txt", "b.txt", "keep.txt"] {
+        up.write(name, name, a_while_ago());
+    }
+    assert_ok(&up.once("--backup-dir /old"));
+    // What the backups of earlier passes look like, seen through the mirror's own folder.
+    let earlier = up.dst().join(".old/2026-11-22T10.00.01.123Z");
+    write_at(
+        &earlier.join("gone.txt"),
+        "an earlier backup",
+        a_while_ago(),
+    );
+    fs::remove_file(up.src().join("a.txt")).unwrap();
+    assert_ok(&up.once("--backup-dir /old"));
+    assert_eq!(
+        fs::read_to_string(earlier.join("gone.txt")).unwrap(),
+        "an earlier backup",
+        "an earlier pass's backup moved:\n{}",
+        up.journal()
+    );
+    let passes: Vec<_> = fs::read_dir(up.served.join("old")).unwrap().collect();
+    assert_eq!(passes.len(), 1, "{}", up.journal());
+    assert!(!up.journal().contains(".old/2026"), "{}", up.journal());
+}

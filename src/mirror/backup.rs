@@ -112,6 +112,26 @@ pub fn pass_name(time: SystemTime) -> String {
         .to_string()
 }
 
+/// Whether a folder name is a pass's backup folder name ([`pass_name`]). A backup folder
+/// can be inside the mirror under another name than the one given (a server-side link
+/// `/old -> /www/.old`): its pass folders are then recognised by their names wherever they
+/// are seen, and never taken for extras (each pass would move the earlier backups into its
+/// own folder).
+pub fn is_pass_name(name: &str) -> bool {
+    name.len() == "2026-11-22T10.00.01.123Z".len()
+        && chrono::NaiveDateTime::parse_from_str(name, "%Y-%m-%dT%H.%M.%S%.3fZ").is_ok()
+}
+
+/// The remote folders of `tree` (mirror-relative) named as pass folders.
+pub fn pass_folders<'a>(
+    tree: impl IntoIterator<Item = (&'a str, super::tree::Kind)>,
+) -> Vec<String> {
+    tree.into_iter()
+        .filter(|(rel, kind)| *kind == super::tree::Kind::Dir && is_pass_name(path::file_name(rel)))
+        .map(|(rel, _)| rel.to_string())
+        .collect()
+}
+
 /// Where the remote file at mirror-relative `rel` goes in a pass's backup folder.
 pub fn destination(pass_folder: &str, rel: &str) -> String {
     path::join(pass_folder, rel)
@@ -122,6 +142,30 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
+
+    #[test]
+    fn pass_folders_are_known_by_their_names() {
+        let now = UNIX_EPOCH + Duration::from_millis(1_764_000_000_123);
+        assert!(is_pass_name(&pass_name(now)));
+        for name in [
+            "2026-11-22T10.00.01.123",
+            "2026-11-22T10:00:01.123Z",
+            "2026-13-22T10.00.01.123Z",
+            "x2026-11-22T10.00.01.123Z",
+            "backup",
+            "",
+        ] {
+            assert!(!is_pass_name(name), "{name}");
+        }
+        use crate::mirror::tree::Kind;
+        let tree = [
+            (".old", Kind::Dir),
+            (".old/2026-11-22T10.00.01.123Z", Kind::Dir),
+            (".old/2026-11-22T10.00.01.123Z/a.txt", Kind::File),
+            ("2026-11-22T10.00.01.124Z", Kind::File),
+        ];
+        assert_eq!(pass_folders(tree), [".old/2026-11-22T10.00.01.123Z"]);
+    }
 
     /// (backup, remote, Ok(inside) or Err)
     type PlaceRow = (&'static str, &'static str, Result<Option<&'static str>, ()>);

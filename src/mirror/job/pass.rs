@@ -162,8 +162,15 @@ impl Runner {
             compare: self.spec.options.compare,
         };
         let untrusted = self.recheck_fresh(scan_started);
+        // A backup job's pass folders, wherever the listing shows them (its backup folder
+        // may be inside the mirror under another name: a server-side link), are not extras.
+        let pass_folders = match self.backup {
+            Some(_) => crate::mirror::backup::pass_folders(tree.iter().map(|(p, e)| (p, e.kind))),
+            None => Vec::new(),
+        };
         let filter = self
             .filter
+            .protecting(&pass_folders)
             .protecting(&scan.unreadable)
             .protecting(&self.undecodable)
             .keeping(&self.partial)
