@@ -436,7 +436,7 @@ fn server_modes_come_less_the_umask_and_a_changed_one_is_a_chmod() {
     });
     // A new file comes with its bits; a known one whose bits changed is a chmod, not a
     // fetch; a server that gives no bits leaves the local ones alone.
-    assert_eq!(verbs(&plan), ["CHMOD x (755)", "RETR new (1 bytes)"]);
+    assert_eq!(verbs(&plan), ["CHMOD x (755)", "RETR new (1 byte)"]);
     let modes: Vec<Option<u32>> = plan
         .uploads
         .iter()
