@@ -433,6 +433,7 @@ fn server_modes_come_less_the_umask_and_a_changed_one_is_a_chmod() {
         untrusted: &HashSet::new(),
         holds: &Default::default(),
         confirmed: &HashSet::new(),
+        made: &crate::transfer::partial::Made::default(),
     });
     // A new file comes with its bits; a known one whose bits changed is a chmod, not a
     // fetch; a server that gives no bits leaves the local ones alone.
