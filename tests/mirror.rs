@@ -47,6 +47,7 @@ impl Fixture {
         let src = home.path().join("src");
         fs::create_dir(&src).unwrap();
         make_site(&src);
+        support::settle_times(&src);
         Fixture { server, home, src }
     }
 

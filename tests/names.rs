@@ -173,6 +173,7 @@ fn the_mirror_deletes_and_uploads_names_that_are_not_utf8_byte_for_byte() {
     // A local name that is not UTF-8 (Latin-1 bytes, as a Linux file system allows).
     fs::write(src.join(OsStr::from_bytes(b"ny-\xe4.txt")), b"new").unwrap();
     fs::write(src.join("kvar.txt"), b"same").unwrap();
+    support::settle_times(&src);
     let journal = home.path().join("journal.log");
     let once = || {
         let child = support::ftpsh(home.path())

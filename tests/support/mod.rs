@@ -97,6 +97,26 @@ pub fn write_file(root: &Path, rel: &str, body: impl AsRef<[u8]>) -> std::path::
     path
 }
 
+/// Sets the modify time of every file under `root` to 10 s ago: a file read within a clock
+/// tick of its change is "racy" to the mirror (recorded unproven, sent again by a later
+/// pass, as git treats an mtime not older than its index), so a test that means "a tree
+/// written a while ago" says so instead of racing the first pass.
+pub fn settle_times(root: &Path) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(10);
+    for entry in std::fs::read_dir(root).unwrap().flatten() {
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            settle_times(&entry.path());
+        } else if kind.is_file() {
+            let file = std::fs::File::options()
+                .write(true)
+                .open(entry.path())
+                .unwrap();
+            file.set_modified(then).unwrap();
+        }
+    }
+}
+
 /// Writes a site: each `(rel, body)` as a file under `root`.
 pub fn write_site<B: AsRef<[u8]>>(root: &Path, files: impl IntoIterator<Item = (&'static str, B)>) {
     for (rel, body) in files {
