@@ -206,17 +206,6 @@ impl Runner {
             })
             .collect();
         self.report_problems(&left_out);
-        let left_out: Vec<String> = plan
-            .left_out
-            .iter()
-            .map(|rel| {
-                format!(
-                    "{}: not mirrored: the remote holds another kind of entry there that the mirror may not replace",
-                    crate::escape::quoted(rel)
-                )
-            })
-            .collect();
-        self.report_problems(&left_out);
         // Deletes held for a moved root keep the old device: the next pass holds them too,
         // until the user confirms or the mount is back.
         let device_changed = self.accepted_device != device;
