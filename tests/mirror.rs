@@ -1471,7 +1471,7 @@ fn download_mirror_keeps_local_an_exact_copy_and_never_loses_a_local_edit() {
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
         out.stdout.contains(
-            "1 local deletes held: the pass would delete 1 local entries (limit is 0); \
+            "1 local delete held: the pass would delete 1 local entry (limit is 0); \
              downloads go on (a run with --max-delete 1 or --allow-mass-delete runs them)"
         ),
         "{out:?}"

@@ -183,7 +183,12 @@ impl Held {
                 remote_files,
             } => format!("the pass would delete {doomed} of the {dest}'s {remote_files} files"),
             HoldReason::TooMany { planned, limit } => {
-                format!("the pass would delete {planned} {dest} entries (limit is {limit})")
+                let entries = crate::words::count(
+                    planned as u64,
+                    &format!("{dest} entry"),
+                    &format!("{dest} entries"),
+                );
+                format!("the pass would delete {entries} (limit is {limit})")
             }
         };
         let goes_on = if download { "downloads" } else { "uploads" };
@@ -201,10 +206,12 @@ impl Held {
         } else {
             format!("mirror confirm {job} runs them, as does a new run with {flags}")
         };
-        format!(
-            "{} {dest} deletes held: {why}; {goes_on} go on ({how})",
-            self.deletes
-        )
+        let deletes = crate::words::count(
+            self.deletes as u64,
+            &format!("{dest} delete"),
+            &format!("{dest} deletes"),
+        );
+        format!("{deletes} held: {why}; {goes_on} go on ({how})")
     }
 }
 

@@ -631,6 +631,17 @@ fn a_hold_says_why_and_how_to_let_the_deletes_run() {
             "2 remote deletes held: the local folder is on another device than at the last \
              pass (unmounted?); uploads go on (mirror --allow-mass-delete confirms)",
         ),
+        (
+            1,
+            HoldReason::TooMany {
+                planned: 1,
+                limit: 0,
+            },
+            false,
+            0,
+            "1 remote delete held: the pass would delete 1 remote entry (limit is 0); \
+             uploads go on (a run with --max-delete 1 or --allow-mass-delete runs them)",
+        ),
     ];
     for (deletes, why, download, job, text) in cases {
         let held = Held { deletes, why };
